@@ -1,0 +1,1 @@
+"""Canonical base data: model, reference data, boundary, settlements, alignments, DEM."""

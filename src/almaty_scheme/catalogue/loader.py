@@ -1,0 +1,283 @@
+"""Load and validate the rule catalogue.
+
+All problems across all files are collected and raised together as one
+:class:`~almaty_scheme.errors.CatalogueError`, each naming the file, the rule
+(index and id) and the field, so a user fixes everything in one pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from almaty_scheme.catalogue.models import (
+    CatalogueIndex,
+    Finding,
+    LandUseClass,
+    LandUseFile,
+    Regime,
+    Rule,
+    RuleFile,
+)
+from almaty_scheme.errors import CatalogueError, UsageError
+from almaty_scheme.resources import layers_dir
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "catalogue.yaml"
+LAND_USE_FILE = "land_use.yaml"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The validated catalogue: rules by id, findings, land-use classes, table paths."""
+
+    directory: Path
+    index: CatalogueIndex
+    files: dict[str, RuleFile]
+    rules: dict[str, Rule]
+    findings: dict[str, Finding]
+    land_use: LandUseFile | None
+    rule_file_of: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The catalogue's semantic version."""
+        return self.index.catalogue_version
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules.values())
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """Rule by id.
+
+        Raises
+        ------
+        UsageError
+            If no rule has this id; the message lists close matches.
+        """
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(rule_id, list(self.rules), n=5, cutoff=0.5)
+            hint = f"Did you mean: {', '.join(close)}?" if close else "See 'almaty-scheme rules list'."
+            raise UsageError(f"No rule with id {rule_id!r}", [hint]) from None
+
+    def by_family(self, family: str) -> list[Rule]:
+        """Rules of one family, in file order."""
+        return [r for r in self.rules.values() if r.family == family]
+
+    def by_kind(self, *kinds: str) -> list[Rule]:
+        """Rules of the given kinds, in catalogue order."""
+        return [r for r in self.rules.values() if r.kind in kinds]
+
+    def table_path(self, name: str) -> Path:
+        """Path of a CSV table named in ``catalogue.yaml`` (e.g. ``appendix15``)."""
+        try:
+            return self.directory / self.index.tables[name]
+        except KeyError:
+            raise UsageError(
+                f"No table {name!r} in the catalogue",
+                [f"Known tables: {', '.join(sorted(self.index.tables)) or 'none'}."],
+            ) from None
+
+    def land_use_classes(self) -> dict[str, LandUseClass]:
+        """Land-use classes by id (empty if ``land_use.yaml`` is absent)."""
+        if self.land_use is None:
+            return {}
+        return {c.id: c for c in self.land_use.classes}
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(f"{path}: cannot read the file ({exc.strerror}).")
+        return None
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8.")
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}.")
+        return None
+
+
+def _loc_label(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic error location into 'rule #3 (id 'x'): field.sub'."""
+    parts: list[str] = []
+    rest = list(loc)
+    for key in ("rules", "findings", "classes"):
+        if len(rest) >= 2 and rest[0] == key and isinstance(rest[1], int):
+            idx = rest[1]
+            rid = None
+            try:
+                rid = raw[key][idx].get("id")
+            except (KeyError, IndexError, TypeError, AttributeError):
+                pass
+            name = key[:-1]
+            parts.append(f"{name} #{idx + 1}" + (f" (id {rid!r})" if rid else ""))
+            rest = rest[2:]
+            break
+    field_path = ".".join(str(p) for p in rest if p not in ("scheme", "external"))
+    if field_path:
+        parts.append(f"field '{field_path}'")
+    return ", ".join(parts) if parts else "top level"
+
+
+def _validation_problems(path: Path, raw: Any, exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not in the schema; check the spelling)"
+        out.append(f"{path.name}: {_loc_label(raw, tuple(err['loc']))}: {msg}.")
+    return out
+
+
+def _regime_problems(
+    where: str, regime: Regime, classes: dict[str, LandUseClass], groups: set[str]
+) -> list[str]:
+    out = []
+    for bucket in ("prohibited", "conditional", "allowed"):
+        for token in getattr(regime, bucket):
+            if token.startswith("group:"):
+                if token[6:] not in groups:
+                    out.append(f"{where}: regime.{bucket}: unknown land-use group {token!r}.")
+            elif token not in classes:
+                out.append(f"{where}: regime.{bucket}: unknown land-use class {token!r}.")
+    return out
+
+
+def load_catalogue(directory: str | Path | None = None) -> Catalogue:
+    """Load, validate and cross-check the catalogue in ``directory`` (default: shipped one).
+
+    Raises
+    ------
+    CatalogueError
+        Listing every problem found in every file.
+    """
+    base = Path(directory) if directory is not None else layers_dir()
+    problems: list[str] = []
+    index_path = base / INDEX_FILE
+    if not index_path.is_file():
+        raise CatalogueError(
+            f"No catalogue index at {index_path}",
+            ["Point --catalogue (or ALMATY_SCHEME_LAYERS) at a folder holding catalogue.yaml."],
+        )
+    raw_index = _read_yaml(index_path, problems)
+    if raw_index is None:
+        raise CatalogueError("The catalogue index cannot be read", problems)
+    try:
+        index = CatalogueIndex.model_validate(raw_index)
+    except ValidationError as exc:
+        raise CatalogueError(
+            "The catalogue index is invalid", _validation_problems(index_path, raw_index, exc)
+        ) from None
+
+    land_use: LandUseFile | None = None
+    lu_path = base / LAND_USE_FILE
+    if lu_path.is_file():
+        raw_lu = _read_yaml(lu_path, problems)
+        if raw_lu is not None:
+            try:
+                land_use = LandUseFile.model_validate(raw_lu)
+            except ValidationError as exc:
+                problems.extend(_validation_problems(lu_path, raw_lu, exc))
+
+    files: dict[str, RuleFile] = {}
+    rules: dict[str, Rule] = {}
+    findings: dict[str, Finding] = {}
+    rule_file_of: dict[str, str] = {}
+    for name in index.rule_files:
+        path = base / name
+        if not path.is_file():
+            problems.append(f"{INDEX_FILE}: rule file {name!r} is listed but missing.")
+            continue
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        try:
+            rf = RuleFile.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_validation_problems(path, raw, exc))
+            continue
+        files[name] = rf
+        for i, rule in enumerate(rf.rules):
+            where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+            if rule.family != rf.family:
+                problems.append(
+                    f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
+                )
+            if rule.id in rules:
+                problems.append(
+                    f"{where}: duplicate id, already defined in {rule_file_of[rule.id]}."
+                )
+                continue
+            rules[rule.id] = rule
+            rule_file_of[rule.id] = name
+        for i, finding in enumerate(rf.findings):
+            if finding.id in findings:
+                problems.append(f"{name}: finding #{i + 1} (id {finding.id!r}): duplicate id.")
+            findings[finding.id] = finding
+
+    for name, rf in files.items():
+        for f in rf.findings:
+            for rid in f.affects:
+                if rid not in rules:
+                    problems.append(
+                        f"{name}: finding {f.id!r}: field 'affects' names unknown rule {rid!r}."
+                    )
+    if land_use is not None:
+        classes = {c.id: c for c in land_use.classes}
+        groups = set(land_use.groups)
+        for c in land_use.classes:
+            for g in c.groups:
+                if g not in groups:
+                    problems.append(f"{LAND_USE_FILE}: class {c.id!r}: unknown group {g!r}.")
+        if land_use.default_class not in classes:
+            problems.append(
+                f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
+            )
+        for rid, rule in rules.items():
+            if rule.regime is not None:
+                problems.extend(
+                    _regime_problems(f"{rule_file_of[rid]}: rule {rid!r}", rule.regime, classes, groups)
+                )
+    for tname, tfile in index.tables.items():
+        if not (base / tfile).is_file():
+            problems.append(f"{INDEX_FILE}: table {tname!r} file {tfile!r} is missing.")
+
+    if problems:
+        raise CatalogueError(f"The catalogue in {base} has {len(problems)} problem(s)", problems)
+    log.debug("loaded catalogue %s: %d rules", index.catalogue_version, len(rules))
+    return Catalogue(
+        directory=base,
+        index=index,
+        files=files,
+        rules=rules,
+        findings=findings,
+        land_use=land_use,
+        rule_file_of=rule_file_of,
+    )
+
+
+@lru_cache(maxsize=4)
+def default_catalogue() -> Catalogue:
+    """The shipped catalogue, loaded once per process."""
+    return load_catalogue(None)

@@ -1,0 +1,1 @@
+"""The parcel compliance engine."""

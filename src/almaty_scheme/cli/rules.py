@@ -1,0 +1,77 @@
+"""``almaty-scheme rules list|show|verify``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from almaty_scheme.catalogue import load_catalogue
+from almaty_scheme.catalogue.present import rule_record, rule_row, rules_table
+from almaty_scheme.catalogue.quotes import verify_quotes
+from almaty_scheme.cli.options import catalogue_option, json_option
+from almaty_scheme.errors import CatalogueError
+from almaty_scheme.resources import default_seed_path
+
+
+@click.group()
+def rules() -> None:
+    """The scheme's rules as data: list, show, verify quotes."""
+
+
+@rules.command("list")
+@catalogue_option
+@json_option
+@click.option("--family", default=None, help="Only this family (e.g. roads, water_protection).")
+def list_cmd(catalogue_dir: Path | None, as_json: bool, family: str | None) -> None:
+    """Table of every rule: id, family, value, semantics, source."""
+    cat = load_catalogue(catalogue_dir)
+    selected = [r for r in cat if family is None or r.family == family]
+    if as_json:
+        out = {
+            "catalogue_version": cat.version,
+            "rules": [rule_row(r) for r in selected],
+            "findings": [f.model_dump(mode="json") for f in cat.findings.values()],
+        }
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(rules_table(selected))
+    click.echo(f"\n{len(selected)} rules, {len(cat.findings)} findings; catalogue {cat.version}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@catalogue_option
+@json_option
+def show_cmd(rule_id: str, catalogue_dir: Path | None, as_json: bool) -> None:
+    """Full record of one rule, with its quote and reading."""
+    cat = load_catalogue(catalogue_dir)
+    if rule_id in cat.findings:
+        data = cat.findings[rule_id].model_dump(mode="json", exclude_none=True)
+    else:
+        rule = cat.get(rule_id)
+        data = rule_record(rule, cat)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        import yaml
+
+        click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
+
+
+@rules.command("verify")
+@catalogue_option
+@click.option(
+    "--seed",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The scheme's text (default: ../shared/seeds/000_1955661b31950516.txt).",
+)
+def verify_cmd(catalogue_dir: Path | None, seed: Path | None) -> None:
+    """Check every scheme quote against the scheme's text."""
+    cat = load_catalogue(catalogue_dir)
+    problems = verify_quotes(cat, seed or default_seed_path())
+    if problems:
+        raise CatalogueError(f"{len(problems)} quote(s) do not match the scheme's text", problems)
+    click.echo(f"All scheme quotes of {len(cat)} rules and {len(cat.findings)} findings match.")

@@ -1,0 +1,46 @@
+"""GeoPackage writing: several layers in one file, atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from almaty_scheme.crs import require_working_crs
+from almaty_scheme.io.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+def write_layers(
+    path: str | Path,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    overwrite: bool = False,
+    finalize: Callable[[Path], None] | None = None,
+    require_metric: bool = True,
+    geometry_types: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``layers`` (name -> GeoDataFrame) into one GeoPackage, atomically.
+
+    Empty layers are written too (with their schema), so that a consumer always finds
+    every layer it expects. ``finalize(tmp_path)`` runs on the temporary file before
+    the rename (e.g. to embed styles in ``layer_styles``).
+    """
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        for name, gdf in layers.items():
+            if require_metric:
+                require_working_crs(gdf, name=name)
+            kwargs: dict[str, object] = {}
+            if len(gdf) == 0:
+                kwargs["geometry_type"] = (geometry_types or {}).get(name, "MultiPolygon")
+            pyogrio.write_dataframe(
+                gdf, tmp, layer=name, driver="GPKG", append=tmp.exists(), **kwargs
+            )
+            log.debug("wrote layer %s (%d features)", name, len(gdf))
+        if finalize is not None:
+            finalize(tmp)
+    return Path(path)

@@ -1,0 +1,1 @@
+"""QGIS styles (layer_styles) and project (.qgz) writers. QGIS is not needed at run time."""

@@ -1,0 +1,1 @@
+"""Build reports, check reports (HTML/PDF)."""

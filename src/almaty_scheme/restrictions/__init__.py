@@ -1,0 +1,1 @@
+"""One module per restriction family, turning catalogue rules + base data into zones."""
