@@ -295,6 +295,8 @@ class Rule(_Strict):
     functional_group: FunctionalGroup | None = None
     subzone: str | None = None
     regime: Regime | None = None
+    priority: int | None = None
+    composed_of: list[str] = Field(default_factory=list)
     source: Source
     also_sources: list[Source] = Field(default_factory=list)
     reading: str | None = None
