@@ -133,7 +133,7 @@ def conform(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[c] = pd.Series(pd.NA, index=out.index, dtype="string")
     for c, t in spec.columns.items():
         if c not in out.columns:
-            out[c] = pd.Series(pd.NA, index=out.index, dtype=t)
+            out[c] = pd.Series(index=out.index, dtype=t)  # all-missing (NaN / <NA>)
     if out["base_id"].isna().any():
         out["base_id"] = [f"{name}:{i}" for i in range(len(out))]
     geom = out.geometry.name
