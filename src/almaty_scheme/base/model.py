@@ -104,6 +104,11 @@ BASE_LAYERS: dict[str, BaseLayerSpec] = {
          "status": "string"},
         "Trunk gas pipelines; diameter_mm is the outside diameter, nominal_diameter_mm DN.",
     ),
+    "heritage_sites": BaseLayerSpec(
+        "MultiPolygon",
+        {"name": "string", "kind": "string"},
+        "Historic and cultural monuments and their protection zones (user data only).",
+    ),
     "protected_areas": BaseLayerSpec(
         "MultiPolygon",
         {"name": "string", "kind": "string"},

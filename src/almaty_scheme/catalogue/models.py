@@ -258,6 +258,33 @@ class AppliesTo(_Strict):
     default_for_unnamed: bool = False
 
 
+class Anchor(_Strict):
+    """Where a feature known only "in words" is placed (schematic footprints).
+
+    ``settlement``: a settlement point (``name``, optionally ``district`` to
+    disambiguate); ``admin_unit``: an administrative polygon's representative point;
+    ``junction``: the intersection of the alignments of the road rules in ``roads``.
+    ``offset_m``/``bearing_deg`` shift the centre (e.g. to put two zones on either side
+    of one junction); ``reading`` says why this place was chosen.
+    """
+
+    kind: Literal["settlement", "admin_unit", "junction"]
+    name: str | None = None
+    district: str | None = None
+    roads: list[str] = Field(default_factory=list)
+    offset_m: float = 0.0
+    bearing_deg: float = 0.0
+    reading: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Anchor:
+        if self.kind in ("settlement", "admin_unit") and not self.name:
+            raise ValueError(f"an anchor of kind {self.kind!r} needs a name")
+        if self.kind == "junction" and len(self.roads) < 2:
+            raise ValueError("a junction anchor needs at least two road rule ids in roads")
+        return self
+
+
 class Regime(_Strict):
     """What a zone allows, by land-use class (ids from ``layers/land_use.yaml``).
 
@@ -291,6 +318,7 @@ class Rule(_Strict):
     area_ha: float | None = Field(default=None, gt=0)
     location: str | None = None
     location_ru: str | None = None
+    anchor: Anchor | None = None
     horizon: Horizon | None = None
     functional_group: FunctionalGroup | None = None
     subzone: str | None = None

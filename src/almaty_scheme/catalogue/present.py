@@ -15,7 +15,9 @@ def value_label(rule: Rule) -> str:
         return f"{w.value_m:g} m" if w.value_m is not None else f"{w.min_m:g}-{w.max_m:g} m"
     if rule.elevation_m is not None:
         e = rule.elevation_m
-        return f"{e.min:g}-{e.max:g} m a.s.l." if e.min is not None and e.max is not None else "elev."
+        if e.min is not None and e.max is not None:
+            return f"{e.min:g}-{e.max:g} m a.s.l."
+        return f">= {e.min:g} m a.s.l." if e.min is not None else f"<= {e.max:g} m a.s.l."
     if rule.area_ha is not None:
         return f"{rule.area_ha:g} ha"
     return "-"
