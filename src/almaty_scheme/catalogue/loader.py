@@ -7,7 +7,10 @@ All problems across all files are collected and raised together as one
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -72,7 +75,9 @@ class Catalogue:
             import difflib
 
             close = difflib.get_close_matches(rule_id, list(self.rules), n=5, cutoff=0.5)
-            hint = f"Did you mean: {', '.join(close)}?" if close else "See 'almaty-scheme rules list'."
+            hint = (
+                f"Did you mean: {', '.join(close)}?" if close else "See 'almaty-scheme rules list'."
+            )
             raise UsageError(f"No rule with id {rule_id!r}", [hint]) from None
 
     def by_family(self, family: str) -> list[Rule]:
@@ -100,21 +105,47 @@ class Catalogue:
         return {c.id: c for c in self.land_use.classes}
 
 
+_ITEM_ID = re.compile(r"^\s*-\s+id:\s*['\"]?([^'\"\s#]+)")
+
+
+def _enclosing_item(text: str, line: int) -> str:
+    """' (in rule/finding 'x' from line N)' for the list item around 1-based ``line``."""
+    lines = text.splitlines()
+    for i in range(min(line, len(lines)) - 1, -1, -1):
+        m = _ITEM_ID.match(lines[i])
+        if m:
+            return f" (in the item with id {m.group(1)!r} that starts at line {i + 1})"
+    return ""
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         problems.append(f"{path}: cannot read the file ({exc.strerror}).")
         return None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8.")
+        line = data[: exc.start].count(b"\n") + 1
+        approx = data.decode("utf-8", errors="replace")
+        problems.append(
+            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}, line {line})"
+            f"{_enclosing_item(approx, line)}; save the file as UTF-8."
+        )
         return None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}.")
+        where = ""
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+            where += _enclosing_item(text, mark.line + 1)
+        hint = ""
+        if "mapping values are not allowed" in str(exc):
+            hint = " (a text value containing ': ' must be quoted)"
+        problems.append(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}{hint}.")
         return None
 
 
@@ -126,10 +157,8 @@ def _loc_label(raw: Any, loc: tuple[int | str, ...]) -> str:
         if len(rest) >= 2 and rest[0] == key and isinstance(rest[1], int):
             idx = rest[1]
             rid = None
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
                 rid = raw[key][idx].get("id")
-            except (KeyError, IndexError, TypeError, AttributeError):
-                pass
             name = key[:-1]
             parts.append(f"{name} #{idx + 1}" + (f" (id {rid!r})" if rid else ""))
             rest = rest[2:]
@@ -145,7 +174,13 @@ def _validation_problems(path: Path, raw: Any, exc: ValidationError) -> list[str
     for err in exc.errors():
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1]) if err["loc"] else ""
             msg = "unknown key (not in the schema; check the spelling)"
+            if " " in key.strip():
+                msg = (
+                    "unknown key; it looks like text: a value containing ': ' or ', ' "
+                    "inside {...} must be quoted"
+                )
         out.append(f"{path.name}: {_loc_label(raw, tuple(err['loc']))}: {msg}.")
     return out
 
@@ -158,9 +193,58 @@ def _regime_problems(
         for token in getattr(regime, bucket):
             if token.startswith("group:"):
                 if token[6:] not in groups:
-                    out.append(f"{where}: regime.{bucket}: unknown land-use group {token!r}.")
+                    out.append(
+                        f"{where}: field 'regime.{bucket}': unknown land-use group {token!r} "
+                        f"(groups: {', '.join(sorted(groups))})."
+                    )
             elif token not in classes:
-                out.append(f"{where}: regime.{bucket}: unknown land-use class {token!r}.")
+                close = difflib.get_close_matches(token, list(classes), n=3, cutoff=0.6)
+                hint = (
+                    f"; did you mean {', '.join(close)}?" if close else f" (see {LAND_USE_FILE})."
+                )
+                out.append(
+                    f"{where}: field 'regime.{bucket}': unknown land-use class {token!r}{hint}"
+                )
+    return out
+
+
+WIDTH_KINDS: frozenset[str] = frozenset(
+    {
+        "road_corridor",
+        "railway_right_of_way",
+        "railway_controlled_zone",
+        "power_line_zone",
+        "water_main_strip",
+        "water_protection_zone",
+        "water_protection_strip",
+        "gas_protection_zone",
+        "gas_minimum_distance",
+        "forest_belt",
+        "settlement_radius",
+    }
+)
+"""Rule kinds that are buffers and so need a ``width``."""
+
+
+def _shape_problems(where: str, rule: Rule) -> list[str]:
+    """Cross-field checks the pydantic schema does not express."""
+    out = []
+    if rule.kind in WIDTH_KINDS and rule.width is None:
+        out.append(
+            f"{where}: field 'width' is missing; a rule of kind {rule.kind!r} is a buffer "
+            "and needs width: {value_m: ..., semantics: ..., measured_from: ...}."
+        )
+    if rule.kind == "elevation_belt" and rule.elevation_m is None:
+        out.append(f"{where}: field 'elevation_m' is missing; an elevation_belt needs it.")
+    return out
+
+
+def _raw_ids(raw: Any) -> set[str]:
+    """Rule ids of a raw (possibly invalid) rule file, to avoid cascading errors."""
+    out: set[str] = set()
+    items = raw.get("rules") if isinstance(raw, dict) else None
+    if isinstance(items, list):
+        out.update(r["id"] for r in items if isinstance(r, dict) and isinstance(r.get("id"), str))
     return out
 
 
@@ -204,6 +288,7 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
     rules: dict[str, Rule] = {}
     findings: dict[str, Finding] = {}
     rule_file_of: dict[str, str] = {}
+    invalid_ids: set[str] = set()  # ids in files that failed validation (no cascades)
     for name in index.rule_files:
         path = base / name
         if not path.is_file():
@@ -216,6 +301,7 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
             rf = RuleFile.model_validate(raw)
         except ValidationError as exc:
             problems.extend(_validation_problems(path, raw, exc))
+            invalid_ids.update(_raw_ids(raw))
             continue
         files[name] = rf
         for i, rule in enumerate(rf.rules):
@@ -224,24 +310,39 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
                 problems.append(
                     f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
                 )
+            problems.extend(_shape_problems(where, rule))
             if rule.id in rules:
                 problems.append(
-                    f"{where}: duplicate id, already defined in {rule_file_of[rule.id]}."
+                    f"{where}: field 'id': duplicate id, already defined in "
+                    f"{rule_file_of[rule.id]}; ids must be unique across all files."
                 )
                 continue
             rules[rule.id] = rule
             rule_file_of[rule.id] = name
         for i, finding in enumerate(rf.findings):
-            if finding.id in findings:
-                problems.append(f"{name}: finding #{i + 1} (id {finding.id!r}): duplicate id.")
+            if finding.id in findings or finding.id in rules:
+                problems.append(
+                    f"{name}: finding #{i + 1} (id {finding.id!r}): field 'id': duplicate id."
+                )
             findings[finding.id] = finding
 
     for name, rf in files.items():
-        for f in rf.findings:
+        for i, f in enumerate(rf.findings):
             for rid in f.affects:
-                if rid not in rules:
+                if rid not in rules and rid not in invalid_ids:
+                    close = difflib.get_close_matches(rid, list(rules), n=3, cutoff=0.6)
+                    hint = f"; did you mean {', '.join(close)}?" if close else "."
                     problems.append(
-                        f"{name}: finding {f.id!r}: field 'affects' names unknown rule {rid!r}."
+                        f"{name}: finding #{i + 1} (id {f.id!r}): field 'affects': "
+                        f"unknown rule {rid!r}{hint}"
+                    )
+        for i, rule in enumerate(rf.rules):
+            for j, ref in enumerate(rule.composed_of):
+                kind, _, target = ref.partition(":")
+                if kind == "rule" and target not in rules and target not in invalid_ids:
+                    problems.append(
+                        f"{name}: rule #{i + 1} (id {rule.id!r}): field 'composed_of.{j}': "
+                        f"unknown rule {target!r}."
                     )
     if land_use is not None:
         classes = {c.id: c for c in land_use.classes}
@@ -254,14 +355,20 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
             problems.append(
                 f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
             )
-        for rid, rule in rules.items():
-            if rule.regime is not None:
-                problems.extend(
-                    _regime_problems(f"{rule_file_of[rid]}: rule {rid!r}", rule.regime, classes, groups)
-                )
+        for name, rf in files.items():
+            for i, rule in enumerate(rf.rules):
+                if rule.regime is not None:
+                    where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+                    problems.extend(_regime_problems(where, rule.regime, classes, groups))
     for tname, tfile in index.tables.items():
-        if not (base / tfile).is_file():
+        tpath = base / tfile
+        if not tpath.is_file():
             problems.append(f"{INDEX_FILE}: table {tname!r} file {tfile!r} is missing.")
+            continue
+        from almaty_scheme.catalogue.tables import SPECS, validate_table
+
+        if tname in SPECS:
+            problems.extend(validate_table(tpath, SPECS[tname]))
 
     if problems:
         raise CatalogueError(f"The catalogue in {base} has {len(problems)} problem(s)", problems)
