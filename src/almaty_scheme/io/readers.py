@@ -1,0 +1,941 @@
+"""Read any vector file an analyst has into GeoDataFrames in the working CRS.
+
+:func:`read_vector` reads GeoPackage, Shapefile (with Cyrillic attributes in UTF-8,
+cp1251, cp866 or KZ-1048, with or without a ``.cpg``), GeoJSON, FlatGeobuf, GeoParquet
+and CSV (a WKT column or lon/lat columns), and reprojects explicitly to EPSG:32643.
+:func:`read_base_layer` also maps the user's columns onto a canonical base layer
+(``--field-map FILE``, see :func:`load_field_map`), converts units (voltage in V or kV,
+diameters in mm or m, pressure in MPa, bar or kgf/cm²) and fills the provenance columns.
+
+Every failure is a :class:`~almaty_scheme.errors.DataError` (or its subclass
+:class:`~almaty_scheme.errors.CRSError`) naming the file and saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import importlib.util
+import logging
+import math
+import re
+import struct
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pyproj import CRS
+
+from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS, conform
+from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
+from almaty_scheme.errors import CRSError, DataError
+
+log = logging.getLogger(__name__)
+
+HAS_ARROW = importlib.util.find_spec("pyarrow") is not None
+"""Whether pyogrio can read through Arrow (faster; needs pyarrow)."""
+
+VECTOR_SUFFIXES: dict[str, str] = {
+    ".gpkg": "GeoPackage",
+    ".shp": "Shapefile",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".geojsonl": "GeoJSONSeq",
+    ".geojsons": "GeoJSONSeq",
+    ".fgb": "FlatGeobuf",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+    ".csv": "CSV",
+    ".tsv": "CSV",
+    ".txt": "CSV",
+    ".zip": "zipped Shapefile/GeoPackage",
+    ".kml": "KML",
+    ".gml": "GML",
+    ".tab": "MapInfo TAB",
+    ".mif": "MapInfo MIF",
+    ".sqlite": "SpatiaLite",
+}
+"""File suffixes :func:`read_vector` accepts, with the format they mean."""
+
+WKT_COLUMNS: tuple[str, ...] = ("wkt", "geometry", "geom", "the_geom", "wkt_geom")
+"""CSV columns holding WKT geometries (matched case-insensitively)."""
+
+XY_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("lon", "lat", True),
+    ("lng", "lat", True),
+    ("long", "lat", True),
+    ("longitude", "latitude", True),
+    ("x", "y", False),
+    ("easting", "northing", False),
+)
+"""CSV coordinate column pairs; the flag says the names literally mean lon/lat degrees."""
+
+_CYR_LETTERS = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+_COMMON_RU = frozenset("оеаинтсрвл")
+_SHAPEFILE_ENCODINGS: tuple[str, ...] = ("cp1251", "cp866", "kz1048")
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def _dbf_text_bytes(dbf: Path, max_records: int = 5000) -> bytes:
+    """The raw bytes of the character fields of the first ``max_records`` DBF records."""
+    with dbf.open("rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32:
+            return b""
+        n_records, header_len, record_len = struct.unpack("<IHH", head[4:12])
+        fields: list[tuple[int, int]] = []  # (offset in record, length) of C fields
+        offset = 1  # deletion flag
+        while True:
+            desc = fh.read(32)
+            if len(desc) < 32 or desc[0] == 0x0D:
+                break
+            ftype = chr(desc[11])
+            flen = desc[16]
+            if ftype == "C":
+                flen += desc[17] * 256  # long character fields use the decimal byte (shapelib)
+                fields.append((offset, flen))
+            offset += flen
+        fh.seek(header_len)
+        chunks = []
+        for _ in range(min(n_records, max_records)):
+            rec = fh.read(record_len)
+            if len(rec) < record_len:
+                break
+            for off, ln in fields:
+                chunks.append(rec[off : off + ln].rstrip(b" \x00"))
+    return b"\n".join(c for c in chunks if c)
+
+
+def score_cyrillic(text: str) -> float:
+    """How much ``text`` looks like Russian/Kazakh: 0 (not at all) to 1.5.
+
+    The share of its non-ASCII characters that are Russian/Kazakh letters, plus half
+    the share that are the ten commonest Russian letters (о е а и н т с р в л), which
+    separates lower-case cp1251 text from its cp866 misreading (``склад`` -> ``ёъырф``).
+    """
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if not non_ascii:
+        return 0.0
+    letters = sum(1 for ch in non_ascii if _CYR_LETTERS.match(ch))
+    common = sum(1 for ch in non_ascii if ch.lower() in _COMMON_RU)
+    return (letters + 0.5 * common) / len(non_ascii)
+
+
+def detect_encoding(raw: bytes, candidates: tuple[str, ...] = _SHAPEFILE_ENCODINGS) -> str | None:
+    """Guess the encoding of Cyrillic text bytes.
+
+    Pure ASCII gives ``None`` (any encoding reads it). Valid UTF-8 with non-ASCII
+    characters gives ``"utf-8"``. Otherwise each candidate decodes the bytes and the one
+    whose non-ASCII characters are most often Russian/Kazakh letters wins (cp1251 text
+    read as cp866 turns capitals into box-drawing signs; cp866 read as cp1251 turns
+    them into punctuation); ties go to the earlier candidate (cp1251, then cp866).
+    """
+    if not raw or all(b < 128 for b in raw):
+        return None
+    try:
+        raw.decode("utf-8", errors="strict")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best, best_score = candidates[0], -1.0
+    for enc in candidates:
+        score = score_cyrillic(raw.decode(enc, errors="replace"))
+        if score > best_score + 1e-9:
+            best, best_score = enc, score
+    return best
+
+
+def detect_shapefile_encoding(shp: Path) -> str | None:
+    """Encoding of a shapefile's attributes: its ``.cpg`` if present, else detected.
+
+    Returns ``None`` when the ``.cpg`` names it (GDAL reads that itself) or when the
+    attributes are pure ASCII.
+    """
+    for suffix in (".cpg", ".CPG"):
+        if shp.with_suffix(suffix).is_file():
+            return None
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).is_file()), None)
+    if dbf is None:
+        return None
+    enc = detect_encoding(_dbf_text_bytes(dbf))
+    if enc is not None:
+        log.info("%s: no .cpg; attribute encoding detected as %s", shp.name, enc)
+    return enc
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _source_error(path: Path, exc: Exception) -> DataError:
+    return DataError(
+        f"Cannot read {path.name}",
+        [
+            f"{path} is damaged or not in a format GDAL recognises ({exc}). Open it in QGIS "
+            "to check it, re-export it as GeoPackage, or give the right file."
+        ],
+    )
+
+
+def _choose_layer(path: Path, layer: str | None) -> str | None:
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:
+        raise _source_error(path, exc) from exc
+    names = [str(r[0]) for r in layers]
+    spatial = [str(r[0]) for r in layers if r[1] is not None]
+    if layer is not None:
+        if layer not in names:
+            raise DataError(
+                f"{path.name} has no layer {layer!r}",
+                [f"Choose one of: {', '.join(names) or '(none)'} (--layer NAME)."],
+            )
+        return layer
+    if len(names) <= 1:
+        return names[0] if names else None
+    if len(spatial) == 1:
+        return spatial[0]
+    listing = ", ".join(f"{r[0]} ({r[1] or 'no geometry'})" for r in layers)
+    raise DataError(
+        f"{path.name} has {len(names)} layers and none was chosen",
+        [f"Pick one with --layer NAME (layer=...); layers: {listing}."],
+    )
+
+
+_GDAL_ENCODINGS = frozenset({"utf-8", "utf8", "cp1251", "cp866", "cp1252", "latin1",
+                             "latin-1", "iso-8859-1", "iso-8859-5", "koi8-r", "ascii"})
+
+
+def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    """Read through pyogrio; encodings GDAL's iconv may not know (``kz1048``) are read as
+    Latin-1 (one char per byte) and re-decoded in Python."""
+    if encoding is not None and encoding.lower() not in _GDAL_ENCODINGS:
+        gdf = _read_ogr_raw(path, layer, "latin1")
+        geom = gdf.geometry.name
+        for col in gdf.columns:
+            if col == geom or not (
+                gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col].dtype)
+            ):
+                continue
+            gdf[col] = gdf[col].map(
+                lambda v: v.encode("latin1").decode(encoding, errors="replace")
+                if isinstance(v, str)
+                else v
+            )
+        return gdf
+    return _read_ogr_raw(path, layer, encoding)
+
+
+def _read_ogr_raw(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    kwargs: dict[str, Any] = {}
+    if layer is not None:
+        kwargs["layer"] = layer
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    if HAS_ARROW:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+        except pyogrio.errors.DataSourceError as exc:
+            raise _source_error(path, exc) from exc
+        except Exception as exc:  # Arrow cannot take some inputs; the row path can
+            log.debug("%s: Arrow read failed (%s); reading without Arrow", path.name, exc)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(path, use_arrow=False, **kwargs)
+    except Exception as exc:
+        raise _source_error(path, exc) from exc
+
+
+def _declared_crs_problem(path: Path) -> str | None:
+    """A note when a shapefile has a ``.prj`` that GDAL/pyproj could not use."""
+    prj = path.with_suffix(".prj")
+    if path.suffix.lower() == ".shp" and prj.is_file():
+        text = prj.read_text(errors="replace").strip()
+        return f"{prj.name} exists but its CRS cannot be understood: {text[:80]!r}"
+    return None
+
+
+def _finish_crs(
+    gdf: gpd.GeoDataFrame, path: Path, label: str, assume_crs: str | int | CRS | None
+) -> gpd.GeoDataFrame:
+    if gdf.crs is None and assume_crs is None:
+        note = _declared_crs_problem(path)
+        problems = [
+            f"Add a .prj / CRS to {path.name}, or pass --assume-crs (for example --assume-crs "
+            "EPSG:4326 for lon/lat, EPSG:32643 for UTM 43N, EPSG:28413 for Pulkovo 1942 / "
+            "Gauss-Kruger zone 13)."
+        ]
+        if note:
+            problems.insert(0, note + ".")
+        raise CRSError(f"{label} has no usable coordinate reference system", problems)
+    if gdf.crs is not None:
+        try:
+            CRS.from_user_input(gdf.crs)
+        except Exception as exc:
+            raise CRSError(
+                f"{label} declares a CRS that pyproj cannot use",
+                [f"Fix the CRS of {path.name} in QGIS (Set CRS) or re-export it ({exc})."],
+            ) from exc
+    try:
+        return to_working_crs(gdf, name=label, assume_crs=assume_crs)
+    except CRSError:
+        raise
+    except Exception as exc:
+        raise CRSError(
+            f"{label}: cannot reproject from {gdf.crs} to EPSG:32643",
+            [f"The declared CRS is not usable for reprojection ({exc}); set a standard "
+             "EPSG CRS on the file or pass --assume-crs if the file has none."],
+        ) from exc
+
+
+def _sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
+    raw = path.read_bytes()
+    enc = encoding
+    if enc is None:
+        if raw.startswith(b"\xef\xbb\xbf"):
+            enc = "utf-8-sig"
+        else:
+            enc = detect_encoding(raw[:200_000]) or "utf-8"
+    try:
+        text = raw.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataError(
+            f"Cannot decode {path.name} as {enc}",
+            [f"Give the right encoding (--encoding cp1251, utf-8...) ({exc})."],
+        ) from exc
+    import io
+
+    delim = _sniff_delimiter(text[:20_000])
+    try:
+        return pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise _source_error(path, exc) from exc
+
+
+def _numeric(series: pd.Series) -> tuple[pd.Series, list[int]]:
+    """Numbers from text (decimal comma accepted); blanks -> NaN; bad rows listed."""
+    s = series.astype(str).str.strip().str.replace(",", ".", regex=False).str.replace(" ", "")
+    blank = s.isin(["", "nan", "NaN", "NULL", "null", "None"])
+    vals = pd.to_numeric(s.mask(blank), errors="coerce")
+    bad = [int(i) for i in np.flatnonzero(vals.isna().to_numpy() & ~blank.to_numpy())]
+    return vals.astype("float64"), bad
+
+
+def _row_list(rows: list[int]) -> str:
+    shown = ", ".join(str(r + 2) for r in rows[:10])  # +2: header line and 1-based
+    return shown + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+
+
+def _read_csv(
+    path: Path, encoding: str | None, assume_crs: str | int | CRS | None, label: str
+) -> gpd.GeoDataFrame:
+    df = _read_csv_frame(path, encoding)
+    lower = {c.lower().strip(): c for c in df.columns}
+    wkt_col = next((lower[c] for c in WKT_COLUMNS if c in lower), None)
+    if wkt_col is not None:
+        text = df[wkt_col].astype(str).str.strip()
+        blank = text.isin(["", "nan", "NULL", "null", "None"]).to_numpy()
+        geoms = np.full(len(df), None, dtype=object)
+        bad: list[int] = []
+        for i, (t, b) in enumerate(zip(text, blank, strict=True)):
+            if b:
+                continue
+            try:
+                geoms[i] = shapely.from_wkt(t)
+            except Exception:
+                bad.append(i)
+        if bad:
+            raise DataError(
+                f"{path.name}: column {wkt_col!r} has text that is not WKT",
+                [f"Fix lines {_row_list(bad)} of {path.name} (e.g. 'POLYGON ((x y, ...))')."],
+            )
+        gdf = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=list(geoms))
+        if assume_crs is None:
+            raise CRSError(
+                f"{label}: a CSV file has no coordinate reference system",
+                [f"Pass --assume-crs with the CRS of the WKT in {path.name} (for example "
+                 "--assume-crs EPSG:32643 or EPSG:4326)."],
+            )
+        return _finish_crs(gdf, path, label, assume_crs)
+    pair = next(((lower[a], lower[b], lit) for a, b, lit in XY_COLUMNS
+                 if a in lower and b in lower), None)
+    if pair is None:
+        raise DataError(
+            f"{path.name}: no geometry columns found",
+            [f"Add a WKT column named one of {', '.join(WKT_COLUMNS)} or coordinate columns "
+             f"(lon/lat, lng/lat, longitude/latitude, x/y); the file has: "
+             f"{', '.join(map(str, df.columns))}."],
+        )
+    xcol, ycol, literal = pair
+    xs, bad_x = _numeric(df[xcol])
+    ys, bad_y = _numeric(df[ycol])
+    bad = sorted(set(bad_x) | set(bad_y))
+    if bad:
+        raise DataError(
+            f"{path.name}: columns {xcol!r}/{ycol!r} hold values that are not numbers",
+            [f"Fix lines {_row_list(bad)} of {path.name}."],
+        )
+    crs = assume_crs
+    if crs is None:
+        in_range = bool(
+            xs.dropna().between(-180, 180).all() and ys.dropna().between(-90, 90).all()
+        )
+        if literal and in_range:
+            crs = "EPSG:4326"
+            log.info("%s: columns %s/%s read as WGS 84 lon/lat (EPSG:4326)", path.name, xcol, ycol)
+        else:
+            why = ("the values are outside the lon/lat range" if literal
+                   else f"columns {xcol}/{ycol} do not say which CRS they are in")
+            raise CRSError(
+                f"{label}: cannot tell the CRS of the coordinates",
+                [f"{why.capitalize()}; pass --assume-crs (for example EPSG:32643 for UTM 43N "
+                 "metres, EPSG:28413 for Pulkovo 1942 / Gauss-Kruger zone 13)."],
+            )
+    ok = (xs.notna() & ys.notna()).to_numpy()
+    geoms = np.full(len(df), None, dtype=object)
+    geoms[ok] = shapely.points(xs.to_numpy()[ok], ys.to_numpy()[ok])
+    gdf = gpd.GeoDataFrame(df, geometry=list(geoms))
+    return _finish_crs(gdf, path, label, crs)
+
+
+def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(path)
+    except Exception as exc:
+        raise DataError(
+            f"Cannot read {path.name} as GeoParquet",
+            [f"It needs GeoParquet 'geo' metadata and a geometry column ({exc}); "
+             "re-export it with geopandas .to_parquet() or GDAL."],
+        ) from exc
+
+
+def read_vector(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    assume_crs: str | int | CRS | None = None,
+    name: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a vector file into a GeoDataFrame in the working CRS (EPSG:32643).
+
+    Parameters
+    ----------
+    path
+        GeoPackage, Shapefile (``.shp`` or a ``.zip`` of one), GeoJSON, FlatGeobuf,
+        GeoParquet, CSV (WKT or lon/lat columns), or any other format GDAL reads.
+    layer
+        Layer to read from a multi-layer source; required when the file has several
+        spatial layers.
+    encoding
+        Attribute encoding (``cp1251``, ``cp866``, ``utf-8``...). Default: the
+        Shapefile's ``.cpg``, else detected from the ``.dbf`` bytes (see
+        :func:`detect_encoding`); CSV: BOM, else detected.
+    assume_crs
+        CRS to use when the file declares none (never overrides a declared CRS).
+        CSV lon/lat columns literally named ``lon``/``lat`` (``lng``,
+        ``longitude``/``latitude``) with values in range default to EPSG:4326.
+    name
+        How to call the dataset in messages (default: the file name).
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable or unknown file; several layers and none chosen.
+    CRSError
+        No CRS and no ``assume_crs``; a CRS pyproj cannot use.
+    """
+    p = Path(path)
+    label = name or p.name
+    if not p.exists():
+        hint = "Check the path"
+        siblings = [q.name for q in p.parent.glob("*")] if p.parent.is_dir() else []
+        close = difflib.get_close_matches(p.name, siblings, n=3)
+        if close:
+            hint += f"; did you mean {', '.join(close)}?"
+        raise DataError(f"{p} not found", [hint + "."])
+    if encoding is not None:
+        try:
+            "".encode(encoding)
+        except LookupError as exc:
+            raise DataError(
+                f"Unknown encoding {encoding!r}", ["Use e.g. utf-8, cp1251, cp866, kz1048."]
+            ) from exc
+    if assume_crs is not None:
+        assume_crs = parse_crs(assume_crs)
+    suffix = p.suffix.lower()
+    if suffix in (".pbf", ".osm") or p.name.lower().endswith(".osm.pbf"):
+        raise DataError(
+            f"{p.name} is an OpenStreetMap extract",
+            [f"Convert it with `almaty-scheme import-osm {p.name} --out base.gpkg`, then read "
+             "the layers of base.gpkg."],
+        )
+    if p.is_file() and suffix not in VECTOR_SUFFIXES:
+        raise DataError(
+            f"{p.name}: unknown vector format {suffix or '(no suffix)'}",
+            [f"Give one of: {', '.join(sorted(set(VECTOR_SUFFIXES.values())))} "
+             f"({', '.join(VECTOR_SUFFIXES)})."],
+        )
+    if suffix in (".parquet", ".geoparquet"):
+        gdf = _read_parquet(p)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        gdf = _read_csv(p, encoding, assume_crs, label)
+    else:
+        chosen = _choose_layer(p, layer)
+        enc = encoding
+        if enc is None and suffix == ".shp":
+            enc = detect_shapefile_encoding(p)
+        gdf = _read_ogr(p, chosen, enc)
+        if chosen is not None and label == p.name and layer is not None:
+            label = f"{p.name}:{chosen}"
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise DataError(f"{label} has no geometry column", ["Give a spatial layer."])
+    gdf = _finish_crs(gdf, p, label, assume_crs)
+    log.info("read %s: %d features", label, len(gdf))
+    return gdf
+
+
+# --------------------------------------------------------------------------- units
+
+
+_UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "voltage_kv": {"kV": 1.0, "V": 0.001},
+    "diameter_mm": {"mm": 1.0, "m": 1000.0, "cm": 10.0, "in": 25.4},
+    "nominal_diameter_mm": {"mm": 1.0, "m": 1000.0, "cm": 10.0, "in": 25.4},
+    "pressure_mpa": {"MPa": 1.0, "kPa": 0.001, "bar": 0.1, "kgf/cm2": 0.0980665, "atm": 0.101325},
+    "length_km": {"km": 1.0, "m": 0.001},
+    "area_ha": {"ha": 1.0, "m2": 1e-4, "km2": 100.0},
+}
+"""Units accepted per canonical field in a field map, with the factor to the canonical unit."""
+
+_NUM = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def parse_voltages_kv(value: object, unit: str | None = None) -> list[float]:
+    """All voltages (kV) in a value such as ``220000;110000``, ``110 kV``, ``35/10``.
+
+    Without a unit, a number above 1 150 is read as volts (no line exceeds 1 150 kV;
+    OSM tags voltages in volts), otherwise as kilovolts. Text with ``kV``/``кВ``
+    is kilovolts, with a bare ``V``/``В`` volts.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return []
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        parts = [float(value)]
+        text_unit = None
+    else:
+        text = str(value).strip()
+        low = text.lower()
+        text_unit = "kV" if re.search(r"(kv|кв)", low) else ("V" if re.search(r"\d\s*(v|в)\b", low) else None)
+        parts = [float(m.replace(",", ".")) for m in _NUM.findall(text.replace(" ", ""))]
+    u = unit or text_unit
+    out = []
+    for v in parts:
+        uv = u if u is not None else ("V" if v > 1150 else "kV")
+        kv = v * _UNIT_FACTORS["voltage_kv"][uv]
+        if kv > 0:
+            out.append(kv)
+    return out
+
+
+def parse_diameter_mm(value: object, unit: str | None = None) -> float | None:
+    """A pipe diameter in millimetres from ``1020``, ``1.02 m``, ``530 mm``, ``DN500``, ``42"``.
+
+    Without a unit, a number up to 5 is read as metres (no trunk pipe is 5 mm wide
+    nor 5 m), a larger one as millimetres. A list (``530;1020``) gives the largest.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        nums = [float(value)]
+        text_unit = None
+    else:
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if re.search(r"\d\s*(mm|мм)", text):
+            text_unit = "mm"
+        elif re.search(r"\d\s*(cm|см)\b", text):
+            text_unit = "cm"
+        elif re.search(r"\d\s*(m|м)\b", text):
+            text_unit = "m"
+        elif re.search(r"\d\s*(\"|in\b|inch|″|'')", text):
+            text_unit = "in"
+        else:
+            text_unit = None
+        nums = [float(m.replace(",", ".")) for m in _NUM.findall(text)]
+    if not nums:
+        return None
+    v = max(nums)
+    u = unit or text_unit
+    if u is not None:
+        return v * _UNIT_FACTORS["diameter_mm"][u]
+    return v * 1000.0 if v <= 5 else v
+
+
+# --------------------------------------------------------------------------- field maps
+
+
+class ColumnSpec(BaseModel):
+    """A user column and, optionally, the unit its values are in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    unit: str | None = None
+
+
+LayerMap = dict[str, ColumnSpec]
+FieldMap = dict[str, LayerMap]
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "название", "наименование", "naim", "nazvanie", "atauy", "атауы"),
+    "name_ru": ("name_ru", "name:ru"),
+    "name_kk": ("name_kk", "name:kk"),
+    "voltage_kv": ("voltage_kv", "voltage", "napr", "напряжение", "u_kv", "kv"),
+    "voltages": ("voltages",),
+    "diameter_mm": ("diameter_mm", "diameter", "diam", "диаметр", "d_mm"),
+    "nominal_diameter_mm": ("nominal_diameter_mm", "dn", "du", "ду"),
+    "pressure_mpa": ("pressure_mpa", "pressure", "давление"),
+    "ref": ("ref", "номер", "road_ref"),
+    "category": ("category", "категория", "highway", "class"),
+    "kind": ("kind", "type", "вид", "тип"),
+    "status": ("status", "статус", "place"),
+    "kato": ("kato", "като"),
+}
+
+
+def _parse_spec(value: object) -> object:
+    if isinstance(value, str):
+        return {"column": value}
+    return value
+
+
+def _validate_field_map(raw: object, label: str) -> FieldMap:
+    problems: list[str] = []
+    if not isinstance(raw, Mapping):
+        raise DataError(
+            f"{label} must be a mapping of base layers",
+            ["Write e.g. `power_lines: {voltage_kv: NAPR, name: NAME}`."],
+        )
+    out: FieldMap = {}
+    for layer, fields in raw.items():
+        if layer not in BASE_LAYERS:
+            close = difflib.get_close_matches(str(layer), list(BASE_LAYERS), n=1)
+            problems.append(
+                f"{layer!r} is not a base layer"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; known: {', '.join(BASE_LAYERS)}."
+            )
+            continue
+        if not isinstance(fields, Mapping):
+            problems.append(f"{layer}: give a mapping `canonical_field: USER_COLUMN`.")
+            continue
+        allowed = [*BASE_LAYERS[layer].columns, *PROVENANCE_COLUMNS]
+        lmap: LayerMap = {}
+        for fld, spec in fields.items():
+            if fld not in allowed:
+                close = difflib.get_close_matches(str(fld), allowed, n=1)
+                problems.append(
+                    f"{layer}.{fld}: not a field of {layer}"
+                    + (f" (did you mean {close[0]!r}?)" if close else "")
+                    + f"; fields: {', '.join(allowed)}."
+                )
+                continue
+            try:
+                cs = ColumnSpec.model_validate(_parse_spec(spec))
+            except ValidationError as exc:
+                problems.append(
+                    f"{layer}.{fld}: give a column name or {{column: NAME, unit: U}} "
+                    f"({exc.errors()[0]['msg']})."
+                )
+                continue
+            if cs.unit is not None:
+                units = _UNIT_FACTORS.get(str(fld))
+                if units is None:
+                    problems.append(f"{layer}.{fld}: takes no unit (remove `unit`).")
+                    continue
+                if cs.unit not in units:
+                    problems.append(
+                        f"{layer}.{fld}: unit {cs.unit!r} unknown; use one of {', '.join(units)}."
+                    )
+                    continue
+            lmap[str(fld)] = cs
+        out[str(layer)] = lmap
+    if problems:
+        raise DataError(f"{label} is not a valid field map", problems)
+    return out
+
+
+def load_field_map(path: str | Path) -> FieldMap:
+    """Load a field-map YAML: which user column is which canonical field, per base layer.
+
+    Format::
+
+        power_lines:
+          voltage_kv: NAPR                 # or {column: NAPR, unit: V}
+          name: NAME
+        gas_pipelines:
+          diameter_mm: {column: DIAM, unit: m}
+
+    Raises
+    ------
+    DataError
+        Missing file, bad YAML, unknown layer/field/unit (all problems listed).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"Field map {p} not found", ["Check the --field-map path."])
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"{p.name} is not valid YAML", [str(exc)]) from exc
+    return _validate_field_map(raw, p.name)
+
+
+def _resolve_column(columns: list[str], wanted: str) -> str | None:
+    if wanted in columns:
+        return wanted
+    matches = [c for c in columns if c.lower() == wanted.lower()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def apply_field_map(
+    gdf: gpd.GeoDataFrame,
+    layer: str,
+    mapping: Mapping[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
+    """Rename the user's columns to the canonical fields of base layer ``layer``.
+
+    ``mapping`` is a whole field map (``{layer: {field: column}}``), the mapping of this
+    layer (``{field: column}``), or ``None``. Fields not mapped are taken from a column
+    with the canonical name or a known alias (case-insensitive: ``NAPR`` ->
+    ``voltage_kv``, ``Название`` -> ``name``...). The user's other columns are kept.
+    Units are recorded in ``gdf.attrs["units"]`` for :func:`read_base_layer`.
+
+    Raises
+    ------
+    DataError
+        A mapped column is not in the data (every such column listed).
+    """
+    if layer not in BASE_LAYERS:
+        raise DataError(f"{layer!r} is not a base layer", [f"Use one of {', '.join(BASE_LAYERS)}."])
+    lmap: Mapping[str, Any]
+    if mapping is None:
+        lmap = {}
+    elif layer in mapping and isinstance(mapping[layer], Mapping):
+        lmap = mapping[layer]
+    elif any(k in BASE_LAYERS for k in mapping):
+        lmap = {}
+    else:
+        lmap = mapping
+    specs = _validate_field_map({layer: dict(lmap)}, "field map")[layer]
+    geom = gdf.geometry.name
+    columns = [c for c in gdf.columns if c != geom]
+    problems = []
+    renames: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for fld, cs in specs.items():
+        col = _resolve_column(columns, cs.column)
+        if col is None:
+            close = difflib.get_close_matches(cs.column, columns, n=2)
+            problems.append(
+                f"{layer}.{fld}: column {cs.column!r} not found"
+                + (f" (did you mean {', '.join(close)}?)" if close else "")
+                + f"; columns: {', '.join(columns)}."
+            )
+            continue
+        renames[col] = fld
+        if cs.unit:
+            units[fld] = cs.unit
+    if problems:
+        raise DataError("The field map does not fit the data", problems)
+    mapped = set(renames.values())
+    lowered = {c.lower(): c for c in columns if c not in renames}
+    for fld in BASE_LAYERS[layer].columns:
+        if fld in mapped:
+            continue
+        for alias in _ALIASES.get(fld, (fld,)):
+            col = lowered.get(alias.lower())
+            if col is not None and col not in renames:
+                renames[col] = fld
+                mapped.add(fld)
+                break
+    # a user column already named like a canonical field we map onto goes out of the way
+    clash = {c: f"{c}_orig" for c in columns if c in mapped and c not in renames}
+    out = gdf.rename(columns={**clash, **renames})
+    out.attrs["units"] = units
+    return out
+
+
+# --------------------------------------------------------------------------- base layers
+
+_GEOM_FAMILY = {"MultiPolygon": ("Polygon", "MultiPolygon"),
+                "MultiLineString": ("LineString", "MultiLineString"),
+                "Point": ("Point",)}
+
+
+def promote_to_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``gdf`` with Polygon/LineString parts promoted to MultiPolygon/MultiLineString."""
+    geoms = gdf.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    out = geoms.copy()
+    for single, multi in ((3, shapely.MultiPolygon), (1, shapely.MultiLineString)):
+        sel = kinds == single
+        if sel.any():
+            out[sel] = [multi([g]) for g in geoms[sel]]
+    return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
+
+
+def _convert_units(gdf: gpd.GeoDataFrame, layer: str, units: Mapping[str, str]) -> None:
+    cols = BASE_LAYERS[layer].columns
+    if "voltage_kv" in cols and "voltage_kv" in gdf.columns:
+        raw = gdf["voltage_kv"]
+        lists = [parse_voltages_kv(v, units.get("voltage_kv")) for v in raw]
+        gdf["voltage_kv"] = pd.Series([max(v) if v else np.nan for v in lists],
+                                      index=gdf.index, dtype="float64")
+        if "voltages" not in gdf.columns or gdf["voltages"].isna().all():
+            gdf["voltages"] = pd.Series(
+                [";".join(f"{x:g}" for x in sorted(set(v), reverse=True)) if v else pd.NA
+                 for v in lists], index=gdf.index, dtype="string")
+    for fld in ("diameter_mm", "nominal_diameter_mm"):
+        if fld in cols and fld in gdf.columns:
+            gdf[fld] = pd.Series([parse_diameter_mm(v, units.get(fld)) for v in gdf[fld]],
+                                 index=gdf.index, dtype="float64")
+    for fld in ("pressure_mpa", "length_km", "area_ha"):
+        if fld in cols and fld in gdf.columns:
+            vals, _ = _numeric(gdf[fld].astype("string").fillna(""))
+            gdf[fld] = vals * _UNIT_FACTORS[fld].get(units.get(fld, ""), 1.0)
+
+
+def read_base_layer(
+    path: str | Path,
+    layer_name: str,
+    *,
+    field_map: FieldMap | Mapping[str, Any] | str | Path | None = None,
+    encoding: str | None = None,
+    assume_crs: str | int | CRS | None = None,
+    source: str | None = None,
+    licence: str = "",
+    accuracy: str = "",
+    file_layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a user's file as canonical base layer ``layer_name`` (EPSG:32643).
+
+    Steps: :func:`read_vector`; :func:`apply_field_map`; unit conversion (voltages to
+    kV with ``voltages`` listing all circuits, diameters to mm, pressure to MPa);
+    geometry-type check (lines for line layers, polygons for area layers, points for
+    settlements) with single parts promoted to Multi*; derived ``length_km`` /
+    ``area_ha`` where the layer has them and the data does not;
+    :func:`~almaty_scheme.base.model.conform`; provenance columns.
+
+    Features with no geometry are dropped with a warning naming how many.
+
+    Parameters
+    ----------
+    field_map
+        A field map (loaded or a path to its YAML).
+    source, licence, accuracy
+        Provenance; ``source`` defaults to ``user file <name>``, an empty ``licence``
+        to ``not stated``, an empty ``accuracy`` to ``user data (accuracy not stated)``.
+    file_layer
+        Layer inside a multi-layer file (GeoPackage).
+
+    Raises
+    ------
+    DataError
+        Reader errors, field-map errors, or geometries of the wrong type.
+    """
+    if layer_name not in BASE_LAYERS:
+        raise DataError(
+            f"{layer_name!r} is not a base layer", [f"Use one of {', '.join(BASE_LAYERS)}."]
+        )
+    p = Path(path)
+    fmap = load_field_map(field_map) if isinstance(field_map, (str, Path)) else field_map
+    gdf = read_vector(p, layer=file_layer, encoding=encoding, assume_crs=assume_crs)
+    gdf = apply_field_map(gdf, layer_name, fmap)
+    units: Mapping[str, str] = gdf.attrs.get("units", {})
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        log.warning("%s: %d feature(s) without geometry skipped", p.name, int(empty.sum()))
+        gdf = gdf[~empty].copy()
+    spec = BASE_LAYERS[layer_name]
+    allowed = _GEOM_FAMILY[spec.geometry]
+    kinds = gdf.geom_type
+    wrong = kinds[~kinds.isin(allowed)]
+    if len(wrong):
+        kinds_found = ", ".join(sorted(set(wrong)))
+        raise DataError(
+            f"{p.name}: {len(wrong)} feature(s) are {kinds_found}, but {layer_name} needs "
+            f"{' or '.join(allowed)}",
+            [f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
+             f"{', '.join(map(str, list(wrong.index[:5])))})."],
+        )
+    gdf = promote_to_multi(gdf) if spec.geometry.startswith("Multi") else gdf
+    _convert_units(gdf, layer_name, units)
+    if "length_km" in spec.columns and ("length_km" not in gdf or gdf["length_km"].isna().all()):
+        gdf["length_km"] = gdf.geometry.length / 1000.0
+    if "area_ha" in spec.columns and ("area_ha" not in gdf or gdf["area_ha"].isna().all()):
+        gdf["area_ha"] = gdf.geometry.area / 1e4
+    label = f"{p.name}:{file_layer}" if file_layer else p.name
+    for col, default in (
+        ("source", source or f"user file {label}"),
+        ("licence", licence or "not stated"),
+        ("accuracy", accuracy or "user data (accuracy not stated)"),
+    ):
+        if col in gdf.columns and col in (fmap or {}).get(layer_name, {}):
+            gdf[col] = gdf[col].astype("string").fillna(default)
+        else:
+            if col in gdf.columns:
+                gdf = gdf.rename(columns={col: f"{col}_orig"})
+            gdf[col] = pd.Series(default, index=gdf.index, dtype="string")
+    if "base_id" in gdf.columns and "base_id" not in (fmap or {}).get(layer_name, {}):
+        gdf = gdf.rename(columns={"base_id": "base_id_orig"})
+    for fld, dtype in spec.columns.items():
+        if fld in gdf.columns:
+            try:
+                gdf[fld] = gdf[fld].astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise DataError(
+                    f"{p.name}: column for {layer_name}.{fld} cannot be read as {dtype}",
+                    [f"Check the values of that column or map another one ({exc})."],
+                ) from exc
+    gdf = gdf.reset_index(drop=True)
+    assert gdf.crs is not None and CRS.from_user_input(gdf.crs) == WORKING_CRS
+    return conform(layer_name, gdf)
+
+
+__all__ = [
+    "HAS_ARROW",
+    "VECTOR_SUFFIXES",
+    "ColumnSpec",
+    "FieldMap",
+    "apply_field_map",
+    "detect_encoding",
+    "detect_shapefile_encoding",
+    "load_field_map",
+    "parse_diameter_mm",
+    "parse_voltages_kv",
+    "promote_to_multi",
+    "read_base_layer",
+    "read_vector",
+]
