@@ -34,6 +34,9 @@ from almaty_scheme.resources import layers_dir
 
 log = logging.getLogger(__name__)
 
+# libyaml's safe loader is ~10x faster than the pure-Python one; same results
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 INDEX_FILE = "catalogue.yaml"
 LAND_USE_FILE = "land_use.yaml"
 
@@ -135,7 +138,7 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
         )
         return None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = ""
