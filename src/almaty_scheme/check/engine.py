@@ -1,0 +1,545 @@
+"""The vectorised parcel-check core: overlaps, shares, distances, regimes, verdicts.
+
+:func:`check_parcels` works on any subset of parcels (rows are independent), so an
+engine may split the parcels into spatial partitions, map this function over them with
+one shared :class:`~almaty_scheme.check.zones.PreparedZones`, and concatenate the
+results with :meth:`CheckResult.concat`; the summary is computed afterwards by
+:func:`~almaty_scheme.check.output.summarise`.
+
+Geometric rules
+---------------
+* **Hit**: a parcel hits a zone feature when the area of their intersection exceeds
+  :data:`MIN_OVERLAP_M2` (touching along an edge is not a hit).
+* **Overlap** ``overlap_m2`` = area(parcel ∩ zone), computed as the sum over the zone's
+  tiles (tiles of one zone are disjoint); when a tile properly contains the parcel the
+  overlap is the parcel's area and no clipping is done.
+  ``share_pct`` = 100 · overlap / area(parcel), clipped to [0, 100].
+* **Distance to source** ``distance_to_source_m`` = the minimum Euclidean distance
+  (EPSG:32643) between the parcel and the base feature(s) the zone was built from
+  (road centreline, river line or water body, pipe axis...): 0 if they intersect;
+  null when the zone has no source feature (e.g. DEM belts, composite zones).
+* **Regime** of a hit: the zone rule's regime for the parcel's land-use class; in the
+  ``possible`` band of a ranged width it is capped at ``conditional`` (catalogue
+  finding ``water_protection.finding.ranges_without_sections``).
+* **Worst hit**: highest regime, then certain before possible, then largest share,
+  then largest overlap, then zone order (deterministic, independent of row order).
+* **Near** ``near_<key>_m``: 0 when the parcel hits a zone of the family (or layer)
+  ``key``; else the distance to the nearest such zone if within ``near_m``; else null.
+* **Outside**: a parcel whose overlap with the dissolved boundary (coverage) is at most
+  :data:`MIN_OVERLAP_M2` is ``outside`` (``outside_boundary``, ``outside_coverage``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
+from almaty_scheme.check.verdict import explain
+from almaty_scheme.check.zones import PreparedZones, TileIndex
+from almaty_scheme.crs import WORKING_CRS, require_working_crs
+
+log = logging.getLogger(__name__)
+
+MIN_OVERLAP_M2 = 0.01
+"""Overlaps at or below this area (m², one square decimetre) are not hits: they are
+shared edges or floating-point noise."""
+
+DEFAULT_NEAR_M = 500.0
+"""Default ``--near`` threshold (m)."""
+
+SOURCE_SEARCH_MARGIN_M = 1000.0
+"""Extra search radius beyond a zone's outer width when looking for its source pieces;
+hits whose source is not found within it fall back to the whole source geometry."""
+
+HIT_COLUMNS: tuple[str, ...] = (
+    "parcel_id", "rule_id", "family", "layer", "zone_fid", "zone_name", "certainty",
+    "overlap_m2", "share_pct", "distance_to_source_m", "regime", "rule_regime",
+    "width_m", "band_inner_m", "band_outer_m", "width_semantics", "measured_from",
+    "citation", "verified", "accuracy", "source", "reading",
+)
+"""Columns of ``parcel_hits`` (brief_contracts §5, plus widths and provenance)."""
+
+VERDICT_COLUMNS: tuple[str, ...] = (
+    "verdict", "verdict_reason", "worst_rule_id", "worst_family", "worst_layer",
+    "worst_regime", "worst_certainty", "worst_share_pct", "n_hits", "n_prohibited",
+    "n_conditional", "explanation_ru", "explanation_en", "area_m2",
+    "inside_boundary_pct", "inside_coverage_pct", "functional_group", "subzone",
+)
+"""Columns the engine adds to ``parcels`` (``near_<key>_m`` follow)."""
+
+
+@dataclass
+class CheckResult:
+    """Result of a check on a set of parcels.
+
+    Attributes
+    ----------
+    parcels
+        Every input parcel, in input order: its columns plus :data:`VERDICT_COLUMNS`
+        and ``near_<key>_m``.
+    hits
+        One row per parcel x zone feature touched (:data:`HIT_COLUMNS`); a
+        GeoDataFrame with the overlap geometry when requested.
+    near_keys
+        Keys of the ``near_<key>_m`` columns.
+    timings
+        Seconds per stage.
+    """
+
+    parcels: gpd.GeoDataFrame
+    hits: pd.DataFrame
+    near_keys: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def concat(parts: Sequence[CheckResult]) -> CheckResult:
+        """Concatenate results of partitions (order of ``parts`` is kept)."""
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        parcels = gpd.GeoDataFrame(
+            pd.concat([p.parcels for p in parts], ignore_index=True), crs=WORKING_CRS
+        )
+        hits = pd.concat([p.hits for p in parts], ignore_index=True)
+        if any(isinstance(p.hits, gpd.GeoDataFrame) for p in parts):
+            hits = gpd.GeoDataFrame(hits, crs=WORKING_CRS)
+        timings: dict[str, float] = {}
+        for p in parts:
+            for k, v in p.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+        return CheckResult(parcels=parcels, hits=hits, near_keys=parts[0].near_keys,
+                           timings=timings)
+
+
+@dataclass
+class _Overlay:
+    parcel: np.ndarray  # index into the queried geometry array
+    owner: np.ndarray
+    area: np.ndarray
+    pieces: np.ndarray | None
+
+
+def overlay_areas(
+    geoms: np.ndarray,
+    areas: np.ndarray,
+    index: TileIndex,
+    *,
+    pieces: bool = False,
+) -> _Overlay:
+    """Overlap areas of polygons with the owners of tiled polygons, aggregated per pair.
+
+    Parameters
+    ----------
+    geoms, areas
+        Query polygons (valid, non-empty) and their areas.
+    index
+        Tiles, owners and tree (:class:`TileIndex`).
+    pieces
+        Also return the overlap geometry of each (polygon, owner) pair.
+
+    Returns
+    -------
+    _Overlay
+        Arrays ``parcel`` (index into ``geoms``), ``owner``, ``area`` (sum over tiles),
+        sorted by (parcel, owner); pairs that only touch are included with area 0.
+    """
+    empty = _Overlay(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
+                     np.empty(0, dtype=object) if pieces else None)
+    if len(geoms) == 0 or len(index) == 0:
+        return empty
+    pi, tj = index.tree.query(geoms, predicate="intersects")
+    if len(pi) == 0:
+        return empty
+    t = index.tiles[tj]
+    g = geoms[pi]
+    inside = shapely.contains_properly(t, g)  # tiles are prepared
+    ov = np.where(inside, areas[pi], 0.0)
+    rest = np.flatnonzero(~inside)
+    geo = None
+    if pieces:
+        geo = g.copy()
+    if len(rest):
+        inter = shapely.intersection(g[rest], t[rest])
+        ov[rest] = shapely.area(inter)
+        if geo is not None:
+            geo[rest] = inter
+    owner = index.owner[tj]
+    order = np.lexsort((owner, pi))
+    pi, owner, ov = pi[order], owner[order], ov[order]
+    new = np.ones(len(pi), dtype=bool)
+    new[1:] = (pi[1:] != pi[:-1]) | (owner[1:] != owner[:-1])
+    starts = np.flatnonzero(new)
+    sums = np.add.reduceat(ov, starts)
+    out_pieces = None
+    if geo is not None:
+        geo = geo[order]
+        ends = np.append(starts[1:], len(pi))
+        out_pieces = np.empty(len(starts), dtype=object)
+        single = (ends - starts) == 1
+        out_pieces[single] = geo[starts[single]]
+        for k in np.flatnonzero(~single):
+            out_pieces[k] = shapely.union_all(geo[starts[k]:ends[k]])
+    return _Overlay(pi[starts], owner[starts], sums, out_pieces)
+
+
+def covered_area(geoms: np.ndarray, areas: np.ndarray, index: TileIndex | None) -> np.ndarray:
+    """Area of each polygon inside the (dissolved, tiled) mask; ``areas`` if no mask."""
+    if index is None:
+        return areas.copy()
+    ov = overlay_areas(geoms, areas, index)
+    out = np.zeros(len(geoms))
+    np.add.at(out, ov.parcel, ov.area)
+    return np.minimum(out, areas)
+
+
+def source_distances(
+    geoms: np.ndarray, zone_idx: np.ndarray, zones: PreparedZones
+) -> np.ndarray:
+    """Minimum distance from each geometry to the source feature(s) of its zone.
+
+    ``geoms[i]`` is paired with zone row ``zone_idx[i]``. Source pieces are searched
+    within the zone's outer width plus :data:`SOURCE_SEARCH_MARGIN_M`; the rare pair
+    with nothing found there is measured against the whole source geometry.
+    NaN where the zone has no source.
+    """
+    n = len(geoms)
+    out = np.full(n, np.nan)
+    src = zones.sources
+    if n == 0 or len(src.pairs) == 0:
+        return out
+    has_src = np.zeros(len(zones.zones), dtype=bool)
+    has_src[src.pairs["zone"].to_numpy()] = True
+    cand = np.flatnonzero(has_src[zone_idx])
+    if len(cand) == 0:
+        return out
+    zt = zones.zones
+    outer = pd.to_numeric(zt["band_outer_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    width = pd.to_numeric(zt["width_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    reach = np.where(np.isfinite(outer), outer, np.where(np.isfinite(width), width, 0.0))
+    radius = reach[zone_idx[cand]] + SOURCE_SEARCH_MARGIN_M
+    hi, pj = src.tree.query(geoms[cand], predicate="dwithin", distance=radius)
+    n_keys = max(len(src.full), 1)
+    wanted = src.pairs["zone"].to_numpy() * n_keys + src.pairs["key"].to_numpy()
+    pair_key = zone_idx[cand[hi]] * n_keys + src.piece_key[pj]
+    keep = np.isin(pair_key, wanted)
+    hi, pj = hi[keep], pj[keep]
+    if len(hi):
+        d = shapely.distance(geoms[cand[hi]], src.pieces[pj])
+        best = np.full(len(cand), np.inf)
+        np.minimum.at(best, hi, d)
+        found = np.isfinite(best)
+        out[cand[found]] = best[found]
+    todo = cand[np.isnan(out[cand])]
+    if len(todo):
+        pairs = src.pairs
+        sub = pd.DataFrame({"row": todo, "zone": zone_idx[todo]}).merge(pairs, on="zone")
+        d = shapely.distance(geoms[sub["row"].to_numpy()], src.full[sub["key"].to_numpy()])
+        best_s = pd.Series(d).groupby(sub["row"].to_numpy()).min()
+        out[best_s.index.to_numpy()] = best_s.to_numpy()
+    return out
+
+
+def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> np.ndarray:
+    lu = zones.land_use
+    default = lu.code[lu.default_class]
+    if use_class is None:
+        return np.full(n, default, dtype=np.int64)
+    codes = pd.Series(use_class).astype(object).map(lu.code)
+    return codes.fillna(default).to_numpy(dtype=np.int64)
+
+
+def check_parcels(
+    parcels: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    *,
+    near_m: float | None = DEFAULT_NEAR_M,
+    with_overlap_geometry: bool = False,
+) -> CheckResult:
+    """Check parcels against prepared restriction zones.
+
+    Parameters
+    ----------
+    parcels
+        EPSG:32643 GeoDataFrame with ``parcel_id`` and polygonal geometries; usually
+        :attr:`~almaty_scheme.check.inputs.ParcelInput.frame`. Optional columns:
+        ``use_class`` (land-use class id; default class if absent or unknown) and
+        ``invalid_reason`` (rows with a reason are ``invalid_input``). Null or empty
+        geometries are ``invalid_input`` in any case.
+    zones
+        From :func:`~almaty_scheme.check.zones.load_zones` or ``prepare_zones``.
+    near_m
+        Threshold for ``near_<key>_m`` distances; ``None`` or 0 disables them.
+    with_overlap_geometry
+        Give ``hits`` the overlap geometry (parcel ∩ zone) as a GeoDataFrame.
+
+    Returns
+    -------
+    CheckResult
+        ``parcels`` has exactly the input rows in input order.
+    """
+    require_working_crs(parcels, name="parcels")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    n = len(parcels)
+    frame = parcels.reset_index(drop=True).copy()
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    if "parcel_id" not in frame.columns:
+        frame["parcel_id"] = pd.array([f"P{i + 1:06d}" for i in range(n)], dtype="string")
+    reason = np.full(n, None, dtype=object)
+    if "invalid_reason" in frame.columns:
+        given = frame["invalid_reason"].astype(object).to_numpy()
+        has = ~pd.isna(given)
+        reason[has] = given[has]
+    missing = shapely.is_missing(geoms)
+    empty = np.zeros(n, bool)
+    empty[~missing] = shapely.is_empty(geoms[~missing])
+    reason[(reason == None) & missing] = "null_geometry"  # noqa: E711
+    reason[(reason == None) & empty] = "empty_geometry"  # noqa: E711
+    valid = reason == None  # noqa: E711
+    vidx = np.flatnonzero(valid)
+    vg = geoms[vidx]
+    cls = _class_codes(frame["use_class"] if "use_class" in frame.columns else None, zones, n)
+
+    area = np.full(n, np.nan)
+    area[vidx] = shapely.area(vg)
+    vg_area = area[vidx]
+
+    # --- boundary and coverage ---------------------------------------------------
+    t = time.perf_counter()
+    in_b = np.full(n, np.nan)
+    in_c = np.full(n, np.nan)
+    in_b[vidx] = covered_area(vg, vg_area, zones.boundary)
+    in_c[vidx] = covered_area(vg, vg_area, zones.coverage)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b_pct = np.clip(in_b / area * 100.0, 0.0, 100.0)
+        c_pct = np.clip(in_c / area * 100.0, 0.0, 100.0)
+    timings["boundary_coverage"] = time.perf_counter() - t
+
+    # --- hits ------------------------------------------------------------------------
+    t = time.perf_counter()
+    ov = overlay_areas(vg, vg_area, zones.tiles, pieces=with_overlap_geometry)
+    keep = ov.area > MIN_OVERLAP_M2
+    h_local = ov.parcel[keep]
+    h_parcel = vidx[h_local]
+    h_zone = ov.owner[keep]
+    h_overlap = ov.area[keep]
+    h_pieces = ov.pieces[keep] if ov.pieces is not None else None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h_share = np.clip(h_overlap / area[h_parcel] * 100.0, 0.0, 100.0)
+    zt = zones.zones
+    certainty = zt["certainty"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
+    h_possible = certainty[h_zone] == "possible" if len(h_zone) else np.zeros(0, bool)
+    h_rule_regime = (
+        zones.regimes[h_zone, cls[h_parcel]].astype(np.int64) if len(h_zone) else np.zeros(0, np.int64)
+    )
+    h_regime = np.where(h_possible, np.minimum(h_rule_regime, CONDITIONAL), h_rule_regime)
+    timings["overlay"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    h_dist = source_distances(vg[h_local], h_zone, zones)
+    timings["source_distance"] = time.perf_counter() - t
+
+    # --- per-parcel aggregation -----------------------------------------------------
+    t = time.perf_counter()
+    n_hits = np.bincount(h_parcel, minlength=n)
+    n_pro = np.bincount(h_parcel[h_regime == PROHIBITED], minlength=n)
+    n_con = np.bincount(h_parcel[h_regime == CONDITIONAL], minlength=n)
+    worst_zone = np.full(n, -1, dtype=np.int64)
+    worst_regime = np.full(n, -1, dtype=np.int64)
+    worst_share = np.full(n, np.nan)
+    worst_hit = np.full(n, -1, dtype=np.int64)
+    if len(h_parcel):
+        # lexsort: last key is primary
+        order = np.lexsort((h_zone, -h_overlap, -h_share, h_possible, -h_regime, h_parcel))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = h_parcel[order][1:] != h_parcel[order][:-1]
+        best = order[first]
+        p = h_parcel[best]
+        worst_zone[p] = h_zone[best]
+        worst_regime[p] = h_regime[best]
+        worst_share[p] = h_share[best]
+        worst_hit[p] = best
+
+    verdict = np.full(n, "clear", dtype=object)
+    vreason = np.full(n, "no_restrictions", dtype=object)
+    vreason[n_hits > 0] = "use_allowed"
+    part_b = valid & (b_pct < 99.95)
+    part_c = valid & (c_pct < 99.95)
+    vreason[part_c] = "partly_outside_coverage"
+    vreason[part_b] = "partly_outside_boundary"
+    con = worst_regime == CONDITIONAL
+    verdict[con] = "conditional"
+    vreason[con] = "use_conditional"
+    if con.any() and len(h_parcel):
+        wh = worst_hit[con]
+        has_reg = zt["has_regime"].to_numpy(dtype=bool)
+        why = np.where(
+            h_possible[wh] & (h_rule_regime[wh] == PROHIBITED),
+            "possible_band",
+            np.where(~has_reg[h_zone[wh]], "no_regime", "use_conditional"),
+        )
+        vreason[con] = why
+    pro = worst_regime == PROHIBITED
+    verdict[pro] = "prohibited"
+    vreason[pro] = "use_prohibited"
+    out_b = valid & (in_b <= MIN_OVERLAP_M2)
+    out_c = valid & ~out_b & (in_c <= MIN_OVERLAP_M2)
+    verdict[out_b | out_c] = "outside"
+    vreason[out_b] = "outside_boundary"
+    vreason[out_c] = "outside_coverage"
+    verdict[~valid] = "invalid_input"
+    vreason[~valid] = reason[~valid]
+
+    def pick(col: str) -> pd.Series:
+        vals = np.full(n, None, dtype=object)
+        m = worst_zone >= 0
+        if m.any():
+            vals[m] = zt[col].astype(object).to_numpy()[worst_zone[m]]
+        return pd.Series(vals, dtype="string")
+
+    frame["verdict"] = pd.array(verdict, dtype="string")
+    frame["verdict_reason"] = pd.array(vreason, dtype="string")
+    frame["worst_rule_id"] = pick("rule_id").to_numpy()
+    frame["worst_family"] = pick("family").to_numpy()
+    frame["worst_layer"] = pick("layer").to_numpy()
+    wr = np.full(n, None, dtype=object)
+    wr[worst_regime >= 0] = np.asarray(REGIME_NAMES, dtype=object)[worst_regime[worst_regime >= 0]]
+    frame["worst_regime"] = pd.array(wr, dtype="string")
+    frame["worst_certainty"] = pick("certainty").to_numpy()
+    frame["worst_share_pct"] = worst_share
+    frame["n_hits"] = n_hits.astype(np.int64)
+    frame["n_prohibited"] = n_pro.astype(np.int64)
+    frame["n_conditional"] = n_con.astype(np.int64)
+    frame["area_m2"] = area
+    frame["inside_boundary_pct"] = b_pct
+    frame["inside_coverage_pct"] = c_pct
+
+    # functional group / subzone: the functional zone with the largest overlap
+    fg = np.full(n, None, dtype=object)
+    sz = np.full(n, None, dtype=object)
+    if len(h_parcel) and "functional_group" in zt.columns:
+        fz = zt["layer"].astype(str).to_numpy()[h_zone] == "functional_zones"
+        if fz.any():
+            hp, hz, ho = h_parcel[fz], h_zone[fz], h_overlap[fz]
+            o = np.lexsort((hz, -ho, hp))
+            firsts = np.ones(len(o), bool)
+            firsts[1:] = hp[o][1:] != hp[o][:-1]
+            sel = o[firsts]
+            fg[hp[sel]] = zt["functional_group"].astype(object).to_numpy()[hz[sel]]
+            sz[hp[sel]] = zt["subzone"].astype(object).to_numpy()[hz[sel]]
+    fg[pd.isna(fg)] = None
+    sz[pd.isna(sz)] = None
+    frame["functional_group"] = pd.array(fg, dtype="string")
+    frame["subzone"] = pd.array(sz, dtype="string")
+    timings["verdict"] = time.perf_counter() - t
+
+    # --- near distances --------------------------------------------------------------
+    t = time.perf_counter()
+    near_cols: list[str] = []
+    if near_m:
+        fam = zt["family"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
+        lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
+        for key in zones.near_keys:
+            col = f"near_{key}_m"
+            near_cols.append(col)
+            vals = np.full(n, np.nan)
+            touch_key = (fam[h_zone] == key) | (lay[h_zone] == key) if len(h_zone) else np.zeros(0, bool)
+            touching = np.zeros(n, bool)
+            touching[h_parcel[touch_key]] = True
+            vals[touching] = 0.0
+            cand = vidx[~touching[vidx]]
+            index = zones.near[key]
+            if len(cand) and len(index):
+                (qi, _tj), dist = index.tree.query_nearest(
+                    geoms[cand], max_distance=near_m, return_distance=True, all_matches=False
+                )
+                ok = dist <= near_m
+                vals[cand[qi[ok]]] = dist[ok]
+            frame[col] = vals
+    timings["near"] = time.perf_counter() - t
+
+    # --- explanations ----------------------------------------------------------------
+    t = time.perf_counter()
+    frame["_worst_zone"] = worst_zone
+    lu = zones.land_use
+    en, ru = explain(frame, zt, dict(lu.titles), dict(lu.titles_ru), near_cols)
+    frame["explanation_ru"] = pd.array(ru, dtype="string")
+    frame["explanation_en"] = pd.array(en, dtype="string")
+    frame = frame.drop(columns="_worst_zone")
+    timings["explain"] = time.perf_counter() - t
+
+    # column order: input columns, then ours, then near, geometry last
+    ours = [*VERDICT_COLUMNS, *near_cols]
+    base = [c for c in frame.columns if c not in ours and c != frame.geometry.name]
+    frame = frame[[*base, *ours, frame.geometry.name]]
+
+    # --- hits table ----------------------------------------------------------------------
+    t = time.perf_counter()
+    hits = _hits_frame(frame["parcel_id"].to_numpy(dtype=object), h_parcel, h_zone, h_overlap,
+                       h_share, h_dist, h_regime, h_rule_regime, zt, h_pieces)
+    timings["hits_table"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
+    return CheckResult(parcels=frame, hits=hits, near_keys=list(zones.near_keys) if near_m else [],
+                       timings=timings)
+
+
+def _hits_frame(
+    ids: np.ndarray,
+    h_parcel: np.ndarray,
+    h_zone: np.ndarray,
+    h_overlap: np.ndarray,
+    h_share: np.ndarray,
+    h_dist: np.ndarray,
+    h_regime: np.ndarray,
+    h_rule_regime: np.ndarray,
+    zt: pd.DataFrame,
+    pieces: np.ndarray | None,
+) -> pd.DataFrame:
+    names = np.asarray(REGIME_NAMES, dtype=object)
+    # hits sorted by parcel (input order), then zone row: deterministic
+    o = np.lexsort((h_zone, h_parcel))
+    h_parcel, h_zone = h_parcel[o], h_zone[o]
+
+    def z(col: str, dtype: str) -> Any:
+        if col not in zt.columns or len(h_zone) == 0:
+            return pd.array(np.full(len(h_zone), None, dtype=object), dtype=dtype)  # type: ignore[call-overload]
+        return pd.array(zt[col].to_numpy()[h_zone], dtype=dtype)
+
+    data: dict[str, Any] = {
+        "parcel_id": pd.array(ids[h_parcel], dtype="string"),
+        "rule_id": z("rule_id", "string"),
+        "family": z("family", "string"),
+        "layer": z("layer", "string"),
+        "zone_fid": z("zone_fid", "Int64"),
+        "zone_name": z("name", "string"),
+        "certainty": z("certainty", "string"),
+        "overlap_m2": h_overlap[o],
+        "share_pct": h_share[o],
+        "distance_to_source_m": h_dist[o],
+        "regime": pd.array(names[h_regime[o]] if len(o) else [], dtype="string"),
+        "rule_regime": pd.array(names[h_rule_regime[o]] if len(o) else [], dtype="string"),
+        "width_m": z("width_m", "Float64"),
+        "band_inner_m": z("band_inner_m", "Float64"),
+        "band_outer_m": z("band_outer_m", "Float64"),
+        "width_semantics": z("width_semantics", "string"),
+        "measured_from": z("measured_from", "string"),
+        "citation": z("citation", "string"),
+        "verified": z("verified", "boolean"),
+        "accuracy": z("accuracy", "string"),
+        "source": z("source", "string"),
+        "reading": z("reading", "string"),
+    }
+    df = pd.DataFrame(data)
+    if pieces is not None:
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(pieces[o], crs=WORKING_CRS),
+                                crs=WORKING_CRS)
+    return df

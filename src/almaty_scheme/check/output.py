@@ -1,0 +1,298 @@
+"""Writing check results: GeoPackage, CSV, GeoParquet and the summary JSON.
+
+Files written for ``--out results.gpkg`` (every one atomically: a temporary file in the
+same folder, renamed on success; nothing is replaced without ``overwrite``):
+
+``results.gpkg``
+    ``parcels`` (every input parcel, MultiPolygon, null geometry for invalid input),
+    ``parcel_hits`` (attribute table, or MultiPolygon overlap geometry on request),
+    ``parcel_input_issues`` (original geometry as WKT of every repaired or rejected
+    parcel), ``check_summary`` (key/value), styles embedded when available;
+``results.summary.json``
+    the summary (:func:`summarise`);
+``results.parcels.csv``, ``results.hits.csv`` (``--csv``)
+    UTF-8 with BOM (opens in Excel with Cyrillic intact), parcels with a ``wkt`` column;
+``results.parcels.parquet``, ``results.hits.parquet`` (``--parquet``)
+    GeoParquet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from almaty_scheme.check.engine import CheckResult
+from almaty_scheme.check.verdict import VERDICTS
+from almaty_scheme.check.zones import PreparedZones
+from almaty_scheme.crs import WORKING_CRS
+from almaty_scheme.io.atomic import atomic_path, atomic_write_text, check_writable
+from almaty_scheme.io.gpkg import write_layers
+
+log = logging.getLogger(__name__)
+
+PARCELS_LAYER = "parcels"
+HITS_LAYER = "parcel_hits"
+ISSUES_LAYER = "parcel_input_issues"
+SUMMARY_LAYER = "check_summary"
+
+
+def output_paths(out: str | Path, *, csv: bool = False, parquet: bool = False) -> dict[str, Path]:
+    """Every file a check writes for ``out`` (see the module docstring)."""
+    p = Path(out)
+    stem = p.with_suffix("")
+    paths = {"gpkg": p, "summary": Path(f"{stem}.summary.json")}
+    if csv:
+        paths["parcels_csv"] = Path(f"{stem}.parcels.csv")
+        paths["hits_csv"] = Path(f"{stem}.hits.csv")
+    if parquet:
+        paths["parcels_parquet"] = Path(f"{stem}.parcels.parquet")
+        paths["hits_parquet"] = Path(f"{stem}.hits.parquet")
+    return paths
+
+
+def check_outputs_writable(paths: Mapping[str, Path], *, overwrite: bool) -> None:
+    """Fail before any work if an output exists and ``overwrite`` is false."""
+    for p in paths.values():
+        check_writable(p, overwrite=overwrite)
+
+
+def summarise(
+    result: CheckResult,
+    *,
+    zones: PreparedZones | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    timings: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The summary of a check (brief_contracts §5).
+
+    Keys: ``n_parcels``; ``by_verdict`` (every verdict, 0 if absent); ``by_reason``;
+    ``area_m2`` (total area of valid parcels); ``area_by_verdict_m2``;
+    ``area_affected_m2`` (area of the parcels whose verdict is prohibited or
+    conditional); ``overlap_restricted_m2`` (sum of the overlaps of hits whose regime is
+    prohibited or conditional; overlapping zones count once each); ``by_rule``
+    (rule id -> ``count`` of parcels, ``area_m2`` of overlap, ``prohibited``,
+    ``conditional``); ``by_family``; ``catalogue_version``; ``build_info``;
+    ``layers``; ``inputs``; ``timings_s``.
+    """
+    p = result.parcels
+    h = result.hits
+    verdict = p["verdict"].astype(str)
+    area = p["area_m2"].astype(float).fillna(0.0)
+    by_verdict = {v: int((verdict == v).sum()) for v in VERDICTS}
+    area_by_verdict = {v: float(area[verdict == v].sum()) for v in VERDICTS}
+    by_rule: dict[str, dict[str, Any]] = {}
+    by_family: dict[str, dict[str, Any]] = {}
+    overlap_restricted = 0.0
+    if len(h):
+        hh = pd.DataFrame({
+            "parcel_id": h["parcel_id"].astype(str), "rule_id": h["rule_id"].astype(str),
+            "family": h["family"].astype(str), "overlap": h["overlap_m2"].astype(float),
+            "regime": h["regime"].astype(str),
+        })
+        overlap_restricted = float(hh.loc[hh["regime"] != "allowed", "overlap"].sum())
+        for key, target in (("rule_id", by_rule), ("family", by_family)):
+            g = hh.groupby(key, sort=True)
+            agg = pd.DataFrame({
+                "count": g["parcel_id"].nunique(),
+                "area_m2": g["overlap"].sum(),
+                "prohibited": hh[hh["regime"] == "prohibited"].groupby(key)["parcel_id"].nunique(),
+                "conditional": hh[hh["regime"] == "conditional"].groupby(key)["parcel_id"].nunique(),
+            }).fillna(0)
+            for k, row in agg.iterrows():
+                target[str(k)] = {
+                    "count": int(row["count"]), "area_m2": round(float(row["area_m2"]), 2),
+                    "prohibited": int(row["prohibited"]), "conditional": int(row["conditional"]),
+                }
+    summary: dict[str, Any] = {
+        "n_parcels": len(p),
+        "by_verdict": by_verdict,
+        "by_reason": {str(k): int(v) for k, v in p["verdict_reason"].astype(str).value_counts().sort_index().items()},
+        "area_m2": round(float(area.sum()), 2),
+        "area_by_verdict_m2": {k: round(v, 2) for k, v in area_by_verdict.items()},
+        "area_affected_m2": round(area_by_verdict["prohibited"] + area_by_verdict["conditional"], 2),
+        "overlap_restricted_m2": round(overlap_restricted, 2),
+        "n_hits": len(h),
+        "by_rule": by_rule,
+        "by_family": by_family,
+        "catalogue_version": None,
+        "build_info": {},
+        "layers": None,
+        "inputs": dict(inputs or {}),
+        "timings_s": {k: round(float(v), 3) for k, v in (timings or result.timings).items()},
+    }
+    if zones is not None:
+        summary["catalogue_version"] = zones.catalogue_version
+        summary["build_info"] = dict(zones.build_info)
+        summary["layers"] = zones.path
+    return summary
+
+
+def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
+    """A short human-readable summary for the terminal."""
+    n = summary["n_parcels"]
+    lines = [f"{n} parcel(s) checked"]
+    for v in VERDICTS:
+        c = summary["by_verdict"].get(v, 0)
+        a = summary["area_by_verdict_m2"].get(v, 0.0) / 10_000
+        pct = 100.0 * c / n if n else 0.0
+        lines.append(f"  {v:<14}{c:>9}  {pct:5.1f} %  {a:12.1f} ha")
+    lines.append(f"  area affected (prohibited + conditional): {summary['area_affected_m2'] / 10_000:.1f} ha")
+    rules = sorted(summary["by_rule"].items(), key=lambda kv: (-kv[1]["count"], kv[0]))
+    if rules:
+        lines.append(f"  restrictions touched (top {min(top, len(rules))} of {len(rules)}):")
+        for rid, r in rules[:top]:
+            lines.append(
+                f"    {rid:<52}{r['count']:>8} parcel(s) {r['area_m2'] / 10_000:10.2f} ha"
+                f"  (prohibited {r['prohibited']}, conditional {r['conditional']})"
+            )
+    inp = summary.get("inputs") or {}
+    notes = []
+    if inp.get("n_invalid"):
+        notes.append(f"{inp['n_invalid']} invalid input(s)")
+    flags = inp.get("flags") or {}
+    for k in ("repaired", "duplicate_id", "generated_id", "unknown_use", "z_dropped"):
+        if flags.get(k):
+            notes.append(f"{flags[k]} {k}")
+    if notes:
+        lines.append("  input: " + ", ".join(notes))
+    return "\n".join(lines)
+
+
+def _multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts as MultiPolygon (null stays null) for a uniform GPKG layer type."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            out[i] = None
+            continue
+        tid = shapely.get_type_id(g)
+        if tid == 6:
+            out[i] = g
+        elif tid == 3:
+            out[i] = shapely.MultiPolygon([g])
+        else:
+            polys = [q for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)
+                     for q in shapely.get_parts(p)]
+            out[i] = shapely.MultiPolygon(polys) if polys else None
+    return out
+
+
+def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Make columns writable by GDAL: object columns of mixed types become strings."""
+    out = df.copy()
+    geom = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
+    for c in out.columns:
+        if c == geom:
+            continue
+        s = out[c]
+        if s.dtype == object:
+            sample = s.dropna()
+            if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
+                out[c] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("string")
+    return out
+
+
+def _style_finalizer(layer_names: list[str]) -> Callable[[Path], None] | None:
+    try:
+        from almaty_scheme.qgis.styles import style_finalizer
+    except ImportError:  # pragma: no cover - styles are optional
+        return None
+    return style_finalizer(layer_names)
+
+
+def write_results(
+    result: CheckResult,
+    out: str | Path,
+    *,
+    summary: Mapping[str, Any],
+    issues: pd.DataFrame | None = None,
+    overwrite: bool = False,
+    csv: bool = False,
+    parquet: bool = False,
+) -> dict[str, Path]:
+    """Write the results (see the module docstring); return the paths written.
+
+    Raises
+    ------
+    OutputExistsError
+        If any output exists and ``overwrite`` is false (checked before writing anything).
+    """
+    paths = output_paths(out, csv=csv, parquet=parquet)
+    check_outputs_writable(paths, overwrite=overwrite)
+    parcels = result.parcels
+    pg = gpd.GeoDataFrame(
+        _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
+        geometry=gpd.GeoSeries(_multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)),
+                               crs=WORKING_CRS),
+        crs=WORKING_CRS,
+    )
+    hits = result.hits
+    hits_geo = isinstance(hits, gpd.GeoDataFrame)
+    layers: dict[str, gpd.GeoDataFrame] = {PARCELS_LAYER: pg}
+    if hits_geo:
+        assert isinstance(hits, gpd.GeoDataFrame)
+        layers[HITS_LAYER] = gpd.GeoDataFrame(
+            _gpkg_ready(pd.DataFrame(hits.drop(columns=hits.geometry.name))),
+            geometry=gpd.GeoSeries(_multi(np.asarray(hits.geometry.to_numpy(), dtype=object)),
+                                   crs=WORKING_CRS),
+            crs=WORKING_CRS,
+        )
+    styles = _style_finalizer([PARCELS_LAYER, HITS_LAYER])
+    summary_table = pd.DataFrame(
+        {"key": list(summary.keys()),
+         "value": [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+                   for v in summary.values()]}
+    )
+
+    def finalize(tmp: Path) -> None:
+        if not hits_geo:
+            pyogrio.write_dataframe(_gpkg_ready(pd.DataFrame(hits)), tmp, layer=HITS_LAYER,
+                                    driver="GPKG", append=True)
+        iss = issues if issues is not None else pd.DataFrame(
+            {"parcel_id": pd.Series(dtype="string"), "input_row": pd.Series(dtype="int64"),
+             "issue": pd.Series(dtype="string"), "detail": pd.Series(dtype="string"),
+             "original_wkt": pd.Series(dtype="string")})
+        pyogrio.write_dataframe(_gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG",
+                                append=True)
+        pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG",
+                                append=True)
+        if styles is not None:
+            styles(tmp)
+
+    written: dict[str, Path] = {}
+    if csv:
+        with atomic_path(paths["parcels_csv"], overwrite=overwrite) as tmp:
+            df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
+            df["wkt"] = shapely.to_wkt(np.asarray(parcels.geometry.to_numpy(), dtype=object),
+                                       rounding_precision=3)
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        written["parcels_csv"] = paths["parcels_csv"]
+        with atomic_path(paths["hits_csv"], overwrite=overwrite) as tmp:
+            hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
+            hd.to_csv(tmp, index=False, encoding="utf-8-sig")
+        written["hits_csv"] = paths["hits_csv"]
+    if parquet:
+        with atomic_path(paths["parcels_parquet"], overwrite=overwrite) as tmp:
+            parcels.to_parquet(tmp, index=False)
+        written["parcels_parquet"] = paths["parcels_parquet"]
+        with atomic_path(paths["hits_parquet"], overwrite=overwrite) as tmp:
+            hits.to_parquet(tmp, index=False)
+        written["hits_parquet"] = paths["hits_parquet"]
+    write_layers(paths["gpkg"], layers, overwrite=overwrite, finalize=finalize,
+                 geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"})
+    written["gpkg"] = paths["gpkg"]
+    atomic_write_text(paths["summary"],
+                      json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
+                      overwrite=overwrite)
+    written["summary"] = paths["summary"]
+    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+    return written

@@ -1,0 +1,363 @@
+"""Verdict names and one-line explanations in Russian and English.
+
+A parcel's verdict (brief_contracts §5):
+
+``invalid_input``
+    the geometry cannot be checked (``verdict_reason`` = the input problem);
+``outside``
+    no part of the parcel lies inside the agglomeration boundary
+    (``outside_boundary``) or inside the coverage of the base data (``outside_coverage``);
+``prohibited``
+    the intended use is prohibited in at least one zone the parcel overlaps with a
+    *certain* hit (``use_prohibited``);
+``conditional``
+    the use needs approvals in some zone (``use_conditional``), the zone's rule has no
+    regime (``no_regime``: agree with the local executive body), or the use would be
+    prohibited but the parcel lies only in the ``possible`` band of a ranged width
+    (``possible_band``, finding ``water_protection.finding.ranges_without_sections``);
+``clear``
+    every touched zone allows the use (``use_allowed``) or nothing is touched
+    (``no_restrictions``); ``partly_outside_coverage`` / ``partly_outside_boundary``
+    say that a part of the parcel could not be checked.
+
+The explanation names the worst finding: the share of the parcel, the zone (rule title
+and the name of what it surrounds), the width (and the band for a possible hit), the
+citation, and caveats on the geometry (``derived from DEM``, ``schematic``) and on
+unverified widths.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+VERDICTS: tuple[str, ...] = ("prohibited", "conditional", "clear", "outside", "invalid_input")
+"""All verdicts, worst first."""
+
+REGIME_EN = {"prohibited": "Prohibited", "conditional": "Conditional", "allowed": "Allowed"}
+REGIME_RU = {
+    "prohibited": "Запрещено",
+    "conditional": "Допускается по согласованию",
+    "allowed": "Разрешено",
+}
+SEMANTICS_EN = {"per_side": "per side", "total": "total"}
+SEMANTICS_RU = {"per_side": "в каждую сторону", "total": "общая ширина"}
+
+INVALID_EN = {
+    "null_geometry": "no geometry",
+    "empty_geometry": "empty geometry",
+    "bad_coordinates": "non-finite coordinates",
+    "not_polygon": "not a polygon",
+    "invalid_geometry": "invalid geometry that could not be repaired",
+}
+INVALID_RU = {
+    "null_geometry": "нет геометрии",
+    "empty_geometry": "пустая геометрия",
+    "bad_coordinates": "некорректные координаты",
+    "not_polygon": "не полигон",
+    "invalid_geometry": "некорректная геометрия, не поддающаяся исправлению",
+}
+
+NEAR_RU = {
+    "roads": "дорожный коридор",
+    "railways": "зона железной дороги",
+    "power": "охранная зона ЛЭП",
+    "water_mains": "охранная зона водовода",
+    "water_protection": "водоохранная зона или полоса",
+    "water_protection_zones": "водоохранная зона",
+    "water_protection_strips": "водоохранная полоса",
+    "gas": "зона газопровода",
+    "forest": "лесной пояс",
+    "elevation": "высотный пояс",
+    "settlement": "зона расселения",
+    "industrial": "индустриальная зона",
+    "zoning": "функциональная зона",
+}
+NEAR_EN = {
+    "roads": "road corridor",
+    "railways": "railway zone",
+    "power": "power-line zone",
+    "water_mains": "water-main strip",
+    "water_protection": "water-protection zone or strip",
+    "water_protection_zones": "water-protection zone",
+    "water_protection_strips": "water-protection strip",
+    "gas": "gas-pipeline zone",
+    "forest": "forest belt",
+    "elevation": "elevation belt",
+    "settlement": "settlement zone",
+    "industrial": "industrial zone",
+    "zoning": "functional zone",
+}
+
+_COMMON_FIRST_WORDS = {
+    "default", "minimum", "trunk", "water-protection", "railway", "road", "power", "gas",
+    "forest", "elevation", "industrial", "functional", "protection", "sanitary",
+    "controlled", "right", "overhead", "water", "new", "planned", "southern", "zone",
+    "belt", "corridor", "strip", "band", "all", "aerial", "reserve", "relic",
+}
+
+
+def fmt_m(x: float | None) -> str:
+    """Metres without trailing zeros (``55``, ``132.5``)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "?"
+    return f"{x:g}"
+
+
+def share_text(share: float, lang: str) -> str:
+    """``"42 % of the parcel"`` / ``"42 % участка"``; the whole parcel at >= 99.95 %."""
+    if share >= 99.95:
+        return "the whole parcel" if lang == "en" else "весь участок"
+    if share >= 10:
+        s = f"{share:.0f} %"
+    elif share >= 0.1:
+        s = f"{share:.1f} %"
+    else:
+        s = "<0.1 %"
+    return f"{s} of the parcel" if lang == "en" else f"{s} участка"
+
+
+def cite_ru(citation: str) -> str:
+    """Citation text in Russian (``scheme L592-593`` -> ``Схема, стр. 592-593``)."""
+    text = re.sub(r"\bscheme L", "Схема, стр. ", citation)
+    return text.replace("(unverified)", "(не проверено)")
+
+
+def _named(t: str, name: object, other_title: object) -> str:
+    """Append the zone's ``name`` unless a title of the rule already contains it."""
+    if not isinstance(name, str) or not name.strip():
+        return t
+    low = name.casefold()
+    if low in t.casefold() or (isinstance(other_title, str) and low in other_title.casefold()):
+        return t
+    return f"{t} ({name})"
+
+
+def _zone_en(z: pd.Series) -> str:
+    t = z.get("title")
+    t = t if isinstance(t, str) and t else str(z.get("rule_id"))
+    first = t.split(" ", 1)[0].rstrip(",").casefold()
+    if first in _COMMON_FIRST_WORDS:
+        t = t[0].lower() + t[1:]
+    return "the " + _named(t, z.get("name"), z.get("title_ru"))
+
+
+def _zone_ru(z: pd.Series) -> str:
+    t = z.get("title_ru")
+    t = t if isinstance(t, str) and t else str(z.get("rule_id"))
+    return "«" + _named(t, z.get("name"), z.get("title")) + "»"
+
+
+def _width(z: pd.Series, lang: str) -> str:
+    sem = str(z.get("width_semantics") or "")
+    wmin, wmax = z.get("width_min_m"), z.get("width_max_m")
+    inner, outer = z.get("band_inner_m"), z.get("band_outer_m")
+    sems = (SEMANTICS_EN if lang == "en" else SEMANTICS_RU).get(sem, "")
+    unit = "m" if lang == "en" else "м"
+    if pd.isna(wmin) and pd.isna(wmax):
+        w = z.get("width_m")
+        if pd.isna(w):
+            return ""
+        return f"{fmt_m(float(w))} {unit} {sems}".strip()
+    if not pd.isna(wmin) and not pd.isna(wmax) and float(wmin) != float(wmax):
+        base = f"{fmt_m(float(wmin))}-{fmt_m(float(wmax))} {unit} {sems}".strip()
+        if str(z.get("certainty")) == "possible" and not pd.isna(inner) and not pd.isna(outer):
+            band = f"{fmt_m(float(inner))}-{fmt_m(float(outer))} {unit}"
+            return (f"band {band} of the {base} range" if lang == "en"
+                    else f"полоса {band} из диапазона {base}")
+        return base
+    w = wmax if not pd.isna(wmax) else wmin
+    return f"{fmt_m(float(w))} {unit} {sems}".strip() if w is not None else ""
+
+
+def _caveats(z: pd.Series, lang: str) -> list[str]:
+    out = []
+    acc = str(z.get("accuracy") or "").casefold()
+    if "dem" in acc:
+        out.append("geometry derived from DEM" if lang == "en" else "геометрия по ЦМР")
+    if "schematic" in acc:
+        out.append("schematic geometry" if lang == "en" else "схематичная геометрия")
+    ver = z.get("verified")
+    if ver is not None and not pd.isna(ver) and not bool(ver):
+        out.append("width unverified" if lang == "en" else "ширина не подтверждена")
+    return out
+
+
+def hit_sentence(
+    z: pd.Series,
+    *,
+    use_title: str,
+    use_title_ru: str,
+    share: float,
+    regime: str,
+    reason: str,
+) -> tuple[str, str]:
+    """The explanation of a parcel whose worst finding is a hit on zone row ``z``.
+
+    ``z`` is a row of :attr:`PreparedZones.zones`; ``regime`` the effective regime.
+    """
+    en_zone = _zone_en(z)
+    ru_zone = _zone_ru(z)
+    cit = str(z.get("citation") or "")
+    details_en = [p for p in (_width(z, "en"), cit) if p]
+    details_ru = [p for p in (_width(z, "ru"), cite_ru(cit) if cit else "") if p]
+    details_en += _caveats(z, "en")
+    details_ru += _caveats(z, "ru")
+    possible = str(z.get("certainty")) == "possible"
+    where_en = "lies only in the possible band of" if possible else "lies in"
+    where_ru = "только в возможной полосе зоны" if possible else "в зоне"
+    en = (f"{REGIME_EN[regime]} for {use_title}: {share_text(share, 'en')} {where_en} "
+          f"{en_zone} ({'; '.join(details_en)})")
+    ru = (f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_text(share, 'ru')} — {where_ru} "
+          f"{ru_zone} ({'; '.join(details_ru)})")
+    if reason == "possible_band":
+        en += "; prohibited if the wider width applies"
+        ru += "; запрещено, если действует большая ширина"
+    elif reason == "no_regime":
+        en += "; no regime in the scheme: agree with the local executive body"
+        ru += "; режим схемой не установлен: согласовать с местным исполнительным органом"
+    return en + ".", ru + "."
+
+
+def outside_sentence(reason: str) -> tuple[str, str]:
+    """Explanation of an ``outside`` verdict."""
+    if reason == "outside_boundary":
+        return (
+            "Outside: the parcel lies outside the agglomeration boundary; the scheme does not apply.",
+            "Вне границы: участок за пределами границы агломерации; схема не применяется.",
+        )
+    return (
+        "Outside: the parcel lies outside the coverage of the base data; it could not be checked.",
+        "Вне покрытия: на территорию участка нет исходных данных; проверка невозможна.",
+    )
+
+
+def invalid_sentence(reason: str) -> tuple[str, str]:
+    """Explanation of an ``invalid_input`` verdict."""
+    return (
+        f"Invalid input ({INVALID_EN.get(reason, reason)}): the parcel was not checked.",
+        f"Некорректные входные данные ({INVALID_RU.get(reason, reason)}): участок не проверен.",
+    )
+
+
+def clear_sentence(n_hits: int, use_title: str, use_title_ru: str) -> tuple[str, str]:
+    """Explanation of a ``clear`` verdict (before the near / coverage suffixes)."""
+    if n_hits == 0:
+        return (
+            "Clear: no restriction zone of the scheme touches the parcel",
+            "Ограничений нет: участок не затрагивает зон ограничений схемы",
+        )
+    return (
+        f"Clear: {use_title} is allowed in all {n_hits} zone(s) the parcel touches",
+        f"Ограничений нет: «{use_title_ru}» разрешено во всех затронутых зонах ({n_hits})",
+    )
+
+
+def near_suffix(key: str, dist: float) -> tuple[str, str]:
+    """``"; nearest water-protection strip 230 m"`` and its Russian form."""
+    return (
+        f"; nearest {NEAR_EN.get(key, key)} {dist:.0f} m",
+        f"; ближайшая {NEAR_RU.get(key, key)} — {dist:.0f} м",
+    )
+
+
+def explain(
+    frame: pd.DataFrame,
+    zones: pd.DataFrame,
+    titles: dict[str, str],
+    titles_ru: dict[str, str],
+    near_cols: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Explanations for every parcel of ``frame`` (engine columns), vectorised by unique case.
+
+    ``frame`` needs ``verdict``, ``verdict_reason``, ``use_class``, ``n_hits``,
+    ``_worst_zone`` (row of ``zones`` or -1), ``worst_share_pct``, ``worst_regime``,
+    ``inside_coverage_pct`` and the ``near_*`` columns.
+    """
+    n = len(frame)
+    en = np.full(n, "", dtype=object)
+    ru = np.full(n, "", dtype=object)
+    verdict = frame["verdict"].to_numpy(dtype=object)
+    reason = frame["verdict_reason"].to_numpy(dtype=object)
+    use = frame["use_class"].astype(object).to_numpy()
+    wz = frame["_worst_zone"].to_numpy()
+    share = frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan)
+    regime = frame["worst_regime"].astype(object).to_numpy()
+    nh = frame["n_hits"].to_numpy()
+
+    for r in ("outside_boundary", "outside_coverage"):
+        m = (verdict == "outside") & (reason == r)
+        if m.any():
+            e, rr = outside_sentence(r)
+            en[m], ru[m] = e, rr
+    inv = verdict == "invalid_input"
+    for r in pd.unique(reason[inv]):
+        m = inv & (reason == r)
+        e, rr = invalid_sentence(str(r))
+        en[m], ru[m] = e, rr
+
+    hit_v = np.isin(verdict, ("prohibited", "conditional"))
+    if hit_v.any():
+        idx = np.flatnonzero(hit_v)
+        stext = np.array([share_text(s, "en") for s in share[idx]], dtype=object)
+        keys = pd.DataFrame({"z": wz[idx], "u": use[idx], "s": stext, "r": regime[idx],
+                             "why": reason[idx]})
+        codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
+        _, first_pos = np.unique(codes, return_index=True)
+        texts = []
+        for k, (zi, u, _s, rg, why) in enumerate(uniq):
+            # share of the first parcel with this key: same rounded text by construction
+            first = idx[first_pos[k]]
+            texts.append(hit_sentence(zones.iloc[int(zi)], use_title=titles.get(u, u),
+                                      use_title_ru=titles_ru.get(u, u), share=share[first],
+                                      regime=str(rg), reason=str(why)))
+        t_en = np.array([t[0] for t in texts], dtype=object)
+        t_ru = np.array([t[1] for t in texts], dtype=object)
+        en[idx], ru[idx] = t_en[codes], t_ru[codes]
+
+    clear = verdict == "clear"
+    if clear.any():
+        idx = np.flatnonzero(clear)
+        keys = pd.DataFrame({"u": use[idx], "h": nh[idx]})
+        codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
+        texts = [clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)) for u, h in uniq]
+        e_arr = np.array([t[0] for t in texts], dtype=object)[codes]
+        r_arr = np.array([t[1] for t in texts], dtype=object)[codes]
+        # the most specific keys: a family column is dropped when it has layer columns
+        specific = [c for c in near_cols
+                    if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)]
+        if specific:
+            near = frame[specific].to_numpy(dtype=float, na_value=np.nan)[idx]
+            near = np.where(near > 0, near, np.nan)
+            has = ~np.isnan(near).all(axis=1)
+            if has.any():
+                j = np.nanargmin(np.where(np.isnan(near[has]), np.inf, near[has]), axis=1)
+                d = near[has][np.arange(int(has.sum())), j]
+                keys_near = [specific[k][len("near_"):-len("_m")] for k in j]
+                suf = [near_suffix(k, float(x)) for k, x in zip(keys_near, d, strict=True)]
+                e_arr[has] = e_arr[has] + np.array([s[0] for s in suf], dtype=object)
+                r_arr[has] = r_arr[has] + np.array([s[1] for s in suf], dtype=object)
+        bnd = frame["inside_boundary_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
+        cov = frame["inside_coverage_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
+        part_b = np.isfinite(bnd) & (bnd < 99.95)
+        part = np.isfinite(cov) & (cov < 99.95) & ~part_b
+        if part_b.any():
+            e_arr[part_b] = e_arr[part_b] + np.array(
+                [f"; {100 - c:.0f} % of the parcel is outside the agglomeration boundary"
+                 for c in bnd[part_b]], dtype=object)
+            r_arr[part_b] = r_arr[part_b] + np.array(
+                [f"; {100 - c:.0f} % участка за границей агломерации" for c in bnd[part_b]],
+                dtype=object)
+        if part.any():
+            e_arr[part] = e_arr[part] + np.array(
+                [f"; {100 - c:.0f} % of the parcel is outside the base-data coverage and was not checked"
+                 for c in cov[part]], dtype=object)
+            r_arr[part] = r_arr[part] + np.array(
+                [f"; {100 - c:.0f} % участка вне покрытия исходных данных и не проверено"
+                 for c in cov[part]], dtype=object)
+        en[idx] = e_arr + "."
+        ru[idx] = r_arr + "."
+    return en, ru

@@ -1,0 +1,108 @@
+"""``almaty-scheme check PARCELS --layers out/almaty_scheme.gpkg --out results.gpkg``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from almaty_scheme.check.engine import DEFAULT_NEAR_M
+from almaty_scheme.check.output import format_summary
+from almaty_scheme.check.run import ENGINES, FAIL_ON, failing, run_check
+from almaty_scheme.cli.options import catalogue_option, json_option, overwrite_option
+
+EXIT_FAIL_ON = 3
+"""Exit code when ``--fail-on`` is triggered (0 ok, 1 error, 2 usage error)."""
+
+
+@click.command()
+@click.argument("parcels", type=click.Path(path_type=Path))
+@click.option(
+    "--layers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("out/almaty_scheme.gpkg"),
+    show_default=True,
+    help="The built restriction-layer GeoPackage.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Result GeoPackage (layers parcels, parcel_hits); summary JSON beside it.")
+@click.option("--layer", default=None, help="Layer of PARCELS to read (multi-layer files).")
+@click.option("--id-field", default=None,
+              help="Parcel id column (default: parcel_id if present, else ids are generated).")
+@click.option("--use-field", default=None,
+              help="Intended-use column (land-use class id, Russian name or alias).")
+@click.option("--use-aliases", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="YAML file mapping your use codes/names to class ids.")
+@click.option("--assume-crs", default=None,
+              help="CRS of PARCELS if the file declares none (e.g. EPSG:4326).")
+@click.option("--near", "near_m", type=float, default=DEFAULT_NEAR_M, show_default=True,
+              help="Report the distance to the nearest zone of each family within METRES "
+                   "(0 disables).", metavar="METRES")
+@click.option("--with-overlap-geometry", is_flag=True,
+              help="Store the parcel-zone overlap polygons in parcel_hits.")
+@click.option("--csv", "csv", is_flag=True, help="Also write <out>.parcels.csv and <out>.hits.csv.")
+@click.option("--parquet", is_flag=True,
+              help="Also write <out>.parcels.parquet and <out>.hits.parquet (GeoParquet).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help=f"Exit with code {EXIT_FAIL_ON} if any parcel is prohibited (or conditional).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+              help="Execution engine.")
+@overwrite_option
+@catalogue_option
+@json_option
+def check(
+    parcels: Path,
+    layers: Path,
+    out: Path,
+    layer: str | None,
+    id_field: str | None,
+    use_field: str | None,
+    use_aliases: Path | None,
+    assume_crs: str | None,
+    near_m: float,
+    with_overlap_geometry: bool,
+    csv: bool,
+    parquet: bool,
+    fail_on: str | None,
+    engine: str,
+    overwrite: bool,
+    catalogue_dir: Path | None,
+    as_json: bool,
+) -> int:
+    """Check PARCELS (any vector format, any declared CRS) against the scheme's
+    restriction layers.
+
+    Every parcel gets its overlaps with each restriction (area, share, distance to the
+    zone's source, rule and citation), the regime for its intended use, a verdict
+    (prohibited, conditional, clear, outside, invalid_input) and a one-line explanation
+    in Russian and English. Exit codes: 0 ok, 1 data error, 2 usage error,
+    3 --fail-on triggered.
+    """
+    outcome = run_check(
+        parcels,
+        layers=layers,
+        out=out,
+        id_field=id_field,
+        use_field=use_field,
+        use_aliases=use_aliases,
+        assume_crs=assume_crs,
+        layer=layer,
+        near_m=near_m,
+        with_overlap_geometry=with_overlap_geometry,
+        csv=csv,
+        parquet=parquet,
+        overwrite=overwrite,
+        engine=engine,
+        catalogue_dir=catalogue_dir,
+    )
+    if as_json:
+        click.echo(json.dumps(outcome.summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(format_summary(outcome.summary))
+        for p in outcome.paths.values():
+            click.echo(f"wrote {p}")
+    if failing(outcome.summary, fail_on):
+        click.echo(f"--fail-on {fail_on}: failing parcels found (exit {EXIT_FAIL_ON})", err=True)
+        return EXIT_FAIL_ON
+    return 0
