@@ -332,11 +332,17 @@ def parse_appendix15(lines: list[str]) -> list[dict[str, str]]:
                     raise ExtractionError(
                         f"L{rec.first}: numbered row without settlement: {rec.text}"
                     )
+                years = ("2018", "2025", "2035", "2050")
+                odd = [
+                    f"{y}: {fmt(x).replace('.', ',')}"
+                    for y, x in zip(years, rec.numbers, strict=True)
+                    if not float(x).is_integer()
+                ]
                 note = ""
-                if any(not float(x).is_integer() for x in rec.numbers):
+                if odd:
                     note = (
-                        "The 2050 value is printed with decimals (443758,95) although "
-                        "populations are whole numbers; kept as printed."
+                        f"Printed with decimals ({'; '.join(odd)}) although populations are "
+                        "whole numbers; kept as printed."
                     )
                 row = _row(
                     rec,
