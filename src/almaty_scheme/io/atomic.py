@@ -66,7 +66,7 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
             import shutil
 
             shutil.rmtree(target)
-        os.replace(tmp, target)
+        tmp.replace(target)
     except BaseException:
         _cleanup(tmp)
         raise
