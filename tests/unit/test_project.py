@@ -1,0 +1,136 @@
+"""The .qgz writer: layer tree, CRS, relative paths, embedded styles, metadata."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from almaty_scheme.cli import cli
+from almaty_scheme.errors import DataError, OutputExistsError
+from almaty_scheme.qgis.project import attribution_text, write_project
+from almaty_scheme.qgis.sample import SAMPLE_COUNTS, write_sample
+
+GROUPS = [
+    "Результаты проверки / Check results",
+    "1 Интенсивное освоение / Intensive development",
+    "2 Экстенсивное освоение / Extensive",
+    "3 Ограниченное освоение / Limited",
+    "4 Особый режим / Special regime",
+    "Базовые данные / Base data",
+]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("sample")
+    return write_sample(d / "data" / "layers.gpkg"), write_sample(d / "data" / "results.gpkg",
+                                                                   results=True)
+
+
+def _read_qgz(path: Path) -> ET.Element:
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        assert names == [f"{path.stem}.qgs"]
+        text = zf.read(names[0]).decode("utf-8")
+    assert text.startswith("<!DOCTYPE qgis")
+    return ET.fromstring(text.split("\n", 1)[1])
+
+
+def test_tree_groups_crs_and_relative_paths(sample: tuple[Path, Path], tmp_path: Path) -> None:
+    layers, results = sample
+    out = write_project(layers, layers.parent.parent / "proj" / "scheme.qgz", results_gpkg=results)
+    root = _read_qgz(out)
+    assert root.findtext("projectCrs/spatialrefsys/authid") == "EPSG:32643"
+    tree = root.find("layer-tree-group")
+    assert tree is not None
+    assert [g.get("name") for g in tree.findall("layer-tree-group")] == GROUPS
+    top = [n.get("name") for n in tree.findall("layer-tree-layer")]
+    assert top == ["Граница агломерации / Agglomeration boundary",
+                   "Функциональные зоны / Functional zones"]
+    sources = [ml.findtext("datasource") for ml in root.iter("maplayer")]
+    assert all(s and s.startswith("../data/") for s in sources), sources
+    assert root.findtext("properties/Paths/Absolute") == "false"
+    # every layer carries its style and a unique id
+    ids = [ml.findtext("id") for ml in root.iter("maplayer")]
+    assert len(ids) == len(set(ids))
+    for ml in root.iter("maplayer"):
+        assert ml.find("renderer-v2") is not None, ml.findtext("layername")
+    # one project layer per tree node
+    assert len(ids) == len(list(tree.iter("layer-tree-layer")))
+
+
+def test_layers_split_by_the_groups_their_rules_name(sample: tuple[Path, Path],
+                                                      tmp_path: Path) -> None:
+    out = write_project(sample[0], sample[0].parent.parent / "p.qgz")
+    root = _read_qgz(out)
+    tree = root.find("layer-tree-group")
+    assert tree is not None
+    groups = {g.get("name"): [n.get("source") for n in g.findall("layer-tree-layer")]
+              for g in tree.findall("layer-tree-group")}
+    assert "Результаты проверки / Check results" not in groups
+    ext = groups["2 Экстенсивное освоение / Extensive"]
+    lim = groups["3 Ограниченное освоение / Limited"]
+    assert ext == ["./data/layers.gpkg|layername=elevation_belts"
+                   "|subset=\"rule_id\" IN ('elevation.gardening_belt')"]
+    assert any("relic_apple_belt" in s for s in lim)
+    assert any(s.endswith("layername=forest_belts") for s in lim)
+    special = groups["4 Особый режим / Special regime"]
+    assert any(s.endswith("layername=gas_pipeline_zones") for s in special)
+    assert any(s.endswith("layername=road_corridors")
+               for s in groups["1 Интенсивное освоение / Intensive development"])
+
+
+def test_fallback_placement_without_catalogue(sample: tuple[Path, Path], tmp_path: Path) -> None:
+    out = write_project(sample[0], tmp_path / "p.qgs", catalogue=[])
+    root = ET.fromstring(out.read_text(encoding="utf-8").split("\n", 1)[1])
+    srcs = [n.get("source") for n in root.iter("layer-tree-layer")]
+    assert sum("layername=elevation_belts" in s for s in srcs) == 1  # type: ignore[operator]
+    assert not any("subset" in s for s in srcs)  # type: ignore[operator]
+
+
+def test_metadata_and_extent(sample: tuple[Path, Path], tmp_path: Path) -> None:
+    out = write_project(sample[0], tmp_path / "p.qgz", title="Проверка")
+    root = _read_qgz(out)
+    assert root.findtext("title") == "Проверка"
+    abstract = root.findtext("projectMetadata/abstract") or ""
+    assert attribution_text() in abstract
+    assert "OpenStreetMap" in abstract
+    assert "catalogue version sample" in abstract  # from build_info
+    assert root.findtext("properties/almaty_scheme/catalogue_version") == "sample"
+    rights = {ml.findtext("resourceMetadata/rights") for ml in root.iter("maplayer")}
+    assert rights == {attribution_text()}
+    ext = root.find("mapcanvas/extent")
+    assert ext is not None and float(ext.findtext("xmin") or 0) == 640_000.0
+    counts = {ml.findtext("resourceMetadata/identifier") for ml in root.iter("maplayer")}
+    assert set(SAMPLE_COUNTS) <= counts
+
+
+def test_refuses_overwrite_and_bad_inputs(sample: tuple[Path, Path], tmp_path: Path) -> None:
+    out = write_project(sample[0], tmp_path / "p.qgz")
+    before = out.read_bytes()
+    with pytest.raises(OutputExistsError):
+        write_project(sample[0], out)
+    assert out.read_bytes() == before
+    write_project(sample[0], out, overwrite=True)
+    with pytest.raises(DataError) as err:
+        write_project(tmp_path / "none.gpkg", tmp_path / "x.zip")
+    assert len(err.value.problems) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.qgz"]
+
+
+def test_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "c.qgz"
+    args = ["qgis-project", "--layers", str(sample[0]), "--results", str(sample[1]),
+            "--out", str(out)]
+    res = runner.invoke(cli, args, standalone_mode=False)
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+    from almaty_scheme.cli import main
+
+    assert main(args) == 2  # exists, no --overwrite
+    assert main([*args, "--overwrite"]) == 0
