@@ -1,0 +1,126 @@
+"""``almaty-scheme build``: the restriction-layer GeoPackage and its build report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from almaty_scheme.cli.options import catalogue_option, overwrite_option
+from almaty_scheme.errors import UsageError
+
+DEFAULT_OUT = Path("out") / "almaty_scheme.gpkg"
+
+
+def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
+    from almaty_scheme.base.model import BASE_LAYERS
+
+    out: dict[str, Path] = {}
+    problems = []
+    for v in values:
+        name, sep, path = v.partition("=")
+        name = name.strip()
+        if not sep or not name or not path:
+            problems.append(f"--base-layer {v!r}: write NAME=PATH, e.g. power_lines=lines.gpkg.")
+        elif name not in BASE_LAYERS:
+            problems.append(f"--base-layer {v!r}: unknown layer {name!r}; use one of "
+                            f"{', '.join(BASE_LAYERS)}.")
+        elif not Path(path).exists():
+            problems.append(f"--base-layer {v!r}: file {path} does not exist.")
+        else:
+            out[name] = Path(path)
+    if problems:
+        raise UsageError("Bad --base-layer option(s)", problems)
+    return out
+
+
+@click.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Reference data folder (default: ../shared/data).")
+@click.option("--base-layer", "base_layers", multiple=True, metavar="NAME=PATH",
+              help="A user file for a base layer (e.g. power_lines=lines.shp); repeatable; "
+                   "user data wins over the reference data.")
+@click.option("--field-map", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="YAML mapping user columns to canonical fields.")
+@catalogue_option
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_OUT, show_default=True, help="Output GeoPackage.")
+@click.option("--range-policy", type=click.Choice(["both", "min", "max"]), default=None,
+              help="Ranged widths: min as certain + band to max as possible (both), min or "
+                   "max only. Default: each rule's own default.")
+@click.option("--river-half-width", type=click.FloatRange(min=0), default=0.0,
+              show_default=True, help="Half channel width (m) for rivers given as centrelines.")
+@click.option("--railway-row", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Railway right-of-way half-width (m), overriding the catalogue's value.")
+@click.option("--wire-offset", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Power lines: axis-to-outermost-wire distance (m).")
+@click.option("--kapchagay-contour", type=click.Choice(["shoreline", "dem"]),
+              default="shoreline", show_default=True,
+              help="How the 479.0 m contour is approximated.")
+@click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
+@overwrite_option
+def build(
+    data_dir: Path | None,
+    base_layers: tuple[str, ...],
+    field_map: Path | None,
+    catalogue_dir: Path | None,
+    out: Path,
+    range_policy: str | None,
+    river_half_width: float,
+    railway_row: float | None,
+    wire_offset: float,
+    kapchagay_contour: str,
+    no_base_layers: bool,
+    overwrite: bool,
+) -> None:
+    """Build the restriction-layer GeoPackage (EPSG:32643) and its report.
+
+    With no arguments it builds from ../shared/data into out/almaty_scheme.gpkg and
+    writes out/almaty_scheme.report.md and .json beside it.
+    """
+    from almaty_scheme.build import (
+        BuildOptions,
+        build_layers,
+        load_base,
+        report_paths,
+        write_build,
+    )
+    from almaty_scheme.catalogue import load_catalogue
+    from almaty_scheme.io.atomic import check_writable
+    from almaty_scheme.resources import default_data_dir
+
+    users = _parse_base_layers(base_layers)
+    md, js = report_paths(out)
+    for p in (out, md, js):  # fail before any work
+        check_writable(p, overwrite=overwrite)
+    options = BuildOptions(
+        range_policy=range_policy,  # type: ignore[arg-type]
+        river_half_width_m=river_half_width,
+        railway_right_of_way_m=railway_row,
+        power_wire_offset_m=wire_offset,
+        kapchagay_contour=kapchagay_contour,  # type: ignore[arg-type]
+        include_base=not no_base_layers,
+    )
+    t0 = time.perf_counter()
+    cat = load_catalogue(catalogue_dir)
+    data = data_dir or default_data_dir()
+    base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
+    result = build_layers(cat, base, options, extra_notes=notes, data_dir=data)
+    write_build(result, out, overwrite=overwrite)
+    elapsed = time.perf_counter() - t0
+
+    click.echo(f"{'layer':<26}{'features':>9}{'area, ha':>14}")
+    for s in result.summary:
+        click.echo(f"{s['layer']:<26}{s['features']:>9}{s['area_ha']:>14,.1f}")
+    click.echo("\nCompared with the scheme:")
+    for f in result.figures:
+        if not f["comparable"]:
+            continue
+        diff = "" if f["difference_pct"] is None else f" ({f['difference_pct']:+.1f} %)"
+        click.echo(f"  {f['label']}: ours {f['ours']:,.1f} {f['unit']} vs scheme "
+                   f"{f['scheme']:,.1f} {f['unit']}{diff}")
+    warnings = [n for n in result.notes if n.kind == "warning"]
+    for n in warnings:
+        click.echo(f"warning: {n.layer}: {n.message}", err=True)
+    click.echo(f"\nWrote {out} in {elapsed:.1f} s; report: {md}")

@@ -1,0 +1,353 @@
+"""The build report (Markdown + JSON) and the reconciliation with the scheme's figures.
+
+Per layer: features, area (union, ha; and of the ``certain`` features), inputs used with
+their accuracy, inputs missing, every reading taken on an ambiguous rule and every rule
+that produced nothing (and why). Then the computed figures beside the scheme's own where
+they are comparable - boundary area vs 939.49 thousand ha (Appendix 1, L3741), water fund
+vs 46.49 thousand ha (L3800) and the Kapchagay surface inside the boundary vs 33 897.7 ha
+(L639-641), the gas-pipeline SZZ vs 65 500 ha (L582-583), settlement land vs Appendix 1
+(L3766-3769), industrial zones vs 3 864 ha (L241-242) - with the difference and its
+explanation. Differences are shown and explained, never tuned away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.io.atomic import atomic_write_text
+from almaty_scheme.restrictions.common import LAYER_NAMES, name_matches, text
+
+if TYPE_CHECKING:
+    from almaty_scheme.build import BuildResult
+
+log = logging.getLogger(__name__)
+
+# Fallbacks when the catalogue lacks the fact rules / tables (value, citation).
+_SCHEME_FIGURES: dict[str, tuple[float, str]] = {
+    "total": (939_490.0, "Appendix 1, scheme L3741"),
+    "water_fund": (46_490.0, "Appendix 1, scheme L3800"),
+    "settlements": (177_390.0, "Appendix 1, scheme L3766-3769 (current)"),
+    "kapchagay": (33_897.7, "scheme L639-641"),
+    "gas_szz": (65_500.0, "scheme L582-583"),
+    "industrial": (3_864.0, "scheme L241-242"),
+    "gas_length_km": (123.0, "scheme L571-572"),
+}
+KAPCHAGAY_NAMES = ["Kapchagay", "Kapshagay", "Капчагайское", "Капшагайское", "Қапшағай"]
+
+
+def _union_area_ha(geoms: Any) -> float:
+    arr = [g for g in np.asarray(geoms, dtype=object) if g is not None and not g.is_empty]
+    if not arr:
+        return 0.0
+    return float(shapely.union_all(arr).area) / 1e4
+
+
+def _scheme_value(catalogue: Catalogue, key: str, rule_id: str | None = None,
+                  balance_key: str | None = None) -> tuple[float, str]:
+    if rule_id and rule_id in catalogue.rules and catalogue.rules[rule_id].area_ha:
+        r = catalogue.rules[rule_id]
+        assert r.area_ha is not None
+        return float(r.area_ha), f"{r.citation()} ({rule_id})"
+    if balance_key:
+        try:
+            from almaty_scheme.catalogue.tables import load_land_balance
+
+            lb = load_land_balance(catalogue)
+            row = lb.loc[lb["key"] == balance_key]
+            if len(row):
+                v = float(row.iloc[0]["current"]) * 1000.0
+                return v, f"Appendix 1, scheme L{row.iloc[0]['seed_lines']} (current)"
+        except Exception as exc:  # table absent or malformed: fall back, say so in the log
+            log.debug("land balance unavailable: %s", exc)
+    return _SCHEME_FIGURES[key]
+
+
+def _figure(key: str, label: str, scheme: tuple[float, str], ours: float | None, unit: str,
+            explanation: str, comparable: bool = True) -> dict[str, Any]:
+    sv, src = scheme
+    diff = None if ours is None else ours - sv
+    pct = None if (ours is None or sv == 0) else 100.0 * (ours - sv) / sv
+    return {
+        "key": key, "label": label, "unit": unit,
+        "scheme": round(sv, 2), "scheme_source": src,
+        "ours": None if ours is None else round(ours, 2),
+        "difference": None if diff is None else round(diff, 2),
+        "difference_pct": None if pct is None else round(pct, 1),
+        "comparable": comparable and ours is not None,
+        "explanation": explanation,
+    }
+
+
+def reconciliation_figures(
+    catalogue: Catalogue, base: BaseData, layers: Mapping[str, gpd.GeoDataFrame]
+) -> list[dict[str, Any]]:
+    """Computed figures beside the scheme's (see module docstring)."""
+    figs: list[dict[str, Any]] = []
+    bnd_layer = layers.get("boundary")
+    boundary = (shapely.union_all(np.asarray(bnd_layer.geometry.values, dtype=object))
+                if bnd_layer is not None and len(bnd_layer) else None)
+    b_area = boundary.area / 1e4 if boundary is not None else None
+    figs.append(_figure(
+        "boundary_area", "Agglomeration area", _scheme_value(catalogue, "total", balance_key="total"),
+        b_area, "ha",
+        "Boundary reconstructed from the text (L106-135) on small-scale administrative "
+        "outlines; the difference measures the reconstruction, not the scheme."
+        if b_area is not None else "No boundary in the base data: not computed."))
+
+    def in_bnd(g: Any) -> Any:
+        return g if boundary is None else shapely.intersection(g, boundary)
+
+    bodies = base["water_bodies"]
+    water_ha = _union_area_ha([in_bnd(g) for g in bodies.geometry]) if len(bodies) else 0.0
+    strips = layers.get("water_protection_strips")
+    strip_ha = 0.0
+    if strips is not None and len(strips):
+        cert = strips.loc[(strips["certainty"] == "certain").fillna(False).astype(bool)]
+        strip_ha = _union_area_ha(list(cert.geometry) + [in_bnd(g) for g in bodies.geometry]) \
+            - water_ha
+    figs.append(_figure(
+        "water_fund", "Water-fund land (water surfaces in the base, inside the boundary)",
+        _scheme_value(catalogue, "water_fund", balance_key="water_fund"), water_ha, "ha",
+        f"Only the water bodies of the base data are counted ({len(bodies)} feature(s)). The "
+        "scheme's water fund is the Kapchagay surface (33 897.7 ha) plus 12 590.3 ha by "
+        "district (L633-639: rivers, canals, small lakes, land under hydro structures), "
+        "which the open data lacks."
+        + ("" if boundary is not None else " No boundary: whole water bodies counted.")))
+    figs.append(_figure(
+        "water_fund_with_strips", "Water surfaces + certain water-protection strips",
+        _scheme_value(catalogue, "water_fund", balance_key="water_fund"),
+        water_ha + strip_ha, "ha",
+        "For comparison only, in case the land balance counts the land under water-protection "
+        "strips in the water fund (not stated by the scheme).", comparable=False))
+    kap = [g for _, r in bodies.iterrows() for g in [r.geometry]
+           if name_matches(KAPCHAGAY_NAMES, [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")])]
+    kap_ha = _union_area_ha([in_bnd(g) for g in kap]) if kap else None
+    figs.append(_figure(
+        "kapchagay_surface", "Kapchagay water surface inside the boundary",
+        _scheme_value(catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"),
+        kap_ha, "ha",
+        ("GSHHG shoreline (~1:1M) cut by the reconstructed boundary, which follows the "
+         "southern shore only roughly (L116-120); the scheme's figure comes from cadastral data."
+         if kap_ha is not None else "No Kapchagay polygon in the base data.")))
+    gas = layers.get("gas_pipeline_zones")
+    md_c = md_all = prot = None
+    if gas is not None and len(gas):
+        is_md = (gas["kind"] == "gas_minimum_distance").fillna(False).astype(bool)
+        is_c = (gas["certainty"] == "certain").fillna(False).astype(bool)
+        md_c = _union_area_ha(gas.loc[is_md & is_c].geometry)
+        md_all = _union_area_ha(gas.loc[is_md].geometry)
+        prot = _union_area_ha(gas.loc[(gas["kind"] == "gas_protection_zone").fillna(False)
+                                      .astype(bool)].geometry)
+    szz = _scheme_value(catalogue, "gas_szz", "gas.fact.szz_area")
+    figs.append(_figure(
+        "gas_szz", "Gas-pipeline minimum-distance zones (certain)", szz, md_c, "ha",
+        "Minimum distances by DN (external norms, mostly unverified) along the pipelines of "
+        "the base data inside the boundary. 65 500 ha over 123 km would mean a belt ~5.3 km "
+        "wide - no distance norm gives that (finding gas.finding.szz_area); the scheme's "
+        "figure probably counts something else."))
+    figs.append(_figure(
+        "gas_szz_possible", "Gas-pipeline minimum-distance zones incl. possible bands", szz,
+        md_all, "ha", "Upper bound: with every unknown DN at the largest candidate distance.",
+        comparable=False))
+    figs.append(_figure(
+        "gas_protection", "Gas-pipeline protection zones (50 m each side)", szz, prot, "ha",
+        "Shown for scale: the protection zone is not the SZZ.", comparable=False))
+    pipes = base["gas_pipelines"]
+    glen = None
+    if len(pipes):
+        glen = float(sum(shapely.length(in_bnd(g)) for g in pipes.geometry)) / 1000.0
+    figs.append(_figure(
+        "gas_length", "Trunk gas pipelines inside the boundary (all threads)",
+        _SCHEME_FIGURES["gas_length_km"], glen, "km",
+        "Each thread counted; the scheme's 123 km (L572) vs Appendix 1's 331 km (L4199) "
+        "differ themselves (finding gas.finding.length_vs_appendix1)."))
+    fps = base["settlement_footprints"]
+    fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
+    figs.append(_figure(
+        "settlement_land", "Settlement land (footprints inside the boundary)",
+        _scheme_value(catalogue, "settlements", balance_key="settlements"), fp_ha, "ha",
+        ("Footprints from the base (real outlines or derived from population, see their "
+         "'method'); the scheme's land of settlements counts the whole administrative land of "
+         "each settlement, usually far larger than the built-up area."
+         if fp_ha is not None else "No settlement footprints in the base data.")))
+    ind = layers.get("industrial_zones")
+    ind_ha = float(ind.geometry.area.sum()) / 1e4 if ind is not None and len(ind) else None
+    n_ind = len(catalogue.by_kind("industrial_zone"))
+    figs.append(_figure(
+        "industrial_area", "Industrial zones and parks (schematic footprints)",
+        _scheme_value(catalogue, "industrial", "industrial.total_area"), ind_ha, "ha",
+        (f"{len(ind) if ind is not None else 0} of {n_ind} zones drawn, each of exactly its "
+         "stated area; any difference comes from zones not drawn (no place found) or cut by "
+         "the boundary.")))
+    fz = layers.get("functional_zones")
+    if fz is not None and len(fz) and b_area is not None:
+        figs.append(_figure(
+            "functional_partition", "Functional zones, sum of areas", (b_area, "the boundary above"),
+            float(fz.geometry.area.sum()) / 1e4, "ha",
+            "A planar partition: must equal the boundary area (difference = rounding).",
+            comparable=True))
+    return figs
+
+
+def relevant_findings(catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFrame]
+                      ) -> list[dict[str, Any]]:
+    """Catalogue findings that affect a rule drawn into (or meant for) a built layer."""
+    drawn: set[str] = set()
+    for name, gdf in layers.items():
+        if name in LAYER_NAMES and "rule_id" in gdf.columns:
+            drawn.update(str(v) for v in gdf["rule_id"].dropna())
+    meant = {r.id for r in catalogue if r.layer in LAYER_NAMES}
+    out = []
+    for f in catalogue.findings.values():
+        hit = [a for a in f.affects if a in drawn or a in meant]
+        if not hit:
+            continue
+        out.append({"id": f.id, "kind": f.kind, "summary": " ".join(f.summary.split()),
+                    "reading": " ".join(f.reading.split()), "affects": hit,
+                    "drawn": [a for a in hit if a in drawn]})
+    return out
+
+
+def report_dict(result: BuildResult, gpkg_path: str | Path | None = None) -> dict[str, Any]:
+    """The whole report as a JSON-friendly dict."""
+    info = dict(zip(result.build_info["key"], result.build_info["value"], strict=True))
+    return {
+        "geopackage": str(gpkg_path) if gpkg_path else None,
+        "build_info": info,
+        "options": result.options.as_dict(),
+        "timings_s": result.timings,
+        "layers": result.summary,
+        "reconciliation": result.figures,
+        "findings": result.findings,
+        "notes": [n.as_dict() for n in result.notes],
+        "base_provenance": result.base_provenance,
+    }
+
+
+def _fmt(v: Any, nd: int = 1) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}".replace(",", " ")
+    return str(v)
+
+
+def _md_cell(text: Any) -> str:
+    return str(text if text is not None else "-").replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) -> str:
+    """The report as Markdown."""
+    d = report_dict(result, gpkg_path)
+    info = d["build_info"]
+    lines = [
+        f"# Build report: {Path(gpkg_path).name if gpkg_path else 'almaty-scheme build'}",
+        "",
+        f"- built at {info.get('built_at')} with almaty-scheme {info.get('toolkit_version')}, "
+        f"catalogue {info.get('catalogue_version')}",
+        f"- data: `{text(info.get('data_dir')) or '-'}`; CRS {info.get('working_crs')}; "
+        f"range policy: {info.get('range_policy')}",
+        f"- total build time: {sum(result.timings.values()):.1f} s",
+        "",
+        "## Layers",
+        "",
+        "| layer | features | area, ha | certain, ha | time, s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for s in d["layers"]:
+        t = result.timings.get(s["layer"], result.timings.get(
+            "water_protection" if s["layer"].startswith("water_protection") else "", None))
+        lines.append(f"| {s['layer']} | {s['features']} | {_fmt(s['area_ha'])} | "
+                     f"{_fmt(s['area_certain_ha'])} | {_fmt(t, 2)} |")
+    lines += [
+        "",
+        "Areas are of the union of a layer's features (overlaps counted once), inside the "
+        "boundary.",
+        "",
+        "## Reconciliation with the scheme",
+        "",
+        "| figure | scheme | source | ours | difference | explanation |",
+        "|---|---:|---|---:|---:|---|",
+    ]
+    for f in d["reconciliation"]:
+        diff = "-" if f["difference"] is None else (
+            f"{_fmt(f['difference'])} ({f['difference_pct']:+.1f} %)"
+            if f["difference_pct"] is not None else _fmt(f["difference"]))
+        label = f["label"] + ("" if f["comparable"] else " *(for scale)*")
+        lines.append(
+            f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
+            f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |")
+    lines += ["", "## Per layer: inputs, readings, gaps", ""]
+    for s in d["layers"]:
+        lines.append(f"### {s['layer']}")
+        lines.append("")
+        lines.append(f"{s['features']} feature(s), {_fmt(s['area_ha'])} ha"
+                     + (f"; rules: {', '.join(f'`{r}`' for r in s['rules'])}" if s["rules"] else ""))
+        lines.append("")
+        for u in s["inputs_used"]:
+            lines.append(f"- input: {u['what']}" + (f" - accuracy: {u['accuracy']}"
+                                                    if u.get("accuracy") else ""))
+        for m in s["inputs_missing"]:
+            lines.append(f"- **missing**: {m}")
+        for r in s["readings"]:
+            tag = "warning" if r.get("kind") == "warning" else "reading"
+            rid = f" (`{r['rule_id']}`)" if r.get("rule_id") else ""
+            lines.append(f"- {tag}{rid}: {r['message']}")
+        for r in s["skipped"]:
+            rid = f" `{r['rule_id']}`" if r.get("rule_id") else ""
+            lines.append(f"- not built{rid}: {r['message']}")
+        lines.append("")
+    other = [n for n in d["notes"] if n["layer"] not in LAYER_NAMES]
+    if other:
+        lines += ["## Other notes", ""]
+        lines += [f"- {n['layer']} ({n['kind']}): {n['message']}" for n in other]
+        lines.append("")
+    if d["findings"]:
+        lines += ["## Catalogue findings that affect the built layers", ""]
+        for f in d["findings"]:
+            lines.append(f"- `{f['id']}` ({f['kind']}): {f['summary']} **Reading:** {f['reading']}")
+        lines.append("")
+    if d["base_provenance"]:
+        lines += ["## Base data", "", "| layer | status | features | source | accuracy |",
+                  "|---|---|---:|---|---|"]
+        for p in d["base_provenance"]:
+            lines.append(f"| {p.get('layer')} | {p.get('status')} | {p.get('features')} | "
+                         f"{_md_cell(p.get('source'))} | {_md_cell(p.get('accuracy'))} |")
+        lines.append("")
+    lines += ["## Options", "", "```json", json.dumps(d["options"], indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    if o is pd.NA:
+        return None
+    return str(o)
+
+
+def write_report(result: BuildResult, gpkg_path: str | Path, *, overwrite: bool = False
+                 ) -> tuple[Path, Path]:
+    """Write ``<stem>.report.md`` and ``<stem>.report.json`` beside the GeoPackage."""
+    from almaty_scheme.build import report_paths
+
+    md, js = report_paths(gpkg_path)
+    atomic_write_text(md, report_markdown(result, gpkg_path), overwrite=overwrite)
+    atomic_write_text(js, json.dumps(report_dict(result, gpkg_path), ensure_ascii=False,
+                                     indent=2, default=_json_default), overwrite=overwrite)
+    return md, js

@@ -1,0 +1,113 @@
+"""Forest belts along BAKAD (лесоустроительные полосы), L533-537.
+
+Geometric rule
+--------------
+The belt is measured per side from the edge of the road reserve corridor of the road it
+follows (``measured_from: corridor_edge``; catalogue finding ``forest.finding.belt_semantics``):
+for a road line carrying a corridor of total width ``W`` (its certain width; for BAKAD
+150 m, L260) and a belt width ``b``, the belt is the land between ``W/2`` and ``W/2 + b``
+metres from the centreline on both sides, with flat ends at the line's ends (a belt
+*along* the road stops where the road's corridor stops). The 200-500 m range gives
+200 m as ``certain`` and the ring from 200 to 500 m as ``possible`` (``range_policy``).
+
+The road is found through the road rules: those listed in the belt rule's
+``composed_of``, or else those sharing a name with the belt rule's ``applies_to.names``;
+the base lines carrying them are found as for the road corridors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+
+from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.models import Rule
+from almaty_scheme.restrictions.common import (
+    BuildOptions,
+    LayerNote,
+    NoteBook,
+    band_record,
+    finish_layer,
+    join_reading,
+    name_matches,
+    reference_band,
+    select_rules,
+    source_attributes,
+    text,
+    width_bands,
+    zones_frame,
+)
+from almaty_scheme.restrictions.roads import match_roads
+
+LAYER = "forest_belts"
+
+
+def carrier_road_rules(belt: Rule, rules: list[Rule]) -> list[Rule]:
+    """The road-corridor rules whose corridor edge the belt is measured from."""
+    roads = select_rules(rules, kinds=("road_corridor",))
+    if belt.composed_of:
+        ids = set(belt.composed_of)
+        return [r for r in roads if r.id in ids]
+    if belt.applies_to is None or not belt.applies_to.names:
+        return []
+    return [r for r in roads if r.applies_to is not None
+            and name_matches(belt.applies_to.names, r.applies_to.names)]
+
+
+def corridor_half_width(rule: Rule) -> float:
+    """Half the certain corridor width of a road rule (per-side widths as they are)."""
+    w = rule.width
+    if w is None:
+        return 0.0
+    v = w.value_m if not w.is_range else w.min_m
+    return float(v or 0.0) * (0.5 if w.semantics == "total" else 1.0)
+
+
+def build_forest_belts(
+    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
+    """Belt features on both sides of the corridors of the roads the belt rules follow."""
+    nb = NoteBook(LAYER)
+    rules = list(rules)
+    belts = [r for r in select_rules(rules, kinds=("forest_belt",)) if r.width is not None]
+    roads = base["roads"]
+    nb.input(base, "roads", " (lines of the roads the belts follow)")
+    records: list[dict[str, Any]] = []
+    geoms = []
+    for belt in belts:
+        assert belt.width is not None
+        carriers = carrier_road_rules(belt, rules)
+        if not carriers:
+            nb.add("skipped", "no road-corridor rule found for the road this belt follows", belt.id)
+            continue
+        built = False
+        for road_rule in carriers:
+            hw = corridor_half_width(road_rule)
+            for pos, _how in match_roads(road_rule, roads) if len(roads) else []:
+                row = roads.iloc[pos]
+                line = row.geometry
+                if line is None or line.is_empty:
+                    continue
+                for b in width_bands(belt.width, options.range_policy):
+                    inner, outer = b.distances()
+                    rec = band_record(belt, b)
+                    rec.update(source_attributes(row, "roads"))
+                    rec["name"] = f"{belt.title} ({text(row.get('name')) or road_rule.title})"
+                    rec["reading"] = join_reading(
+                        f"per side from the edge of the {road_rule.id} corridor "
+                        f"({hw:g} m from the centreline), flat ends",
+                        "schematic road alignment" if (text(row.get("category")) or "") == "schematic"
+                        else None,
+                        b.reading,
+                    )
+                    records.append(rec)
+                    geoms.append(reference_band(line, hw + inner, hw + outer, flat=True))
+                    built = True
+        if not built:
+            nb.add("skipped", "no base line carries the road(s) "
+                   + ", ".join(r.id for r in carriers), belt.id)
+    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
+    return gdf, nb.notes

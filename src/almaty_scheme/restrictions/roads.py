@@ -1,0 +1,164 @@
+"""Road reserve corridors (подзона автомобильных дорог), L252-284.
+
+Geometric rule
+--------------
+A corridor is the land between the red lines of a trunk road: the rule's ``total``
+width split equally about the road centreline (or the schematic alignment where no
+centreline exists), with **flat ends** at the segment's limits and round joins, so a
+1 km straight segment with a 226.5 m corridor covers exactly 226 500 m². A ``per_side``
+width (if a rule gives one) is used as the distance on each side. Ranged widths (item 4,
+"Среднее полукольцо" 132-330.5 m, L270) give the minimum as ``certain`` and the ring up
+to the maximum as ``possible`` (``range_policy``).
+
+Matching base lines to rules
+----------------------------
+1. A line whose ``rule_ids`` column names the rule (schematic alignments, user data
+   tagged with rule ids) carries that rule: exact and authoritative.
+2. Otherwise a line matches a rule when one of its names / ref equals one of the rule's
+   ``applies_to.names`` / ``refs`` (whole words, case- and dash-insensitive). The
+   segment limits (``segment_from``/``segment_to``) cannot be applied to a line with no
+   segment information, so a name match on a segmented rule says so in ``reading``.
+
+Where corridors of different rules overlap (junctions, items 2 and 7 on one road)
+every feature is kept: rules are never merged silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+
+from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.models import Rule
+from almaty_scheme.restrictions.common import (
+    BuildOptions,
+    LayerNote,
+    NoteBook,
+    band_record,
+    feature_names,
+    finish_layer,
+    join_reading,
+    name_matches,
+    reference_band,
+    select_rules,
+    source_attributes,
+    text,
+    width_bands,
+    zones_frame,
+)
+
+log = logging.getLogger(__name__)
+
+LAYER = "road_corridors"
+KINDS = ("road_corridor",)
+
+
+def _rule_ids(value: Any) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
+
+
+def match_roads(rule: Rule, roads: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """Rows of ``roads`` that carry ``rule`` and how each was matched.
+
+    Returns ``(position, how)`` pairs, ``how`` being ``rule_ids`` or ``name``.
+    """
+    out: list[tuple[int, str]] = []
+    at = rule.applies_to
+    for pos, (_, row) in enumerate(roads.iterrows()):
+        ids = _rule_ids(row.get("rule_ids"))
+        if ids:
+            if rule.id in ids:
+                out.append((pos, "rule_ids"))
+            continue  # a tagged line carries exactly the rules it names
+        if at is None:
+            continue
+        names = feature_names(row)
+        refs = [row.get("ref")] if isinstance(row.get("ref"), str) else []
+        if (at.names and name_matches(at.names, names)) or (
+            at.refs and name_matches(at.refs, [r for ref in refs for r in ref.split(";")])
+        ):
+            out.append((pos, "name"))
+    return out
+
+
+def build_road_corridors(
+    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
+    """Corridor features, one (or two for a range) per rule x matched base line.
+
+    Parameters
+    ----------
+    rules
+        The catalogue (rules of kind ``road_corridor`` are used).
+    base
+        Base data; its ``roads`` layer gives centrelines / schematic alignments.
+    options
+        ``range_policy``, boundary clipping, sliver area.
+    """
+    nb = NoteBook(LAYER)
+    road_rules = select_rules(rules, kinds=KINDS)
+    roads = base["roads"]
+    nb.input(base, "roads")
+    if not road_rules:
+        nb.add("missing", "no road_corridor rules in the catalogue")
+    records: list[dict[str, Any]] = []
+    geoms = []
+    for rule in road_rules:
+        if rule.width is None:
+            nb.add("skipped", "rule has no width", rule.id)
+            continue
+        matches = match_roads(rule, roads) if len(roads) else []
+        if not matches:
+            nb.add("skipped", "no base road line carries this rule (no rule_ids tag, no name "
+                   "match); add the road or a schematic alignment", rule.id)
+            continue
+        bands = width_bands(rule.width, options.range_policy)
+        for pos, how in matches:
+            row = roads.iloc[pos]
+            line = row.geometry
+            if line is None or line.is_empty:
+                continue
+            seg_note = None
+            if how == "name" and rule.applies_to and (
+                rule.applies_to.segment_from or rule.applies_to.segment_to
+            ):
+                seg_note = (
+                    f"matched by name only; segment limits "
+                    f"({rule.applies_to.segment_from or '?'} - {rule.applies_to.segment_to or '?'})"
+                    " not applied (the line carries no segment information)"
+                )
+            schematic = (text(row.get("category")) or "") == "schematic"
+            for b in bands:
+                inner, outer = b.distances()
+                rec = band_record(rule, b)
+                rec.update(source_attributes(row, "roads"))
+                rec["name"] = row.get("name") if isinstance(row.get("name"), str) else rule.title
+                rec["reading"] = join_reading(
+                    "total width split equally about the centreline, flat ends"
+                    if b.semantics == "total" else "per-side width from the centreline",
+                    "schematic alignment, not a surveyed centreline" if schematic else None,
+                    b.reading, seg_note,
+                )
+                records.append(rec)
+                geoms.append(reference_band(line, inner, outer, flat=True))
+    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
+    return gdf, nb.notes
+
+
+def road_corridor_union(gdf: gpd.GeoDataFrame, rule_ids: Iterable[str],
+                        certain_only: bool = True) -> gpd.GeoDataFrame:
+    """Features of ``gdf`` made by the given rules (helper for dependent layers)."""
+    ids = set(rule_ids)
+    sel = gdf["rule_id"].isin(ids)
+    if certain_only:
+        sel &= gdf["certainty"] == "certain"
+    return gdf.loc[sel.fillna(False).astype(bool)]
+
+
+__all__ = ["build_road_corridors", "match_roads", "road_corridor_union"]

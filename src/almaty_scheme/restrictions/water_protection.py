@@ -1,0 +1,271 @@
+"""Water-protection zones and strips (водоохранные зоны и полосы), L584-671.
+
+Geometric rule
+--------------
+Zones and strips are measured on each side from the water edge, landwards:
+
+* a water body given as a polygon (reservoir, lake): ``buffer(polygon, d) - polygon``;
+  a ring ``[a, b]`` is ``buffer(polygon, b) - buffer(polygon, a)``;
+* the Kapchagay reservoir is measured from the 479.0 m contour (its maximum filling
+  level, L590-591). Open data has no such contour: ``BuildOptions.kapchagay_contour``
+  chooses ``shoreline`` (the reservoir polygon stands for it) or ``dem`` (DEM cells at
+  or below the contour that touch the reservoir, within ``contour_search_m`` of its
+  shoreline, joined with the polygon); each feature's ``reading`` says which;
+* a river given as a centreline: the water edge is approximated by a line
+  ``BuildOptions.river_half_width_m`` (``h``) from the centreline on each side; a width
+  ``d`` gives ``buffer(line, h + d) - buffer(line, h)`` (round ends; with ``h = 0`` the
+  centreline stands for both banks and the zone is simply ``buffer(line, d)``).
+
+Water surfaces of the base (``water_bodies``) are removed from every feature. Ranged
+widths (resolution No. 246 rivers) give the minimum as ``certain`` and the ring from the
+minimum to the maximum as ``possible`` (``range_policy``).
+
+Which rule applies
+------------------
+A water feature takes the zone and strip rules that name it (``applies_to.names``
+against its names). A feature no named rule covers takes the defaults for water bodies
+without a project (L623-632): rivers by ``river_length_km`` (unknown length counts as a
+small river, the catalogue's reading) and, above 200 km, by
+``BuildOptions.large_river_conditions``; lakes, ponds and reservoirs by the lake default;
+the default strip for all. Rules for places with no geometry in the base (e.g. the Akbulak
+Club Resort) and ``prohibited_activity`` rules are not drawn; the report says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.models import Interval, Rule
+from almaty_scheme.restrictions.common import (
+    BuildOptions,
+    LayerNote,
+    NoteBook,
+    band_record,
+    feature_names,
+    finish_layer,
+    join_reading,
+    name_matches,
+    reference_band,
+    select_rules,
+    source_attributes,
+    text,
+    union_of,
+    width_bands,
+    zones_frame,
+)
+
+log = logging.getLogger(__name__)
+
+ZONE_LAYER = "water_protection_zones"
+STRIP_LAYER = "water_protection_strips"
+KIND_LAYER = {"water_protection_zone": ZONE_LAYER, "water_protection_strip": STRIP_LAYER}
+
+_RIVER_FEATURES = ("river", "water_body")
+_BODY_FEATURES = ("reservoir", "lake", "water_body")
+
+
+def _length(row: pd.Series) -> float | None:
+    v = row.get("length_km")
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _named(rule: Rule) -> bool:
+    return bool(rule.applies_to and rule.applies_to.names)
+
+
+def rules_for_river(rules: list[Rule], row: pd.Series, options: BuildOptions
+                    ) -> tuple[list[Rule], str | None]:
+    """Rules (one kind) that apply to a river feature, and the reading of the choice."""
+    names = feature_names(row)
+    named = [r for r in rules if _named(r) and r.applies_to is not None
+             and r.applies_to.feature in _RIVER_FEATURES
+             and name_matches(r.applies_to.names, names)]
+    if named:
+        return named, None
+    length = _length(row)
+    cands = []
+    for r in rules:
+        at = r.applies_to
+        if at is None or _named(r) or at.feature not in _RIVER_FEATURES:
+            continue
+        iv: Interval | None = at.river_length_km
+        if iv is not None:
+            if length is None:
+                if not at.default_for_unnamed:
+                    continue
+            elif not iv.contains(length):
+                continue
+        if at.conditions is not None and at.conditions != options.large_river_conditions:
+            continue
+        cands.append(r)
+    if not cands:
+        return [], None
+    # the most specific default: one with a length interval beats a generic one
+    cands.sort(key=lambda r: (r.applies_to is None or r.applies_to.river_length_km is None,))
+    chosen = cands[0]
+    bits = ["no project of its own: default for water bodies without a project"]
+    if length is None:
+        bits.append("length unknown, treated as a small river")
+    else:
+        bits.append(f"length in the data {length:.1f} km")
+    if chosen.applies_to is not None and chosen.applies_to.conditions:
+        bits.append(f"'{chosen.applies_to.conditions}' conditions (large_river_conditions)")
+    return [chosen], "; ".join(bits)
+
+
+def rules_for_body(rules: list[Rule], row: pd.Series) -> tuple[list[Rule], str | None]:
+    """Rules (one kind) that apply to a water-body polygon, and the reading."""
+    names = feature_names(row)
+    named = [r for r in rules if _named(r) and r.applies_to is not None
+             and r.applies_to.feature in _BODY_FEATURES
+             and name_matches(r.applies_to.names, names)]
+    if named:
+        return named, None
+    kind = (text(row.get("kind")) or "")
+    cands = [r for r in rules if r.applies_to is not None and not _named(r)
+             and r.applies_to.feature in _BODY_FEATURES]
+    if not cands:
+        return [], None
+    # prefer the lake default over the generic water_body default
+    cands.sort(key=lambda r: (r.applies_to is None or r.applies_to.feature != "lake",))
+    note = "no project of its own: default for water bodies without a project"
+    if kind == "reservoir":
+        note += "; a reservoir without its own rule is treated as a lake"
+    return [cands[0]], note
+
+
+def kapchagay_reference(
+    poly: BaseGeometry, rule: Rule, base: BaseData, options: BuildOptions, nb: NoteBook
+) -> tuple[BaseGeometry, str]:
+    """The polygon standing for the area below a contour (e.g. 479.0 m) and a reading."""
+    level = rule.width.contour_m if rule.width else None
+    if options.kapchagay_contour == "dem" and level is not None and base.dem_path is not None:
+        from almaty_scheme.restrictions.elevation import dem_polygons
+
+        search = float(options.contour_search_m)
+        near = shapely.buffer(poly, search, quad_segs=16)
+        low, info = dem_polygons(base.dem_path, Interval(max=level), within=near,
+                                 min_cells=options.elevation_min_cells)
+        parts = [p for p in shapely.get_parts(low) if p.intersects(poly)]
+        if parts:
+            grown = shapely.union_all([*(shapely.intersection(p, near) for p in parts), poly])
+            return grown, (
+                f"the {level:g} m contour approximated by the shoreline polygon joined with "
+                f"DEM cells at or below {level:g} m touching the reservoir within {search:g} m "
+                f"of its shoreline ({info.label})"
+            )
+        nb.add("warning", f"no DEM cells at or below {level:g} m touch the reservoir: "
+               "shoreline used", rule.id)
+    ref = f"the {level:g} m contour" if level is not None else "the contour"
+    return poly, (f"{ref} approximated by the reservoir shoreline polygon of the base data "
+                  "(the shoreline is the water surface at survey time, at or below the "
+                  "maximum filling level)")
+
+
+def build_water_protection(
+    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerNote]]:
+    """Both water-protection layers: ``{'water_protection_zones': ..., 'water_protection_strips': ...}``."""
+    rules = list(rules)
+    notes_z, notes_s = NoteBook(ZONE_LAYER), NoteBook(STRIP_LAYER)
+    books = {ZONE_LAYER: notes_z, STRIP_LAYER: notes_s}
+    rivers = base["rivers"]
+    bodies = base["water_bodies"]
+    for nb in books.values():
+        nb.input(base, "rivers")
+        nb.input(base, "water_bodies")
+    water = union_of(bodies) if len(bodies) else shapely.MultiPolygon()
+    h = float(options.river_half_width_m)
+    river_edge = (
+        f"water edge approximated by lines {h:g} m either side of the river centreline"
+        if h > 0 else "water edge approximated by the river centreline (both banks)"
+    )
+    used: set[str] = set()
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for kind, layer in KIND_LAYER.items():
+        nb = books[layer]
+        krules = select_rules(rules, kinds=(kind,))
+        records: list[dict[str, Any]] = []
+        geoms: list[BaseGeometry] = []
+
+        def emit(rule: Rule, row: pd.Series, src_layer: str, ref: BaseGeometry,
+                 reading: str | None, *, channel: BaseGeometry | None, offset: float,
+                 records: list[dict[str, Any]] = records, geoms: list[BaseGeometry] = geoms
+                 ) -> None:
+            assert rule.width is not None
+            for b in width_bands(rule.width, options.range_policy):
+                inner, outer = b.distances()
+                g = reference_band(ref, inner + offset if (inner > 0 or offset > 0) else 0.0,
+                                   outer + offset, flat=False, exclude=channel)
+                if not water.is_empty:
+                    g = shapely.difference(g, water)
+                rec = band_record(rule, b)
+                rec.update(source_attributes(row, src_layer))
+                nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
+                rec["name"] = row.get("name") if isinstance(row.get("name"), str) else nm
+                rec["reading"] = join_reading(reading, b.reading,
+                                              "water surfaces excluded" if not water.is_empty else None)
+                records.append(rec)
+                geoms.append(g)
+            used.add(rule.id)
+
+        for _, row in rivers.iterrows():
+            line = row.geometry
+            if line is None or line.is_empty:
+                continue
+            chosen, why = rules_for_river(krules, row, options)
+            if not chosen:
+                nb.add("skipped", f"river {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies")
+                continue
+            channel = shapely.buffer(line, h, quad_segs=16) if h > 0 else None
+            for rule in chosen:
+                if rule.width is None:
+                    continue
+                emit(rule, row, "rivers", line, join_reading(river_edge, why),
+                     channel=channel, offset=h)
+        for _, row in bodies.iterrows():
+            poly = row.geometry
+            if poly is None or poly.is_empty:
+                continue
+            chosen, why = rules_for_body(krules, row)
+            if not chosen:
+                nb.add("skipped", f"water body {text(row.get('name')) or row.get('base_id')}: "
+                       f"no {kind} rule applies")
+                continue
+            for rule in chosen:
+                if rule.width is None:
+                    continue
+                ref, ref_reading = poly, "measured from the water-body polygon outline"
+                if rule.width.measured_from == "contour":
+                    ref, ref_reading = kapchagay_reference(poly, rule, base, options, nb)
+                    nb.add("reading", ref_reading, rule.id)
+                emit(rule, row, "water_bodies", ref, join_reading(ref_reading, why),
+                     channel=None, offset=0.0)
+        for rule in krules:
+            if rule.id in used:
+                continue
+            at = rule.applies_to
+            if at is not None and at.feature == "place":
+                nb.add("skipped", f"no geometry for the place ({', '.join(at.names[:2])}) in "
+                       "the base data; supply its outline to build this rule", rule.id)
+            elif at is not None and at.names:
+                nb.add("skipped", f"no base feature named {at.names[0]!r} "
+                       f"({at.feature}); add it (e.g. a river centreline) to build this rule",
+                       rule.id)
+            else:
+                nb.add("skipped", "no base feature this default applies to", rule.id)
+        gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+        out[layer] = finish_layer(gdf, base, options, nb.notes, layer)
+    drawn_not = [r.id for r in select_rules(rules, kinds=("prohibited_activity",))
+                 if r.width is not None]
+    for rid in drawn_not:
+        notes_z.add("reading", "distance rule recorded for checks, not drawn as a zone", rid)
+    return out, [*notes_z.notes, *notes_s.notes]

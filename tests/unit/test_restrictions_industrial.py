@@ -1,0 +1,53 @@
+"""Industrial zones: schematic footprints of exactly the stated area (L225-242)."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from restriction_world import P, box, line, make_base, rule
+
+from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.industrial import SCHEMATIC, build_industrial_zones
+
+KAIRAT = rule("industrial.kairat", "industrial_zone", area_ha=198, location="Zhanalyk",
+              anchor={"kind": "settlement", "name": "Жаналык", "district": "Талгарский район",
+                      "offset_m": 1000, "bearing_deg": 0})
+ALATAU = rule("industrial.almaty_alatau", "industrial_zone", area_ha=490,
+              anchor={"kind": "admin_unit", "name": "Алатауский район"})
+R1 = rule("roads.a", "road_corridor", width={"value_m": 100, "semantics": "total", "measured_from": "centreline"})
+R2 = rule("roads.b", "road_corridor", width={"value_m": 100, "semantics": "total", "measured_from": "centreline"})
+BEREKE = rule("industrial.bereke", "industrial_zone", area_ha=535,
+              anchor={"kind": "junction", "roads": ["roads.a", "roads.b"], "offset_m": 1500, "bearing_deg": 90})
+ARNA = rule("industrial.arna", "industrial_zone", area_ha=1303,
+            anchor={"kind": "settlement", "name": "Арна"})
+
+
+def _base() -> object:
+    return make_base(
+        settlements=[{"name": "Жаңалық", "name_ru": "Жаналык", "district": "Талгарский район",
+                      "geometry": shapely.Point(P(0, 0))}],
+        admin_units=[{"name": "Alatau", "name_ru": "Алатауский", "level": 2, "year": 2018,
+                      "geometry": box(10_000, 10_000, 12_000, 12_000)}],
+        roads=[{"name": "a", "rule_ids": "roads.a", "geometry": line((-5000, 0), (5000, 0))},
+               {"name": "b", "rule_ids": "roads.b", "geometry": line((0, -5000), (0, 5000))}],
+    )
+
+
+def test_footprints_have_exactly_the_stated_area_and_are_labelled() -> None:
+    gdf, _notes = build_industrial_zones([KAIRAT, ALATAU, R1, R2, BEREKE], _base(), BuildOptions())  # type: ignore[arg-type]
+    areas = dict(zip(gdf.rule_id, gdf.geometry.area / 1e4, strict=True))
+    assert areas == {"industrial.kairat": pytest.approx(198, rel=1e-12),
+                     "industrial.almaty_alatau": pytest.approx(490, rel=1e-12),
+                     "industrial.bereke": pytest.approx(535, rel=1e-12)}
+    assert set(gdf.accuracy) == {SCHEMATIC} and gdf.schematic.all()
+    c = {r: g.centroid for r, g in zip(gdf.rule_id, gdf.geometry, strict=True)}
+    assert (c["industrial.kairat"].x, c["industrial.kairat"].y) == pytest.approx(P(0, 1000))
+    assert (c["industrial.bereke"].x, c["industrial.bereke"].y) == pytest.approx(P(1500, 0))
+    assert box(10_000, 10_000, 12_000, 12_000).contains(c["industrial.almaty_alatau"])
+
+
+def test_missing_place_is_reported_not_drawn() -> None:
+    gdf, notes = build_industrial_zones([ARNA], _base(), BuildOptions())  # type: ignore[arg-type]
+    assert len(gdf) == 0
+    assert any(n.kind == "skipped" and n.rule_id == "industrial.arna" and "not found" in n.message
+               for n in notes)

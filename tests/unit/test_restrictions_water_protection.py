@@ -1,0 +1,118 @@
+"""Water-protection zones and strips measured from the water edge (L584-632)."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from restriction_world import box, line, make_base, ngon_area, rule
+
+from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.water_protection import build_water_protection
+
+LAKE_STRIP = rule("water_protection.test_lake.strip", "water_protection_strip",
+                  applies_to={"feature": "lake", "names": ["Square lake"]},
+                  width={"min_m": 35, "max_m": 100, "semantics": "per_side",
+                         "measured_from": "water_edge", "default": "both"})
+RIVER_ZONE = rule("water_protection.test_river.zone", "water_protection_zone",
+                  applies_to={"feature": "river", "names": ["Аксай"]},
+                  width={"value_m": 500, "semantics": "per_side", "measured_from": "water_edge"})
+SMALL = rule("water_protection.default.small_river_zone", "water_protection_zone",
+             applies_to={"feature": "river", "river_length_km": {"max": 200},
+                         "default_for_unnamed": True},
+             width={"value_m": 500, "semantics": "per_side", "measured_from": "water_edge"})
+SIMPLE = rule("water_protection.default.other_river_simple_zone", "water_protection_zone",
+              applies_to={"feature": "river", "river_length_km": {"min": 200, "min_inclusive": False},
+                          "conditions": "simple"},
+              width={"value_m": 500, "semantics": "per_side", "measured_from": "water_edge"})
+COMPLEX = rule("water_protection.default.other_river_complex_zone", "water_protection_zone",
+               applies_to={"feature": "river", "river_length_km": {"min": 200, "min_inclusive": False},
+                           "conditions": "complex"},
+               width={"value_m": 1000, "semantics": "per_side", "measured_from": "water_edge"})
+DSTRIP = rule("water_protection.default.strip", "water_protection_strip",
+              applies_to={"feature": "water_body", "default_for_unnamed": True},
+              width={"value_m": 35, "semantics": "per_side", "measured_from": "water_edge"})
+KAP = rule("water_protection.kapchagay.strip", "water_protection_strip",
+           applies_to={"feature": "reservoir", "names": ["Kapchagay reservoir"]},
+           width={"value_m": 100, "semantics": "per_side", "measured_from": "contour", "contour_m": 479.0})
+
+
+def _ring(r: float) -> float:
+    """Area of buffer(1 km square, r) minus the square, with 16 segments per quarter."""
+    return 4 * 1000 * r + ngon_area(r)
+
+
+def test_35_100_strip_on_a_square_lake() -> None:
+    base = make_base(water_bodies=[{"name": "Square lake", "kind": "lake",
+                                    "geometry": box(0, 0, 1000, 1000)}])
+    layers, _ = build_water_protection([LAKE_STRIP], base, BuildOptions())
+    s = layers["water_protection_strips"]
+    cert = s[s.certainty == "certain"].geometry.iloc[0]
+    poss = s[s.certainty == "possible"].geometry.iloc[0]
+    assert cert.area == pytest.approx(_ring(35), rel=1e-9)          # 143 842.27 m²
+    assert poss.area == pytest.approx(_ring(100) - _ring(35), rel=1e-9)
+    assert cert.intersection(box(0, 0, 1000, 1000)).area == pytest.approx(0, abs=1e-6)
+    assert cert.intersection(poss).area == pytest.approx(0, abs=1e-6)
+    assert len(layers["water_protection_zones"]) == 0
+
+
+def test_river_centreline_and_half_width() -> None:
+    base = make_base(rivers=[{"name": "Аксай", "length_km": 1.0, "geometry": line((0, 0), (1000, 0))}])
+    layers, _ = build_water_protection([RIVER_ZONE], base, BuildOptions())
+    z = layers["water_protection_zones"].iloc[0]
+    assert z.geometry.area == pytest.approx(2 * 500 * 1000 + ngon_area(500))
+    assert "centreline" in z.reading
+    layers, _ = build_water_protection([RIVER_ZONE], base, BuildOptions(river_half_width_m=10))
+    z = layers["water_protection_zones"].iloc[0]
+    assert z.geometry.area == pytest.approx(2 * 510 * 1000 + ngon_area(510) - (2 * 10 * 1000 + ngon_area(10)))
+    assert "10 m either side" in z.reading
+
+
+def test_defaults_for_unnamed_rivers_by_length_and_conditions() -> None:
+    base = make_base(rivers=[
+        {"name": "creek", "length_km": 5.0, "geometry": line((0, 0), (1000, 0))},
+        {"name": "Ili", "length_km": 1000.0, "geometry": line((0, 5000), (1000, 5000))},
+        {"name": "unknown length", "geometry": line((0, 10000), (1000, 10000))},
+    ])
+    rules = [SMALL, SIMPLE, COMPLEX, DSTRIP]
+    layers, _ = build_water_protection(rules, base, BuildOptions())
+    z = layers["water_protection_zones"].set_index("name")
+    assert z.loc["creek", "rule_id"] == SMALL.id
+    assert z.loc["Ili", "rule_id"] == COMPLEX.id
+    assert z.loc["unknown length", "rule_id"] == SMALL.id
+    assert "treated as a small river" in z.loc["unknown length", "reading"]
+    layers, _ = build_water_protection(rules, base, BuildOptions(large_river_conditions="simple"))
+    z = layers["water_protection_zones"].set_index("name")
+    assert z.loc["Ili", "rule_id"] == SIMPLE.id
+    assert set(layers["water_protection_strips"].rule_id) == {DSTRIP.id}
+
+
+def test_kapchagay_from_shoreline_excludes_water_and_says_so() -> None:
+    base = make_base(
+        water_bodies=[{"name": "Kapchagay reservoir", "kind": "reservoir", "geometry": box(0, 0, 1000, 1000)}],
+        rivers=[{"name": "creek", "length_km": 3.0, "geometry": line((500, 500), (3000, 500))}],
+    )
+    layers, _notes = build_water_protection([KAP, SMALL, DSTRIP], base, BuildOptions())
+    s = layers["water_protection_strips"]
+    kap = s[s.rule_id == KAP.id].iloc[0]
+    assert kap.geometry.area == pytest.approx(_ring(100))
+    assert "shoreline" in kap.reading and "479" in kap.reading
+    # no feature covers the water surface
+    for lay in layers.values():
+        for g in lay.geometry:
+            assert g.intersection(box(0, 0, 1000, 1000)).area == pytest.approx(0, abs=1e-6)
+
+
+def test_unmatched_named_rule_and_empty_input_are_reported() -> None:
+    layers, notes = build_water_protection([RIVER_ZONE], make_base(), BuildOptions())
+    assert all(len(g) == 0 for g in layers.values())
+    assert any(n.kind == "skipped" and n.rule_id == RIVER_ZONE.id for n in notes)
+    assert any(n.kind == "missing" for n in notes)
+
+
+def test_strip_measured_from_polygon_edge_touches_water() -> None:
+    base = make_base(water_bodies=[{"name": "pond", "kind": "lake", "geometry": box(0, 0, 100, 100)}])
+    layers, _ = build_water_protection([DSTRIP], base, BuildOptions())
+    g = layers["water_protection_strips"].geometry.iloc[0]
+    assert g.distance(box(0, 0, 100, 100)) == pytest.approx(0)
+    assert shapely.hausdorff_distance(g.exterior if hasattr(g, "exterior") else g.geoms[0].exterior,
+                                      box(0, 0, 100, 100).exterior) == pytest.approx(35, rel=1e-6)
