@@ -73,3 +73,11 @@ def test_unknown_dn_gives_certain_smallest_and_possible_band() -> None:
 def test_empty_input() -> None:
     gdf, notes = build_gas_pipeline_zones(RULES, make_base(), BuildOptions())
     assert len(gdf) == 0 and notes[0].kind == "missing"
+
+
+def test_candidate_range_recorded_on_both_bands() -> None:
+    base = make_base(gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}])
+    gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
+    mdz = gdf[gdf.kind == "gas_minimum_distance"]
+    assert set(mdz.width_min_m) == {100} and set(mdz.width_max_m) == {250}
+    assert mdz.set_index("certainty").loc["possible", "band_inner_m"] == 100

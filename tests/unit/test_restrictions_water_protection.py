@@ -116,3 +116,30 @@ def test_strip_measured_from_polygon_edge_touches_water() -> None:
     assert g.distance(box(0, 0, 100, 100)) == pytest.approx(0)
     assert shapely.hausdorff_distance(g.exterior if hasattr(g, "exterior") else g.geoms[0].exterior,
                                       box(0, 0, 100, 100).exterior) == pytest.approx(35, rel=1e-6)
+
+
+def test_kapchagay_contour_from_dem(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from restriction_world import X0, Y0
+
+    # 100 m cells over [-1000, 3000] x [-1000, 3000]: 470 m under the reservoir
+    # (0..1000 square), 478 m in a 200 m rim around it, 490 m elsewhere
+    z = np.full((40, 40), 490, dtype="int16")
+    z[18:32, 8:22] = 478   # rim: x, y in [-200, 1200] (row r covers y in 3000-100(r+1)..)
+    z[20:30, 10:20] = 470
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=40, height=40, count=1, dtype="int16",
+                       crs="EPSG:32643", transform=from_origin(X0 - 1000, Y0 + 3000, 100, 100)) as d:
+        d.write(z, 1)
+    base = make_base(dem_path=dem, water_bodies=[
+        {"name": "Kapchagay reservoir", "kind": "reservoir", "geometry": box(0, 0, 1000, 1000)}])
+    layers, _ = build_water_protection([KAP], base, BuildOptions(kapchagay_contour="dem",
+                                                                elevation_min_cells=1))
+    g = layers["water_protection_strips"].iloc[0]
+    # measured from the 479 m line (the rim's outer edge), not from the shoreline
+    grown = box(-200, -200, 1200, 1200)
+    assert g.geometry.intersection(grown).area == pytest.approx(0, abs=1e-3)
+    assert g.geometry.area == pytest.approx(4 * 1400 * 100 + ngon_area(100), rel=1e-6)
+    assert "DEM cells at or below 479" in g.reading

@@ -195,6 +195,8 @@ def build_gas_pipeline_zones(
             if hi > lo:
                 bands.append((hi_rule, Band(lo, hi, "possible", "per_side",
                                             why + "; band to the largest candidate")))
+        lo_w = bands[0][1].outer_m
+        hi_w = bands[-1][1].outer_m
         for rule, b in bands:
             inner, outer = b.distances()
             geom = shapely.union_all([reference_band(ln, inner, outer, flat=False)
@@ -203,6 +205,8 @@ def build_gas_pipeline_zones(
                 geom = shapely.difference(geom, shapely.union_all(
                     [shapely.buffer(ln, inner, quad_segs=16) for ln in lines]))
             rec = band_record(rule, b)
+            if hi_w > lo_w:  # the candidates' range, as for a ranged rule
+                rec.update(width_min_m=lo_w, width_max_m=hi_w)
             rec.update(prov, name=name, corridor_id=corr, nominal_diameter_mm=max_dn,
                        reading=join_reading(corr_note, b.reading, p_note,
                                             "; ".join(sorted(set(dn_notes))) or None))

@@ -113,6 +113,8 @@ def build_water_main_strips(
             if not developed.is_empty:
                 geom = shapely.difference(geom, developed)
             rec = band_record(rule, b)
+            if hi > lo:  # the candidates' range, as for a ranged rule
+                rec.update(width_min_m=lo, width_max_m=hi)
             rec.update(source_attributes(row, "water_mains"))
             rec["name"] = row.get("name") if isinstance(row.get("name"), str) else "water main"
             rec["reading"] = join_reading(
