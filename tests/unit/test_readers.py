@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -112,6 +113,18 @@ def test_shapefile_kazakh_kz1048_without_cpg(tmp_path: Path) -> None:
     _points_shp(path, [n.encode("kz1048").decode("latin1") for n in names], "latin1")
     path.with_suffix(".cpg").unlink(missing_ok=True)
     assert list(read_vector(path)["NAME"]) == names
+
+
+def test_zipped_shapefile_without_cpg(tmp_path: Path) -> None:
+    shp = tmp_path / "pts.shp"
+    _points_shp(shp, NAMES, "cp866")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    archive = tmp_path / "pts.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in tmp_path.glob("pts.*"):
+            if part != archive:
+                zf.write(part, part.name)
+    assert list(read_vector(archive)["NAME"]) == NAMES
 
 
 def test_shapefile_with_cpg_and_explicit_encoding(tmp_path: Path) -> None:

@@ -16,14 +16,17 @@ from __future__ import annotations
 import csv
 import difflib
 import importlib.util
+import io
 import logging
 import math
 import re
 import struct
 import warnings
+import zipfile
 from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import geopandas as gpd
 import numpy as np
@@ -86,9 +89,9 @@ _SHAPEFILE_ENCODINGS: tuple[str, ...] = ("cp1251", "cp866", "kz1048")
 # --------------------------------------------------------------------------- encodings
 
 
-def _dbf_text_bytes(dbf: Path, max_records: int = 5000) -> bytes:
+def _dbf_text_bytes(dbf: Path | BinaryIO, max_records: int = 5000) -> bytes:
     """The raw bytes of the character fields of the first ``max_records`` DBF records."""
-    with dbf.open("rb") as fh:
+    with dbf.open("rb") if isinstance(dbf, Path) else nullcontext(dbf) as fh:
         head = fh.read(32)
         if len(head) < 32:
             return b""
@@ -170,6 +173,26 @@ def detect_shapefile_encoding(shp: Path) -> str | None:
     enc = detect_encoding(_dbf_text_bytes(dbf))
     if enc is not None:
         log.info("%s: no .cpg; attribute encoding detected as %s", shp.name, enc)
+    return enc
+
+
+def detect_zip_encoding(path: Path) -> str | None:
+    """Encoding of a zipped shapefile's attributes (``None``: .cpg present, ASCII, or no
+    single shapefile in the zip)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            lower = {n.lower(): n for n in names}
+            dbfs = [n for n in names if n.lower().endswith(".dbf")]
+            if len(dbfs) != 1 or lower.get(dbfs[0][:-4].lower() + ".cpg"):
+                return None
+            with zf.open(dbfs[0]) as fh:
+                raw = _dbf_text_bytes(io.BytesIO(fh.read()))
+    except (zipfile.BadZipFile, OSError, struct.error):
+        return None
+    enc = detect_encoding(raw)
+    if enc is not None:
+        log.info("%s: no .cpg; attribute encoding detected as %s", path.name, enc)
     return enc
 
 
@@ -322,8 +345,6 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
             f"Cannot decode {path.name} as {enc}",
             [f"Give the right encoding (--encoding cp1251, utf-8...) ({exc})."],
         ) from exc
-    import io
-
     delim = _sniff_delimiter(text[:20_000])
     try:
         return pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False)
@@ -504,6 +525,8 @@ def read_vector(
         enc = encoding
         if enc is None and suffix == ".shp":
             enc = detect_shapefile_encoding(p)
+        elif enc is None and suffix == ".zip":
+            enc = detect_zip_encoding(p)
         gdf = _read_ogr(p, chosen, enc)
         if chosen is not None and label == p.name and layer is not None:
             label = f"{p.name}:{chosen}"
