@@ -376,14 +376,10 @@ def _read_csv(
         text = df[wkt_col].astype(str).str.strip()
         blank = text.isin(["", "nan", "NULL", "null", "None"]).to_numpy()
         geoms = np.full(len(df), None, dtype=object)
-        bad: list[int] = []
-        for i, (t, b) in enumerate(zip(text, blank, strict=True)):
-            if b:
-                continue
-            try:
-                geoms[i] = shapely.from_wkt(t)
-            except Exception:
-                bad.append(i)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            geoms[~blank] = shapely.from_wkt(text.to_numpy()[~blank], on_invalid="ignore")
+        bad = [int(i) for i in np.flatnonzero(~blank & pd.isna(geoms))]
         if bad:
             raise DataError(
                 f"{path.name}: column {wkt_col!r} has text that is not WKT",
