@@ -41,6 +41,7 @@ from almaty_scheme.restrictions.common import (
     LayerNote,
     boundary_geometry,
     clean_polygon,
+    text,
     zones_frame,
 )
 
@@ -92,6 +93,7 @@ class BuildResult:
     findings: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     base_provenance: list[dict[str, Any]] = field(default_factory=list)
+    base_figures: list[dict[str, Any]] = field(default_factory=list)
 
     def restriction_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Only the layers of :data:`LAYER_NAMES`."""
@@ -132,12 +134,10 @@ def load_base(
         assemble_base = module.assemble_base
     if assemble_base is not None:
         kwargs: dict[str, Any] = {"user_layers": users or None, "catalogue": catalogue}
-        params = inspect.signature(assemble_base).parameters
         if field_map is not None:
-            if "field_map" not in params:
-                raise DataError("This version of the base assembly does not take a field map",
-                                ["Run without --field-map, or update almaty-scheme."])
-            kwargs["field_map"] = field_map
+            # one field-map file holds a section per base layer: use it for every user layer
+            kwargs["options"] = {"field_maps": {name: Path(field_map) for name in users}}
+        params = inspect.signature(assemble_base).parameters
         kwargs = {k: v for k, v in kwargs.items() if k in params}
         return assemble_base(Path(data_dir) if data_dir else None, **kwargs), notes
     try:
@@ -205,10 +205,10 @@ def build_coverage(base: BaseData, notes: list[LayerNote]) -> gpd.GeoDataFrame:
     cov = base.layers.get("coverage") if isinstance(base.layers, dict) else None
     if cov is not None and len(cov):
         out = cov.to_crs(WORKING_CRS) if cov.crs != WORKING_CRS else cov
-        return gpd.GeoDataFrame(
-            {"name": pd.Series(["coverage"] * len(out), dtype="string"),
-             "note": pd.Series(["from the base assembly"] * len(out), dtype="string")},
-            geometry=gpd.GeoSeries(list(out.geometry), crs=WORKING_CRS), crs=WORKING_CRS)
+        method = text(out["method"].iloc[0]) if "method" in out.columns else None
+        notes.append(LayerNote("coverage", "reading",
+                               f"coverage from the base assembly: {method or 'as given'}"))
+        return out.reset_index(drop=True)
     geom = boundary_geometry(base)
     note = "agglomeration boundary"
     if base.dem_path is not None and Path(base.dem_path).is_file():
@@ -359,8 +359,20 @@ def build_layers(
     return BuildResult(
         layers=ordered, build_info=build_info, notes=notes, figures=figures, summary=summary,
         options=opts, catalogue_version=catalogue.version, findings=findings, timings=timings,
-        base_provenance=prov,
+        base_provenance=prov, base_figures=_base_figures(base),
     )
+
+
+def _base_figures(base: BaseData) -> list[dict[str, Any]]:
+    """Comparison figures of the base assembly (scalars only: no WKT, no long lists)."""
+    out = []
+    for key, f in (base.figures or {}).items():
+        if not isinstance(f, dict) or "label" not in f:
+            continue
+        out.append({"key": key, **{k: v for k, v in f.items()
+                                   if (k != "wkt" and isinstance(v, (str, int, float, bool)))
+                                   or v is None}})
+    return out
 
 
 # --------------------------------------------------------------------------- writing

@@ -51,3 +51,20 @@ def test_missing_place_is_reported_not_drawn() -> None:
     assert len(gdf) == 0
     assert any(n.kind == "skipped" and n.rule_id == "industrial.arna" and "not found" in n.message
                for n in notes)
+
+
+def test_clipping_by_the_boundary_is_reported() -> None:
+    base = _base()
+    from restriction_world import frame
+
+    from almaty_scheme.base.model import LayerProvenance
+
+    base.set("boundary", frame([{"name": "b", "geometry": box(-100_000, 0, 100_000, 100_000)}]),
+             LayerProvenance("boundary", "derived", "test"))
+    far = rule("industrial.far", "industrial_zone", area_ha=10,
+               anchor={"kind": "settlement", "name": "Жаналык", "offset_m": 5000, "bearing_deg": 180})
+    gdf, notes = build_industrial_zones([KAIRAT, far, ALATAU], base, BuildOptions())  # type: ignore[arg-type]
+    assert set(gdf.rule_id) == {"industrial.kairat", "industrial.almaty_alatau"}
+    assert any("wholly outside the boundary" in n.message and "industrial.far" in n.message
+               for n in notes)
+    assert not any(n.kind == "warning" for n in notes)  # nothing partly cut here

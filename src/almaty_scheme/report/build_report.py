@@ -89,6 +89,21 @@ def _figure(key: str, label: str, scheme: tuple[float, str], ours: float | None,
     }
 
 
+def _kapchagay_explanation(kap_ha: float | None, has_boundary: bool) -> str:
+    if kap_ha is None:
+        return "No Kapchagay polygon in the base data."
+    if not has_boundary:
+        return "No boundary: the whole GSHHG reservoir polygon is counted."
+    if kap_ha < 1.0:
+        return ("The reconstructed boundary leaves the reservoir outside (it follows the "
+                "southern shore, L116-120), while the scheme counts 33 897.7 ha of the water "
+                "surface inside; the difference lies in the boundary reconstruction (see the "
+                "base figures), not in the water layers.")
+    return ("GSHHG shoreline (~1:1M) cut by the reconstructed boundary, which follows the "
+            "southern shore only roughly (L116-120); the scheme's figure comes from cadastral "
+            "data.")
+
+
 def reconciliation_figures(
     catalogue: Catalogue, base: BaseData, layers: Mapping[str, gpd.GeoDataFrame]
 ) -> list[dict[str, Any]]:
@@ -137,9 +152,7 @@ def reconciliation_figures(
         "kapchagay_surface", "Kapchagay water surface inside the boundary",
         _scheme_value(catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"),
         kap_ha, "ha",
-        ("GSHHG shoreline (~1:1M) cut by the reconstructed boundary, which follows the "
-         "southern shore only roughly (L116-120); the scheme's figure comes from cadastral data."
-         if kap_ha is not None else "No Kapchagay polygon in the base data.")))
+        _kapchagay_explanation(kap_ha, boundary is not None)))
     gas = layers.get("gas_pipeline_zones")
     md_c = md_all = prot = None
     if gas is not None and len(gas):
@@ -183,13 +196,25 @@ def reconciliation_figures(
          if fp_ha is not None else "No settlement footprints in the base data.")))
     ind = layers.get("industrial_zones")
     ind_ha = float(ind.geometry.area.sum()) / 1e4 if ind is not None and len(ind) else None
-    n_ind = len(catalogue.by_kind("industrial_zone"))
+    all_ind = [r.id for r in catalogue.by_kind("industrial_zone")]
+    drawn = set(ind["rule_id"].dropna().astype(str)) if ind is not None and len(ind) else set()
+    missing = [r for r in all_ind if r not in drawn]
+    cut = []
+    if ind is not None and len(ind) and "area_ha_scheme" in ind.columns:
+        for _, row in ind.iterrows():
+            a = row.geometry.area / 1e4
+            if pd.notna(row["area_ha_scheme"]) and a < float(row["area_ha_scheme"]) - 0.01:
+                cut.append(f"{row['rule_id']} ({a:.0f} of {float(row['area_ha_scheme']):g} ha)")
+    expl = (f"{len(drawn)} of {len(all_ind)} zones drawn, each a schematic footprint of exactly "
+            "its stated area.")
+    if missing:
+        expl += (" Not drawn (place not found, or wholly outside the boundary - see the layer "
+                 f"notes): {', '.join(missing)}.")
+    if cut:
+        expl += f" Cut by the boundary: {', '.join(cut)}."
     figs.append(_figure(
         "industrial_area", "Industrial zones and parks (schematic footprints)",
-        _scheme_value(catalogue, "industrial", "industrial.total_area"), ind_ha, "ha",
-        (f"{len(ind) if ind is not None else 0} of {n_ind} zones drawn, each of exactly its "
-         "stated area; any difference comes from zones not drawn (no place found) or cut by "
-         "the boundary.")))
+        _scheme_value(catalogue, "industrial", "industrial.total_area"), ind_ha, "ha", expl))
     fz = layers.get("functional_zones")
     if fz is not None and len(fz) and b_area is not None:
         figs.append(_figure(
@@ -230,6 +255,7 @@ def report_dict(result: BuildResult, gpkg_path: str | Path | None = None) -> dic
         "layers": result.summary,
         "reconciliation": result.figures,
         "findings": result.findings,
+        "base_figures": result.base_figures,
         "notes": [n.as_dict() for n in result.notes],
         "base_provenance": result.base_provenance,
     }
@@ -241,6 +267,13 @@ def _fmt(v: Any, nd: int = 1) -> str:
     if isinstance(v, float):
         return f"{v:,.{nd}f}".replace(",", " ")
     return str(v)
+
+
+def _num(v: Any) -> Any:
+    try:
+        return float(v) if v is not None else None
+    except (TypeError, ValueError):
+        return v
 
 
 def _md_cell(text: Any) -> str:
@@ -288,6 +321,20 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         lines.append(
             f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
             f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |")
+    bf = [f for f in d.get("base_figures", []) if f.get("label")]
+    if bf:
+        lines += ["", "### Figures of the base data (from the base assembly)", "",
+                  "| figure | scheme | ours | difference | explanation |",
+                  "|---|---:|---:|---:|---|"]
+        for f in bf:
+            diff = "-" if f.get("difference") is None else (
+                f"{_fmt(_num(f.get('difference')))}" + (
+                    f" ({_num(f.get('difference_pct')):+.1f} %)"
+                    if f.get("difference_pct") is not None else ""))
+            unit = f" {f.get('unit')}" if f.get("unit") else ""
+            lines.append(f"| {_md_cell(f.get('label'))} | {_fmt(_num(f.get('scheme')))}{unit} | "
+                         f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
+                         f"{_md_cell(f.get('explanation'))} |")
     lines += ["", "## Per layer: inputs, readings, gaps", ""]
     for s in d["layers"]:
         lines.append(f"### {s['layer']}")

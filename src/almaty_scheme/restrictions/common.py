@@ -495,15 +495,23 @@ def clip(geom: BaseGeometry, boundary: BaseGeometry | None) -> BaseGeometry:
 
 
 def clip_frame(gdf: gpd.GeoDataFrame, boundary: BaseGeometry | None,
-               min_area: float = MIN_SLIVER_M2) -> gpd.GeoDataFrame:
-    """Clip a zone frame to ``boundary``; drop features left empty."""
+               min_area: float = MIN_SLIVER_M2, *, keep_area: bool = False) -> gpd.GeoDataFrame:
+    """Clip a zone frame to ``boundary``; drop features left empty.
+
+    With ``keep_area`` the result has a column ``_area_before`` (m², before clipping) and
+    the dropped rows are kept with an empty geometry (for reporting; the caller drops them).
+    """
     if boundary is None or len(gdf) == 0:
         return gdf
     shapely.prepare(boundary)
+    before = np.asarray(gdf.geometry.area, dtype=float)
     geoms = shapely.intersection(np.asarray(gdf.geometry.values, dtype=object), boundary)
     out = gdf.copy()
     out = out.set_geometry(gpd.GeoSeries(clean_polygons(geoms, min_area), crs=WORKING_CRS,
                                          index=gdf.index))
+    if keep_area:
+        out["_area_before"] = before
+        return out.reset_index(drop=True)
     keep = ~out.geometry.is_empty
     return out.loc[keep].reset_index(drop=True)
 
@@ -522,7 +530,23 @@ def finish_layer(
             notes.append(LayerNote(layer, "missing",
                                    "no boundary in the base: zones are not clipped"))
         else:
-            gdf = clip_frame(gdf, bnd, options.min_sliver_m2)
+            clipped = clip_frame(gdf, bnd, options.min_sliver_m2, keep_area=True)
+            gone = clipped.geometry.is_empty
+            if gone.any():
+                ids = sorted({str(r) for r in clipped.loc[gone, "rule_id"].dropna()})
+                notes.append(LayerNote(
+                    layer, "reading",
+                    f"{int(gone.sum())} feature(s) lie wholly outside the boundary and are "
+                    f"not in the layer (rules: {', '.join(ids) or '-'})"))
+            gdf = clipped.loc[~gone].drop(columns="_area_before").reset_index(drop=True)
+            if layer == "industrial_zones":  # stated areas: say where the boundary cut one
+                for _, row in clipped.loc[~gone].iterrows():
+                    after = row.geometry.area
+                    if after < row["_area_before"] * (1 - 1e-9):
+                        notes.append(LayerNote(
+                            layer, "warning",
+                            f"footprint cut by the boundary: {after / 1e4:.1f} of "
+                            f"{row['_area_before'] / 1e4:.1f} ha inside", row["rule_id"]))
     if len(gdf):
         keys = [c for c in ("rule_id", "source_fid", "band_inner_m", "certainty", "name")
                 if c in gdf.columns]

@@ -116,7 +116,8 @@ def find_named(gdf: gpd.GeoDataFrame, name: str, district: str | None = None
             hits = by_d
     note = None
     if len(hits) > 1:
-        note = f"{len(hits)} features named {name!r}; the first ({gdf.iloc[hits[0]].get('base_id')}) used"
+        note = (f"{len(hits)} features named {name!r}; {gdf.iloc[hits[0]].get('base_id')} used "
+                "(preferred: matching district, then 2018 units, then data order)")
     return gdf.iloc[hits[0]], note
 
 

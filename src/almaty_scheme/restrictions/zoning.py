@@ -246,6 +246,10 @@ def build_functional_zones(
                    "features)", rule.id)
             continue
         g = shapely.intersection(g, boundary)
+        if clean_polygon(g, min_area).is_empty:
+            nb.add("skipped", f"subzone {rule.subzone or rule.id}: its inputs lie outside the "
+                   "boundary", rule.id)
+            continue
         piece = shapely.difference(g, taken) if not taken.is_empty else g
         piece = clean_polygon(piece, min_area)
         if piece.is_empty:
