@@ -1,0 +1,502 @@
+"""Join the scheme's settlement list (Appendix 15) to settlement points by name.
+
+The scheme lists 190 numbered rows (seed L4378-5055): 188 settlements of the Almaty
+region, the planned satellite city "Gate City" and the city of Almaty. Open data gives
+points (OSM ``place`` nodes, GeoNames) with Russian, Kazakh or Latin names. The join:
+
+1. **Deduplicate points** (:func:`dedupe_points`): a GeoNames point within
+   ``dedupe_m`` of an OSM point sharing a name key is the same place; the OSM point
+   wins (better names, tagged status).
+2. **Territory of each point**: the reconstructed district territory it lies in
+   (:func:`almaty_scheme.base.boundary.district_territories`), so that names repeated
+   in several districts (Кайрат, Енбекши, Амангельды, Кайнар...) are told apart.
+3. **Candidates** for each Appendix 15 row: points sharing a name key at one of four
+   tiers (:mod:`almaty_scheme.base.names`): ``exact`` (normalised names equal),
+   ``loose`` (spelling-tolerant key equal), ``variant`` (genitive ending / surname
+   only), ``fuzzy`` (similarity of loose keys >= ``fuzzy_min``, same territory only).
+   Aliases from ``layers/settlement_names.yaml`` (renamings such as Капчагай →
+   Қонаев) count as the row's own names.
+4. **Assignment**, one point per row and one row per point, greedily by the best
+   candidate pairs: inside the row's territory before a neighbour within
+   ``outside_km`` km, better tier first, then town > village > hamlet, then the
+   tagged population nearest to the scheme's 2018 population.
+
+Every row ends either matched (``match`` says how) or unmatched with a reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from almaty_scheme.base.model import conform
+from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
+from almaty_scheme.crs import require_working_crs
+from almaty_scheme.errors import CatalogueError, DataError
+from almaty_scheme.resources import layers_dir
+
+log = logging.getLogger(__name__)
+
+NAMES_FILE = "settlement_names.yaml"
+
+TIERS: tuple[str, ...] = ("exact", "loose", "variant", "fuzzy")
+"""Match tiers, best first."""
+
+MATCHABLE_KINDS: tuple[str, ...] = ("settlement", "city", "planned_city")
+"""Appendix 15 row kinds that name a place (the others are subtotals)."""
+
+_STATUS_RANK = {"city": 0, "town": 1, "village": 2, "hamlet": 3, "isolated_dwelling": 4}
+_NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class NameAlias(_Strict):
+    """Other names of one Appendix 15 settlement (renamings, old names)."""
+
+    settlement: str = Field(min_length=1)
+    district: str | None = None
+    aliases: list[str] = Field(min_length=1)
+    note: str = Field(min_length=3)
+
+
+class NoData(_Strict):
+    """An Appendix 15 settlement known to be absent from the reference points."""
+
+    settlement: str = Field(min_length=1)
+    district: str | None = None
+    reason: str = Field(min_length=3)
+
+
+class SettlementNames(_Strict):
+    """``layers/settlement_names.yaml``: aliases and known gaps of the reference points."""
+
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    aliases: list[NameAlias] = Field(default_factory=list)
+    known_missing: list[NoData] = Field(default_factory=list)
+
+
+def load_settlement_names(path: str | Path | None = None) -> SettlementNames:
+    """Load the alias table (default ``layers/settlement_names.yaml``).
+
+    Raises
+    ------
+    CatalogueError
+        If the file is unreadable or does not follow the schema (all problems listed).
+    """
+    p = Path(path) if path is not None else layers_dir() / NAMES_FILE
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"Cannot read {p}", [f"Fix or restore the file ({exc})."]) from exc
+    try:
+        return SettlementNames.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogueError(
+            f"{p.name} is invalid",
+            [f"{p.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}." for e in exc.errors()],
+        ) from None
+
+
+@dataclass
+class JoinResult:
+    """Outcome of :func:`join_appendix15`.
+
+    Attributes
+    ----------
+    settlements
+        Every (deduplicated) point as the canonical ``settlements`` layer, Appendix 15
+        columns filled where matched and ``name`` set to the scheme's spelling; extra
+        columns ``in_appendix15`` (bool), ``scheme_name``, ``source_name`` (the
+        point's own name), ``territory`` (territory id), and the input's extras
+        (``origin``, ``origin_id``, ``alt_names``...).
+    rows
+        One line per matchable Appendix 15 row: ``row_id``, ``number``, ``row_kind``,
+        ``district``, ``settlement``, ``territory``, ``base_id`` (matched point or
+        NA), ``match`` (tier or ``unmatched``), ``reason``.
+    duplicates
+        Points dropped as duplicates: ``origin_id``, ``name``, ``duplicate_of``.
+    """
+
+    settlements: gpd.GeoDataFrame
+    rows: pd.DataFrame
+    duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def matched(self) -> pd.DataFrame:
+        """Rows with a point."""
+        return self.rows[self.rows["base_id"].notna()]
+
+    @property
+    def unmatched(self) -> pd.DataFrame:
+        """Rows without a point, with the reason."""
+        return self.rows[self.rows["base_id"].isna()]
+
+    def match_rate(self, *, existing_only: bool = True) -> float:
+        """Share of rows matched (``existing_only`` leaves out planned cities)."""
+        rows = self.rows
+        if existing_only:
+            rows = rows[rows["row_kind"] != "planned_city"]
+        return float(rows["base_id"].notna().mean()) if len(rows) else 0.0
+
+
+def _point_names(row: pd.Series) -> list[str]:
+    names = [row.get(c) for c in _NAME_COLUMNS]
+    alt = row.get("alt_names")
+    if isinstance(alt, str) and alt:
+        names.extend(a for a in alt.split(";") if a.strip())
+    return [str(n) for n in names if isinstance(n, str) and n.strip()]
+
+
+def dedupe_points(points: gpd.GeoDataFrame, *, dedupe_m: float = 10_000.0) -> tuple[
+    gpd.GeoDataFrame, pd.DataFrame
+]:
+    """Drop GeoNames points that repeat an OSM point (same name key within ``dedupe_m``).
+
+    The OSM point wins (better names, tagged status) and inherits the GeoNames
+    point's names in ``alt_names`` (GeoNames keeps old names, e.g. Ушконыр).
+
+    Parameters
+    ----------
+    points
+        Settlement points in the working CRS with ``origin`` (``osm`` | ``geonames`` |
+        anything else, treated like OSM) and the name columns.
+
+    Returns
+    -------
+    (kept, dropped)
+        ``kept`` keeps the input's index; ``dropped`` lists each removed point's
+        ``origin_id``, ``name`` and the ``duplicate_of`` ``origin_id``.
+    """
+    require_working_crs(points, name="settlements")
+    cols = ["origin_id", "name", "duplicate_of"]
+    if "origin" not in points.columns or len(points) == 0:
+        return points, pd.DataFrame(columns=cols)
+    is_gn = points["origin"].astype("string").eq("geonames").fillna(False).to_numpy()
+    others = points[~is_gn]
+    keys = {i: all_keys(_point_names(r)) for i, r in points.iterrows()}
+    oid = points["origin_id"] if "origin_id" in points.columns else pd.Series(
+        points.index.astype(str), index=points.index)
+    out = points.copy()
+    if "alt_names" not in out.columns:
+        out["alt_names"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    drop: list[Any] = []
+    rows = []
+    for i in points.index[is_gn]:
+        dist = others.geometry.distance(points.geometry[i])
+        for j in dist[dist <= dedupe_m].sort_values().index:
+            if keys[i] & keys[j]:
+                drop.append(i)
+                rows.append({"origin_id": oid[i], "name": points.at[i, "name"],
+                             "duplicate_of": oid[j]})
+                extra = ";".join(_point_names(points.loc[i]))
+                old = out.at[j, "alt_names"]
+                out.at[j, "alt_names"] = f"{old};{extra}" if isinstance(old, str) and old \
+                    else extra
+                break
+    return out.drop(index=drop), pd.DataFrame(rows, columns=cols)
+
+
+def assign_territory(
+    points: gpd.GeoDataFrame, territories: gpd.GeoDataFrame, *, id_column: str = "territory"
+) -> pd.Series:
+    """Territory id of each point (``NA`` outside all territories).
+
+    A point on a shared border goes to the first territory in ``territories`` order.
+    """
+    require_working_crs(points, name="settlements")
+    require_working_crs(territories, name="territories")
+    out = pd.Series(pd.NA, index=points.index, dtype="string")
+    for _, t in territories.iterrows():
+        inside = points.geometry.intersects(t.geometry) & out.isna()
+        out[inside] = t[id_column]
+    return out
+
+
+def _fuzzy(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+_Keys = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def name_key_sets(names: Sequence[str]) -> _Keys:
+    """Normalised, loose and lower-tier keys of several spellings of one place."""
+    return (
+        frozenset({normalise_name(n) for n in names} - {""}),
+        frozenset({loose_name(n) for n in names} - {""}),
+        frozenset(all_keys(names)),
+    )
+
+
+def match_tier(row: _Keys, point: _Keys, fuzzy_min: float = 0.85) -> tuple[int, float] | None:
+    """Best tier (index into :data:`TIERS`) and similarity of two key sets, or ``None``."""
+    if row[0] & point[0]:
+        return 0, 1.0
+    if row[1] & point[1]:
+        return 1, 1.0
+    if row[2] & point[2]:
+        return 2, 1.0
+    best = max((_fuzzy(a, b) for a in row[1] for b in point[1]), default=0.0)
+    if best >= fuzzy_min:
+        return 3, best
+    return None
+
+
+def _rural_district_distance(pairs: list[list[Any]], rows: pd.DataFrame,
+                             pts: gpd.GeoDataFrame) -> None:
+    """Fill slot 3 of each candidate pair: distance to the row's rural-district centre.
+
+    The centre is the mean position of the points matched without ambiguity (one
+    candidate at the row's best tier, inside its territory) by the *other* rows of the
+    same district and rural district; 0 where there is none. Among equally good
+    candidates, the one nearest the rest of its rural district wins.
+    """
+    by_row: dict[Any, list[list[Any]]] = {}
+    for p in pairs:
+        by_row.setdefault(p[6], []).append(p)
+    anchor: dict[Any, Any] = {}
+    for idx, ps in by_row.items():
+        best = min(tuple(p[:3]) for p in ps)
+        top = [p for p in ps if tuple(p[:3]) == best]
+        if len(top) == 1 and top[0][0] == 0:
+            anchor[idx] = top[0][7]
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for idx in anchor:
+        key = (str(rows.at[idx, "district"]), str(rows.at[idx, "rural_district"]))
+        groups.setdefault(key, []).append(idx)
+    for p in pairs:
+        idx = p[6]
+        key = (str(rows.at[idx, "district"]), str(rows.at[idx, "rural_district"]))
+        others = [anchor[k] for k in groups.get(key, []) if k != idx]
+        if not others or key[1] in ("nan", "None", "<NA>", ""):
+            continue
+        cx = float(np.mean([pts.geometry[k].x for k in others]))
+        cy = float(np.mean([pts.geometry[k].y for k in others]))
+        g = pts.geometry[p[7]]
+        p[3] = round(float(np.hypot(g.x - cx, g.y - cy)), -2)
+
+
+def join_appendix15(
+    points: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    territories: gpd.GeoDataFrame,
+    district_territory: Mapping[str, str],
+    *,
+    names: SettlementNames | None = None,
+    fuzzy_min: float = 0.85,
+    outside_km: float = 10.0,
+    dedupe_m: float = 10_000.0,
+) -> JoinResult:
+    """Join Appendix 15 rows to settlement points (method in the module docstring).
+
+    Parameters
+    ----------
+    points
+        Canonical ``settlements`` points (EPSG:32643) with name columns; ``origin``,
+        ``origin_id``, ``status``, ``population``, ``alt_names`` are used when present.
+    table
+        The Appendix 15 table (``load_appendix15``), columns per the contract.
+    territories
+        Polygons with a ``territory`` id column (district territories).
+    district_territory
+        Appendix 15 ``district`` text -> territory id(s), comma-separated for a
+        district split over several territories (``город Алматы`` -> its 8 districts).
+    names
+        Aliases and known gaps (``layers/settlement_names.yaml``).
+    fuzzy_min
+        Minimum similarity for the ``fuzzy`` tier (same territory only).
+    outside_km
+        A point in another territory may still match when it lies within this
+        distance of the row's territory and no point inside matches.
+
+    Raises
+    ------
+    DataError
+        If the table lacks contract columns or a row's district has no territory.
+    """
+    require_working_crs(points, name="settlements")
+    need = {"row_id", "row_kind", "district", "settlement", "pop_2018"}
+    missing = need - set(table.columns)
+    if missing:
+        raise DataError(
+            "The Appendix 15 table lacks columns " + ", ".join(sorted(missing)),
+            ["Use almaty_scheme.catalogue.tables.load_appendix15 to read layers/"
+             "appendix15_settlements.csv (columns in the interface contract)."],
+        )
+    names = names or SettlementNames(version="0.0.0")
+    reason: str | None
+    pts, dropped = dedupe_points(points, dedupe_m=dedupe_m)
+    pts = pts.copy()
+    pts["territory"] = assign_territory(pts, territories)
+    dkeys = {district_key(k): v for k, v in district_territory.items()}
+    rows = table[table["row_kind"].isin(MATCHABLE_KINDS)].copy()
+    problems = []
+    row_terr: dict[Any, list[str]] = {}
+    for idx, r in rows.iterrows():
+        d = r.get("district")
+        if r["row_kind"] == "planned_city" and (not isinstance(d, str) or not d.strip()):
+            row_terr[idx] = []
+            continue
+        terr = dkeys.get(district_key(d if isinstance(d, str) else ""))
+        if terr is None:
+            problems.append(
+                f"Appendix 15 row {r['row_id']}: district {d!r} has no territory; add it to "
+                "the 'appendix15_districts' of a territory in layers/boundary.yaml."
+            )
+            row_terr[idx] = []
+        else:
+            row_terr[idx] = [t.strip() for t in terr.split(",")]
+    if problems:
+        raise DataError("Appendix 15 districts cannot be placed", problems)
+
+    def aliases_for(r: pd.Series) -> list[str]:
+        out = []
+        for a in names.aliases:
+            if loose_name(a.settlement) != loose_name(r["settlement"]):
+                continue
+            if a.district and district_key(a.district) != district_key(r.get("district")):
+                continue
+            out.extend(a.aliases)
+        return out
+
+    pt_keys = {i: name_key_sets(_point_names(p)) for i, p in pts.iterrows()}
+    terr_geom = {t["territory"]: t.geometry for _, t in territories.iterrows()}
+    terr_of = {j: (None if pd.isna(v) else str(v)) for j, v in pts["territory"].items()}
+    pairs = []
+    for idx, r in rows.iterrows():
+        if r["row_kind"] == "planned_city":
+            continue
+        rkeys = name_key_sets([str(r["settlement"]), *aliases_for(r)])
+        terrs = row_terr[idx]
+        region = [terr_geom[t] for t in terrs if t in terr_geom]
+        for j in pts.index:
+            inside = terr_of[j] in terrs
+            if not inside:
+                if not region:
+                    continue
+                dist = min(pts.geometry[j].distance(g) for g in region)
+                if dist > outside_km * 1000.0:
+                    continue
+            t = match_tier(rkeys, pt_keys[j], fuzzy_min)
+            if t is None or (t[0] == 3 and not inside):
+                continue
+            status = pts.at[j, "status"] if "status" in pts.columns else None
+            rank = _STATUS_RANK.get(str(status), 5)
+            pop = pts.at[j, "population"] if "population" in pts.columns else np.nan
+            pdiff = abs(float(pop) - float(r["pop_2018"])) if pd.notna(pop) and pd.notna(
+                r["pop_2018"]) else np.inf
+            pairs.append([0 if inside else 1, t[0], -t[1], 0.0, rank, pdiff, idx, j])
+    _rural_district_distance(pairs, rows, pts)
+    pairs.sort(key=lambda p: tuple(p[:6]))
+    counts: dict[tuple[Any, int, int], int] = {}
+    for p in pairs:
+        counts[(p[6], p[0], p[1])] = counts.get((p[6], p[0], p[1]), 0) + 1
+    row_to_pt: dict[Any, Any] = {}
+    pt_to_row: dict[Any, Any] = {}
+    how: dict[Any, str] = {}
+    for inside, tier, negsim, _rd, _rank, _pd, idx, j in pairs:
+        if idx in row_to_pt or j in pt_to_row:
+            continue
+        row_to_pt[idx] = j
+        pt_to_row[j] = idx
+        label = TIERS[tier] + (f" {-negsim:.2f}" if tier == 3 else "")
+        if inside:
+            label += " (outside district)"
+        n = counts[(idx, inside, tier)]
+        if n > 1:
+            label += f" (1 of {n} candidates)"
+        how[idx] = label
+
+    # the result tables
+    known = {(loose_name(k.settlement), district_key(k.district)): k.reason
+             for k in names.known_missing}
+    out_rows = []
+    for idx, r in rows.iterrows():
+        j = row_to_pt.get(idx)
+        if j is not None:
+            reason = ""
+        elif r["row_kind"] == "planned_city":
+            reason = "planned city: no settlement exists on the ground (no point to match)"
+        else:
+            reason = known.get((loose_name(r["settlement"]), district_key(r.get("district"))))
+            reason = reason or known.get((loose_name(r["settlement"]), ""))
+            if reason is None:
+                near = sorted({p[7] for p in pairs if p[6] == idx})
+                rk = name_key_sets([str(r["settlement"]), *aliases_for(r)])
+                far = [k for k in pts.index if k not in near
+                       and match_tier(rk, pt_keys[k], 0.99) is not None]
+                if near:
+                    reason = ("every point with this name within reach is matched to another "
+                              "row (" + ", ".join(sorted({str(rows.at[pt_to_row[k], "row_id"])
+                                                          for k in near if k in pt_to_row}))
+                              + ")")
+                elif far:
+                    reason = ("points with this name exist only farther than "
+                              f"{outside_km:g} km from the district")
+                else:
+                    reason = "no settlement point with this or a similar name in the data"
+        out_rows.append(
+            {
+                "row_id": r["row_id"],
+                "number": r.get("number"),
+                "row_kind": r["row_kind"],
+                "district": r.get("district"),
+                "rural_district": r.get("rural_district"),
+                "settlement": r["settlement"],
+                "territory": ",".join(row_terr[idx]),
+                "point": j,
+                "match": how.get(idx, "unmatched"),
+                "reason": reason,
+            }
+        )
+    res_rows = pd.DataFrame(out_rows)
+
+    # the settlements layer
+    layer = pts.copy()
+    layer["in_appendix15"] = False
+    for c in ("district", "rural_district", "scheme_row"):
+        layer[c] = pd.Series(pd.NA, index=layer.index, dtype="string")
+    for c in ("pop_2018", "pop_2025", "pop_2035", "pop_2050"):
+        layer[c] = np.nan
+    layer["match"] = pd.Series("not in Appendix 15", index=layer.index, dtype="string")
+    layer["scheme_name"] = pd.Series(pd.NA, index=layer.index, dtype="string")
+    layer["source_name"] = layer["name"].astype("string")
+    for idx, j in row_to_pt.items():
+        r = rows.loc[idx]
+        layer.at[j, "in_appendix15"] = True
+        layer.at[j, "scheme_row"] = r["row_id"]
+        layer.at[j, "scheme_name"] = r["settlement"]
+        layer.at[j, "source_name"] = layer.at[j, "name"]
+        layer.at[j, "name"] = r["settlement"]
+        layer.at[j, "district"] = r.get("district")
+        rd = r.get("rural_district")
+        layer.at[j, "rural_district"] = rd if isinstance(rd, str) and rd else pd.NA
+        for c in ("pop_2018", "pop_2025", "pop_2035", "pop_2050"):
+            if c in r.index:
+                layer.at[j, c] = pd.to_numeric(r[c], errors="coerce")
+        layer.at[j, "match"] = how[idx]
+    layer["in_appendix15"] = layer["in_appendix15"].astype(bool)
+    layer = conform("settlements", layer.reset_index(drop=True))
+    # map the input index to the conformed base_id
+    base_ids = dict(zip(pts.index, layer["base_id"], strict=True)) if "base_id" in layer else {}
+    res_rows["base_id"] = res_rows["point"].map(base_ids).astype("string")
+    res_rows = res_rows.drop(columns=["point"])
+    log.info(
+        "Appendix 15 join: %d of %d rows matched",
+        int(res_rows["base_id"].notna().sum()),
+        len(res_rows),
+    )
+    return JoinResult(settlements=layer, rows=res_rows, duplicates=dropped)
