@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "BASE_OUTPUT_LAYERS",
+    "BUILD_STEPS",
     "BuildOptions",
     "BuildResult",
     "build_layers",
@@ -77,6 +78,9 @@ _GEOMETRY_TYPES = {
 }
 
 ProgressFn = Callable[[str], None]
+
+BUILD_STEPS = 12
+"""Number of ``progress`` calls of :func:`build_layers` (for progress bars)."""
 
 
 @dataclass

@@ -175,3 +175,11 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     (tmp_path / "x.gpkg").write_text("")
     assert main(["build", "--out", str(tmp_path / "x.gpkg")]) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_progress_called_once_per_step(cat: Catalogue, tmp_path: Path) -> None:
+    from almaty_scheme.build import BUILD_STEPS
+
+    steps: list[str] = []
+    build_layers(cat, make_base(), BuildOptions(include_base=False), progress=steps.append)
+    assert len(steps) == BUILD_STEPS and steps[0] == "boundary" and steps[-1] == "figures"

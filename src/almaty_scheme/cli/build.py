@@ -80,6 +80,7 @@ def build(
     writes out/almaty_scheme.report.md and .json beside it.
     """
     from almaty_scheme.build import (
+        BUILD_STEPS,
         BuildOptions,
         build_layers,
         load_base,
@@ -88,6 +89,7 @@ def build(
     )
     from almaty_scheme.catalogue import load_catalogue
     from almaty_scheme.io.atomic import check_writable
+    from almaty_scheme.progress import ProgressCounter
     from almaty_scheme.resources import default_data_dir
 
     users = _parse_base_layers(base_layers)
@@ -106,7 +108,9 @@ def build(
     cat = load_catalogue(catalogue_dir)
     data = data_dir or default_data_dir()
     base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
-    result = build_layers(cat, base, options, extra_notes=notes, data_dir=data)
+    with ProgressCounter(total=BUILD_STEPS, desc="building layers", unit="step") as bar:
+        result = build_layers(cat, base, options, extra_notes=notes, data_dir=data,
+                              progress=lambda _name: bar.update(1))
     write_build(result, out, overwrite=overwrite)
     elapsed = time.perf_counter() - t0
 
