@@ -16,9 +16,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pyogrio  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+import pyogrio
+from matplotlib.patches import Patch
 
 GROUP_COLOURS = {"special": "#9ecae1", "limited": "#a1d99b", "intensive": "#fdae6b",
                  "extensive": "#f7f4e8"}
