@@ -560,14 +560,12 @@ def results_figure(results_gpkg: str | Path, layers_gpkg: str | Path | None = No
     return fig
 
 
-def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], *,
-                  hits: gpd.GeoDataFrame | None = None, title: str | None = None,
-                  spec: StyleSpec | None = None, margin: float = 1.5,
-                  figsize: tuple[float, float] = (6.0, 5.0)) -> Figure:
-    """One parcel zoomed, with the zones around it and its overlaps hatched."""
+def draw_parcel_map(ax: Axes, parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
+                    *, hits: gpd.GeoDataFrame | None = None, spec: StyleSpec | None = None,
+                    margin: float = 1.5) -> list[Any]:
+    """Draw one parcel zoomed (``margin`` x its size, at least 200 m) with the zones and
+    base data around it and its overlaps cross-hatched; return legend handles."""
     spec = spec or default_spec()
-    fig = plt.figure(figsize=figsize)
-    ax = fig.add_axes((0.1, 0.1, 0.62, 0.8))
     geom = parcel.geometry.iloc[0]
     x0, y0, x1, y1 = geom.bounds
     span = max(x1 - x0, y1 - y0, 200.0) * margin
@@ -591,10 +589,10 @@ def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFram
     colour = spec.colours["verdict"].get(verdict, "#000000")
     _draw(ax, parcel, Symbol(type="outline", colour=colour, width=0.8), zorder=z + 5)
     _draw(ax, parcel, Symbol(type="outline", colour="#000000", width=0.2), zorder=z + 6)
-    if hits is not None and not hits.empty and hits.geometry.notna().any():
-        ax.add_collection(PathCollection(_polygon_paths(hits.geometry.values), facecolors="none",
-                                         edgecolors="black", hatch="xxx", linewidths=0.3,
-                                         zorder=z + 4))
+    if hits is not None and not hits.empty and "geometry" in hits and hits.geometry.notna().any():
+        ax.add_collection(PathCollection(_polygon_paths(hits.geometry.dropna().values),
+                                         facecolors="none", edgecolors="black", hatch="xxx",
+                                         linewidths=0.3, zorder=z + 4))
         handles.append(Patch(facecolor="none", edgecolor="black", hatch="xxx",
                              label="overlap / пересечение"))
     handles.insert(0, Line2D([], [], color=colour, linewidth=2.2,
@@ -606,9 +604,20 @@ def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFram
     ax.set_xlabel("Easting, km", fontsize=6.5)
     add_scale_bar(ax)
     add_north_arrow(ax, loc=(0.92, 0.86))
+    return handles
+
+
+def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], *,
+                  hits: gpd.GeoDataFrame | None = None, title: str | None = None,
+                  spec: StyleSpec | None = None, margin: float = 1.5,
+                  figsize: tuple[float, float] = (6.4, 4.6)) -> Figure:
+    """One parcel zoomed, with the zones around it and its overlaps hatched."""
+    fig = plt.figure(figsize=figsize)
+    ax = fig.add_axes((0.08, 0.1, 0.58, 0.8))
+    handles = draw_parcel_map(ax, parcel, layers, hits=hits, spec=spec, margin=margin)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.74, 0.9), fontsize=6,
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.9), fontsize=6,
                frameon=False)
     return fig
 
@@ -668,6 +677,7 @@ __all__ = [
     "add_scale_bar",
     "attribution_line",
     "draw_layer",
+    "draw_parcel_map",
     "draw_parcels",
     "overview_figure",
     "overview_map",
