@@ -101,7 +101,7 @@ rects = st.tuples(st.floats(-2000, 11_000), st.floats(-2000, 11_000),
     lambda t: box(t[0], t[1], t[0] + t[2], t[1] + t[3]))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(rects, max_size=4), st.lists(rects, max_size=4), st.lists(rects, max_size=3))
 def test_partition_invariants(wpz: list, forest: list, towns: list) -> None:
     base = make_base(boundary=[{"name": "b", "geometry": BOUNDARY}],
