@@ -207,7 +207,8 @@ def _derive_rivers(base: BaseData, boundary: gpd.GeoDataFrame, user_rivers: bool
     try:
         rivers = hydro.derive_rivers(base.dem_path, boundary,
                                      water_bodies=base["water_bodies"],
-                                     places=base["settlements"], report=report)
+                                     places=base["settlements"], report=report,
+                                     reference_rivers=base["rivers"])
     except Exception as exc:  # the hydrography step must not sink the whole base
         log.warning("derived rivers failed: %s", exc)
         return None, {**status, "status": f"failed: {type(exc).__name__}: {exc}"}
@@ -334,10 +335,17 @@ def assemble_base(
     rivers, rstat = _derive_rivers(base, base["boundary"], "rivers" in user,
                                    bool(opts.get("derive_rivers", True)))
     if rivers is not None and len(rivers):
-        combined = pd.concat([base["rivers"], rivers.drop(columns=["base_id"],
-                                                          errors="ignore")],
-                             ignore_index=True)
-        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=WORKING_CRS)
+        from almaty_scheme.base import hydro  # present: _derive_rivers imported it
+
+        rep = rstat.get("report", {})
+        if rep.get("ili_offset_mean_m") is not None:  # derived vs reference (WDBII) Ili
+            figures["ili_offset"] = {
+                "label": "Derived Ili vs reference Ili, mean offset", "unit": "m",
+                "ours": rep["ili_offset_mean_m"], "median_m": rep["ili_offset_median_m"],
+                "p90_m": rep["ili_offset_p90_m"], "n_points": rep["ili_offset_n_points"]}
+        # real rivers replace derived ones by name (the WDBII Ili replaces the derived Ili)
+        combined = hydro.merge_rivers(base["rivers"], rivers.drop(columns=["base_id"],
+                                                                  errors="ignore"))
         combined = combined.drop(columns=["base_id"], errors="ignore")
         base.set("rivers", combined, LayerProvenance(
             "rivers", "derived", "reference rivers + derived from the DEM (base.hydro)"))

@@ -777,7 +777,12 @@ def stream_segments(
 
 
 def _dem_label(path: Path, model: FlowModel, dem_label: str | None) -> str:
-    name = dem_label or path.name
+    """``GEBCO 2023 15" (~337 m x 463 m)``: the given label or the file name (a
+    ``gebcoYYYY`` file is called ``GEBCO YYYY``), the resolution, the metric cell."""
+    import re
+
+    m = re.search(r"gebco_?(\d{4})", path.name, flags=re.IGNORECASE)
+    name = dem_label or (f"GEBCO {m.group(1)}" if m else path.name)
     if model.crs.is_geographic:
         sec = abs(model.transform.a) * 3600
         res = f'{sec:g}"' if abs(sec - round(sec)) < 1e-6 else f"{abs(model.transform.a):g} deg"
@@ -799,6 +804,7 @@ def derive_rivers(
     clip_buffer_m: float = DEFAULT_CLIP_BUFFER_M,
     keep_unnamed: bool = True,
     flats: str = "priority_flood",
+    reference_rivers: gpd.GeoDataFrame | None = None,
     report: dict[str, Any] | None = None,
 ) -> gpd.GeoDataFrame:
     """Derive a named river network from a DEM, in the canonical ``rivers`` schema.
@@ -825,9 +831,16 @@ def derive_rivers(
         How to name the DEM in ``accuracy`` (default: the file name) and its licence.
     keep_unnamed
         Keep unnamed streams (they get the default water-protection rule).
+    flats
+        ``"priority_flood"`` (default) or ``"barnes"``, see the module notes.
+    reference_rivers
+        Reference river lines (working CRS, e.g. the WDBII Ili): the derived Ili is
+        compared with them by :func:`ili_offset` *before* clipping to the boundary;
+        the result goes to ``report["ili_offset"]`` (and flat ``ili_offset_mean_m``,
+        ``ili_offset_median_m``, ``ili_offset_p90_m``, ``ili_offset_n_points``).
     report
         If a dict is given it receives figures: cells, seconds, anchors (resolved or why
-        not), named rivers and their lengths.
+        not), named rivers and their lengths, the Ili offset.
 
     Returns
     -------
@@ -848,6 +861,8 @@ def derive_rivers(
         require_working_crs(water_bodies, name="water_bodies")
     if places is not None and len(places):
         require_working_crs(places, name="places")
+    if reference_rivers is not None and len(reference_rivers):
+        require_working_crs(reference_rivers, name="reference_rivers")
     if anchors is None or isinstance(anchors, (str, Path)):
         anchors = load_anchors(anchors)
     outlets = []
@@ -917,18 +932,26 @@ def derive_rivers(
     if water_bodies is not None and len(water_bodies):
         water_union = shapely.union_all(water_bodies.geometry.to_numpy())
         gdf["geometry"] = gdf.geometry.difference(water_union)
-    if boundary is not None and len(boundary):
-        area = shapely.union_all(boundary.geometry.to_numpy()).buffer(clip_buffer_m)
-        gdf["geometry"] = gdf.geometry.intersection(area)
-    gdf = gdf.loc[~gdf.geometry.is_empty & gdf.geometry.notna()].copy()
-    gdf["geometry"] = [_multiline(g) for g in gdf.geometry]
-    gdf = gdf.loc[gdf.geometry.notna()].reset_index(drop=True)
     by_num = {number[r.id]: r for r in rivers}
-    readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in rivers}
     gdf["name"] = pd.array([by_num[v].name if v else pd.NA for v in gdf["label"]],
                            dtype="string")
     gdf["name_ru"] = pd.array([by_num[v].name_ru if v else pd.NA for v in gdf["label"]],
                               dtype="string")
+    offset = None
+    if reference_rivers is not None and len(reference_rivers):
+        # before clipping to the boundary: the Ili below the dam lies outside it
+        offset = ili_offset(gdf.loc[~gdf.geometry.is_empty], reference_rivers,
+                            dem_path=path, water_bodies=water_bodies)
+        log.info("derived Ili vs reference Ili: mean %.0f m, median %.0f m, p90 %.0f m",
+                 offset["mean_m"], offset["median_m"], offset["p90_m"])
+    if boundary is not None and len(boundary):
+        area = shapely.union_all(boundary.geometry.to_numpy()).buffer(clip_buffer_m)
+        gdf["geometry"] = gdf.geometry.intersection(area)
+    present = ~shapely.is_missing(gdf.geometry.to_numpy())
+    gdf = gdf.loc[present & ~gdf.geometry.is_empty.to_numpy()].copy()
+    gdf["geometry"] = [_multiline(g) for g in gdf.geometry]
+    gdf = gdf.loc[~shapely.is_missing(gdf.geometry.to_numpy())].reset_index(drop=True)
+    readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in rivers}
     gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]],
                                dtype="string")
     gdf["kind"] = pd.array(["river" if v else "stream" for v in gdf["label"]], dtype="string")
@@ -958,6 +981,9 @@ def derive_rivers(
             "anchors": {ra.anchor.id: ra.note for ra in resolved},
             "unresolved_anchors": [ra.anchor.id for ra in resolved if ra.cell is None],
             "outlets": len(model.outlets), "accuracy": acc,
+            "ili_offset": offset,
+            **({f"ili_offset_{k}": v for k, v in offset.items()
+                if k in ("mean_m", "median_m", "p90_m", "n_points")} if offset else {}),
         })
     log.info("derived %d river features (%d named) from %s in %.1f s", len(out),
              int(out["name"].notna().sum()), path.name, time.perf_counter() - t0)
