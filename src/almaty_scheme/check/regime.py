@@ -55,8 +55,13 @@ def normalise_use(value: object) -> str | None:
     inner runs of whitespace, ``_`` and ``-`` collapsed to one space, so that
     ``"Склад ГСМ"``, ``"склад_гсм"`` and ``" СКЛАД  гсм "`` are the same key.
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    if value is None or value is pd.NA:
         return None
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        if float(value).is_integer():  # codes read as floats: 101.0 -> "101"
+            value = int(value)
     text = unicodedata.normalize("NFC", str(value)).casefold().replace("ё", "е")
     text = text.strip().strip("\"'«»").replace("_", " ").replace("-", " ")
     return _SPACES.sub(" ", text).strip()

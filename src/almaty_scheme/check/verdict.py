@@ -126,6 +126,17 @@ def cite_ru(citation: str) -> str:
     return text.replace("(unverified)", "(не проверено)")
 
 
+def _g(z: pd.Series, key: str) -> object:
+    """``z[key]`` with pandas' missing values (NA, NaN, None) as ``None``."""
+    v = z.get(key)
+    try:
+        if v is None or bool(pd.isna(v)):
+            return None
+    except (TypeError, ValueError):  # array-like values are not missing
+        return v
+    return v
+
+
 def _named(t: str, name: object, other_title: object) -> str:
     """Append the zone's ``name`` unless a title of the rule already contains it."""
     if not isinstance(name, str) or not name.strip():
@@ -137,51 +148,55 @@ def _named(t: str, name: object, other_title: object) -> str:
 
 
 def _zone_en(z: pd.Series) -> str:
-    t = z.get("title")
-    t = t if isinstance(t, str) and t else str(z.get("rule_id"))
+    t = _g(z, "title")
+    t = t if isinstance(t, str) and t else str(_g(z, "rule_id"))
     first = t.split(" ", 1)[0].rstrip(",").casefold()
     if first in _COMMON_FIRST_WORDS:
         t = t[0].lower() + t[1:]
-    return "the " + _named(t, z.get("name"), z.get("title_ru"))
+    return "the " + _named(t, _g(z, "name"), _g(z, "title_ru"))
 
 
 def _zone_ru(z: pd.Series) -> str:
-    t = z.get("title_ru")
-    t = t if isinstance(t, str) and t else str(z.get("rule_id"))
-    return "«" + _named(t, z.get("name"), z.get("title")) + "»"
+    t = _g(z, "title_ru")
+    t = t if isinstance(t, str) and t else str(_g(z, "rule_id"))
+    return "«" + _named(t, _g(z, "name"), _g(z, "title")) + "»"
+
+
+def _f(z: pd.Series, key: str) -> float | None:
+    v = _g(z, key)
+    try:
+        return float(v) if v is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def _width(z: pd.Series, lang: str) -> str:
-    sem = str(z.get("width_semantics") or "")
-    wmin, wmax = z.get("width_min_m"), z.get("width_max_m")
-    inner, outer = z.get("band_inner_m"), z.get("band_outer_m")
+    """``55-110 m per side``; for a possible band ``band 55-110 m of the 55-110 m per side range``."""
+    sem = str(_g(z, "width_semantics") or "")
+    wmin, wmax = _f(z, "width_min_m"), _f(z, "width_max_m")
+    inner, outer = _f(z, "band_inner_m"), _f(z, "band_outer_m")
     sems = (SEMANTICS_EN if lang == "en" else SEMANTICS_RU).get(sem, "")
     unit = "m" if lang == "en" else "м"
-    if pd.isna(wmin) and pd.isna(wmax):
-        w = z.get("width_m")
-        if pd.isna(w):
-            return ""
-        return f"{fmt_m(float(w))} {unit} {sems}".strip()
-    if not pd.isna(wmin) and not pd.isna(wmax) and float(wmin) != float(wmax):
-        base = f"{fmt_m(float(wmin))}-{fmt_m(float(wmax))} {unit} {sems}".strip()
-        if str(z.get("certainty")) == "possible" and not pd.isna(inner) and not pd.isna(outer):
-            band = f"{fmt_m(float(inner))}-{fmt_m(float(outer))} {unit}"
+    if wmin is not None and wmax is not None and wmin != wmax:
+        base = f"{fmt_m(wmin)}-{fmt_m(wmax)} {unit} {sems}".strip()
+        if str(_g(z, "certainty")) == "possible" and inner is not None and outer is not None:
+            band = f"{fmt_m(inner)}-{fmt_m(outer)} {unit}"
             return (f"band {band} of the {base} range" if lang == "en"
                     else f"полоса {band} из диапазона {base}")
         return base
-    w = wmax if not pd.isna(wmax) else wmin
-    return f"{fmt_m(float(w))} {unit} {sems}".strip() if w is not None else ""
+    w = next((v for v in (wmax, wmin, _f(z, "width_m")) if v is not None), None)
+    return f"{fmt_m(w)} {unit} {sems}".strip() if w is not None else ""
 
 
 def _caveats(z: pd.Series, lang: str) -> list[str]:
     out = []
-    acc = str(z.get("accuracy") or "").casefold()
+    acc = str(_g(z, "accuracy") or "").casefold()
     if "dem" in acc:
         out.append("geometry derived from DEM" if lang == "en" else "геометрия по ЦМР")
     if "schematic" in acc:
         out.append("schematic geometry" if lang == "en" else "схематичная геометрия")
-    ver = z.get("verified")
-    if ver is not None and not pd.isna(ver) and not bool(ver):
+    ver = _g(z, "verified")
+    if ver is not None and not bool(ver):
         out.append("width unverified" if lang == "en" else "ширина не подтверждена")
     return out
 
@@ -201,12 +216,12 @@ def hit_sentence(
     """
     en_zone = _zone_en(z)
     ru_zone = _zone_ru(z)
-    cit = str(z.get("citation") or "")
+    cit = str(_g(z, "citation") or "")
     details_en = [p for p in (_width(z, "en"), cit) if p]
     details_ru = [p for p in (_width(z, "ru"), cite_ru(cit) if cit else "") if p]
     details_en += _caveats(z, "en")
     details_ru += _caveats(z, "ru")
-    possible = str(z.get("certainty")) == "possible"
+    possible = str(_g(z, "certainty")) == "possible"
     where_en = "lies only in the possible band of" if possible else "lies in"
     where_ru = "только в возможной полосе зоны" if possible else "в зоне"
     en = (f"{REGIME_EN[regime]} for {use_title}: {share_text(share, 'en')} {where_en} "

@@ -87,6 +87,63 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry | None:
     return None
 
 
+_DIRECT_MAX_COORDS = 400
+"""Geometries with at most this many vertices (or spanning at most 16 cells) are cut
+against all their cells at once; larger ones are first halved recursively along grid
+lines, so that each intersection works on a small geometry (O(n log n) overall)."""
+
+
+def _cell_range(bounds: tuple[float, float, float, float], size: float) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = bounds
+    return (math.floor(x0 / size), math.floor(y0 / size),
+            math.floor(x1 / size), math.floor(y1 / size))
+
+
+def _tile_direct(g: shapely.Geometry, cells: tuple[int, int, int, int], size: float) -> list[shapely.Geometry]:
+    ix0, iy0, ix1, iy1 = cells
+    if ix0 == ix1 and iy0 == iy1:
+        return [g]
+    boxes = _grid_boxes(ix0, iy0, ix1, iy1, size)
+    shapely.prepare(g)
+    hit = shapely.intersects(g, boxes)
+    boxes = boxes[hit]
+    inside = shapely.contains_properly(g, boxes)
+    pieces = np.empty(len(boxes), dtype=object)
+    pieces[inside] = boxes[inside]
+    if (~inside).any():
+        pieces[~inside] = shapely.intersection(g, boxes[~inside])
+    shapely.destroy_prepared(g)
+    return [p for p in (_polygonal(q) for q in pieces) if p is not None]
+
+
+def _tile_one(g: shapely.Geometry, size: float) -> list[shapely.Geometry]:
+    """Pieces of one polygon cut by the grid (see :func:`tile_geometries`)."""
+    out: list[shapely.Geometry] = []
+    stack = [(g, _cell_range(g.bounds, size))]
+    while stack:
+        geom, cells = stack.pop()
+        ix0, iy0, ix1, iy1 = cells
+        nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
+        if nx * ny <= 16 or shapely.get_num_coordinates(geom) <= _DIRECT_MAX_COORDS:
+            out.extend(_tile_direct(geom, cells, size))
+            continue
+        if nx >= ny:
+            mid = ix0 + nx // 2
+            halves = [(ix0, iy0, mid - 1, iy1), (mid, iy0, ix1, iy1)]
+        else:
+            mid = iy0 + ny // 2
+            halves = [(ix0, iy0, ix1, mid - 1), (ix0, mid, ix1, iy1)]
+        for hx0, hy0, hx1, hy1 in halves:
+            half = shapely.box(hx0 * size, hy0 * size, (hx1 + 1) * size, (hy1 + 1) * size)
+            part = _polygonal(shapely.intersection(geom, half))
+            if part is None:
+                continue
+            px0, py0, px1, py1 = _cell_range(part.bounds, size)
+            # a piece on a cell edge may report the neighbour cell: clamp to the half
+            stack.append((part, (max(px0, hx0), max(py0, hy0), min(px1, hx1), min(py1, hy1))))
+    return out
+
+
 def tile_geometries(
     geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -96,39 +153,21 @@ def tile_geometries(
     index of the input geometry it came from. The pieces of one input partition it
     (their areas sum to its area up to floating-point rounding).
 
-    Cells wholly inside a geometry are taken as the cell box itself (no clipping).
+    Cells wholly inside a geometry are taken as the cell box itself (no clipping);
+    large geometries are halved recursively along grid lines first.
     """
-    tiles: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
+    tiles: list[shapely.Geometry] = []
+    owners: list[int] = []
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             continue
-        x0, y0, x1, y1 = g.bounds
-        ix0, iy0 = math.floor(x0 / size), math.floor(y0 / size)
-        ix1, iy1 = math.floor(x1 / size), math.floor(y1 / size)
-        boxes = _grid_boxes(ix0, iy0, ix1, iy1, size)
-        if len(boxes) == 1:
-            pieces = np.array([g], dtype=object)
-        else:
-            shapely.prepare(g)
-            hit = shapely.intersects(g, boxes)
-            boxes = boxes[hit]
-            inside = shapely.contains_properly(g, boxes)
-            pieces = np.empty(len(boxes), dtype=object)
-            pieces[inside] = boxes[inside]
-            if (~inside).any():
-                pieces[~inside] = shapely.intersection(g, boxes[~inside])
-            shapely.destroy_prepared(g)
-        cleaned = [_polygonal(p) for p in pieces]
-        keep = np.array([p is not None for p in cleaned], dtype=bool)
-        if keep.any():
-            arr = np.empty(int(keep.sum()), dtype=object)
-            arr[:] = [p for p in cleaned if p is not None]
-            tiles.append(arr)
-            owners.append(np.full(len(arr), i, dtype=np.int64))
-    if not tiles:
-        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
-    return np.concatenate(tiles), np.concatenate(owners)
+        for part in shapely.get_parts(g):  # parts have tighter bounds than the whole
+            pieces = _tile_one(part, size)
+            tiles.extend(pieces)
+            owners.extend([i] * len(pieces))
+    arr = np.empty(len(tiles), dtype=object)
+    arr[:] = tiles
+    return arr, np.asarray(owners, dtype=np.int64)
 
 
 def cut_lines(geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M) -> tuple[np.ndarray, np.ndarray]:
