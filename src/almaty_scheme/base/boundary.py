@@ -115,6 +115,7 @@ class ReservoirSpec(_Strict):
 
     mode: Literal["shore", "keep"]
     kind: str = "reservoir"
+    keep_water_of: list[str] = Field(default_factory=list)
     sources: list[SchemeSource] = Field(min_length=1)
     reading: str = Field(min_length=10)
 
@@ -552,6 +553,12 @@ def build_boundary(
         if config.reservoir.mode == "shore" and not reservoir.is_empty:
             kept = _polygonal(shapely.difference(kept, reservoir))
             method += ", reservoir water cut off (south shore)"
+        if t["territory"] in config.reservoir.keep_water_of and not reservoir.is_empty:
+            water = _polygonal(shapely.intersection(tgeom, reservoir))
+            if not water.is_empty:
+                kept = _polygonal(shapely.union(kept, water))
+                method += (f", the territory's reservoir water kept "
+                           f"({water.area / 1e4:,.0f} ha)")
         parts.append({"part": t["territory"], "territory": t["territory"],
                       "treatment": "partial", "method": method, "geometry": kept})
     cells_gdf = gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS) if cell_rows \
