@@ -1,4 +1,4 @@
-"""Publication maps with matplotlib (Agg): the built layers and the check results.
+"""Publication maps with matplotlib: the built layers and the check results.
 
 Colours, hatches and line styles come from ``styles/styles.yaml``, the same spec as the
 QGIS styles, so a PDF map and the QGIS project agree. Every map has a legend, a scale
@@ -15,7 +15,9 @@ Public functions
     one parcel, zoomed, with the zones it touches (for reports).
 
 ``*_map`` functions write PNG or PDF (by suffix) atomically; ``*_figure`` functions
-return the :class:`matplotlib.figure.Figure` (for notebooks).
+return a :class:`matplotlib.figure.Figure` (shown inline by Jupyter). Figures are made
+without pyplot, so the module changes no global matplotlib state (backend, open figures)
+and works headless.
 """
 
 from __future__ import annotations
@@ -27,12 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -383,8 +380,8 @@ def _extent(frames: Iterable[gpd.GeoDataFrame], pad: float = 0.04,
 
 
 def _new_figure() -> tuple[Figure, Axes]:
-    fig = plt.figure(figsize=(11.69, 8.27))  # A4 landscape
-    ax = fig.add_axes((0.06, 0.08, 0.64, 0.84))
+    fig = Figure(figsize=(11.69, 8.27))  # A4 landscape; no pyplot: no global state
+    ax = fig.add_axes((0.06, 0.12, 0.64, 0.80))
     return fig, ax
 
 
@@ -396,8 +393,8 @@ def overview_figure(layers_gpkg: str | Path, *, title: str | None = None,
     spec = spec or default_spec()
     layers = read_layers(layers_gpkg)
     fig, ax = _new_figure()
-    ext = _extent([layers[n] for n in ("boundary", "coverage") if n in layers] or
-                  list(layers.values()))
+    frame = [layers[n] for n in ("boundary",) if n in layers and not layers[n].empty]
+    ext = _extent(frame or list(layers.values()))
     handles: list[Any] = []
     z = 1.0
     for name in BASE_BELOW:
@@ -451,15 +448,21 @@ def _relabel(h: Any, label: str) -> Any:
 
 
 def _label_points(ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None,
-                  limit: int = 40) -> None:
+                  limit: int = 14) -> None:
+    """Label the ``limit`` most populous settlements (all, if no population is known
+    and there are few)."""
     if pts.empty:
         return
     col = next((c for c in ("name_ru", "name") if c in pts.columns), None)
     if col is None:
         return
     sel = pts
-    if "pop_2018" in pts.columns and pts["pop_2018"].notna().any():
-        sel = pts.sort_values("pop_2018", ascending=False)
+    pop = next((c for c in ("pop_2018", "pop_2025") if c in pts.columns
+                and pts[c].notna().any()), None)
+    if pop is not None:
+        sel = pts[pts[pop].notna()].sort_values(pop, ascending=False)
+    elif len(pts) > limit:
+        return
     for _, row in sel.head(limit).iterrows():
         p = row.geometry.representative_point()
         if ext is not None and not (ext[0] <= p.x <= ext[2] and ext[1] <= p.y <= ext[3]):
@@ -612,7 +615,7 @@ def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFram
                   spec: StyleSpec | None = None, margin: float = 1.5,
                   figsize: tuple[float, float] = (6.4, 4.6)) -> Figure:
     """One parcel zoomed, with the zones around it and its overlaps hatched."""
-    fig = plt.figure(figsize=figsize)
+    fig = Figure(figsize=figsize)
     ax = fig.add_axes((0.08, 0.1, 0.58, 0.8))
     handles = draw_parcel_map(ax, parcel, layers, hits=hits, spec=spec, margin=margin)
     if title:
@@ -626,19 +629,15 @@ def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFram
 
 def save_figure(fig: Figure, out_path: str | Path, *, overwrite: bool = False,
                 dpi: int = 200) -> Path:
-    """Save ``fig`` atomically as PNG or PDF (by suffix) and close it."""
+    """Save ``fig`` atomically as PNG or PDF (by suffix)."""
     out = Path(out_path)
     if out.suffix.lower() not in SAVE_FORMATS:
-        plt.close(fig)
         raise UsageError(f"cannot write {out.name}",
                          ["Give a file name ending in .png or .pdf."])
-    try:
-        with atomic_path(out, overwrite=overwrite) as tmp:
-            meta = ({"Creator": f"almaty-scheme {__version__}"} if out.suffix.lower() == ".pdf"
-                    else {"Software": f"almaty-scheme {__version__}"})
-            fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta)
-    finally:
-        plt.close(fig)
+    with atomic_path(out, overwrite=overwrite) as tmp:
+        meta = ({"Creator": f"almaty-scheme {__version__}"} if out.suffix.lower() == ".pdf"
+                else {"Software": f"almaty-scheme {__version__}"})
+        fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta)
     log.info("wrote map %s", out)
     return out
 

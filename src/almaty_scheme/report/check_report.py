@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import matplotlib.pyplot as plt
 import pandas as pd
 import pyogrio
 from matplotlib.backends.backend_pdf import PdfPages
@@ -208,7 +207,6 @@ def _by_rule(parcels: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
 def _png(fig: Figure, dpi: int) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -434,7 +432,7 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
     spec = default_spec()
     with PdfPages(pdf_path, metadata={"Title": "Parcel check / Проверка участков",
                                       "Creator": f"almaty-scheme {__version__}"}) as pdf:
-        fig = plt.figure(figsize=A4_PORTRAIT)
+        fig = Figure(figsize=A4_PORTRAIT)
         y = _text_page(fig, [
             ("Проверка участков по межрегиональной схеме", 15, "bold"),
             ("Parcel check against the interregional scheme (decree No. 514, 13.08.2020)", 11,
@@ -469,12 +467,10 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
             _text_page(fig, notes, top=y)
         fig.text(0.07, 0.02, textwrap.fill(data.attribution, 150), fontsize=5.5, color="#444")
         pdf.savefig(fig)
-        plt.close(fig)
         ov = results_figure(data.results_path, data.layers_path)
         pdf.savefig(ov)
-        plt.close(ov)
         for page in progress(data.pages, desc="PDF pages", unit="parcel"):
-            fig = plt.figure(figsize=A4_PORTRAIT)
+            fig = Figure(figsize=A4_PORTRAIT)
             r = page.row
             y = _text_page(fig, [
                 (f"Участок / Parcel {page.parcel_id}: запрещено / prohibited", 13, "bold"),
@@ -500,7 +496,6 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
                              ("Explanation", 9, "bold"), (str(r.get("explanation_en") or ""), 8,
                                                           "normal")], top=y)
             pdf.savefig(fig)
-            plt.close(fig)
 
 
 # ---- entry point ------------------------------------------------------------------------
