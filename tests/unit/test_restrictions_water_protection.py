@@ -143,3 +143,23 @@ def test_kapchagay_contour_from_dem(tmp_path) -> None:  # type: ignore[no-untype
     assert g.geometry.intersection(grown).area == pytest.approx(0, abs=1e-3)
     assert g.geometry.area == pytest.approx(4 * 1400 * 100 + ngon_area(100), rel=1e-6)
     assert "DEM cells at or below 479" in g.reading
+
+
+def test_unnamed_derived_streams_are_possible_named_ones_keep_certainty() -> None:
+    derived = 'derived from DEM GEBCO 2023 15" (~337 m x 463 m)'
+    base = make_base(rivers=[
+        {"name": None, "length_km": 3.0, "accuracy": derived, "geometry": line((0, 0), (1000, 0))},
+        {"name": "Аксай", "length_km": 1.0, "accuracy": derived,
+         "geometry": line((0, 5000), (1000, 5000))},
+        {"name": None, "length_km": 3.0, "accuracy": "open data (OSM)",
+         "geometry": line((0, 10000), (1000, 10000))},
+    ])
+    layers, _ = build_water_protection([RIVER_ZONE, SMALL], base, BuildOptions())
+    z = layers["water_protection_zones"].sort_values("source_fid").reset_index(drop=True)
+    assert list(z.certainty) == ["possible", "certain", "certain"]
+    assert "may not exist" in z.loc[0, "reading"]
+    # every feature keeps its full 500 m area: only the certainty changes
+    assert z.loc[0].geometry.area == pytest.approx(2 * 500 * 1000 + ngon_area(500))
+    layers, _ = build_water_protection([RIVER_ZONE, SMALL], base,
+                                       BuildOptions(unnamed_derived_certainty="certain"))
+    assert set(layers["water_protection_zones"].certainty) == {"certain"}

@@ -58,6 +58,9 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
 @click.option("--kapchagay-contour", type=click.Choice(["shoreline", "dem"]),
               default="shoreline", show_default=True,
               help="How the 479.0 m contour is approximated.")
+@click.option("--unnamed-derived-certainty", type=click.Choice(["possible", "certain"]),
+              default="possible", show_default=True,
+              help="Certainty of water-protection features around unnamed DEM-derived streams.")
 @click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
 @overwrite_option
 def build(
@@ -71,6 +74,7 @@ def build(
     railway_row: float | None,
     wire_offset: float,
     kapchagay_contour: str,
+    unnamed_derived_certainty: str,
     no_base_layers: bool,
     overwrite: bool,
 ) -> None:
@@ -102,6 +106,7 @@ def build(
         railway_right_of_way_m=railway_row,
         power_wire_offset_m=wire_offset,
         kapchagay_contour=kapchagay_contour,  # type: ignore[arg-type]
+        unnamed_derived_certainty=unnamed_derived_certainty,  # type: ignore[arg-type]
         include_base=not no_base_layers,
     )
     t0 = time.perf_counter()

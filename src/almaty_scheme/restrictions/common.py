@@ -157,6 +157,12 @@ class BuildOptions:
         Simplification tolerance of elevation belts in DEM cells (at least 0.5; the
         default 1 removes the staircase of a 45-degree edge, whose corners lie 0.71 cell
         off the true line).
+    unnamed_derived_certainty
+        Certainty of water-protection features built around *unnamed* streams derived
+        from a DEM: ``possible`` (default: such a stream may not exist, or run elsewhere,
+        so a parcel there is flagged for checking, not prohibited) or ``certain``.
+        Named rivers derived from the DEM keep the rule's certainty (the river exists;
+        only its course is approximate, which each feature's ``accuracy`` says).
     """
 
     range_policy: RangePolicy | None = None
@@ -171,6 +177,7 @@ class BuildOptions:
     min_sliver_m2: float = MIN_SLIVER_M2
     elevation_min_cells: float = 4.0
     elevation_simplify_cells: float = 1.0
+    unnamed_derived_certainty: Literal["possible", "certain"] = "possible"
 
     def as_dict(self) -> dict[str, Any]:
         """Options as a plain dict (for ``build_info`` and the report)."""

@@ -72,6 +72,20 @@ _RIVER_FEATURES = ("river", "water_body")
 _BODY_FEATURES = ("reservoir", "lake", "water_body")
 
 
+UNNAMED_DERIVED_READING = (
+    "unnamed stream derived from the DEM: it may not exist on the ground or may run "
+    "elsewhere, so the zone is built as possible (BuildOptions.unnamed_derived_certainty)"
+)
+
+
+def is_unnamed_derived(row: pd.Series) -> bool:
+    """Whether a river feature is an unnamed stream derived from a DEM."""
+    acc = text(row.get("accuracy")) or ""
+    return acc.startswith("derived from DEM") and not (
+        text(row.get("name")) or text(row.get("name_ru"))
+    )
+
+
 def _length(row: pd.Series) -> float | None:
     v = row.get("length_km")
     return None if v is None or pd.isna(v) else float(v)
@@ -201,6 +215,10 @@ def build_water_protection(
                  records: list[dict[str, Any]] = records, geoms: list[BaseGeometry] = geoms
                  ) -> None:
             assert rule.width is not None
+            demote = (src_layer == "rivers" and is_unnamed_derived(row)
+                      and options.unnamed_derived_certainty == "possible")
+            if demote:
+                reading = join_reading(reading, UNNAMED_DERIVED_READING)
             for b in width_bands(rule.width, options.range_policy):
                 inner, outer = b.distances()
                 g = reference_band(ref, inner + offset if (inner > 0 or offset > 0) else 0.0,
@@ -208,6 +226,8 @@ def build_water_protection(
                 if not water.is_empty:
                     g = shapely.difference(g, water)
                 rec = band_record(rule, b)
+                if demote:
+                    rec["certainty"] = "possible"
                 rec.update(source_attributes(row, src_layer))
                 nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
                 rec["name"] = row.get("name") if isinstance(row.get("name"), str) else nm
