@@ -135,3 +135,24 @@ def test_bad_user_layer_is_a_usage_error(tmp_path: Path) -> None:
     assert "'highways' is not a base layer" in text and "file not found" in text
     with pytest.raises(UsageError, match="Unknown base options"):
         assemble_base(DATA, options={"horizont": 2050})
+
+
+def test_user_rivers_replace_derived_streams_by_name(tmp_path: Path) -> None:
+    """Real river data replaces derived streams by name; the other derived streams stay."""
+    import geopandas as gpd
+
+    # a stand-in "real" Turgen: a straight line near Turgen village (lon/lat, EPSG:4326)
+    user = gpd.GeoDataFrame(
+        {"name": ["Тургень"]},
+        geometry=[shapely.LineString([(77.59, 43.30), (77.60, 43.45)])], crs="EPSG:4326")
+    path = tmp_path / "rivers.geojson"
+    user.to_file(path, driver="GeoJSON")
+    b = assemble_base(DATA, user_layers={"rivers": path})
+    rivers = b["rivers"]
+    named = rivers["name"].astype("string").fillna("")
+    turgen = rivers[named.eq("Тургень") | named.eq("Turgen")]
+    assert len(turgen) == 1
+    assert not str(turgen["accuracy"].iloc[0]).startswith("derived from DEM")
+    derived = rivers[rivers["accuracy"].astype("string").fillna("").str.startswith("derived from DEM")]
+    assert set(derived["name"].dropna()) >= {"Talgar", "Aksai"}
+    assert "merge" in b.figures["derived_rivers"]

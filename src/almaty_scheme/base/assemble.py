@@ -16,8 +16,10 @@
    (:mod:`~almaty_scheme.base.footprints`), **schematic alignments**
    (:mod:`~almaty_scheme.base.alignments`).
 4. **Derived rivers**: ``almaty_scheme.base.hydro.derive_rivers`` when that module
-   exists and a DEM is present, added to the reference rivers unless the user gave a
-   rivers layer; the outcome is recorded in ``figures['derived_rivers']``.
+   exists and a DEM is present, merged with the real rivers (reference or the user's):
+   a real river replaces the derived stream of the same name, and derived streams a
+   real river covers are dropped (``hydro.merge_rivers``); the outcome is recorded in
+   ``figures['derived_rivers']``.
 5. **Coverage**: where base data exists = the extent of the reference data (the DEM
    window, lon 75.9-78.4 E, lat 42.9-44.1 N; without a DEM the bounds of the
    reference vector layers, which are cut at the same window), as a polygon in
@@ -194,7 +196,8 @@ def _derive_rivers(base: BaseData, boundary: gpd.GeoDataFrame, user_rivers: bool
     if not enabled:
         return None, {**status, "status": "skipped: disabled by options"}
     if user_rivers:
-        return None, {**status, "status": "skipped: the user supplied a rivers layer"}
+        status["merge"] = ("the user's rivers replace derived streams of the same name; "
+                           "derived streams a user river covers are dropped")
     if base.dem_path is None:
         return None, {**status, "status": "skipped: no DEM"}
     try:
@@ -347,8 +350,9 @@ def assemble_base(
         combined = hydro.merge_rivers(base["rivers"], rivers.drop(columns=["base_id"],
                                                                   errors="ignore"))
         combined = combined.drop(columns=["base_id"], errors="ignore")
+        real = "user rivers" if "rivers" in user else "reference rivers"
         base.set("rivers", combined, LayerProvenance(
-            "rivers", "derived", "reference rivers + derived from the DEM (base.hydro)"))
+            "rivers", "derived", f"{real} + derived from the DEM (base.hydro)"))
     figures["derived_rivers"] = rstat
 
     cov = _coverage(base)
