@@ -37,6 +37,9 @@ def write_layers(
             kwargs: dict[str, object] = {}
             if len(gdf) == 0:
                 kwargs["geometry_type"] = (geometry_types or {}).get(name, "MultiPolygon")
+            if not tmp.exists():
+                # GeoPackage 1.2: read without warnings by QGIS 3.22 / GDAL 3.6 (Debian 12)
+                kwargs["dataset_options"] = {"VERSION": "1.2"}
             pyogrio.write_dataframe(
                 gdf, tmp, layer=name, driver="GPKG", append=tmp.exists(), **kwargs
             )
