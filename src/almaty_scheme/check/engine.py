@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from almaty_scheme.check.clip import overlap_by_clipping
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import explain
 from almaty_scheme.check.zones import PreparedZones, TileIndex
@@ -56,7 +57,7 @@ shared edges or floating-point noise."""
 DEFAULT_NEAR_M = 500.0
 """Default ``--near`` threshold (m)."""
 
-SOURCE_SEARCH_MARGIN_M = 1000.0
+SOURCE_SEARCH_MARGIN_M = 250.0
 """Extra search radius beyond a zone's outer width when looking for its source pieces;
 hits whose source is not found within it fall back to the whole source geometry."""
 
@@ -141,20 +142,25 @@ def overlay_areas(
     geoms, areas
         Query polygons (valid, non-empty) and their areas.
     index
-        Tiles, owners and tree (:class:`TileIndex`).
+        Tiles, owners, tree and convex pieces (:class:`TileIndex`).
     pieces
-        Also return the overlap geometry of each (polygon, owner) pair.
+        Also return the overlap geometry of each (polygon, owner) pair (GEOS
+        intersections; slower). Without it, areas come from the numpy clipping of
+        :func:`~almaty_scheme.check.clip.overlap_by_clipping`.
 
     Returns
     -------
     _Overlay
         Arrays ``parcel`` (index into ``geoms``), ``owner``, ``area`` (sum over tiles),
-        sorted by (parcel, owner); pairs that only touch are included with area 0.
+        sorted by (parcel, owner); pairs that only touch may be included with area ~0.
     """
     empty = _Overlay(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
                      np.empty(0, dtype=object) if pieces else None)
     if len(geoms) == 0 or len(index) == 0:
         return empty
+    if not pieces:
+        gi, ow, ar = overlap_by_clipping(geoms, index.pieces)
+        return _Overlay(gi, ow, np.clip(ar, 0.0, None), None)
     pi, tj = index.tree.query(geoms, predicate="intersects")
     if len(pi) == 0:
         return empty
@@ -163,14 +169,11 @@ def overlay_areas(
     inside = shapely.contains_properly(t, g)  # tiles are prepared
     ov = np.where(inside, areas[pi], 0.0)
     rest = np.flatnonzero(~inside)
-    geo = None
-    if pieces:
-        geo = g.copy()
+    geo = g.copy()
     if len(rest):
         inter = shapely.intersection(g[rest], t[rest])
         ov[rest] = shapely.area(inter)
-        if geo is not None:
-            geo[rest] = inter
+        geo[rest] = inter
     owner = index.owner[tj]
     order = np.lexsort((owner, pi))
     pi, owner, ov = pi[order], owner[order], ov[order]
@@ -178,25 +181,38 @@ def overlay_areas(
     new[1:] = (pi[1:] != pi[:-1]) | (owner[1:] != owner[:-1])
     starts = np.flatnonzero(new)
     sums = np.add.reduceat(ov, starts)
-    out_pieces = None
-    if geo is not None:
-        geo = geo[order]
-        ends = np.append(starts[1:], len(pi))
-        out_pieces = np.empty(len(starts), dtype=object)
-        single = (ends - starts) == 1
-        out_pieces[single] = geo[starts[single]]
-        for k in np.flatnonzero(~single):
-            out_pieces[k] = shapely.union_all(geo[starts[k]:ends[k]])
+    geo = geo[order]
+    ends = np.append(starts[1:], len(pi))
+    out_pieces = np.empty(len(starts), dtype=object)
+    single = (ends - starts) == 1
+    out_pieces[single] = geo[starts[single]]
+    for k in np.flatnonzero(~single):
+        out_pieces[k] = shapely.union_all(geo[starts[k]:ends[k]])
     return _Overlay(pi[starts], owner[starts], sums, out_pieces)
 
 
-def covered_area(geoms: np.ndarray, areas: np.ndarray, index: TileIndex | None) -> np.ndarray:
-    """Area of each polygon inside the (dissolved, tiled) mask; ``areas`` if no mask."""
+def covered_area(
+    geoms: np.ndarray,
+    areas: np.ndarray,
+    index: TileIndex | None,
+    whole: shapely.Geometry | None = None,
+) -> np.ndarray:
+    """Area of each polygon inside the (dissolved, tiled) mask; ``areas`` if no mask.
+
+    With ``whole`` (the dissolved mask, prepared), polygons it properly contains are
+    settled by one prepared predicate; only the others are clipped against the tiles.
+    """
     if index is None:
         return areas.copy()
-    ov = overlay_areas(geoms, areas, index)
     out = np.zeros(len(geoms))
-    np.add.at(out, ov.parcel, ov.area)
+    rest = np.arange(len(geoms))
+    if whole is not None:
+        inside = shapely.contains_properly(whole, geoms)
+        out[inside] = areas[inside]
+        rest = np.flatnonzero(~inside)
+    if len(rest):
+        ov = overlay_areas(geoms[rest], areas[rest], index)
+        np.add.at(out, rest[ov.parcel], ov.area)
     return np.minimum(out, areas)
 
 
@@ -225,7 +241,9 @@ def source_distances(
     width = pd.to_numeric(zt["width_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     reach = np.where(np.isfinite(outer), outer, np.where(np.isfinite(width), width, 0.0))
     radius = reach[zone_idx[cand]] + SOURCE_SEARCH_MARGIN_M
-    hi, pj = src.tree.query(geoms[cand], predicate="dwithin", distance=radius)
+    bb = shapely.bounds(geoms[cand])
+    boxes = shapely.box(bb[:, 0] - radius, bb[:, 1] - radius, bb[:, 2] + radius, bb[:, 3] + radius)
+    hi, pj = src.tree.query(boxes)  # bounding boxes only; the key filter is exact
     n_keys = max(len(src.full), 1)
     wanted = src.pairs["zone"].to_numpy() * n_keys + src.pairs["key"].to_numpy()
     pair_key = zone_idx[cand[hi]] * n_keys + src.piece_key[pj]
@@ -235,7 +253,7 @@ def source_distances(
         d = shapely.distance(geoms[cand[hi]], src.pieces[pj])
         best = np.full(len(cand), np.inf)
         np.minimum.at(best, hi, d)
-        found = np.isfinite(best)
+        found = best <= radius  # beyond the box corner the true nearest may be elsewhere
         out[cand[found]] = best[found]
     todo = cand[np.isnan(out[cand])]
     if len(todo):
@@ -316,8 +334,8 @@ def check_parcels(
     t = time.perf_counter()
     in_b = np.full(n, np.nan)
     in_c = np.full(n, np.nan)
-    in_b[vidx] = covered_area(vg, vg_area, zones.boundary)
-    in_c[vidx] = covered_area(vg, vg_area, zones.coverage)
+    in_b[vidx] = covered_area(vg, vg_area, zones.boundary, zones.boundary_geom)
+    in_c[vidx] = covered_area(vg, vg_area, zones.coverage, zones.coverage_geom)
     with np.errstate(invalid="ignore", divide="ignore"):
         b_pct = np.clip(in_b / area * 100.0, 0.0, 100.0)
         c_pct = np.clip(in_c / area * 100.0, 0.0, 100.0)
@@ -330,7 +348,7 @@ def check_parcels(
     h_local = ov.parcel[keep]
     h_parcel = vidx[h_local]
     h_zone = ov.owner[keep]
-    h_overlap = ov.area[keep]
+    h_overlap = np.minimum(ov.area[keep], area[h_parcel])  # rounding never exceeds the parcel
     h_pieces = ov.pieces[keep] if ov.pieces is not None else None
     with np.errstate(invalid="ignore", divide="ignore"):
         h_share = np.clip(h_overlap / area[h_parcel] * 100.0, 0.0, 100.0)
@@ -447,23 +465,39 @@ def check_parcels(
     if near_m:
         fam = zt["family"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
         lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
-        for key in zones.near_keys:
-            col = f"near_{key}_m"
-            near_cols.append(col)
+        keys = zones.near_keys
+        # a family with per-layer keys is the minimum of its layers (no extra query)
+        sub = {k: [o for o in keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
+               for k in keys}
+        bb = shapely.bounds(vg)
+        boxes = shapely.box(bb[:, 0] - near_m, bb[:, 1] - near_m, bb[:, 2] + near_m,
+                            bb[:, 3] + near_m)
+        values: dict[str, np.ndarray] = {}
+        for key in sorted(keys, key=lambda k: len(sub[k])):
             vals = np.full(n, np.nan)
             touch_key = (fam[h_zone] == key) | (lay[h_zone] == key) if len(h_zone) else np.zeros(0, bool)
             touching = np.zeros(n, bool)
             touching[h_parcel[touch_key]] = True
+            if sub[key]:
+                vals = np.fmin.reduce([values[o] for o in sub[key]])
+            else:
+                index = zones.near[key]
+                if len(index) and len(vidx):
+                    # bounding boxes grown by near_m, then exact distances to short pieces
+                    qi, pj = index.tree.query(boxes)
+                    cand = ~touching[vidx[qi]]
+                    qi, pj = qi[cand], pj[cand]
+                    d = shapely.distance(vg[qi], index.pieces[pj])
+                    best = np.full(len(vidx), np.inf)
+                    np.minimum.at(best, qi, d)
+                    ok = best <= near_m
+                    vals[vidx[ok]] = best[ok]
             vals[touching] = 0.0
-            cand = vidx[~touching[vidx]]
-            index = zones.near[key]
-            if len(cand) and len(index):
-                (qi, _tj), dist = index.tree.query_nearest(
-                    geoms[cand], max_distance=near_m, return_distance=True, all_matches=False
-                )
-                ok = dist <= near_m
-                vals[cand[qi[ok]]] = dist[ok]
-            frame[col] = vals
+            values[key] = vals
+        for key in keys:
+            col = f"near_{key}_m"
+            near_cols.append(col)
+            frame[col] = values[key]
     timings["near"] = time.perf_counter() - t
 
     # --- explanations ----------------------------------------------------------------

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,51 @@ def _caveats(z: pd.Series, lang: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class ZonePhrases:
+    """The parts of an explanation that depend on the zone only (computed once per zone)."""
+
+    zone_en: str
+    zone_ru: str
+    details_en: str
+    details_ru: str
+    possible: bool
+
+
+def zone_phrases(z: pd.Series) -> ZonePhrases:
+    """Name, width, citation and caveats of zone row ``z`` in English and Russian."""
+    cit = str(_g(z, "citation") or "")
+    details_en = [p for p in (_width(z, "en"), cit) if p] + _caveats(z, "en")
+    details_ru = [p for p in (_width(z, "ru"), cite_ru(cit) if cit else "") if p] + _caveats(z, "ru")
+    return ZonePhrases(
+        zone_en=_zone_en(z),
+        zone_ru=_zone_ru(z),
+        details_en="; ".join(details_en),
+        details_ru="; ".join(details_ru),
+        possible=str(_g(z, "certainty")) == "possible",
+    )
+
+
+def compose_hit(
+    ph: ZonePhrases, *, use_title: str, use_title_ru: str, share_en: str, share_ru: str,
+    regime: str, reason: str,
+) -> tuple[str, str]:
+    """The explanation sentence of a hit verdict from its parts."""
+    where_en = "lies only in the possible band of" if ph.possible else "lies in"
+    where_ru = "только в возможной полосе зоны" if ph.possible else "в зоне"
+    en = (f"{REGIME_EN[regime]} for {use_title}: {share_en} {where_en} "
+          f"{ph.zone_en} ({ph.details_en})")
+    ru = (f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_ru} — {where_ru} "
+          f"{ph.zone_ru} ({ph.details_ru})")
+    if reason == "possible_band":
+        en += "; prohibited if the wider width applies"
+        ru += "; запрещено, если действует большая ширина"
+    elif reason == "no_regime":
+        en += "; no regime in the scheme: agree with the local executive body"
+        ru += "; режим схемой не установлен: согласовать с местным исполнительным органом"
+    return en + ".", ru + "."
+
+
 def hit_sentence(
     z: pd.Series,
     *,
@@ -214,27 +260,13 @@ def hit_sentence(
 
     ``z`` is a row of :attr:`PreparedZones.zones`; ``regime`` the effective regime.
     """
-    en_zone = _zone_en(z)
-    ru_zone = _zone_ru(z)
-    cit = str(_g(z, "citation") or "")
-    details_en = [p for p in (_width(z, "en"), cit) if p]
-    details_ru = [p for p in (_width(z, "ru"), cite_ru(cit) if cit else "") if p]
-    details_en += _caveats(z, "en")
-    details_ru += _caveats(z, "ru")
-    possible = str(_g(z, "certainty")) == "possible"
-    where_en = "lies only in the possible band of" if possible else "lies in"
-    where_ru = "только в возможной полосе зоны" if possible else "в зоне"
-    en = (f"{REGIME_EN[regime]} for {use_title}: {share_text(share, 'en')} {where_en} "
-          f"{en_zone} ({'; '.join(details_en)})")
-    ru = (f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_text(share, 'ru')} — {where_ru} "
-          f"{ru_zone} ({'; '.join(details_ru)})")
-    if reason == "possible_band":
-        en += "; prohibited if the wider width applies"
-        ru += "; запрещено, если действует большая ширина"
-    elif reason == "no_regime":
-        en += "; no regime in the scheme: agree with the local executive body"
-        ru += "; режим схемой не установлен: согласовать с местным исполнительным органом"
-    return en + ".", ru + "."
+    return compose_hit(zone_phrases(z), use_title=use_title, use_title_ru=use_title_ru,
+                       share_en=share_text(share, "en"), share_ru=share_text(share, "ru"),
+                       regime=regime, reason=reason)
+
+
+_SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
+_SHARE_RU = np.array([share_text(q / 10, "ru") for q in range(1001)], dtype=object)
 
 
 def outside_sentence(reason: str) -> tuple[str, str]:
@@ -317,21 +349,25 @@ def explain(
     hit_v = np.isin(verdict, ("prohibited", "conditional"))
     if hit_v.any():
         idx = np.flatnonzero(hit_v)
-        stext = np.array([share_text(s, "en") for s in share[idx]], dtype=object)
-        keys = pd.DataFrame({"z": wz[idx], "u": use[idx], "s": stext, "r": regime[idx],
-                             "why": reason[idx]})
-        codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
-        _, first_pos = np.unique(codes, return_index=True)
-        texts = []
-        for k, (zi, u, _s, rg, why) in enumerate(uniq):
-            # share of the first parcel with this key: same rounded text by construction
-            first = idx[first_pos[k]]
-            texts.append(hit_sentence(zones.iloc[int(zi)], use_title=titles.get(u, u),
-                                      use_title_ru=titles_ru.get(u, u), share=share[first],
-                                      regime=str(rg), reason=str(why)))
-        t_en = np.array([t[0] for t in texts], dtype=object)
-        t_ru = np.array([t[1] for t in texts], dtype=object)
-        en[idx], ru[idx] = t_en[codes], t_ru[codes]
+        q = np.clip(np.rint(np.nan_to_num(share[idx]) * 10), 0, 1000).astype(np.int64)
+        zc = wz[idx].astype(np.int64)
+        uc, u_uni = pd.factorize(pd.Series(use[idx], dtype=object))
+        rc, r_uni = pd.factorize(pd.Series(regime[idx], dtype=object))
+        wc, w_uni = pd.factorize(pd.Series(reason[idx], dtype=object))
+        key = (((zc * (len(u_uni) + 1) + uc) * 1001 + q) * (len(r_uni) + 1) + rc) * (
+            len(w_uni) + 1) + wc
+        ukeys, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        phrases = {int(z): zone_phrases(zones.iloc[int(z)]) for z in np.unique(zc)}
+        t_en = np.empty(len(ukeys), dtype=object)
+        t_ru = np.empty(len(ukeys), dtype=object)
+        for k, f in enumerate(first):
+            u = str(u_uni[uc[f]])
+            t_en[k], t_ru[k] = compose_hit(
+                phrases[int(zc[f])], use_title=titles.get(u, u), use_title_ru=titles_ru.get(u, u),
+                share_en=_SHARE_EN[q[f]], share_ru=_SHARE_RU[q[f]],
+                regime=str(r_uni[rc[f]]), reason=str(w_uni[wc[f]]),
+            )
+        en[idx], ru[idx] = t_en[inv], t_ru[inv]
 
     clear = verdict == "clear"
     if clear.any():

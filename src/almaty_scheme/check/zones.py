@@ -15,11 +15,14 @@ Preparation, done once per run:
   skip clipping whenever a tile properly contains the parcel;
 * the agglomeration ``boundary`` and the data ``coverage`` are dissolved and tiled the
   same way (``outside`` verdicts);
+* every tile is further cut into convex pieces (the box itself, or triangles) for the
+  numpy overlap computation of :mod:`almaty_scheme.check.clip`;
 * the base features zones were built from (``base_<source_layer>`` with ``base_id`` =
-  ``source_fid``) are cut into pieces for the distance from a parcel to a zone's
-  source (centreline, water edge, pipe axis);
-* per family (and per layer where a family has several layers) an index over that
-  family's tiles gives the distance to the nearest zone (``near_<key>_m``).
+  ``source_fid``) are cut into short pieces for the distance from a parcel to a
+  zone's source (centreline, water edge, pipe axis);
+* per family (and per layer where a family has several layers) an index over the short
+  pieces of the zones' outlines gives the distance to the nearest zone
+  (``near_<key>_m``); functional zones (which cover everything) have none.
 
 Everything is plain numpy arrays of shapely geometries plus STRtrees: picklable, so a
 distributed engine can broadcast one :class:`PreparedZones` to its workers.
@@ -42,6 +45,7 @@ import shapely
 from shapely import STRtree
 
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
+from almaty_scheme.check.clip import ConvexPieces, convex_pieces
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError
@@ -55,6 +59,9 @@ intersections ~5x faster than whole zones, with identical totals."""
 
 HIT_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n != "boundary")
 """Layers whose features become ``parcel_hits``."""
+
+NO_NEAR_FAMILIES: frozenset[str] = frozenset({"zoning"})
+"""Families without ``near_<family>_m``: functional zones cover the whole agglomeration."""
 
 EXTRA_ZONE_COLUMNS: tuple[str, ...] = ("functional_group", "subzone", "zone_label")
 
@@ -170,65 +177,119 @@ def tile_geometries(
     return arr, np.asarray(owners, dtype=np.int64)
 
 
-def cut_lines(geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M) -> tuple[np.ndarray, np.ndarray]:
-    """Cut any geometries into grid-cell pieces (lines stay lines); ``(pieces, owner)``."""
-    pieces: list[shapely.Geometry] = []
-    owner: list[int] = []
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        x0, y0, x1, y1 = g.bounds
-        ix0, iy0 = math.floor(x0 / size), math.floor(y0 / size)
-        ix1, iy1 = math.floor(x1 / size), math.floor(y1 / size)
-        if ix0 == ix1 and iy0 == iy1:
-            pieces.append(g)
-            owner.append(i)
-            continue
-        boxes = _grid_boxes(ix0, iy0, ix1, iy1, size)
-        hit = shapely.intersects(g, boxes)
-        parts = shapely.intersection(g, boxes[hit])
-        for p in parts:
-            if p is not None and not p.is_empty:
-                pieces.append(p)
-                owner.append(i)
-    arr = np.empty(len(pieces), dtype=object)
-    arr[:] = pieces
-    return arr, np.asarray(owner, dtype=np.int64)
-
-
 @dataclass
 class TileIndex:
-    """Tiles of a set of polygons, their owners and an STRtree over the tiles."""
+    """Tiles of a set of polygons, their owners, an STRtree over the tiles, and the
+    tiles' convex pieces for the numpy overlap computation (:mod:`.clip`)."""
 
     tiles: np.ndarray
     owner: np.ndarray
     tree: STRtree
+    pieces: ConvexPieces
+
+    @classmethod
+    def from_tiles(cls, tiles: np.ndarray, owner: np.ndarray) -> TileIndex:
+        """Index existing tiles (tiles are prepared for fast predicates)."""
+        shapely.prepare(tiles)
+        return cls(tiles=tiles, owner=owner, tree=STRtree(tiles),
+                   pieces=convex_pieces(tiles, owner))
 
     @classmethod
     def build(cls, geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M) -> TileIndex:
-        """Tile ``geoms`` and index the tiles (tiles are prepared for fast predicates)."""
+        """Tile ``geoms`` and index the tiles."""
         tiles, owner = tile_geometries(geoms, size)
-        shapely.prepare(tiles)
-        return cls(tiles=tiles, owner=owner, tree=STRtree(tiles))
-
-    def subset(self, mask_owner: np.ndarray) -> TileIndex:
-        """Tiles whose owner is in ``mask_owner`` (boolean over owners)."""
-        keep = mask_owner[self.owner]
-        tiles = self.tiles[keep]
-        return TileIndex(tiles=tiles, owner=self.owner[keep], tree=STRtree(tiles))
+        return cls.from_tiles(tiles, owner)
 
     def __len__(self) -> int:
         return len(self.tiles)
 
     def __getstate__(self) -> dict[str, Any]:
-        # STRtree pickles fine in shapely 2, prepared state is rebuilt on load
+        # trees and prepared geometries are rebuilt on load
         return {"tiles": self.tiles, "owner": self.owner}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.tiles = state["tiles"]
-        self.owner = state["owner"]
-        shapely.prepare(self.tiles)
-        self.tree = STRtree(self.tiles)
+        other = TileIndex.from_tiles(state["tiles"], state["owner"])
+        self.__dict__.update(other.__dict__)
+
+
+NEAR_CHUNK_VERTICES = 16
+"""Zone outlines and source lines are cut into pieces of at most this many vertices, so
+that each distance computation is cheap and index queries are selective."""
+
+
+def chunk_lines(geoms: np.ndarray, max_vertices: int = NEAR_CHUNK_VERTICES) -> tuple[np.ndarray, np.ndarray]:
+    """Cut the linework of geometries into short linestrings; ``(pieces, owner)``.
+
+    Polygons contribute their rings (the outline: distances to a polygon from outside
+    it are distances to its outline), lines themselves, points stay points.
+    """
+    if len(geoms) == 0:
+        return np.empty(0, dtype=object), np.empty(0, np.int64)
+    parts, pidx = shapely.get_parts(geoms, return_index=True)
+    tid = shapely.get_type_id(parts)
+    lines_l: list[np.ndarray] = []
+    own_l: list[np.ndarray] = []
+    poly = np.isin(tid, (3,))
+    if poly.any():
+        rings, ridx = shapely.get_rings(parts[poly], return_index=True)
+        lines_l.append(rings)
+        own_l.append(pidx[poly][ridx])
+    line = np.isin(tid, (1, 2))
+    if line.any():
+        lines_l.append(parts[line])
+        own_l.append(pidx[line])
+    point = tid == 0
+    out_geoms: list[np.ndarray] = []
+    out_owner: list[np.ndarray] = []
+    if point.any():
+        out_geoms.append(parts[point])
+        out_owner.append(pidx[point])
+    if lines_l:
+        lines = np.concatenate(lines_l)
+        lown = np.concatenate(own_l)
+        xy, cidx = shapely.get_coordinates(lines, return_index=True)
+        counts = np.bincount(cidx, minlength=len(lines))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        step = max_vertices - 1
+        n_chunks = np.maximum(np.ceil((counts - 1) / step), 1).astype(np.int64)
+        line_of = np.repeat(np.arange(len(lines)), n_chunks)
+        k = np.arange(int(n_chunks.sum())) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
+        c0 = starts[line_of] + k * step
+        c1 = np.minimum(c0 + max_vertices, starts[line_of] + counts[line_of])
+        lens = c1 - c0
+        ok = lens >= 2
+        c0, lens, line_of = c0[ok], lens[ok], line_of[ok]
+        idx = np.repeat(c0, lens) + (np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens))
+        chunk_id = np.repeat(np.arange(len(c0)), lens)
+        out_geoms.append(shapely.linestrings(xy[idx], indices=chunk_id))
+        out_owner.append(lown[line_of])
+    if not out_geoms:
+        return np.empty(0, dtype=object), np.empty(0, np.int64)
+    return np.concatenate(out_geoms), np.concatenate(out_owner).astype(np.int64)
+
+
+@dataclass
+class NearIndex:
+    """Outline pieces of the zones of one family (or layer) for nearest-zone distances."""
+
+    pieces: np.ndarray
+    owner: np.ndarray
+    tree: STRtree
+
+    @classmethod
+    def build(cls, geoms: np.ndarray, owners: np.ndarray) -> NearIndex:
+        pieces, own = chunk_lines(geoms)
+        return cls(pieces=pieces, owner=owners[own] if len(own) else own, tree=STRtree(pieces))
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"pieces": self.pieces, "owner": self.owner}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.pieces, self.owner = state["pieces"], state["owner"]
+        self.tree = STRtree(self.pieces)
 
 
 @dataclass
@@ -274,7 +335,7 @@ class PreparedZones:
     sources
         :class:`SourceIndex` for distances to the zones' source features.
     near
-        Key (family, or layer for families with several layers) -> :class:`TileIndex`.
+        Key (family, or layer for families with several layers) -> :class:`NearIndex`.
     """
 
     zones: pd.DataFrame
@@ -284,11 +345,22 @@ class PreparedZones:
     boundary: TileIndex | None
     coverage: TileIndex | None
     sources: SourceIndex
-    near: dict[str, TileIndex]
+    near: dict[str, NearIndex]
     catalogue_version: str | None = None
     build_info: dict[str, str] = field(default_factory=dict)
     path: str | None = None
     tile_size: float = DEFAULT_TILE_SIZE_M
+    boundary_geom: shapely.Geometry | None = None
+    coverage_geom: shapely.Geometry | None = None
+
+    def __post_init__(self) -> None:
+        for g in (self.boundary_geom, self.coverage_geom):
+            if g is not None:
+                shapely.prepare(g)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     @property
     def near_keys(self) -> list[str]:
@@ -377,7 +449,7 @@ def _source_index(
     if missing:
         log.warning("%d zone source reference(s) not found in the base layers", missing)
     full = np.asarray(f["geom"].to_numpy(), dtype=object)
-    pieces, owner = cut_lines(full, size)
+    pieces, owner = chunk_lines(full)
     return SourceIndex(
         pieces=pieces,
         piece_key=owner,
@@ -445,16 +517,20 @@ def prepare_zones(
             geoms[bad] = shapely.make_valid(geoms[bad])
     tiles = TileIndex.build(geoms, tile_size)
 
-    near: dict[str, TileIndex] = {}
+    near: dict[str, NearIndex] = {}
     if len(zones):
         fam = zones["family"].astype(str).to_numpy()
         lay = zones["layer"].astype(str).to_numpy()
+        rows = np.arange(len(zones))
         layers_per_family = zones.groupby("family")["layer"].nunique()
         for f in sorted(set(fam)):
-            near[f] = tiles.subset(fam == f)
+            if f in NO_NEAR_FAMILIES:
+                continue
+            near[f] = NearIndex.build(geoms[fam == f], rows[fam == f])
             if layers_per_family.get(f, 1) > 1:
                 for lname in sorted(set(lay[fam == f])):
-                    near[lname] = tiles.subset(lay == lname)
+                    m = lay == lname
+                    near[lname] = NearIndex.build(geoms[m], rows[m])
 
     btiles = _dissolve(boundary, "boundary")
     ctiles = _dissolve(coverage, "coverage")
@@ -480,6 +556,8 @@ def prepare_zones(
         build_info=dict(build_info or {}),
         path=path,
         tile_size=tile_size,
+        boundary_geom=btiles[0] if btiles is not None else None,
+        coverage_geom=ctiles[0] if ctiles is not None else None,
     )
 
 

@@ -1,0 +1,87 @@
+"""The numpy clipping overlap equals GEOS intersection areas, for any simple polygons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from almaty_scheme.check.clip import convex_pieces, overlap_by_clipping, polygon_rings
+from almaty_scheme.check.zones import chunk_lines, tile_geometries
+
+X0, Y0 = 700_000.0, 4_790_000.0  # realistic UTM magnitudes: precision matters
+
+
+def _zones() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    line = shapely.LineString(np.cumsum(rng.normal(0, 150, (40, 2)), axis=0) + [X0 + 2500, Y0 + 2500])
+    wiggly = shapely.buffer(line, 120.0)
+    holed = shapely.box(X0, Y0, X0 + 4000, Y0 + 4000).difference(
+        shapely.box(X0 + 1000, Y0 + 1000, X0 + 2000, Y0 + 2000))
+    return np.array([wiggly, holed], dtype=object)
+
+
+ZONES = _zones()
+TILES, OWNER = tile_geometries(ZONES, 700.0)
+PIECES = convex_pieces(TILES, OWNER)
+
+
+def test_pieces_partition_the_zones() -> None:
+    a = np.zeros(2)
+    xy = PIECES.coords
+    x, y = xy[..., 0] - xy[:, :1, 0], xy[..., 1] - xy[:, :1, 1]
+    area = 0.5 * np.sum(x * np.roll(y, -1, 1) - np.roll(x, -1, 1) * y, axis=1)
+    assert (area > 0).all()  # counter-clockwise
+    np.add.at(a, PIECES.owner, area)
+    assert a == pytest.approx(shapely.area(ZONES), rel=1e-9)
+
+
+@st.composite
+def polygons(draw: st.DrawFn) -> shapely.Geometry:
+    cx = draw(st.floats(-300, 4300))
+    cy = draw(st.floats(-300, 4300))
+    n = draw(st.integers(3, 40))
+    r = draw(st.floats(5, 600))
+    pts = [(X0 + cx + draw(st.floats(-r, r)), Y0 + cy + draw(st.floats(-r, r))) for _ in range(n)]
+    g = shapely.make_valid(shapely.Polygon(pts))
+    polys = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if draw(st.booleans()):  # punch a hole
+        polys = [p.difference(shapely.buffer(p.centroid, r / 6)) for p in polys]
+    polys = [p for p in polys if not p.is_empty]
+    return shapely.union_all(polys) if polys else shapely.box(X0, Y0, X0 + 1, Y0 + 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(polygons(), min_size=1, max_size=6))
+def test_clipping_equals_geos(geoms) -> None:  # type: ignore[no-untyped-def]
+    g = np.array(geoms, dtype=object)
+    gi, ow, ar = overlap_by_clipping(g, PIECES)
+    got = np.zeros((len(g), 2))
+    np.add.at(got, (gi, ow), ar)
+    ref = np.stack([shapely.area(shapely.intersection(g, z)) for z in ZONES], axis=1)
+    assert got == pytest.approx(ref, rel=1e-7, abs=1e-5)
+
+
+def test_exact_square_answers() -> None:
+    box = shapely.box(X0 + 3950, Y0 + 100, X0 + 4050, Y0 + 200)  # half outside the holed zone
+    hole = shapely.box(X0 + 1450, Y0 + 1450, X0 + 1550, Y0 + 1550)  # inside the hole
+    gi, ow, ar = overlap_by_clipping(np.array([box, hole], dtype=object), PIECES)
+    got = {(int(i), int(o)): a for i, o, a in zip(gi, ow, ar, strict=True)}
+    assert got[(0, 1)] == pytest.approx(5000.0, rel=1e-12)
+    assert got.get((1, 1), 0.0) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_rings_orientation() -> None:
+    holed = shapely.box(0, 0, 10, 10).difference(shapely.box(2, 2, 4, 4))
+    r = polygon_rings(np.array([holed], dtype=object))
+    assert list(r.ring_n) == [4, 4]
+
+
+def test_chunk_lines_keeps_the_linework() -> None:
+    line = shapely.LineString([(i, (i % 7) * 3.0) for i in range(100)])
+    pieces, owner = chunk_lines(np.array([line, shapely.box(0, 0, 5, 5)], dtype=object), 16)
+    assert (shapely.get_num_coordinates(pieces) <= 16).all()
+    assert shapely.length(pieces[owner == 0]).sum() == pytest.approx(line.length)
+    assert shapely.length(pieces[owner == 1]).sum() == pytest.approx(20.0)
