@@ -18,6 +18,7 @@ same folder, renamed on success; nothing is replaced without ``overwrite``):
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -43,6 +44,9 @@ PARCELS_LAYER = "parcels"
 HITS_LAYER = "parcel_hits"
 ISSUES_LAYER = "parcel_input_issues"
 SUMMARY_LAYER = "check_summary"
+
+_ARROW = importlib.util.find_spec("pyarrow") is not None
+_WRITE_OPTIONS: dict[str, object] = {"use_arrow": _ARROW, "promote_to_multi": True}
 
 
 def output_paths(out: str | Path, *, csv: bool = False, parquet: bool = False) -> dict[str, Path]:
@@ -168,21 +172,19 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
 
 
 def _multi(geoms: np.ndarray) -> np.ndarray:
-    """Polygonal parts as MultiPolygon (null stays null) for a uniform GPKG layer type."""
-    out = np.empty(len(geoms), dtype=object)
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            out[i] = None
-            continue
-        tid = shapely.get_type_id(g)
-        if tid == 6:
-            out[i] = g
-        elif tid == 3:
-            out[i] = shapely.MultiPolygon([g])
-        else:
-            polys = [q for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)
-                     for q in shapely.get_parts(p)]
-            out[i] = shapely.MultiPolygon(polys) if polys else None
+    """Polygonal parts only (collections from intersections lose their lines and points);
+    Polygon and MultiPolygon pass unchanged (the writer promotes them to MultiPolygon)."""
+    out = np.array(geoms, dtype=object)
+    tid = np.full(len(out), -1)
+    present = ~shapely.is_missing(out)
+    tid[present] = shapely.get_type_id(out[present])
+    empty = np.zeros(len(out), bool)
+    empty[present] = shapely.is_empty(out[present])
+    for i in np.flatnonzero(present & ~empty & ~np.isin(tid, (3, 6))):
+        polys = [q for p in shapely.get_parts(out[i]) if shapely.get_type_id(p) in (3, 6)
+                 for q in shapely.get_parts(p)]
+        out[i] = shapely.MultiPolygon(polys) if polys else None
+    out[empty | ~present] = None
     return out
 
 
@@ -256,7 +258,7 @@ def write_results(
     def finalize(tmp: Path) -> None:
         if not hits_geo:
             pyogrio.write_dataframe(_gpkg_ready(pd.DataFrame(hits)), tmp, layer=HITS_LAYER,
-                                    driver="GPKG", append=True)
+                                    driver="GPKG", append=True, use_arrow=_ARROW)
         iss = issues if issues is not None else pd.DataFrame(
             {"parcel_id": pd.Series(dtype="string"), "input_row": pd.Series(dtype="int64"),
              "issue": pd.Series(dtype="string"), "detail": pd.Series(dtype="string"),
@@ -288,7 +290,8 @@ def write_results(
             hits.to_parquet(tmp, index=False)
         written["hits_parquet"] = paths["hits_parquet"]
     write_layers(paths["gpkg"], layers, overwrite=overwrite, finalize=finalize,
-                 geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"})
+                 geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
+                 write_options=_WRITE_OPTIONS)
     written["gpkg"] = paths["gpkg"]
     atomic_write_text(paths["summary"],
                       json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",

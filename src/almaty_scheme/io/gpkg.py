@@ -23,18 +23,20 @@ def write_layers(
     finalize: Callable[[Path], None] | None = None,
     require_metric: bool = True,
     geometry_types: Mapping[str, str] | None = None,
+    write_options: Mapping[str, object] | None = None,
 ) -> Path:
     """Write ``layers`` (name -> GeoDataFrame) into one GeoPackage, atomically.
 
     Empty layers are written too (with their schema), so that a consumer always finds
     every layer it expects. ``finalize(tmp_path)`` runs on the temporary file before
-    the rename (e.g. to embed styles in ``layer_styles``).
+    the rename (e.g. to embed styles in ``layer_styles``). ``write_options`` are passed
+    to ``pyogrio.write_dataframe`` for every layer (e.g. ``use_arrow=True``).
     """
     with atomic_path(path, overwrite=overwrite) as tmp:
         for name, gdf in layers.items():
             if require_metric:
                 require_working_crs(gdf, name=name)
-            kwargs: dict[str, object] = {}
+            kwargs: dict[str, object] = dict(write_options or {})
             if len(gdf) == 0:
                 kwargs["geometry_type"] = (geometry_types or {}).get(name, "MultiPolygon")
             if not tmp.exists():
