@@ -16,7 +16,7 @@ X0, Y0 = 700_000.0, 4_790_000.0  # realistic UTM magnitudes: precision matters
 
 def _zones() -> np.ndarray:
     rng = np.random.default_rng(3)
-    line = shapely.LineString(np.cumsum(rng.normal(0, 150, (40, 2)), axis=0) + [X0 + 2500, Y0 + 2500])
+    line = shapely.LineString(np.cumsum(rng.normal(0, 150, (40, 2)), axis=0) + np.array([X0 + 2500, Y0 + 2500]))
     wiggly = shapely.buffer(line, 120.0)
     holed = shapely.box(X0, Y0, X0 + 4000, Y0 + 4000).difference(
         shapely.box(X0 + 1000, Y0 + 1000, X0 + 2000, Y0 + 2000))

@@ -298,7 +298,7 @@ def clear_sentence(n_hits: int, use_title: str, use_title_ru: str) -> tuple[str,
             "Ограничений нет: участок не затрагивает зон ограничений схемы",
         )
     return (
-        f"Clear: {use_title} is allowed in all {n_hits} zone(s) the parcel touches",
+        f"Clear: {use_title} is allowed in every zone the parcel touches ({n_hits})",
         f"Ограничений нет: «{use_title_ru}» разрешено во всех затронутых зонах ({n_hits})",
     )
 
@@ -307,7 +307,7 @@ def near_suffix(key: str, dist: float) -> tuple[str, str]:
     """``"; nearest water-protection strip 230 m"`` and its Russian form."""
     return (
         f"; nearest {NEAR_EN.get(key, key)} {dist:.0f} m",
-        f"; ближайшая {NEAR_RU.get(key, key)} — {dist:.0f} м",
+        f"; до ближайшей зоны ({NEAR_RU.get(key, key)}) — {dist:.0f} м",
     )
 
 

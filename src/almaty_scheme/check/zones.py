@@ -434,7 +434,8 @@ def _source_index(
     for lname in sorted(set(z["layer"])):
         gdf = sources.get(lname)
         if gdf is None or len(gdf) == 0 or "base_id" not in gdf.columns:
-            log.warning("zones refer to base layer %r, which is missing: no distance to source", lname)
+            log.info("zones refer to base layer %r, which is not a vector layer of the build: "
+                     "no distance to source for them", lname)
             continue
         require_working_crs(gdf, name=f"base_{lname}")
         feats.append(pd.DataFrame({"layer": lname, "fid": gdf["base_id"].astype(str).to_numpy(),
@@ -447,7 +448,7 @@ def _source_index(
     pairs = z.merge(f[["layer", "fid", "key"]], on=["layer", "fid"], how="inner")
     missing = len(z) - len(pairs)
     if missing:
-        log.warning("%d zone source reference(s) not found in the base layers", missing)
+        log.info("%d zone source reference(s) not found in the base layers", missing)
     full = np.asarray(f["geom"].to_numpy(), dtype=object)
     pieces, owner = chunk_lines(full)
     return SourceIndex(
