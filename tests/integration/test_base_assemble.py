@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
+from shapely.geometry import LineString, Point
+from shapely.ops import substring
 
 from almaty_scheme.base.alignments import load_alignments
 from almaty_scheme.base.assemble import assemble_base, format_figures
@@ -14,6 +17,7 @@ from almaty_scheme.base.footprints import load_footprint_config
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS, BaseData
 from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.catalogue.quotes import check_source, read_seed
+from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import UsageError
 from almaty_scheme.resources import default_data_dir, default_seed_path
 
@@ -58,6 +62,69 @@ def test_boundary_area_within_stated_tolerance(base: BaseData) -> None:
     assert len(b) == 1 and b.geometry.iloc[0].is_valid
     assert b["area_ha"].iloc[0] / 1000 == pytest.approx(f["ours"], abs=0.01)
     assert "reservoir_inside" in base.figures
+
+
+def _probe(lon: float, lat: float) -> Point:
+    pt: Point = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(WORKING_CRS)[0]
+    return pt
+
+
+def test_boundary_is_one_clean_outline(base: BaseData) -> None:
+    geom = base["boundary"].geometry.iloc[0]
+    assert geom.is_valid and geom.geom_type == "MultiPolygon"
+    assert all(len(p.interiors) == 0 for p in geom.geoms)  # no holes, no slivers
+    assert min(p.area for p in geom.geoms) >= 1e4  # outline.min_part_ha = 1
+
+
+def test_northern_edge_is_the_south_shore(base: BaseData) -> None:
+    """Issue 3: the partial territories on the reservoir reach its south shore."""
+    geom = base["boundary"].geometry.iloc[0]
+    wb = base["water_bodies"]
+    water = shapely.union_all(wb.loc[wb["kind"] == "reservoir"].geometry.to_numpy())
+    inside = {  # land the text puts inside (L115-131)
+        "Ili land on the Almaty - Kapchagay highway south of Kapchagay": (77.043, 43.749),
+        "Kapchagay city administration by the south shore": (77.299, 43.789),
+        "Enbekshikazakh by the south shore": (77.608, 43.746),
+        "Enbekshikazakh between its villages and the shore": (77.544, 43.703),
+    }
+    outside = {  # land the text leaves out
+        "Shengeldy village (beyond the south-western part)": (77.466, 43.982),
+        "Ili west of Kapchagay town": (76.889, 43.769),
+        "steppe north of the Ili below the dam": (76.872, 44.022),
+        "Enbekshikazakh east of the Akshi rural district": (77.977, 43.674),
+        "the reservoir's eastern basin": (77.983, 43.782),
+    }
+    assert [k for k, v in inside.items() if not geom.contains(_probe(*v))] == []
+    assert [k for k, v in outside.items() if geom.contains(_probe(*v))] == []
+    # 500 m inland from the south shore is inside from Kapchagay town to Akshi's cells
+    bad = []
+    for x_km in range(674, 724, 4):
+        col = LineString([(x_km * 1e3, 4_820e3), (x_km * 1e3, 4_880e3)])
+        y = col.intersection(water).bounds[1]
+        if not geom.contains(Point(x_km * 1e3, y - 500.0)):
+            bad.append(x_km)
+    assert bad == []
+    assert base.figures["boundary_area"]["shore_band_kha"] > 50
+    # the band takes land only: the water inside is the Kapchagay administration's share
+    f = base.figures["reservoir_inside"]
+    assert abs(f["difference_pct"]) < 5, f
+
+
+def test_almaty_kapchagay_highway_reaches_kapchagay_inside(base: BaseData) -> None:
+    geom = base["boundary"].geometry.iloc[0]
+    roads = base["roads"]
+    road = roads[roads["rule_ids"].str.contains(
+        "roads.almaty_ust_kamenogorsk.bakad_kapchagay_zhana_ile", regex=False)]
+    line = shapely.line_merge(road.geometry.iloc[0])
+    s = base["settlements"]
+    kap = s.loc[s["scheme_row"] == "A15-190"].geometry.iloc[0]
+    to_town = substring(line, 0.0, line.project(kap))
+    corridor = to_town.buffer(113.25, cap_style="flat")  # 226.5 m (L259)
+    # measured 98.1 %: 22 ha are clipped where the line crosses the tip of an unlisted
+    # Ili wedge 13 km north of BAKAD (a west-edge artefact, not the northern edge)
+    assert shapely.intersection(corridor, geom).area / corridor.area > 0.97
+    last = substring(to_town, to_town.length - 25_000.0, to_town.length)
+    assert shapely.difference(last.buffer(113.25, cap_style="flat"), geom).area < 1.0
 
 
 def test_whole_districts_and_listed_settlements_inside(base: BaseData) -> None:

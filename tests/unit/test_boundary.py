@@ -10,14 +10,20 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Point, box
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from almaty_scheme.base.boundary import (
     BoundaryConfig,
+    OutlineSpec,
     build_boundary,
     district_territories,
     fill_holes,
     load_boundary_config,
+    shore_band,
+    sweep,
+    tidy_outline,
     voronoi_cells,
 )
 from almaty_scheme.crs import WORKING_CRS
@@ -58,10 +64,12 @@ def _admin(rows: list[tuple[str, int, Any]]) -> gpd.GeoDataFrame:
         geometry=[r[2] for r in rows], crs=WORKING_CRS)
 
 
-def _points(coords: list[tuple[float, float]], listed: list[bool], terr: str) -> gpd.GeoDataFrame:
+def _points(coords: list[tuple[float, float]], listed: list[bool], terr: str,
+            rows: list[str | None] | None = None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"base_id": [f"settlements:{i}" for i in range(len(coords))],
          "name": [f"P{i}" for i in range(len(coords))],
+         "scheme_row": pd.Series(rows or [None] * len(coords), dtype="string"),
          "in_appendix15": listed, "territory": [terr] * len(coords)},
         geometry=[Point(c) for c in coords], crs=WORKING_CRS)
 
@@ -205,3 +213,172 @@ def test_shipped_config_loads() -> None:
     assert {t.id for t in cfg.territories} >= {"almaty_city", "karasai", "talgar"}
     assert cfg.scheme_area.value == pytest.approx(939.49)
     assert shapely is not None
+
+
+# ------------------------------------------------------------------ shore band (v2.0.0)
+
+KM = 1000.0
+
+
+def _kbox(x0: float, y0: float, x1: float, y1: float) -> Polygon:
+    return box(x0 * KM, y0 * KM, x1 * KM, y1 * KM)
+
+
+def test_sweep_square_and_u_shape() -> None:
+    assert sweep(box(0, 0, 1, 1), 0, 2).area == pytest.approx(3.0)
+    assert sweep(box(0, 0, 1, 1), 0, 2).equals(box(0, 0, 1, 3))
+    # a U open to the north: its arms move up, the gap between them stays open
+    u = box(0, 0, 3, 3).difference(box(1, 1, 2, 3))
+    north = sweep(u, 0, 1)
+    assert north.area == pytest.approx(10.0)
+    assert north.intersection(box(1, 2, 2, 3)).area == pytest.approx(0.0)
+    south = sweep(u, 0, -1)
+    assert south.area == pytest.approx(10.0)
+    assert south.intersection(box(1, 1, 2, 3)).area == pytest.approx(0.0)
+    assert sweep(Polygon(), 0, 5).is_empty
+    assert sweep(u, 0, 0).equals(u)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)), min_size=3,
+                max_size=12),
+       st.floats(-50, 50).filter(lambda d: abs(d) > 1e-3))
+def test_sweep_of_convex_polygon_adds_width_times_distance(
+    pts: list[tuple[float, float]], d: float
+) -> None:
+    hull = shapely.MultiPoint(pts).convex_hull
+    if not isinstance(hull, Polygon) or hull.area < 1.0:
+        return
+    out = sweep(hull, 0, d)
+    width = hull.bounds[2] - hull.bounds[0]
+    assert out.area == pytest.approx(hull.area + abs(d) * width, rel=1e-6)
+    assert out.buffer(1e-6).contains(hull)
+    assert out.buffer(1e-6).contains(shapely.affinity.translate(hull, 0, d))
+
+
+def test_shore_band_fills_columns_with_gap_up_to_max() -> None:
+    region = _kbox(0, 0, 10, 30)
+    body = _kbox(0, 0, 10, 10)
+    water = _kbox(0, 20, 10, 30)
+    band = shore_band(region, body, water, water, 15 * KM)
+    assert band.difference(body).area == pytest.approx(100 * KM**2)  # 10 x 10 km
+    assert band.intersection(water).area == pytest.approx(0.0)
+    # the gap is 10 km: a 9 km limit takes nothing, not a floating strip; the limit
+    # must exceed the gap (at exactly 10 km body and shore only touch)
+    assert shore_band(region, body, water, water, 9 * KM).is_empty
+    assert shore_band(region, body, water, water, 10.1 * KM).difference(body).area == \
+        pytest.approx(100 * KM**2)
+
+
+def test_shore_band_column_by_column() -> None:
+    region = _kbox(0, 0, 10, 30)
+    body = shapely.union(_kbox(0, 0, 5, 10), _kbox(5, 0, 10, 4))  # tops at 10 and 4 km
+    water = _kbox(0, 20, 10, 30)
+    band = shore_band(region, body, water, water, 12 * KM)
+    # columns 0-5 km: gap 10 km <= 12, filled; columns 5-10 km: gap 16 km, left out
+    assert band.difference(body).area == pytest.approx(50 * KM**2)
+    assert band.intersection(_kbox(5, 4, 10, 20)).area == pytest.approx(0.0)
+
+
+def test_shore_band_skips_gaps_inside_the_body_but_not_north_shore_body() -> None:
+    region = _kbox(0, 0, 10, 40)
+    body = shapely.union_all([_kbox(0, 0, 10, 4), _kbox(0, 8, 10, 10),
+                              _kbox(0, 24, 10, 40)])  # north-shore body beyond the water
+    water = _kbox(0, 20, 10, 24)
+    band = shore_band(region, body, water, water, 15 * KM)
+    assert band.difference(body).area == pytest.approx(100 * KM**2)  # y 10-20 km only
+    assert band.intersection(_kbox(0, 4, 10, 8)).area == pytest.approx(0.0)
+
+
+def test_shore_band_shore_cell_without_water_north() -> None:
+    region = _kbox(0, 0, 10, 30)
+    town = _kbox(0, 20, 10, 30)  # a shore settlement's cell, part of the body too
+    body = shapely.union(_kbox(0, 0, 10, 10), town)
+    no_water = Polygon()
+    band = shore_band(region, body, town, no_water, 11 * KM)
+    assert band.difference(body).area == pytest.approx(100 * KM**2)
+    assert shore_band(region, body, no_water, no_water, 11 * KM).is_empty
+    with pytest.raises(ValueError):
+        shore_band(region, body, town, no_water, 0.0)
+
+
+def _shore_config(gap_km: float, *, town: bool = True) -> BoundaryConfig:
+    return _config(
+        territories=[
+            {"id": "w", "name_ru": "Целый район", "treatment": "whole",
+             "kato_prefixes": ["1"], "appendix15_districts": ["Целый район"],
+             "sources": [SRC]},
+            {"id": "p", "name_ru": "Частичный район", "treatment": "partial",
+             "kato_prefixes": ["2"], "appendix15_districts": ["Частичный район"],
+             "reaches_shore": True, "sources": [SRC]},
+        ],
+        shore_band={"max_gap_km": gap_km, "sources": [SRC], "reading": "shore band reading",
+                    "shore_settlements": [{"row_id": "A15-190", "name_ru": "Город",
+                                           "sources": [SRC]}] if town else []},
+    )
+
+
+def _shore_world(cfg: BoundaryConfig) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
+                                                gpd.GeoDataFrame]:
+    # w: 10 x 10 km whole; p: 20 x 30 km split into six 10 x 10 km Voronoi cells
+    admin = _admin([("100000000", 2018, _kbox(0, 0, 10, 10)),
+                    ("200000000", 2018, _kbox(10, 0, 30, 30))])
+    terr = district_territories(admin, cfg)
+    coords = [(15, 5), (25, 5), (15, 15), (25, 15), (15, 25), (25, 25)]
+    listed = [True, True, False, False, False, True]
+    rows = [None, None, None, None, None, "A15-190"]  # the town in the north-east cell
+    pts = _points([(x * KM, y * KM) for x, y in coords], listed, "p", rows)
+    water = gpd.GeoDataFrame({"kind": pd.Series(["reservoir"], dtype="string")},
+                             geometry=[_kbox(10, 20, 20, 30)], crs=WORKING_CRS)
+    return terr, pts, water
+
+
+def test_boundary_shore_band_reaches_water_and_shore_town() -> None:
+    cfg = _shore_config(10.5)
+    terr, pts, water = _shore_world(cfg)
+    res = build_boundary(terr, pts, water, cfg)
+    # w 10 000 ha + three kept cells 30 000 ha + the two cells between them and the
+    # shore (water to the north-west, the town to the north-east) 20 000 ha
+    assert res.boundary["area_ha"].iloc[0] == pytest.approx(60_000.0)
+    part = res.parts.set_index("part").loc["p"]
+    assert part["shore_band_ha"] == pytest.approx(20_000.0)
+    assert "shore band" in part["method"]
+    assert res.figures["boundary_area"]["shore_band_kha"] == pytest.approx(20.0)
+    assert res.figures["reservoir_inside"]["ours"] == pytest.approx(0.0)
+    assert "scheme_row" in res.cells.columns
+    # without the town as shore only the column under the water is filled
+    no_town = build_boundary(terr, pts, water, _shore_config(10.5, town=False))
+    assert no_town.boundary["area_ha"].iloc[0] == pytest.approx(50_000.0)
+    # the gaps are 10 km: a 9.9 km limit adds nothing
+    short = build_boundary(terr, pts, water, _shore_config(9.9))
+    assert short.boundary["area_ha"].iloc[0] == pytest.approx(40_000.0)
+    assert short.figures["boundary_area"]["shore_band_kha"] == pytest.approx(0.0)
+
+
+def test_config_shore_flags_are_checked() -> None:
+    with pytest.raises(ValueError, match="no shore_band section"):
+        _config(territories=[
+            {"id": "p", "name_ru": "P", "treatment": "partial", "kato_prefixes": ["2"],
+             "appendix15_districts": ["P"], "reaches_shore": True, "sources": [SRC]}])
+    with pytest.raises(ValueError, match="partial territories only"):
+        _config(territories=[
+            {"id": "w", "name_ru": "W", "treatment": "whole", "kato_prefixes": ["1"],
+             "appendix15_districts": ["W"], "reaches_shore": True, "sources": [SRC]}],
+            shore_band={"max_gap_km": 5, "sources": [SRC], "reading": "shore band reading"})
+    with pytest.raises(ValueError):
+        _shore_config(0)
+
+
+def test_tidy_outline_fills_holes_but_not_excluded_water() -> None:
+    ring = box(0, 0, 100, 100).difference(box(10, 10, 20, 20)) \
+        .difference(box(60, 60, 80, 80))
+    sliver = box(200, 200, 200.5, 200.5)
+    geom = MultiPolygon([ring, sliver])
+    water = box(60, 60, 80, 80)  # an enclosed stretch of excluded water
+    out, note = tidy_outline(geom, water, OutlineSpec(fill_holes=True, min_part_ha=0.01,
+                                                      reading="outline reading"))
+    assert out.area == pytest.approx(10_000.0 - 400.0)  # the 100 m² hole filled
+    assert len(out.geoms) == 1  # the 0.25 m² sliver dropped
+    assert "holes filled" in note and "dropped" in note
+    same, none = tidy_outline(geom, water, OutlineSpec(reading="outline reading"))
+    assert same.area == pytest.approx(geom.area) and none == ""

@@ -20,6 +20,12 @@ parameter and every textual anchor is data there, with its quote and seed lines)
    rural districts; the cells whose settlement Appendix 15 lists are kept;
    enclosed holes are filled (``fill_holes``); the reservoir's water is cut off when
    ``reservoir.mode`` is ``shore`` (the boundary "passes along the south shore").
+   **Shore band** (:func:`shore_band`): a partial territory flagged ``reaches_shore``
+   also takes its land lying between the agglomeration's body and the reservoir's
+   south shore, column by column due (grid) north, where that gap is under
+   ``shore_band.max_gap_km`` (the northern boundary "passes along the south shore of
+   Kapchagay reservoir", L115-116; Kapchagay town on the western shore, L130-131,
+   counts as shore); the band is then closed and hole-filled like kept land.
 4. **Named features**: Lake Sorbulak (no polygon in the data) is located from the
    DEM (the lake is a flat surface in GEBCO) around a stated seed point, with a disc
    of stated area as fallback (:func:`sorbulak_polygon`), and added, joined to the
@@ -27,6 +33,12 @@ parameter and every textual anchor is data there, with its quote and seed lines)
    north", so the lake and the land between it and the listed settlements are in).
    The national park has no polygon: its northern part is approximated by the
    southern extent of the kept cells and whole districts (``national_park``).
+
+5. **Outline** (``outline``): the union of all parts is one outer line: holes are
+   filled (they are left where unlisted points of one territory are enclosed by kept
+   land of others, and as slivers where admin polygons of different years do not meet
+   exactly), except excluded reservoir water; parts under ``min_part_ha`` (slivers
+   of the admin layer) are dropped.
 
 The result is one feature labelled ``derived`` with its method, and per-territory
 parts for transparency; :func:`boundary_figures` compares the area with the scheme's
@@ -95,6 +107,7 @@ class Territory(_Strict):
     kato_prefixes: list[str] = Field(min_length=1)
     appendix15_districts: list[str] = Field(min_length=1)
     annex: list[Annex] = Field(default_factory=list)
+    reaches_shore: bool = False
     sources: list[SchemeSource] = Field(min_length=1)
     reading: str | None = None
 
@@ -116,6 +129,29 @@ class ReservoirSpec(_Strict):
     mode: Literal["shore", "keep"]
     kind: str = "reservoir"
     keep_water_of: list[str] = Field(default_factory=list)
+    sources: list[SchemeSource] = Field(min_length=1)
+    reading: str = Field(min_length=10)
+
+
+class ShoreSettlement(_Strict):
+    """A listed settlement the text puts on the reservoir's shore (its cell is shore)."""
+
+    row_id: str = Field(pattern=r"^A15-\d{3}$")
+    name_ru: str
+    sources: list[SchemeSource] = Field(min_length=1)
+
+
+class ShoreBandSpec(_Strict):
+    """How territories with ``reaches_shore`` are extended to the south shore.
+
+    See :func:`shore_band`: the band is the territory's land due north of the body
+    and due south of the shore (the reservoir plus the kept cells of
+    ``shore_settlements``) in the columns where the gap between them is under
+    ``max_gap_km``.
+    """
+
+    max_gap_km: float = Field(gt=0)
+    shore_settlements: list[ShoreSettlement] = Field(default_factory=list)
     sources: list[SchemeSource] = Field(min_length=1)
     reading: str = Field(min_length=10)
 
@@ -152,6 +188,14 @@ class ParkSpec(_Strict):
     reading: str = Field(min_length=10)
 
 
+class OutlineSpec(_Strict):
+    """Tidying of the final union (step 5 of the module docstring)."""
+
+    fill_holes: bool = False
+    min_part_ha: float = Field(default=0.0, ge=0)
+    reading: str = Field(min_length=10)
+
+
 class Finding(_Strict):
     """A gap or conflict in the text that the method resolves (shown in the report)."""
 
@@ -173,8 +217,10 @@ class BoundaryConfig(_Strict):
     territories: list[Territory] = Field(min_length=1)
     partial_method: PartialMethod
     reservoir: ReservoirSpec
+    shore_band: ShoreBandSpec | None = None
     lakes: list[LakeSpec] = Field(default_factory=list)
     national_park: ParkSpec
+    outline: OutlineSpec | None = None
     findings: list[Finding] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -188,6 +234,15 @@ class BoundaryConfig(_Strict):
                 bad = [f for f in a.from_territories if f not in ids or f == t.id]
                 if bad:
                     raise ValueError(f"territory {t.id!r}: annex from unknown territory {bad}")
+        shore = [t.id for t in self.territories if t.reaches_shore]
+        whole_shore = [t.id for t in self.territories
+                       if t.reaches_shore and t.treatment == "whole"]
+        if whole_shore:
+            raise ValueError(f"territories {whole_shore}: reaches_shore applies to partial "
+                             "territories only (a whole territory is inside anyway)")
+        if shore and self.shore_band is None:
+            raise ValueError(f"territories {shore} reach the shore but there is no "
+                             "shore_band section (add one with max_gap_km)")
         for lake in self.lakes:
             if lake.territory not in ids:
                 raise ValueError(f"lake {lake.name_ru!r}: unknown territory {lake.territory!r}")
@@ -205,6 +260,10 @@ class BoundaryConfig(_Strict):
         ]
         out += [(f"territory {t.id}", s) for t in self.territories for s in t.sources]
         out += [("reservoir", s) for s in self.reservoir.sources]
+        if self.shore_band is not None:
+            out += [("shore_band", s) for s in self.shore_band.sources]
+            out += [(f"shore settlement {x.name_ru}", s)
+                    for x in self.shore_band.shore_settlements for s in x.sources]
         out += [(f"lake {lk.name_ru}", s) for lk in self.lakes for s in lk.sources]
         out += [("national_park", s) for s in self.national_park.sources]
         out += [(f"finding {f.id}", s) for f in self.findings for s in f.sources]
@@ -314,6 +373,103 @@ def voronoi_cells(points: gpd.GeoSeries, region: BaseGeometry) -> gpd.GeoSeries:
     for k, pos in enumerate(first):
         out.iloc[int(pos)] = _polygonal(shapely.intersection(geoms[k], region))
     return out
+
+
+def sweep(geom: BaseGeometry | None, dx: float, dy: float) -> BaseGeometry:
+    """The area ``geom``'s polygons cover when moved along the vector (``dx``, ``dy``).
+
+    This is the Minkowski sum of the polygons with the segment from (0, 0) to
+    (``dx``, ``dy``): the union of the polygons, their translate by the vector and,
+    for every edge, the parallelogram the edge sweeps. A point is in the result iff
+    a point of ``geom`` lies behind it along the vector at a distance of at most the
+    vector's length. Non-polygon parts of ``geom`` are ignored.
+
+    Examples
+    --------
+    The 1 x 1 square swept 2 north is the rectangle (0, 0)-(1, 3), area 3.
+    """
+    g = _polygonal(geom)
+    if g.is_empty or (dx == 0 and dy == 0):
+        return g
+    v = np.array([dx, dy], dtype=float)
+    pieces: list[BaseGeometry] = [g, shapely.transform(g, lambda c: c + v)]
+    for poly in shapely.get_parts(g):
+        if poly.is_empty:
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            c = np.asarray(ring.coords)[:, :2]
+            a, b = c[:-1], c[1:]
+            e = b - a
+            swept = np.abs(e[:, 0] * v[1] - e[:, 1] * v[0]) > 0  # edges along v sweep nothing
+            a, b = a[swept], b[swept]
+            if len(a):
+                quads = np.stack([a, b, b + v, a + v, a], axis=1)
+                pieces.extend(shapely.polygons(quads))
+    return _polygonal(shapely.union_all(pieces))
+
+
+def shore_band(
+    region: BaseGeometry,
+    body: BaseGeometry,
+    shore: BaseGeometry,
+    water: BaseGeometry,
+    max_gap_m: float,
+) -> BaseGeometry:
+    """Land of ``region`` between ``body`` and ``shore`` along grid north (L115-116).
+
+    A point of ``region`` outside ``water`` belongs to the band iff, on its north-south
+    line (a column of EPSG:32643), the first thing due north of it is ``shore``, some
+    ``body`` lies due south of it, and the gap between them is under ``max_gap_m``
+    (at exactly ``max_gap_m`` body and shore only touch after the sweep: nothing).
+    Formally, with ``S(g, d)`` the sweep of ``g`` by ``d`` metres north
+    (:func:`sweep`, negative = south), ``g`` = ``max_gap_m`` and ``body'`` = ``body``
+    outside ``shore``::
+
+        H    = shore ∩ S(body', g)     shore points with body at most g due south
+        K    = body' − S(shore, g)     body not lying just north of the shore
+        band = region ∩ S(H, −g) ∩ S(body, g) − S(K, −g) − water
+
+    A column whose gap exceeds ``max_gap_m`` contributes nothing (no floating strip in
+    its middle), and gaps between two pieces of body in one column are not the band's
+    (``K`` north of them takes them out; closing and hole filling deal with them),
+    while body beyond the water (north shore) does not block. The band includes the
+    parts of ``region`` already in ``body`` (union it with the kept land; no sliver is
+    left between them).
+
+    Parameters
+    ----------
+    region
+        The territory the band may take land from.
+    body
+        The agglomeration's land reconstructed so far (whole territories and kept
+        cells), without water.
+    shore
+        The reservoir and the cells of settlements the text puts on its shore.
+    water
+        Water surface the band never takes (the reservoir).
+    max_gap_m
+        Body-to-shore gaps (metres) narrower than this are filled.
+
+    Examples
+    --------
+    A 10 km wide body with its top at y = 10 km and water from y = 20 km: with
+    ``max_gap_m`` 15 000 the band adds the 10 x 10 km between them; with 9 000 nothing.
+    """
+    if max_gap_m <= 0:
+        raise ValueError("max_gap_m must be positive")
+    region, body, shore = _polygonal(region), _polygonal(body), _polygonal(shore)
+    if region.is_empty or body.is_empty or shore.is_empty:
+        return Polygon()
+    body_free = _polygonal(shapely.difference(body, shore))
+    reach = _polygonal(shapely.intersection(shore, sweep(body_free, 0.0, max_gap_m)))
+    if reach.is_empty:
+        return Polygon()
+    band = shapely.intersection(sweep(reach, 0.0, -max_gap_m), sweep(body, 0.0, max_gap_m))
+    band = _polygonal(shapely.intersection(_polygonal(band), region))
+    blockers = _polygonal(shapely.difference(body_free, sweep(shore, 0.0, max_gap_m)))
+    if not blockers.is_empty:
+        band = _polygonal(shapely.difference(band, sweep(blockers, 0.0, -max_gap_m)))
+    return _polygonal(shapely.difference(band, _polygonal(water)))
 
 
 def sorbulak_polygon(
@@ -467,6 +623,118 @@ def _seeds(settlements: gpd.GeoDataFrame, method: PartialMethod) -> gpd.GeoDataF
     return s
 
 
+def tidy_outline(
+    geom: BaseGeometry, water: BaseGeometry, spec: OutlineSpec
+) -> tuple[MultiPolygon, str]:
+    """The final union as one outer line per part (step 5 of the module docstring).
+
+    With ``spec.fill_holes`` every interior ring is removed, but water of ``water``
+    that was outside ``geom`` stays outside (an enclosed, excluded stretch of the
+    reservoir is not filled). Parts smaller than ``spec.min_part_ha`` are dropped.
+
+    Returns
+    -------
+    (MultiPolygon, note)
+        The tidied geometry and a note for the method string ("" if nothing changed).
+    """
+    g = as_multipolygon(geom)
+    notes = []
+    if spec.fill_holes and not g.is_empty:
+        filled = _polygonal(fill_holes(g))
+        excluded = _polygonal(shapely.difference(_polygonal(water), g))
+        if not excluded.is_empty:
+            filled = _polygonal(shapely.difference(filled, excluded))
+        added = filled.area - g.area
+        g = as_multipolygon(shapely.make_valid(filled))
+        if added > 0:
+            notes.append(f"holes filled (+{added / 1e4:,.1f} ha)")
+    if spec.min_part_ha > 0 and not g.is_empty:
+        small = [p for p in g.geoms if p.area < spec.min_part_ha * 1e4]
+        if small:
+            g = MultiPolygon([p for p in g.geoms if p.area >= spec.min_part_ha * 1e4])
+            notes.append(f"{len(small)} part(s) under {spec.min_part_ha:g} ha dropped "
+                         f"({sum(p.area for p in small) / 1e4:,.2f} ha)")
+    return g, ("; outline: " + ", ".join(notes)) if notes else ""
+
+
+def _close_and_fill(
+    kept: BaseGeometry, tgeom: BaseGeometry, method: PartialMethod
+) -> tuple[BaseGeometry, str]:
+    """Close gaps under 2 x ``closing_km`` and fill holes, within the territory."""
+    how = ""
+    closing = method.closing_km * 1000.0
+    if closing > 0 and not kept.is_empty:
+        kept = _polygonal(shapely.intersection(
+            kept.buffer(closing, quad_segs=16).buffer(-closing, quad_segs=16), tgeom))
+        how += f", gaps under {2 * closing / 1000:g} km closed"
+    if method.fill_holes and not kept.is_empty:
+        kept = _polygonal(shapely.intersection(fill_holes(kept), tgeom))
+        how += ", holes filled"
+    return kept, how
+
+
+def _add_shore_bands(
+    parts: list[dict[str, Any]],
+    territories: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
+    reservoir: BaseGeometry,
+    config: BoundaryConfig,
+) -> str:
+    """Extend the kept land of ``reaches_shore`` territories to the south shore (step 3).
+
+    The body is the land of every part so far (whole territories and kept land of
+    partial ones, before any water operation) minus the reservoir; the shore is the
+    reservoir plus the kept cells of ``shore_band.shore_settlements``. Each band
+    (:func:`shore_band`) is added to its territory's kept land, which is then closed
+    and hole-filled again (``partial_method``) so no sliver is left. Updates
+    ``parts`` in place and returns a note for the boundary's method.
+    """
+    spec = config.shore_band
+    flagged = {t.id for t in config.territories if t.reaches_shore}
+    if spec is None or not flagged:
+        return ""
+    if reservoir.is_empty:
+        log.warning("no %s polygon in water_bodies: no shore band", config.reservoir.kind)
+        return f"; no shore band (no {config.reservoir.kind} polygon)"
+    body = _polygonal(shapely.difference(
+        shapely.union_all([_polygonal(p["geometry"]) for p in parts]), reservoir))
+    shore = reservoir
+    anchors = []
+    for ss in spec.shore_settlements:
+        hit = cells[cells["scheme_row"].astype("string").eq(ss.row_id).fillna(False)
+                    & cells["kept"].astype(bool)] if len(cells) else cells
+        if not len(hit):
+            log.warning("shore settlement %s %s has no kept cell; the reservoir alone is "
+                        "the shore there", ss.row_id, ss.name_ru)
+            anchors.append(f"{ss.name_ru} (no kept cell)")
+            continue
+        shore = _polygonal(shapely.union(shore, shapely.union_all(hit.geometry.to_numpy())))
+        anchors.append(ss.name_ru)
+    gap = spec.max_gap_km * 1000.0
+    for part in parts:
+        if part["territory"] not in flagged or part["treatment"] != "partial":
+            continue
+        tgeom = territories.loc[territories["territory"] == part["territory"],
+                                "geometry"].iloc[0]
+        band = shore_band(tgeom, body, shore, reservoir, gap)
+        before = _polygonal(part["geometry"])
+        if _polygonal(shapely.difference(band, before)).is_empty:
+            part["method"] += (", no land between the body and the shore within "
+                               f"{spec.max_gap_km:g} km")
+            continue
+        kept, how = _close_and_fill(_polygonal(shapely.union(before, band)), tgeom,
+                                    config.partial_method)
+        added = _polygonal(shapely.difference(kept, before)).area / 1e4
+        part["geometry"] = kept
+        part["shore_band_ha"] = added
+        part["method"] += (f", shore band: its land up to the reservoir's south shore where "
+                           f"the gap north of the body is under {spec.max_gap_km:g} km "
+                           f"(+{added:,.0f} ha{how})")
+    return (f"; territories {', '.join(sorted(flagged))} extended to the south shore "
+            f"(gaps up to {spec.max_gap_km:g} km; shore = reservoir"
+            + "".join(f" + {a}" for a in anchors) + ")")
+
+
 def build_boundary(
     territories: gpd.GeoDataFrame,
     settlements: gpd.GeoDataFrame,
@@ -494,8 +762,9 @@ def build_boundary(
     BoundaryResult
         ``boundary`` (one feature, canonical ``boundary`` columns), ``parts`` (one row
         per territory and lake: ``part``, ``territory``, ``treatment``, ``method``,
-        ``area_ha``), ``cells`` (every Voronoi cell of partial territories with
-        ``kept``), ``figures``.
+        ``shore_band_ha``, ``area_ha``), ``cells`` (every Voronoi cell of partial
+        territories with ``kept`` and the settlement's ``scheme_row``), ``figures``
+        (``boundary_area`` also gives ``shore_band_kha``).
     """
     for gdf, nm in ((territories, "territories"), (settlements, "settlements"),
                     (water_bodies, "water_bodies")):
@@ -511,14 +780,15 @@ def build_boundary(
         if "kind" in wb.columns else wb.iloc[0:0]
     reservoir = shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
     seeds = _seeds(settlements, config.partial_method)
-    parts = []
+    parts: list[dict[str, Any]] = []
     cell_rows = []
+    land: dict[str, BaseGeometry] = {}  # partial territory -> kept land (step 3, no water op)
     for _, t in territories.iterrows():
         tgeom = t.geometry
         if t["treatment"] == "whole":
             parts.append({"part": t["territory"], "territory": t["territory"],
                           "treatment": "whole", "method": "whole territory",
-                          "geometry": tgeom})
+                          "shore_band_ha": 0.0, "geometry": tgeom})
             continue
         s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
         cells = voronoi_cells(s.geometry, tgeom)
@@ -535,6 +805,7 @@ def build_boundary(
                 "territory": t["territory"], "base_id": s.at[i, "base_id"]
                 if "base_id" in s.columns else str(i),
                 "name": s.at[i, "name"] if "name" in s.columns else None,
+                "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
                 "kept": bool(kept_mask[i]), "geometry": cells[i],
             })
         kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
@@ -542,28 +813,31 @@ def build_boundary(
                   "points" + (f" within {radius:g} km" if radius is not None else ""))
         if kept.is_empty:
             log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
-        closing = config.partial_method.closing_km * 1000.0
-        if closing > 0 and not kept.is_empty:
-            kept = _polygonal(shapely.intersection(
-                kept.buffer(closing, quad_segs=16).buffer(-closing, quad_segs=16), tgeom))
-            method += f", gaps under {2 * closing / 1000:g} km closed"
-        if config.partial_method.fill_holes and not kept.is_empty:
-            kept = _polygonal(shapely.intersection(fill_holes(kept), tgeom))
-            method += ", holes filled"
+        kept, how = _close_and_fill(kept, tgeom, config.partial_method)
+        land[t["territory"]] = kept
+        parts.append({"part": t["territory"], "territory": t["territory"],
+                      "treatment": "partial", "method": method + how, "shore_band_ha": 0.0,
+                      "geometry": kept})
+    cells_gdf = gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS) if cell_rows \
+        else gpd.GeoDataFrame({"territory": [], "base_id": [], "name": [], "scheme_row": [],
+                               "kept": []},
+                              geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+    shore_note = _add_shore_bands(parts, territories, cells_gdf, reservoir, config)
+    for part in parts:
+        if part["treatment"] != "partial":
+            continue
+        kept, tid = part["geometry"], part["territory"]
+        tgeom = territories.loc[territories["territory"] == tid, "geometry"].iloc[0]
         if config.reservoir.mode == "shore" and not reservoir.is_empty:
             kept = _polygonal(shapely.difference(kept, reservoir))
-            method += ", reservoir water cut off (south shore)"
-        if t["territory"] in config.reservoir.keep_water_of and not reservoir.is_empty:
+            part["method"] += ", reservoir water cut off (south shore)"
+        if tid in config.reservoir.keep_water_of and not reservoir.is_empty:
             water = _polygonal(shapely.intersection(tgeom, reservoir))
             if not water.is_empty:
                 kept = _polygonal(shapely.union(kept, water))
-                method += (f", the territory's reservoir water kept "
-                           f"({water.area / 1e4:,.0f} ha)")
-        parts.append({"part": t["territory"], "territory": t["territory"],
-                      "treatment": "partial", "method": method, "geometry": kept})
-    cells_gdf = gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS) if cell_rows \
-        else gpd.GeoDataFrame({"territory": [], "base_id": [], "name": [], "kept": []},
-                              geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+                part["method"] += (f", the territory's reservoir water kept "
+                                   f"({water.area / 1e4:,.0f} ha)")
+        part["geometry"] = kept
     lake_notes = []
     for lake in config.lakes:
         poly, how = sorbulak_polygon(dem_path, lake)
@@ -578,20 +852,25 @@ def build_boundary(
                 how += (f"; linked to the nearest kept cell ({nearest['name']}, "
                         f"{dist.min() / 1000:.1f} km) by their convex hull")
         parts.append({"part": f"lake:{lake.name_ru}", "territory": lake.territory,
-                      "treatment": "named feature", "method": how, "geometry": geom})
+                      "treatment": "named feature", "method": how, "shore_band_ha": 0.0,
+                      "geometry": geom})
         lake_notes.append(f"{lake.name_ru}: {how}")
     parts_gdf = gpd.GeoDataFrame(parts, geometry="geometry", crs=WORKING_CRS)
     parts_gdf["geometry"] = [as_multipolygon(g) for g in parts_gdf.geometry]
     parts_gdf["area_ha"] = parts_gdf.geometry.area / 1e4
     whole = shapely.union_all(parts_gdf.geometry.to_numpy())
     whole = as_multipolygon(shapely.make_valid(whole))
+    outline_note = ""
+    if config.outline is not None:
+        whole, outline_note = tidy_outline(whole, reservoir, config.outline)
     method = (
         "derived (layers/boundary.yaml v" + config.version + "): whole territories "
         + ", ".join(territories.loc[territories["treatment"] == "whole", "territory"])
         + "; partial territories "
         + ", ".join(territories.loc[territories["treatment"] == "partial", "territory"])
-        + " as Voronoi cells of the Appendix 15 settlements; reservoir mode "
-        + config.reservoir.mode + "; " + "; ".join(lake_notes)
+        + " as Voronoi cells of the Appendix 15 settlements" + shore_note
+        + "; reservoir mode " + config.reservoir.mode + "; " + "; ".join(lake_notes)
+        + outline_note
     )
     boundary = gpd.GeoDataFrame(
         {
@@ -610,6 +889,13 @@ def build_boundary(
     )
     result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
     result.figures = boundary_figures(boundary, reservoir, config)
+    band_ha = float(parts_gdf["shore_band_ha"].sum())
+    if config.shore_band is not None and band_ha > 0:
+        result.figures["boundary_area"]["explanation"] += (
+            f" The partial territories on the reservoir reach its south shore (shore band, "
+            f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
+            f"{config.shore_band.max_gap_km:g} km).")
+    result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
     return result
 
 
