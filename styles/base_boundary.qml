@@ -52,10 +52,11 @@
     <alias field="certainty" index="17" name="Достоверность" />
     <alias field="horizon" index="18" name="Срок реализации" />
     <alias field="citation" index="19" name="Источник (строки схемы / акт)" />
-    <alias field="verified" index="20" name="Норма проверена" />
-    <alias field="reading" index="21" name="Прочтение текста схемы" />
-    <alias field="source_layer" index="22" name="Исходный слой" />
-    <alias field="source_fid" index="23" name="Исходный объект" />
+    <alias field="citation_ru" index="20" name="Источник (по-русски)" />
+    <alias field="verified" index="21" name="Норма проверена" />
+    <alias field="reading" index="22" name="Прочтение текста схемы" />
+    <alias field="source_layer" index="23" name="Исходный слой" />
+    <alias field="source_fid" index="24" name="Исходный объект" />
   </aliases>
   <previewExpression>"name"</previewExpression>
   <layerGeometryType>2</layerGeometryType>

@@ -459,15 +459,16 @@
     <alias field="certainty" index="11" name="Достоверность" />
     <alias field="horizon" index="12" name="Срок реализации" />
     <alias field="citation" index="13" name="Источник (строки схемы / акт)" />
-    <alias field="verified" index="14" name="Норма проверена" />
-    <alias field="reading" index="15" name="Прочтение текста схемы" />
-    <alias field="source" index="16" name="Источник геометрии" />
-    <alias field="accuracy" index="17" name="Точность геометрии" />
-    <alias field="source_layer" index="18" name="Исходный слой" />
-    <alias field="source_fid" index="19" name="Исходный объект" />
-    <alias field="functional_group" index="20" name="Функциональная группа" />
-    <alias field="subzone" index="21" name="Подзона" />
-    <alias field="zone_label" index="22" name="Подпись зоны" />
+    <alias field="citation_ru" index="14" name="Источник (по-русски)" />
+    <alias field="verified" index="15" name="Норма проверена" />
+    <alias field="reading" index="16" name="Прочтение текста схемы" />
+    <alias field="source" index="17" name="Источник геометрии" />
+    <alias field="accuracy" index="18" name="Точность геометрии" />
+    <alias field="source_layer" index="19" name="Исходный слой" />
+    <alias field="source_fid" index="20" name="Исходный объект" />
+    <alias field="functional_group" index="21" name="Функциональная группа" />
+    <alias field="subzone" index="22" name="Подзона" />
+    <alias field="zone_label" index="23" name="Подпись зоны" />
   </aliases>
   <previewExpression>coalesce("zone_label", "subzone", "name")</previewExpression>
   <layerGeometryType>2</layerGeometryType>

@@ -93,13 +93,17 @@ class SchemeSource(_Strict):
 
     ``lines`` are 1-based, inclusive line numbers in
     ``../shared/seeds/000_1955661b31950516.txt``; the quote, whitespace-normalised,
-    must occur in the text of those lines joined by single spaces.
+    must occur in the text of those lines joined by single spaces. ``act``/``act_ru``
+    name the legal act the passage reports (e.g. an akimat resolution), so citations
+    can name it: "resolution No. 246 of 21.11.2011 (scheme L592-593)".
     """
 
     type: Literal["scheme"]
     quote: str = Field(min_length=3)
     lines: tuple[int, int]
     section: str | None = None
+    act: str | None = None
+    act_ru: str | None = None
 
     @field_validator("lines")
     @classmethod
@@ -109,9 +113,16 @@ class SchemeSource(_Strict):
         return v
 
     def cite(self) -> str:
-        """Short citation, e.g. ``scheme L259``."""
+        """Short citation, e.g. ``scheme L259`` or ``<act> (scheme L592-593)``."""
         a, b = self.lines
-        return f"scheme L{a}" if a == b else f"scheme L{a}-{b}"
+        where = f"scheme L{a}" if a == b else f"scheme L{a}-{b}"
+        return f"{self.act} ({where})" if self.act else where
+
+    def cite_ru(self) -> str:
+        """Citation in Russian, e.g. ``постановление ... № 246 (схема, строки 592-593)``."""
+        a, b = self.lines
+        where = f"схема, строка {a}" if a == b else f"схема, строки {a}-{b}"
+        return f"{self.act_ru} ({where})" if self.act_ru else where
 
 
 class ExternalSource(_Strict):
@@ -141,6 +152,18 @@ class ExternalSource(_Strict):
             parts.append(self.article)
         text = ", ".join(parts)
         return text if self.verified else text + " (unverified)"
+
+    def cite_ru(self) -> str:
+        """Citation in Russian (the act's name as recorded, numbers and date)."""
+        parts = [self.act]
+        if self.number:
+            parts.append(f"№ {self.number}")
+        if self.date:
+            parts.append(f"от {self.date.strftime('%d.%m.%Y')}")
+        if self.article:
+            parts.append(self.article)
+        text = ", ".join(parts)
+        return text if self.verified else text + " (не проверено)"
 
 
 Source = Annotated[SchemeSource | ExternalSource, Field(discriminator="type")]
@@ -348,6 +371,10 @@ class Rule(_Strict):
     def citation(self) -> str:
         """All sources of the rule as one short string."""
         return "; ".join(s.cite() for s in [self.source, *self.also_sources])
+
+    def citation_ru(self) -> str:
+        """All sources of the rule as one short string, in Russian."""
+        return "; ".join(s.cite_ru() for s in [self.source, *self.also_sources])
 
     @property
     def verified(self) -> bool:

@@ -122,8 +122,11 @@ def share_text(share: float, lang: str) -> str:
 
 
 def cite_ru(citation: str) -> str:
-    """Citation text in Russian (``scheme L592-593`` -> ``Схема, стр. 592-593``)."""
-    text = re.sub(r"\bscheme L", "Схема, стр. ", citation)
+    """Citation text in Russian (``scheme L592-593`` -> ``схема, строки 592-593``).
+
+    Used only for layers built before zones carried ``citation_ru``.
+    """
+    text = re.sub(r"\bscheme L", "схема, строки ", citation)
     return text.replace("(unverified)", "(не проверено)")
 
 
@@ -216,8 +219,9 @@ class ZonePhrases:
 def zone_phrases(z: pd.Series) -> ZonePhrases:
     """Name, width, citation and caveats of zone row ``z`` in English and Russian."""
     cit = str(_g(z, "citation") or "")
+    cit_ru = str(_g(z, "citation_ru") or "") or (cite_ru(cit) if cit else "")
     details_en = [p for p in (_width(z, "en"), cit) if p] + _caveats(z, "en")
-    details_ru = [p for p in (_width(z, "ru"), cite_ru(cit) if cit else "") if p] + _caveats(z, "ru")
+    details_ru = [p for p in (_width(z, "ru"), cit_ru) if p] + _caveats(z, "ru")
     return ZonePhrases(
         zone_en=_zone_en(z),
         zone_ru=_zone_ru(z),

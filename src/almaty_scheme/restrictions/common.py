@@ -20,7 +20,8 @@ Zone feature columns (:data:`ZONE_COLUMNS`), in every layer of the built GeoPack
     ``certain`` (within the minimum / single value) | ``possible`` (only within a
     ranged maximum);
 ``horizon``
-    2025/2035/2050 or null; ``citation``: scheme lines or external act;
+    2025/2035/2050 or null; ``citation`` / ``citation_ru``: the act and scheme lines
+    (English / Russian);
 ``verified``
     false when the width rests on an unverified external norm;
 ``reading``
@@ -99,6 +100,7 @@ ZONE_COLUMNS: dict[str, str] = {
     "certainty": "string",
     "horizon": "Int64",
     "citation": "string",
+    "citation_ru": "string",
     "verified": "boolean",
     "reading": "string",
     "source": "string",
@@ -260,6 +262,7 @@ def rule_attributes(rule: Rule) -> dict[str, Any]:
         "width_max_m": (w.max_m if w.is_range else w.value_m) if w else None,
         "horizon": rule.horizon,
         "citation": rule.citation(),
+        "citation_ru": rule.citation_ru(),
         "verified": rule.verified,
     }
 
