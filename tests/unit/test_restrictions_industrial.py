@@ -68,3 +68,15 @@ def test_clipping_by_the_boundary_is_reported() -> None:
     assert any("wholly outside the boundary" in n.message and "industrial.far" in n.message
                for n in notes)
     assert not any(n.kind == "warning" for n in notes)  # nothing partly cut here
+
+
+def test_a_namesake_in_another_district_is_not_used() -> None:
+    arna_kap = rule("industrial.arna", "industrial_zone", area_ha=1303,
+                    anchor={"kind": "settlement", "name": "Арна",
+                            "district": "городская администрация Капчагай"})
+    base = make_base(settlements=[{"name": "Арна", "district": "Енбекшиказахский район",
+                                   "geometry": shapely.Point(P(0, 0))}])
+    gdf, notes = build_industrial_zones([arna_kap], base, BuildOptions())  # type: ignore[arg-type]
+    assert len(gdf) == 0
+    assert any(n.kind == "skipped" and "none in городская администрация Капчагай" in n.message
+               for n in notes)

@@ -108,12 +108,15 @@ def find_named(gdf: gpd.GeoDataFrame, name: str, district: str | None = None
             if any(_core(n) == target for n in _names_of(row))]
     if not hits:
         return None, None
-    if len(hits) > 1 and district:
+    if district and "district" in gdf.columns:
         dcore = _core(district)
         by_d = [i for i in hits if isinstance(gdf.iloc[i].get("district"), str)
                 and _core(gdf.iloc[i]["district"]) == dcore]
-        if by_d:
-            hits = by_d
+        if not by_d:
+            others = ", ".join(str(gdf.iloc[i].get("base_id")) for i in hits[:3])
+            return None, (f"{len(hits)} feature(s) named {name!r} ({others}) but none in "
+                          f"{district}: not used")
+        hits = by_d
     note = None
     if len(hits) > 1:
         note = (f"{len(hits)} features named {name!r}; {gdf.iloc[hits[0]].get('base_id')} used "
@@ -148,7 +151,7 @@ def resolve_anchor(
     if a.kind == "settlement":
         row, amb = find_named(base["settlements"], a.name or "", a.district)
         if row is None:
-            return None, "", f"settlement {a.name!r} not found in the base settlements"
+            return None, "", amb or f"settlement {a.name!r} not found in the base settlements"
         pt = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
         src = f"settlement {row.get('base_id')} ({text(row.get('source')) or 'base'})"
         reading_bits += [f"centred at the settlement {a.name}", amb or ""]
