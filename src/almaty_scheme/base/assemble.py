@@ -103,6 +103,51 @@ def _config_path(cat: Any, name: str) -> Path | None:
     return None
 
 
+def same_name_layer(path: str | Path, name: str) -> str | None:
+    """``name`` if ``path`` is a multi-layer GeoPackage holding a layer of that name.
+
+    Lets ``--base-layer roads=osm_base.gpkg`` pick the ``roads`` layer of a file written
+    by ``almaty-scheme import-osm`` without naming it twice.
+    """
+    if Path(path).suffix.lower() != ".gpkg":
+        return None
+    import pyogrio
+
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except Exception:  # unreadable: read_base_layer reports it properly
+        return None
+    return name if len(names) > 1 and name in names else None
+
+
+def base_package_layers(path: str | Path) -> dict[str, Path]:
+    """Canonical base layers (non-empty) found in a GeoPackage, e.g. from ``import-osm``.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read or holds no canonical base layer.
+    """
+    import pyogrio
+
+    p = Path(path)
+    try:
+        listed = pyogrio.list_layers(p)
+    except Exception as exc:
+        raise DataError(f"Cannot read {p} as a GeoPackage",
+                        [f"{exc}. Give a GeoPackage written by 'almaty-scheme import-osm' "
+                         "or with layers named like the base layers."]) from exc
+    out = {}
+    for lname, _ in listed:
+        lname = str(lname)
+        if lname in BASE_LAYERS and pyogrio.read_info(p, layer=lname)["features"] > 0:
+            out[lname] = p
+    if not out:
+        raise DataError(f"{p} holds no base layer",
+                        [f"Name its layers like the base layers: {', '.join(BASE_LAYERS)}."])
+    return out
+
+
 def _read_user_layers(user_layers: Mapping[str, str | Path], options: Mapping[str, Any]
                       ) -> dict[str, gpd.GeoDataFrame]:
     from almaty_scheme.io.readers import read_base_layer
@@ -121,7 +166,8 @@ def _read_user_layers(user_layers: Mapping[str, str | Path], options: Mapping[st
     out = {}
     for name, path in user_layers.items():
         out[name] = read_base_layer(path, name, field_map=fmaps.get(name),
-                                    assume_crs=options.get("assume_crs"))
+                                    assume_crs=options.get("assume_crs"),
+                                    file_layer=same_name_layer(path, name))
         log.info("user layer %s: %d features from %s", name, len(out[name]), path)
     return out
 

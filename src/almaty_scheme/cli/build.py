@@ -38,6 +38,10 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Reference data folder (default: ../shared/data).")
+@click.option("--base", "base_packages", multiple=True, metavar="GPKG",
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A GeoPackage of base layers named like the canonical ones (e.g. from "
+                   "'almaty-scheme import-osm'); every non-empty one is used; repeatable.")
 @click.option("--base-layer", "base_layers", multiple=True, metavar="NAME=PATH",
               help="A user file for a base layer (e.g. power_lines=lines.shp); repeatable; "
                    "user data wins over the reference data.")
@@ -65,6 +69,7 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
 @overwrite_option
 def build(
     data_dir: Path | None,
+    base_packages: tuple[Path, ...],
     base_layers: tuple[str, ...],
     field_map: Path | None,
     catalogue_dir: Path | None,
@@ -83,6 +88,7 @@ def build(
     With no arguments it builds from ../shared/data into out/almaty_scheme.gpkg and
     writes out/almaty_scheme.report.md and .json beside it.
     """
+    from almaty_scheme.base.assemble import base_package_layers
     from almaty_scheme.build import (
         BUILD_STEPS,
         BuildOptions,
@@ -96,7 +102,10 @@ def build(
     from almaty_scheme.progress import ProgressCounter
     from almaty_scheme.resources import default_data_dir
 
-    users = _parse_base_layers(base_layers)
+    users: dict[str, Path] = {}
+    for pkg in base_packages:
+        users.update(base_package_layers(pkg))
+    users.update(_parse_base_layers(base_layers))  # explicit layers win
     md, js = report_paths(out)
     for p in (out, md, js):  # fail before any work
         check_writable(p, overwrite=overwrite)

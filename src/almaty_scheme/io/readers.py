@@ -876,6 +876,8 @@ def read_base_layer(
     source, licence, accuracy
         Provenance; ``source`` defaults to ``user file <name>``, an empty ``licence``
         to ``not stated``, an empty ``accuracy`` to ``user data (accuracy not stated)``.
+        A file whose features all carry ``source``, ``licence`` and ``accuracy`` (a
+        canonical base file, e.g. from ``import-osm``) keeps them unless ``source`` is given.
     file_layer
         Layer inside a multi-layer file (GeoPackage).
 
@@ -916,12 +918,16 @@ def read_base_layer(
     if "area_ha" in spec.columns and ("area_ha" not in gdf or gdf["area_ha"].isna().all()):
         gdf["area_ha"] = gdf.geometry.area / 1e4
     label = f"{p.name}:{file_layer}" if file_layer else p.name
+    # A file that already carries all three provenance columns is a canonical base file
+    # (e.g. written by 'almaty-scheme import-osm'): its provenance is kept as written.
+    canonical = source is None and all(
+        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy"))
     for col, default in (
         ("source", source or f"user file {label}"),
         ("licence", licence or "not stated"),
         ("accuracy", accuracy or "user data (accuracy not stated)"),
     ):
-        if col in gdf.columns and col in (fmap or {}).get(layer_name, {}):
+        if canonical or (col in gdf.columns and col in (fmap or {}).get(layer_name, {})):
             gdf[col] = gdf[col].astype("string").fillna(default)
         else:
             if col in gdf.columns:
