@@ -128,6 +128,24 @@ def build(
     write_build(result, out, overwrite=overwrite)
     elapsed = time.perf_counter() - t0
 
+    click.echo("Base data:")
+    for pv in result.base_provenance:
+        src = str(pv.get("source") if pv.get("status") != "missing" else pv.get("note") or "")
+        src = src if len(src) <= 76 else src[:73] + "..."
+        click.echo(f"  {pv['layer']:<22} {pv.get('status', ''):<10} {pv.get('features', 0):>6}  "
+                   f"{src}")
+    missing = [pv["layer"] for pv in result.base_provenance if pv.get("status") == "missing"]
+    if missing:
+        click.echo(f"  missing (add with --base / --base-layer or import-osm): {', '.join(missing)}")
+    base_lines = [f for f in result.base_figures if f.get("ours") is not None
+                  and f.get("key") not in ("boundary_area", "reservoir_inside")]
+    if base_lines:
+        click.echo("Base figures:")
+        for f in base_lines:
+            ref = "" if f.get("scheme") is None else f" vs scheme {f['scheme']:,.1f}"
+            pct = "" if f.get("difference_pct") is None else f" ({f['difference_pct']:+.1f} %)"
+            click.echo(f"  {f['label']}: ours {f['ours']:,.1f} {f.get('unit', '')}{ref}{pct}")
+    click.echo("")
     click.echo(f"{'layer':<26}{'features':>9}{'area, ha':>14}")
     for s in result.summary:
         click.echo(f"{s['layer']:<26}{s['features']:>9}{s['area_ha']:>14,.1f}")
