@@ -163,3 +163,24 @@ def test_unnamed_derived_streams_are_possible_named_ones_keep_certainty() -> Non
     layers, _ = build_water_protection([RIVER_ZONE, SMALL], base,
                                        BuildOptions(unnamed_derived_certainty="certain"))
     assert set(layers["water_protection_zones"].certainty) == {"certain"}
+
+
+def test_lake_default_depends_on_the_water_area() -> None:
+    lake_small = rule("water_protection.default.lake_zone", "water_protection_zone",
+                      applies_to={"feature": "lake", "default_for_unnamed": True,
+                                  "water_area_km2": {"max": 2}},
+                      width={"value_m": 300, "semantics": "per_side", "measured_from": "water_edge"})
+    lake_large = rule("water_protection.default.lake_zone_large", "water_protection_zone",
+                      applies_to={"feature": "lake", "default_for_unnamed": True,
+                                  "water_area_km2": {"min": 2, "min_inclusive": False}},
+                      width={"value_m": 500, "semantics": "per_side", "measured_from": "water_edge"})
+    base = make_base(water_bodies=[
+        {"name": "pond", "kind": "lake", "geometry": box(0, 0, 1000, 1000)},        # 1 km²
+        {"name": "big lake", "kind": "lake", "geometry": box(0, 5000, 2000, 7000)},  # 4 km²
+    ])
+    layers, _ = build_water_protection([lake_small, lake_large], base, BuildOptions())
+    z = layers["water_protection_zones"].set_index("name")
+    assert z.loc["pond", "rule_id"] == lake_small.id
+    assert z.loc["big lake", "rule_id"] == lake_large.id
+    assert z.loc["pond"].geometry.area == pytest.approx(_ring(300), rel=1e-9)
+    assert "water area 1.00 km²" in z.loc["pond", "reading"]

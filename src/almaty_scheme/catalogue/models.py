@@ -277,6 +277,7 @@ class AppliesTo(_Strict):
     inside_settlement: bool | None = None
     undeveloped_only: bool = False
     river_length_km: Interval | None = None
+    water_area_km2: Interval | None = None
     conditions: Literal["simple", "complex"] | None = None
     default_for_unnamed: bool = False
 

@@ -144,13 +144,19 @@ def rules_for_body(rules: list[Rule], row: pd.Series) -> tuple[list[Rule], str |
     if named:
         return named, None
     kind = (text(row.get("kind")) or "")
+    area_km2 = row.geometry.area / 1e6 if row.geometry is not None else None
     cands = [r for r in rules if r.applies_to is not None and not _named(r)
-             and r.applies_to.feature in _BODY_FEATURES]
+             and r.applies_to.feature in _BODY_FEATURES
+             and (r.applies_to.water_area_km2 is None or area_km2 is None
+                  or r.applies_to.water_area_km2.contains(area_km2))]
     if not cands:
         return [], None
     # prefer the lake default over the generic water_body default
     cands.sort(key=lambda r: (r.applies_to is None or r.applies_to.feature != "lake",))
     note = "no project of its own: default for water bodies without a project"
+    if area_km2 is not None and cands[0].applies_to is not None \
+            and cands[0].applies_to.water_area_km2 is not None:
+        note += f"; water area {area_km2:.2f} km²"
     if kind == "reservoir":
         note += "; a reservoir without its own rule is treated as a lake"
     return [cands[0]], note
