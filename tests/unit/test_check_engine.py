@@ -8,7 +8,7 @@ import pytest
 import shapely
 from check_world import GAS_X, RIVER_Y, X0, Y0, parcels, prepared, sq
 
-from almaty_scheme.check.engine import MIN_OVERLAP_M2, CheckResult, check_parcels
+from almaty_scheme.check.engine import MIN_OVERLAP_M2, CheckResult, check_parcels, plain
 from almaty_scheme.check.inputs import prepare_parcels
 from almaty_scheme.check.zones import tile_geometries
 from almaty_scheme.errors import CRSError
@@ -207,6 +207,7 @@ def test_partitions_concatenate_to_the_whole(zones) -> None:
     whole = check_parcels(frame, zones)
     parts = CheckResult.concat([check_parcels(frame.iloc[:2], zones),
                                 check_parcels(frame.iloc[2:], zones)])
-    pd.testing.assert_frame_equal(whole.parcels.drop(columns="geometry"),
-                                  parts.parcels.drop(columns="geometry"))
-    pd.testing.assert_frame_equal(whole.hits, parts.hits)
+    pd.testing.assert_frame_equal(plain(whole.parcels.drop(columns="geometry")),
+                                  plain(parts.parcels.drop(columns="geometry")))
+    pd.testing.assert_frame_equal(plain(whole.hits), plain(parts.hits))
+    assert isinstance(parts.hits["rule_id"].dtype, pd.CategoricalDtype)

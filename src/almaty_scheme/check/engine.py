@@ -41,10 +41,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import union_categoricals
 
 from almaty_scheme.check.clip import overlap_by_clipping
+from almaty_scheme.check.kernels import FlatRings, keyed_distances, nearest_distances
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
-from almaty_scheme.check.verdict import explain
+from almaty_scheme.check.verdict import VERDICTS, explain
 from almaty_scheme.check.zones import PreparedZones, TileIndex
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 
@@ -107,9 +109,9 @@ class CheckResult:
         if not parts:
             raise ValueError("nothing to concatenate")
         parcels = gpd.GeoDataFrame(
-            pd.concat([p.parcels for p in parts], ignore_index=True), crs=WORKING_CRS
+            _concat_frames([p.parcels for p in parts]), crs=WORKING_CRS
         )
-        hits = pd.concat([p.hits for p in parts], ignore_index=True)
+        hits = _concat_frames([p.hits for p in parts])
         if any(isinstance(p.hits, gpd.GeoDataFrame) for p in parts):
             hits = gpd.GeoDataFrame(hits, crs=WORKING_CRS)
         timings: dict[str, float] = {}
@@ -118,6 +120,35 @@ class CheckResult:
                 timings[k] = timings.get(k, 0.0) + v
         return CheckResult(parcels=parcels, hits=hits, near_keys=parts[0].near_keys,
                            timings=timings)
+
+
+def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` that keeps categorical columns categorical (union of categories)."""
+    out = pd.concat(frames, ignore_index=True)
+    for c in frames[0].columns:
+        cols = [f[c] for f in frames if c in f.columns]
+        if (len(cols) == len(frames)
+                and all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols)
+                and not isinstance(out[c].dtype, pd.CategoricalDtype)):
+            out[c] = union_categoricals([x.array for x in cols], ignore_order=True)
+    return out
+
+
+def _from_codes(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    cats: Any = pd.Index(list(categories), dtype=object)
+    return pd.Categorical.from_codes(np.asarray(codes, np.int64), categories=cats)
+
+
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with categorical columns as plain values (``string`` for text), e.g. to
+    compare results whose categories were built in a different order (partitions)."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            cats = out[c].cat.categories
+            text = len(cats) == 0 or cats.inferred_type in ("string", "empty")
+            out[c] = out[c].astype(object).astype("string" if text else object)
+    return out
 
 
 @dataclass
@@ -134,6 +165,7 @@ def overlay_areas(
     index: TileIndex,
     *,
     pieces: bool = False,
+    rings: FlatRings | None = None,
 ) -> _Overlay:
     """Overlap areas of polygons with the owners of tiled polygons, aggregated per pair.
 
@@ -145,8 +177,10 @@ def overlay_areas(
         Tiles, owners, tree and convex pieces (:class:`TileIndex`).
     pieces
         Also return the overlap geometry of each (polygon, owner) pair (GEOS
-        intersections; slower). Without it, areas come from the numpy clipping of
+        intersections; slower). Without it, areas come from the compiled clipping of
         :func:`~almaty_scheme.check.clip.overlap_by_clipping`.
+    rings
+        ``geoms`` already flattened (:class:`~almaty_scheme.check.kernels.FlatRings`).
 
     Returns
     -------
@@ -159,7 +193,7 @@ def overlay_areas(
     if len(geoms) == 0 or len(index) == 0:
         return empty
     if not pieces:
-        gi, ow, ar = overlap_by_clipping(geoms, index.pieces)
+        gi, ow, ar = overlap_by_clipping(rings if rings is not None else geoms, index.pieces)
         return _Overlay(gi, ow, np.clip(ar, 0.0, None), None)
     pi, tj = index.tree.query(geoms, predicate="intersects")
     if len(pi) == 0:
@@ -196,44 +230,50 @@ def covered_area(
     areas: np.ndarray,
     index: TileIndex | None,
     whole: shapely.Geometry | None = None,
+    *,
+    rings: FlatRings | None = None,
 ) -> np.ndarray:
     """Area of each polygon inside the (dissolved, tiled) mask; ``areas`` if no mask.
 
-    With ``whole`` (the dissolved mask, prepared), polygons it properly contains are
-    settled by one prepared predicate; only the others are clipped against the tiles.
+    ``whole`` (the dissolved mask) is accepted for compatibility and not needed: the
+    compiled clipping settles polygons inside a piece without clipping.
     """
     if index is None:
         return areas.copy()
     out = np.zeros(len(geoms))
-    rest = np.arange(len(geoms))
-    if whole is not None:
-        inside = shapely.contains_properly(whole, geoms)
-        out[inside] = areas[inside]
-        rest = np.flatnonzero(~inside)
-    if len(rest):
-        ov = overlay_areas(geoms[rest], areas[rest], index)
-        np.add.at(out, rest[ov.parcel], ov.area)
-    return np.minimum(out, areas)
+    if len(geoms):
+        ov = overlay_areas(geoms, areas, index, rings=rings)
+        np.add.at(out, ov.parcel, ov.area)
+    return np.minimum(np.maximum(out, 0.0), areas)
 
 
 def source_distances(
-    geoms: np.ndarray, zone_idx: np.ndarray, zones: PreparedZones
+    geoms: np.ndarray, zone_idx: np.ndarray, zones: PreparedZones,
+    *, rings: FlatRings | None = None, geom_idx: np.ndarray | None = None,
 ) -> np.ndarray:
     """Minimum distance from each geometry to the source feature(s) of its zone.
 
-    ``geoms[i]`` is paired with zone row ``zone_idx[i]``. Source pieces are searched
-    within the zone's outer width plus :data:`SOURCE_SEARCH_MARGIN_M`; the rare pair
-    with nothing found there is measured against the whole source geometry.
+    ``geoms[i]`` is paired with zone row ``zone_idx[i]`` (or, with ``rings`` and
+    ``geom_idx``, polygon ``geom_idx[i]`` of ``rings`` is; ``geoms`` must then be the
+    polygons ``rings`` was made from). Source segments are searched within the zone's
+    outer width plus :data:`SOURCE_SEARCH_MARGIN_M` (compiled kernel); the rare pair
+    with nothing found there is measured against the whole source geometry with GEOS.
+    0 where the parcel crosses or contains a source, or lies inside a polygonal one.
     NaN where the zone has no source.
     """
-    n = len(geoms)
+    n = len(zone_idx)
     out = np.full(n, np.nan)
     src = zones.sources
-    if n == 0 or len(src.pairs) == 0:
+    if n == 0 or len(src.pairs) == 0 or src.grid is None:
         return out
-    has_src = np.zeros(len(zones.zones), dtype=bool)
-    has_src[src.pairs["zone"].to_numpy()] = True
-    cand = np.flatnonzero(has_src[zone_idx])
+    if rings is None or geom_idx is None:
+        rings = FlatRings.from_geoms(np.asarray(geoms, dtype=object))
+        geom_idx = np.arange(n)
+        poly = np.asarray(geoms, dtype=object)
+    else:
+        poly = np.asarray(geoms, dtype=object)
+    n_keys = np.diff(src.zone_start)
+    cand = np.flatnonzero(n_keys[zone_idx] > 0)
     if len(cand) == 0:
         return out
     zt = zones.zones
@@ -241,26 +281,27 @@ def source_distances(
     width = pd.to_numeric(zt["width_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     reach = np.where(np.isfinite(outer), outer, np.where(np.isfinite(width), width, 0.0))
     radius = reach[zone_idx[cand]] + SOURCE_SEARCH_MARGIN_M
-    bb = shapely.bounds(geoms[cand])
-    boxes = shapely.box(bb[:, 0] - radius, bb[:, 1] - radius, bb[:, 2] + radius, bb[:, 3] + radius)
-    hi, pj = src.tree.query(boxes)  # bounding boxes only; the key filter is exact
-    n_keys = max(len(src.full), 1)
-    wanted = src.pairs["zone"].to_numpy() * n_keys + src.pairs["key"].to_numpy()
-    pair_key = zone_idx[cand[hi]] * n_keys + src.piece_key[pj]
-    keep = np.isin(pair_key, wanted)
-    hi, pj = hi[keep], pj[keep]
-    if len(hi):
-        d = shapely.distance(geoms[cand[hi]], src.pieces[pj])
-        best = np.full(len(cand), np.inf)
-        np.minimum.at(best, hi, d)
-        found = best <= radius  # beyond the box corner the true nearest may be elsewhere
-        out[cand[found]] = best[found]
+    d = keyed_distances(rings, geom_idx[cand], zone_idx[cand], radius, src.zone_start,
+                        src.zone_keys, src.segments, src.segment_key, src.grid)
+    found = np.isfinite(d)
+    out[cand[found]] = d[found]
+    pairs = src.pairs
+    # a parcel inside a polygonal source (a lake) is at distance 0
+    if src.polygonal.any():
+        has_poly = np.zeros(len(zt), bool)
+        has_poly[pairs["zone"].to_numpy()[src.polygonal[pairs["key"].to_numpy()]]] = True
+        chk = cand[has_poly[zone_idx[cand]] & ~(out[cand] == 0.0)]
+        if len(chk):
+            sub = pd.DataFrame({"row": chk, "zone": zone_idx[chk]}).merge(pairs, on="zone")
+            sub = sub[src.polygonal[sub["key"].to_numpy()]]
+            g = poly[geom_idx[sub["row"].to_numpy()]]
+            inside = shapely.intersects(src.full[sub["key"].to_numpy()], g)
+            out[np.unique(sub["row"].to_numpy()[inside])] = 0.0
     todo = cand[np.isnan(out[cand])]
     if len(todo):
-        pairs = src.pairs
         sub = pd.DataFrame({"row": todo, "zone": zone_idx[todo]}).merge(pairs, on="zone")
-        d = shapely.distance(geoms[sub["row"].to_numpy()], src.full[sub["key"].to_numpy()])
-        best_s = pd.Series(d).groupby(sub["row"].to_numpy()).min()
+        dd = shapely.distance(poly[geom_idx[sub["row"].to_numpy()]], src.full[sub["key"].to_numpy()])
+        best_s = pd.Series(dd).groupby(sub["row"].to_numpy()).min()
         out[best_s.index.to_numpy()] = best_s.to_numpy()
     return out
 
@@ -334,8 +375,9 @@ def check_parcels(
     t = time.perf_counter()
     in_b = np.full(n, np.nan)
     in_c = np.full(n, np.nan)
-    in_b[vidx] = covered_area(vg, vg_area, zones.boundary, zones.boundary_geom)
-    in_c[vidx] = covered_area(vg, vg_area, zones.coverage, zones.coverage_geom)
+    rings = FlatRings.from_geoms(vg)
+    in_b[vidx] = covered_area(vg, vg_area, zones.boundary, rings=rings)
+    in_c[vidx] = covered_area(vg, vg_area, zones.coverage, rings=rings)
     with np.errstate(invalid="ignore", divide="ignore"):
         b_pct = np.clip(in_b / area * 100.0, 0.0, 100.0)
         c_pct = np.clip(in_c / area * 100.0, 0.0, 100.0)
@@ -343,7 +385,7 @@ def check_parcels(
 
     # --- hits ------------------------------------------------------------------------
     t = time.perf_counter()
-    ov = overlay_areas(vg, vg_area, zones.tiles, pieces=with_overlap_geometry)
+    ov = overlay_areas(vg, vg_area, zones.tiles, pieces=with_overlap_geometry, rings=rings)
     keep = ov.area > MIN_OVERLAP_M2
     h_local = ov.parcel[keep]
     h_parcel = vidx[h_local]
@@ -362,7 +404,7 @@ def check_parcels(
     timings["overlay"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    h_dist = source_distances(vg[h_local], h_zone, zones)
+    h_dist = source_distances(vg, h_zone, zones, rings=rings, geom_idx=h_local)
     timings["source_distance"] = time.perf_counter() - t
 
     # --- per-parcel aggregation -----------------------------------------------------
@@ -376,7 +418,11 @@ def check_parcels(
     worst_hit = np.full(n, -1, dtype=np.int64)
     if len(h_parcel):
         # lexsort: last key is primary
-        order = np.lexsort((h_zone, -h_overlap, -h_share, h_possible, -h_regime, h_parcel))
+        # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
+        # ties (e.g. two zones that both cover the whole parcel) go to the zone order
+        # instead of to floating-point noise
+        order = np.lexsort((h_zone, -np.round(h_overlap, 3), -np.round(h_share, 6),
+                            h_possible, -h_regime, h_parcel))
         first = np.ones(len(order), dtype=bool)
         first[1:] = h_parcel[order][1:] != h_parcel[order][:-1]
         best = order[first]
@@ -416,22 +462,13 @@ def check_parcels(
     verdict[~valid] = "invalid_input"
     vreason[~valid] = reason[~valid]
 
-    def pick(col: str) -> pd.Series:
-        vals = np.full(n, None, dtype=object)
-        m = worst_zone >= 0
-        if m.any():
-            vals[m] = zt[col].astype(object).to_numpy()[worst_zone[m]]
-        return pd.Series(vals, dtype="string")
-
-    frame["verdict"] = pd.array(verdict, dtype="string")
-    frame["verdict_reason"] = pd.array(vreason, dtype="string")
-    frame["worst_rule_id"] = pick("rule_id").to_numpy()
-    frame["worst_family"] = pick("family").to_numpy()
-    frame["worst_layer"] = pick("layer").to_numpy()
-    wr = np.full(n, None, dtype=object)
-    wr[worst_regime >= 0] = np.asarray(REGIME_NAMES, dtype=object)[worst_regime[worst_regime >= 0]]
-    frame["worst_regime"] = pd.array(wr, dtype="string")
-    frame["worst_certainty"] = pick("certainty").to_numpy()
+    frame["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS))
+    frame["verdict_reason"] = pd.Categorical(vreason)
+    frame["worst_rule_id"] = zones.categorical("rule_id", worst_zone)
+    frame["worst_family"] = zones.categorical("family", worst_zone)
+    frame["worst_layer"] = zones.categorical("layer", worst_zone)
+    frame["worst_regime"] = _from_codes(np.where(worst_regime >= 0, worst_regime, -1), REGIME_NAMES)
+    frame["worst_certainty"] = zones.categorical("certainty", worst_zone)
     frame["worst_share_pct"] = worst_share
     frame["n_hits"] = n_hits.astype(np.int64)
     frame["n_prohibited"] = n_pro.astype(np.int64)
@@ -441,22 +478,18 @@ def check_parcels(
     frame["inside_coverage_pct"] = c_pct
 
     # functional group / subzone: the functional zone with the largest overlap
-    fg = np.full(n, None, dtype=object)
-    sz = np.full(n, None, dtype=object)
+    fz_row = np.full(n, -1, dtype=np.int64)
     if len(h_parcel) and "functional_group" in zt.columns:
         fz = zt["layer"].astype(str).to_numpy()[h_zone] == "functional_zones"
         if fz.any():
             hp, hz, ho = h_parcel[fz], h_zone[fz], h_overlap[fz]
-            o = np.lexsort((hz, -ho, hp))
+            o = np.lexsort((hz, -np.round(ho, 3), hp))
             firsts = np.ones(len(o), bool)
             firsts[1:] = hp[o][1:] != hp[o][:-1]
             sel = o[firsts]
-            fg[hp[sel]] = zt["functional_group"].astype(object).to_numpy()[hz[sel]]
-            sz[hp[sel]] = zt["subzone"].astype(object).to_numpy()[hz[sel]]
-    fg[pd.isna(fg)] = None
-    sz[pd.isna(sz)] = None
-    frame["functional_group"] = pd.array(fg, dtype="string")
-    frame["subzone"] = pd.array(sz, dtype="string")
+            fz_row[hp[sel]] = hz[sel]
+    frame["functional_group"] = zones.categorical("functional_group", fz_row)
+    frame["subzone"] = zones.categorical("subzone", fz_row)
     timings["verdict"] = time.perf_counter() - t
 
     # --- near distances --------------------------------------------------------------
@@ -469,9 +502,6 @@ def check_parcels(
         # a family with per-layer keys is the minimum of its layers (no extra query)
         sub = {k: [o for o in keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
                for k in keys}
-        bb = shapely.bounds(vg)
-        boxes = shapely.box(bb[:, 0] - near_m, bb[:, 1] - near_m, bb[:, 2] + near_m,
-                            bb[:, 3] + near_m)
         values: dict[str, np.ndarray] = {}
         for key in sorted(keys, key=lambda k: len(sub[k])):
             vals = np.full(n, np.nan)
@@ -483,15 +513,12 @@ def check_parcels(
             else:
                 index = zones.near[key]
                 if len(index) and len(vidx):
-                    # bounding boxes grown by near_m, then exact distances to short pieces
-                    qi, pj = index.tree.query(boxes)
-                    cand = ~touching[vidx[qi]]
-                    qi, pj = qi[cand], pj[cand]
-                    d = shapely.distance(vg[qi], index.pieces[pj])
-                    best = np.full(len(vidx), np.inf)
-                    np.minimum.at(best, qi, d)
-                    ok = best <= near_m
-                    vals[vidx[ok]] = best[ok]
+                    # exact edge-to-segment distances within near_m (compiled kernel)
+                    sel = np.flatnonzero(~touching[vidx])
+                    d = nearest_distances(rings, sel, np.full(len(sel), float(near_m)),
+                                          index.segments, index.grid)
+                    ok = d <= near_m
+                    vals[vidx[sel[ok]]] = d[ok]
             vals[touching] = 0.0
             values[key] = vals
         for key in keys:
@@ -504,9 +531,10 @@ def check_parcels(
     t = time.perf_counter()
     frame["_worst_zone"] = worst_zone
     lu = zones.land_use
-    en, ru = explain(frame, zt, dict(lu.titles), dict(lu.titles_ru), near_cols)
-    frame["explanation_ru"] = pd.array(ru, dtype="string")
-    frame["explanation_en"] = pd.array(en, dtype="string")
+    phrases = zones.derived.setdefault("phrases", {})
+    en, ru = explain(frame, zt, dict(lu.titles), dict(lu.titles_ru), near_cols, phrases)
+    frame["explanation_ru"] = ru
+    frame["explanation_en"] = en
     frame = frame.drop(columns="_worst_zone")
     timings["explain"] = time.perf_counter() - t
 
@@ -517,8 +545,8 @@ def check_parcels(
 
     # --- hits table ----------------------------------------------------------------------
     t = time.perf_counter()
-    hits = _hits_frame(frame["parcel_id"].to_numpy(dtype=object), h_parcel, h_zone, h_overlap,
-                       h_share, h_dist, h_regime, h_rule_regime, zt, h_pieces)
+    hits = _hits_frame(frame["parcel_id"], h_parcel, h_zone, h_overlap,
+                       h_share, h_dist, h_regime, h_rule_regime, zones, h_pieces)
     timings["hits_table"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
@@ -527,7 +555,7 @@ def check_parcels(
 
 
 def _hits_frame(
-    ids: np.ndarray,
+    ids: pd.Series,
     h_parcel: np.ndarray,
     h_zone: np.ndarray,
     h_overlap: np.ndarray,
@@ -535,42 +563,56 @@ def _hits_frame(
     h_dist: np.ndarray,
     h_regime: np.ndarray,
     h_rule_regime: np.ndarray,
-    zt: pd.DataFrame,
+    zones: PreparedZones,
     pieces: np.ndarray | None,
 ) -> pd.DataFrame:
-    names = np.asarray(REGIME_NAMES, dtype=object)
+    """The hits table, columnar: strings are categoricals over the zone table (and over
+    the parcel ids), so no string is copied per hit."""
     # hits sorted by parcel (input order), then zone row: deterministic
     o = np.lexsort((h_zone, h_parcel))
     h_parcel, h_zone = h_parcel[o], h_zone[o]
+    zt = zones.zones
+    # parcel ids are unique (inputs.prepare_parcels makes them so); a frame built by
+    # hand may repeat them, then the ids are copied
+    pid_codes, pid_uniq = pd.factorize(ids.astype(object))
+    if len(pid_uniq) == len(ids):
+        parcel_id: Any = pd.Categorical.from_codes(
+            np.asarray(pid_codes, np.int64)[h_parcel], categories=pd.Index(pid_uniq, dtype=object))
+    else:
+        parcel_id = pd.array(ids.to_numpy(dtype=object)[h_parcel], dtype="string")
 
-    def z(col: str, dtype: str) -> Any:
+    def num(col: str, dtype: str) -> Any:
         if col not in zt.columns or len(h_zone) == 0:
             return pd.array(np.full(len(h_zone), None, dtype=object), dtype=dtype)  # type: ignore[call-overload]
-        return pd.array(zt[col].to_numpy()[h_zone], dtype=dtype)
+        return pd.array(zt[col].array.take(h_zone), dtype=dtype)
 
+    def cat(col: str) -> pd.Categorical:
+        return zones.categorical(col, h_zone)
+
+    regimes = REGIME_NAMES
     data: dict[str, Any] = {
-        "parcel_id": pd.array(ids[h_parcel], dtype="string"),
-        "rule_id": z("rule_id", "string"),
-        "family": z("family", "string"),
-        "layer": z("layer", "string"),
-        "zone_fid": z("zone_fid", "Int64"),
-        "zone_name": z("name", "string"),
-        "certainty": z("certainty", "string"),
+        "parcel_id": parcel_id,
+        "rule_id": cat("rule_id"),
+        "family": cat("family"),
+        "layer": cat("layer"),
+        "zone_fid": num("zone_fid", "Int64"),
+        "zone_name": cat("name"),
+        "certainty": cat("certainty"),
         "overlap_m2": h_overlap[o],
         "share_pct": h_share[o],
         "distance_to_source_m": h_dist[o],
-        "regime": pd.array(names[h_regime[o]] if len(o) else [], dtype="string"),
-        "rule_regime": pd.array(names[h_rule_regime[o]] if len(o) else [], dtype="string"),
-        "width_m": z("width_m", "Float64"),
-        "band_inner_m": z("band_inner_m", "Float64"),
-        "band_outer_m": z("band_outer_m", "Float64"),
-        "width_semantics": z("width_semantics", "string"),
-        "measured_from": z("measured_from", "string"),
-        "citation": z("citation", "string"),
-        "verified": z("verified", "boolean"),
-        "accuracy": z("accuracy", "string"),
-        "source": z("source", "string"),
-        "reading": z("reading", "string"),
+        "regime": _from_codes(h_regime[o], regimes),
+        "rule_regime": _from_codes(h_rule_regime[o], regimes),
+        "width_m": num("width_m", "Float64"),
+        "band_inner_m": num("band_inner_m", "Float64"),
+        "band_outer_m": num("band_outer_m", "Float64"),
+        "width_semantics": cat("width_semantics"),
+        "measured_from": cat("measured_from"),
+        "citation": cat("citation"),
+        "verified": num("verified", "boolean"),
+        "accuracy": cat("accuracy"),
+        "source": cat("source"),
+        "reading": cat("reading"),
     }
     df = pd.DataFrame(data)
     if pieces is not None:

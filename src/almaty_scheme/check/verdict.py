@@ -315,24 +315,56 @@ def near_suffix(key: str, dist: float) -> tuple[str, str]:
     )
 
 
+class _Texts:
+    """Texts per row built as categorical codes (no per-row string copies)."""
+
+    def __init__(self, n: int) -> None:
+        self.codes = np.full(n, -1, dtype=np.int64)
+        self.cats: list[np.ndarray] = []
+        self.size = 0
+
+    def __setitem__(self, rows: np.ndarray, value: object) -> None:
+        idx = np.flatnonzero(rows) if rows.dtype == bool else rows
+        if isinstance(value, str):
+            self.set_codes(idx, np.zeros(len(idx), np.int64), np.array([value], dtype=object))
+        else:
+            codes, uniq = pd.factorize(np.asarray(value, dtype=object))
+            self.set_codes(idx, codes, np.asarray(uniq, dtype=object))
+
+    def set_codes(self, idx: np.ndarray, codes: np.ndarray, uniq: np.ndarray) -> None:
+        self.codes[idx] = codes + self.size
+        self.cats.append(uniq)
+        self.size += len(uniq)
+
+    def categorical(self) -> pd.Categorical:
+        cats = np.concatenate([*self.cats, np.array([""], dtype=object)])
+        codes = np.where(self.codes < 0, len(cats) - 1, self.codes)
+        remap, uniq = pd.factorize(cats)
+        return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
+
+
 def explain(
     frame: pd.DataFrame,
     zones: pd.DataFrame,
     titles: dict[str, str],
     titles_ru: dict[str, str],
     near_cols: list[str],
-) -> tuple[np.ndarray, np.ndarray]:
+    phrases: dict[int, ZonePhrases] | None = None,
+) -> tuple[pd.Categorical, pd.Categorical]:
     """Explanations for every parcel of ``frame`` (engine columns), vectorised by unique case.
 
     ``frame`` needs ``verdict``, ``verdict_reason``, ``use_class``, ``n_hits``,
     ``_worst_zone`` (row of ``zones`` or -1), ``worst_share_pct``, ``worst_regime``,
-    ``inside_coverage_pct`` and the ``near_*`` columns.
+    ``inside_coverage_pct`` and the ``near_*`` columns. ``phrases`` caches
+    :func:`zone_phrases` per zone row across calls (e.g. partitions of one run).
+    Returns the English and Russian texts as categoricals (each distinct text once).
     """
     n = len(frame)
-    en = np.full(n, "", dtype=object)
-    ru = np.full(n, "", dtype=object)
-    verdict = frame["verdict"].to_numpy(dtype=object)
-    reason = frame["verdict_reason"].to_numpy(dtype=object)
+    en = _Texts(n)
+    ru = _Texts(n)
+    cache = phrases if phrases is not None else {}
+    verdict = np.asarray(frame["verdict"].astype(object).to_numpy(), dtype=object)
+    reason = np.asarray(frame["verdict_reason"].astype(object).to_numpy(), dtype=object)
     use = frame["use_class"].astype(object).to_numpy()
     wz = frame["_worst_zone"].to_numpy()
     share = frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan)
@@ -361,17 +393,25 @@ def explain(
         key = (((zc * (len(u_uni) + 1) + uc) * 1001 + q) * (len(r_uni) + 1) + rc) * (
             len(w_uni) + 1) + wc
         ukeys, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        phrases = {int(z): zone_phrases(zones.iloc[int(z)]) for z in np.unique(zc)}
+        missing = [int(z) for z in np.unique(zc) if int(z) not in cache]
+        if missing:
+            rows = zones.iloc[missing].to_dict("records")
+            for z, rec in zip(missing, rows, strict=True):
+                cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
+        u_arr = np.asarray(u_uni, dtype=object)
+        r_arr = np.asarray(r_uni, dtype=object)
+        w_arr = np.asarray(w_uni, dtype=object)
         t_en = np.empty(len(ukeys), dtype=object)
         t_ru = np.empty(len(ukeys), dtype=object)
         for k, f in enumerate(first):
-            u = str(u_uni[uc[f]])
+            u = str(u_arr[uc[f]])
             t_en[k], t_ru[k] = compose_hit(
-                phrases[int(zc[f])], use_title=titles.get(u, u), use_title_ru=titles_ru.get(u, u),
+                cache[int(zc[f])], use_title=titles.get(u, u), use_title_ru=titles_ru.get(u, u),
                 share_en=_SHARE_EN[q[f]], share_ru=_SHARE_RU[q[f]],
-                regime=str(r_uni[rc[f]]), reason=str(w_uni[wc[f]]),
+                regime=str(r_arr[rc[f]]), reason=str(w_arr[wc[f]]),
             )
-        en[idx], ru[idx] = t_en[inv], t_ru[inv]
+        en.set_codes(idx, inv.ravel(), t_en)
+        ru.set_codes(idx, inv.ravel(), t_ru)
 
     clear = verdict == "clear"
     if clear.any():
@@ -415,4 +455,4 @@ def explain(
                  for c in cov[part]], dtype=object)
         en[idx] = e_arr + "."
         ru[idx] = r_arr + "."
-    return en, ru
+    return en.categorical(), ru.categorical()

@@ -30,8 +30,12 @@ distributed engine can broadcast one :class:`PreparedZones` to its workers.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
+import pickle
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +48,20 @@ import pyogrio
 import shapely
 from shapely import STRtree
 
+from almaty_scheme import __version__
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
+from almaty_scheme.check.kernels import (
+    NEAR_GRID_CELL_M,
+    Grid,
+    segment_bounds,
+    segments_of,
+    split_segments,
+)
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError
+from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -56,6 +69,10 @@ log = logging.getLogger(__name__)
 DEFAULT_TILE_SIZE_M = 2000.0
 """Tile size for zones (m). Measured on the real build: tiling made queries ~13x and
 intersections ~5x faster than whole zones, with identical totals."""
+
+MASK_TILE_DIVISOR = 4
+"""The boundary and coverage masks are tiled finer (``tile_size / 4``): most parcels
+then fall inside a whole grid cell, which settles them without clipping."""
 
 HIT_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n != "boundary")
 """Layers whose features become ``parcel_hits``."""
@@ -179,20 +196,19 @@ def tile_geometries(
 
 @dataclass
 class TileIndex:
-    """Tiles of a set of polygons, their owners, an STRtree over the tiles, and the
-    tiles' convex pieces for the numpy overlap computation (:mod:`.clip`)."""
+    """Tiles of a set of polygons, their owners, and the tiles' convex pieces (with a
+    grid) for the compiled overlap computation (:mod:`.clip`). An STRtree over the
+    tiles (for overlap geometries) is built on first use."""
 
     tiles: np.ndarray
     owner: np.ndarray
-    tree: STRtree
     pieces: ConvexPieces
+    _tree: STRtree | None = None
 
     @classmethod
     def from_tiles(cls, tiles: np.ndarray, owner: np.ndarray) -> TileIndex:
-        """Index existing tiles (tiles are prepared for fast predicates)."""
-        shapely.prepare(tiles)
-        return cls(tiles=tiles, owner=owner, tree=STRtree(tiles),
-                   pieces=convex_pieces(tiles, owner))
+        """Index existing tiles."""
+        return cls(tiles=tiles, owner=owner, pieces=convex_pieces(tiles, owner))
 
     @classmethod
     def build(cls, geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M) -> TileIndex:
@@ -200,16 +216,24 @@ class TileIndex:
         tiles, owner = tile_geometries(geoms, size)
         return cls.from_tiles(tiles, owner)
 
+    @property
+    def tree(self) -> STRtree:
+        """STRtree over the tiles (tiles are prepared for fast predicates)."""
+        if self._tree is None:
+            shapely.prepare(self.tiles)
+            self._tree = STRtree(self.tiles)
+        return self._tree
+
     def __len__(self) -> int:
         return len(self.tiles)
 
     def __getstate__(self) -> dict[str, Any]:
-        # trees and prepared geometries are rebuilt on load
-        return {"tiles": self.tiles, "owner": self.owner}
+        # the tree is rebuilt on demand
+        return {"tiles": self.tiles, "owner": self.owner, "pieces": self.pieces}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        other = TileIndex.from_tiles(state["tiles"], state["owner"])
-        self.__dict__.update(other.__dict__)
+        self.tiles, self.owner, self.pieces = state["tiles"], state["owner"], state["pieces"]
+        self._tree = None
 
 
 NEAR_CHUNK_VERTICES = 16
@@ -270,26 +294,22 @@ def chunk_lines(geoms: np.ndarray, max_vertices: int = NEAR_CHUNK_VERTICES) -> t
 
 @dataclass
 class NearIndex:
-    """Outline pieces of the zones of one family (or layer) for nearest-zone distances."""
+    """Outline segments of the zones of one family (or layer) for nearest-zone distances,
+    with a :class:`~almaty_scheme.check.kernels.Grid` over them."""
 
-    pieces: np.ndarray
+    segments: np.ndarray
     owner: np.ndarray
-    tree: STRtree
+    grid: Grid
 
     @classmethod
     def build(cls, geoms: np.ndarray, owners: np.ndarray) -> NearIndex:
-        pieces, own = chunk_lines(geoms)
-        return cls(pieces=pieces, owner=owners[own] if len(own) else own, tree=STRtree(pieces))
+        seg, own = segments_of(geoms)
+        seg, own = split_segments(seg, own, NEAR_GRID_CELL_M)
+        return cls(segments=seg, owner=owners[own] if len(own) else own,
+                   grid=Grid.build(segment_bounds(seg), NEAR_GRID_CELL_M))
 
     def __len__(self) -> int:
-        return len(self.pieces)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"pieces": self.pieces, "owner": self.owner}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.pieces, self.owner = state["pieces"], state["owner"]
-        self.tree = STRtree(self.pieces)
+        return len(self.segments)
 
 
 @dataclass
@@ -305,6 +325,22 @@ class SourceIndex:
     tree: STRtree
     full: np.ndarray
     pairs: pd.DataFrame
+    segments: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    segment_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    grid: Grid | None = None
+    zone_start: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    zone_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    polygonal: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    """Segments of the sources (split to grid cells) with their key, a grid over them,
+    each zone's keys as ``zone_keys[zone_start[z]:zone_start[z + 1]]`` and whether a
+    key's feature is polygonal (then a parcel inside it is at distance 0)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "tree"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.tree = STRtree(self.pieces)
 
     @classmethod
     def empty(cls) -> SourceIndex:
@@ -352,6 +388,28 @@ class PreparedZones:
     tile_size: float = DEFAULT_TILE_SIZE_M
     boundary_geom: shapely.Geometry | None = None
     coverage_geom: shapely.Geometry | None = None
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Per-zone values computed on first use (explanation phrases, column codes)."""
+
+    def column_codes(self, col: str) -> tuple[np.ndarray, pd.Index]:
+        """``(codes, categories)`` of a zone-table column (-1 for missing), computed once;
+        ``categories[codes[h_zone]]`` is the column's value for hits on zone rows ``h_zone``."""
+        key = f"codes:{col}"
+        if key not in self.derived:
+            if col in self.zones.columns:
+                codes, uniq = pd.factorize(self.zones[col].astype(object), use_na_sentinel=True)
+                cats = np.asarray(uniq, dtype=object)
+            else:
+                codes, cats = np.full(len(self.zones), -1, np.int64), np.empty(0, dtype=object)
+            self.derived[key] = (np.asarray(codes, np.int64), pd.Index(cats, dtype=object))
+        out: tuple[np.ndarray, pd.Index] = self.derived[key]
+        return out
+
+    def categorical(self, col: str, rows: np.ndarray) -> pd.Categorical:
+        """Column ``col`` of zone rows ``rows`` as a categorical (no per-row strings)."""
+        codes, cats = self.column_codes(col)
+        ext = np.append(codes, -1)  # row -1 (no zone) -> missing
+        return pd.Categorical.from_codes(ext[np.asarray(rows, np.int64)], categories=cats)
 
     def __post_init__(self) -> None:
         for g in (self.boundary_geom, self.coverage_geom):
@@ -451,12 +509,22 @@ def _source_index(
         log.info("%d zone source reference(s) not found in the base layers", missing)
     full = np.asarray(f["geom"].to_numpy(), dtype=object)
     pieces, owner = chunk_lines(full)
+    pairs = pairs[["zone", "key"]].astype(np.int64).sort_values(["zone", "key"]).reset_index(drop=True)
+    seg, skey = segments_of(full)
+    seg, skey = split_segments(seg, skey, NEAR_GRID_CELL_M)
+    counts = np.bincount(pairs["zone"].to_numpy(), minlength=len(zones))
     return SourceIndex(
         pieces=pieces,
         piece_key=owner,
         tree=STRtree(pieces),
         full=full,
-        pairs=pairs[["zone", "key"]].astype(np.int64).reset_index(drop=True),
+        pairs=pairs,
+        segments=seg,
+        segment_key=skey,
+        grid=Grid.build(segment_bounds(seg), NEAR_GRID_CELL_M),
+        zone_start=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        zone_keys=pairs["key"].to_numpy().astype(np.int64),
+        polygonal=np.isin(shapely.get_type_id(full), (3, 6)),
     )
 
 
@@ -471,6 +539,7 @@ def prepare_zones(
     build_info: Mapping[str, str] | None = None,
     tile_size: float = DEFAULT_TILE_SIZE_M,
     path: str | None = None,
+    geometry_cache: Path | None = None,
 ) -> PreparedZones:
     """Prepare in-memory restriction layers for :func:`~almaty_scheme.check.engine.check_parcels`.
 
@@ -490,6 +559,12 @@ def prepare_zones(
         The GeoPackage's ``build_info`` table as a dict.
     tile_size
         Tile size in metres.
+    path
+        Where the layers came from (reported in the summary).
+    geometry_cache
+        A pickle file for the geometric indexes (tiles, convex pieces, grids, outline
+        segments, source pieces): loaded if present, written otherwise. Only valid
+        for the exact layers it was made from (see :func:`geometry_cache_path`).
     """
     cat = catalogue if catalogue is not None else default_catalogue()
     lu = land_use if land_use is not None else land_use_from_catalogue(cat)
@@ -511,13 +586,59 @@ def prepare_zones(
         zones[c] = zones[c].astype("string")
     regimes = regime_matrix(rules, lu)
 
+    t0 = time.perf_counter()
+    geo = _load_geometry_cache(geometry_cache)
+    if geo is None:
+        geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size)
+        _save_geometry_cache(geometry_cache, geo)
+        how = "prepared"
+    else:
+        how = "loaded from cache"
+    if geo["boundary"] is None:
+        log.warning("no agglomeration boundary: parcels are not tested for 'outside_boundary'")
+    if geo["coverage"] is None:
+        log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
+    log.info(
+        "%s %d zone feature(s) in %d tile(s), %d source piece(s) in %.1f s",
+        how, len(zones), len(geo["tiles"]), len(geo["sources"].pieces), time.perf_counter() - t0,
+    )
+    return PreparedZones(
+        zones=zones,
+        regimes=regimes,
+        tiles=geo["tiles"],
+        land_use=lu,
+        boundary=geo["boundary"],
+        coverage=geo["coverage"],
+        sources=geo["sources"],
+        near=geo["near"],
+        catalogue_version=cat.version,
+        build_info=dict(build_info or {}),
+        path=path,
+        tile_size=tile_size,
+        boundary_geom=geo["boundary_geom"],
+        coverage_geom=geo["coverage_geom"],
+    )
+
+
+GEOMETRY_CACHE_VERSION = 4
+"""Bump when the cached geometric indexes change shape (old cache files are ignored)."""
+
+
+def _geometry_indexes(
+    zones: pd.DataFrame,
+    geoms: np.ndarray,
+    boundary: gpd.GeoDataFrame | None,
+    coverage: gpd.GeoDataFrame | None,
+    sources: Mapping[str, gpd.GeoDataFrame],
+    tile_size: float,
+) -> dict[str, Any]:
+    """The expensive, geometry-only part of :func:`prepare_zones` (cacheable)."""
     # repair zone geometries once (they come from our own build, but be safe)
     if len(geoms):
         bad = ~shapely.is_valid(geoms)
         if bad.any():
             geoms[bad] = shapely.make_valid(geoms[bad])
     tiles = TileIndex.build(geoms, tile_size)
-
     near: dict[str, NearIndex] = {}
     if len(zones):
         fam = zones["family"].astype(str).to_numpy()
@@ -527,39 +648,78 @@ def prepare_zones(
         for f in sorted(set(fam)):
             if f in NO_NEAR_FAMILIES:
                 continue
-            near[f] = NearIndex.build(geoms[fam == f], rows[fam == f])
             if layers_per_family.get(f, 1) > 1:
+                # the family's distance is the minimum over its layers' (engine)
+                near[f] = NearIndex.build(np.empty(0, dtype=object), np.empty(0, np.int64))
                 for lname in sorted(set(lay[fam == f])):
                     m = lay == lname
                     near[lname] = NearIndex.build(geoms[m], rows[m])
-
+            else:
+                near[f] = NearIndex.build(geoms[fam == f], rows[fam == f])
     btiles = _dissolve(boundary, "boundary")
     ctiles = _dissolve(coverage, "coverage")
-    if btiles is None:
-        log.warning("no agglomeration boundary: parcels are not tested for 'outside_boundary'")
-    if ctiles is None:
-        log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
-    src = _source_index(zones, sources or {}, tile_size)
-    log.info(
-        "prepared %d zone feature(s) in %d tile(s), %d source piece(s)",
-        len(zones), len(tiles), len(src.pieces),
-    )
-    return PreparedZones(
-        zones=zones,
-        regimes=regimes,
-        tiles=tiles,
-        land_use=lu,
-        boundary=TileIndex.build(btiles, tile_size) if btiles is not None else None,
-        coverage=TileIndex.build(ctiles, tile_size) if ctiles is not None else None,
-        sources=src,
-        near=near,
-        catalogue_version=cat.version,
-        build_info=dict(build_info or {}),
-        path=path,
-        tile_size=tile_size,
-        boundary_geom=btiles[0] if btiles is not None else None,
-        coverage_geom=ctiles[0] if ctiles is not None else None,
-    )
+    return {
+        "tiles": tiles,
+        "near": near,
+        "boundary": TileIndex.build(btiles, tile_size / MASK_TILE_DIVISOR) if btiles is not None else None,
+        "coverage": TileIndex.build(ctiles, tile_size / MASK_TILE_DIVISOR) if ctiles is not None else None,
+        "boundary_geom": btiles[0] if btiles is not None else None,
+        "coverage_geom": ctiles[0] if ctiles is not None else None,
+        "sources": _source_index(zones, sources, tile_size),
+    }
+
+
+def default_cache_dir() -> Path:
+    """Where prepared zone geometry is cached: ``$ALMATY_SCHEME_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/almaty-scheme`` (``~/.cache/almaty-scheme``)."""
+    env = os.environ.get("ALMATY_SCHEME_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "almaty-scheme"
+
+
+def geometry_cache_path(
+    layers: str | Path, tile_size: float, cache_dir: str | Path | None = None
+) -> Path:
+    """Cache file for the prepared geometry of a layers GeoPackage.
+
+    The key is the SHA-256 of the file's bytes, the tile size, the cache format
+    version and the toolkit version: a rebuilt GeoPackage never meets a stale cache.
+    """
+    h = hashlib.sha256()
+    with Path(layers).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    h.update(f"|{tile_size:g}|{GEOMETRY_CACHE_VERSION}|{__version__}".encode())
+    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return base / "zones" / f"{h.hexdigest()[:32]}.pickle"
+
+
+def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            geo = pickle.load(f)
+        if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
+            return geo
+    except Exception as exc:  # a broken cache is rebuilt, never fatal
+        log.info("ignoring unreadable zone cache %s (%s)", path, exc)
+    return None
+
+
+def _save_geometry_cache(path: Path | None, geo: dict[str, Any]) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as f:
+            pickle.dump({**geo, "_version": GEOMETRY_CACHE_VERSION}, f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        log.info("cached prepared zone geometry in %s", path)
+    except OSError as exc:  # read-only home, full disk: work without the cache
+        log.info("could not write the zone cache %s (%s)", path, exc)
 
 
 def load_zones(
@@ -568,8 +728,22 @@ def load_zones(
     catalogue: Catalogue | None = None,
     land_use: LandUse | None = None,
     tile_size: float = DEFAULT_TILE_SIZE_M,
+    cache: bool | str | Path = True,
 ) -> PreparedZones:
     """Read the built GeoPackage (brief_contracts §3) and prepare it.
+
+    Parameters
+    ----------
+    path
+        The layers GeoPackage (never modified).
+    catalogue, land_use
+        Rule catalogue and land-use classes (default: shipped).
+    tile_size
+        Tile size in metres.
+    cache
+        Cache the geometric indexes (the slow part, several seconds) in a file keyed
+        by the GeoPackage's content hash: ``True`` in :func:`default_cache_dir`, a
+        folder to use that one, ``False`` to prepare from scratch every time.
 
     Raises
     ------
@@ -633,4 +807,6 @@ def load_zones(
         build_info=build_info,
         tile_size=tile_size,
         path=str(p),
+        geometry_cache=(None if cache is False else geometry_cache_path(
+            p, tile_size, None if cache is True else Path(cache))),
     )

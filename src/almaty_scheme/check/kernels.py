@@ -1,0 +1,737 @@
+"""Compiled (numba) kernels of the parcel check: overlap areas and nearest distances.
+
+Both kernels loop over parcels in parallel (``numba.prange``, one thread per core) and
+find their candidates in a uniform grid (:class:`Grid`) instead of materialising
+millions of candidate pairs from an STRtree. Geometry comes in as flat coordinate
+arrays (:class:`FlatRings`, from :func:`shapely.to_ragged_array`), so no GEOS call
+and no Python object is touched per parcel.
+
+Geometric rules (the same as the numpy clipping of :mod:`.clip`):
+
+* **Overlap** of a parcel with a convex piece = signed area of each ring of the parcel
+  clipped by the piece (Sutherland-Hodgman), exteriors counted positive and holes
+  negative; exact for any simple ring, because a convex clip region only adds
+  zero-area bridges to a non-convex ring. A ring whose bounding box lies strictly
+  inside an axis-aligned box piece takes its own area without clipping. Overlaps are
+  summed per (parcel, owner of the piece).
+* **Distance** of a parcel to a set of segments = the minimum Euclidean distance
+  between any edge of the parcel and any segment (0 if they cross), searched within a
+  radius; segments are pruned by the distance between bounding boxes.
+
+Coordinates are shifted to a local origin per piece (overlaps) or per parcel
+(distances): UTM values (~10^6 m) would otherwise cost digits.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numba import njit, prange
+
+MAX_OWNERS_PER_PARCEL = 48
+"""Slots per parcel for distinct owners in one overlap pass; parcels touching more
+owners (very large parcels) are recomputed with enough slots."""
+
+_CHUNK = 200_000  # parcels per kernel call (bounds the slot buffers' memory)
+
+
+def num_threads() -> int:
+    """Threads the kernels use (numba's setting; ``NUMBA_NUM_THREADS`` caps it)."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+# ----------------------------------------------------------------------------- data
+@dataclass
+class FlatRings:
+    """Rings of polygons as flat arrays.
+
+    Attributes
+    ----------
+    x, y
+        Vertex coordinates, rings one after another, each closed (first vertex repeated).
+    ring_offsets
+        ``(R + 1)``: ring ``r`` is ``x[ring_offsets[r]:ring_offsets[r + 1]]``.
+    geom_offsets
+        ``(G + 1)``: geometry ``g`` owns rings ``geom_offsets[g]:geom_offsets[g + 1]``.
+    ring_sign
+        ``+1`` for an exterior ring, ``-1`` for a hole.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    ring_offsets: np.ndarray
+    geom_offsets: np.ndarray
+    ring_sign: np.ndarray
+
+    @classmethod
+    def from_geoms(cls, geoms: np.ndarray) -> FlatRings:
+        """Flatten valid, non-empty Polygons / MultiPolygons (orientation is free)."""
+        n = len(geoms)
+        if n == 0:
+            z = np.zeros(1, np.int64)
+            return cls(np.zeros(0), np.zeros(0), z, z.copy(), np.zeros(0))
+        gtype, coords, offsets = shapely.to_ragged_array(geoms)
+        if gtype == shapely.GeometryType.POLYGON:
+            ring_off, poly_off = offsets
+            geom_poly = np.arange(n + 1, dtype=np.int64)
+        else:
+            ring_off, poly_off, geom_poly = offsets
+        ring_off = np.asarray(ring_off, np.int64)
+        poly_off = np.asarray(poly_off, np.int64)
+        geom_off = poly_off[np.asarray(geom_poly, np.int64)]
+        sign = np.full(len(ring_off) - 1, -1.0)
+        first = poly_off[:-1][np.diff(poly_off) > 0]
+        sign[first] = 1.0
+        return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
+                   ring_off, geom_off, sign)
+
+
+@dataclass
+class Grid:
+    """A uniform grid over bounding boxes: cell ``c`` lists items ``items[start[c]:start[c+1]]``.
+
+    Every item is listed in each cell its bounding box meets.
+    """
+
+    x0: float
+    y0: float
+    size: float
+    nx: int
+    ny: int
+    start: np.ndarray
+    items: np.ndarray
+
+    @classmethod
+    def build(cls, bounds: np.ndarray, size: float | None = None) -> Grid:
+        """Index ``(K, 4)`` bounds (xmin, ymin, xmax, ymax).
+
+        The default cell size is about twice the median item extent (at least 50 m),
+        so that a typical item sits in a few cells.
+        """
+        k = len(bounds)
+        if k == 0:
+            return cls(0.0, 0.0, 1.0, 1, 1, np.zeros(2, np.int64), np.zeros(0, np.int64))
+        ext = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        if size is None:
+            size = max(50.0, 2.0 * float(np.median(ext)))
+        x0 = float(bounds[:, 0].min())
+        y0 = float(bounds[:, 1].min())
+        nx = max(1, math.floor((bounds[:, 2].max() - x0) / size) + 1)
+        ny = max(1, math.floor((bounds[:, 3].max() - y0) / size) + 1)
+        # keep the grid to a few million cells
+        while nx * ny > 4_000_000:
+            size *= 2
+            nx = max(1, math.floor((bounds[:, 2].max() - x0) / size) + 1)
+            ny = max(1, math.floor((bounds[:, 3].max() - y0) / size) + 1)
+        ix0 = np.clip(np.floor((bounds[:, 0] - x0) / size).astype(np.int64), 0, nx - 1)
+        iy0 = np.clip(np.floor((bounds[:, 1] - y0) / size).astype(np.int64), 0, ny - 1)
+        ix1 = np.clip(np.floor((bounds[:, 2] - x0) / size).astype(np.int64), 0, nx - 1)
+        iy1 = np.clip(np.floor((bounds[:, 3] - y0) / size).astype(np.int64), 0, ny - 1)
+        start, items = _grid_fill(ix0, iy0, ix1, iy1, nx, ny)
+        return cls(x0, y0, float(size), nx, ny, start, items)
+
+
+@njit(cache=True)
+def _grid_fill(ix0: np.ndarray, iy0: np.ndarray, ix1: np.ndarray, iy1: np.ndarray,
+               nx: int, ny: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    counts = np.zeros(nx * ny + 1, np.int64)
+    for k in range(len(ix0)):
+        for j in range(iy0[k], iy1[k] + 1):
+            for i in range(ix0[k], ix1[k] + 1):
+                counts[j * nx + i + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    items = np.empty(start[-1], np.int64)
+    for k in range(len(ix0)):
+        for j in range(iy0[k], iy1[k] + 1):
+            for i in range(ix0[k], ix1[k] + 1):
+                c = j * nx + i
+                items[fill[c]] = k
+                fill[c] += 1
+    return start, items
+
+
+# -------------------------------------------------------------------------- overlaps
+@njit(cache=True, inline="always")
+def _cell(v: float, v0: float, size: float, n: int) -> int:  # pragma: no cover - jit
+    i = math.floor((v - v0) / size)
+    if i < 0:
+        return 0
+    if i > n - 1:
+        return n - 1
+    return i
+
+
+@njit(cache=True)
+def _clip_ring(x: np.ndarray, y: np.ndarray, s: int, n: int, piece: np.ndarray,
+               bx: np.ndarray, by: np.ndarray, cx: np.ndarray, cy: np.ndarray
+               ) -> float:  # pragma: no cover - jit
+    """Signed area of ring vertices ``s .. s+n-1`` clipped by the convex piece (4, 2)."""
+    ox = piece[0, 0]
+    oy = piece[0, 1]
+    m = n
+    for i in range(n):
+        bx[i] = x[s + i] - ox
+        by[i] = y[s + i] - oy
+    for k in range(4):
+        ax = piece[k, 0] - ox
+        ay = piece[k, 1] - oy
+        k2 = (k + 1) % 4
+        dx = piece[k2, 0] - ox - ax
+        dy = piece[k2, 1] - oy - ay
+        if dx == 0.0 and dy == 0.0:
+            continue
+        out = 0
+        px = bx[m - 1]
+        py = by[m - 1]
+        sp = dx * (py - ay) - dy * (px - ax)
+        for i in range(m):
+            qx = bx[i]
+            qy = by[i]
+            sq = dx * (qy - ay) - dy * (qx - ax)
+            if sq >= 0.0:
+                if sp < 0.0:
+                    t = sp / (sp - sq)
+                    cx[out] = px + t * (qx - px)
+                    cy[out] = py + t * (qy - py)
+                    out += 1
+                cx[out] = qx
+                cy[out] = qy
+                out += 1
+            elif sp >= 0.0:
+                t = sp / (sp - sq)
+                cx[out] = px + t * (qx - px)
+                cy[out] = py + t * (qy - py)
+                out += 1
+            px = qx
+            py = qy
+            sp = sq
+        if out == 0:
+            return 0.0
+        m = out
+        for i in range(m):
+            bx[i] = cx[i]
+            by[i] = cy[i]
+    a = 0.0
+    for i in range(m):
+        j = i + 1 if i + 1 < m else 0
+        a += bx[i] * by[j] - bx[j] * by[i]
+    return 0.5 * a
+
+
+@njit(cache=True)
+def _ring_area(x: np.ndarray, y: np.ndarray, s: int, n: int) -> float:  # pragma: no cover
+    ox = x[s]
+    oy = y[s]
+    a = 0.0
+    for i in range(n):
+        j = i + 1 if i + 1 < n else 0
+        a += (x[s + i] - ox) * (y[s + j] - oy) - (x[s + j] - ox) * (y[s + i] - oy)
+    return 0.5 * a
+
+
+@njit(cache=True, parallel=True)
+def _overlap_kernel(
+    g0: int, g1: int, x: np.ndarray, y: np.ndarray, ring_off: np.ndarray,
+    geom_off: np.ndarray, ring_sign: np.ndarray,
+    pcoords: np.ndarray, pbounds: np.ndarray, pbox: np.ndarray, powner: np.ndarray,
+    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
+    gstart: np.ndarray, gitems: np.ndarray, slots: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    n = g1 - g0
+    count = np.zeros(n, np.int64)
+    owners = np.empty((n, slots), np.int64)
+    areas = np.empty((n, slots), np.float64)
+    for gl in prange(n):
+        g = g0 + gl
+        r0 = geom_off[g]
+        r1 = geom_off[g + 1]
+        maxn = 4
+        for r in range(r0, r1):
+            nv = ring_off[r + 1] - ring_off[r] - 1
+            if nv > maxn:
+                maxn = nv
+        cap = 16 * (maxn + 4)
+        bx = np.empty(cap)
+        by = np.empty(cap)
+        cx = np.empty(cap)
+        cy = np.empty(cap)
+        c = 0
+        overflow = False
+        for r in range(r0, r1):
+            s = ring_off[r]
+            nv = ring_off[r + 1] - s - 1
+            if nv < 3:
+                continue
+            rx0 = x[s]
+            rx1 = x[s]
+            ry0 = y[s]
+            ry1 = y[s]
+            for i in range(s + 1, s + nv):
+                if x[i] < rx0:
+                    rx0 = x[i]
+                if x[i] > rx1:
+                    rx1 = x[i]
+                if y[i] < ry0:
+                    ry0 = y[i]
+                if y[i] > ry1:
+                    ry1 = y[i]
+            rarea = _ring_area(x, y, s, nv)
+            sgn = ring_sign[r]
+            orient = 1.0 if rarea >= 0.0 else -1.0
+            ix0 = _cell(rx0, gx0, gsize, gnx)
+            ix1 = _cell(rx1, gx0, gsize, gnx)
+            iy0 = _cell(ry0, gy0, gsize, gny)
+            iy1 = _cell(ry1, gy0, gsize, gny)
+            for cj in range(iy0, iy1 + 1):
+                for ci in range(ix0, ix1 + 1):
+                    cell = cj * gnx + ci
+                    for q in range(gstart[cell], gstart[cell + 1]):
+                        k = gitems[q]
+                        kx0 = pbounds[k, 0]
+                        ky0 = pbounds[k, 1]
+                        kx1 = pbounds[k, 2]
+                        ky1 = pbounds[k, 3]
+                        if kx0 > rx1 or kx1 < rx0 or ky0 > ry1 or ky1 < ry0:
+                            continue
+                        # report the pair once: in the cell of its boxes' common corner
+                        refx = rx0 if rx0 > kx0 else kx0
+                        refy = ry0 if ry0 > ky0 else ky0
+                        if (_cell(refx, gx0, gsize, gnx) != ci
+                                or _cell(refy, gy0, gsize, gny) != cj):
+                            continue
+                        if pbox[k] and rx0 > kx0 and rx1 < kx1 and ry0 > ky0 and ry1 < ky1:
+                            a = abs(rarea) * sgn
+                        else:
+                            a = _clip_ring(x, y, s, nv, pcoords[k], bx, by, cx, cy) * orient * sgn
+                        o = powner[k]
+                        found = -1
+                        for h in range(c):
+                            if owners[gl, h] == o:
+                                found = h
+                                break
+                        if found >= 0:
+                            areas[gl, found] += a
+                        elif c < slots:
+                            owners[gl, c] = o
+                            areas[gl, c] = a
+                            c += 1
+                        else:
+                            overflow = True
+        count[gl] = -1 if overflow else c
+    return count, owners, areas
+
+
+def overlap_sums(
+    rings: FlatRings,
+    coords: np.ndarray,
+    bounds: np.ndarray,
+    is_box: np.ndarray,
+    owner: np.ndarray,
+    grid: Grid,
+    geoms: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlap areas of every polygon with every owner of the convex pieces it meets.
+
+    Parameters
+    ----------
+    rings
+        The polygons (:class:`FlatRings`).
+    coords, bounds, is_box, owner
+        Convex pieces ``(K, 4, 2)`` counter-clockwise (triangles repeat a vertex), their
+        bounds, whether each is an axis-aligned box, and the owner of each.
+    grid
+        :class:`Grid` over ``bounds``.
+
+    Returns
+    -------
+    tuple
+        ``(geom_index, owner, area)`` sorted by (geometry, owner); pairs whose bounding
+        boxes meet but which do not overlap appear with area ~0.
+    """
+    g_total = len(rings.geom_offsets) - 1
+    e = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if g_total == 0 or len(owner) == 0:
+        return e
+    out_g: list[np.ndarray] = []
+    out_o: list[np.ndarray] = []
+    out_a: list[np.ndarray] = []
+    slots = MAX_OWNERS_PER_PARCEL
+    todo = [(a, min(a + _CHUNK, g_total)) for a in range(0, g_total, _CHUNK)]
+    while todo:
+        g0, g1 = todo.pop(0)
+        cnt, own, area = _overlap_kernel(
+            g0, g1, rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, rings.ring_sign,
+            coords, bounds, is_box, owner, grid.x0, grid.y0, grid.size, grid.nx, grid.ny,
+            grid.start, grid.items, slots,
+        )
+        over = np.flatnonzero(cnt < 0)
+        cnt = np.maximum(cnt, 0)
+        rows = np.repeat(np.arange(len(cnt)), cnt)
+        cols = np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        ok = np.ones(len(rows), bool)
+        if len(over):
+            ok = ~np.isin(rows, over)
+        out_g.append(rows[ok] + g0)
+        out_o.append(own[rows[ok], cols[ok]])
+        out_a.append(area[rows[ok], cols[ok]])
+        for r in over:  # rare: huge parcels touching many owners, one by one
+            cnt2, own2, area2 = _overlap_kernel(
+                g0 + int(r), g0 + int(r) + 1, rings.x, rings.y, rings.ring_offsets,
+                rings.geom_offsets, rings.ring_sign, coords, bounds, is_box, owner,
+                grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+                int(owner.max()) + 1,
+            )
+            k = int(cnt2[0])
+            out_g.append(np.full(k, g0 + int(r), np.int64))
+            out_o.append(own2[0, :k])
+            out_a.append(area2[0, :k])
+    gi = np.concatenate(out_g)
+    ow = np.concatenate(out_o)
+    ar = np.concatenate(out_a)
+    order = np.lexsort((ow, gi))
+    return gi[order], ow[order], ar[order]
+
+
+# ------------------------------------------------------------------------- distances
+@njit(cache=True, inline="always")
+def _pt_seg2(px: float, py: float, ax: float, ay: float, bx: float, by: float
+             ) -> float:  # pragma: no cover - jit
+    dx = bx - ax
+    dy = by - ay
+    ll = dx * dx + dy * dy
+    t = 0.0
+    if ll > 0.0:
+        t = ((px - ax) * dx + (py - ay) * dy) / ll
+        if t < 0.0:
+            t = 0.0
+        elif t > 1.0:
+            t = 1.0
+    ex = ax + t * dx - px
+    ey = ay + t * dy - py
+    return ex * ex + ey * ey
+
+
+@njit(cache=True, inline="always")
+def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float
+            ) -> float:  # pragma: no cover - jit
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+@njit(cache=True)
+def _seg_seg2(ax: float, ay: float, bx: float, by: float,
+              cx: float, cy: float, dx: float, dy: float) -> float:  # pragma: no cover - jit
+    """Squared distance between segments AB and CD (0 if they cross)."""
+    d1 = _orient(ax, ay, bx, by, cx, cy)
+    d2 = _orient(ax, ay, bx, by, dx, dy)
+    d3 = _orient(cx, cy, dx, dy, ax, ay)
+    d4 = _orient(cx, cy, dx, dy, bx, by)
+    if ((d1 > 0 and d2 < 0) or (d1 < 0 and d2 > 0)) and (
+            (d3 > 0 and d4 < 0) or (d3 < 0 and d4 > 0)):
+        return 0.0
+    m = _pt_seg2(ax, ay, cx, cy, dx, dy)
+    v = _pt_seg2(bx, by, cx, cy, dx, dy)
+    if v < m:
+        m = v
+    v = _pt_seg2(cx, cy, ax, ay, bx, by)
+    if v < m:
+        m = v
+    v = _pt_seg2(dx, dy, ax, ay, bx, by)
+    if v < m:
+        m = v
+    return m
+
+
+@njit(cache=True, parallel=True)
+def _near_kernel(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
+    sel: np.ndarray, seg: np.ndarray, radius: np.ndarray,
+    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
+    gstart: np.ndarray, gitems: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - jit
+    n = len(sel)
+    out = np.full(n, np.inf)
+    for t in prange(n):
+        g = sel[t]
+        rad = radius[t]
+        r0 = geom_off[g]
+        r1 = geom_off[g + 1]
+        s0 = ring_off[r0]
+        s1 = ring_off[r1]
+        ox = x[s0]
+        oy = y[s0]
+        bx0 = x[s0]
+        bx1 = x[s0]
+        by0 = y[s0]
+        by1 = y[s0]
+        for i in range(s0, s1):
+            if x[i] < bx0:
+                bx0 = x[i]
+            if x[i] > bx1:
+                bx1 = x[i]
+            if y[i] < by0:
+                by0 = y[i]
+            if y[i] > by1:
+                by1 = y[i]
+        best2 = rad * rad
+        found = False
+        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
+        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
+        iy0 = _cell(by0 - rad, gy0, gsize, gny)
+        iy1 = _cell(by1 + rad, gy0, gsize, gny)
+        for cj in range(iy0, iy1 + 1):
+            for ci in range(ix0, ix1 + 1):
+                cell = cj * gnx + ci
+                for q in range(gstart[cell], gstart[cell + 1]):
+                    k = gitems[q]
+                    sx0 = min(seg[k, 0], seg[k, 2])
+                    sx1 = max(seg[k, 0], seg[k, 2])
+                    sy0 = min(seg[k, 1], seg[k, 3])
+                    sy1 = max(seg[k, 1], seg[k, 3])
+                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
+                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
+                    if gxd * gxd + gyd * gyd > best2:
+                        continue
+                    cx = seg[k, 0] - ox
+                    cy = seg[k, 1] - oy
+                    dx = seg[k, 2] - ox
+                    dy = seg[k, 3] - oy
+                    for r in range(r0, r1):
+                        a = ring_off[r]
+                        b = ring_off[r + 1]
+                        for i in range(a, b - 1):
+                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
+                                          cx, cy, dx, dy)
+                            if d <= best2:
+                                best2 = d
+                                found = True
+        if found:
+            out[t] = math.sqrt(best2)
+    return out
+
+
+@njit(cache=True)
+def _inside(x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, r0: int, r1: int,
+            px: float, py: float) -> bool:  # pragma: no cover - jit
+    """Even-odd point-in-polygon over rings ``r0 .. r1-1``."""
+    inside = False
+    for r in range(r0, r1):
+        for i in range(ring_off[r], ring_off[r + 1] - 1):
+            ax = x[i]
+            ay = y[i]
+            bx = x[i + 1]
+            by = y[i + 1]
+            if (ay > py) != (by > py):
+                xc = ax + (py - ay) * (bx - ax) / (by - ay)
+                if px < xc:
+                    inside = not inside
+    return inside
+
+
+@njit(cache=True, parallel=True)
+def _keyed_near_kernel(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
+    pair_geom: np.ndarray, pair_group: np.ndarray, radius: np.ndarray,
+    group_start: np.ndarray, group_keys: np.ndarray,
+    seg: np.ndarray, seg_key: np.ndarray,
+    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
+    gstart: np.ndarray, gitems: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - jit
+    n = len(pair_geom)
+    out = np.full(n, np.inf)
+    for t in prange(n):
+        g = pair_geom[t]
+        grp = pair_group[t]
+        k0 = group_start[grp]
+        k1 = group_start[grp + 1]
+        rad = radius[t]
+        r0 = geom_off[g]
+        r1 = geom_off[g + 1]
+        s0 = ring_off[r0]
+        s1 = ring_off[r1]
+        ox = x[s0]
+        oy = y[s0]
+        bx0 = x[s0]
+        bx1 = x[s0]
+        by0 = y[s0]
+        by1 = y[s0]
+        for i in range(s0, s1):
+            bx0 = min(bx0, x[i])
+            bx1 = max(bx1, x[i])
+            by0 = min(by0, y[i])
+            by1 = max(by1, y[i])
+        best2 = rad * rad
+        found = False
+        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
+        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
+        iy0 = _cell(by0 - rad, gy0, gsize, gny)
+        iy1 = _cell(by1 + rad, gy0, gsize, gny)
+        for cj in range(iy0, iy1 + 1):
+            for ci in range(ix0, ix1 + 1):
+                cell = cj * gnx + ci
+                for q in range(gstart[cell], gstart[cell + 1]):
+                    k = gitems[q]
+                    key = seg_key[k]
+                    member = False
+                    for j in range(k0, k1):
+                        if group_keys[j] == key:
+                            member = True
+                            break
+                    if not member:
+                        continue
+                    sx0 = min(seg[k, 0], seg[k, 2])
+                    sx1 = max(seg[k, 0], seg[k, 2])
+                    sy0 = min(seg[k, 1], seg[k, 3])
+                    sy1 = max(seg[k, 1], seg[k, 3])
+                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
+                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
+                    if gxd * gxd + gyd * gyd > best2:
+                        continue
+                    if (sx0 >= bx0 and sx1 <= bx1 and sy0 >= by0 and sy1 <= by1
+                            and _inside(x, y, ring_off, r0, r1, seg[k, 0], seg[k, 1])):
+                        best2 = 0.0  # the segment lies inside the polygon
+                        found = True
+                        continue
+                    cx = seg[k, 0] - ox
+                    cy = seg[k, 1] - oy
+                    dx = seg[k, 2] - ox
+                    dy = seg[k, 3] - oy
+                    for r in range(r0, r1):
+                        a = ring_off[r]
+                        b = ring_off[r + 1]
+                        for i in range(a, b - 1):
+                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
+                                          cx, cy, dx, dy)
+                            if d <= best2:
+                                best2 = d
+                                found = True
+        if found:
+            out[t] = math.sqrt(best2)
+    return out
+
+
+def keyed_distances(
+    rings: FlatRings, pair_geom: np.ndarray, pair_group: np.ndarray, radius: np.ndarray,
+    group_start: np.ndarray, group_keys: np.ndarray, segments: np.ndarray,
+    seg_key: np.ndarray, grid: Grid,
+) -> np.ndarray:
+    """Distance from polygon ``pair_geom[i]`` to the nearest segment whose key is one of
+    group ``pair_group[i]``'s keys (``group_keys[group_start[g]:group_start[g + 1]]``),
+    within ``radius[i]``; ``inf`` if none is that close. A segment inside the polygon
+    is at distance 0; a polygon inside a polygonal source (whose segments are its
+    rings) is not detected here: test containment separately.
+    """
+    if len(pair_geom) == 0 or len(segments) == 0:
+        return np.full(len(pair_geom), np.inf)
+    return _keyed_near_kernel(  # type: ignore[no-any-return, unused-ignore]
+        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
+        np.ascontiguousarray(pair_geom, np.int64), np.ascontiguousarray(pair_group, np.int64),
+        np.ascontiguousarray(radius, np.float64), group_start, group_keys, segments, seg_key,
+        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+    )
+
+
+def nearest_distances(
+    rings: FlatRings, sel: np.ndarray, radius: np.ndarray, segments: np.ndarray, grid: Grid
+) -> np.ndarray:
+    """Distance from each selected polygon to the nearest segment within its radius.
+
+    Parameters
+    ----------
+    rings
+        The polygons (:class:`FlatRings`).
+    sel
+        Indices of the polygons to measure.
+    radius
+        Search radius per selected polygon (m); ``inf`` where nothing is within it.
+    segments
+        ``(S, 4)`` x1, y1, x2, y2.
+    grid
+        :class:`Grid` over the segments' bounds.
+    """
+    if len(sel) == 0 or len(segments) == 0:
+        return np.full(len(sel), np.inf)
+    return _near_kernel(  # type: ignore[no-any-return, unused-ignore]
+        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
+        np.ascontiguousarray(sel, dtype=np.int64), segments,
+        np.ascontiguousarray(radius, dtype=np.float64),
+        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+    )
+
+
+NEAR_GRID_CELL_M = 250.0
+"""Cell size of the grids over outline segments; longer segments are split."""
+
+
+def split_segments(seg: np.ndarray, owner: np.ndarray, max_len: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Cut segments longer than ``max_len`` into equal pieces no longer than it."""
+    if len(seg) == 0:
+        return seg, owner
+    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    k = np.maximum(np.ceil(length / max_len), 1).astype(np.int64)
+    if (k == 1).all():
+        return seg, owner
+    rep = np.repeat(np.arange(len(seg)), k)
+    j = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
+    t0 = (j / k[rep])[:, None]
+    t1 = ((j + 1) / k[rep])[:, None]
+    a = seg[rep, :2]
+    d = seg[rep, 2:] - a
+    out = np.concatenate([a + t0 * d, a + t1 * d], axis=1)
+    return np.ascontiguousarray(out), owner[rep]
+
+
+def segments_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments of the linework of geometries (polygon rings, lines; points as
+    zero-length segments): ``(S, 4)`` array and the geometry index of each."""
+    if len(geoms) == 0:
+        return np.zeros((0, 4)), np.zeros(0, np.int64)
+    parts, pidx = shapely.get_parts(geoms, return_index=True)
+    tid = shapely.get_type_id(parts)
+    lines: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    poly = tid == 3
+    if poly.any():
+        rr, ridx = shapely.get_rings(parts[poly], return_index=True)
+        lines.append(rr)
+        owners.append(pidx[poly][ridx])
+    ln = np.isin(tid, (1, 2))
+    if ln.any():
+        lines.append(parts[ln])
+        owners.append(pidx[ln])
+    out: list[np.ndarray] = []
+    own: list[np.ndarray] = []
+    if lines:
+        allg = np.concatenate(lines)
+        allo = np.concatenate(owners)
+        xy, ci = shapely.get_coordinates(allg, return_index=True)
+        same = ci[1:] == ci[:-1]
+        out.append(np.concatenate([xy[:-1][same], xy[1:][same]], axis=1))
+        own.append(allo[ci[:-1][same]])
+    pt = tid == 0
+    if pt.any():
+        xy = shapely.get_coordinates(parts[pt])
+        out.append(np.concatenate([xy, xy], axis=1))
+        own.append(pidx[pt])
+    if not out:
+        return np.zeros((0, 4)), np.zeros(0, np.int64)
+    return np.ascontiguousarray(np.concatenate(out)), np.concatenate(own).astype(np.int64)
+
+
+def segment_bounds(seg: np.ndarray) -> np.ndarray:
+    """``(S, 4)`` bounds of segments."""
+    return np.stack([np.minimum(seg[:, 0], seg[:, 2]), np.minimum(seg[:, 1], seg[:, 3]),
+                     np.maximum(seg[:, 0], seg[:, 2]), np.maximum(seg[:, 1], seg[:, 3])], axis=1)
+
+
+if os.environ.get("ALMATY_SCHEME_NUMBA_THREADS"):  # pragma: no cover - tuning knob
+    import numba as _nb
+
+    _nb.set_num_threads(int(os.environ["ALMATY_SCHEME_NUMBA_THREADS"]))
