@@ -23,6 +23,14 @@ def layers_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_gpkg(tmp_path_factory.mktemp("layers") / "layers.gpkg")
 
 
+@pytest.fixture(autouse=True)
+def zone_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Prepared-zone cache in a temporary folder (never the user's ~/.cache)."""
+    d = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(d))
+    return d
+
+
 @pytest.fixture
 def world(tmp_path: Path, layers_gpkg: Path) -> dict[str, Path]:
     layers = layers_gpkg
@@ -164,3 +172,28 @@ def test_use_aliases_file(world) -> None:
     assert p["use_class"].iloc[0] == "livestock_farm"
     assert p["verdict"].iloc[0] == "prohibited"
     assert p["input_flags"].fillna("").iloc[0] == "generated_id"
+
+
+def test_parquet_only_output_and_zone_cache(world, zone_cache) -> None:
+    assert run(world, "--id-field", "cad", "--use-field", "use", out="res.parquet") == 0
+    d = world["dir"]
+    assert not (d / "res.gpkg").exists()
+    p = gpd.read_parquet(d / "res.parquet")
+    assert p["verdict"].astype(str).tolist() == ["prohibited", "conditional", "clear", "outside"]
+    hits = pd.read_parquet(d / "res.hits.parquet")
+    assert set(hits["parcel_id"].astype(str)) == {"A", "B"}
+    assert (d / "res.issues.parquet").is_file() and (d / "res.summary.json").is_file()
+    cached = list((zone_cache / "zones").glob("*.pickle"))
+    assert len(cached) == 1
+    # a second run loads the cache and gives the same answer
+    assert run(world, "--id-field", "cad", "--use-field", "use", "--overwrite",
+               out="res.parquet") == 0
+    again = gpd.read_parquet(d / "res.parquet")
+    assert again["verdict"].astype(str).tolist() == p["verdict"].astype(str).tolist()
+    assert run(world, "--no-zones-cache", "--overwrite", out="res.parquet") == 0
+
+
+def test_dask_options_need_the_dask_engine(world, capsys) -> None:
+    assert run(world, "--scheduler", "tcp://127.0.0.1:1") == 2
+    assert "--engine dask" in capsys.readouterr().err
+    assert run(world, out="res.shp") == 2

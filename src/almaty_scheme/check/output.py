@@ -14,6 +14,11 @@ same folder, renamed on success; nothing is replaced without ``overwrite``):
     UTF-8 with BOM (opens in Excel with Cyrillic intact), parcels with a ``wkt`` column;
 ``results.parcels.parquet``, ``results.hits.parquet`` (``--parquet``)
     GeoParquet.
+
+With ``--out results.parquet`` only GeoParquet is written (fastest for large
+batches): ``results.parquet`` (parcels), ``results.hits.parquet``,
+``results.issues.parquet`` and ``results.summary.json``. Text columns that repeat
+(verdicts, rule ids, explanations) are stored dictionary-encoded.
 """
 
 from __future__ import annotations
@@ -49,10 +54,27 @@ _ARROW = importlib.util.find_spec("pyarrow") is not None
 _WRITE_OPTIONS: dict[str, object] = {"use_arrow": _ARROW, "promote_to_multi": True}
 
 
+OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet")
+"""Suffixes ``--out`` may have: a GeoPackage, or GeoParquet files only."""
+
+
 def output_paths(out: str | Path, *, csv: bool = False, parquet: bool = False) -> dict[str, Path]:
-    """Every file a check writes for ``out`` (see the module docstring)."""
+    """Every file a check writes for ``out`` (see the module docstring).
+
+    With ``out`` ending in ``.parquet`` the results are GeoParquet only:
+    ``results.parquet`` (parcels), ``results.hits.parquet``, ``results.issues.parquet``
+    and the summary JSON (no GeoPackage).
+    """
     p = Path(out)
     stem = p.with_suffix("")
+    if p.suffix.lower() == ".parquet":
+        paths = {"parcels_parquet": p, "hits_parquet": Path(f"{stem}.hits.parquet"),
+                 "issues_parquet": Path(f"{stem}.issues.parquet"),
+                 "summary": Path(f"{stem}.summary.json")}
+        if csv:
+            paths["parcels_csv"] = Path(f"{stem}.parcels.csv")
+            paths["hits_csv"] = Path(f"{stem}.hits.csv")
+        return paths
     paths = {"gpkg": p, "summary": Path(f"{stem}.summary.json")}
     if csv:
         paths["parcels_csv"] = Path(f"{stem}.parcels.csv")
@@ -203,6 +225,15 @@ def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
+    if issues is not None:
+        return issues
+    return pd.DataFrame(
+        {"parcel_id": pd.Series(dtype="string"), "input_row": pd.Series(dtype="int64"),
+         "issue": pd.Series(dtype="string"), "detail": pd.Series(dtype="string"),
+         "original_wkt": pd.Series(dtype="string")})
+
+
 def _style_finalizer(layer_names: list[str]) -> Callable[[Path], None] | None:
     try:
         from almaty_scheme.qgis.styles import style_finalizer
@@ -231,14 +262,43 @@ def write_results(
     paths = output_paths(out, csv=csv, parquet=parquet)
     check_outputs_writable(paths, overwrite=overwrite)
     parcels = result.parcels
+    hits = result.hits
+    hits_geo = isinstance(hits, gpd.GeoDataFrame)
+    written: dict[str, Path] = {}
+    if csv:
+        with atomic_path(paths["parcels_csv"], overwrite=overwrite) as tmp:
+            df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
+            df["wkt"] = shapely.to_wkt(np.asarray(parcels.geometry.to_numpy(), dtype=object),
+                                       rounding_precision=3)
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        written["parcels_csv"] = paths["parcels_csv"]
+        with atomic_path(paths["hits_csv"], overwrite=overwrite) as tmp:
+            hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
+            hd.to_csv(tmp, index=False, encoding="utf-8-sig")
+        written["hits_csv"] = paths["hits_csv"]
+    if "parcels_parquet" in paths:
+        with atomic_path(paths["parcels_parquet"], overwrite=overwrite) as tmp:
+            parcels.to_parquet(tmp, index=False)
+        written["parcels_parquet"] = paths["parcels_parquet"]
+        with atomic_path(paths["hits_parquet"], overwrite=overwrite) as tmp:
+            hits.to_parquet(tmp, index=False)
+        written["hits_parquet"] = paths["hits_parquet"]
+    if "gpkg" not in paths:
+        with atomic_path(paths["issues_parquet"], overwrite=overwrite) as tmp:
+            _issues_frame(issues).to_parquet(tmp, index=False)
+        written["issues_parquet"] = paths["issues_parquet"]
+        atomic_write_text(paths["summary"],
+                          json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
+                          overwrite=overwrite)
+        written["summary"] = paths["summary"]
+        log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+        return written
     pg = gpd.GeoDataFrame(
         _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
         geometry=gpd.GeoSeries(_multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)),
                                crs=WORKING_CRS),
         crs=WORKING_CRS,
     )
-    hits = result.hits
-    hits_geo = isinstance(hits, gpd.GeoDataFrame)
     layers: dict[str, gpd.GeoDataFrame] = {PARCELS_LAYER: pg}
     if hits_geo:
         assert isinstance(hits, gpd.GeoDataFrame)
@@ -259,10 +319,7 @@ def write_results(
         if not hits_geo:
             pyogrio.write_dataframe(_gpkg_ready(pd.DataFrame(hits)), tmp, layer=HITS_LAYER,
                                     driver="GPKG", append=True, use_arrow=_ARROW)
-        iss = issues if issues is not None else pd.DataFrame(
-            {"parcel_id": pd.Series(dtype="string"), "input_row": pd.Series(dtype="int64"),
-             "issue": pd.Series(dtype="string"), "detail": pd.Series(dtype="string"),
-             "original_wkt": pd.Series(dtype="string")})
+        iss = _issues_frame(issues)
         pyogrio.write_dataframe(_gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG",
                                 append=True)
         pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG",
@@ -270,25 +327,6 @@ def write_results(
         if styles is not None:
             styles(tmp)
 
-    written: dict[str, Path] = {}
-    if csv:
-        with atomic_path(paths["parcels_csv"], overwrite=overwrite) as tmp:
-            df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
-            df["wkt"] = shapely.to_wkt(np.asarray(parcels.geometry.to_numpy(), dtype=object),
-                                       rounding_precision=3)
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
-        written["parcels_csv"] = paths["parcels_csv"]
-        with atomic_path(paths["hits_csv"], overwrite=overwrite) as tmp:
-            hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
-            hd.to_csv(tmp, index=False, encoding="utf-8-sig")
-        written["hits_csv"] = paths["hits_csv"]
-    if parquet:
-        with atomic_path(paths["parcels_parquet"], overwrite=overwrite) as tmp:
-            parcels.to_parquet(tmp, index=False)
-        written["parcels_parquet"] = paths["parcels_parquet"]
-        with atomic_path(paths["hits_parquet"], overwrite=overwrite) as tmp:
-            hits.to_parquet(tmp, index=False)
-        written["hits_parquet"] = paths["hits_parquet"]
     write_layers(paths["gpkg"], layers, overwrite=overwrite, finalize=finalize,
                  geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
                  write_options=_WRITE_OPTIONS)

@@ -20,6 +20,7 @@ from almaty_scheme.catalogue.loader import default_catalogue, load_catalogue
 from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcels
 from almaty_scheme.check.inputs import prepare_parcels, read_parcels
 from almaty_scheme.check.output import (
+    OUT_SUFFIXES,
     check_outputs_writable,
     output_paths,
     summarise,
@@ -31,8 +32,10 @@ from almaty_scheme.errors import UsageError
 
 log = logging.getLogger(__name__)
 
-ENGINES: tuple[str, ...] = ("local",)
-"""Execution engines (``dask`` arrives with the performance issue)."""
+ENGINES: tuple[str, ...] = ("local", "dask")
+"""Execution engines: ``local`` (one process, compiled kernels on every core) and
+``dask`` (spatial partitions on a ``dask.distributed`` cluster,
+:mod:`~almaty_scheme.check.dask_engine`)."""
 
 FAIL_ON: tuple[str, ...] = ("prohibited", "conditional")
 
@@ -75,8 +78,17 @@ def run_check(
     engine: str = "local",
     catalogue_dir: str | Path | None = None,
     tile_size: float = DEFAULT_TILE_SIZE_M,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partitions: int | None = None,
+    zones_cache: bool | str | Path = True,
 ) -> RunOutcome:
     """Check the parcels in a file against a built GeoPackage and write the results.
+
+    ``engine="dask"`` runs the check on a Dask cluster (``scheduler`` address, or a
+    ``LocalCluster`` of ``workers`` processes), in ``partitions`` spatial partitions;
+    the results are the same as the local engine's. ``zones_cache`` is passed to
+    :func:`~almaty_scheme.check.zones.load_zones` (``False`` disables the cache).
 
     Raises
     ------
@@ -87,10 +99,15 @@ def run_check(
     """
     if engine not in ENGINES:
         raise UsageError(f"Unknown engine {engine!r}", [f"Use one of: {', '.join(ENGINES)}."])
+    if engine != "dask" and (scheduler or workers or partitions):
+        raise UsageError("--scheduler, --workers and --partitions need --engine dask",
+                         ["Add --engine dask, or drop those options."])
     if near_m is not None and near_m < 0:
         raise UsageError("--near must be >= 0", ["Give a distance in metres, 0 to disable."])
-    if Path(out).suffix.lower() != ".gpkg":
-        raise UsageError(f"--out {out} must end in .gpkg", ["For example --out results.gpkg."])
+    if Path(out).suffix.lower() not in OUT_SUFFIXES:
+        raise UsageError(f"--out {out} must end in .gpkg or .parquet",
+                         ["For example --out results.gpkg (GeoPackage with every table) or "
+                          "--out results.parquet (GeoParquet files, fastest)."])
     if Path(out).resolve() == Path(parcels).resolve() or Path(out).resolve() == Path(layers).resolve():
         raise UsageError("--out would replace an input file", ["Choose another output path."])
     paths = output_paths(out, csv=csv, parquet=parquet)
@@ -114,12 +131,21 @@ def run_check(
     del raw
 
     t = time.perf_counter()
-    zones = load_zones(layers, catalogue=cat, land_use=land_use, tile_size=tile_size)
+    zones = load_zones(layers, catalogue=cat, land_use=land_use, tile_size=tile_size,
+                       cache=zones_cache)
     timings["load_zones"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    result = check_parcels(pin.frame, zones, near_m=near_m or None,
-                           with_overlap_geometry=with_overlap_geometry)
+    if engine == "dask":
+        from almaty_scheme.check.dask_engine import check_parcels_dask
+
+        result = check_parcels_dask(pin.frame, zones, near_m=near_m or None,
+                                    with_overlap_geometry=with_overlap_geometry,
+                                    scheduler=scheduler, workers=workers,
+                                    npartitions=partitions)
+    else:
+        result = check_parcels(pin.frame, zones, near_m=near_m or None,
+                               with_overlap_geometry=with_overlap_geometry)
     timings["check"] = time.perf_counter() - t
     for k, v in result.timings.items():
         if k != "total":
@@ -127,7 +153,7 @@ def run_check(
 
     inputs = {"parcels": str(parcels), "layer": layer, **pin.report,
               "use_aliases": str(use_aliases) if use_aliases else None, "near_m": near_m,
-              "engine": engine}
+              "engine": engine, "scheduler": scheduler}
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
     t = time.perf_counter()

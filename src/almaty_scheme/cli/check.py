@@ -26,7 +26,8 @@ EXIT_FAIL_ON = 3
     help="The built restriction-layer GeoPackage.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Result GeoPackage (layers parcels, parcel_hits); summary JSON beside it.")
+              help="Result GeoPackage (layers parcels, parcel_hits), or results.parquet for "
+                   "GeoParquet files only (fastest); summary JSON beside it.")
 @click.option("--layer", default=None, help="Layer of PARCELS to read (multi-layer files).")
 @click.option("--id-field", default=None,
               help="Parcel id column (default: parcel_id if present, else ids are generated).")
@@ -47,7 +48,19 @@ EXIT_FAIL_ON = 3
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
               help=f"Exit with code {EXIT_FAIL_ON} if any parcel is prohibited (or conditional).")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="Execution engine.")
+              help="local: this machine, every core; dask: spatial partitions on a Dask "
+                   "cluster (see docs/dask.md).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786) or scheduler file (.json); "
+                   "default: a LocalCluster on this machine. Needs --engine dask.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the LocalCluster (default: one per core).")
+@click.option("--partitions", type=click.IntRange(min=1), default=None,
+              help="Spatial partitions of the parcels (default: one per 50 000 parcels, "
+                   "at least two per worker).")
+@click.option("--no-zones-cache", is_flag=True,
+              help="Prepare the zones from scratch instead of using the cache "
+                   "(~/.cache/almaty-scheme, or $ALMATY_SCHEME_CACHE_DIR).")
 @overwrite_option
 @catalogue_option
 @json_option
@@ -66,6 +79,10 @@ def check(
     parquet: bool,
     fail_on: str | None,
     engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    partitions: int | None,
+    no_zones_cache: bool,
     overwrite: bool,
     catalogue_dir: Path | None,
     as_json: bool,
@@ -95,6 +112,10 @@ def check(
         overwrite=overwrite,
         engine=engine,
         catalogue_dir=catalogue_dir,
+        scheduler=scheduler,
+        workers=workers,
+        partitions=partitions,
+        zones_cache=not no_zones_cache,
     )
     if as_json:
         click.echo(json.dumps(outcome.summary, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,206 @@
+"""The distributed check engine: spatial partitions of parcels on a Dask cluster.
+
+How it runs (``almaty-scheme check ... --engine dask [--scheduler ADDRESS]``):
+
+1. the parcels get their input row number (``_row``) and are partitioned *spatially*
+   with dask-geopandas (``spatial_shuffle`` by Hilbert distance of the parcels'
+   bounding-box centres), so that each partition covers a compact area and touches
+   few zone tiles;
+2. the prepared zones (:class:`~almaty_scheme.check.zones.PreparedZones`, picklable)
+   are scattered once to every worker (``Client.scatter(..., broadcast=True)``);
+3. every partition runs the same core as the local engine,
+   :func:`~almaty_scheme.check.engine.check_parcels` (rows are independent, so a
+   partition's answer is the answer for its rows);
+4. the partitions' results come back to the client and are put back in input order
+   (parcels by ``_row``; hits by ``_row``, then zone order, as the local engine
+   sorts them), then concatenated with :meth:`CheckResult.concat`.
+
+The values are identical to the local engine's (categorical columns may list their
+categories in another order: compare with :func:`~almaty_scheme.check.engine.plain`).
+No scheduler is written here: a ``LocalCluster`` is started when no address is
+given, otherwise the client connects to an existing ``dask.distributed`` scheduler
+(see ``docs/dask.md`` for Kubernetes and SSH deployments).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcels
+from almaty_scheme.check.zones import PreparedZones
+from almaty_scheme.crs import WORKING_CRS, require_working_crs
+from almaty_scheme.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+ROW = "_row"
+"""Column carrying each parcel's input position through the shuffle."""
+
+DEFAULT_PARCELS_PER_PARTITION = 50_000
+"""Partition size when none is given (a few seconds of work per partition)."""
+
+
+def _import_dask() -> tuple[Any, Any]:
+    try:
+        import dask_geopandas
+        from dask import distributed
+    except ImportError as exc:  # pragma: no cover - the dask extra is a dependency of dev
+        raise UsageError(
+            "The dask engine needs dask, distributed and dask-geopandas",
+            ["Install them: pip install 'almaty-scheme[dask]'."],
+        ) from exc
+    return dask_geopandas, distributed
+
+
+@contextmanager
+def dask_client(
+    scheduler: str | None = None, *, workers: int | None = None
+) -> Iterator[Any]:
+    """A ``dask.distributed.Client``: connected to ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``, or a scheduler file path ending in ``.json``), or to a
+    new ``LocalCluster`` with ``workers`` single-threaded worker processes (default:
+    one per core). The local cluster is closed on exit; a remote one is left running.
+    """
+    _, distributed = _import_dask()
+    if scheduler:
+        if scheduler.endswith(".json"):
+            client = distributed.Client(scheduler_file=scheduler)
+        else:
+            client = distributed.Client(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    import os
+
+    n = workers or os.cpu_count() or 1
+    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _check_partition(
+    part: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    near_m: float | None,
+    with_overlap_geometry: bool,
+    kernel_threads: int,
+) -> CheckResult:
+    """Run the core on one partition (on a worker); hits get the parcels' ``_row``."""
+    import numba
+
+    numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    part = gpd.GeoDataFrame(part, geometry=part.geometry.name, crs=WORKING_CRS)
+    res = check_parcels(part, zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry)
+    rows = res.parcels[ROW].to_numpy()
+    pos = pd.Index(res.parcels["parcel_id"].astype(object)).get_indexer(
+        res.hits["parcel_id"].astype(object))
+    res.hits.insert(0, ROW, rows[pos] if len(pos) else np.zeros(0, np.int64))
+    return res
+
+
+def check_parcels_dask(
+    parcels: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    *,
+    near_m: float | None = DEFAULT_NEAR_M,
+    with_overlap_geometry: bool = False,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    npartitions: int | None = None,
+    kernel_threads: int = 1,
+) -> CheckResult:
+    """:func:`~almaty_scheme.check.engine.check_parcels` on a Dask cluster.
+
+    Parameters
+    ----------
+    parcels, zones, near_m, with_overlap_geometry
+        As for :func:`~almaty_scheme.check.engine.check_parcels`.
+    client
+        An existing ``dask.distributed.Client`` (then ``scheduler``/``workers`` are
+        ignored and the client is left open).
+    scheduler
+        Address of a running scheduler (or a scheduler-file ``.json``); ``None``
+        starts a ``LocalCluster`` with ``workers`` processes for the call.
+    npartitions
+        Spatial partitions (default: one per
+        :data:`DEFAULT_PARCELS_PER_PARTITION` parcels, at least two per worker).
+    kernel_threads
+        Threads of the compiled kernels inside each task (1: one task per worker
+        thread already uses the cores).
+
+    Returns
+    -------
+    CheckResult
+        In input order, with the same values as the local engine.
+    """
+    require_working_crs(parcels, name="parcels")
+    if client is None:
+        with dask_client(scheduler, workers=workers) as c:
+            return check_parcels_dask(parcels, zones, near_m=near_m,
+                                      with_overlap_geometry=with_overlap_geometry, client=c,
+                                      npartitions=npartitions, kernel_threads=kernel_threads)
+    dask_geopandas, _ = _import_dask()
+    import dask
+
+    t0 = time.perf_counter()
+    n = len(parcels)
+    frame = parcels.reset_index(drop=True)
+    if ROW in frame.columns:
+        raise UsageError(f"parcels have a column {ROW!r}", ["Rename it before the check."])
+    frame = frame.assign(**{ROW: np.arange(n, dtype=np.int64)})
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    if npartitions is None:
+        npartitions = max(2 * n_workers, math.ceil(n / DEFAULT_PARCELS_PER_PARTITION))
+    npartitions = max(1, min(npartitions, max(n, 1)))
+    # null geometries cannot be placed on the curve: they form their own partition
+    present = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
+    pieces: list[Any] = []
+    if present.any():
+        # keep the parcels' dtypes exactly (no conversion of text to Arrow strings)
+        with dask.config.set({"dataframe.convert-string": False}):
+            ddf = dask_geopandas.from_geopandas(frame[present], npartitions=npartitions)
+            ddf = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
+            pieces.extend(ddf.to_delayed())
+    if (~present).any():
+        pieces.append(dask.delayed(frame[~present]))
+    zones_f = client.scatter(zones, broadcast=True)
+    tasks = [dask.delayed(_check_partition)(p, zones_f, near_m, with_overlap_geometry,
+                                            kernel_threads) for p in pieces]
+    futures = client.compute(tasks)
+    parts: list[CheckResult] = client.gather(futures)
+    parts = [p for p in parts if len(p.parcels)]
+    if not parts:
+        return check_parcels(parcels.iloc[:0], zones, near_m=near_m,
+                             with_overlap_geometry=with_overlap_geometry)
+    res = CheckResult.concat(parts)
+    order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
+    p_out = res.parcels.iloc[order].drop(columns=ROW).reset_index(drop=True)
+    h = res.hits
+    h_order = np.argsort(h[ROW].to_numpy(), kind="stable")  # zone order kept within a parcel
+    h_out = h.iloc[h_order].drop(columns=ROW).reset_index(drop=True)
+    timings = dict(res.timings)
+    timings["dask_total"] = time.perf_counter() - t0
+    log.info("dask engine: %d parcel(s) in %d partition(s) on %d worker(s), %.1f s",
+             n, len(parts), n_workers, timings["dask_total"])
+    out = CheckResult(parcels=gpd.GeoDataFrame(p_out, geometry=parcels.geometry.name
+                                               if parcels.geometry.name in p_out.columns
+                                               else "geometry", crs=WORKING_CRS),
+                      hits=h_out, near_keys=res.near_keys, timings=timings)
+    return out
