@@ -44,7 +44,12 @@ import shapely
 from pandas.api.types import union_categoricals
 
 from almaty_scheme.check.clip import overlap_by_clipping
-from almaty_scheme.check.kernels import FlatRings, keyed_distances, nearest_distances
+from almaty_scheme.check.kernels import (
+    FlatRings,
+    best_per_group,
+    keyed_distances,
+    nearest_distances,
+)
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import VERDICTS, explain
 from almaty_scheme.check.zones import PreparedZones, TileIndex
@@ -62,6 +67,14 @@ DEFAULT_NEAR_M = 500.0
 SOURCE_SEARCH_MARGIN_M = 250.0
 """Extra search radius beyond a zone's outer width when looking for its source pieces;
 hits whose source is not found within it fall back to the whole source geometry."""
+
+REASONS: tuple[str, ...] = (
+    "no_restrictions", "use_allowed", "partly_outside_coverage", "partly_outside_boundary",
+    "use_conditional", "possible_band", "no_regime", "use_prohibited", "outside_boundary",
+    "outside_coverage", "null_geometry", "empty_geometry", "bad_coordinates", "not_polygon",
+    "invalid_geometry",
+)
+"""Values of ``verdict_reason`` (invalid inputs may bring reasons of their own)."""
 
 HIT_COLUMNS: tuple[str, ...] = (
     "parcel_id", "rule_id", "family", "layer", "zone_fid", "zone_name", "certainty",
@@ -311,8 +324,9 @@ def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> n
     default = lu.code[lu.default_class]
     if use_class is None:
         return np.full(n, default, dtype=np.int64)
-    codes = pd.Series(use_class).astype(object).map(lu.code)
-    return codes.fillna(default).to_numpy(dtype=np.int64)
+    codes, uniq = pd.factorize(pd.Series(use_class).astype(object))
+    table = np.array([lu.code.get(str(u), default) for u in uniq] + [default], dtype=np.int64)
+    return table[np.where(codes < 0, len(uniq), codes)]
 
 
 def check_parcels(
@@ -417,53 +431,59 @@ def check_parcels(
     worst_share = np.full(n, np.nan)
     worst_hit = np.full(n, -1, dtype=np.int64)
     if len(h_parcel):
-        # lexsort: last key is primary
         # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
-        order = np.lexsort((h_zone, -np.round(h_overlap, 3), -np.round(h_share, 6),
-                            h_possible, -h_regime, h_parcel))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = h_parcel[order][1:] != h_parcel[order][:-1]
-        best = order[first]
-        p = h_parcel[best]
+        keys = np.column_stack([-h_regime, h_possible, -np.round(h_share, 6),
+                                -np.round(h_overlap, 3), h_zone]).astype(np.float64)
+        best_all = best_per_group(h_parcel, keys, n)
+        p = np.flatnonzero(best_all >= 0)
+        best = best_all[p]
         worst_zone[p] = h_zone[best]
         worst_regime[p] = h_regime[best]
         worst_share[p] = h_share[best]
         worst_hit[p] = best
 
-    verdict = np.full(n, "clear", dtype=object)
-    vreason = np.full(n, "no_restrictions", dtype=object)
-    vreason[n_hits > 0] = "use_allowed"
+    # verdicts and reasons as codes into VERDICTS / REASONS
+    verdict = np.full(n, VERDICTS.index("clear"), dtype=np.int64)
+    vreason = np.full(n, REASONS.index("no_restrictions"), dtype=np.int64)
+    vreason[n_hits > 0] = REASONS.index("use_allowed")
     part_b = valid & (b_pct < 99.95)
     part_c = valid & (c_pct < 99.95)
-    vreason[part_c] = "partly_outside_coverage"
-    vreason[part_b] = "partly_outside_boundary"
+    vreason[part_c] = REASONS.index("partly_outside_coverage")
+    vreason[part_b] = REASONS.index("partly_outside_boundary")
     con = worst_regime == CONDITIONAL
-    verdict[con] = "conditional"
-    vreason[con] = "use_conditional"
+    verdict[con] = VERDICTS.index("conditional")
+    vreason[con] = REASONS.index("use_conditional")
     if con.any() and len(h_parcel):
         wh = worst_hit[con]
         has_reg = zt["has_regime"].to_numpy(dtype=bool)
         why = np.where(
             h_possible[wh] & (h_rule_regime[wh] == PROHIBITED),
-            "possible_band",
-            np.where(~has_reg[h_zone[wh]], "no_regime", "use_conditional"),
+            REASONS.index("possible_band"),
+            np.where(~has_reg[h_zone[wh]], REASONS.index("no_regime"),
+                     REASONS.index("use_conditional")),
         )
         vreason[con] = why
     pro = worst_regime == PROHIBITED
-    verdict[pro] = "prohibited"
-    vreason[pro] = "use_prohibited"
+    verdict[pro] = VERDICTS.index("prohibited")
+    vreason[pro] = REASONS.index("use_prohibited")
     out_b = valid & (in_b <= MIN_OVERLAP_M2)
     out_c = valid & ~out_b & (in_c <= MIN_OVERLAP_M2)
-    verdict[out_b | out_c] = "outside"
-    vreason[out_b] = "outside_boundary"
-    vreason[out_c] = "outside_coverage"
-    verdict[~valid] = "invalid_input"
-    vreason[~valid] = reason[~valid]
+    verdict[out_b | out_c] = VERDICTS.index("outside")
+    vreason[out_b] = REASONS.index("outside_boundary")
+    vreason[out_c] = REASONS.index("outside_coverage")
+    verdict[~valid] = VERDICTS.index("invalid_input")
+    reasons = list(REASONS)
+    if (~valid).any():
+        inv_codes, inv_uniq = pd.factorize(pd.Series(reason[~valid], dtype=object))
+        extra = [str(u) for u in inv_uniq if str(u) not in reasons]
+        reasons += extra
+        lookup = np.array([reasons.index(str(u)) for u in inv_uniq], dtype=np.int64)
+        vreason[~valid] = lookup[inv_codes]
 
-    frame["verdict"] = pd.Categorical(verdict, categories=list(VERDICTS))
-    frame["verdict_reason"] = pd.Categorical(vreason)
+    frame["verdict"] = _from_codes(verdict, VERDICTS)
+    frame["verdict_reason"] = _from_codes(vreason, reasons)
     frame["worst_rule_id"] = zones.categorical("rule_id", worst_zone)
     frame["worst_family"] = zones.categorical("family", worst_zone)
     frame["worst_layer"] = zones.categorical("layer", worst_zone)
@@ -480,14 +500,12 @@ def check_parcels(
     # functional group / subzone: the functional zone with the largest overlap
     fz_row = np.full(n, -1, dtype=np.int64)
     if len(h_parcel) and "functional_group" in zt.columns:
-        fz = zt["layer"].astype(str).to_numpy()[h_zone] == "functional_zones"
+        fz = (zt["layer"].astype(str).to_numpy() == "functional_zones")[h_zone]
         if fz.any():
             hp, hz, ho = h_parcel[fz], h_zone[fz], h_overlap[fz]
-            o = np.lexsort((hz, -np.round(ho, 3), hp))
-            firsts = np.ones(len(o), bool)
-            firsts[1:] = hp[o][1:] != hp[o][:-1]
-            sel = o[firsts]
-            fz_row[hp[sel]] = hz[sel]
+            b = best_per_group(hp, np.column_stack([-np.round(ho, 3), hz]).astype(float), n)
+            has_fz = b >= 0
+            fz_row[has_fz] = hz[b[has_fz]]
     frame["functional_group"] = zones.categorical("functional_group", fz_row)
     frame["subzone"] = zones.categorical("subzone", fz_row)
     timings["verdict"] = time.perf_counter() - t
@@ -498,14 +516,14 @@ def check_parcels(
     if near_m:
         fam = zt["family"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
         lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
-        keys = zones.near_keys
+        near_keys = zones.near_keys
         # a family with per-layer keys is the minimum of its layers (no extra query)
-        sub = {k: [o for o in keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
-               for k in keys}
+        sub = {k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
+               for k in near_keys}
         values: dict[str, np.ndarray] = {}
-        for key in sorted(keys, key=lambda k: len(sub[k])):
+        for key in sorted(near_keys, key=lambda k: len(sub[k])):
             vals = np.full(n, np.nan)
-            touch_key = (fam[h_zone] == key) | (lay[h_zone] == key) if len(h_zone) else np.zeros(0, bool)
+            touch_key = ((fam == key) | (lay == key))[h_zone] if len(h_zone) else np.zeros(0, bool)
             touching = np.zeros(n, bool)
             touching[h_parcel[touch_key]] = True
             if sub[key]:
@@ -521,7 +539,7 @@ def check_parcels(
                     vals[vidx[sel[ok]]] = d[ok]
             vals[touching] = 0.0
             values[key] = vals
-        for key in keys:
+        for key in near_keys:
             col = f"near_{key}_m"
             near_cols.append(col)
             frame[col] = values[key]

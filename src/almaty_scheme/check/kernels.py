@@ -76,6 +76,14 @@ class FlatRings:
         if n == 0:
             z = np.zeros(1, np.int64)
             return cls(np.zeros(0), np.zeros(0), z, z.copy(), np.zeros(0))
+        tid = shapely.get_type_id(geoms)
+        if (tid == 3).all() and not shapely.get_num_interior_rings(geoms).any():
+            # the common case, simple polygons: one ring each, read in one pass
+            xy = shapely.get_coordinates(geoms)
+            off = np.zeros(n + 1, np.int64)
+            np.cumsum(shapely.get_num_coordinates(geoms), out=off[1:])
+            return cls(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), off,
+                       np.arange(n + 1, dtype=np.int64), np.ones(n))
         gtype, coords, offsets = shapely.to_ragged_array(geoms)
         if gtype == shapely.GeometryType.POLYGON:
             ring_off, poly_off = offsets
@@ -397,6 +405,37 @@ def overlap_sums(
     ar = np.concatenate(out_a)
     order = np.lexsort((ow, gi))
     return gi[order], ow[order], ar[order]
+
+
+# ------------------------------------------------------------------------ ranking
+@njit(cache=True)
+def _best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int
+                    ) -> np.ndarray:  # pragma: no cover - jit
+    best = np.full(n_groups, -1, np.int64)
+    m = keys.shape[1]
+    for i in range(len(group)):
+        g = group[i]
+        b = best[g]
+        if b < 0:
+            best[g] = i
+            continue
+        for j in range(m):
+            if keys[i, j] < keys[b, j]:
+                best[g] = i
+                break
+            if keys[i, j] > keys[b, j]:
+                break
+    return best
+
+
+def best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int) -> np.ndarray:
+    """Index of the row with the smallest ``keys`` (lexicographic over the columns of a
+    ``(H, m)`` float array; the first row wins a full tie) in each group, -1 for empty
+    groups. One pass, no sort."""
+    if len(group) == 0:
+        return np.full(n_groups, -1, np.int64)
+    return _best_per_group(np.ascontiguousarray(group, np.int64),  # type: ignore[no-any-return, unused-ignore]
+                           np.ascontiguousarray(keys, np.float64), int(n_groups))
 
 
 # ------------------------------------------------------------------------- distances

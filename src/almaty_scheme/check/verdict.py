@@ -419,40 +419,47 @@ def explain(
         keys = pd.DataFrame({"u": use[idx], "h": nh[idx]})
         codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
         texts = [clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)) for u, h in uniq]
-        e_arr = np.array([t[0] for t in texts], dtype=object)[codes]
-        r_arr = np.array([t[1] for t in texts], dtype=object)[codes]
+        m = len(idx)
+        # every suffix as an integer code; texts are composed once per distinct case
+        suf = np.full(m, -1, dtype=np.int64)
         # the most specific keys: a family column is dropped when it has layer columns
         specific = [c for c in near_cols
                     if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)]
+        span = 1
         if specific:
             near = frame[specific].to_numpy(dtype=float, na_value=np.nan)[idx]
             near = np.where(near > 0, near, np.nan)
             has = ~np.isnan(near).all(axis=1)
             if has.any():
                 j = np.nanargmin(np.where(np.isnan(near[has]), np.inf, near[has]), axis=1)
-                d = near[has][np.arange(int(has.sum())), j]
-                keys_near = [specific[k][len("near_"):-len("_m")] for k in j]
-                suf = [near_suffix(k, float(x)) for k, x in zip(keys_near, d, strict=True)]
-                e_arr[has] = e_arr[has] + np.array([s[0] for s in suf], dtype=object)
-                r_arr[has] = r_arr[has] + np.array([s[1] for s in suf], dtype=object)
+                d = np.rint(near[has][np.arange(int(has.sum())), j]).astype(np.int64)
+                span = int(d.max()) + 1
+                suf[has] = j * span + d  # f"{d:.0f}" rounds half to even, as rint does
         bnd = frame["inside_boundary_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
         cov = frame["inside_coverage_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
         part_b = np.isfinite(bnd) & (bnd < 99.95)
         part = np.isfinite(cov) & (cov < 99.95) & ~part_b
-        if part_b.any():
-            e_arr[part_b] = e_arr[part_b] + np.array(
-                [f"; {100 - c:.0f} % of the parcel is outside the agglomeration boundary"
-                 for c in bnd[part_b]], dtype=object)
-            r_arr[part_b] = r_arr[part_b] + np.array(
-                [f"; {100 - c:.0f} % участка за границей агломерации" for c in bnd[part_b]],
-                dtype=object)
-        if part.any():
-            e_arr[part] = e_arr[part] + np.array(
-                [f"; {100 - c:.0f} % of the parcel is outside the base-data coverage and was not checked"
-                 for c in cov[part]], dtype=object)
-            r_arr[part] = r_arr[part] + np.array(
-                [f"; {100 - c:.0f} % участка вне покрытия исходных данных и не проверено"
-                 for c in cov[part]], dtype=object)
-        en[idx] = e_arr + "."
-        ru[idx] = r_arr + "."
+        pb = np.full(m, -1, dtype=np.int64)
+        pc = np.full(m, -1, dtype=np.int64)
+        pb[part_b] = np.rint(100 - bnd[part_b]).astype(np.int64)
+        pc[part] = np.rint(100 - cov[part]).astype(np.int64)
+        combo, cases = pd.MultiIndex.from_arrays([codes, suf, pb, pc]).factorize()
+        t_en = np.empty(len(cases), dtype=object)
+        t_ru = np.empty(len(cases), dtype=object)
+        for k, (c0, sc, b0, c1) in enumerate(cases):
+            e, r = texts[int(c0)]
+            if sc >= 0:
+                key = specific[int(sc) // span][len("near_"):-len("_m")]
+                se, sr = near_suffix(key, float(int(sc) % span))
+                e, r = e + se, r + sr
+            if b0 >= 0:
+                e += f"; {b0} % of the parcel is outside the agglomeration boundary"
+                r += f"; {b0} % участка за границей агломерации"
+            if c1 >= 0:
+                e += (f"; {c1} % of the parcel is outside the base-data coverage and was "
+                      "not checked")
+                r += f"; {c1} % участка вне покрытия исходных данных и не проверено"
+            t_en[k], t_ru[k] = e + ".", r + "."
+        en.set_codes(idx, np.asarray(combo, np.int64), t_en)
+        ru.set_codes(idx, np.asarray(combo, np.int64), t_ru)
     return en.categorical(), ru.categorical()
