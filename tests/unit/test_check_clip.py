@@ -85,3 +85,21 @@ def test_chunk_lines_keeps_the_linework() -> None:
     assert (shapely.get_num_coordinates(pieces) <= 16).all()
     assert shapely.length(pieces[owner == 0]).sum() == pytest.approx(line.length)
     assert shapely.length(pieces[owner == 1]).sum() == pytest.approx(20.0)
+
+
+def test_parcel_touching_more_owners_than_slots() -> None:
+    """A parcel over 40 zones (more than the kernel's per-parcel slots) is recomputed
+    alone with enough slots: every owner is there, with its exact area."""
+    from almaty_scheme.check.kernels import MAX_OWNERS_PER_PARCEL
+
+    zones = np.array([shapely.box(X0 + 100 * i, Y0, X0 + 100 * i + 90, Y0 + 90)
+                      for i in range(40)], dtype=object)
+    assert len(zones) > MAX_OWNERS_PER_PARCEL
+    tiles, owner = tile_geometries(zones, 700.0)
+    pieces = convex_pieces(tiles, owner)
+    big = shapely.box(X0 - 5, Y0 + 10, X0 + 4000, Y0 + 40)
+    small = shapely.box(X0 + 1, Y0 + 1, X0 + 11, Y0 + 11)
+    gi, ow, ar = overlap_by_clipping(np.array([small, big, small], dtype=object), pieces)
+    assert gi.tolist() == [0] + [1] * 40 + [2]
+    assert ow.tolist() == [0] + list(range(40)) + [0]
+    assert ar == pytest.approx([100.0] + [90.0 * 30] * 40 + [100.0], rel=1e-9)

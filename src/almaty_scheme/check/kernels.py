@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from numba import njit, prange
 
-MAX_OWNERS_PER_PARCEL = 48
+MAX_OWNERS_PER_PARCEL = 16
 """Slots per parcel for distinct owners in one overlap pass; parcels touching more
 owners (very large parcels) are recomputed with enough slots."""
 
@@ -68,6 +68,26 @@ class FlatRings:
     ring_offsets: np.ndarray
     geom_offsets: np.ndarray
     ring_sign: np.ndarray
+    _order: np.ndarray | None = None
+
+    def spatial_order(self) -> np.ndarray:
+        """Geometry indices sorted along a Morton (Z-order) curve of 250 m cells of
+        their first vertex: kernels that visit geometries in this order touch the same
+        zone pieces one after another (cache-friendly), whatever the input order."""
+        if self._order is None:
+            n = len(self.geom_offsets) - 1
+            first = self.ring_offsets[self.geom_offsets[:-1]]
+            has = self.geom_offsets[1:] > self.geom_offsets[:-1]
+            first = np.where(has, first, 0)
+            if len(self.x) == 0:
+                self._order = np.arange(n, dtype=np.int64)
+                return self._order
+            gx = self.x[first]
+            gy = self.y[first]
+            ix = np.clip(((gx - gx.min()) / 250.0).astype(np.int64), 0, 0xFFFF)
+            iy = np.clip(((gy - gy.min()) / 250.0).astype(np.int64), 0, 0xFFFF)
+            self._order = np.argsort(_part1by1(ix) | (_part1by1(iy) << 1), kind="stable")
+        return self._order
 
     @classmethod
     def from_geoms(cls, geoms: np.ndarray) -> FlatRings:
@@ -98,6 +118,15 @@ class FlatRings:
         sign[first] = 1.0
         return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
                    ring_off, geom_off, sign)
+
+
+def _part1by1(v: np.ndarray) -> np.ndarray:
+    """Spread the low 16 bits of ``v`` to the even bit positions (Morton codes)."""
+    v = v & 0xFFFF
+    v = (v | (v << 8)) & 0x00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F
+    v = (v | (v << 2)) & 0x33333333
+    return (v | (v << 1)) & 0x55555555
 
 
 @dataclass
@@ -246,18 +275,18 @@ def _ring_area(x: np.ndarray, y: np.ndarray, s: int, n: int) -> float:  # pragma
 
 @njit(cache=True, parallel=True)
 def _overlap_kernel(
-    g0: int, g1: int, x: np.ndarray, y: np.ndarray, ring_off: np.ndarray,
+    gidx: np.ndarray, x: np.ndarray, y: np.ndarray, ring_off: np.ndarray,
     geom_off: np.ndarray, ring_sign: np.ndarray,
     pcoords: np.ndarray, pbounds: np.ndarray, pbox: np.ndarray, powner: np.ndarray,
     gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
     gstart: np.ndarray, gitems: np.ndarray, slots: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
-    n = g1 - g0
+    n = len(gidx)
     count = np.zeros(n, np.int64)
     owners = np.empty((n, slots), np.int64)
     areas = np.empty((n, slots), np.float64)
     for gl in prange(n):
-        g = g0 + gl
+        g = gidx[gl]
         r0 = geom_off[g]
         r1 = geom_off[g + 1]
         maxn = 4
@@ -332,6 +361,17 @@ def _overlap_kernel(
                             c += 1
                         else:
                             overflow = True
+        # owners in increasing order (insertion sort of a few entries)
+        for i in range(1, c):
+            ko = owners[gl, i]
+            ka = areas[gl, i]
+            j = i - 1
+            while j >= 0 and owners[gl, j] > ko:
+                owners[gl, j + 1] = owners[gl, j]
+                areas[gl, j + 1] = areas[gl, j]
+                j -= 1
+            owners[gl, j + 1] = ko
+            areas[gl, j + 1] = ka
         count[gl] = -1 if overflow else c
     return count, owners, areas
 
@@ -367,44 +407,51 @@ def overlap_sums(
     e = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     if g_total == 0 or len(owner) == 0:
         return e
-    out_g: list[np.ndarray] = []
-    out_o: list[np.ndarray] = []
-    out_a: list[np.ndarray] = []
     slots = MAX_OWNERS_PER_PARCEL
-    todo = [(a, min(a + _CHUNK, g_total)) for a in range(0, g_total, _CHUNK)]
-    while todo:
-        g0, g1 = todo.pop(0)
+    order = rings.spatial_order()
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    per_geom = np.zeros(g_total, np.int64)
+    for a in range(0, g_total, _CHUNK):
+        gidx = np.ascontiguousarray(order[a:a + _CHUNK])
         cnt, own, area = _overlap_kernel(
-            g0, g1, rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, rings.ring_sign,
+            gidx, rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, rings.ring_sign,
             coords, bounds, is_box, owner, grid.x0, grid.y0, grid.size, grid.nx, grid.ny,
             grid.start, grid.items, slots,
         )
-        over = np.flatnonzero(cnt < 0)
-        cnt = np.maximum(cnt, 0)
-        rows = np.repeat(np.arange(len(cnt)), cnt)
-        cols = np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        ok = np.ones(len(rows), bool)
-        if len(over):
-            ok = ~np.isin(rows, over)
-        out_g.append(rows[ok] + g0)
-        out_o.append(own[rows[ok], cols[ok]])
-        out_a.append(area[rows[ok], cols[ok]])
-        for r in over:  # rare: huge parcels touching many owners, one by one
+        for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
+            one = gidx[int(r):int(r) + 1]
             cnt2, own2, area2 = _overlap_kernel(
-                g0 + int(r), g0 + int(r) + 1, rings.x, rings.y, rings.ring_offsets,
+                one, rings.x, rings.y, rings.ring_offsets,
                 rings.geom_offsets, rings.ring_sign, coords, bounds, is_box, owner,
                 grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
                 int(owner.max()) + 1,
             )
             k = int(cnt2[0])
-            out_g.append(np.full(k, g0 + int(r), np.int64))
-            out_o.append(own2[0, :k])
-            out_a.append(area2[0, :k])
-    gi = np.concatenate(out_g)
-    ow = np.concatenate(out_o)
-    ar = np.concatenate(out_a)
-    order = np.lexsort((ow, gi))
-    return gi[order], ow[order], ar[order]
+            blocks.append((one, cnt2, own2[:, :k], area2[:, :k]))
+            per_geom[one] = k
+            cnt[r] = 0
+        rows = np.repeat(np.arange(len(cnt)), cnt)
+        cols = np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        blocks.append((gidx, cnt, own[rows, cols], area[rows, cols]))
+        per_geom[gidx[cnt > 0]] = cnt[cnt > 0]
+    # place each geometry's block at its position in geometry order (no sort needed:
+    # owners are already sorted within a block)
+    start = np.concatenate([[0], np.cumsum(per_geom)])
+    total = int(start[-1])
+    gi = np.repeat(np.arange(g_total, dtype=np.int64), per_geom)
+    ow = np.empty(total, np.int64)
+    ar = np.empty(total)
+    for gidx, cnt, own_v, area_v in blocks:
+        own_v = own_v.ravel()
+        area_v = area_v.ravel()
+        if len(own_v) == 0:
+            continue
+        c = np.asarray(cnt, np.int64)
+        c = np.where(c < 0, 0, c) if len(gidx) > 1 else np.array([len(own_v)])
+        dest = np.repeat(start[gidx], c) + (np.arange(len(own_v)) - np.repeat(np.cumsum(c) - c, c))
+        ow[dest] = own_v
+        ar[dest] = area_v
+    return gi, ow, ar
 
 
 # ------------------------------------------------------------------------ ranking
@@ -668,12 +715,18 @@ def keyed_distances(
     """
     if len(pair_geom) == 0 or len(segments) == 0:
         return np.full(len(pair_geom), np.inf)
-    return _keyed_near_kernel(  # type: ignore[no-any-return, unused-ignore]
+    o = _spatially(rings, pair_geom)
+    d = _keyed_near_kernel(
         rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
-        np.ascontiguousarray(pair_geom, np.int64), np.ascontiguousarray(pair_group, np.int64),
-        np.ascontiguousarray(radius, np.float64), group_start, group_keys, segments, seg_key,
-        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+        np.ascontiguousarray(np.asarray(pair_geom, np.int64)[o]),
+        np.ascontiguousarray(np.asarray(pair_group, np.int64)[o]),
+        np.ascontiguousarray(np.asarray(radius, np.float64)[o]), group_start, group_keys,
+        segments, seg_key, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start,
+        grid.items,
     )
+    out = np.empty(len(pair_geom))
+    out[o] = d
+    return out
 
 
 def nearest_distances(
@@ -696,12 +749,23 @@ def nearest_distances(
     """
     if len(sel) == 0 or len(segments) == 0:
         return np.full(len(sel), np.inf)
-    return _near_kernel(  # type: ignore[no-any-return, unused-ignore]
+    o = _spatially(rings, sel)
+    d = _near_kernel(
         rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
-        np.ascontiguousarray(sel, dtype=np.int64), segments,
-        np.ascontiguousarray(radius, dtype=np.float64),
+        np.ascontiguousarray(np.asarray(sel, np.int64)[o]), segments,
+        np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
         grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
     )
+    out = np.empty(len(sel))
+    out[o] = d
+    return out
+
+
+def _spatially(rings: FlatRings, geom: np.ndarray) -> np.ndarray:
+    """An order of ``geom`` (geometry indices) following :meth:`FlatRings.spatial_order`."""
+    rank = np.empty(len(rings.geom_offsets) - 1, np.int64)
+    rank[rings.spatial_order()] = np.arange(len(rank))
+    return np.argsort(rank[np.asarray(geom, np.int64)], kind="stable")
 
 
 NEAR_GRID_CELL_M = 250.0
