@@ -203,7 +203,7 @@ def overlay_areas(
     """
     empty = _Overlay(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
                      np.empty(0, dtype=object) if pieces else None)
-    if len(geoms) == 0 or len(index) == 0:
+    if len(geoms) == 0 or len(index.pieces) == 0:
         return empty
     if not pieces:
         gi, ow, ar = overlap_by_clipping(rings if rings is not None else geoms, index.pieces)
@@ -532,9 +532,10 @@ def check_parcels(
                 index = zones.near[key]
                 if len(index) and len(vidx):
                     # exact edge-to-segment distances within near_m (compiled kernel)
-                    sel = np.flatnonzero(~touching[vidx])
+                    spatial = rings.spatial_order()
+                    sel = spatial[~touching[vidx][spatial]]
                     d = nearest_distances(rings, sel, np.full(len(sel), float(near_m)),
-                                          index.segments, index.grid)
+                                          index.segments, index.grid, ordered=True)
                     ok = d <= near_m
                     vals[vidx[sel[ok]]] = d[ok]
             vals[touching] = 0.0

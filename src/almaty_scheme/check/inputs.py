@@ -31,6 +31,8 @@ The original geometry of every row whose geometry was changed or rejected is kep
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,13 +178,16 @@ def _assign_ids(
     of a new id with an existing one gets a further ``~k`` suffix.
     """
     width = max(6, len(str(n)))
-    gen_ids = np.array([f"P{i + 1:0{width}d}" for i in range(n)], dtype=object)
+
+    def gen(rows: np.ndarray) -> np.ndarray:
+        return np.array([f"P{i + 1:0{width}d}" for i in rows], dtype=object)
+
     if raw_ids is None:
-        return gen_ids, np.ones(n, bool), np.zeros(n, bool), []
+        return gen(np.arange(n)), np.ones(n, bool), np.zeros(n, bool), []
     ids = raw_ids.reset_index(drop=True)
     generated = ids.isna().to_numpy()
     out = np.array(ids.astype(object).where(ids.notna(), None).to_numpy(), dtype=object)
-    out[generated] = gen_ids[generated]
+    out[generated] = gen(np.flatnonzero(generated))
     ser = pd.Series(out, dtype=object)
     dup_all = ser.duplicated(keep=False).to_numpy()
     dup_report: list[dict[str, Any]] = []
@@ -238,6 +243,16 @@ def _flags_strings(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
     return out
 
 
+def _threaded(func: Any, geoms: np.ndarray, min_size: int = 50_000) -> np.ndarray:
+    """``func(geoms)`` on every core: shapely's vectorised functions release the GIL."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(geoms) < min_size or workers < 2:
+        return np.asarray(func(geoms))
+    with ThreadPoolExecutor(workers) as ex:
+        parts = list(ex.map(func, np.array_split(geoms, workers)))
+    return np.concatenate(parts)
+
+
 def _repair_geometries(
     geoms: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
@@ -290,7 +305,7 @@ def _repair_geometries(
     reason[notpoly] = "not_polygon"
     ok &= ~notpoly
     valid = np.zeros(n, bool)
-    valid[ok] = shapely.is_valid(out[ok])
+    valid[ok] = _threaded(shapely.is_valid, out[ok])
     repaired = ok & ~valid
     for i in np.flatnonzero(repaired):
         why = shapely.is_valid_reason(out[i])

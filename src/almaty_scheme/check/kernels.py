@@ -730,7 +730,8 @@ def keyed_distances(
 
 
 def nearest_distances(
-    rings: FlatRings, sel: np.ndarray, radius: np.ndarray, segments: np.ndarray, grid: Grid
+    rings: FlatRings, sel: np.ndarray, radius: np.ndarray, segments: np.ndarray, grid: Grid,
+    *, ordered: bool = False,
 ) -> np.ndarray:
     """Distance from each selected polygon to the nearest segment within its radius.
 
@@ -746,10 +747,12 @@ def nearest_distances(
         ``(S, 4)`` x1, y1, x2, y2.
     grid
         :class:`Grid` over the segments' bounds.
+    ordered
+        ``sel`` already follows :meth:`FlatRings.spatial_order` (skips a sort).
     """
     if len(sel) == 0 or len(segments) == 0:
         return np.full(len(sel), np.inf)
-    o = _spatially(rings, sel)
+    o = np.arange(len(sel)) if ordered else _spatially(rings, sel)
     d = _near_kernel(
         rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
         np.ascontiguousarray(np.asarray(sel, np.int64)[o]), segments,

@@ -508,7 +508,8 @@ def _source_index(
     if missing:
         log.info("%d zone source reference(s) not found in the base layers", missing)
     full = np.asarray(f["geom"].to_numpy(), dtype=object)
-    pieces, owner = chunk_lines(full)
+    # the compiled kernel measures against segments; no GEOS pieces are kept
+    pieces, owner = np.empty(0, dtype=object), np.empty(0, np.int64)
     pairs = pairs[["zone", "key"]].astype(np.int64).sort_values(["zone", "key"]).reset_index(drop=True)
     seg, skey = segments_of(full)
     seg, skey = split_segments(seg, skey, NEAR_GRID_CELL_M)
@@ -599,8 +600,9 @@ def prepare_zones(
     if geo["coverage"] is None:
         log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
     log.info(
-        "%s %d zone feature(s) in %d tile(s), %d source piece(s) in %.1f s",
-        how, len(zones), len(geo["tiles"]), len(geo["sources"].pieces), time.perf_counter() - t0,
+        "%s %d zone feature(s) in %d tile(s), %d source segment(s) in %.1f s",
+        how, len(zones), len(geo["tiles"]), len(geo["sources"].segments),
+        time.perf_counter() - t0,
     )
     return PreparedZones(
         zones=zones,
@@ -620,7 +622,7 @@ def prepare_zones(
     )
 
 
-GEOMETRY_CACHE_VERSION = 4
+GEOMETRY_CACHE_VERSION = 5
 """Bump when the cached geometric indexes change shape (old cache files are ignored)."""
 
 
@@ -661,12 +663,22 @@ def _geometry_indexes(
     return {
         "tiles": tiles,
         "near": near,
-        "boundary": TileIndex.build(btiles, tile_size / MASK_TILE_DIVISOR) if btiles is not None else None,
-        "coverage": TileIndex.build(ctiles, tile_size / MASK_TILE_DIVISOR) if ctiles is not None else None,
+        "boundary": _mask_index(btiles, tile_size / MASK_TILE_DIVISOR),
+        "coverage": _mask_index(ctiles, tile_size / MASK_TILE_DIVISOR),
         "boundary_geom": btiles[0] if btiles is not None else None,
         "coverage_geom": ctiles[0] if ctiles is not None else None,
         "sources": _source_index(zones, sources, tile_size),
     }
+
+
+def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
+    """Tiles of a mask (boundary, coverage) keep only their convex pieces: the engine
+    needs the covered area, never the tile geometries (fewer objects to cache)."""
+    if geoms is None:
+        return None
+    index = TileIndex.build(geoms, size)
+    index.tiles = np.empty(0, dtype=object)
+    return index
 
 
 def default_cache_dir() -> Path:
