@@ -48,7 +48,7 @@ from almaty_scheme.check.kernels import (
     FlatRings,
     best_per_group,
     keyed_distances,
-    nearest_distances,
+    nearest_distances_by_key,
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import VERDICTS, explain
@@ -521,24 +521,27 @@ def check_parcels(
         sub = {k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
                for k in near_keys}
         values: dict[str, np.ndarray] = {}
-        for key in sorted(near_keys, key=lambda k: len(sub[k])):
-            vals = np.full(n, np.nan)
+        touching_by_key: dict[str, np.ndarray] = {}
+        for key in near_keys:
             touch_key = ((fam == key) | (lay == key))[h_zone] if len(h_zone) else np.zeros(0, bool)
             touching = np.zeros(n, bool)
             touching[h_parcel[touch_key]] = True
+            touching_by_key[key] = touching
+        # leaf keys (no sub-keys): one compiled pass over a grid of every key's outlines
+        leaves = [k for k in near_keys if not sub[k] and len(zones.near[k])]
+        if leaves and len(vidx):
+            seg, seg_key, grid = zones.near_segments(leaves)
+            skip = np.column_stack([touching_by_key[k][vidx] for k in leaves])
+            dist = nearest_distances_by_key(rings, skip, float(near_m), seg, seg_key, grid)
+        for key in sorted(near_keys, key=lambda k: len(sub[k])):
+            vals = np.full(n, np.nan)
             if sub[key]:
                 vals = np.fmin.reduce([values[o] for o in sub[key]])
-            else:
-                index = zones.near[key]
-                if len(index) and len(vidx):
-                    # exact edge-to-segment distances within near_m (compiled kernel)
-                    spatial = rings.spatial_order()
-                    sel = spatial[~touching[vidx][spatial]]
-                    d = nearest_distances(rings, sel, np.full(len(sel), float(near_m)),
-                                          index.segments, index.grid, ordered=True)
-                    ok = d <= near_m
-                    vals[vidx[sel[ok]]] = d[ok]
-            vals[touching] = 0.0
+            elif key in leaves and len(vidx):
+                d = dist[:, leaves.index(key)]
+                ok = d <= near_m
+                vals[vidx[ok]] = d[ok]
+            vals[touching_by_key[key]] = 0.0
             values[key] = vals
         for key in near_keys:
             col = f"near_{key}_m"

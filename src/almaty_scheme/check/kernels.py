@@ -764,6 +764,101 @@ def nearest_distances(
     return out
 
 
+@njit(cache=True, parallel=True)
+def _near_multi_kernel(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
+    sel: np.ndarray, skip: np.ndarray, seg: np.ndarray, seg_key: np.ndarray, rad: float,
+    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
+    gstart: np.ndarray, gitems: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - jit
+    n = len(sel)
+    n_keys = skip.shape[1]
+    out = np.full((n, n_keys), np.inf)
+    for t in prange(n):
+        g = sel[t]
+        r0 = geom_off[g]
+        r1 = geom_off[g + 1]
+        s0 = ring_off[r0]
+        s1 = ring_off[r1]
+        if s1 <= s0:
+            continue
+        ox = x[s0]
+        oy = y[s0]
+        bx0 = x[s0]
+        bx1 = x[s0]
+        by0 = y[s0]
+        by1 = y[s0]
+        for i in range(s0, s1):
+            bx0 = min(bx0, x[i])
+            bx1 = max(bx1, x[i])
+            by0 = min(by0, y[i])
+            by1 = max(by1, y[i])
+        best2 = np.full(n_keys, rad * rad)
+        found = np.zeros(n_keys, np.bool_)
+        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
+        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
+        iy0 = _cell(by0 - rad, gy0, gsize, gny)
+        iy1 = _cell(by1 + rad, gy0, gsize, gny)
+        for cj in range(iy0, iy1 + 1):
+            for ci in range(ix0, ix1 + 1):
+                cell = cj * gnx + ci
+                for q in range(gstart[cell], gstart[cell + 1]):
+                    k = gitems[q]
+                    key = seg_key[k]
+                    if skip[t, key]:
+                        continue
+                    sx0 = min(seg[k, 0], seg[k, 2])
+                    sx1 = max(seg[k, 0], seg[k, 2])
+                    sy0 = min(seg[k, 1], seg[k, 3])
+                    sy1 = max(seg[k, 1], seg[k, 3])
+                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
+                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
+                    b2 = best2[key]
+                    if gxd * gxd + gyd * gyd > b2:
+                        continue
+                    cx = seg[k, 0] - ox
+                    cy = seg[k, 1] - oy
+                    dx = seg[k, 2] - ox
+                    dy = seg[k, 3] - oy
+                    for r in range(r0, r1):
+                        a = ring_off[r]
+                        b = ring_off[r + 1]
+                        for i in range(a, b - 1):
+                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
+                                          cx, cy, dx, dy)
+                            if d <= b2:
+                                b2 = d
+                                found[key] = True
+                    best2[key] = b2
+        for key in range(n_keys):
+            if found[key]:
+                out[t, key] = math.sqrt(best2[key])
+    return out
+
+
+def nearest_distances_by_key(
+    rings: FlatRings, skip: np.ndarray, radius: float, segments: np.ndarray,
+    segment_key: np.ndarray, grid: Grid,
+) -> np.ndarray:
+    """Distance from every polygon to the nearest segment of each key within ``radius``
+    (``inf`` beyond it, or where ``skip[g, key]``), in one pass over a shared grid.
+
+    Returns a ``(G, K)`` array for ``skip`` of shape ``(G, K)``.
+    """
+    n = len(rings.geom_offsets) - 1
+    if n == 0 or len(segments) == 0 or skip.shape[1] == 0:
+        return np.full(skip.shape, np.inf)
+    order = rings.spatial_order()
+    d = _near_multi_kernel(
+        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, order,
+        np.ascontiguousarray(skip[order]), segments, segment_key, float(radius),
+        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+    )
+    out = np.empty_like(d)
+    out[order] = d
+    return out
+
+
 def _spatially(rings: FlatRings, geom: np.ndarray) -> np.ndarray:
     """An order of ``geom`` (geometry indices) following :meth:`FlatRings.spatial_order`."""
     rank = np.empty(len(rings.geom_offsets) - 1, np.int64)

@@ -27,6 +27,7 @@ import importlib.util
 import json
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -277,11 +278,17 @@ def write_results(
             hd.to_csv(tmp, index=False, encoding="utf-8-sig")
         written["hits_csv"] = paths["hits_csv"]
     if "parcels_parquet" in paths:
-        with atomic_path(paths["parcels_parquet"], overwrite=overwrite) as tmp:
-            parcels.to_parquet(tmp, index=False)
+        def to_parquet(df: pd.DataFrame, key: str) -> None:
+            with atomic_path(paths[key], overwrite=overwrite) as tmp:
+                df.to_parquet(tmp, index=False)
+
+        # two files at once: Arrow and shapely release the GIL while they encode
+        with ThreadPoolExecutor(2) as ex:
+            jobs = [ex.submit(to_parquet, parcels, "parcels_parquet"),
+                    ex.submit(to_parquet, hits, "hits_parquet")]
+            for j in jobs:
+                j.result()
         written["parcels_parquet"] = paths["parcels_parquet"]
-        with atomic_path(paths["hits_parquet"], overwrite=overwrite) as tmp:
-            hits.to_parquet(tmp, index=False)
         written["hits_parquet"] = paths["hits_parquet"]
     if "gpkg" not in paths:
         with atomic_path(paths["issues_parquet"], overwrite=overwrite) as tmp:

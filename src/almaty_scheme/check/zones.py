@@ -411,6 +411,18 @@ class PreparedZones:
         ext = np.append(codes, -1)  # row -1 (no zone) -> missing
         return pd.Categorical.from_codes(ext[np.asarray(rows, np.int64)], categories=cats)
 
+    def near_segments(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray, Grid]:
+        """Outline segments of the near indexes ``keys`` together: ``(segments,
+        key position in keys, grid)``, built once per set of keys."""
+        cache_key = "near:" + "|".join(keys)
+        if cache_key not in self.derived:
+            segs = [self.near[k].segments for k in keys]
+            seg = np.ascontiguousarray(np.concatenate(segs)) if segs else np.zeros((0, 4))
+            key = np.repeat(np.arange(len(keys), dtype=np.int64), [len(x) for x in segs])
+            self.derived[cache_key] = (seg, key, Grid.build(segment_bounds(seg), NEAR_GRID_CELL_M))
+        out: tuple[np.ndarray, np.ndarray, Grid] = self.derived[cache_key]
+        return out
+
     def __post_init__(self) -> None:
         for g in (self.boundary_geom, self.coverage_geom):
             if g is not None:
