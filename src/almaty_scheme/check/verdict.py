@@ -315,6 +315,17 @@ def near_suffix(key: str, dist: float) -> tuple[str, str]:
     )
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct values (object array) of a column;
+    categoricals give theirs without hashing the rows."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes.to_numpy(), np.int64)
+        cats = np.asarray(values.cat.categories.astype(object), dtype=object)
+        return codes, cats
+    codes, uniq = pd.factorize(values.astype(object))
+    return np.asarray(codes, np.int64), np.asarray(uniq, dtype=object)
+
+
 class _Texts:
     """Texts per row built as categorical codes (no per-row string copies)."""
 
@@ -363,48 +374,52 @@ def explain(
     en = _Texts(n)
     ru = _Texts(n)
     cache = phrases if phrases is not None else {}
-    verdict = np.asarray(frame["verdict"].astype(object).to_numpy(), dtype=object)
-    reason = np.asarray(frame["verdict_reason"].astype(object).to_numpy(), dtype=object)
-    use = frame["use_class"].astype(object).to_numpy()
+    v_codes, v_cats = _codes(frame["verdict"])
+    w_all, w_uni = _codes(frame["verdict_reason"])
+    u_all, u_uni = _codes(frame["use_class"])
+    r_all, r_uni = _codes(frame["worst_regime"])
     wz = frame["_worst_zone"].to_numpy()
     share = frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan)
-    regime = frame["worst_regime"].astype(object).to_numpy()
     nh = frame["n_hits"].to_numpy()
 
+    def is_verdict(*names: str) -> np.ndarray:
+        wanted = [i for i, c in enumerate(v_cats) if c in names]
+        return np.isin(v_codes, wanted)
+
+    def is_reason(name: str) -> np.ndarray:
+        wanted = [i for i, c in enumerate(w_uni) if c == name]
+        return np.isin(w_all, wanted)
+
     for r in ("outside_boundary", "outside_coverage"):
-        m = (verdict == "outside") & (reason == r)
+        m = is_verdict("outside") & is_reason(r)
         if m.any():
             e, rr = outside_sentence(r)
             en[m], ru[m] = e, rr
-    inv = verdict == "invalid_input"
-    for r in pd.unique(reason[inv]):
-        m = inv & (reason == r)
-        e, rr = invalid_sentence(str(r))
+    inv = is_verdict("invalid_input")
+    for rcode in np.unique(w_all[inv]):
+        m = inv & (w_all == rcode)
+        e, rr = invalid_sentence(str(w_uni[rcode]) if rcode >= 0 else "invalid")
         en[m], ru[m] = e, rr
 
-    hit_v = np.isin(verdict, ("prohibited", "conditional"))
+    hit_v = is_verdict("prohibited", "conditional")
     if hit_v.any():
         idx = np.flatnonzero(hit_v)
         q = np.clip(np.rint(np.nan_to_num(share[idx]) * 10), 0, 1000).astype(np.int64)
         zc = wz[idx].astype(np.int64)
-        uc, u_uni = pd.factorize(pd.Series(use[idx], dtype=object))
-        rc, r_uni = pd.factorize(pd.Series(regime[idx], dtype=object))
-        wc, w_uni = pd.factorize(pd.Series(reason[idx], dtype=object))
-        key = (((zc * (len(u_uni) + 1) + uc) * 1001 + q) * (len(r_uni) + 1) + rc) * (
-            len(w_uni) + 1) + wc
+        uc, rc, wc = u_all[idx], r_all[idx], w_all[idx]
+        key = (((zc * (len(u_uni) + 1) + uc + 1) * 1001 + q) * (len(r_uni) + 1) + rc + 1) * (
+            len(w_uni) + 1) + wc + 1
         ukeys, first, inv = np.unique(key, return_index=True, return_inverse=True)
         missing = [int(z) for z in np.unique(zc) if int(z) not in cache]
         if missing:
             rows = zones.iloc[missing].to_dict("records")
             for z, rec in zip(missing, rows, strict=True):
                 cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
-        u_arr = np.asarray(u_uni, dtype=object)
-        r_arr = np.asarray(r_uni, dtype=object)
-        w_arr = np.asarray(w_uni, dtype=object)
+        u_arr, r_arr, w_arr = u_uni, r_uni, w_uni
         t_en = np.empty(len(ukeys), dtype=object)
         t_ru = np.empty(len(ukeys), dtype=object)
         for k, f in enumerate(first):
-            u = str(u_arr[uc[f]])
+            u = str(u_arr[uc[f]]) if uc[f] >= 0 else ""
             t_en[k], t_ru[k] = compose_hit(
                 cache[int(zc[f])], use_title=titles.get(u, u), use_title_ru=titles_ru.get(u, u),
                 share_en=_SHARE_EN[q[f]], share_ru=_SHARE_RU[q[f]],
@@ -413,12 +428,14 @@ def explain(
         en.set_codes(idx, inv.ravel(), t_en)
         ru.set_codes(idx, inv.ravel(), t_ru)
 
-    clear = verdict == "clear"
+    clear = is_verdict("clear")
     if clear.any():
         idx = np.flatnonzero(clear)
-        keys = pd.DataFrame({"u": use[idx], "h": nh[idx]})
-        codes, uniq = pd.MultiIndex.from_frame(keys).factorize()
-        texts = [clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)) for u, h in uniq]
+        codes, uniq = pd.MultiIndex.from_arrays([u_all[idx], nh[idx]]).factorize()
+        texts = []
+        for uc0, h in uniq:
+            u = str(u_uni[uc0]) if uc0 >= 0 else ""
+            texts.append(clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)))
         m = len(idx)
         # every suffix as an integer code; texts are composed once per distinct case
         suf = np.full(m, -1, dtype=np.int64)
@@ -427,7 +444,8 @@ def explain(
                     if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)]
         span = 1
         if specific:
-            near = frame[specific].to_numpy(dtype=float, na_value=np.nan)[idx]
+            near = np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan)[idx]
+                                    for c in specific])
             near = np.where(near > 0, near, np.nan)
             has = ~np.isnan(near).all(axis=1)
             if has.any():
