@@ -390,8 +390,18 @@ def check_parcels(
     in_b = np.full(n, np.nan)
     in_c = np.full(n, np.nan)
     rings = FlatRings.from_geoms(vg)
-    in_b[vidx] = covered_area(vg, vg_area, zones.boundary, rings=rings)
-    in_c[vidx] = covered_area(vg, vg_area, zones.coverage, rings=rings)
+    masks = zones.mask_pieces()
+    if masks is not None and len(vidx):
+        # boundary (owner 0) and coverage (owner 1) in one compiled pass
+        gi, ow, ar = overlap_by_clipping(rings, masks)
+        cov = np.zeros((len(vidx), 2))
+        np.add.at(cov, (gi, ow), ar)
+        cov = np.minimum(np.maximum(cov, 0.0), vg_area[:, None])
+        in_b[vidx] = cov[:, 0] if zones.boundary is not None else vg_area
+        in_c[vidx] = cov[:, 1] if zones.coverage is not None else vg_area
+    else:
+        in_b[vidx] = vg_area
+        in_c[vidx] = vg_area
     with np.errstate(invalid="ignore", divide="ignore"):
         b_pct = np.clip(in_b / area * 100.0, 0.0, 100.0)
         c_pct = np.clip(in_c / area * 100.0, 0.0, 100.0)

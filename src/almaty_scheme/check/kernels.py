@@ -47,6 +47,19 @@ def num_threads() -> int:
 
 
 # ----------------------------------------------------------------------------- data
+def _coords_threaded(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shapely.get_coordinates`` and ``get_num_coordinates`` on two threads."""
+    if len(geoms) < 100_000:
+        return shapely.get_coordinates(geoms), shapely.get_num_coordinates(geoms)
+    from concurrent.futures import ThreadPoolExecutor
+
+    halves = np.array_split(geoms, 2)
+    with ThreadPoolExecutor(2) as ex:
+        xy = list(ex.map(shapely.get_coordinates, halves))
+        nc = list(ex.map(shapely.get_num_coordinates, halves))
+    return np.concatenate(xy), np.concatenate(nc)
+
+
 @dataclass
 class FlatRings:
     """Rings of polygons as flat arrays.
@@ -99,9 +112,10 @@ class FlatRings:
         tid = shapely.get_type_id(geoms)
         if (tid == 3).all() and not shapely.get_num_interior_rings(geoms).any():
             # the common case, simple polygons: one ring each, read in one pass
-            xy = shapely.get_coordinates(geoms)
+            # (in threads: shapely releases the GIL)
+            xy, nc = _coords_threaded(geoms)
             off = np.zeros(n + 1, np.int64)
-            np.cumsum(shapely.get_num_coordinates(geoms), out=off[1:])
+            np.cumsum(nc, out=off[1:])
             return cls(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), off,
                        np.arange(n + 1, dtype=np.int64), np.ones(n))
         gtype, coords, offsets = shapely.to_ragged_array(geoms)
@@ -157,8 +171,8 @@ class Grid:
         ext = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
         if size is None:
             size = max(50.0, 2.0 * float(np.median(ext)))
-        x0 = float(bounds[:, 0].min())
-        y0 = float(bounds[:, 1].min())
+        x0 = math.floor(float(bounds[:, 0].min()) / size) * size  # aligned on multiples
+        y0 = math.floor(float(bounds[:, 1].min()) / size) * size  # (tiles are, too)
         nx = max(1, math.floor((bounds[:, 2].max() - x0) / size) + 1)
         ny = max(1, math.floor((bounds[:, 3].max() - y0) / size) + 1)
         # keep the grid to a few million cells
@@ -285,94 +299,104 @@ def _overlap_kernel(
     count = np.zeros(n, np.int64)
     owners = np.empty((n, slots), np.int64)
     areas = np.empty((n, slots), np.float64)
-    for gl in prange(n):
-        g = gidx[gl]
-        r0 = geom_off[g]
-        r1 = geom_off[g + 1]
-        maxn = 4
-        for r in range(r0, r1):
-            nv = ring_off[r + 1] - ring_off[r] - 1
-            if nv > maxn:
-                maxn = nv
-        cap = 16 * (maxn + 4)
-        bx = np.empty(cap)
-        by = np.empty(cap)
-        cx = np.empty(cap)
-        cy = np.empty(cap)
-        c = 0
-        overflow = False
-        for r in range(r0, r1):
-            s = ring_off[r]
-            nv = ring_off[r + 1] - s - 1
-            if nv < 3:
-                continue
-            rx0 = x[s]
-            rx1 = x[s]
-            ry0 = y[s]
-            ry1 = y[s]
-            for i in range(s + 1, s + nv):
-                if x[i] < rx0:
-                    rx0 = x[i]
-                if x[i] > rx1:
-                    rx1 = x[i]
-                if y[i] < ry0:
-                    ry0 = y[i]
-                if y[i] > ry1:
-                    ry1 = y[i]
-            rarea = _ring_area(x, y, s, nv)
-            sgn = ring_sign[r]
-            orient = 1.0 if rarea >= 0.0 else -1.0
-            ix0 = _cell(rx0, gx0, gsize, gnx)
-            ix1 = _cell(rx1, gx0, gsize, gnx)
-            iy0 = _cell(ry0, gy0, gsize, gny)
-            iy1 = _cell(ry1, gy0, gsize, gny)
-            for cj in range(iy0, iy1 + 1):
-                for ci in range(ix0, ix1 + 1):
-                    cell = cj * gnx + ci
-                    for q in range(gstart[cell], gstart[cell + 1]):
-                        k = gitems[q]
-                        kx0 = pbounds[k, 0]
-                        ky0 = pbounds[k, 1]
-                        kx1 = pbounds[k, 2]
-                        ky1 = pbounds[k, 3]
-                        if kx0 > rx1 or kx1 < rx0 or ky0 > ry1 or ky1 < ry0:
-                            continue
-                        # report the pair once: in the cell of its boxes' common corner
-                        refx = rx0 if rx0 > kx0 else kx0
-                        refy = ry0 if ry0 > ky0 else ky0
-                        if (_cell(refx, gx0, gsize, gnx) != ci
-                                or _cell(refy, gy0, gsize, gny) != cj):
-                            continue
-                        if pbox[k] and rx0 > kx0 and rx1 < kx1 and ry0 > ky0 and ry1 < ky1:
-                            a = abs(rarea) * sgn
-                        else:
-                            a = _clip_ring(x, y, s, nv, pcoords[k], bx, by, cx, cy) * orient * sgn
-                        o = powner[k]
-                        found = -1
-                        for h in range(c):
-                            if owners[gl, h] == o:
-                                found = h
-                                break
-                        if found >= 0:
-                            areas[gl, found] += a
-                        elif c < slots:
-                            owners[gl, c] = o
-                            areas[gl, c] = a
-                            c += 1
-                        else:
-                            overflow = True
-        # owners in increasing order (insertion sort of a few entries)
-        for i in range(1, c):
-            ko = owners[gl, i]
-            ka = areas[gl, i]
-            j = i - 1
-            while j >= 0 and owners[gl, j] > ko:
-                owners[gl, j + 1] = owners[gl, j]
-                areas[gl, j + 1] = areas[gl, j]
-                j -= 1
-            owners[gl, j + 1] = ko
-            areas[gl, j + 1] = ka
-        count[gl] = -1 if overflow else c
+    # blocks of parcels per task: scratch buffers are allocated once per block
+    n_blocks = max(1, min(n, 1024))
+    for blk in prange(n_blocks):
+        lo = blk * n // n_blocks
+        hi = (blk + 1) * n // n_blocks
+        bx = np.empty(144)
+        by = np.empty(144)
+        cx = np.empty(144)
+        cy = np.empty(144)
+        for gl in range(lo, hi):
+            g = gidx[gl]
+            r0 = geom_off[g]
+            r1 = geom_off[g + 1]
+            maxn = 4
+            for r in range(r0, r1):
+                nv = ring_off[r + 1] - ring_off[r] - 1
+                if nv > maxn:
+                    maxn = nv
+            if 16 * (maxn + 4) > len(bx):  # scratch buffers grow for big rings only
+                cap = 16 * (maxn + 4)
+                bx = np.empty(cap)
+                by = np.empty(cap)
+                cx = np.empty(cap)
+                cy = np.empty(cap)
+            c = 0
+            overflow = False
+            for r in range(r0, r1):
+                s = ring_off[r]
+                nv = ring_off[r + 1] - s - 1
+                if nv < 3:
+                    continue
+                rx0 = x[s]
+                rx1 = x[s]
+                ry0 = y[s]
+                ry1 = y[s]
+                for i in range(s + 1, s + nv):
+                    if x[i] < rx0:
+                        rx0 = x[i]
+                    if x[i] > rx1:
+                        rx1 = x[i]
+                    if y[i] < ry0:
+                        ry0 = y[i]
+                    if y[i] > ry1:
+                        ry1 = y[i]
+                rarea = _ring_area(x, y, s, nv)
+                sgn = ring_sign[r]
+                orient = 1.0 if rarea >= 0.0 else -1.0
+                ix0 = _cell(rx0, gx0, gsize, gnx)
+                ix1 = _cell(rx1, gx0, gsize, gnx)
+                iy0 = _cell(ry0, gy0, gsize, gny)
+                iy1 = _cell(ry1, gy0, gsize, gny)
+                for cj in range(iy0, iy1 + 1):
+                    for ci in range(ix0, ix1 + 1):
+                        cell = cj * gnx + ci
+                        for q in range(gstart[cell], gstart[cell + 1]):
+                            k = gitems[q]
+                            kx0 = pbounds[k, 0]
+                            ky0 = pbounds[k, 1]
+                            kx1 = pbounds[k, 2]
+                            ky1 = pbounds[k, 3]
+                            if kx0 > rx1 or kx1 < rx0 or ky0 > ry1 or ky1 < ry0:
+                                continue
+                            # report the pair once: in the cell of its boxes' common corner
+                            refx = rx0 if rx0 > kx0 else kx0
+                            refy = ry0 if ry0 > ky0 else ky0
+                            if (_cell(refx, gx0, gsize, gnx) != ci
+                                    or _cell(refy, gy0, gsize, gny) != cj):
+                                continue
+                            if pbox[k] and rx0 > kx0 and rx1 < kx1 and ry0 > ky0 and ry1 < ky1:
+                                a = abs(rarea) * sgn
+                            else:
+                                a = _clip_ring(x, y, s, nv, pcoords[k], bx, by, cx, cy) * orient * sgn
+                            o = powner[k]
+                            found = -1
+                            for h in range(c):
+                                if owners[gl, h] == o:
+                                    found = h
+                                    break
+                            if found >= 0:
+                                areas[gl, found] += a
+                            elif c < slots:
+                                owners[gl, c] = o
+                                areas[gl, c] = a
+                                c += 1
+                            else:
+                                overflow = True
+            # owners in increasing order (insertion sort of a few entries)
+            for i in range(1, c):
+                ko = owners[gl, i]
+                ka = areas[gl, i]
+                j = i - 1
+                while j >= 0 and owners[gl, j] > ko:
+                    owners[gl, j + 1] = owners[gl, j]
+                    areas[gl, j + 1] = areas[gl, j]
+                    j -= 1
+                owners[gl, j + 1] = ko
+                areas[gl, j + 1] = ka
+            count[gl] = -1 if overflow else c
     return count, owners, areas
 
 

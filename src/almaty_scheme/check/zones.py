@@ -411,6 +411,28 @@ class PreparedZones:
         ext = np.append(codes, -1)  # row -1 (no zone) -> missing
         return pd.Categorical.from_codes(ext[np.asarray(rows, np.int64)], categories=cats)
 
+    def mask_pieces(self) -> ConvexPieces | None:
+        """The convex pieces of the boundary (owner 0) and the coverage (owner 1)
+        together, with one grid, for a single overlap pass; ``None`` without either."""
+        if "masks" not in self.derived:
+            parts = [(i, m.pieces) for i, m in enumerate((self.boundary, self.coverage))
+                     if m is not None and len(m.pieces)]
+            if not parts:
+                self.derived["masks"] = None
+            else:
+                coords = np.ascontiguousarray(np.concatenate([p.coords for _, p in parts]))
+                bounds = np.ascontiguousarray(np.concatenate([p.bounds for _, p in parts]))
+                self.derived["masks"] = ConvexPieces(
+                    coords=coords,
+                    owner=np.concatenate([np.full(len(p), i, np.int64) for i, p in parts]),
+                    is_box=np.concatenate([p.is_box for _, p in parts]),
+                    bounds=bounds,
+                    # cells = mask tiles: an inner cell holds one box per mask
+                    grid=Grid.build(bounds, self.tile_size / MASK_TILE_DIVISOR),
+                )
+        out: ConvexPieces | None = self.derived["masks"]
+        return out
+
     def near_segments(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray, Grid]:
         """Outline segments of the near indexes ``keys`` together: ``(segments,
         key position in keys, grid)``, built once per set of keys."""
@@ -603,6 +625,13 @@ def prepare_zones(
     geo = _load_geometry_cache(geometry_cache)
     if geo is None:
         geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size)
+        # the combined grids the engine uses, built once and cached with the rest
+        probe = PreparedZones(zones=zones, regimes=regimes, tiles=geo["tiles"], land_use=lu,
+                              boundary=geo["boundary"], coverage=geo["coverage"],
+                              sources=geo["sources"], near=geo["near"], tile_size=tile_size)
+        probe.mask_pieces()
+        probe.near_segments([k for k in probe.near_keys if len(probe.near[k])])
+        geo["derived"] = dict(probe.derived)
         _save_geometry_cache(geometry_cache, geo)
         how = "prepared"
     else:
@@ -631,10 +660,11 @@ def prepare_zones(
         tile_size=tile_size,
         boundary_geom=geo["boundary_geom"],
         coverage_geom=geo["coverage_geom"],
+        derived=dict(geo.get("derived", {})),
     )
 
 
-GEOMETRY_CACHE_VERSION = 5
+GEOMETRY_CACHE_VERSION = 6
 """Bump when the cached geometric indexes change shape (old cache files are ignored)."""
 
 
