@@ -112,37 +112,52 @@ def summarise(
     """
     p = result.parcels
     h = result.hits
-    verdict = p["verdict"].astype(str)
-    area = p["area_m2"].astype(float).fillna(0.0)
-    by_verdict = {v: int((verdict == v).sum()) for v in VERDICTS}
-    area_by_verdict = {v: float(area[verdict == v].sum()) for v in VERDICTS}
+    vc, v_cats = _codes(p["verdict"])
+    area = p["area_m2"].to_numpy(dtype=float, na_value=np.nan)
+    area = np.where(np.isnan(area), 0.0, area)
+    n_v = np.bincount(vc, minlength=len(v_cats))
+    a_v = np.bincount(vc, weights=area, minlength=len(v_cats))
+    pos = {str(c): i for i, c in enumerate(v_cats)}
+    by_verdict = {v: int(n_v[pos[v]]) if v in pos else 0 for v in VERDICTS}
+    area_by_verdict = {v: float(a_v[pos[v]]) if v in pos else 0.0 for v in VERDICTS}
+    rc, r_cats = _codes(p["verdict_reason"])
+    n_r = np.bincount(rc, minlength=len(r_cats))
+    by_reason = {str(r_cats[i]): int(n_r[i]) for i in range(len(r_cats)) if n_r[i]}
     by_rule: dict[str, dict[str, Any]] = {}
     by_family: dict[str, dict[str, Any]] = {}
     overlap_restricted = 0.0
     if len(h):
-        hh = pd.DataFrame({
-            "parcel_id": h["parcel_id"].astype(str), "rule_id": h["rule_id"].astype(str),
-            "family": h["family"].astype(str), "overlap": h["overlap_m2"].astype(float),
-            "regime": h["regime"].astype(str),
-        })
-        overlap_restricted = float(hh.loc[hh["regime"] != "allowed", "overlap"].sum())
+        pc, _ = _codes(h["parcel_id"])
+        overlap = h["overlap_m2"].to_numpy(dtype=float, na_value=np.nan)
+        rg, rg_cats = _codes(h["regime"])
+        regime = np.asarray(rg_cats, dtype=object)[rg].astype(str)
+        restricted = regime != "allowed"
+        overlap_restricted = float(overlap[restricted].sum())
+        n_p = int(pc.max()) + 1 if len(pc) else 1
         for key, target in (("rule_id", by_rule), ("family", by_family)):
-            g = hh.groupby(key, sort=True)
-            agg = pd.DataFrame({
-                "count": g["parcel_id"].nunique(),
-                "area_m2": g["overlap"].sum(),
-                "prohibited": hh[hh["regime"] == "prohibited"].groupby(key)["parcel_id"].nunique(),
-                "conditional": hh[hh["regime"] == "conditional"].groupby(key)["parcel_id"].nunique(),
-            }).fillna(0)
-            for k, row in agg.iterrows():
-                target[str(k)] = {
-                    "count": int(row["count"]), "area_m2": round(float(row["area_m2"]), 2),
-                    "prohibited": int(row["prohibited"]), "conditional": int(row["conditional"]),
+            kc, k_cats = _codes(h[key])
+            n_k = len(k_cats)
+            area_k = np.bincount(kc, weights=overlap, minlength=n_k)
+
+            def parcels_per_key(mask: np.ndarray, kc: np.ndarray = kc, n_k: int = n_k
+                                ) -> np.ndarray:
+                pairs = np.unique(kc[mask] * n_p + pc[mask])
+                return np.bincount(pairs // n_p, minlength=n_k)
+
+            count = parcels_per_key(np.ones(len(kc), bool))
+            pro = parcels_per_key(regime == "prohibited")
+            con = parcels_per_key(regime == "conditional")
+            for i in np.argsort(np.asarray([str(c) for c in k_cats], dtype=object), kind="stable"):
+                if count[i] == 0:
+                    continue
+                target[str(k_cats[i])] = {
+                    "count": int(count[i]), "area_m2": round(float(area_k[i]), 2),
+                    "prohibited": int(pro[i]), "conditional": int(con[i]),
                 }
     summary: dict[str, Any] = {
         "n_parcels": len(p),
         "by_verdict": by_verdict,
-        "by_reason": {str(k): int(v) for k, v in p["verdict_reason"].astype(str).value_counts().sort_index().items()},
+        "by_reason": dict(sorted(by_reason.items())),
         "area_m2": round(float(area.sum()), 2),
         "area_by_verdict_m2": {k: round(v, 2) for k, v in area_by_verdict.items()},
         "area_affected_m2": round(area_by_verdict["prohibited"] + area_by_verdict["conditional"], 2),
@@ -161,6 +176,20 @@ def summarise(
         summary["build_info"] = dict(zones.build_info)
         summary["layers"] = zones.path
     return summary
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and distinct values of a column (categoricals without hashing);
+    missing values get their own code (the text ``"nan"`` / ``"None"`` as before)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes.to_numpy(), np.int64)
+        cats = np.asarray(values.cat.categories.astype(object), dtype=object)
+        if (codes < 0).any():
+            cats = np.concatenate([cats, np.array([None], dtype=object)])
+            codes = np.where(codes < 0, len(cats) - 1, codes)
+        return codes, cats
+    codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=False)
+    return np.asarray(codes, np.int64), np.asarray(uniq, dtype=object)
 
 
 def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
