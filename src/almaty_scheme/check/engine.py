@@ -143,7 +143,12 @@ def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         if (len(cols) == len(frames)
                 and all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols)
                 and not isinstance(out[c].dtype, pd.CategoricalDtype)):
-            out[c] = union_categoricals([x.array for x in cols], ignore_order=True)
+            # categories as plain objects in every part (str and object dtypes differ)
+            arrs = [pd.Categorical.from_codes(
+                x.cat.codes.to_numpy(),
+                categories=pd.Index(x.cat.categories.astype(object), dtype=object))
+                for x in cols]
+            out[c] = union_categoricals(arrs, ignore_order=True)
     return out
 
 
@@ -309,7 +314,7 @@ def source_distances(
             sub = sub[src.polygonal[sub["key"].to_numpy()]]
             g = poly[geom_idx[sub["row"].to_numpy()]]
             inside = shapely.intersects(src.full[sub["key"].to_numpy()], g)
-            out[np.unique(sub["row"].to_numpy()[inside])] = 0.0
+            out[sub["row"].to_numpy()[inside]] = 0.0
     todo = cand[np.isnan(out[cand])]
     if len(todo):
         sub = pd.DataFrame({"row": todo, "zone": zone_idx[todo]}).merge(pairs, on="zone")

@@ -227,6 +227,19 @@ def _rename_collisions(df: pd.DataFrame, geom_name: str) -> tuple[pd.DataFrame, 
     return (df.rename(columns=renames) if renames else df), renames
 
 
+def _flags_categorical(flags: dict[str, np.ndarray], n: int) -> pd.Categorical:
+    """:func:`_flags_strings` as a categorical (each distinct combination once)."""
+    code = np.zeros(n, dtype=np.int64)
+    for bit, name in enumerate(FLAGS):
+        m = flags.get(name)
+        if m is not None:
+            code |= m.astype(np.int64) << bit
+    inv, uniq = pd.factorize(code)
+    texts = [",".join(name for bit, name in enumerate(FLAGS) if (u >> bit) & 1) for u in uniq]
+    cats: Any = pd.Index(texts, dtype=object)
+    return pd.Categorical.from_codes(np.asarray(inv, np.int64), categories=cats)
+
+
 def _flags_strings(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Comma-joined flag names per row, from boolean masks (vectorised via bit codes)."""
     code = np.zeros(n, dtype=np.int64)
@@ -234,7 +247,7 @@ def _flags_strings(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
         m = flags.get(name)
         if m is not None:
             code |= m.astype(np.int64) << bit
-    uniq, inv = np.unique(code, return_inverse=True)
+    inv, uniq = pd.factorize(code)
     texts = np.array(
         [",".join(name for bit, name in enumerate(FLAGS) if (u >> bit) & 1) for u in uniq],
         dtype=object,
@@ -425,8 +438,8 @@ def prepare_parcels(
     frame["parcel_id"] = pd.array(ids, dtype="string")
     frame["input_row"] = np.arange(1, n + 1, dtype=np.int64)
     frame["use_input"] = use_text.to_numpy()
-    frame["use_class"] = pd.array(use_cls, dtype="string")
-    frame["input_flags"] = pd.array(_flags_strings(flags, n), dtype="string")
+    frame["use_class"] = pd.Categorical(use_cls)
+    frame["input_flags"] = _flags_categorical(flags, n)
     frame["invalid_reason"] = pd.array(reason, dtype="string")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
 

@@ -154,8 +154,10 @@ def run_check(
     inputs = {"parcels": str(parcels), "layer": layer, **pin.report,
               "use_aliases": str(use_aliases) if use_aliases else None, "near_m": near_m,
               "engine": engine, "scheduler": scheduler}
+    t = time.perf_counter()
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
+    timings["summary"] = time.perf_counter() - t
     t = time.perf_counter()
     written = write_results(result, out, summary=summary, issues=pin.issues, overwrite=overwrite,
                             csv=csv, parquet=parquet)

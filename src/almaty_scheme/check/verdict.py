@@ -409,8 +409,11 @@ def explain(
         uc, rc, wc = u_all[idx], r_all[idx], w_all[idx]
         key = (((zc * (len(u_uni) + 1) + uc + 1) * 1001 + q) * (len(r_uni) + 1) + rc + 1) * (
             len(w_uni) + 1) + wc + 1
-        ukeys, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        missing = [int(z) for z in np.unique(zc) if int(z) not in cache]
+        inv, ukeys = pd.factorize(key)  # (numpy's unique is slow on millions)
+        inv = np.asarray(inv, np.int64)
+        first = np.empty(len(ukeys), np.int64)
+        first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
+        missing = [int(z) for z in pd.unique(zc) if int(z) not in cache]
         if missing:
             rows = zones.iloc[missing].to_dict("records")
             for z, rec in zip(missing, rows, strict=True):
