@@ -101,5 +101,5 @@ def test_parcel_touching_more_owners_than_slots() -> None:
     small = shapely.box(X0 + 1, Y0 + 1, X0 + 11, Y0 + 11)
     gi, ow, ar = overlap_by_clipping(np.array([small, big, small], dtype=object), pieces)
     assert gi.tolist() == [0] + [1] * 40 + [2]
-    assert ow.tolist() == [0] + list(range(40)) + [0]
+    assert ow.tolist() == [0, *range(40), 0]
     assert ar == pytest.approx([100.0] + [90.0 * 30] * 40 + [100.0], rel=1e-9)
