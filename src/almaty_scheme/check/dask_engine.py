@@ -2,10 +2,11 @@
 
 How it runs (``almaty-scheme check ... --engine dask [--scheduler ADDRESS]``):
 
-1. the parcels get their input row number (``_row``) and are partitioned *spatially*
-   with dask-geopandas (``spatial_shuffle`` by Hilbert distance of the parcels'
-   bounding-box centres), so that each partition covers a compact area and touches
-   few zone tiles;
+1. the parcels get their input row number (``_row``) and are partitioned *spatially*:
+   sorted by dask-geopandas' Hilbert distance of their bounding-box centres and cut
+   into contiguous runs (the parcels are in the client's memory already, so this is
+   cheaper than a distributed ``spatial_shuffle``), so that each partition covers a
+   compact area and touches few zone tiles;
 2. the prepared zones (:class:`~almaty_scheme.check.zones.PreparedZones`, picklable)
    are scattered once to every worker (``Client.scatter(..., broadcast=True)``);
 3. every partition runs the same core as the local engine,
@@ -29,6 +30,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from typing import Any
 
 import geopandas as gpd
@@ -101,7 +103,9 @@ def _check_partition(
     with_overlap_geometry: bool,
     kernel_threads: int,
 ) -> CheckResult:
-    """Run the core on one partition (on a worker); hits get the parcels' ``_row``."""
+    """Run the core on one partition (on a worker); hits get the parcels' ``_row``.
+
+    The returned parcels leave out their geometry (the client has it): less to send."""
     import numba
 
     numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
@@ -111,6 +115,7 @@ def _check_partition(
     pos = pd.Index(res.parcels["parcel_id"].astype(object)).get_indexer(
         res.hits["parcel_id"].astype(object))
     res.hits.insert(0, ROW, rows[pos] if len(pos) else np.zeros(0, np.int64))
+    res.parcels = pd.DataFrame(res.parcels.drop(columns=res.parcels.geometry.name))
     return res
 
 
@@ -156,8 +161,8 @@ def check_parcels_dask(
             return check_parcels_dask(parcels, zones, near_m=near_m,
                                       with_overlap_geometry=with_overlap_geometry, client=c,
                                       npartitions=npartitions, kernel_threads=kernel_threads)
-    dask_geopandas, _ = _import_dask()
-    import dask
+    _import_dask()
+    from dask_geopandas.hilbert_distance import _hilbert_distance as hilbert_distance
 
     t0 = time.perf_counter()
     n = len(parcels)
@@ -171,19 +176,21 @@ def check_parcels_dask(
     npartitions = max(1, min(npartitions, max(n, 1)))
     # null geometries cannot be placed on the curve: they form their own partition
     present = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
-    pieces: list[Any] = []
+    chunks: list[gpd.GeoDataFrame] = []
     if present.any():
-        # keep the parcels' dtypes exactly (no conversion of text to Arrow strings)
-        with dask.config.set({"dataframe.convert-string": False}):
-            ddf = dask_geopandas.from_geopandas(frame[present], npartitions=npartitions)
-            ddf = ddf.spatial_shuffle(by="hilbert", npartitions=npartitions)
-            pieces.extend(ddf.to_delayed())
+        # spatial partitions: the parcels sorted along dask-geopandas' Hilbert curve and
+        # cut into contiguous runs (the parcels are in memory already, so sorting here
+        # is cheaper than a distributed shuffle)
+        located = frame[present]
+        hd = hilbert_distance(located, total_bounds=located.total_bounds, level=16)
+        located = located.iloc[np.argsort(np.asarray(hd), kind="stable")]
+        bounds = np.linspace(0, len(located), npartitions + 1).astype(int)
+        chunks.extend(located.iloc[a:b] for a, b in pairwise(bounds) if b > a)
     if (~present).any():
-        pieces.append(dask.delayed(frame[~present]))
+        chunks.append(frame[~present])
     zones_f = client.scatter(zones, broadcast=True)
-    tasks = [dask.delayed(_check_partition)(p, zones_f, near_m, with_overlap_geometry,
-                                            kernel_threads) for p in pieces]
-    futures = client.compute(tasks)
+    futures = [client.submit(_check_partition, c, zones_f, near_m, with_overlap_geometry,
+                             kernel_threads, pure=False) for c in chunks]
     parts: list[CheckResult] = client.gather(futures)
     parts = [p for p in parts if len(p.parcels)]
     if not parts:
@@ -191,7 +198,10 @@ def check_parcels_dask(
                              with_overlap_geometry=with_overlap_geometry)
     res = CheckResult.concat(parts)
     order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
-    p_out = res.parcels.iloc[order].drop(columns=ROW).reset_index(drop=True)
+    p_out = pd.DataFrame(res.parcels).iloc[order].drop(columns=ROW).reset_index(drop=True)
+    geom_name = frame.geometry.name
+    p_out[geom_name] = frame.geometry.to_numpy()  # rows are in input order again
+    p_out = p_out[[c for c in p_out.columns if c != geom_name] + [geom_name]]
     h = res.hits
     h_order = np.argsort(h[ROW].to_numpy(), kind="stable")  # zone order kept within a parcel
     h_out = h.iloc[h_order].drop(columns=ROW).reset_index(drop=True)
@@ -199,8 +209,5 @@ def check_parcels_dask(
     timings["dask_total"] = time.perf_counter() - t0
     log.info("dask engine: %d parcel(s) in %d partition(s) on %d worker(s), %.1f s",
              n, len(parts), n_workers, timings["dask_total"])
-    out = CheckResult(parcels=gpd.GeoDataFrame(p_out, geometry=parcels.geometry.name
-                                               if parcels.geometry.name in p_out.columns
-                                               else "geometry", crs=WORKING_CRS),
-                      hits=h_out, near_keys=res.near_keys, timings=timings)
-    return out
+    return CheckResult(parcels=gpd.GeoDataFrame(p_out, geometry=geom_name, crs=WORKING_CRS),
+                       hits=h_out, near_keys=res.near_keys, timings=timings)

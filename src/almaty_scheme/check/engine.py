@@ -121,9 +121,11 @@ class CheckResult:
         """Concatenate results of partitions (order of ``parts`` is kept)."""
         if not parts:
             raise ValueError("nothing to concatenate")
-        parcels = gpd.GeoDataFrame(
-            _concat_frames([p.parcels for p in parts]), crs=WORKING_CRS
-        )
+        frames = [p.parcels for p in parts]
+        merged = _concat_frames(frames)
+        parcels: Any = (gpd.GeoDataFrame(merged, geometry=frames[0].geometry.name,
+                                         crs=WORKING_CRS)
+                        if all(isinstance(f, gpd.GeoDataFrame) for f in frames) else merged)
         hits = _concat_frames([p.hits for p in parts])
         if any(isinstance(p.hits, gpd.GeoDataFrame) for p in parts):
             hits = gpd.GeoDataFrame(hits, crs=WORKING_CRS)
