@@ -382,7 +382,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             elif n > args.qgis_max_n:
                 base_rows.append(add("qgis", "gpkg", n, None,
                                      reason=f"skipped above --qgis-max-n {args.qgis_max_n} "
-                                            "(about 1 100 parcels/s: 10^6 would take ~15 min)"))
+                                            "(under 1 000 parcels/s here: 10^6 would take "
+                                            "over 15 min)"))
             else:
                 out = work / f"qgis_{n}.gpkg"
                 out.unlink(missing_ok=True)

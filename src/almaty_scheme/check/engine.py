@@ -369,7 +369,7 @@ def check_parcels(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     n = len(parcels)
-    frame = parcels.reset_index(drop=True).copy()
+    frame = parcels.reset_index(drop=True).copy(deep=False)  # copy-on-write: no data copied
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     if "parcel_id" not in frame.columns:
         frame["parcel_id"] = pd.array([f"P{i + 1:06d}" for i in range(n)], dtype="string")

@@ -52,6 +52,8 @@ ISSUES_LAYER = "parcel_input_issues"
 SUMMARY_LAYER = "check_summary"
 
 _ARROW = importlib.util.find_spec("pyarrow") is not None
+HITS_WRITE_ROWS = 500_000
+"""Rows of ``parcel_hits`` per GeoPackage write call (bounds peak memory)."""
 _WRITE_OPTIONS: dict[str, object] = {"use_arrow": _ARROW, "promote_to_multi": True}
 
 
@@ -244,7 +246,7 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
 
 def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Make columns writable by GDAL: object columns of mixed types become strings."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: columns are replaced, never modified
     geom = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
     for c in out.columns:
         if c == geom:
@@ -355,8 +357,11 @@ def write_results(
 
     def finalize(tmp: Path) -> None:
         if not hits_geo:
-            pyogrio.write_dataframe(_gpkg_ready(pd.DataFrame(hits)), tmp, layer=HITS_LAYER,
-                                    driver="GPKG", append=True, use_arrow=_ARROW)
+            # in slices: GDAL gets the text columns decoded, slice by slice (peak memory)
+            hd = _gpkg_ready(pd.DataFrame(hits))
+            for a in range(0, max(len(hd), 1), HITS_WRITE_ROWS):
+                pyogrio.write_dataframe(hd.iloc[a:a + HITS_WRITE_ROWS], tmp, layer=HITS_LAYER,
+                                        driver="GPKG", append=True, use_arrow=_ARROW)
         iss = _issues_frame(issues)
         pyogrio.write_dataframe(_gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG",
                                 append=True)

@@ -150,6 +150,7 @@ def run_check(
     for k, v in result.timings.items():
         if k != "total":
             timings[f"check.{k}"] = v
+    pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
 
     inputs = {"parcels": str(parcels), "layer": layer, **pin.report,
               "use_aliases": str(use_aliases) if use_aliases else None, "near_m": near_m,
