@@ -956,6 +956,23 @@ def segment_bounds(seg: np.ndarray) -> np.ndarray:
                      np.maximum(seg[:, 0], seg[:, 2]), np.maximum(seg[:, 1], seg[:, 3])], axis=1)
 
 
+def warm_up() -> None:
+    """Load the compiled kernels (numba's cache; compiles them on a first run) with
+    tiny inputs, e.g. in a background thread while the inputs are read."""
+    g = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
+    r = FlatRings.from_geoms(g)
+    grid = Grid.build(np.array([[0.0, 0.0, 1.0, 1.0]]))
+    pc = np.array([[[0, 0], [1, 0], [1, 1], [0, 1]]], dtype=float)
+    overlap_sums(r, pc, np.array([[0.0, 0.0, 1.0, 1.0]]), np.ones(1, bool),
+                 np.zeros(1, np.int64), grid)
+    seg = np.array([[0.0, 0.0, 1.0, 1.0]])
+    nearest_distances_by_key(r, np.zeros((1, 1), bool), 1.0, seg, np.zeros(1, np.int64), grid)
+    keyed_distances(r, np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1),
+                    np.array([0, 1], np.int64), np.zeros(1, np.int64), seg,
+                    np.zeros(1, np.int64), grid)
+    best_per_group(np.zeros(1, np.int64), np.zeros((1, 2)), 1)
+
+
 if os.environ.get("ALMATY_SCHEME_NUMBA_THREADS"):  # pragma: no cover - tuning knob
     import numba as _nb
 
