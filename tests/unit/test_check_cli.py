@@ -12,6 +12,7 @@ import pytest
 from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 
 import almaty_scheme.check.output as output_mod
+from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.cli import main
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "fixtures" / "check" / "problem_parcels.geojson"
@@ -64,6 +65,14 @@ def test_full_run_outputs(world, capsys) -> None:
     assert set(p.geom_type) == {"MultiPolygon"}
     hits = pyogrio.read_dataframe(d / "res.gpkg", layer="parcel_hits")
     assert set(hits["parcel_id"]) == {"A", "B"}
+    # parcel_hits is a view (narrow hits + zone table) with the table's columns and rows
+    assert list(hits.columns) == list(HIT_COLUMNS)
+    assert {"parcel_hits_data", "check_zones"} <= names
+    pq_hits = pd.read_parquet(d / "res.hits.parquet")
+    assert hits["parcel_id"].tolist() == pq_hits["parcel_id"].astype(str).tolist()
+    assert hits["overlap_m2"].tolist() == pytest.approx(pq_hits["overlap_m2"].tolist())
+    assert hits["regime"].tolist() == pq_hits["regime"].astype(str).tolist()
+    assert hits["citation"].tolist() == pq_hits["citation"].astype(str).tolist()
     summary = json.loads((d / "res.summary.json").read_text(encoding="utf-8"))
     assert summary["n_parcels"] == 4
     assert summary["by_verdict"] == {"prohibited": 1, "conditional": 1, "clear": 1, "outside": 1,
