@@ -370,7 +370,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             else:
                 out = work / f"naive_{n}.parquet"
                 r = timed([py, me, "_naive", "--parcels", str(gp_path), "--layers",
-                           str(layers), "--out", str(out)])
+                           str(layers), "--out", str(out)], timeout=args.baseline_timeout)
                 ok = note = None
                 if r["rc"] == 0 and t_hits is not None:
                     ok, note = compare_pairs(t_hits, pd.read_parquet(out))
@@ -391,7 +391,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 r = timed([QGIS_BIN, "run", "qgis:joinbylocationsummary", "--",
                            f"INPUT={gp_path}|layername=parcels", f"JOIN={zones_gpkg}|layername=zones",
                            "PREDICATE=0", "JOIN_FIELDS=zone_key", "SUMMARIES=1",
-                           "DISCARD_NONMATCHING=false", f"OUTPUT={out}"], env=qenv)
+                           "DISCARD_NONMATCHING=false", f"OUTPUT={out}"], env=qenv,
+                          timeout=args.baseline_timeout)
                 ok = note = None
                 if r["rc"] == 0 and t_parcels is not None:
                     import pyogrio
@@ -412,7 +413,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 out = work / f"duckdb_{n}.parquet"
                 out.unlink(missing_ok=True)
                 r = timed([dpy, "-c", DUCKDB_SCRIPT, str(pq_path),
-                           str(zones_gpkg.with_suffix(".parquet")), str(out)])
+                           str(zones_gpkg.with_suffix(".parquet")), str(out)],
+                          timeout=args.baseline_timeout)
                 ok = note = None
                 if r["rc"] == 0 and t_hits is not None:
                     ok, note = compare_pairs(t_hits, pd.read_parquet(out))
@@ -506,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-max-n", type=int, default=1_000_000)
     ap.add_argument("--qgis-max-n", type=int, default=100_000)
     ap.add_argument("--dask-max-n", type=int, default=1_000_000)
+    ap.add_argument("--baseline-timeout", type=float, default=3600.0,
+                    help="seconds before a baseline run is stopped (listed with the reason)")
     ap.add_argument("--duckdb-python", default=sys.executable,
                     help="Python with duckdb-extension-spatial installed")
     args = ap.parse_args(argv)
