@@ -117,6 +117,9 @@ def test_shipped_catalogue_regimes() -> None:
     assert reg("gas.minimum_distance.dn_1000", "residential") == "prohibited"
     assert reg("zoning.direction.south", "industrial") == "prohibited"
     assert reg("zoning.direction.south", "recreation") == "allowed"
+    # the 2000 m aerial-spraying band (drawn on request) flags farming, not housing
+    assert reg("water_protection.activity.aerial_spraying", "agricultural") == "conditional"
+    assert reg("water_protection.activity.aerial_spraying", "residential") == "allowed"
     # every alias of the shipped classes resolves to its class
     for c in cat.land_use.classes:  # type: ignore[union-attr]
         cls, unknown, _ = lu.resolve(pd.Series(c.aliases, dtype=object))

@@ -184,3 +184,47 @@ def test_lake_default_depends_on_the_water_area() -> None:
     assert z.loc["big lake", "rule_id"] == lake_large.id
     assert z.loc["pond"].geometry.area == pytest.approx(_ring(300), rel=1e-9)
     assert "water area 1.00 km²" in z.loc["pond", "reading"]
+
+
+AERIAL = rule("water_protection.activity.aerial_spraying", "prohibited_activity",
+              applies_to={"feature": "water_body"},
+              width={"value_m": 2000, "semantics": "per_side", "measured_from": "water_edge"},
+              regime={"default": "allowed", "conditional": ["agricultural"],
+                      "condition": "no aerial spraying"})
+
+
+def _aerial_world() -> object:
+    return make_base(
+        water_bodies=[{"name": "Square lake", "kind": "lake", "source": "lake data",
+                       "accuracy": "exact (test)", "geometry": box(0, 0, 1000, 1000)}],
+        rivers=[{"name": "Аксай", "length_km": 1.0, "source": "river data",
+                 "accuracy": "exact (test)", "geometry": line((0, 20000), (1000, 20000))}],
+    )
+
+
+def test_aerial_spraying_band_is_not_drawn_by_default() -> None:
+    layers, notes = build_water_protection([AERIAL], _aerial_world(), BuildOptions())  # type: ignore[arg-type]
+    assert len(layers["water_protection_zones"]) == 0
+    assert any(n.rule_id == AERIAL.id and "not drawn" in n.message for n in notes)
+
+
+def test_aerial_spraying_band_on_request() -> None:
+    """2000 m from the water edge: around the 1 km square lake 4*1000*2000 + the
+    64-gon of radius 2000 (= 20 546 193 m²); around the 1 km river centreline
+    2*2000*1000 + the same 64-gon (= 16 546 193 m²)."""
+    layers, notes = build_water_protection([AERIAL], _aerial_world(),  # type: ignore[arg-type]
+                                           BuildOptions(aerial_spraying_band=True))
+    z = layers["water_protection_zones"].set_index("source_layer")
+    assert set(z.index) == {"rivers", "water_bodies"}
+    assert z.loc["water_bodies"].geometry.area == pytest.approx(_ring(2000), rel=1e-9)
+    assert z.loc["rivers"].geometry.area == pytest.approx(2 * 2000 * 1000 + ngon_area(2000),
+                                                          rel=1e-9)
+    assert _ring(2000) == pytest.approx(20_546_193, abs=1)
+    assert (z.rule_id == AERIAL.id).all() and (z.certainty == "possible").all()
+    assert (z.width_m == 2000).all() and (z.measured_from == "water_edge").all()
+    assert z.loc["water_bodies", "source"] == "lake data"
+    assert "L642" in z.loc["rivers", "reading"]
+    # the lake itself is not in its band
+    lake = box(0, 0, 1000, 1000)
+    assert z.loc["water_bodies"].geometry.intersection(lake).area == pytest.approx(0, abs=1e-6)
+    assert any(n.rule_id == AERIAL.id and "drawn" in n.message for n in notes)

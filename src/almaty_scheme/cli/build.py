@@ -65,6 +65,9 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
 @click.option("--unnamed-derived-certainty", type=click.Choice(["possible", "certain"]),
               default="possible", show_default=True,
               help="Certainty of water-protection features around unnamed DEM-derived streams.")
+@click.option("--aerial-spraying-band", is_flag=True,
+              help="Also draw the 2000 m aerial-spraying band from the water edge (L665-667) "
+                   "into water_protection_zones (conditional for farming, forestry, dachas).")
 @click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
 @overwrite_option
 def build(
@@ -80,6 +83,7 @@ def build(
     wire_offset: float,
     kapchagay_contour: str,
     unnamed_derived_certainty: str,
+    aerial_spraying_band: bool,
     no_base_layers: bool,
     overwrite: bool,
 ) -> None:
@@ -116,6 +120,7 @@ def build(
         power_wire_offset_m=wire_offset,
         kapchagay_contour=kapchagay_contour,  # type: ignore[arg-type]
         unnamed_derived_certainty=unnamed_derived_certainty,  # type: ignore[arg-type]
+        aerial_spraying_band=aerial_spraying_band,
         include_base=not no_base_layers,
     )
     t0 = time.perf_counter()

@@ -165,6 +165,14 @@ class BuildOptions:
         so a parcel there is flagged for checking, not prohibited) or ``certain``.
         Named rivers derived from the DEM keep the rule's certainty (the river exists;
         only its course is approximate, which each feature's ``accuracy`` says).
+    aerial_spraying_band
+        Draw the 2000 m band of ``water_protection.activity.aerial_spraying`` (L665-667)
+        into ``water_protection_zones``: one ``possible`` feature per base layer (rivers,
+        water bodies), measured from the water edge, whose regime makes agricultural,
+        forestry and dacha uses conditional. Off by default: the prohibition is listed
+        under "В пределах водоохранных зон запрещается" (L642), and inside the zones
+        their own conditions already forbid aerial spraying (catalogue finding
+        ``water_protection.finding.aerial_spraying_beyond_zone``).
     """
 
     range_policy: RangePolicy | None = None
@@ -180,6 +188,7 @@ class BuildOptions:
     elevation_min_cells: float = 4.0
     elevation_simplify_cells: float = 1.0
     unnamed_derived_certainty: Literal["possible", "certain"] = "possible"
+    aerial_spraying_band: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Options as a plain dict (for ``build_info`` and the report)."""

@@ -290,8 +290,66 @@ def build_water_protection(
                 nb.add("skipped", "no base feature this default applies to", rule.id)
         gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
         out[layer] = finish_layer(gdf, base, options, nb.notes, layer)
-    drawn_not = [r.id for r in select_rules(rules, kinds=("prohibited_activity",))
-                 if r.width is not None]
-    for rid in drawn_not:
-        notes_z.add("reading", "distance rule recorded for checks, not drawn as a zone", rid)
+    for r in select_rules(rules, kinds=("prohibited_activity",)):
+        if r.width is None:
+            continue
+        if r.id == AERIAL_SPRAYING_RULE and options.aerial_spraying_band:
+            band = aerial_spraying_band(r, rivers, bodies, water, h)
+            if len(band):
+                zl = out[ZONE_LAYER]
+                band = finish_layer(band, base, options, [], ZONE_LAYER)
+                out[ZONE_LAYER] = gpd.GeoDataFrame(
+                    pd.concat([zl, band[[c for c in zl.columns if c in band.columns]]],
+                              ignore_index=True), geometry=zl.geometry.name, crs=zl.crs)
+            notes_z.add("reading", "distance band drawn as possible features "
+                        "(BuildOptions.aerial_spraying_band)", r.id)
+        else:
+            notes_z.add("reading", "distance rule recorded for checks, not drawn as a zone "
+                        "(inside the zones their conditions forbid it)", r.id)
     return out, [*notes_z.notes, *notes_s.notes]
+
+
+AERIAL_SPRAYING_RULE = "water_protection.activity.aerial_spraying"
+
+
+def aerial_spraying_band(rule: Rule, rivers: gpd.GeoDataFrame, bodies: gpd.GeoDataFrame,
+                         water: BaseGeometry, river_half_width_m: float = 0.0
+                         ) -> gpd.GeoDataFrame:
+    """The band closer than ``rule.width.value_m`` to the water edge (L665-667).
+
+    Geometric rule: per base layer, ``union(buffer(edge, d)) - water`` where ``edge`` is
+    the water-body polygon or the river's water edge (the centreline, or the lines
+    ``river_half_width_m`` either side of it: ``buffer(line, h + d)``). One feature per
+    layer (``rivers``, ``water_bodies``), ``certainty: possible``: the scheme lists the
+    prohibition under "В пределах водоохранных зон запрещается" (L642) while its
+    distance exceeds every zone, so the band beyond the zone is a reading, not a zone
+    the scheme draws (finding ``water_protection.finding.aerial_spraying_beyond_zone``).
+    """
+    assert rule.width is not None and rule.width.value_m is not None
+    d = float(rule.width.value_m)
+    records: list[dict[str, Any]] = []
+    geoms: list[BaseGeometry] = []
+    for src_layer, frame, grow in (("rivers", rivers, river_half_width_m),
+                                   ("water_bodies", bodies, 0.0)):
+        g = [x for x in frame.geometry if x is not None and not x.is_empty] if len(frame) else []
+        if not g:
+            continue
+        band = shapely.union_all(shapely.buffer(g, d + grow, quad_segs=16))
+        if not water.is_empty:
+            band = shapely.difference(band, water)
+        for b in width_bands(rule.width, None):
+            rec = band_record(rule, b)
+            rec["certainty"] = "possible"
+            srcs = sorted({str(v) for v in frame.get("source", pd.Series(dtype=object)).dropna()})
+            accs = sorted({str(v) for v in frame.get("accuracy", pd.Series(dtype=object)).dropna()})
+            rec.update(source="; ".join(srcs) or None, accuracy="; ".join(accs) or None,
+                       source_layer=src_layer, source_fid=None, name=None)
+            rec["reading"] = join_reading(
+                f"closer than {d:g} m to the water edge of every feature of the base "
+                f"layer {src_layer}",
+                "listed under the prohibitions inside water-protection zones (L642) but "
+                "wider than every zone: drawn on request (BuildOptions.aerial_spraying_band)",
+                "water surfaces excluded" if not water.is_empty else None)
+            records.append(rec)
+            geoms.append(band)
+    return zones_frame(records, geoms)
