@@ -196,8 +196,9 @@ AERIAL = rule("water_protection.activity.aerial_spraying", "prohibited_activity"
 def _aerial_world() -> object:
     return make_base(
         water_bodies=[{"name": "Square lake", "kind": "lake", "source": "lake data",
+                       "base_id": "water_bodies:0",
                        "accuracy": "exact (test)", "geometry": box(0, 0, 1000, 1000)}],
-        rivers=[{"name": "Аксай", "length_km": 1.0, "source": "river data",
+        rivers=[{"name": "Аксай", "length_km": 1.0, "source": "river data", "base_id": "rivers:7",
                  "accuracy": "exact (test)", "geometry": line((0, 20000), (1000, 20000))}],
     )
 
@@ -223,6 +224,7 @@ def test_aerial_spraying_band_on_request() -> None:
     assert (z.rule_id == AERIAL.id).all() and (z.certainty == "possible").all()
     assert (z.width_m == 2000).all() and (z.measured_from == "water_edge").all()
     assert z.loc["water_bodies", "source"] == "lake data"
+    assert z.loc["rivers", "source_fid"] == "rivers:7"
     assert "L642" in z.loc["rivers", "reading"]
     # the lake itself is not in its band
     lake = box(0, 0, 1000, 1000)

@@ -342,8 +342,10 @@ def aerial_spraying_band(rule: Rule, rivers: gpd.GeoDataFrame, bodies: gpd.GeoDa
             rec["certainty"] = "possible"
             srcs = sorted({str(v) for v in frame.get("source", pd.Series(dtype=object)).dropna()})
             accs = sorted({str(v) for v in frame.get("accuracy", pd.Series(dtype=object)).dropna()})
+            ids = [str(v) for v in frame.get("base_id", pd.Series(dtype=object)).dropna()]
+            # every feature is a source: checks measure the distance to the nearest one
             rec.update(source="; ".join(srcs) or None, accuracy="; ".join(accs) or None,
-                       source_layer=src_layer, source_fid=None, name=None)
+                       source_layer=src_layer, source_fid="; ".join(ids) or None, name=None)
             rec["reading"] = join_reading(
                 f"closer than {d:g} m to the water edge of every feature of the base "
                 f"layer {src_layer}",
