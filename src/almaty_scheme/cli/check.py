@@ -96,6 +96,9 @@ def check(
     in Russian and English. Exit codes: 0 ok, 1 data error, 2 usage error,
     3 --fail-on triggered.
     """
+    from almaty_scheme.memory import pin_mmap_threshold
+
+    pin_mmap_threshold()  # freed temporaries go back to the system (peak memory)
     outcome = run_check(
         parcels,
         layers=layers,
