@@ -228,7 +228,8 @@ def _rename_collisions(df: pd.DataFrame, geom_name: str) -> tuple[pd.DataFrame, 
 
 
 def _flags_categorical(flags: dict[str, np.ndarray], n: int) -> pd.Categorical:
-    """:func:`_flags_strings` as a categorical (each distinct combination once)."""
+    """Comma-joined flag names per row, from boolean masks (via bit codes), as a
+    categorical: each distinct combination is composed once."""
     code = np.zeros(n, dtype=np.int64)
     for bit, name in enumerate(FLAGS):
         m = flags.get(name)
@@ -238,22 +239,6 @@ def _flags_categorical(flags: dict[str, np.ndarray], n: int) -> pd.Categorical:
     texts = [",".join(name for bit, name in enumerate(FLAGS) if (u >> bit) & 1) for u in uniq]
     cats: Any = pd.Index(texts, dtype=object)
     return pd.Categorical.from_codes(np.asarray(inv, np.int64), categories=cats)
-
-
-def _flags_strings(flags: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """Comma-joined flag names per row, from boolean masks (vectorised via bit codes)."""
-    code = np.zeros(n, dtype=np.int64)
-    for bit, name in enumerate(FLAGS):
-        m = flags.get(name)
-        if m is not None:
-            code |= m.astype(np.int64) << bit
-    inv, uniq = pd.factorize(code)
-    texts = np.array(
-        [",".join(name for bit, name in enumerate(FLAGS) if (u >> bit) & 1) for u in uniq],
-        dtype=object,
-    )
-    out = texts[inv]
-    return out
 
 
 def _threaded(func: Any, geoms: np.ndarray, min_size: int = 50_000) -> np.ndarray:

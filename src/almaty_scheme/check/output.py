@@ -410,12 +410,7 @@ def write_results(
         with atomic_path(paths["issues_parquet"], overwrite=overwrite) as tmp:
             _issues_frame(issues).to_parquet(tmp, index=False)
         written["issues_parquet"] = paths["issues_parquet"]
-        atomic_write_text(paths["summary"],
-                          json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
-                          overwrite=overwrite)
-        written["summary"] = paths["summary"]
-        log.info("wrote %s", ", ".join(str(p) for p in written.values()))
-        return written
+        return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
     pg = gpd.GeoDataFrame(
         _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
         geometry=gpd.GeoSeries(_multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)),
@@ -453,9 +448,14 @@ def write_results(
                  geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
                  write_options=_WRITE_OPTIONS)
     written["gpkg"] = paths["gpkg"]
-    atomic_write_text(paths["summary"],
-                      json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
+    return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
+
+
+def _write_summary(path: Path, summary: Mapping[str, Any], written: dict[str, Path], *,
+                   overwrite: bool) -> dict[str, Path]:
+    """Write the summary JSON last (atomically) and log every path written."""
+    atomic_write_text(path, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
                       overwrite=overwrite)
-    written["summary"] = paths["summary"]
+    written["summary"] = path
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written
