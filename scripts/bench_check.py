@@ -70,8 +70,9 @@ ABS_TOL_M2 = 1e-3
 
 
 # ------------------------------------------------------------------ subprocess timing
-def timed(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600
-          ) -> dict[str, Any]:
+def timed(
+    cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600
+) -> dict[str, Any]:
     """Run ``cmd``; wall seconds, peak RSS (MB, from ``/usr/bin/time -v``), return code."""
     time_bin = shutil.which("time") or "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
@@ -79,8 +80,9 @@ def timed(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float =
     full = [time_bin, "-v", "-o", tpath, *cmd] if Path(time_bin).exists() else cmd
     t = time.perf_counter()
     try:
-        proc = subprocess.run(full, capture_output=True, text=True, env=env, timeout=timeout,
-                              check=False)
+        proc = subprocess.run(
+            full, capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
         rc, err = proc.returncode, proc.stderr
     except subprocess.TimeoutExpired:
         rc, err = -1, f"timed out after {timeout} s"
@@ -107,8 +109,9 @@ def worker_io(args: argparse.Namespace) -> int:
         gdf.to_parquet(out, index=False)
     else:
         gdf = pyogrio.read_dataframe(src, use_arrow=True)
-        pyogrio.write_dataframe(gdf, out, layer="parcels", driver="GPKG", use_arrow=True,
-                                promote_to_multi=True)
+        pyogrio.write_dataframe(
+            gdf, out, layer="parcels", driver="GPKG", use_arrow=True, promote_to_multi=True
+        )
     return 0
 
 
@@ -129,17 +132,24 @@ def worker_naive(args: argparse.Namespace) -> int:
     parcels = pyogrio.read_dataframe(args.parcels, columns=["cad_num"], use_arrow=True)
     out = []
     for lname in _hit_layers(Path(args.layers)):
-        z = pyogrio.read_dataframe(args.layers, layer=lname, columns=[], fid_as_index=True,
-                                   use_arrow=True)
+        z = pyogrio.read_dataframe(
+            args.layers, layer=lname, columns=[], fid_as_index=True, use_arrow=True
+        )
         if len(z) == 0:
             continue
-        z = gpd.GeoDataFrame({"zone_fid": z.index.to_numpy(), "layer": lname},
-                             geometry=z.geometry.to_numpy(), crs=z.crs)
+        z = gpd.GeoDataFrame(
+            {"zone_fid": z.index.to_numpy(), "layer": lname},
+            geometry=z.geometry.to_numpy(),
+            crs=z.crs,
+        )
         ov = gpd.overlay(parcels, z, how="intersection", keep_geom_type=True)
         ov["area"] = ov.geometry.area
         out.append(pd.DataFrame(ov[["cad_num", "layer", "zone_fid", "area"]]))
-    res = (pd.concat(out, ignore_index=True).groupby(["cad_num", "layer", "zone_fid"],
-                                                     as_index=False)["area"].sum())
+    res = (
+        pd.concat(out, ignore_index=True)
+        .groupby(["cad_num", "layer", "zone_fid"], as_index=False)["area"]
+        .sum()
+    )
     res.to_parquet(args.out, index=False)
     return 0
 
@@ -155,9 +165,17 @@ def worker_merge_zones(args: argparse.Namespace) -> int:
         z = pyogrio.read_dataframe(args.layers, layer=lname, columns=[], fid_as_index=True)
         if len(z) == 0:
             continue
-        frames.append(gpd.GeoDataFrame(
-            {"zone_key": [f"{lname}:{f}" for f in z.index], "layer": lname,
-             "zone_fid": z.index.to_numpy()}, geometry=z.geometry.to_numpy(), crs=z.crs))
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "zone_key": [f"{lname}:{f}" for f in z.index],
+                    "layer": lname,
+                    "zone_fid": z.index.to_numpy(),
+                },
+                geometry=z.geometry.to_numpy(),
+                crs=z.crs,
+            )
+        )
     allz = pd.concat(frames, ignore_index=True)
     gdf = gpd.GeoDataFrame(allz, geometry="geometry", crs=frames[0].crs)
     gdf = gdf.explode(index_parts=False).reset_index(drop=True)  # QGIS/DuckDB: parts
@@ -203,14 +221,17 @@ def compare_pairs(toolkit_hits: pd.DataFrame, other: pd.DataFrame) -> tuple[bool
     diff = np.abs(a[common].to_numpy() - b[common].to_numpy())
     bad = diff > np.maximum(REL_TOL * np.abs(b[common].to_numpy()), ABS_TOL_M2)
     ok = not only_a and not only_b and not bad.any()
-    note = (f"{len(common)} common pairs; {len(only_a)} only in toolkit, {len(only_b)} only "
-            f"in baseline; {int(bad.sum())} areas beyond 0.01 %; max rel diff "
-            f"{(diff / np.maximum(np.abs(b[common].to_numpy()), 1e-9)).max() if len(common) else 0:.2e}")
+    note = (
+        f"{len(common)} common pairs; {len(only_a)} only in toolkit, {len(only_b)} only "
+        f"in baseline; {int(bad.sum())} areas beyond 0.01 %; max rel diff "
+        f"{(diff / np.maximum(np.abs(b[common].to_numpy()), 1e-9)).max() if len(common) else 0:.2e}"
+    )
     return ok, note
 
 
-def compare_counts(toolkit_parcels: pd.DataFrame, qgis: pd.DataFrame, parcels: Path,
-                   zones: Path) -> tuple[bool, str]:
+def compare_counts(
+    toolkit_parcels: pd.DataFrame, qgis: pd.DataFrame, parcels: Path, zones: Path
+) -> tuple[bool, str]:
     """Per parcel, QGIS's number of distinct zones intersected = the toolkit's n_hits.
 
     QGIS's predicate also counts zones that only touch a parcel (or overlap it by less
@@ -232,18 +253,24 @@ def compare_counts(toolkit_parcels: pd.DataFrame, qgis: pd.DataFrame, parcels: P
         p = p[p["cad_num"].astype(str).isin(set(diff))]
         z = gpd.read_parquet(zones.with_suffix(".parquet"))
         pi, zi = z.sindex.query(p.geometry.to_numpy(), predicate="intersects")
-        area = shapely.area(shapely.intersection(p.geometry.to_numpy()[pi],
-                                                 z.geometry.to_numpy()[zi]))
+        area = shapely.area(
+            shapely.intersection(p.geometry.to_numpy()[pi], z.geometry.to_numpy()[zi])
+        )
         key = z["zone_key"].to_numpy()[zi]
-        df = pd.DataFrame({"cad": p["cad_num"].astype(str).to_numpy()[pi], "key": key,
-                           "area": area}).groupby(["cad", "key"], as_index=False)["area"].sum()
+        df = (
+            pd.DataFrame({"cad": p["cad_num"].astype(str).to_numpy()[pi], "key": key, "area": area})
+            .groupby(["cad", "key"], as_index=False)["area"]
+            .sum()
+        )
         for cad, g in df.groupby("cad"):
             if len(g) == q[cad] and int((g["area"] > 0.01).sum()) == t[cad]:
                 explained += 1
     bad = len(diff) - explained
-    return bad == 0, (f"{len(t) - len(diff)} of {len(t)} parcels have the same count of "
-                      f"zones; {explained} differ only by zones touched with <= 0.01 m² "
-                      f"(QGIS counts them, the toolkit does not); {bad} unexplained")
+    return bad == 0, (
+        f"{len(t) - len(diff)} of {len(t)} parcels have the same count of "
+        f"zones; {explained} differ only by zones touched with <= 0.01 m² "
+        f"(QGIS counts them, the toolkit does not); {bad} unexplained"
+    )
 
 
 # ------------------------------------------------------------------------------ main
@@ -268,49 +295,95 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     zones_gpkg = work / "zones_merged.gpkg"
     if any(b in baselines for b in ("qgis", "duckdb")) and not zones_gpkg.exists():
-        subprocess.run([py, me, "_merge_zones", "--layers", str(layers), "--out",
-                        str(zones_gpkg)], check=True)
+        subprocess.run(
+            [py, me, "_merge_zones", "--layers", str(layers), "--out", str(zones_gpkg)], check=True
+        )
 
-    def add(engine: str, fmt: str, n: int, r: dict[str, Any] | None, *,
-            agrees: bool | None = None, reason: str | None = None, **extra: Any) -> dict[str, Any]:
+    def add(
+        engine: str,
+        fmt: str,
+        n: int,
+        r: dict[str, Any] | None,
+        *,
+        agrees: bool | None = None,
+        reason: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         sec = r["seconds"] if r and r.get("rc") == 0 else None
         row: dict[str, Any] = {
-            "engine": engine, "format": fmt, "n": n,
+            "engine": engine,
+            "format": fmt,
+            "n": n,
             "seconds": round(sec, 3) if sec is not None else None,
             "parcels_per_s": round(n / sec) if sec else None,
-            "peak_rss_mb": round(r["peak_rss_mb"], 1) if r and r.get("peak_rss_mb") and sec else None,
+            "peak_rss_mb": round(r["peak_rss_mb"], 1)
+            if r and r.get("peak_rss_mb") and sec
+            else None,
             "agrees": agrees,
         }
         if sec is None:
             row["reason"] = reason or (f"exit {r['rc']}: {r['stderr'][-400:]}" if r else "not run")
         row.update(extra)
         runs.append(row)
-        log.info("%-14s %-8s n=%-8d %s", engine, fmt, n,
-                 f"{row['seconds']} s, {row['parcels_per_s']}/s, {row['peak_rss_mb']} MB"
-                 if sec is not None else f"not run: {row.get('reason')}")
+        log.info(
+            "%-14s %-8s n=%-8d %s",
+            engine,
+            fmt,
+            n,
+            f"{row['seconds']} s, {row['parcels_per_s']}/s, {row['peak_rss_mb']} MB"
+            if sec is not None
+            else f"not run: {row.get('reason')}",
+        )
         return row
 
     for n in args.n:
         pq_path = work / f"parcels_{n}.parquet"
         gp_path = work / f"parcels_{n}.gpkg"
         if not pq_path.exists():
-            subprocess.run([py, str(HERE / "make_parcels.py"), "--layers", str(layers), "--n",
-                            str(n), "--seed", str(args.seed), "--out", str(pq_path)], check=True)
+            subprocess.run(
+                [
+                    py,
+                    str(HERE / "make_parcels.py"),
+                    "--layers",
+                    str(layers),
+                    "--n",
+                    str(n),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(pq_path),
+                ],
+                check=True,
+            )
         if not gp_path.exists():
             import geopandas as gpd
             import pyogrio
 
-            pyogrio.write_dataframe(gpd.read_parquet(pq_path), gp_path, layer="parcels",
-                                    driver="GPKG", use_arrow=True)
+            pyogrio.write_dataframe(
+                gpd.read_parquet(pq_path), gp_path, layer="parcels", driver="GPKG", use_arrow=True
+            )
         inputs = {"gpkg": gp_path, "parquet": pq_path}
 
         # the toolkit, best of --repeat (first call warms the zone cache and numba's cache)
         tk: dict[str, dict[str, Any]] = {}
         for fmt in args.formats:
             out = work / f"out_{n}.{fmt}"
-            cmd = [*_cli_cmd(args), "check", str(inputs[fmt]), "--layers", str(layers),
-                   "--out", str(out), "--id-field", "cad_num", "--use-field", "use",
-                   "--overwrite", "--json", *cat]
+            cmd = [
+                *_cli_cmd(args),
+                "check",
+                str(inputs[fmt]),
+                "--layers",
+                str(layers),
+                "--out",
+                str(out),
+                "--id-field",
+                "cad_num",
+                "--use-field",
+                "use",
+                "--overwrite",
+                "--json",
+                *cat,
+            ]
             if not tk:
                 timed(cmd, env=env)  # warm-up, not counted
             best = None
@@ -344,33 +417,62 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         t_hits = t_parcels = None
         if "parquet" in tk and tk["parquet"]["rc"] == 0:
             out = tk["parquet"]["out"]
-            t_hits = pd.read_parquet(out.with_suffix(".hits.parquet"),
-                                     columns=["parcel_id", "layer", "zone_fid", "overlap_m2"])
+            t_hits = pd.read_parquet(
+                out.with_suffix(".hits.parquet"),
+                columns=["parcel_id", "layer", "zone_fid", "overlap_m2"],
+            )
             t_parcels = pd.read_parquet(out, columns=["parcel_id", "n_hits"])
         agreements: list[bool] = []
         if "gpkg" in tk and tk["gpkg"]["rc"] == 0 and t_hits is not None:
             import pyogrio
 
-            g_hits = pyogrio.read_dataframe(tk["gpkg"]["out"], layer="parcel_hits",
-                                            columns=["parcel_id", "layer", "zone_fid",
-                                                     "overlap_m2"], read_geometry=False)
-            same = (len(g_hits) == len(t_hits)
-                    and np.allclose(g_hits["overlap_m2"].to_numpy(float),
-                                    t_hits["overlap_m2"].to_numpy(float))
-                    and (g_hits["parcel_id"].astype(str).to_numpy()
-                         == t_hits["parcel_id"].astype(str).to_numpy()).all())
+            g_hits = pyogrio.read_dataframe(
+                tk["gpkg"]["out"],
+                layer="parcel_hits",
+                columns=["parcel_id", "layer", "zone_fid", "overlap_m2"],
+                read_geometry=False,
+            )
+            same = (
+                len(g_hits) == len(t_hits)
+                and np.allclose(
+                    g_hits["overlap_m2"].to_numpy(float), t_hits["overlap_m2"].to_numpy(float)
+                )
+                and (
+                    g_hits["parcel_id"].astype(str).to_numpy()
+                    == t_hits["parcel_id"].astype(str).to_numpy()
+                ).all()
+            )
             agreements.append(bool(same))
 
         base_rows: list[dict[str, Any]] = []
         ref_sec = tk.get("gpkg", tk.get("parquet", {})).get("seconds")
         if "naive" in baselines:
             if n > args.naive_max_n:
-                base_rows.append(add("naive", "gpkg", n, None,
-                                     reason=f"skipped above --naive-max-n {args.naive_max_n}"))
+                base_rows.append(
+                    add(
+                        "naive",
+                        "gpkg",
+                        n,
+                        None,
+                        reason=f"skipped above --naive-max-n {args.naive_max_n}",
+                    )
+                )
             else:
                 out = work / f"naive_{n}.parquet"
-                r = timed([py, me, "_naive", "--parcels", str(gp_path), "--layers",
-                           str(layers), "--out", str(out)], timeout=args.baseline_timeout)
+                r = timed(
+                    [
+                        py,
+                        me,
+                        "_naive",
+                        "--parcels",
+                        str(gp_path),
+                        "--layers",
+                        str(layers),
+                        "--out",
+                        str(out),
+                    ],
+                    timeout=args.baseline_timeout,
+                )
                 ok = note = None
                 if r["rc"] == 0 and t_hits is not None:
                     ok, note = compare_pairs(t_hits, pd.read_parquet(out))
@@ -380,19 +482,38 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             if not Path(QGIS_BIN).exists():
                 base_rows.append(add("qgis", "gpkg", n, None, reason=f"{QGIS_BIN} not found"))
             elif n > args.qgis_max_n:
-                base_rows.append(add("qgis", "gpkg", n, None,
-                                     reason=f"skipped above --qgis-max-n {args.qgis_max_n} "
-                                            "(under 1 000 parcels/s here: 10^6 would take "
-                                            "over 15 min)"))
+                base_rows.append(
+                    add(
+                        "qgis",
+                        "gpkg",
+                        n,
+                        None,
+                        reason=f"skipped above --qgis-max-n {args.qgis_max_n} "
+                        "(under 1 000 parcels/s here: 10^6 would take "
+                        "over 15 min)",
+                    )
+                )
             else:
                 out = work / f"qgis_{n}.gpkg"
                 out.unlink(missing_ok=True)
                 qenv = dict(env, QT_QPA_PLATFORM="offscreen")
-                r = timed([QGIS_BIN, "run", "qgis:joinbylocationsummary", "--",
-                           f"INPUT={gp_path}|layername=parcels", f"JOIN={zones_gpkg}|layername=zones",
-                           "PREDICATE=0", "JOIN_FIELDS=zone_key", "SUMMARIES=1",
-                           "DISCARD_NONMATCHING=false", f"OUTPUT={out}"], env=qenv,
-                          timeout=args.baseline_timeout)
+                r = timed(
+                    [
+                        QGIS_BIN,
+                        "run",
+                        "qgis:joinbylocationsummary",
+                        "--",
+                        f"INPUT={gp_path}|layername=parcels",
+                        f"JOIN={zones_gpkg}|layername=zones",
+                        "PREDICATE=0",
+                        "JOIN_FIELDS=zone_key",
+                        "SUMMARIES=1",
+                        "DISCARD_NONMATCHING=false",
+                        f"OUTPUT={out}",
+                    ],
+                    env=qenv,
+                    timeout=args.baseline_timeout,
+                )
                 ok = note = None
                 if r["rc"] == 0 and t_parcels is not None:
                     import pyogrio
@@ -403,18 +524,40 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 base_rows.append(add("qgis", "gpkg", n, r, agrees=ok, agreement=note))
         if "duckdb" in baselines:
             dpy = args.duckdb_python
-            if not dpy or subprocess.run([dpy, "-c", "import duckdb, duckdb_extension_spatial"],
-                                         capture_output=True, check=False).returncode != 0:
-                base_rows.append(add("duckdb", "parquet", n, None,
-                                     reason="duckdb-extension-spatial not importable with "
-                                            f"--duckdb-python {dpy!r} (pip install "
-                                            "duckdb-extension-spatial into its own venv)"))
+            if (
+                not dpy
+                or subprocess.run(
+                    [dpy, "-c", "import duckdb, duckdb_extension_spatial"],
+                    capture_output=True,
+                    check=False,
+                ).returncode
+                != 0
+            ):
+                base_rows.append(
+                    add(
+                        "duckdb",
+                        "parquet",
+                        n,
+                        None,
+                        reason="duckdb-extension-spatial not importable with "
+                        f"--duckdb-python {dpy!r} (pip install "
+                        "duckdb-extension-spatial into its own venv)",
+                    )
+                )
             else:
                 out = work / f"duckdb_{n}.parquet"
                 out.unlink(missing_ok=True)
-                r = timed([dpy, "-c", DUCKDB_SCRIPT, str(pq_path),
-                           str(zones_gpkg.with_suffix(".parquet")), str(out)],
-                          timeout=args.baseline_timeout)
+                r = timed(
+                    [
+                        dpy,
+                        "-c",
+                        DUCKDB_SCRIPT,
+                        str(pq_path),
+                        str(zones_gpkg.with_suffix(".parquet")),
+                        str(out),
+                    ],
+                    timeout=args.baseline_timeout,
+                )
                 ok = note = None
                 if r["rc"] == 0 and t_hits is not None:
                     ok, note = compare_pairs(t_hits, pd.read_parquet(out))
@@ -422,27 +565,62 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 base_rows.append(add("duckdb", "parquet", n, r, agrees=ok, agreement=note))
         if "dask" in baselines:
             if n > args.dask_max_n:
-                base_rows.append(add("dask", "parquet", n, None,
-                                     reason=f"skipped above --dask-max-n {args.dask_max_n}"))
+                base_rows.append(
+                    add(
+                        "dask",
+                        "parquet",
+                        n,
+                        None,
+                        reason=f"skipped above --dask-max-n {args.dask_max_n}",
+                    )
+                )
             else:
                 out = work / f"dask_{n}.parquet"
-                r = timed([*_cli_cmd(args), "check", str(pq_path), "--layers", str(layers),
-                           "--out", str(out), "--id-field", "cad_num", "--use-field", "use",
-                           "--overwrite", "--engine", "dask", *cat], env=env)
+                r = timed(
+                    [
+                        *_cli_cmd(args),
+                        "check",
+                        str(pq_path),
+                        "--layers",
+                        str(layers),
+                        "--out",
+                        str(out),
+                        "--id-field",
+                        "cad_num",
+                        "--use-field",
+                        "use",
+                        "--overwrite",
+                        "--engine",
+                        "dask",
+                        *cat,
+                    ],
+                    env=env,
+                )
                 ok = None
                 if r["rc"] == 0 and t_hits is not None:
-                    d_hits = pd.read_parquet(out.with_suffix(".hits.parquet"),
-                                             columns=["parcel_id", "layer", "zone_fid",
-                                                      "overlap_m2"])
-                    ok = bool(len(d_hits) == len(t_hits) and (
-                        d_hits.astype(str).to_numpy() == t_hits.astype(str).to_numpy()).all())
+                    d_hits = pd.read_parquet(
+                        out.with_suffix(".hits.parquet"),
+                        columns=["parcel_id", "layer", "zone_fid", "overlap_m2"],
+                    )
+                    ok = bool(
+                        len(d_hits) == len(t_hits)
+                        and (d_hits.astype(str).to_numpy() == t_hits.astype(str).to_numpy()).all()
+                    )
                     agreements.append(ok)
                 base_rows.append(add("dask", "parquet", n, r, agrees=ok))
         for fmt, r in tk.items():
-            row = add("almaty-scheme", fmt, n, r, agrees=all(agreements) if agreements else None,
-                      io_floor_multiple=(round(r["seconds"] / floor[fmt], 2)
-                                         if r["rc"] == 0 and fmt in floor else None),
-                      repeats=args.repeat, note=f"best of {args.repeat}, zone cache warm")
+            row = add(
+                "almaty-scheme",
+                fmt,
+                n,
+                r,
+                agrees=all(agreements) if agreements else None,
+                io_floor_multiple=(
+                    round(r["seconds"] / floor[fmt], 2) if r["rc"] == 0 and fmt in floor else None
+                ),
+                repeats=args.repeat,
+                note=f"best of {args.repeat}, zone cache warm",
+            )
             row["ratio_vs_toolkit"] = 1.0
         for row in base_rows:
             if row["seconds"] and ref_sec:
@@ -455,14 +633,16 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
 
     fits: dict[str, Any] = {}
     for fmt in args.formats:
-        pts = [(r["n"], r["seconds"]) for r in runs
-               if r["engine"] == "almaty-scheme" and r["format"] == fmt and r["seconds"]]
+        pts = [
+            (r["n"], r["seconds"])
+            for r in runs
+            if r["engine"] == "almaty-scheme" and r["format"] == fmt and r["seconds"]
+        ]
         if len(pts) >= 2:
             x = np.log([p[0] for p in pts])
             y = np.log([p[1] for p in pts])
             slope, _ = np.polyfit(x, y, 1)
-            fits[f"almaty-scheme/{fmt}"] = {"exponent": round(float(slope), 3),
-                                            "points": pts}
+            fits[f"almaty-scheme/{fmt}"] = {"exponent": round(float(slope), 3), "points": pts}
             big = [p for p in pts if p[0] >= 100_000]
             if len(big) >= 2:
                 s2, _ = np.polyfit(np.log([p[0] for p in big]), np.log([p[1] for p in big]), 1)
@@ -470,14 +650,16 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "runs": runs,
         "fits": fits,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-                                     / 2**30, 1)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        },
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "layers": str(layers),
         "notes": "Toolkit: best of --repeat runs, zone cache and numba cache warm; each run a "
-                 "fresh process (imports and JIT cache loading included). Baselines: one run.",
+        "fresh process (imports and JIT cache loading included). Baselines: one run.",
     }
 
 
@@ -493,14 +675,26 @@ def main(argv: list[str] | None = None) -> int:
         fn = {"_io": worker_io, "_naive": worker_naive, "_merge_zones": worker_merge_zones}
         return fn[a.worker](a)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--n", type=int, action="append", required=True,
-                    help="number of parcels (repeat for several sizes)")
+    ap.add_argument(
+        "--n",
+        type=int,
+        action="append",
+        required=True,
+        help="number of parcels (repeat for several sizes)",
+    )
     ap.add_argument("--layers", type=Path, default=Path("out/almaty_scheme.gpkg"))
-    ap.add_argument("--baselines", default="naive,qgis,duckdb",
-                    help=f"comma-separated, of {', '.join(BASELINES)} (empty: none)")
+    ap.add_argument(
+        "--baselines",
+        default="naive,qgis,duckdb",
+        help=f"comma-separated, of {', '.join(BASELINES)} (empty: none)",
+    )
     ap.add_argument("--json", type=Path, required=True, help="results file")
-    ap.add_argument("--work", type=Path, default=Path("bench/work"),
-                    help="folder for parcels and outputs (git-ignored bench/ by default)")
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path("bench/work"),
+        help="folder for parcels and outputs (git-ignored bench/ by default)",
+    )
     ap.add_argument("--formats", type=lambda s: s.split(","), default=["gpkg", "parquet"])
     ap.add_argument("--repeat", type=int, default=3, help="toolkit runs per case (best kept)")
     ap.add_argument("--seed", type=int, default=1)
@@ -508,15 +702,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-max-n", type=int, default=1_000_000)
     ap.add_argument("--qgis-max-n", type=int, default=100_000)
     ap.add_argument("--dask-max-n", type=int, default=1_000_000)
-    ap.add_argument("--baseline-timeout", type=float, default=3600.0,
-                    help="seconds before a baseline run is stopped (listed with the reason)")
-    ap.add_argument("--duckdb-python", default=sys.executable,
-                    help="Python with duckdb-extension-spatial installed")
+    ap.add_argument(
+        "--baseline-timeout",
+        type=float,
+        default=3600.0,
+        help="seconds before a baseline run is stopped (listed with the reason)",
+    )
+    ap.add_argument(
+        "--duckdb-python",
+        default=sys.executable,
+        help="Python with duckdb-extension-spatial installed",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not args.layers.is_file():
-        print(f"error: {args.layers} not found; build it with almaty-scheme build",
-              file=sys.stderr)
+        print(f"error: {args.layers} not found; build it with almaty-scheme build", file=sys.stderr)
         return 1
     res = run_bench(args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -526,12 +726,16 @@ def main(argv: list[str] | None = None) -> int:
         rate = f"{r['parcels_per_s']:>9}/s" if r["parcels_per_s"] else " " * 11
         rss = f"{r['peak_rss_mb']:8.0f} MB" if r["peak_rss_mb"] else " " * 11
         ratio = r.get("ratio_vs_toolkit")
-        print(f"{r['engine']:<14}{r['format']:<8}{r['n']:>9} {sec} {rate} {rss}"
-              f"  x{ratio if ratio is not None else '-'}  agrees={r['agrees']}"
-              + (f"  ({r['reason']})" if r.get("reason") else ""))
+        print(
+            f"{r['engine']:<14}{r['format']:<8}{r['n']:>9} {sec} {rate} {rss}"
+            f"  x{ratio if ratio is not None else '-'}  agrees={r['agrees']}"
+            + (f"  ({r['reason']})" if r.get("reason") else "")
+        )
     for k, v in res["fits"].items():
-        print(f"{k}: time ~ N^{v['exponent']}" + (
-            f" (N >= 1e5: N^{v['exponent_n_ge_1e5']})" if "exponent_n_ge_1e5" in v else ""))
+        print(
+            f"{k}: time ~ N^{v['exponent']}"
+            + (f" (N >= 1e5: N^{v['exponent_n_ge_1e5']})" if "exponent_n_ge_1e5" in v else "")
+        )
     print(f"wrote {args.json}")
     return 0
 

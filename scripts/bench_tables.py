@@ -25,27 +25,39 @@ def _fmt(v: float | None, nd: int = 1) -> str:
 
 def results_table(runs: list[dict[str, Any]]) -> str:
     """One row per run, in the file's order."""
-    out = ["| N | engine | format | s | parcels/s | peak MB | x toolkit | agrees |",
-           "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    out = [
+        "| N | engine | format | s | parcels/s | peak MB | x toolkit | agrees |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in runs:
         if r.get("seconds") is None:
-            out.append(f"| {_fmt(r['n'], 0)} | {r['engine']} | {r['format']} | - | - | - | - | "
-                       f"{r.get('reason', 'not run')} |")
+            out.append(
+                f"| {_fmt(r['n'], 0)} | {r['engine']} | {r['format']} | - | - | - | - | "
+                f"{r.get('reason', 'not run')} |"
+            )
             continue
         agrees = {True: "yes", False: "**no**", None: "-"}[r.get("agrees")]
-        extra = f" (best of {r['repeats']}, {r['io_floor_multiple']}x I/O floor)" \
-            if r.get("repeats") else ""
+        extra = (
+            f" (best of {r['repeats']}, {r['io_floor_multiple']}x I/O floor)"
+            if r.get("repeats")
+            else ""
+        )
         out.append(
             f"| {_fmt(r['n'], 0)} | {r['engine']}{extra} | {r['format']} | {_fmt(r['seconds'], 2)} | "
             f"{_fmt(r.get('parcels_per_s'), 0)} | {_fmt(r.get('peak_rss_mb'), 0)} | "
-            f"{_fmt(r.get('ratio_vs_toolkit'), 2)} | {agrees} |")
+            f"{_fmt(r.get('ratio_vs_toolkit'), 2)} | {agrees} |"
+        )
     return "\n".join(out)
 
 
 def _run(runs: list[dict[str, Any]], engine: str, fmt: str, n: int) -> dict[str, Any] | None:
     for r in runs:
-        if r["engine"] == engine and r["format"] == fmt and r["n"] == n \
-                and r.get("seconds") is not None:
+        if (
+            r["engine"] == engine
+            and r["format"] == fmt
+            and r["n"] == n
+            and r.get("seconds") is not None
+        ):
             return r
     return None
 
@@ -60,26 +72,44 @@ def targets_table(data: dict[str, Any]) -> str:
 
     for fmt, limit in (("gpkg", 30.0), ("parquet", 15.0)):
         r = _run(runs, "almaty-scheme", fmt, 1_000_000)
-        add(f"10^6 parcels, {fmt} in and out, <= {limit:g} s",
-            "-" if r is None else f"{r['seconds']:.1f} s", None if r is None else r["seconds"] <= limit)
-        add(f"10^6 parcels, {fmt}: peak memory < 3 GiB",
-            "-" if r is None else f"{r['peak_rss_mb'] / GIB_MB:.2f} GiB ({r['peak_rss_mb']:.0f} MB)",
-            None if r is None else r["peak_rss_mb"] < 3 * GIB_MB)
+        add(
+            f"10^6 parcels, {fmt} in and out, <= {limit:g} s",
+            "-" if r is None else f"{r['seconds']:.1f} s",
+            None if r is None else r["seconds"] <= limit,
+        )
+        add(
+            f"10^6 parcels, {fmt}: peak memory < 3 GiB",
+            "-"
+            if r is None
+            else f"{r['peak_rss_mb'] / GIB_MB:.2f} GiB ({r['peak_rss_mb']:.0f} MB)",
+            None if r is None else r["peak_rss_mb"] < 3 * GIB_MB,
+        )
     tk = _run(runs, "almaty-scheme", "gpkg", 100_000)
     for engine, need in (("naive", 5.0), ("qgis", 30.0)):
         b = _run(runs, engine, "gpkg", 100_000)
         ratio = None if tk is None or b is None else b["seconds"] / tk["seconds"]
-        add(f"10^5 parcels: >= {need:g}x faster than {engine}",
-            "-" if ratio is None else f"{ratio:.1f}x ({b['seconds']:.1f} s vs {tk['seconds']:.2f} s)",  # type: ignore[index]
-            None if ratio is None else ratio >= need)
+        add(
+            f"10^5 parcels: >= {need:g}x faster than {engine}",
+            "-"
+            if ratio is None
+            else f"{ratio:.1f}x ({b['seconds']:.1f} s vs {tk['seconds']:.2f} s)",  # type: ignore[index]
+            None if ratio is None else ratio >= need,
+        )
     for key, fit in sorted(data.get("fits", {}).items()):
         e = fit.get("exponent_n_ge_1e5", fit.get("exponent"))
-        add(f"linear growth ({key})", f"fitted exponent {e} (10^5 to 10^6; {fit.get('exponent')} over all N)",
-            None)
+        add(
+            f"linear growth ({key})",
+            f"fitted exponent {e} (10^5 to 10^6; {fit.get('exponent')} over all N)",
+            None,
+        )
     for fmt in ("gpkg", "parquet"):
         r = _run(runs, "almaty-scheme", fmt, 1_000_000)
         if r is not None and r.get("io_floor_multiple") is not None:
-            add(f"time as a multiple of the I/O floor, 10^6 {fmt}", f"{r['io_floor_multiple']}x", None)
+            add(
+                f"time as a multiple of the I/O floor, 10^6 {fmt}",
+                f"{r['io_floor_multiple']}x",
+                None,
+            )
     out = ["| target | measured | met? |", "| --- | --- | --- |"]
     for t, m, ok in rows:
         out.append(f"| {t} | {m} | {'-' if ok is None else ('yes' if ok else '**no**')} |")

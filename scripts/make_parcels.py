@@ -55,22 +55,60 @@ MIX: dict[str, float] = {
 
 # (use value as written, weight): class ids, Russian names and abbreviations
 USES: list[tuple[str | None, float]] = [
-    ("residential", 14.0), ("ИЖС", 16.0), ("жилая застройка", 6.0), ("Жильё", 2.0),
+    ("residential", 14.0),
+    ("ИЖС", 16.0),
+    ("жилая застройка", 6.0),
+    ("Жильё", 2.0),
     ("многоквартирный жилой дом", 2.0),
-    ("agricultural", 6.0), ("сельхоз", 5.0), ("пашня", 4.0), ("КХ", 3.0), ("ЛПХ", 2.0),
-    ("pasture", 2.0), ("пастбище", 1.5),
-    ("dacha_gardening", 3.0), ("дача", 3.0), ("садоводство", 1.0),
-    ("commercial", 3.0), ("торговля", 2.0), ("магазин", 1.0),
-    ("industrial", 2.5), ("промышленность", 1.5), ("warehouse_logistics", 2.0), ("склад", 2.0),
-    ("public_facilities", 1.5), ("школа", 1.0), ("детский сад", 0.5),
-    ("livestock_farm", 1.5), ("ферма", 1.5), ("птицефабрика", 0.3),
-    ("recreation", 1.5), ("база отдыха", 1.5), ("recreation_open", 1.0), ("парк", 1.0),
-    ("fuel_chemicals_storage", 0.4), ("АЗС", 0.8), ("склад ГСМ", 0.3),
-    ("vehicle_service", 0.6), ("СТО", 0.8), ("автомойка", 0.4),
-    ("utilities", 1.0), ("подстанция", 0.3), ("transport", 0.6),
-    ("cemetery", 0.3), ("кладбище", 0.3), ("landfill", 0.2), ("свалка", 0.1),
-    ("forestry", 0.8), ("лесопосадка", 0.3), ("mining", 0.3), ("карьер", 0.3),
-    ("прочее", 0.5), ("", 0.4), (None, 0.8), ("теплица", 0.3), ("ГКП-17", 0.2),
+    ("agricultural", 6.0),
+    ("сельхоз", 5.0),
+    ("пашня", 4.0),
+    ("КХ", 3.0),
+    ("ЛПХ", 2.0),
+    ("pasture", 2.0),
+    ("пастбище", 1.5),
+    ("dacha_gardening", 3.0),
+    ("дача", 3.0),
+    ("садоводство", 1.0),
+    ("commercial", 3.0),
+    ("торговля", 2.0),
+    ("магазин", 1.0),
+    ("industrial", 2.5),
+    ("промышленность", 1.5),
+    ("warehouse_logistics", 2.0),
+    ("склад", 2.0),
+    ("public_facilities", 1.5),
+    ("школа", 1.0),
+    ("детский сад", 0.5),
+    ("livestock_farm", 1.5),
+    ("ферма", 1.5),
+    ("птицефабрика", 0.3),
+    ("recreation", 1.5),
+    ("база отдыха", 1.5),
+    ("recreation_open", 1.0),
+    ("парк", 1.0),
+    ("fuel_chemicals_storage", 0.4),
+    ("АЗС", 0.8),
+    ("склад ГСМ", 0.3),
+    ("vehicle_service", 0.6),
+    ("СТО", 0.8),
+    ("автомойка", 0.4),
+    ("utilities", 1.0),
+    ("подстанция", 0.3),
+    ("transport", 0.6),
+    ("cemetery", 0.3),
+    ("кладбище", 0.3),
+    ("landfill", 0.2),
+    ("свалка", 0.1),
+    ("forestry", 0.8),
+    ("лесопосадка", 0.3),
+    ("mining", 0.3),
+    ("карьер", 0.3),
+    ("прочее", 0.5),
+    ("", 0.4),
+    (None, 0.8),
+    ("теплица", 0.3),
+    ("ГКП-17", 0.2),
 ]
 
 
@@ -106,15 +144,22 @@ def _line_samples(
 
 
 def _centres(
-    kind: str, n: int, anchors: dict[str, gpd.GeoDataFrame | None],
-    boundary: shapely.Geometry, rng: np.random.Generator,
+    kind: str,
+    n: int,
+    anchors: dict[str, gpd.GeoDataFrame | None],
+    boundary: shapely.Geometry,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Centres, orientations and 'aligned' flags of ``n`` candidate parcels near ``kind``."""
     if kind == "settlement":
         pts = anchors.get("settlements")
         if pts is None or len(pts) == 0:
             return _centres("scattered", n, anchors, boundary, rng)
-        pop = np.asarray(pts.get("pop_2018", np.nan), dtype=float) if "pop_2018" in pts else np.full(len(pts), np.nan)
+        pop = (
+            np.asarray(pts.get("pop_2018", np.nan), dtype=float)
+            if "pop_2018" in pts
+            else np.full(len(pts), np.nan)
+        )
         pop = np.where(np.isfinite(pop) & (pop > 0), pop, 800.0)
         w = np.sqrt(pop)
         idx = rng.choice(len(pts), size=n, p=w / w.sum())
@@ -127,10 +172,18 @@ def _centres(
         return x, y, ang, np.ones(n, bool)
     if kind == "scattered":
         x0, y0, x1, y1 = boundary.bounds
-        return (rng.uniform(x0, x1, n), rng.uniform(y0, y1, n), rng.uniform(0, np.pi, n),
-                np.zeros(n, bool))
-    layer = {"road": "roads", "river": "rivers", "railway": "railways",
-             "gas_pipeline": "gas_pipelines"}[kind]
+        return (
+            rng.uniform(x0, x1, n),
+            rng.uniform(y0, y1, n),
+            rng.uniform(0, np.pi, n),
+            np.zeros(n, bool),
+        )
+    layer = {
+        "road": "roads",
+        "river": "rivers",
+        "railway": "railways",
+        "gas_pipeline": "gas_pipelines",
+    }[kind]
     gdf = anchors.get(layer)
     if gdf is None or len(gdf) == 0:
         return _centres("settlement", n, anchors, boundary, rng)
@@ -143,8 +196,9 @@ def _centres(
     return x, y, ang, np.ones(n, bool)
 
 
-def _polygons(x: np.ndarray, y: np.ndarray, ang: np.ndarray, rng: np.random.Generator
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _polygons(
+    x: np.ndarray, y: np.ndarray, ang: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Irregular quadrilaterals of log-uniform area 0.05-5 ha centred on (x, y)."""
     n = len(x)
     area = np.exp(rng.uniform(np.log(MIN_AREA_M2), np.log(MAX_AREA_M2), n))
@@ -161,7 +215,9 @@ def _polygons(x: np.ndarray, y: np.ndarray, ang: np.ndarray, rng: np.random.Gene
     c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
     gx = local[..., 0] * c - local[..., 1] * s + x[:, None]
     gy = local[..., 0] * s + local[..., 1] * c + y[:, None]
-    ring = np.concatenate([np.stack([gx, gy], axis=2), np.stack([gx[:, :1], gy[:, :1]], axis=2)], axis=1)
+    ring = np.concatenate(
+        [np.stack([gx, gy], axis=2), np.stack([gx[:, :1], gy[:, :1]], axis=2)], axis=1
+    )
     return shapely.polygons(ring), area
 
 
@@ -170,12 +226,16 @@ def make_parcels(layers: Path, n: int, seed: int = 0) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
     boundary_gdf = _read(layers, "boundary")
     if boundary_gdf is None or len(boundary_gdf) == 0:
-        raise DataError(f"{layers} has no boundary layer",
-                        ["Build the layers first: almaty-scheme build --out out/almaty_scheme.gpkg."])
+        raise DataError(
+            f"{layers} has no boundary layer",
+            ["Build the layers first: almaty-scheme build --out out/almaty_scheme.gpkg."],
+        )
     boundary = shapely.union_all(boundary_gdf.geometry.to_numpy())
     shapely.prepare(boundary)
-    anchors = {k: _read(layers, f"base_{k}") for k in
-               ("settlements", "roads", "rivers", "railways", "gas_pipelines")}
+    anchors = {
+        k: _read(layers, f"base_{k}")
+        for k in ("settlements", "roads", "rivers", "railways", "gas_pipelines")
+    }
     kinds = list(MIX)
     counts = rng.multinomial(n, [MIX[k] for k in kinds])
     geoms, areas, labels = [], [], []
@@ -204,19 +264,26 @@ def make_parcels(layers: Path, n: int, seed: int = 0) -> gpd.GeoDataFrame:
     weights = np.array([w for _, w in USES], dtype=float)
     use = values[rng.choice(len(values), size=total, p=weights / weights.sum())]
     i = np.arange(total)
-    cad = [f"03-{a:03d}-{b:03d}-{c:03d}" for a, b, c in
-           zip(40 + i // 1_000_000, (i // 1000) % 1000, i % 1000, strict=True)]
+    cad = [
+        f"03-{a:03d}-{b:03d}-{c:03d}"
+        for a, b, c in zip(40 + i // 1_000_000, (i // 1000) % 1000, i % 1000, strict=True)
+    ]
     decl = np.round(area / 10_000 * rng.normal(1.0, 0.01, total), 4)
     return gpd.GeoDataFrame(
         {"cad_num": cad, "use": use, "area_decl_ha": decl, "anchor": anchor},
-        geometry=gpd.GeoSeries(geom, crs=WORKING_CRS), crs=WORKING_CRS,
+        geometry=gpd.GeoSeries(geom, crs=WORKING_CRS),
+        crs=WORKING_CRS,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--layers", type=Path, default=Path("out/almaty_scheme.gpkg"),
-                    help="built GeoPackage with boundary and base_* layers")
+    ap.add_argument(
+        "--layers",
+        type=Path,
+        default=Path("out/almaty_scheme.gpkg"),
+        help="built GeoPackage with boundary and base_* layers",
+    )
     ap.add_argument("--n", type=int, default=10_000, help="number of parcels")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True, help=".gpkg or .parquet")
@@ -231,8 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         if suffix not in (".gpkg", ".parquet"):
             raise DataError(f"--out {args.out}: use .gpkg or .parquet")
         if not args.layers.is_file():
-            raise DataError(f"{args.layers} not found",
-                            ["Build it: almaty-scheme build --out out/almaty_scheme.gpkg."])
+            raise DataError(
+                f"{args.layers} not found",
+                ["Build it: almaty-scheme build --out out/almaty_scheme.gpkg."],
+            )
         t = time.perf_counter()
         gdf = make_parcels(args.layers, args.n, args.seed)
         crs = parse_crs(args.crs)
@@ -242,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             if suffix == ".parquet":
                 gdf.to_parquet(tmp, index=False)
             else:
-                pyogrio.write_dataframe(gdf, tmp, layer="parcels", driver="GPKG",
-                                        use_arrow=True)
+                pyogrio.write_dataframe(gdf, tmp, layer="parcels", driver="GPKG", use_arrow=True)
         log.info("wrote %d parcels to %s in %.1f s", len(gdf), args.out, time.perf_counter() - t)
     except AlmatySchemeError as exc:
         print(f"error: {exc}", file=sys.stderr)

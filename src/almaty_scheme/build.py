@@ -147,15 +147,19 @@ def load_base(
     try:
         from almaty_scheme.base.reference import load_reference
     except ModuleNotFoundError as exc:  # pragma: no cover - both absent
-        raise DataError("No base-data loader is available",
-                        ["Install almaty-scheme completely (base.assemble / base.reference)."]
-                        ) from exc
+        raise DataError(
+            "No base-data loader is available",
+            ["Install almaty-scheme completely (base.assemble / base.reference)."],
+        ) from exc
     base = load_reference(Path(data_dir) if data_dir else None)
-    notes.append(LayerNote(
-        "boundary", "warning",
-        "base assembly (almaty_scheme.base.assemble) not available: built from the raw "
-        "reference layers only - no boundary, settlement footprints or road alignments",
-    ))
+    notes.append(
+        LayerNote(
+            "boundary",
+            "warning",
+            "base assembly (almaty_scheme.base.assemble) not available: built from the raw "
+            "reference layers only - no boundary, settlement footprints or road alignments",
+        )
+    )
     if users:
         from almaty_scheme.base.model import LayerProvenance
         from almaty_scheme.io.readers import read_base_layer
@@ -169,8 +173,9 @@ def load_base(
 # --------------------------------------------------------------------------- layers
 
 
-def build_boundary_layer(base: BaseData, options: BuildOptions
-                         ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
+def build_boundary_layer(
+    base: BaseData, options: BuildOptions
+) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """The ``boundary`` layer: the base boundary with zone columns (no width)."""
     notes: list[LayerNote] = []
     gdf = base["boundary"]
@@ -182,20 +187,36 @@ def build_boundary_layer(base: BaseData, options: BuildOptions
     for _, row in gdf.iterrows():
         g = clean_polygon(row.geometry, 0.0)
         method = row.get("method") if isinstance(row.get("method"), str) else None
-        recs.append({
-            "rule_id": None, "family": None, "kind": "boundary",
-            "name": row.get("name") if isinstance(row.get("name"), str) else "agglomeration boundary",
-            "certainty": "certain",
-            "citation": "scheme L106-135",
-            "reading": method,
-            "source": row.get("source"), "accuracy": row.get("accuracy"),
-            "source_layer": "boundary", "source_fid": row.get("base_id"),
-            "base_id": row.get("base_id"), "licence": row.get("licence"),
-            "area_ha": g.area / 1e4, "method": method,
-        })
+        recs.append(
+            {
+                "rule_id": None,
+                "family": None,
+                "kind": "boundary",
+                "name": row.get("name")
+                if isinstance(row.get("name"), str)
+                else "agglomeration boundary",
+                "certainty": "certain",
+                "citation": "scheme L106-135",
+                "reading": method,
+                "source": row.get("source"),
+                "accuracy": row.get("accuracy"),
+                "source_layer": "boundary",
+                "source_fid": row.get("base_id"),
+                "base_id": row.get("base_id"),
+                "licence": row.get("licence"),
+                "area_ha": g.area / 1e4,
+                "method": method,
+            }
+        )
         geoms.append(g)
-    notes.append(LayerNote("boundary", "input", f"base layer 'boundary': {len(gdf)} feature(s)",
-                           accuracy="; ".join(str(a) for a in pd.unique(gdf["accuracy"].dropna()))))
+    notes.append(
+        LayerNote(
+            "boundary",
+            "input",
+            f"base layer 'boundary': {len(gdf)} feature(s)",
+            accuracy="; ".join(str(a) for a in pd.unique(gdf["accuracy"].dropna())),
+        )
+    )
     return zones_frame(recs, geoms, extra, min_area=0.0), notes
 
 
@@ -210,8 +231,11 @@ def build_coverage(base: BaseData, notes: list[LayerNote]) -> gpd.GeoDataFrame:
     if cov is not None and len(cov):
         out = cov.to_crs(WORKING_CRS) if cov.crs != WORKING_CRS else cov
         method = text(out["method"].iloc[0]) if "method" in out.columns else None
-        notes.append(LayerNote("coverage", "reading",
-                               f"coverage from the base assembly: {method or 'as given'}"))
+        notes.append(
+            LayerNote(
+                "coverage", "reading", f"coverage from the base assembly: {method or 'as given'}"
+            )
+        )
         return out.reset_index(drop=True)
     geom = boundary_geometry(base)
     note = "agglomeration boundary"
@@ -227,22 +251,35 @@ def build_coverage(base: BaseData, notes: list[LayerNote]) -> gpd.GeoDataFrame:
                 note = "boundary within the extent of the reference data (DEM window)"
     if geom is None or geom.is_empty:
         notes.append(LayerNote("coverage", "missing", "no boundary and no DEM: coverage empty"))
-        return gpd.GeoDataFrame({"name": pd.Series([], dtype="string"),
-                                 "note": pd.Series([], dtype="string")},
-                                geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+        return gpd.GeoDataFrame(
+            {"name": pd.Series([], dtype="string"), "note": pd.Series([], dtype="string")},
+            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+            crs=WORKING_CRS,
+        )
     notes.append(LayerNote("coverage", "reading", f"coverage = {note}"))
     return gpd.GeoDataFrame(
-        {"name": pd.Series(["coverage"], dtype="string"), "note": pd.Series([note], dtype="string")},
-        geometry=gpd.GeoSeries([clean_polygon(geom, 0.0)], crs=WORKING_CRS), crs=WORKING_CRS)
+        {
+            "name": pd.Series(["coverage"], dtype="string"),
+            "note": pd.Series([note], dtype="string"),
+        },
+        geometry=gpd.GeoSeries([clean_polygon(geom, 0.0)], crs=WORKING_CRS),
+        crs=WORKING_CRS,
+    )
 
 
 def _layer_summary(name: str, gdf: gpd.GeoDataFrame, notes: list[LayerNote]) -> dict[str, Any]:
     geoms = np.asarray(gdf.geometry.values, dtype=object) if len(gdf) else np.array([])
     area = shapely.union_all(geoms).area / 1e4 if len(geoms) else 0.0
-    cert = gdf.loc[(gdf["certainty"] == "certain").fillna(False).astype(bool)] \
-        if "certainty" in gdf.columns and len(gdf) else gdf.iloc[0:0]
-    area_c = (shapely.union_all(np.asarray(cert.geometry.values, dtype=object)).area / 1e4
-              if len(cert) else 0.0)
+    cert = (
+        gdf.loc[(gdf["certainty"] == "certain").fillna(False).astype(bool)]
+        if "certainty" in gdf.columns and len(gdf)
+        else gdf.iloc[0:0]
+    )
+    area_c = (
+        shapely.union_all(np.asarray(cert.geometry.values, dtype=object)).area / 1e4
+        if len(cert)
+        else 0.0
+    )
     mine = [n for n in notes if n.layer == name]
     return {
         "layer": name,
@@ -250,7 +287,9 @@ def _layer_summary(name: str, gdf: gpd.GeoDataFrame, notes: list[LayerNote]) -> 
         "area_ha": round(area, 2),
         "area_certain_ha": round(area_c, 2),
         "rules": sorted({str(r) for r in gdf["rule_id"].dropna()}) if "rule_id" in gdf else [],
-        "inputs_used": [{"what": n.message, "accuracy": n.accuracy} for n in mine if n.kind == "input"],
+        "inputs_used": [
+            {"what": n.message, "accuracy": n.accuracy} for n in mine if n.kind == "input"
+        ],
         "inputs_missing": [n.message for n in mine if n.kind == "missing"],
         "readings": [n.as_dict() for n in mine if n.kind in ("reading", "warning")],
         "skipped": [n.as_dict() for n in mine if n.kind == "skipped"],
@@ -357,13 +396,25 @@ def build_layers(
     }
     for k, v in opts.as_dict().items():
         info.setdefault(f"option.{k}", "" if v is None else str(v))
-    build_info = pd.DataFrame({"key": pd.Series(list(info), dtype="string"),
-                               "value": pd.Series([str(v) for v in info.values()], dtype="string")})
+    build_info = pd.DataFrame(
+        {
+            "key": pd.Series(list(info), dtype="string"),
+            "value": pd.Series([str(v) for v in info.values()], dtype="string"),
+        }
+    )
     prov = [p.__dict__ for p in base.provenance]
     return BuildResult(
-        layers=ordered, build_info=build_info, notes=notes, figures=figures, summary=summary,
-        options=opts, catalogue_version=catalogue.version, findings=findings, timings=timings,
-        base_provenance=prov, base_figures=_base_figures(base),
+        layers=ordered,
+        build_info=build_info,
+        notes=notes,
+        figures=figures,
+        summary=summary,
+        options=opts,
+        catalogue_version=catalogue.version,
+        findings=findings,
+        timings=timings,
+        base_provenance=prov,
+        base_figures=_base_figures(base),
     )
 
 
@@ -373,9 +424,16 @@ def _base_figures(base: BaseData) -> list[dict[str, Any]]:
     for key, f in (base.figures or {}).items():
         if not isinstance(f, dict) or "label" not in f:
             continue
-        out.append({"key": key, **{k: v for k, v in f.items()
-                                   if (k != "wkt" and isinstance(v, (str, int, float, bool)))
-                                   or v is None}})
+        out.append(
+            {
+                "key": key,
+                **{
+                    k: v
+                    for k, v in f.items()
+                    if (k != "wkt" and isinstance(v, (str, int, float, bool))) or v is None
+                },
+            }
+        )
     return out
 
 
@@ -424,13 +482,18 @@ def write_build(result: BuildResult, path: str | Path, *, overwrite: bool = Fals
         finalize_styles = style_finalizer(list(result.layers))
 
     def finalize(tmp: Path) -> None:
-        pyogrio.write_dataframe(result.build_info, tmp, layer="build_info", driver="GPKG",
-                                append=True)
+        pyogrio.write_dataframe(
+            result.build_info, tmp, layer="build_info", driver="GPKG", append=True
+        )
         if finalize_styles is not None:
             finalize_styles(tmp)
 
-    write_layers(target, result.layers, overwrite=overwrite, finalize=finalize,
-                 geometry_types=_geometry_types(result.layers))
+    write_layers(
+        target,
+        result.layers,
+        overwrite=overwrite,
+        finalize=finalize,
+        geometry_types=_geometry_types(result.layers),
+    )
     write_report(result, target, overwrite=overwrite)
     return target
-

@@ -65,23 +65,46 @@ MAX_POLYGONS = 50_000
 """Above this many parcels, maps draw parcel centroids instead of outlines."""
 
 ZONE_ORDER: tuple[str, ...] = (
-    "functional_zones", "elevation_belts", "forest_belts", "industrial_zones",
-    "water_protection_zones", "water_protection_strips", "gas_pipeline_zones",
-    "power_line_zones", "water_main_strips", "railway_zones", "road_corridors",
+    "functional_zones",
+    "elevation_belts",
+    "forest_belts",
+    "industrial_zones",
+    "water_protection_zones",
+    "water_protection_strips",
+    "gas_pipeline_zones",
+    "power_line_zones",
+    "water_main_strips",
+    "railway_zones",
+    "road_corridors",
 )
 """Drawing order of the restriction layers (first drawn first, i.e. at the bottom)."""
 
-BASE_BELOW = ("base_admin_units", "base_protected_areas", "base_heritage_sites",
-              "base_water_bodies", "base_settlement_footprints")
-BASE_ABOVE = ("base_rivers", "base_roads", "base_railways", "base_power_lines",
-              "base_water_mains", "base_gas_pipelines", "base_settlements")
+BASE_BELOW = (
+    "base_admin_units",
+    "base_protected_areas",
+    "base_heritage_sites",
+    "base_water_bodies",
+    "base_settlement_footprints",
+)
+BASE_ABOVE = (
+    "base_rivers",
+    "base_roads",
+    "base_railways",
+    "base_power_lines",
+    "base_water_mains",
+    "base_gas_pipelines",
+    "base_settlements",
+)
 
 SAVE_FORMATS = (".png", ".pdf")
 
 
 # ---- reading ---------------------------------------------------------------------------
 
-def read_layers(gpkg: str | Path, names: Iterable[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+
+def read_layers(
+    gpkg: str | Path, names: Iterable[str] | None = None
+) -> dict[str, gpd.GeoDataFrame]:
     """Read the spatial layers of a GeoPackage (all, or ``names`` that exist) in EPSG:32643.
 
     Raises
@@ -109,6 +132,7 @@ def read_layers(gpkg: str | Path, names: Iterable[str] | None = None) -> dict[st
 
 
 # ---- symbols ---------------------------------------------------------------------------
+
 
 def _matches(gdf: gpd.GeoDataFrame, cls: StyleClass, siblings: Sequence[StyleClass]) -> pd.Series:
     """Rows of ``gdf`` drawn with ``cls`` (else-classes take what no sibling took)."""
@@ -142,8 +166,7 @@ def _polygon_paths(geoms: Iterable[Any]) -> list[MplPath]:
                 continue
             rings = [np.asarray(poly.exterior.coords)[:, :2]]
             rings += [np.asarray(r.coords)[:, :2] for r in poly.interiors]
-            paths.append(MplPath.make_compound_path(*[
-                MplPath(r, closed=True) for r in rings]))
+            paths.append(MplPath.make_compound_path(*[MplPath(r, closed=True) for r in rings]))
     return paths
 
 
@@ -165,8 +188,9 @@ def _line_segments(geoms: Iterable[Any]) -> list[np.ndarray]:
 _LS: dict[str, Any] = {"solid": "-", "dash": "--", "dot": ":", "dashdot": "-."}
 
 
-def _draw(ax: Axes, gdf: gpd.GeoDataFrame, sym: Symbol, *, alpha: float = 1.0,
-          zorder: float = 1.0) -> None:
+def _draw(
+    ax: Axes, gdf: gpd.GeoDataFrame, sym: Symbol, *, alpha: float = 1.0, zorder: float = 1.0
+) -> None:
     """Draw ``gdf`` with one spec symbol (collections; no per-layer redraw)."""
     if gdf.empty:
         return
@@ -179,49 +203,115 @@ def _draw(ax: Axes, gdf: gpd.GeoDataFrame, sym: Symbol, *, alpha: float = 1.0,
         if not paths:
             return
         if sym.type == "fill":
-            ax.add_collection(PathCollection(paths, facecolors=sym.colour, edgecolors="none",
-                                             alpha=sym.opacity * alpha, zorder=zorder))
+            ax.add_collection(
+                PathCollection(
+                    paths,
+                    facecolors=sym.colour,
+                    edgecolors="none",
+                    alpha=sym.opacity * alpha,
+                    zorder=zorder,
+                )
+            )
         elif sym.type == "hatch":
-            ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=sym.colour,
-                                             linewidths=0.0, hatch=HATCH, alpha=alpha,
-                                             zorder=zorder))
-        ax.add_collection(PathCollection(paths, facecolors="none", edgecolors=edge,
-                                         linewidths=lw, linestyles=ls, alpha=alpha,
-                                         zorder=zorder + 0.01))
+            ax.add_collection(
+                PathCollection(
+                    paths,
+                    facecolors="none",
+                    edgecolors=sym.colour,
+                    linewidths=0.0,
+                    hatch=HATCH,
+                    alpha=alpha,
+                    zorder=zorder,
+                )
+            )
+        ax.add_collection(
+            PathCollection(
+                paths,
+                facecolors="none",
+                edgecolors=edge,
+                linewidths=lw,
+                linestyles=ls,
+                alpha=alpha,
+                zorder=zorder + 0.01,
+            )
+        )
     elif sym.type in ("line", "railway"):
         segs = _line_segments(geoms)
-        ax.add_collection(LineCollection(segs, colors=sym.colour, linewidths=lw, linestyles=ls,
-                                         alpha=alpha, zorder=zorder, capstyle="round"))
+        ax.add_collection(
+            LineCollection(
+                segs,
+                colors=sym.colour,
+                linewidths=lw,
+                linestyles=ls,
+                alpha=alpha,
+                zorder=zorder,
+                capstyle="round",
+            )
+        )
         if sym.type == "railway":
-            ax.add_collection(LineCollection(segs, colors="white", linewidths=lw * 0.45,
-                                             linestyles=[(0, (3, 3))], alpha=alpha,
-                                             zorder=zorder + 0.01))
+            ax.add_collection(
+                LineCollection(
+                    segs,
+                    colors="white",
+                    linewidths=lw * 0.45,
+                    linestyles=[(0, (3, 3))],
+                    alpha=alpha,
+                    zorder=zorder + 0.01,
+                )
+            )
     else:
         pts = gdf.geometry.representative_point()
-        ax.scatter(pts.x, pts.y, s=(sym.size * PT_PER_MM) ** 2, c=sym.colour,
-                   edgecolors=sym.outline or "black", linewidths=0.5, alpha=alpha, zorder=zorder)
+        ax.scatter(
+            pts.x,
+            pts.y,
+            s=(sym.size * PT_PER_MM) ** 2,
+            c=sym.colour,
+            edgecolors=sym.outline or "black",
+            linewidths=0.5,
+            alpha=alpha,
+            zorder=zorder,
+        )
 
 
 def _handle(sym: Symbol, label: str) -> Any:
     lw = max(sym.width * PT_PER_MM, 0.5)
     ls = _LS[sym.dash]
     if sym.type == "fill":
-        return Patch(facecolor=sym.colour, alpha=max(sym.opacity, 0.35),
-                     edgecolor=sym.outline or sym.colour, label=label)
+        return Patch(
+            facecolor=sym.colour,
+            alpha=max(sym.opacity, 0.35),
+            edgecolor=sym.outline or sym.colour,
+            label=label,
+        )
     if sym.type == "hatch":
-        return Patch(facecolor="none", edgecolor=sym.colour, hatch=HATCH, linestyle=ls,
-                     label=label)
+        return Patch(facecolor="none", edgecolor=sym.colour, hatch=HATCH, linestyle=ls, label=label)
     if sym.type == "outline":
-        return Patch(facecolor="none", edgecolor=sym.colour, linewidth=lw, linestyle=ls,
-                     label=label)
+        return Patch(
+            facecolor="none", edgecolor=sym.colour, linewidth=lw, linestyle=ls, label=label
+        )
     if sym.type in ("line", "railway"):
         return Line2D([], [], color=sym.colour, linewidth=lw, linestyle=ls, label=label)
-    return Line2D([], [], marker="o", linestyle="none", markerfacecolor=sym.colour,
-                  markeredgecolor=sym.outline or "black", label=label)
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        linestyle="none",
+        markerfacecolor=sym.colour,
+        markeredgecolor=sym.outline or "black",
+        label=label,
+    )
 
 
-def draw_layer(ax: Axes, name: str, gdf: gpd.GeoDataFrame, *, spec: StyleSpec | None = None,
-               alpha: float = 1.0, zorder: float = 1.0, lang: str = "en") -> list[Any]:
+def draw_layer(
+    ax: Axes,
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    *,
+    spec: StyleSpec | None = None,
+    alpha: float = 1.0,
+    zorder: float = 1.0,
+    lang: str = "en",
+) -> list[Any]:
     """Draw one layer with its spec style; return legend handles for the classes drawn."""
     spec = spec or default_spec()
     if name not in spec.layers or gdf.empty:
@@ -238,7 +328,8 @@ def draw_layer(ax: Axes, name: str, gdf: gpd.GeoDataFrame, *, spec: StyleSpec | 
             label = title
         elif cls.group is not None:
             label = f"{title}: {getattr(cls.group, lang)}" + (
-                "" if cls.symbol.type != "hatch" else f" ({getattr(cls.label, lang)})")
+                "" if cls.symbol.type != "hatch" else f" ({getattr(cls.label, lang)})"
+            )
         else:
             label = f"{title}: {getattr(cls.label, lang)}"
         handles.append(_handle(cls.symbol, label))
@@ -246,6 +337,7 @@ def draw_layer(ax: Axes, name: str, gdf: gpd.GeoDataFrame, *, spec: StyleSpec | 
 
 
 # ---- cartographic furniture ------------------------------------------------------------
+
 
 def _nice_length(span_m: float) -> float:
     target = span_m / 5
@@ -265,18 +357,43 @@ def add_scale_bar(ax: Axes, *, loc: tuple[float, float] = (0.04, 0.04)) -> float
     by = y0 + loc[1] * (y1 - y0)
     h = (y1 - y0) * 0.012
     seg = length / 4
-    ax.add_patch(Rectangle((bx - seg * 0.15, by - h * 1.2), length + seg * 0.5, h * 4.6,
-                           facecolor="white", edgecolor="none", alpha=0.8, zorder=50))
+    ax.add_patch(
+        Rectangle(
+            (bx - seg * 0.15, by - h * 1.2),
+            length + seg * 0.5,
+            h * 4.6,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.8,
+            zorder=50,
+        )
+    )
     for i in range(4):
-        ax.add_patch(Rectangle((bx + i * seg, by), seg, h, facecolor="black" if i % 2 == 0
-                               else "white", edgecolor="black", linewidth=0.6, zorder=51))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * seg, by),
+                seg,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=51,
+            )
+        )
     km = length >= 1000
     for i in (0, 2, 4):
         v = i * seg
         text = f"{v / 1000:g}" if km else f"{v:g}"
         ax.text(bx + v, by + h * 1.5, text, ha="center", va="bottom", fontsize=6.5, zorder=52)
-    ax.text(bx + length + seg * 0.12, by + h * 0.5, "km" if km else "m", ha="left",
-            va="center", fontsize=6.5, zorder=52)
+    ax.text(
+        bx + length + seg * 0.12,
+        by + h * 0.5,
+        "km" if km else "m",
+        ha="left",
+        va="center",
+        fontsize=6.5,
+        zorder=52,
+    )
     return length
 
 
@@ -298,12 +415,29 @@ def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.95, 0.88)) -> flo
     length = 0.07
     dx = -math.sin(math.radians(angle)) * length
     dy = math.cos(math.radians(angle)) * length
-    ax.annotate("", xy=(cx + dx / 2, cy + dy / 2), xytext=(cx - dx / 2, cy - dy / 2),
-                xycoords="axes fraction",
-                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9",
-                            "color": "black", "lw": 1.6}, zorder=60)
-    ax.text(cx + dx * 0.75, cy + dy * 0.75, "N", transform=ax.transAxes, ha="center",
-            va="bottom", fontsize=10, fontweight="bold", zorder=60)
+    ax.annotate(
+        "",
+        xy=(cx + dx / 2, cy + dy / 2),
+        xytext=(cx - dx / 2, cy - dy / 2),
+        xycoords="axes fraction",
+        arrowprops={
+            "arrowstyle": "-|>,head_width=0.5,head_length=0.9",
+            "color": "black",
+            "lw": 1.6,
+        },
+        zorder=60,
+    )
+    ax.text(
+        cx + dx * 0.75,
+        cy + dy * 0.75,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        fontweight="bold",
+        zorder=60,
+    )
     return angle
 
 
@@ -335,36 +469,57 @@ def add_grid(ax: Axes) -> None:
 
 
 def attribution_line(layers_gpkg: str | Path | None = None) -> str:
-    """"Data: ... | Scheme: ... | almaty-scheme vX, catalogue vY" for a map's foot."""
+    """ "Data: ... | Scheme: ... | almaty-scheme vX, catalogue vY" for a map's foot."""
     from almaty_scheme.qgis.project import attribution_text, build_info
 
     info = build_info(layers_gpkg) if layers_gpkg else {}
     cat = info.get("catalogue_version", "")
     made = f"almaty-scheme {__version__}" + (f", rule catalogue {cat}" if cat else "")
-    return (f"{attribution_text(layers_gpkg)} Rules: Interregional scheme of territorial "
-            f"development of the Almaty agglomeration (decree No. 514, 13.08.2020). "
-            f"Made with {made}. Zones are planning restrictions at the accuracy of their "
-            "base data; see each feature's accuracy field.")
+    return (
+        f"{attribution_text(layers_gpkg)} Rules: Interregional scheme of territorial "
+        f"development of the Almaty agglomeration (decree No. 514, 13.08.2020). "
+        f"Made with {made}. Zones are planning restrictions at the accuracy of their "
+        "base data; see each feature's accuracy field."
+    )
 
 
-def _finish(fig: Figure, ax: Axes, *, title: str, handles: list[Any], attribution: str,
-            legend_title: str | None = None, ncol: int = 1) -> None:
+def _finish(
+    fig: Figure,
+    ax: Axes,
+    *,
+    title: str,
+    handles: list[Any],
+    attribution: str,
+    legend_title: str | None = None,
+    ncol: int = 1,
+) -> None:
     ax.set_aspect("equal")
     add_grid(ax)
     add_scale_bar(ax)
     add_north_arrow(ax)
     ax.set_title(title, fontsize=11, fontweight="bold", loc="left")
     if handles:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.72, 0.90),
-                         fontsize=6.5, title=legend_title, title_fontsize=7.5, frameon=False,
-                         ncol=ncol, handlelength=2.2, handleheight=1.2, borderaxespad=0.0,
-                         alignment="left")
+        fig.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(0.72, 0.90),
+            fontsize=6.5,
+            title=legend_title,
+            title_fontsize=7.5,
+            frameon=False,
+            ncol=ncol,
+            handlelength=2.2,
+            handleheight=1.2,
+            borderaxespad=0.0,
+            alignment="left",
+        )
     wrapped = "\n".join(textwrap.wrap(attribution, 190))
     fig.text(0.02, 0.012, wrapped, fontsize=5.2, color="#404040", va="bottom", ha="left")
 
 
-def _extent(frames: Iterable[gpd.GeoDataFrame], pad: float = 0.04,
-            min_span: float = 2_000.0) -> tuple[float, float, float, float] | None:
+def _extent(
+    frames: Iterable[gpd.GeoDataFrame], pad: float = 0.04, min_span: float = 2_000.0
+) -> tuple[float, float, float, float] | None:
     boxes = [f.total_bounds for f in frames if not f.empty]
     boxes = [b for b in boxes if np.all(np.isfinite(b))]
     if not boxes:
@@ -387,8 +542,14 @@ def _new_figure() -> tuple[Figure, Axes]:
 
 # ---- maps ------------------------------------------------------------------------------
 
-def overview_figure(layers_gpkg: str | Path, *, title: str | None = None,
-                    lang: str = "en", spec: StyleSpec | None = None) -> Figure:
+
+def overview_figure(
+    layers_gpkg: str | Path,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    spec: StyleSpec | None = None,
+) -> Figure:
     """The built restriction layers over the boundary and base data (A4 landscape)."""
     spec = spec or default_spec()
     layers = read_layers(layers_gpkg)
@@ -406,9 +567,15 @@ def overview_figure(layers_gpkg: str | Path, *, title: str | None = None,
         if name not in layers:
             continue
         gdf = layers[name]
-        hs = draw_layer(ax, name, gdf, spec=spec, zorder=z, lang=lang,
-                        alpha=1.0 if name != "functional_zones" else spec.layers[name].opacity
-                        * 2)
+        hs = draw_layer(
+            ax,
+            name,
+            gdf,
+            spec=spec,
+            zorder=z,
+            lang=lang,
+            alpha=1.0 if name != "functional_zones" else spec.layers[name].opacity * 2,
+        )
         z += 1
         if spec.layers[name].renderer == "certainty":
             # one legend entry per layer (its solid colour); hatching is explained once
@@ -418,8 +585,10 @@ def overview_figure(layers_gpkg: str | Path, *, title: str | None = None,
         else:
             handles += hs
     if possible_seen:
-        label = {"en": "hatched: possible band of a ranged width",
-                 "ru": "штриховка: возможная полоса (диапазон ширины)"}[lang]
+        label = {
+            "en": "hatched: possible band of a ranged width",
+            "ru": "штриховка: возможная полоса (диапазон ширины)",
+        }[lang]
         handles.append(Patch(facecolor="none", edgecolor="#555555", hatch=HATCH, label=label))
     for name in BASE_ABOVE:
         if name in layers:
@@ -434,11 +603,18 @@ def overview_figure(layers_gpkg: str | Path, *, title: str | None = None,
     if ext is not None:
         ax.set_xlim(ext[0], ext[2])
         ax.set_ylim(ext[1], ext[3])
-    default = {"en": "Almaty agglomeration: restriction zones of the interregional scheme",
-               "ru": "Алматинская агломерация: зоны ограничений межрегиональной схемы"}[lang]
-    _finish(fig, ax, title=title or default, handles=handles,
-            attribution=attribution_line(layers_gpkg),
-            legend_title={"en": "Legend", "ru": "Условные обозначения"}[lang])
+    default = {
+        "en": "Almaty agglomeration: restriction zones of the interregional scheme",
+        "ru": "Алматинская агломерация: зоны ограничений межрегиональной схемы",
+    }[lang]
+    _finish(
+        fig,
+        ax,
+        title=title or default,
+        handles=handles,
+        attribution=attribution_line(layers_gpkg),
+        legend_title={"en": "Legend", "ru": "Условные обозначения"}[lang],
+    )
     return fig
 
 
@@ -447,8 +623,9 @@ def _relabel(h: Any, label: str) -> Any:
     return h
 
 
-def _label_points(ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None,
-                  limit: int = 14) -> None:
+def _label_points(
+    ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None, limit: int = 14
+) -> None:
     """Label the ``limit`` most populous settlements (all, if no population is known
     and there are few)."""
     if pts.empty:
@@ -457,8 +634,9 @@ def _label_points(ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None
     if col is None:
         return
     sel = pts
-    pop = next((c for c in ("pop_2018", "pop_2025") if c in pts.columns
-                and pts[c].notna().any()), None)
+    pop = next(
+        (c for c in ("pop_2018", "pop_2025") if c in pts.columns and pts[c].notna().any()), None
+    )
     if pop is not None:
         sel = pts[pts[pop].notna()].sort_values(pop, ascending=False)
     elif len(pts) > limit:
@@ -469,10 +647,16 @@ def _label_points(ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None
             continue
         if pd.isna(row[col]):
             continue
-        ax.annotate(str(row[col]), (p.x, p.y), xytext=(3, 3), textcoords="offset points",
-                    fontsize=5.5, color="#1a1a1a", zorder=40,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                          "alpha": 0.6})
+        ax.annotate(
+            str(row[col]),
+            (p.x, p.y),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=5.5,
+            color="#1a1a1a",
+            zorder=40,
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
+        )
 
 
 def _verdict_handles(parcels: gpd.GeoDataFrame, spec: StyleSpec, lang: str) -> list[Any]:
@@ -480,13 +664,24 @@ def _verdict_handles(parcels: gpd.GeoDataFrame, spec: StyleSpec, lang: str) -> l
     out = []
     for v in VERDICTS:
         lab = getattr(spec.labels["verdict"][v], lang)
-        out.append(Patch(facecolor=spec.colours["verdict"][v], edgecolor="#333333",
-                         label=f"{lab}: {int(counts.get(v, 0))}"))
+        out.append(
+            Patch(
+                facecolor=spec.colours["verdict"][v],
+                edgecolor="#333333",
+                label=f"{lab}: {int(counts.get(v, 0))}",
+            )
+        )
     return out
 
 
-def draw_parcels(ax: Axes, parcels: gpd.GeoDataFrame, spec: StyleSpec | None = None, *,
-                 zorder: float = 30, markers: bool | None = None) -> None:
+def draw_parcels(
+    ax: Axes,
+    parcels: gpd.GeoDataFrame,
+    spec: StyleSpec | None = None,
+    *,
+    zorder: float = 30,
+    markers: bool | None = None,
+) -> None:
     """Parcels filled by verdict; centroid markers too when they would be too small."""
     spec = spec or default_spec()
     valid = parcels[parcels.geometry.notna() & ~parcels.geometry.is_empty]
@@ -497,27 +692,50 @@ def draw_parcels(ax: Axes, parcels: gpd.GeoDataFrame, spec: StyleSpec | None = N
         for v in VERDICTS:
             sub = valid[valid["verdict"] == v]
             if not sub.empty:
-                _draw(ax, sub, Symbol(type="fill", colour=spec.colours["verdict"][v],
-                                      outline="#222222", width=0.1, opacity=0.9),
-                      zorder=zorder)
+                _draw(
+                    ax,
+                    sub,
+                    Symbol(
+                        type="fill",
+                        colour=spec.colours["verdict"][v],
+                        outline="#222222",
+                        width=0.1,
+                        opacity=0.9,
+                    ),
+                    zorder=zorder,
+                )
     x0, x1 = ax.get_xlim()
     small = float(np.sqrt(valid.area.median())) < (x1 - x0) / 300 if len(valid) else False
     if markers or (markers is None and (many or small)):
         pts = valid.geometry.representative_point()
         colours = valid["verdict"].map(spec.colours["verdict"]).fillna("#000000")
-        ax.scatter(pts.x, pts.y, s=30 if len(valid) < 2000 else 4, c=colours.tolist(),
-                   edgecolors="#222222", linewidths=0.3, zorder=zorder + 1)
+        ax.scatter(
+            pts.x,
+            pts.y,
+            s=30 if len(valid) < 2000 else 4,
+            c=colours.tolist(),
+            edgecolors="#222222",
+            linewidths=0.3,
+            zorder=zorder + 1,
+        )
 
 
-def results_figure(results_gpkg: str | Path, layers_gpkg: str | Path | None = None, *,
-                   title: str | None = None, lang: str = "en",
-                   spec: StyleSpec | None = None) -> Figure:
+def results_figure(
+    results_gpkg: str | Path,
+    layers_gpkg: str | Path | None = None,
+    *,
+    title: str | None = None,
+    lang: str = "en",
+    spec: StyleSpec | None = None,
+) -> Figure:
     """Parcels coloured by verdict over the (faint) restriction layers."""
     spec = spec or default_spec()
     res = read_layers(results_gpkg, ["parcels"])
     if "parcels" not in res:
-        raise DataError(f"{results_gpkg} has no 'parcels' layer",
-                        ["Pass the output of almaty-scheme check (--results)."])
+        raise DataError(
+            f"{results_gpkg} has no 'parcels' layer",
+            ["Pass the output of almaty-scheme check (--results)."],
+        )
     parcels = res["parcels"]
     layers = read_layers(layers_gpkg) if layers_gpkg else {}
     fig, ax = _new_figure()
@@ -554,18 +772,30 @@ def results_figure(results_gpkg: str | Path, layers_gpkg: str | Path | None = No
         ax.set_xlim(ext[0], ext[2])
         ax.set_ylim(ext[1], ext[3])
     vh = _verdict_handles(parcels, spec, lang)
-    default = {"en": f"Parcel check: {len(parcels)} parcels by verdict",
-               "ru": f"Проверка участков: {len(parcels)} участков по заключениям"}[lang]
-    _finish(fig, ax, title=title or default, handles=vh + handles,
-            attribution=attribution_line(layers_gpkg),
-            legend_title={"en": "Verdict (parcels) and zones",
-                          "ru": "Заключение и зоны"}[lang])
+    default = {
+        "en": f"Parcel check: {len(parcels)} parcels by verdict",
+        "ru": f"Проверка участков: {len(parcels)} участков по заключениям",
+    }[lang]
+    _finish(
+        fig,
+        ax,
+        title=title or default,
+        handles=vh + handles,
+        attribution=attribution_line(layers_gpkg),
+        legend_title={"en": "Verdict (parcels) and zones", "ru": "Заключение и зоны"}[lang],
+    )
     return fig
 
 
-def draw_parcel_map(ax: Axes, parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
-                    *, hits: gpd.GeoDataFrame | None = None, spec: StyleSpec | None = None,
-                    margin: float = 1.5) -> list[Any]:
+def draw_parcel_map(
+    ax: Axes,
+    parcel: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    hits: gpd.GeoDataFrame | None = None,
+    spec: StyleSpec | None = None,
+    margin: float = 1.5,
+) -> list[Any]:
     """Draw one parcel zoomed (``margin`` x its size, at least 200 m) with the zones and
     base data around it and its overlaps cross-hatched; return legend handles."""
     spec = spec or default_spec()
@@ -593,13 +823,22 @@ def draw_parcel_map(ax: Axes, parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd
     _draw(ax, parcel, Symbol(type="outline", colour=colour, width=0.8), zorder=z + 5)
     _draw(ax, parcel, Symbol(type="outline", colour="#000000", width=0.2), zorder=z + 6)
     if hits is not None and not hits.empty and "geometry" in hits and hits.geometry.notna().any():
-        ax.add_collection(PathCollection(_polygon_paths(hits.geometry.dropna().values),
-                                         facecolors="none", edgecolors="black", hatch="xxx",
-                                         linewidths=0.3, zorder=z + 4))
-        handles.append(Patch(facecolor="none", edgecolor="black", hatch="xxx",
-                             label="overlap / пересечение"))
-    handles.insert(0, Line2D([], [], color=colour, linewidth=2.2,
-                             label=f"parcel / участок ({verdict})"))
+        ax.add_collection(
+            PathCollection(
+                _polygon_paths(hits.geometry.dropna().values),
+                facecolors="none",
+                edgecolors="black",
+                hatch="xxx",
+                linewidths=0.3,
+                zorder=z + 4,
+            )
+        )
+        handles.append(
+            Patch(facecolor="none", edgecolor="black", hatch="xxx", label="overlap / пересечение")
+        )
+    handles.insert(
+        0, Line2D([], [], color=colour, linewidth=2.2, label=f"parcel / участок ({verdict})")
+    )
     ax.set_xlim(ext[0], ext[2])
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal")
@@ -610,53 +849,83 @@ def draw_parcel_map(ax: Axes, parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd
     return handles
 
 
-def parcel_figure(parcel: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], *,
-                  hits: gpd.GeoDataFrame | None = None, title: str | None = None,
-                  spec: StyleSpec | None = None, margin: float = 1.5,
-                  figsize: tuple[float, float] = (6.4, 4.6)) -> Figure:
+def parcel_figure(
+    parcel: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    hits: gpd.GeoDataFrame | None = None,
+    title: str | None = None,
+    spec: StyleSpec | None = None,
+    margin: float = 1.5,
+    figsize: tuple[float, float] = (6.4, 4.6),
+) -> Figure:
     """One parcel zoomed, with the zones around it and its overlaps hatched."""
     fig = Figure(figsize=figsize)
     ax = fig.add_axes((0.08, 0.1, 0.58, 0.8))
     handles = draw_parcel_map(ax, parcel, layers, hits=hits, spec=spec, margin=margin)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.9), fontsize=6,
-               frameon=False)
+    fig.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.9), fontsize=6, frameon=False
+    )
     return fig
 
 
 # ---- saving ----------------------------------------------------------------------------
 
-def save_figure(fig: Figure, out_path: str | Path, *, overwrite: bool = False,
-                dpi: int = 200) -> Path:
+
+def save_figure(
+    fig: Figure, out_path: str | Path, *, overwrite: bool = False, dpi: int = 200
+) -> Path:
     """Save ``fig`` atomically as PNG or PDF (by suffix)."""
     out = Path(out_path)
     if out.suffix.lower() not in SAVE_FORMATS:
-        raise UsageError(f"cannot write {out.name}",
-                         ["Give a file name ending in .png or .pdf."])
+        raise UsageError(f"cannot write {out.name}", ["Give a file name ending in .png or .pdf."])
     with atomic_path(out, overwrite=overwrite) as tmp:
-        meta = ({"Creator": f"almaty-scheme {__version__}"} if out.suffix.lower() == ".pdf"
-                else {"Software": f"almaty-scheme {__version__}"})
+        meta = (
+            {"Creator": f"almaty-scheme {__version__}"}
+            if out.suffix.lower() == ".pdf"
+            else {"Software": f"almaty-scheme {__version__}"}
+        )
         fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta)
     log.info("wrote map %s", out)
     return out
 
 
-def overview_map(gpkg: str | Path, out_path: str | Path, *, title: str | None = None,
-                 overwrite: bool = False, lang: str = "en", dpi: int = 200) -> Path:
+def overview_map(
+    gpkg: str | Path,
+    out_path: str | Path,
+    *,
+    title: str | None = None,
+    overwrite: bool = False,
+    lang: str = "en",
+    dpi: int = 200,
+) -> Path:
     """Render :func:`overview_figure` to ``out_path`` (.png or .pdf)."""
     _check_target(out_path, overwrite)
-    return save_figure(overview_figure(gpkg, title=title, lang=lang), out_path,
-                       overwrite=overwrite, dpi=dpi)
+    return save_figure(
+        overview_figure(gpkg, title=title, lang=lang), out_path, overwrite=overwrite, dpi=dpi
+    )
 
 
-def results_map(results_gpkg: str | Path, layers_gpkg: str | Path | None, out_path: str | Path,
-                *, title: str | None = None, overwrite: bool = False, lang: str = "en",
-                dpi: int = 200) -> Path:
+def results_map(
+    results_gpkg: str | Path,
+    layers_gpkg: str | Path | None,
+    out_path: str | Path,
+    *,
+    title: str | None = None,
+    overwrite: bool = False,
+    lang: str = "en",
+    dpi: int = 200,
+) -> Path:
     """Render :func:`results_figure` to ``out_path`` (.png or .pdf)."""
     _check_target(out_path, overwrite)
-    return save_figure(results_figure(results_gpkg, layers_gpkg, title=title, lang=lang),
-                       out_path, overwrite=overwrite, dpi=dpi)
+    return save_figure(
+        results_figure(results_gpkg, layers_gpkg, title=title, lang=lang),
+        out_path,
+        overwrite=overwrite,
+        dpi=dpi,
+    )
 
 
 def _check_target(out_path: str | Path, overwrite: bool) -> None:

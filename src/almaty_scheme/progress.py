@@ -78,8 +78,16 @@ def progress(
         return iterable
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=leave, file=_stream(),
-                dynamic_ncols=True, **kwargs)
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        leave=leave,
+        file=_stream(),
+        dynamic_ncols=True,
+        **kwargs,
+    )
 
 
 class ProgressCounter:
@@ -93,14 +101,22 @@ class ProgressCounter:
                 bar.update(len(chunk))
     """
 
-    def __init__(self, total: int | None = None, desc: str | None = None, *,
-                 unit: str = "it", **kwargs: Any) -> None:
+    def __init__(
+        self, total: int | None = None, desc: str | None = None, *, unit: str = "it", **kwargs: Any
+    ) -> None:
         self._bar: Any = None
         if progress_enabled():
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False, file=_stream(),
-                             dynamic_ncols=True, **kwargs)
+            self._bar = tqdm(
+                total=total,
+                desc=desc,
+                unit=unit,
+                leave=False,
+                file=_stream(),
+                dynamic_ncols=True,
+                **kwargs,
+            )
 
     @property
     def active(self) -> bool:

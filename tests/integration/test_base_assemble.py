@@ -24,8 +24,9 @@ from almaty_scheme.resources import default_data_dir, default_seed_path
 DATA = default_data_dir()
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not (DATA / "almaty_reference.gpkg").is_file(),
-                       reason=f"reference data not found in {DATA}"),
+    pytest.mark.skipif(
+        not (DATA / "almaty_reference.gpkg").is_file(), reason=f"reference data not found in {DATA}"
+    ),
 ]
 
 MIN_MATCH_RATE = 0.83
@@ -113,8 +114,11 @@ def test_northern_edge_is_the_south_shore(base: BaseData) -> None:
 def test_almaty_kapchagay_highway_reaches_kapchagay_inside(base: BaseData) -> None:
     geom = base["boundary"].geometry.iloc[0]
     roads = base["roads"]
-    road = roads[roads["rule_ids"].str.contains(
-        "roads.almaty_ust_kamenogorsk.bakad_kapchagay_zhana_ile", regex=False)]
+    road = roads[
+        roads["rule_ids"].str.contains(
+            "roads.almaty_ust_kamenogorsk.bakad_kapchagay_zhana_ile", regex=False
+        )
+    ]
     line = shapely.line_merge(road.geometry.iloc[0])
     s = base["settlements"]
     kap = s.loc[s["scheme_row"] == "A15-190"].geometry.iloc[0]
@@ -176,7 +180,8 @@ def test_layers_conform_and_coverage(base: BaseData) -> None:
     share = shapely.intersection(cov.geometry.iloc[0], b).area / b.area
     assert 0.8 < share < 1.0
     assert base.figures["coverage"]["boundary_outside_ha"] == pytest.approx(
-        (1 - share) * b.area / 1e4, rel=1e-6)
+        (1 - share) * b.area / 1e4, rel=1e-6
+    )
     assert base.figures["derived_rivers"]["status"].startswith("skipped")
     lines = format_figures(base.figures)
     assert any(line.startswith("Agglomeration area") for line in lines)
@@ -187,17 +192,20 @@ def test_every_quote_of_the_base_files_is_in_the_text() -> None:
     if not seed.is_file():
         pytest.skip(f"scheme text not found at {seed}")
     lines = read_seed(seed)
-    sources = [*load_boundary_config().sources(), *load_alignments().sources(),
-               *load_footprint_config().sources()]
-    problems = [f"{w}: {s.quote[:50]!r}: {p}" for w, s in sources
-                if (p := check_source(s, lines))]
+    sources = [
+        *load_boundary_config().sources(),
+        *load_alignments().sources(),
+        *load_footprint_config().sources(),
+    ]
+    problems = [f"{w}: {s.quote[:50]!r}: {p}" for w, s in sources if (p := check_source(s, lines))]
     assert problems == []
 
 
 def test_bad_user_layer_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as exc:
-        assemble_base(DATA, user_layers={"highways": tmp_path / "x.gpkg",
-                                         "roads": tmp_path / "missing.gpkg"})
+        assemble_base(
+            DATA, user_layers={"highways": tmp_path / "x.gpkg", "roads": tmp_path / "missing.gpkg"}
+        )
     text = str(exc.value)
     assert "'highways' is not a base layer" in text and "file not found" in text
     with pytest.raises(UsageError, match="Unknown base options"):
@@ -211,7 +219,9 @@ def test_user_rivers_replace_derived_streams_by_name(tmp_path: Path) -> None:
     # a stand-in "real" Turgen: a straight line near Turgen village (lon/lat, EPSG:4326)
     user = gpd.GeoDataFrame(
         {"name": ["Тургень"]},
-        geometry=[shapely.LineString([(77.59, 43.30), (77.60, 43.45)])], crs="EPSG:4326")
+        geometry=[shapely.LineString([(77.59, 43.30), (77.60, 43.45)])],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "rivers.geojson"
     user.to_file(path, driver="GeoJSON")
     b = assemble_base(DATA, user_layers={"rivers": path})
@@ -220,6 +230,8 @@ def test_user_rivers_replace_derived_streams_by_name(tmp_path: Path) -> None:
     turgen = rivers[named.eq("Тургень") | named.eq("Turgen")]
     assert len(turgen) == 1
     assert not str(turgen["accuracy"].iloc[0]).startswith("derived from DEM")
-    derived = rivers[rivers["accuracy"].astype("string").fillna("").str.startswith("derived from DEM")]
+    derived = rivers[
+        rivers["accuracy"].astype("string").fillna("").str.startswith("derived from DEM")
+    ]
     assert set(derived["name"].dropna()) >= {"Talgar", "Aksai"}
     assert "merge" in b.figures["derived_rivers"]

@@ -26,8 +26,9 @@ from almaty_scheme.restrictions.common import LAYER_NAMES
 DATA = default_data_dir()
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(not (DATA / "almaty_reference.gpkg").is_file(),
-                       reason=f"reference data not found in {DATA}"),
+    pytest.mark.skipif(
+        not (DATA / "almaty_reference.gpkg").is_file(), reason=f"reference data not found in {DATA}"
+    ),
 ]
 
 # layer -> base layers any of which, when non-empty, must give the layer features
@@ -55,8 +56,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[BaseData, BuildResu
     out = tmp_path_factory.mktemp("build") / "almaty_scheme.gpkg"
     write_build(result, out)
     elapsed = time.perf_counter() - t0
-    print(f"\nfull build from {DATA}: {elapsed:.1f} s "
-          f"(steps: {', '.join(f'{k} {v:.2f}' for k, v in result.timings.items())})")
+    print(
+        f"\nfull build from {DATA}: {elapsed:.1f} s "
+        f"(steps: {', '.join(f'{k} {v:.2f}' for k, v in result.timings.items())})"
+    )
     return base, result, out, elapsed
 
 
@@ -66,7 +69,9 @@ def _has_input(base: BaseData, name: str) -> bool:
     return len(base[name]) > 0
 
 
-def test_every_layer_present_valid_and_metric(built: tuple[BaseData, BuildResult, Path, float]) -> None:
+def test_every_layer_present_valid_and_metric(
+    built: tuple[BaseData, BuildResult, Path, float],
+) -> None:
     _, result, out, _ = built
     names = [n for n, _ in pyogrio.list_layers(out)]
     for name in [*LAYER_NAMES, "coverage", "build_info"]:
@@ -100,5 +105,11 @@ def test_report_written(built: tuple[BaseData, BuildResult, Path, float]) -> Non
     md, js = report_paths(out)
     data = json.loads(js.read_text(encoding="utf-8"))
     keys = {f["key"] for f in data["reconciliation"]}
-    assert {"boundary_area", "water_fund", "kapchagay_surface", "gas_szz", "industrial_area"} <= keys
+    assert {
+        "boundary_area",
+        "water_fund",
+        "kapchagay_surface",
+        "gas_szz",
+        "industrial_area",
+    } <= keys
     assert md.read_text(encoding="utf-8").startswith("# Build report")

@@ -25,8 +25,17 @@ def osm_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_base_package_layers_lists_non_empty_canonical_layers(osm_base: Path) -> None:
     found = base_package_layers(osm_base)
-    assert set(found) == {"rivers", "water_bodies", "roads", "railways", "power_lines",
-                          "gas_pipelines", "water_mains", "protected_areas", "settlements"}
+    assert set(found) == {
+        "rivers",
+        "water_bodies",
+        "roads",
+        "railways",
+        "power_lines",
+        "gas_pipelines",
+        "water_mains",
+        "protected_areas",
+        "settlements",
+    }
     assert same_name_layer(osm_base, "power_lines") == "power_lines"
     assert same_name_layer(osm_base, "no_such_layer") is None
 
@@ -37,18 +46,30 @@ def test_a_package_without_base_layers_is_refused(tmp_path: Path) -> None:
 
     p = tmp_path / "other.gpkg"
     gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(0, 0)], crs=32643).to_file(
-        p, layer="something_else")
+        p, layer="something_else"
+    )
     with pytest.raises(DataError, match="holds no base layer"):
         base_package_layers(p)
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not (DATA / "almaty_reference.gpkg").is_file(),
-                    reason=f"reference data not found in {DATA}")
+@pytest.mark.skipif(
+    not (DATA / "almaty_reference.gpkg").is_file(), reason=f"reference data not found in {DATA}"
+)
 def test_build_uses_power_lines_from_an_osm_import(osm_base: Path, tmp_path: Path) -> None:
     out = tmp_path / "a.gpkg"
-    rc = main(["-q", "build", "--base-layer", f"power_lines={osm_base}",
-               "--base-layer", f"water_mains={osm_base}", "--out", str(out)])
+    rc = main(
+        [
+            "-q",
+            "build",
+            "--base-layer",
+            f"power_lines={osm_base}",
+            "--base-layer",
+            f"water_mains={osm_base}",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     lines = pyogrio.read_dataframe(out, layer="base_power_lines")
     assert len(lines) == pyogrio.read_info(osm_base, layer="power_lines")["features"]

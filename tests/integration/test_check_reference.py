@@ -26,13 +26,16 @@ ROOT = repo_root() or Path.cwd()
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.skipif(not (DATA / "almaty_reference.gpkg").is_file(),
-                       reason=f"reference data not found in {DATA}"),
+    pytest.mark.skipif(
+        not (DATA / "almaty_reference.gpkg").is_file(), reason=f"reference data not found in {DATA}"
+    ),
 ]
 
 
 def _make_parcels_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_parcels", ROOT / "scripts" / "make_parcels.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_parcels", ROOT / "scripts" / "make_parcels.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -61,18 +64,29 @@ def parcels_file(layers: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     gdf = mp.make_parcels(layers, 3000, seed=5)
     # two hand-placed parcels with known answers
     gas = pyogrio.read_dataframe(layers, layer="base_gas_pipelines")
-    boundary = shapely.union_all(pyogrio.read_dataframe(layers, layer="boundary").geometry.to_numpy())
+    boundary = shapely.union_all(
+        pyogrio.read_dataframe(layers, layer="boundary").geometry.to_numpy()
+    )
     lines = shapely.get_parts(gas.geometry.to_numpy())
     inside = [ln for ln in lines if boundary.contains(ln.interpolate(0.5, normalized=True))]
     p = inside[0].interpolate(0.5, normalized=True)
     on_gas = shapely.box(p.x - 30, p.y - 30, p.x + 30, p.y + 30)
     far = shapely.box(100_000, 4_400_000, 100_100, 4_400_100)  # far south-west of the scheme
     extra = gpd.GeoDataFrame(
-        {"cad_num": ["ON-GAS", "FAR"], "use": ["ИЖС", "residential"], "area_decl_ha": [0.36, 1.0],
-         "anchor": ["test", "test"]},
-        geometry=[on_gas, far], crs=WORKING_CRS)
-    gdf = gpd.GeoDataFrame(pd.concat([gdf, extra[gdf.columns]], ignore_index=True),
-                           geometry="geometry", crs=WORKING_CRS)
+        {
+            "cad_num": ["ON-GAS", "FAR"],
+            "use": ["ИЖС", "residential"],
+            "area_decl_ha": [0.36, 1.0],
+            "anchor": ["test", "test"],
+        },
+        geometry=[on_gas, far],
+        crs=WORKING_CRS,
+    )
+    gdf = gpd.GeoDataFrame(
+        pd.concat([gdf, extra[gdf.columns]], ignore_index=True),
+        geometry="geometry",
+        crs=WORKING_CRS,
+    )
     path = tmp_path_factory.mktemp("parcels") / "parcels.gpkg"
     gdf.to_crs(4326).to_file(path, layer="parcels")  # lon/lat input: reprojected on read
     return path
@@ -81,15 +95,30 @@ def parcels_file(layers: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 def test_check_generated_parcels(layers: Path, parcels_file: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "results.gpkg"
     t = time.perf_counter()
-    rc = main(["check", str(parcels_file), "--layers", str(layers), "--out", str(out),
-               "--id-field", "cad_num", "--use-field", "use", "--json"])
+    rc = main(
+        [
+            "check",
+            str(parcels_file),
+            "--layers",
+            str(layers),
+            "--out",
+            str(out),
+            "--id-field",
+            "cad_num",
+            "--use-field",
+            "use",
+            "--json",
+        ]
+    )
     elapsed = time.perf_counter() - t
     summary = json.loads(capsys.readouterr().out)
     assert rc == 0
     n = 3002
     with capsys.disabled():
-        print(f"\ncheck of {n} parcels against {layers.name}: {elapsed:.1f} s "
-              f"({n / elapsed:.0f} parcels/s end to end); timings {summary['timings_s']}")
+        print(
+            f"\ncheck of {n} parcels against {layers.name}: {elapsed:.1f} s "
+            f"({n / elapsed:.0f} parcels/s end to end); timings {summary['timings_s']}"
+        )
     assert summary["n_parcels"] == n
     assert sum(summary["by_verdict"].values()) == n
     for v in ("prohibited", "conditional", "clear", "outside"):

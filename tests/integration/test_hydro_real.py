@@ -35,8 +35,15 @@ if not (GPKG.is_file() and DEM.is_file()):
 
 ILI_MEAN_TOLERANCE_M = 1500.0
 ILI_P90_TOLERANCE_M = 3000.0
-SCHEME_RIVERS = ("Bolshaya Almatinka", "Turgen", "Aksai", "Ashchibulak", "Uzynkargaly",
-                 "Shamalgan", "Belbulak")
+SCHEME_RIVERS = (
+    "Bolshaya Almatinka",
+    "Turgen",
+    "Aksai",
+    "Ashchibulak",
+    "Uzynkargaly",
+    "Shamalgan",
+    "Belbulak",
+)
 
 
 def _read(layer: str) -> gpd.GeoDataFrame:
@@ -50,9 +57,14 @@ def derived() -> tuple[gpd.GeoDataFrame, dict[str, Any], gpd.GeoDataFrame]:
     places = gpd.GeoDataFrame(pd.concat([osm, gn], ignore_index=True), crs=osm.crs)
     water = _read("reservoirs")
     rep: dict[str, Any] = {}
-    rivers = hydro.derive_rivers(DEM, water_bodies=water, places=places,
-                                 dem_label="GEBCO 2023", dem_licence="public domain",
-                                 report=rep)
+    rivers = hydro.derive_rivers(
+        DEM,
+        water_bodies=water,
+        places=places,
+        dem_label="GEBCO 2023",
+        dem_licence="public domain",
+        report=rep,
+    )
     return rivers, rep, places
 
 
@@ -82,8 +94,10 @@ def test_scheme_rivers_are_named_near_their_anchors(derived: Any) -> None:
     for r in anchors.rivers:
         geom = shapely.union_all(rivers.loc[rivers["river_id"] == r.id].geometry.to_numpy())
         for a in r.anchors:
-            if rep["anchors"][a.id].startswith("snapped") and "not used" not in \
-                    rep["anchors"][a.id]:
+            if (
+                rep["anchors"][a.id].startswith("snapped")
+                and "not used" not in rep["anchors"][a.id]
+            ):
                 metres = float(rep["anchors"][a.id].split()[1])
                 assert metres <= a.snap_m
                 assert not geom.is_empty
@@ -98,8 +112,9 @@ def test_streams_end_at_the_reservoir_shore(derived: Any) -> None:
 
 def test_ili_offset_against_wdbii(derived: Any) -> None:
     rivers, _, _ = derived
-    res = hydro.ili_offset(rivers, _read("rivers_major"), dem_path=DEM,
-                           water_bodies=_read("reservoirs"))
+    res = hydro.ili_offset(
+        rivers, _read("rivers_major"), dem_path=DEM, water_bodies=_read("reservoirs")
+    )
     assert res["n_points"] > 60
     assert res["mean_m"] < ILI_MEAN_TOLERANCE_M, res
     assert res["p90_m"] < ILI_P90_TOLERANCE_M, res

@@ -31,31 +31,44 @@ DATA = default_data_dir()
 ROOT = repo_root()
 NOTEBOOKS = ("01_build_layers", "02_check_parcels")
 INSPECT = Path(__file__).parents[1] / "qgis" / "qgis_inspect.py"
-RENDERER = {"single": "singleSymbol", "certainty": "categorizedSymbol",
-            "categories": "categorizedSymbol", "rules": "RuleRenderer", "groups": "RuleRenderer"}
+RENDERER = {
+    "single": "singleSymbol",
+    "certainty": "categorizedSymbol",
+    "categories": "categorizedSymbol",
+    "rules": "RuleRenderer",
+    "groups": "RuleRenderer",
+}
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
-    pytest.mark.skipif(not (DATA / "almaty_reference.gpkg").is_file(),
-                       reason=f"reference data not found in {DATA}"),
-    pytest.mark.skipif(ROOT is None or not (ROOT / "notebooks").is_dir(),
-                       reason="not a source checkout: no notebooks/"),
+    pytest.mark.skipif(
+        not (DATA / "almaty_reference.gpkg").is_file(), reason=f"reference data not found in {DATA}"
+    ),
+    pytest.mark.skipif(
+        ROOT is None or not (ROOT / "notebooks").is_dir(),
+        reason="not a source checkout: no notebooks/",
+    ),
 ]
 
 
 def _run(name: str, cwd: Path) -> Any:
     assert ROOT is not None
     nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     client.execute()
     return nb
 
 
 def _images(nb: Any) -> int:
-    return sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
-               for o in c.get("outputs", []))
+    return sum(
+        "image/png" in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
 
 
 def _qgis(mode: str, *args: Path, tmp: Path) -> Any:
@@ -64,8 +77,14 @@ def _qgis(mode: str, *args: Path, tmp: Path) -> Any:
     out = tmp / f"qgis-{mode}.json"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update(QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(tmp))
-    res = subprocess.run(["/usr/bin/python3", str(INSPECT), mode, *map(str, args), str(out)],
-                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    res = subprocess.run(
+        ["/usr/bin/python3", str(INSPECT), mode, *map(str, args), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     if "No module named 'qgis'" in res.stderr:
         return None
     assert out.is_file(), res.stderr[-3000:]

@@ -20,9 +20,21 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("hatchling")
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (whl,) = out.glob("almaty_scheme-*.whl")
     return whl
@@ -42,14 +54,24 @@ def test_installed_cli_uses_the_packaged_catalogue(wheel: Path, tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALMATY_SCHEME")}
     # the unpacked wheel first on the path, the test venv's dependencies after it
     env["PYTHONPATH"] = str(site)
-    code = ("import almaty_scheme.resources as r, sys; "
-            "print(r.layers_dir()); print(r.styles_dir())")
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, check=True)
+    code = "import almaty_scheme.resources as r, sys; print(r.layers_dir()); print(r.styles_dir())"
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     layers_dir, styles_dir = res.stdout.split()
     assert Path(layers_dir) == site / "almaty_scheme" / "_data" / "layers"
     assert Path(styles_dir) == site / "almaty_scheme" / "_data" / "styles"
-    res = subprocess.run([sys.executable, "-m", "almaty_scheme", "rules", "list", "--json"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "almaty_scheme", "rules", "list", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stderr
     assert '"roads.almaty_ust_kamenogorsk.bakad_kapchagay_zhana_ile"' in res.stdout

@@ -97,8 +97,14 @@ def _tree(node, path):
         if isinstance(child, QgsLayerTreeGroup):
             out += _tree(child, [*path, child.name()])
         elif isinstance(child, QgsLayerTreeLayer):
-            out.append({"layer_id": child.layerId(), "group": " / ".join(path) or None,
-                        "name": child.name(), "visible": child.isVisible()})
+            out.append(
+                {
+                    "layer_id": child.layerId(),
+                    "group": " / ".join(path) or None,
+                    "name": child.name(),
+                    "visible": child.isVisible(),
+                }
+            )
     return out
 
 
@@ -113,9 +119,13 @@ def inspect_project(path):
         "read_ok": bool(ok),
         "crs": proj.crs().authid(),
         "title": proj.title(),
-        "metadata": {"title": md.title(), "abstract": md.abstract(),
-                     "identifier": md.identifier(), "author": md.author(),
-                     "keywords": {k: list(v) for k, v in md.keywords().items()}},
+        "metadata": {
+            "title": md.title(),
+            "abstract": md.abstract(),
+            "identifier": md.identifier(),
+            "author": md.author(),
+            "keywords": {k: list(v) for k, v in md.keywords().items()},
+        },
         "groups": groups,
         "tree": tree,
         "layers": layers,
@@ -150,8 +160,9 @@ def inspect_qml(path, styles_dir):
         qml = str(Path(styles_dir) / f"{name}.qml")
         if not Path(qml).exists():
             continue
-        layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr",
-                               QgsVectorLayer.LayerOptions(True, False))
+        layer = QgsVectorLayer(
+            f"{path}|layername={name}", name, "ogr", QgsVectorLayer.LayerOptions(True, False)
+        )
         msg, ok = layer.loadNamedStyle(qml, True)  # True: the file, not layer_styles
         d = describe(layer)
         d["qml_ok"] = bool(ok)

@@ -20,12 +20,29 @@ pytestmark = pytest.mark.qgis
 def test_check_results_open_in_qgis(inspect_qgis: Callable[..., Any], tmp_path: Path) -> None:
     layers = write_gpkg(tmp_path / "layers.gpkg")
     src = tmp_path / "parcels.gpkg"
-    parcels([sq(1000, 5000), sq(1000, 6000), sq(5000, 7000), None],
-            cad=["A", "B", "C", "D"], use=["ИЖС", "ферма", "парк", "residential"]).to_file(src)
+    parcels(
+        [sq(1000, 5000), sq(1000, 6000), sq(5000, 7000), None],
+        cad=["A", "B", "C", "D"],
+        use=["ИЖС", "ферма", "парк", "residential"],
+    ).to_file(src)
     out = tmp_path / "results.gpkg"
-    rc = main(["check", str(src), "--layers", str(layers), "--out", str(out), "--catalogue",
-               str(CATALOGUE_DIR), "--id-field", "cad", "--use-field", "use",
-               "--with-overlap-geometry"])
+    rc = main(
+        [
+            "check",
+            str(src),
+            "--layers",
+            str(layers),
+            "--out",
+            str(out),
+            "--catalogue",
+            str(CATALOGUE_DIR),
+            "--id-field",
+            "cad",
+            "--use-field",
+            "use",
+            "--with-overlap-geometry",
+        ]
+    )
     assert rc == 0
     got = inspect_qgis("gpkg", out)
     p = got["parcels"]

@@ -35,7 +35,9 @@ def _lines(real: bool) -> gpd.GeoDataFrame:
     if not real:
         # a 50 m stub and a zigzag: their areas are dominated by caps and joins, so a
         # different segment count (e.g. QGIS's default 5) would fail the 0.1 % check
-        stub = shapely.LineString([(ROAD.coords[0][0], 4_770_000), (ROAD.coords[0][0] + 50, 4_770_000)])
+        stub = shapely.LineString(
+            [(ROAD.coords[0][0], 4_770_000), (ROAD.coords[0][0] + 50, 4_770_000)]
+        )
         zigzag = shapely.LineString([(0, 0), (300, 400), (600, 0), (900, 400), (1200, 0)])
         zigzag = shapely.affinity.translate(zigzag, 650_000, 4_760_000)
         geoms = [ROAD, RIVER, RAILWAY, GAS, stub, zigzag]
@@ -43,8 +45,9 @@ def _lines(real: bool) -> gpd.GeoDataFrame:
     src = default_data_dir() / "almaty_reference.gpkg"
     if not src.is_file():
         pytest.skip(f"reference data not found at {src}")
-    parts = [to_working_crs(pyogrio.read_dataframe(src, layer=n), name=n).geometry
-             for n in REAL_LAYERS]
+    parts = [
+        to_working_crs(pyogrio.read_dataframe(src, layer=n), name=n).geometry for n in REAL_LAYERS
+    ]
     geoms = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame({"oid": range(len(geoms))}, geometry=geoms.values, crs=WORKING_CRS)
 
@@ -76,20 +79,35 @@ def test_buffer_and_intersection_areas_match_qgis(
     ours: dict[str, gpd.GeoDataFrame] = {}
     for cap, (dist, code) in cases.items():
         out = tmp_path / f"buffer_{cap}.gpkg"
-        qgis_process("native:buffer", INPUT=f"{src}|layername=lines", DISTANCE=dist,
-                     SEGMENTS=QUAD_SEGS, END_CAP_STYLE=code, JOIN_STYLE=0, MITER_LIMIT=2,
-                     DISSOLVE="false", OUTPUT=out)
+        qgis_process(
+            "native:buffer",
+            INPUT=f"{src}|layername=lines",
+            DISTANCE=dist,
+            SEGMENTS=QUAD_SEGS,
+            END_CAP_STYLE=code,
+            JOIN_STYLE=0,
+            MITER_LIMIT=2,
+            DISSOLVE="false",
+            OUTPUT=out,
+        )
         theirs = gpd.read_file(out).set_index("oid").area
         mine = gpd.GeoDataFrame(
             {"oid": lines.oid},
-            geometry=[line_buffer(g, dist, flat=True) if cap == "flat"
-                      else shapely.buffer(g, dist, quad_segs=QUAD_SEGS) for g in lines.geometry],
+            geometry=[
+                line_buffer(g, dist, flat=True)
+                if cap == "flat"
+                else shapely.buffer(g, dist, quad_segs=QUAD_SEGS)
+                for g in lines.geometry
+            ],
             crs=WORKING_CRS,
         )
         ours[cap] = mine
         assert len(theirs) == len(mine)
-        bad = {int(o): (a, float(theirs[o])) for o, a in zip(mine.oid, mine.area, strict=True)
-               if _rel(a, float(theirs[o])) > REL_TOL}
+        bad = {
+            int(o): (a, float(theirs[o]))
+            for o, a in zip(mine.oid, mine.area, strict=True)
+            if _rel(a, float(theirs[o])) > REL_TOL
+        }
         assert bad == {}, f"{cap} buffers differ by more than 0.1 %: {bad}"
     if not real:  # the hand-derivable case: 10 km x 2 x 113.25 m
         assert ours["flat"].area.iloc[0] == pytest.approx(2_265_000.0, rel=1e-12)
@@ -99,8 +117,12 @@ def test_buffer_and_intersection_areas_match_qgis(
     zpath, ppath, ipath = (tmp_path / f"{n}.gpkg" for n in ("zones", "parcels", "inter"))
     zones.to_file(zpath, layer="zones", driver="GPKG")
     parcels.to_file(ppath, layer="parcels", driver="GPKG")
-    qgis_process("native:intersection", INPUT=f"{zpath}|layername=zones",
-                 OVERLAY=f"{ppath}|layername=parcels", OUTPUT=ipath)
+    qgis_process(
+        "native:intersection",
+        INPUT=f"{zpath}|layername=zones",
+        OVERLAY=f"{ppath}|layername=parcels",
+        OUTPUT=ipath,
+    )
     theirs_i = gpd.read_file(ipath)
     theirs_i = theirs_i.assign(a=theirs_i.area).groupby(["oid", "pid"])["a"].sum()
     mine_i = gpd.overlay(zones, parcels, how="intersection", keep_geom_type=True)
@@ -109,6 +131,9 @@ def test_buffer_and_intersection_areas_match_qgis(
     assert len(mine_i) >= len(lines) * 2
     missing = set(mine_i.index) - set(theirs_i.index)
     assert missing == set()
-    bad_i = {k: (a, float(theirs_i[k])) for k, a in mine_i.items()
-             if _rel(a, float(theirs_i[k])) > REL_TOL}
+    bad_i = {
+        k: (a, float(theirs_i[k]))
+        for k, a in mine_i.items()
+        if _rel(a, float(theirs_i[k])) > REL_TOL
+    }
     assert bad_i == {}, f"intersections differ by more than 0.1 %: {bad_i}"

@@ -17,8 +17,13 @@ from almaty_scheme.resources import styles_dir
 
 pytestmark = pytest.mark.qgis
 
-RENDERER = {"single": "singleSymbol", "certainty": "categorizedSymbol",
-            "categories": "categorizedSymbol", "rules": "RuleRenderer", "groups": "RuleRenderer"}
+RENDERER = {
+    "single": "singleSymbol",
+    "certainty": "categorizedSymbol",
+    "categories": "categorizedSymbol",
+    "rules": "RuleRenderer",
+    "groups": "RuleRenderer",
+}
 
 GROUPS = [
     "Результаты проверки / Check results",
@@ -55,13 +60,15 @@ def assert_renderer_matches_spec(layer: str, got: dict[str, Any]) -> None:
         if st.renderer == "groups":
             assert len(got["rules"]) == 5
             assert [r["label"] for r in got["rules"][:4]] == [
-                lab.both() for lab in spec.labels["functional_group"].values()]
+                lab.both() for lab in spec.labels["functional_group"].values()
+            ]
         else:
             assert [f[0] for f in flat] == [class_filter(c) for c in classes]
 
 
-def test_every_qml_and_sld_loads_in_qgis(sample: tuple[Path, Path],
-                                         inspect_qgis: Callable[..., Any]) -> None:
+def test_every_qml_and_sld_loads_in_qgis(
+    sample: tuple[Path, Path], inspect_qgis: Callable[..., Any]
+) -> None:
     spec = default_spec()
     seen: dict[str, Any] = {}
     for gpkg in sample:
@@ -90,8 +97,9 @@ def test_every_qml_and_sld_loads_in_qgis(sample: tuple[Path, Path],
             assert len(sld["rules"]) == len(style_classes(layer, spec)), layer
 
 
-def test_geopackage_default_styles_apply_on_open(sample: tuple[Path, Path],
-                                                 inspect_qgis: Callable[..., Any]) -> None:
+def test_geopackage_default_styles_apply_on_open(
+    sample: tuple[Path, Path], inspect_qgis: Callable[..., Any]
+) -> None:
     """Dragging the GeoPackage into QGIS: every layer comes up with its shipped style."""
     for gpkg in sample:
         layers = inspect_qgis("gpkg", gpkg)
@@ -106,8 +114,9 @@ def test_geopackage_default_styles_apply_on_open(sample: tuple[Path, Path],
                 assert d["aliases"], f"{name}: aliases from layer_styles not applied"
 
 
-def test_project_opens_with_valid_styled_layers(sample: tuple[Path, Path], tmp_path: Path,
-                                                inspect_qgis: Callable[..., Any]) -> None:
+def test_project_opens_with_valid_styled_layers(
+    sample: tuple[Path, Path], tmp_path: Path, inspect_qgis: Callable[..., Any]
+) -> None:
     layers, results = sample
     qgz = write_project(layers, tmp_path / "project" / "scheme.qgz", results_gpkg=results)
     d = inspect_qgis("project", qgz)
@@ -132,5 +141,7 @@ def test_project_opens_with_valid_styled_layers(sample: tuple[Path, Path], tmp_p
         assert lyr["feature_count"] == len(df), name
         assert_renderer_matches_spec(name, lyr["renderer"])
     split = [n for n in d["tree"] if "elevation_belts" in d["layers"][n["layer_id"]]["source"]]
-    assert [n["group"] for n in split] == ["2 Экстенсивное освоение / Extensive",
-                                           "3 Ограниченное освоение / Limited"]
+    assert [n["group"] for n in split] == [
+        "2 Экстенсивное освоение / Extensive",
+        "3 Ограниченное освоение / Limited",
+    ]

@@ -52,73 +52,183 @@ def _hband(inner: float, outer: float) -> shapely.Geometry:
     xa, xb = X0 - 5000, X0 + 15000
     if inner == 0:
         return box(xa, RIVER_Y - outer, xb, RIVER_Y + outer)
-    return MultiPolygon([box(xa, RIVER_Y + inner, xb, RIVER_Y + outer),
-                         box(xa, RIVER_Y - outer, xb, RIVER_Y - inner)])
+    return MultiPolygon(
+        [
+            box(xa, RIVER_Y + inner, xb, RIVER_Y + outer),
+            box(xa, RIVER_Y - outer, xb, RIVER_Y - inner),
+        ]
+    )
 
 
 def _vband(inner: float, outer: float) -> shapely.Geometry:
     ya, yb = Y0 - 5000, Y0 + 15000
     if inner == 0:
         return box(GAS_X - outer, ya, GAS_X + outer, yb)
-    return MultiPolygon([box(GAS_X + inner, ya, GAS_X + outer, yb),
-                         box(GAS_X - outer, ya, GAS_X - inner, yb)])
+    return MultiPolygon(
+        [box(GAS_X + inner, ya, GAS_X + outer, yb), box(GAS_X - outer, ya, GAS_X - inner, yb)]
+    )
 
 
-def _rec(rule_id: str, family: str, certainty: str, inner: float, outer: float,
-         wmin: float, wmax: float, source_layer: str, source_fid: str, name: str,
-         **extra: Any) -> dict[str, Any]:
+def _rec(
+    rule_id: str,
+    family: str,
+    certainty: str,
+    inner: float,
+    outer: float,
+    wmin: float,
+    wmax: float,
+    source_layer: str,
+    source_fid: str,
+    name: str,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
-        "rule_id": rule_id, "family": family, "kind": "test", "name": name,
-        "width_m": outer, "width_min_m": wmin, "width_max_m": wmax,
-        "band_inner_m": inner, "band_outer_m": outer, "width_semantics": "per_side",
+        "rule_id": rule_id,
+        "family": family,
+        "kind": "test",
+        "name": name,
+        "width_m": outer,
+        "width_min_m": wmin,
+        "width_max_m": wmax,
+        "band_inner_m": inner,
+        "band_outer_m": outer,
+        "width_semantics": "per_side",
         "measured_from": "water_edge" if family == "water_protection" else "axis",
-        "certainty": certainty, "citation": f"test {rule_id}", "verified": True,
-        "reading": None, "source": "test", "accuracy": extra.pop("accuracy", "test data"),
-        "source_layer": source_layer, "source_fid": source_fid, **extra,
+        "certainty": certainty,
+        "citation": f"test {rule_id}",
+        "verified": True,
+        "reading": None,
+        "source": "test",
+        "accuracy": extra.pop("accuracy", "test data"),
+        "source_layer": source_layer,
+        "source_fid": source_fid,
+        **extra,
     }
 
 
 def layers() -> dict[str, gpd.GeoDataFrame]:
     """The zone layers, boundary and coverage and base layers of the world."""
     strips = zones_frame(
-        [_rec("water_protection.turgen.strip", "water_protection", "certain", 0, 55, 55, 110,
-              "rivers", "rivers:0", "Тургень"),
-         _rec("water_protection.turgen.strip", "water_protection", "possible", 55, 110, 55, 110,
-              "rivers", "rivers:0", "Тургень")],
+        [
+            _rec(
+                "water_protection.turgen.strip",
+                "water_protection",
+                "certain",
+                0,
+                55,
+                55,
+                110,
+                "rivers",
+                "rivers:0",
+                "Тургень",
+            ),
+            _rec(
+                "water_protection.turgen.strip",
+                "water_protection",
+                "possible",
+                55,
+                110,
+                55,
+                110,
+                "rivers",
+                "rivers:0",
+                "Тургень",
+            ),
+        ],
         [_hband(0, 55), _hband(55, 110)],
     )
     wzones = zones_frame(
-        [_rec("water_protection.turgen.zone", "water_protection", "certain", 0, 550, 550, 1700,
-              "rivers", "rivers:0", "Тургень", accuracy="derived from DEM 15\""),
-         _rec("water_protection.turgen.zone", "water_protection", "possible", 550, 1700, 550,
-              1700, "rivers", "rivers:0", "Тургень", accuracy="derived from DEM 15\"")],
+        [
+            _rec(
+                "water_protection.turgen.zone",
+                "water_protection",
+                "certain",
+                0,
+                550,
+                550,
+                1700,
+                "rivers",
+                "rivers:0",
+                "Тургень",
+                accuracy='derived from DEM 15"',
+            ),
+            _rec(
+                "water_protection.turgen.zone",
+                "water_protection",
+                "possible",
+                550,
+                1700,
+                550,
+                1700,
+                "rivers",
+                "rivers:0",
+                "Тургень",
+                accuracy='derived from DEM 15"',
+            ),
+        ],
         [_hband(0, 550), _hband(550, 1700)],
     )
     gas = zones_frame(
-        [_rec("gas.minimum_distance.dn_600", "gas", "certain", 0, 150, 150, 150,
-              "gas_pipelines", "gas_pipelines:0", "Bukhara-Almaty"),
-         _rec("gas.protection_zone", "gas", "certain", 0, 50, 50, 50,
-              "gas_pipelines", "gas_pipelines:0", "Bukhara-Almaty"),
-         _rec("gas.no_regime_rule", "gas", "certain", 0, 10, 10, 10,
-              "gas_pipelines", "gas_pipelines:0", "Bukhara-Almaty")],
+        [
+            _rec(
+                "gas.minimum_distance.dn_600",
+                "gas",
+                "certain",
+                0,
+                150,
+                150,
+                150,
+                "gas_pipelines",
+                "gas_pipelines:0",
+                "Bukhara-Almaty",
+            ),
+            _rec(
+                "gas.protection_zone",
+                "gas",
+                "certain",
+                0,
+                50,
+                50,
+                50,
+                "gas_pipelines",
+                "gas_pipelines:0",
+                "Bukhara-Almaty",
+            ),
+            _rec(
+                "gas.no_regime_rule",
+                "gas",
+                "certain",
+                0,
+                10,
+                10,
+                10,
+                "gas_pipelines",
+                "gas_pipelines:0",
+                "Bukhara-Almaty",
+            ),
+        ],
         [_vband(0, 150), _vband(0, 50), _vband(0, 10)],
     )
     out: dict[str, gpd.GeoDataFrame] = {n: empty_zones() for n in LAYER_NAMES}
     out["water_protection_strips"] = strips
     out["water_protection_zones"] = wzones
     out["gas_pipeline_zones"] = gas
-    out["boundary"] = gpd.GeoDataFrame({"name": ["test"]},
-                                       geometry=[box(X0, Y0, X0 + 10000, Y0 + 10000)],
-                                       crs=WORKING_CRS)
-    out["coverage"] = gpd.GeoDataFrame({"name": ["test"]},
-                                       geometry=[box(X0, Y0, X0 + 8000, Y0 + 10000)],
-                                       crs=WORKING_CRS)
+    out["boundary"] = gpd.GeoDataFrame(
+        {"name": ["test"]}, geometry=[box(X0, Y0, X0 + 10000, Y0 + 10000)], crs=WORKING_CRS
+    )
+    out["coverage"] = gpd.GeoDataFrame(
+        {"name": ["test"]}, geometry=[box(X0, Y0, X0 + 8000, Y0 + 10000)], crs=WORKING_CRS
+    )
     out["base_rivers"] = gpd.GeoDataFrame(
         {"base_id": ["rivers:0"], "name": ["Тургень"]},
-        geometry=[LineString([(X0 - 5000, RIVER_Y), (X0 + 15000, RIVER_Y)])], crs=WORKING_CRS)
+        geometry=[LineString([(X0 - 5000, RIVER_Y), (X0 + 15000, RIVER_Y)])],
+        crs=WORKING_CRS,
+    )
     out["base_gas_pipelines"] = gpd.GeoDataFrame(
         {"base_id": ["gas_pipelines:0"], "name": ["Bukhara-Almaty"]},
-        geometry=[LineString([(GAS_X, Y0 - 5000), (GAS_X, Y0 + 15000)])], crs=WORKING_CRS)
+        geometry=[LineString([(GAS_X, Y0 - 5000), (GAS_X, Y0 + 15000)])],
+        crs=WORKING_CRS,
+    )
     return out
 
 
@@ -145,12 +255,15 @@ def write_gpkg(path: Path) -> Path:
         if len(gdf) == 0:
             kw["geometry_type"] = "MultiPolygon"
         pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG", append=path.exists(), **kw)
-    info = pd.DataFrame({"key": ["catalogue_version", "toolkit_version"], "value": ["0.1.0", "test"]})
+    info = pd.DataFrame(
+        {"key": ["catalogue_version", "toolkit_version"], "value": ["0.1.0", "test"]}
+    )
     pyogrio.write_dataframe(info, path, layer="build_info", driver="GPKG", append=True)
     return path
 
 
 def parcels(geoms: list[shapely.Geometry | None], **cols: list[Any]) -> gpd.GeoDataFrame:
     """A parcel GeoDataFrame in the working CRS."""
-    return gpd.GeoDataFrame(dict(cols), geometry=gpd.GeoSeries(geoms, crs=WORKING_CRS),
-                            crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        dict(cols), geometry=gpd.GeoSeries(geoms, crs=WORKING_CRS), crs=WORKING_CRS
+    )

@@ -40,8 +40,11 @@ def make_base(dem_path: Any = None, **layers: list[dict[str, Any]]) -> BaseData:
     """BaseData with the given layers (lists of row dicts)."""
     base = BaseData(dem_path=dem_path)
     for name, rows in layers.items():
-        base.set(name, frame([dict(r) for r in rows]),
-                 LayerProvenance(name, "loaded", "synthetic", accuracy="exact (test)"))
+        base.set(
+            name,
+            frame([dict(r) for r in rows]),
+            LayerProvenance(name, "loaded", "synthetic", accuracy="exact (test)"),
+        )
     return base
 
 

@@ -26,39 +26,67 @@ SRC = {"type": "scheme", "quote": "some quote", "lines": [1, 1]}
 
 def _ctx() -> AlignmentContext:
     s = gpd.GeoDataFrame(
-        {"name": ["Alpha", "Beta", "Gamma", "Delta"],
-         "scheme_name": ["Альфа", "Бета", "Гамма", pd.NA],
-         "district": ["Р район", "Р район", "Р район", pd.NA],
-         "territory": ["t", "t", "t", "t"]},
+        {
+            "name": ["Alpha", "Beta", "Gamma", "Delta"],
+            "scheme_name": ["Альфа", "Бета", "Гамма", pd.NA],
+            "district": ["Р район", "Р район", "Р район", pd.NA],
+            "territory": ["t", "t", "t", "t"],
+        },
         geometry=[Point(0, 0), Point(10_000, 0), Point(10_000, 10_000), Point(0, 5_000)],
-        crs=WORKING_CRS)
-    return AlignmentContext(s, box(-20_000, -20_000, 20_000, 20_000),
-                            {"city": box(-3_000, 2_000, -1_000, 8_000)})
+        crs=WORKING_CRS,
+    )
+    return AlignmentContext(
+        s, box(-20_000, -20_000, 20_000, 20_000), {"city": box(-3_000, 2_000, -1_000, 8_000)}
+    )
 
 
-def _file(alignments: list[dict[str, Any]], junctions: list[dict[str, Any]] | None = None
-          ) -> AlignmentFile:
+def _file(
+    alignments: list[dict[str, Any]], junctions: list[dict[str, Any]] | None = None
+) -> AlignmentFile:
     return AlignmentFile.model_validate(
-        {"version": "1.0.0", "junctions": junctions or [], "alignments": alignments})
+        {"version": "1.0.0", "junctions": junctions or [], "alignments": alignments}
+    )
 
 
 def _al(aid: str, wps: list[dict[str, Any]], rules: list[str] | None = None) -> dict[str, Any]:
-    return {"id": aid, "name": aid, "name_ru": aid, "rule_ids": rules or [f"roads.{aid}"],
-            "waypoints": wps}
+    return {
+        "id": aid,
+        "name": aid,
+        "name_ru": aid,
+        "rule_ids": rules or [f"roads.{aid}"],
+        "waypoints": wps,
+    }
 
 
 def test_settlement_nearest_on_boundary_exit_and_follow() -> None:
-    af = _file([
-        _al("ring", [{"settlement": "Альфа", "district": "Р район", "reading": "r"},
-                     {"settlement": "Бета", "district": "Р район", "reading": "r"},
-                     {"settlement": "Гамма", "district": "Р район", "reading": "r"}]),
-        _al("spur", [{"nearest_on": "ring", "reading": "r"},
-                     {"place": "Delta", "sources": [SRC]},
-                     {"boundary_exit": True, "bearing_deg": 270, "reading": "r"}]),
-        _al("along", [{"place": "Alpha", "reading": "r"},
-                      {"place": "Gamma", "follow": "ring", "reading": "r"},
-                      {"city_edge": "city", "reading": "r"}]),
-    ])
+    af = _file(
+        [
+            _al(
+                "ring",
+                [
+                    {"settlement": "Альфа", "district": "Р район", "reading": "r"},
+                    {"settlement": "Бета", "district": "Р район", "reading": "r"},
+                    {"settlement": "Гамма", "district": "Р район", "reading": "r"},
+                ],
+            ),
+            _al(
+                "spur",
+                [
+                    {"nearest_on": "ring", "reading": "r"},
+                    {"place": "Delta", "sources": [SRC]},
+                    {"boundary_exit": True, "bearing_deg": 270, "reading": "r"},
+                ],
+            ),
+            _al(
+                "along",
+                [
+                    {"place": "Alpha", "reading": "r"},
+                    {"place": "Gamma", "follow": "ring", "reading": "r"},
+                    {"city_edge": "city", "reading": "r"},
+                ],
+            ),
+        ]
+    )
     res = build_alignments(af, _ctx(), ["roads.ring", "roads.spur", "roads.along", "roads.x"])
     roads = res.roads.set_index("alignment_id")
     assert roads.at["ring", "length_km"] == pytest.approx(20.0)
@@ -76,8 +104,17 @@ def test_settlement_nearest_on_boundary_exit_and_follow() -> None:
 
 
 def test_unlocatable_waypoint_skips_the_alignment_with_a_reason() -> None:
-    af = _file([_al("lost", [{"settlement": "Нигде", "district": "Р район", "reading": "r"},
-                             {"place": "Alpha", "reading": "r"}])])
+    af = _file(
+        [
+            _al(
+                "lost",
+                [
+                    {"settlement": "Нигде", "district": "Р район", "reading": "r"},
+                    {"place": "Alpha", "reading": "r"},
+                ],
+            )
+        ]
+    )
     res = build_alignments(af, _ctx())
     assert len(res.roads) == 0
     assert "Нигде" in res.skipped[0] and "not matched" in res.skipped[0]
@@ -85,9 +122,12 @@ def test_unlocatable_waypoint_skips_the_alignment_with_a_reason() -> None:
 
 def test_junction_shared_by_two_alignments() -> None:
     af = _file(
-        [_al("a", [{"junction": "j", "reading": "r"}, {"place": "Alpha", "reading": "r"}]),
-         _al("b", [{"place": "Gamma", "reading": "r"}, {"junction": "j", "reading": "r"}])],
-        junctions=[{"id": "j", "name": "J", "at": {"place": "Beta", "reading": "r"}}])
+        [
+            _al("a", [{"junction": "j", "reading": "r"}, {"place": "Alpha", "reading": "r"}]),
+            _al("b", [{"place": "Gamma", "reading": "r"}, {"junction": "j", "reading": "r"}]),
+        ],
+        junctions=[{"id": "j", "name": "J", "at": {"place": "Beta", "reading": "r"}}],
+    )
     roads = build_alignments(af, _ctx()).roads.set_index("alignment_id")
     pa = roads.geometry["a"].geoms[0].coords[0]
     pb = roads.geometry["b"].geoms[0].coords[-1]
@@ -111,22 +151,48 @@ def test_waypoint_schema(wp: dict[str, Any], message: str) -> None:
 
 def test_references_must_point_to_earlier_alignments() -> None:
     with pytest.raises(ValidationError, match="defined above"):
-        _file([_al("a", [{"nearest_on": "b", "reading": "r"}, {"place": "A", "reading": "r"}]),
-               _al("b", [{"place": "A", "reading": "r"}, {"place": "B", "reading": "r"}])])
+        _file(
+            [
+                _al("a", [{"nearest_on": "b", "reading": "r"}, {"place": "A", "reading": "r"}]),
+                _al("b", [{"place": "A", "reading": "r"}, {"place": "B", "reading": "r"}]),
+            ]
+        )
 
 
 def test_real_centreline_wins_rule_by_rule() -> None:
-    schematic = build_alignments(_file([
-        _al("both", [{"place": "Alpha", "reading": "r"}, {"place": "Beta", "reading": "r"}],
-            rules=["roads.one", "roads.two"])]), _ctx()).roads
-    rule = Rule.model_validate({
-        "id": "roads.one", "family": "roads", "kind": "road_corridor", "title": "One",
-        "applies_to": AppliesTo(feature="road", names=["Дорога Один"], refs=["А-1"]),
-        "source": SRC})
-    real = conform("roads", gpd.GeoDataFrame(
-        {"name": pd.Series(["дорога один"], dtype="string"),
-         "ref": pd.Series([pd.NA], dtype="string")},
-        geometry=[MultiLineString([LineString([(0, 0), (1, 1)])])], crs=WORKING_CRS))
+    schematic = build_alignments(
+        _file(
+            [
+                _al(
+                    "both",
+                    [{"place": "Alpha", "reading": "r"}, {"place": "Beta", "reading": "r"}],
+                    rules=["roads.one", "roads.two"],
+                )
+            ]
+        ),
+        _ctx(),
+    ).roads
+    rule = Rule.model_validate(
+        {
+            "id": "roads.one",
+            "family": "roads",
+            "kind": "road_corridor",
+            "title": "One",
+            "applies_to": AppliesTo(feature="road", names=["Дорога Один"], refs=["А-1"]),
+            "source": SRC,
+        }
+    )
+    real = conform(
+        "roads",
+        gpd.GeoDataFrame(
+            {
+                "name": pd.Series(["дорога один"], dtype="string"),
+                "ref": pd.Series([pd.NA], dtype="string"),
+            },
+            geometry=[MultiLineString([LineString([(0, 0), (1, 1)])])],
+            crs=WORKING_CRS,
+        ),
+    )
     out = merge_roads(real, schematic, [rule])
     assert out["rule_ids"].tolist() == ["roads.one", "roads.two"]
     assert out["category"].isna().iloc[0] and out["category"].iloc[1] == "schematic"

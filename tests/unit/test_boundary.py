@@ -41,16 +41,30 @@ def _config(**over: Any) -> BoundaryConfig:
         "area_tolerance_pct": 10,
         "scheme_reservoir": {"value": 100.0, "unit": "ha", "source": SRC},
         "territories": [
-            {"id": "w", "name_ru": "Целый район", "treatment": "whole", "kato_prefixes": ["1"],
-             "appendix15_districts": ["Целый район"], "sources": [SRC]},
-            {"id": "p", "name_ru": "Частичный район", "treatment": "partial",
-             "kato_prefixes": ["2"], "appendix15_districts": ["Частичный район"],
-             "sources": [SRC]},
+            {
+                "id": "w",
+                "name_ru": "Целый район",
+                "treatment": "whole",
+                "kato_prefixes": ["1"],
+                "appendix15_districts": ["Целый район"],
+                "sources": [SRC],
+            },
+            {
+                "id": "p",
+                "name_ru": "Частичный район",
+                "treatment": "partial",
+                "kato_prefixes": ["2"],
+                "appendix15_districts": ["Частичный район"],
+                "sources": [SRC],
+            },
         ],
         "partial_method": {"fill_holes": True, "reading": "a reading of the method"},
         "reservoir": {"mode": "shore", "sources": [SRC], "reading": "south shore reading"},
-        "national_park": {"treatment": "district_extent", "sources": [SRC],
-                          "reading": "park reading text"},
+        "national_park": {
+            "treatment": "district_extent",
+            "sources": [SRC],
+            "reading": "park reading text",
+        },
     }
     raw.update(over)
     return BoundaryConfig.model_validate(raw)
@@ -58,41 +72,60 @@ def _config(**over: Any) -> BoundaryConfig:
 
 def _admin(rows: list[tuple[str, int, Any]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"kato": pd.Series([r[0] for r in rows], dtype="string"),
-         "year": pd.Series([r[1] for r in rows], dtype="Int64"),
-         "level": pd.Series([2] * len(rows), dtype="Int64")},
-        geometry=[r[2] for r in rows], crs=WORKING_CRS)
+        {
+            "kato": pd.Series([r[0] for r in rows], dtype="string"),
+            "year": pd.Series([r[1] for r in rows], dtype="Int64"),
+            "level": pd.Series([2] * len(rows), dtype="Int64"),
+        },
+        geometry=[r[2] for r in rows],
+        crs=WORKING_CRS,
+    )
 
 
-def _points(coords: list[tuple[float, float]], listed: list[bool], terr: str,
-            rows: list[str | None] | None = None) -> gpd.GeoDataFrame:
+def _points(
+    coords: list[tuple[float, float]],
+    listed: list[bool],
+    terr: str,
+    rows: list[str | None] | None = None,
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"base_id": [f"settlements:{i}" for i in range(len(coords))],
-         "name": [f"P{i}" for i in range(len(coords))],
-         "scheme_row": pd.Series(rows or [None] * len(coords), dtype="string"),
-         "in_appendix15": listed, "territory": [terr] * len(coords)},
-        geometry=[Point(c) for c in coords], crs=WORKING_CRS)
+        {
+            "base_id": [f"settlements:{i}" for i in range(len(coords))],
+            "name": [f"P{i}" for i in range(len(coords))],
+            "scheme_row": pd.Series(rows or [None] * len(coords), dtype="string"),
+            "in_appendix15": listed,
+            "territory": [terr] * len(coords),
+        },
+        geometry=[Point(c) for c in coords],
+        crs=WORKING_CRS,
+    )
 
 
 def _no_water() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"kind": pd.Series([], dtype="string")},
-                            geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {"kind": pd.Series([], dtype="string")},
+        geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+        crs=WORKING_CRS,
+    )
 
 
 def test_voronoi_two_points_split_square_in_halves() -> None:
     pts = gpd.GeoSeries([Point(500, 1000), Point(1500, 1000)], crs=WORKING_CRS)
     cells = voronoi_cells(pts, box(0, 0, 2000, 2000))
     assert cells.area.tolist() == pytest.approx([2_000_000.0, 2_000_000.0])
-    assert cells.iloc[0].equals_exact(box(0, 0, 1000, 2000).normalize(), 1e-6) or \
-        cells.iloc[0].symmetric_difference(box(0, 0, 1000, 2000)).area < 1e-6
+    assert (
+        cells.iloc[0].equals_exact(box(0, 0, 1000, 2000).normalize(), 1e-6)
+        or cells.iloc[0].symmetric_difference(box(0, 0, 1000, 2000)).area < 1e-6
+    )
 
 
 def test_voronoi_single_point_gets_region_and_duplicates_share() -> None:
     region = box(0, 0, 100, 100)
     one = voronoi_cells(gpd.GeoSeries([Point(10, 10)], crs=WORKING_CRS), region)
     assert one.iloc[0].area == pytest.approx(10_000.0)
-    dup = voronoi_cells(gpd.GeoSeries([Point(10, 10), Point(10, 10), Point(90, 10)],
-                                      crs=WORKING_CRS), region)
+    dup = voronoi_cells(
+        gpd.GeoSeries([Point(10, 10), Point(10, 10), Point(90, 10)], crs=WORKING_CRS), region
+    )
     assert dup.area.tolist() == pytest.approx([5_000.0, 0.0, 5_000.0])
 
 
@@ -102,17 +135,41 @@ def test_fill_holes() -> None:
 
 
 def test_territories_with_annex_move_area() -> None:
-    cfg = _config(territories=[
-        {"id": "w", "name_ru": "W", "treatment": "whole", "kato_prefixes": ["1"],
-         "appendix15_districts": ["W"], "sources": [SRC]},
-        {"id": "p", "name_ru": "P", "treatment": "partial", "kato_prefixes": ["2"],
-         "appendix15_districts": ["P"], "sources": [SRC],
-         "annex": [{"year": 2024, "kato_prefixes": ["3"], "from_territories": ["w"],
-                    "reading": "the newer layer shows it"}]},
-    ])
-    admin = _admin([("100000000", 2018, box(0, 0, 10_000, 10_000)),
-                    ("200000000", 2018, box(10_000, 0, 20_000, 10_000)),
-                    ("300000000", 2024, box(8_000, 0, 12_000, 10_000))])
+    cfg = _config(
+        territories=[
+            {
+                "id": "w",
+                "name_ru": "W",
+                "treatment": "whole",
+                "kato_prefixes": ["1"],
+                "appendix15_districts": ["W"],
+                "sources": [SRC],
+            },
+            {
+                "id": "p",
+                "name_ru": "P",
+                "treatment": "partial",
+                "kato_prefixes": ["2"],
+                "appendix15_districts": ["P"],
+                "sources": [SRC],
+                "annex": [
+                    {
+                        "year": 2024,
+                        "kato_prefixes": ["3"],
+                        "from_territories": ["w"],
+                        "reading": "the newer layer shows it",
+                    }
+                ],
+            },
+        ]
+    )
+    admin = _admin(
+        [
+            ("100000000", 2018, box(0, 0, 10_000, 10_000)),
+            ("200000000", 2018, box(10_000, 0, 20_000, 10_000)),
+            ("300000000", 2024, box(8_000, 0, 12_000, 10_000)),
+        ]
+    )
     t = district_territories(admin, cfg).set_index("territory")
     assert t.geometry["w"].area == pytest.approx(80_000_000.0)
     assert t.geometry["p"].area == pytest.approx(120_000_000.0)
@@ -127,8 +184,12 @@ def test_territory_without_admin_unit_is_a_data_error() -> None:
 
 
 def _setup(cfg: BoundaryConfig) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    admin = _admin([("100000000", 2018, box(0, 0, 10_000, 10_000)),
-                    ("200000000", 2018, box(10_000, 0, 30_000, 10_000))])
+    admin = _admin(
+        [
+            ("100000000", 2018, box(0, 0, 10_000, 10_000)),
+            ("200000000", 2018, box(10_000, 0, 30_000, 10_000)),
+        ]
+    )
     terr = district_territories(admin, cfg)
     pts = _points([(15_000, 5_000), (25_000, 5_000)], [True, False], "p")
     return terr, pts
@@ -147,8 +208,13 @@ def test_boundary_whole_plus_kept_voronoi_cell() -> None:
 
 
 def test_boundary_cell_radius_limits_partial_cells() -> None:
-    cfg = _config(partial_method={"cell_radius_km": 2, "fill_holes": False,
-                                  "reading": "a reading of the method"})
+    cfg = _config(
+        partial_method={
+            "cell_radius_km": 2,
+            "fill_holes": False,
+            "reading": "a reading of the method",
+        }
+    )
     terr, pts = _setup(cfg)
     res = build_boundary(terr, pts, _no_water(), cfg)
     n = 64  # quad_segs=16 -> a 64-gon
@@ -162,13 +228,18 @@ def test_boundary_shore_mode_cuts_reservoir_from_partial_only() -> None:
     water = gpd.GeoDataFrame(
         {"kind": pd.Series(["reservoir", "reservoir"], dtype="string")},
         geometry=[box(12_000, 4_000, 18_000, 6_000), box(2_000, 2_000, 3_000, 3_000)],
-        crs=WORKING_CRS)
+        crs=WORKING_CRS,
+    )
     res = build_boundary(terr, pts, water, cfg)
     assert res.boundary.geometry.iloc[0].area == pytest.approx(2e8 - 12e6)
     # the water inside the whole territory stays inside
     assert res.figures["reservoir_inside"]["ours"] == pytest.approx(100.0)
-    keep = build_boundary(terr, pts, water, _config(reservoir={
-        "mode": "keep", "sources": [SRC], "reading": "keep the water reading"}))
+    keep = build_boundary(
+        terr,
+        pts,
+        water,
+        _config(reservoir={"mode": "keep", "sources": [SRC], "reading": "keep the water reading"}),
+    )
     assert keep.boundary.geometry.iloc[0].area == pytest.approx(2e8)
     assert keep.figures["reservoir_inside"]["ours"] == pytest.approx(1300.0)
 
@@ -183,10 +254,19 @@ def test_boundary_needs_joined_settlements_and_working_crs() -> None:
 
 
 def test_lake_from_fallback_disc_is_linked_to_nearest_kept_cell() -> None:
-    lake = {"name_ru": "озеро", "lon": 0.0, "lat": 0.0, "territory": "p",
-            "dem_level_max_m": 1, "search_radius_m": 1000, "min_area_ha": 1,
-            "max_area_ha": 10, "fallback_area_ha": 100, "sources": [SRC],
-            "reading": "lake reading text"}
+    lake = {
+        "name_ru": "озеро",
+        "lon": 0.0,
+        "lat": 0.0,
+        "territory": "p",
+        "dem_level_max_m": 1,
+        "search_radius_m": 1000,
+        "min_area_ha": 1,
+        "max_area_ha": 10,
+        "fallback_area_ha": 100,
+        "sources": [SRC],
+        "reading": "lake reading text",
+    }
     cfg = _config(lakes=[lake])
     terr, pts = _setup(cfg)
     res = build_boundary(terr, pts, _no_water(), cfg, dem_path=None)
@@ -202,10 +282,23 @@ def test_config_rejects_unknown_keys_and_bad_refs(tmp_path: Path) -> None:
     text = str(exc.value)
     assert "admin_yeer" in text and "unknown key" in text
     with pytest.raises(ValueError, match="unknown territory"):
-        _config(lakes=[{"name_ru": "x", "lon": 0, "lat": 0, "territory": "nope",
-                        "dem_level_max_m": 1, "search_radius_m": 1, "min_area_ha": 1,
-                        "max_area_ha": 2, "fallback_area_ha": 1, "sources": [SRC],
-                        "reading": "reading text"}])
+        _config(
+            lakes=[
+                {
+                    "name_ru": "x",
+                    "lon": 0,
+                    "lat": 0,
+                    "territory": "nope",
+                    "dem_level_max_m": 1,
+                    "search_radius_m": 1,
+                    "min_area_ha": 1,
+                    "max_area_ha": 2,
+                    "fallback_area_ha": 1,
+                    "sources": [SRC],
+                    "reading": "reading text",
+                }
+            ]
+        )
 
 
 def test_shipped_config_loads() -> None:
@@ -240,9 +333,10 @@ def test_sweep_square_and_u_shape() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)), min_size=3,
-                max_size=12),
-       st.floats(-50, 50).filter(lambda d: abs(d) > 1e-3))
+@given(
+    st.lists(st.tuples(st.floats(-100, 100), st.floats(-100, 100)), min_size=3, max_size=12),
+    st.floats(-50, 50).filter(lambda d: abs(d) > 1e-3),
+)
 def test_sweep_of_convex_polygon_adds_width_times_distance(
     pts: list[tuple[float, float]], d: float
 ) -> None:
@@ -266,8 +360,9 @@ def test_shore_band_fills_columns_with_gap_up_to_max() -> None:
     # the gap is 10 km: a 9 km limit takes nothing, not a floating strip; the limit
     # must exceed the gap (at exactly 10 km body and shore only touch)
     assert shore_band(region, body, water, water, 9 * KM).is_empty
-    assert shore_band(region, body, water, water, 10.1 * KM).difference(body).area == \
-        pytest.approx(100 * KM**2)
+    assert shore_band(region, body, water, water, 10.1 * KM).difference(body).area == pytest.approx(
+        100 * KM**2
+    )
 
 
 def test_shore_band_column_by_column() -> None:
@@ -282,8 +377,9 @@ def test_shore_band_column_by_column() -> None:
 
 def test_shore_band_skips_gaps_inside_the_body_but_not_north_shore_body() -> None:
     region = _kbox(0, 0, 10, 40)
-    body = shapely.union_all([_kbox(0, 0, 10, 4), _kbox(0, 8, 10, 10),
-                              _kbox(0, 24, 10, 40)])  # north-shore body beyond the water
+    body = shapely.union_all(
+        [_kbox(0, 0, 10, 4), _kbox(0, 8, 10, 10), _kbox(0, 24, 10, 40)]
+    )  # north-shore body beyond the water
     water = _kbox(0, 20, 10, 24)
     band = shore_band(region, body, water, water, 15 * KM)
     assert band.difference(body).area == pytest.approx(100 * KM**2)  # y 10-20 km only
@@ -305,31 +401,52 @@ def test_shore_band_shore_cell_without_water_north() -> None:
 def _shore_config(gap_km: float, *, town: bool = True) -> BoundaryConfig:
     return _config(
         territories=[
-            {"id": "w", "name_ru": "Целый район", "treatment": "whole",
-             "kato_prefixes": ["1"], "appendix15_districts": ["Целый район"],
-             "sources": [SRC]},
-            {"id": "p", "name_ru": "Частичный район", "treatment": "partial",
-             "kato_prefixes": ["2"], "appendix15_districts": ["Частичный район"],
-             "reaches_shore": True, "sources": [SRC]},
+            {
+                "id": "w",
+                "name_ru": "Целый район",
+                "treatment": "whole",
+                "kato_prefixes": ["1"],
+                "appendix15_districts": ["Целый район"],
+                "sources": [SRC],
+            },
+            {
+                "id": "p",
+                "name_ru": "Частичный район",
+                "treatment": "partial",
+                "kato_prefixes": ["2"],
+                "appendix15_districts": ["Частичный район"],
+                "reaches_shore": True,
+                "sources": [SRC],
+            },
         ],
-        shore_band={"max_gap_km": gap_km, "sources": [SRC], "reading": "shore band reading",
-                    "shore_settlements": [{"row_id": "A15-190", "name_ru": "Город",
-                                           "sources": [SRC]}] if town else []},
+        shore_band={
+            "max_gap_km": gap_km,
+            "sources": [SRC],
+            "reading": "shore band reading",
+            "shore_settlements": [{"row_id": "A15-190", "name_ru": "Город", "sources": [SRC]}]
+            if town
+            else [],
+        },
     )
 
 
-def _shore_world(cfg: BoundaryConfig) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
-                                                gpd.GeoDataFrame]:
+def _shore_world(
+    cfg: BoundaryConfig,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     # w: 10 x 10 km whole; p: 20 x 30 km split into six 10 x 10 km Voronoi cells
-    admin = _admin([("100000000", 2018, _kbox(0, 0, 10, 10)),
-                    ("200000000", 2018, _kbox(10, 0, 30, 30))])
+    admin = _admin(
+        [("100000000", 2018, _kbox(0, 0, 10, 10)), ("200000000", 2018, _kbox(10, 0, 30, 30))]
+    )
     terr = district_territories(admin, cfg)
     coords = [(15, 5), (25, 5), (15, 15), (25, 15), (15, 25), (25, 25)]
     listed = [True, True, False, False, False, True]
     rows = [None, None, None, None, None, "A15-190"]  # the town in the north-east cell
     pts = _points([(x * KM, y * KM) for x, y in coords], listed, "p", rows)
-    water = gpd.GeoDataFrame({"kind": pd.Series(["reservoir"], dtype="string")},
-                             geometry=[_kbox(10, 20, 20, 30)], crs=WORKING_CRS)
+    water = gpd.GeoDataFrame(
+        {"kind": pd.Series(["reservoir"], dtype="string")},
+        geometry=[_kbox(10, 20, 20, 30)],
+        crs=WORKING_CRS,
+    )
     return terr, pts, water
 
 
@@ -357,26 +474,46 @@ def test_boundary_shore_band_reaches_water_and_shore_town() -> None:
 
 def test_config_shore_flags_are_checked() -> None:
     with pytest.raises(ValueError, match="no shore_band section"):
-        _config(territories=[
-            {"id": "p", "name_ru": "P", "treatment": "partial", "kato_prefixes": ["2"],
-             "appendix15_districts": ["P"], "reaches_shore": True, "sources": [SRC]}])
+        _config(
+            territories=[
+                {
+                    "id": "p",
+                    "name_ru": "P",
+                    "treatment": "partial",
+                    "kato_prefixes": ["2"],
+                    "appendix15_districts": ["P"],
+                    "reaches_shore": True,
+                    "sources": [SRC],
+                }
+            ]
+        )
     with pytest.raises(ValueError, match="partial territories only"):
-        _config(territories=[
-            {"id": "w", "name_ru": "W", "treatment": "whole", "kato_prefixes": ["1"],
-             "appendix15_districts": ["W"], "reaches_shore": True, "sources": [SRC]}],
-            shore_band={"max_gap_km": 5, "sources": [SRC], "reading": "shore band reading"})
+        _config(
+            territories=[
+                {
+                    "id": "w",
+                    "name_ru": "W",
+                    "treatment": "whole",
+                    "kato_prefixes": ["1"],
+                    "appendix15_districts": ["W"],
+                    "reaches_shore": True,
+                    "sources": [SRC],
+                }
+            ],
+            shore_band={"max_gap_km": 5, "sources": [SRC], "reading": "shore band reading"},
+        )
     with pytest.raises(ValueError):
         _shore_config(0)
 
 
 def test_tidy_outline_fills_holes_but_not_excluded_water() -> None:
-    ring = box(0, 0, 100, 100).difference(box(10, 10, 20, 20)) \
-        .difference(box(60, 60, 80, 80))
+    ring = box(0, 0, 100, 100).difference(box(10, 10, 20, 20)).difference(box(60, 60, 80, 80))
     sliver = box(200, 200, 200.5, 200.5)
     geom = MultiPolygon([ring, sliver])
     water = box(60, 60, 80, 80)  # an enclosed stretch of excluded water
-    out, note = tidy_outline(geom, water, OutlineSpec(fill_holes=True, min_part_ha=0.01,
-                                                      reading="outline reading"))
+    out, note = tidy_outline(
+        geom, water, OutlineSpec(fill_holes=True, min_part_ha=0.01, reading="outline reading")
+    )
     assert out.area == pytest.approx(10_000.0 - 400.0)  # the 100 m² hole filled
     assert len(out.geoms) == 1  # the 0.25 m² sliver dropped
     assert "holes filled" in note and "dropped" in note

@@ -42,38 +42,90 @@ def cat() -> Catalogue:
 def world(tmp: Path) -> BaseData:
     z = np.tile(np.linspace(700, 1700, 60), (60, 1)).astype("int16")  # rises eastwards
     dem = tmp / "dem.tif"
-    with rasterio.open(dem, "w", driver="GTiff", width=60, height=60, count=1, dtype="int16",
-                       crs="EPSG:32643", transform=from_origin(X0 - 5000, Y0 + 55_000, 1000, 1000)) as d:
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=60,
+        height=60,
+        count=1,
+        dtype="int16",
+        crs="EPSG:32643",
+        transform=from_origin(X0 - 5000, Y0 + 55_000, 1000, 1000),
+    ) as d:
         d.write(z, 1)
     return make_base(
         dem_path=dem,
-        boundary=[{"name": "test boundary", "method": "synthetic", "geometry": box(0, 0, 50_000, 50_000)}],
-        roads=[{"name": "БАКАД", "rule_ids": "roads.almaty_ust_kamenogorsk.bakad",
-                "category": "schematic", "geometry": line((2000, 25_000), (48_000, 25_000))},
-               {"name": "Капчагайская трасса",
+        boundary=[
+            {"name": "test boundary", "method": "synthetic", "geometry": box(0, 0, 50_000, 50_000)}
+        ],
+        roads=[
+            {
+                "name": "БАКАД",
+                "rule_ids": "roads.almaty_ust_kamenogorsk.bakad",
+                "category": "schematic",
+                "geometry": line((2000, 25_000), (48_000, 25_000)),
+            },
+            {
+                "name": "Капчагайская трасса",
                 "rule_ids": "roads.almaty_ust_kamenogorsk.bakad_kapchagay_zhana_ile",
-                "geometry": line((25_000, 2000), (25_000, 48_000))}],
-        rivers=[{"name": "Аксай", "length_km": 40.0, "geometry": line((10_000, 0), (10_000, 50_000))},
-                {"name": None, "length_km": 5.0, "geometry": line((40_000, 30_000), (45_000, 45_000))}],
-        water_bodies=[{"name": "Kapchagay reservoir", "name_ru": "Капчагайское водохранилище",
-                       "kind": "reservoir", "geometry": box(30_000, 40_000, 45_000, 48_000)}],
+                "geometry": line((25_000, 2000), (25_000, 48_000)),
+            },
+        ],
+        rivers=[
+            {"name": "Аксай", "length_km": 40.0, "geometry": line((10_000, 0), (10_000, 50_000))},
+            {"name": None, "length_km": 5.0, "geometry": line((40_000, 30_000), (45_000, 45_000))},
+        ],
+        water_bodies=[
+            {
+                "name": "Kapchagay reservoir",
+                "name_ru": "Капчагайское водохранилище",
+                "kind": "reservoir",
+                "geometry": box(30_000, 40_000, 45_000, 48_000),
+            }
+        ],
         railways=[{"name": "rail", "geometry": line((0, 10_000), (50_000, 12_000))}],
-        power_lines=[{"name": "VL", "voltage_kv": 220.0, "geometry": line((0, 35_000), (50_000, 33_000))}],
-        water_mains=[{"name": "WM", "diameter_mm": 800.0, "geometry": line((5000, 5000), (20_000, 20_000))}],
+        power_lines=[
+            {"name": "VL", "voltage_kv": 220.0, "geometry": line((0, 35_000), (50_000, 33_000))}
+        ],
+        water_mains=[
+            {"name": "WM", "diameter_mm": 800.0, "geometry": line((5000, 5000), (20_000, 20_000))}
+        ],
         gas_pipelines=[
-            {"name": "A", "nominal_diameter_mm": 1000.0, "corridor_id": "c1",
-             "geometry": line((0, 15_000), (50_000, 16_000))},
-            {"name": "B", "nominal_diameter_mm": 500.0, "corridor_id": "c1",
-             "geometry": line((0, 15_040), (50_000, 16_040))}],
-        settlements=[{"name": "Жаналык", "name_ru": "Жаналык", "district": "Талгарский район",
-                      "geometry": shapely.Point(P(20_000, 30_000))},
-                     {"name": "Байсерке", "name_ru": "Байсерке", "geometry": shapely.Point(P(35_000, 20_000))}],
+            {
+                "name": "A",
+                "nominal_diameter_mm": 1000.0,
+                "corridor_id": "c1",
+                "geometry": line((0, 15_000), (50_000, 16_000)),
+            },
+            {
+                "name": "B",
+                "nominal_diameter_mm": 500.0,
+                "corridor_id": "c1",
+                "geometry": line((0, 15_040), (50_000, 16_040)),
+            },
+        ],
+        settlements=[
+            {
+                "name": "Жаналык",
+                "name_ru": "Жаналык",
+                "district": "Талгарский район",
+                "geometry": shapely.Point(P(20_000, 30_000)),
+            },
+            {
+                "name": "Байсерке",
+                "name_ru": "Байсерке",
+                "geometry": shapely.Point(P(35_000, 20_000)),
+            },
+        ],
         settlement_footprints=[{"name": "town", "geometry": box(18_000, 8_000, 23_000, 14_000)}],
     )
 
 
 @pytest.fixture(scope="module")
-def built(cat: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, BuildResult]:
+def built(
+    cat: Catalogue, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[BuildResult, BuildResult]:
     tmp = tmp_path_factory.mktemp("world")
     base = world(tmp)
     return build_layers(cat, base), build_layers(cat, base)
@@ -84,7 +136,7 @@ def test_every_layer_present_in_order(built: tuple[BuildResult, BuildResult]) ->
     names = list(r.layers)
     assert names[: len(LAYER_NAMES)] == list(LAYER_NAMES)
     assert names[len(LAYER_NAMES)] == "coverage"
-    assert names[len(LAYER_NAMES) + 1:] == [f"base_{n}" for n in BASE_OUTPUT_LAYERS]
+    assert names[len(LAYER_NAMES) + 1 :] == [f"base_{n}" for n in BASE_OUTPUT_LAYERS]
     for name in LAYER_NAMES:
         assert len(r.layers[name]) > 0, f"{name} is empty on a world that has its inputs"
 
@@ -128,8 +180,15 @@ def test_identical_input_gives_identical_output(built: tuple[BuildResult, BuildR
 def test_report_content(built: tuple[BuildResult, BuildResult]) -> None:
     r = built[0]
     keys = {f["key"] for f in r.figures}
-    assert {"boundary_area", "water_fund", "kapchagay_surface", "gas_szz", "settlement_land",
-            "industrial_area", "functional_partition"} <= keys
+    assert {
+        "boundary_area",
+        "water_fund",
+        "kapchagay_surface",
+        "gas_szz",
+        "settlement_land",
+        "industrial_area",
+        "functional_partition",
+    } <= keys
     fig = {f["key"]: f for f in r.figures}
     assert fig["boundary_area"]["ours"] == pytest.approx(250_000.0)
     assert fig["functional_partition"]["difference"] == pytest.approx(0.0, abs=0.01)
@@ -138,7 +197,9 @@ def test_report_content(built: tuple[BuildResult, BuildResult]) -> None:
     assert summ["water_protection_zones"]["skipped"]  # rivers without data are listed
 
 
-def test_write_build_atomic_with_report(built: tuple[BuildResult, BuildResult], tmp_path: Path) -> None:
+def test_write_build_atomic_with_report(
+    built: tuple[BuildResult, BuildResult], tmp_path: Path
+) -> None:
     r = built[0]
     out = tmp_path / "out" / "scheme.gpkg"
     write_build(r, out)
@@ -147,7 +208,9 @@ def test_write_build_atomic_with_report(built: tuple[BuildResult, BuildResult], 
         assert name in layers
     info = pyogrio.read_dataframe(out, layer="build_info")
     kv = dict(zip(info["key"], info["value"], strict=True))
-    assert {"catalogue_version", "toolkit_version", "built_at", "range_policy", "data_dir"} <= set(kv)
+    assert {"catalogue_version", "toolkit_version", "built_at", "range_policy", "data_dir"} <= set(
+        kv
+    )
     md, js = report_paths(out)
     assert md.name == "scheme.report.md" and md.is_file()
     data = json.loads(js.read_text(encoding="utf-8"))
@@ -171,7 +234,9 @@ def test_range_policy_is_recorded(cat: Catalogue, tmp_path: Path) -> None:
 
 def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--base-layer", "nonsense", "--out", str(tmp_path / "x.gpkg")]) == 2
-    assert main(["build", "--base-layer", "volcanoes=x.shp", "--out", str(tmp_path / "x.gpkg")]) == 2
+    assert (
+        main(["build", "--base-layer", "volcanoes=x.shp", "--out", str(tmp_path / "x.gpkg")]) == 2
+    )
     (tmp_path / "x.gpkg").write_text("")
     assert main(["build", "--out", str(tmp_path / "x.gpkg")]) == 2
     assert "--overwrite" in capsys.readouterr().err

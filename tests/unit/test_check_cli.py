@@ -38,14 +38,24 @@ def world(tmp_path: Path, layers_gpkg: Path) -> dict[str, Path]:
     p = tmp_path / "parcels.gpkg"
     parcels(
         [sq(1000, 5000), sq(1000, 6000), sq(5000, 7000), sq(-300, 9000)],
-        cad=["A", "B", "C", "D"], use=["ИЖС", "ферма", "парк", "residential"],
+        cad=["A", "B", "C", "D"],
+        use=["ИЖС", "ферма", "парк", "residential"],
     ).to_crs(4326).to_file(p, layer="plots")
     return {"layers": layers, "parcels": p, "dir": tmp_path}
 
 
 def run(w: dict[str, Path], *extra: str, out: str = "res.gpkg") -> int:
-    argv = ["check", str(w["parcels"]), "--layers", str(w["layers"]),
-            "--out", str(w["dir"] / out), "--catalogue", str(CATALOGUE_DIR), *extra]
+    argv = [
+        "check",
+        str(w["parcels"]),
+        "--layers",
+        str(w["layers"]),
+        "--out",
+        str(w["dir"] / out),
+        "--catalogue",
+        str(CATALOGUE_DIR),
+        *extra,
+    ]
     return main(argv)
 
 
@@ -75,10 +85,17 @@ def test_full_run_outputs(world, capsys) -> None:
     assert hits["citation"].tolist() == pq_hits["citation"].astype(str).tolist()
     summary = json.loads((d / "res.summary.json").read_text(encoding="utf-8"))
     assert summary["n_parcels"] == 4
-    assert summary["by_verdict"] == {"prohibited": 1, "conditional": 1, "clear": 1, "outside": 1,
-                                     "invalid_input": 0}
+    assert summary["by_verdict"] == {
+        "prohibited": 1,
+        "conditional": 1,
+        "clear": 1,
+        "outside": 1,
+        "invalid_input": 0,
+    }
     assert summary["by_rule"]["water_protection.turgen.strip"]["count"] == 1
-    assert summary["by_rule"]["water_protection.turgen.strip"]["area_m2"] == pytest.approx(10000.0, rel=1e-6)
+    assert summary["by_rule"]["water_protection.turgen.strip"]["area_m2"] == pytest.approx(
+        10000.0, rel=1e-6
+    )
     assert summary["catalogue_version"] == "0.1.0"
     assert summary["area_affected_m2"] == pytest.approx(20000.0, rel=1e-6)
     csv = pd.read_csv(d / "res.parcels.csv", encoding="utf-8-sig")
@@ -131,9 +148,21 @@ def test_interrupt_leaves_no_file(world, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_problem_file_end_to_end(world, capsys) -> None:
-    argv = ["check", str(PROBLEMS), "--layers", str(world["layers"]), "--out",
-            str(world["dir"] / "p.gpkg"), "--catalogue", str(CATALOGUE_DIR),
-            "--id-field", "cad", "--use-field", "use", "--json"]
+    argv = [
+        "check",
+        str(PROBLEMS),
+        "--layers",
+        str(world["layers"]),
+        "--out",
+        str(world["dir"] / "p.gpkg"),
+        "--catalogue",
+        str(CATALOGUE_DIR),
+        "--id-field",
+        "cad",
+        "--use-field",
+        "use",
+        "--json",
+    ]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["n_parcels"] == 14
@@ -157,16 +186,31 @@ def test_with_overlap_geometry(world) -> None:
 def test_usage_and_data_errors(world, capsys) -> None:
     assert run(world, "--id-field", "nope") == 2
     assert "--id-field 'nope' is not a column" in capsys.readouterr().err
-    argv = ["check", str(world["parcels"]), "--layers", str(world["dir"] / "missing.gpkg"),
-            "--out", str(world["dir"] / "x.gpkg")]
+    argv = [
+        "check",
+        str(world["parcels"]),
+        "--layers",
+        str(world["dir"] / "missing.gpkg"),
+        "--out",
+        str(world["dir"] / "x.gpkg"),
+    ]
     assert main(argv) == 1
     assert "Build them first" in capsys.readouterr().err
     assert run(world, out="res.csv") == 2
     pts = world["dir"] / "points.gpkg"
-    gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([700000], [4790000]),
-                     crs=32643).to_file(pts)
-    argv = ["check", str(pts), "--layers", str(world["layers"]), "--out",
-            str(world["dir"] / "y.gpkg"), "--catalogue", str(CATALOGUE_DIR)]
+    gpd.GeoDataFrame(
+        {"a": [1]}, geometry=gpd.points_from_xy([700000], [4790000]), crs=32643
+    ).to_file(pts)
+    argv = [
+        "check",
+        str(pts),
+        "--layers",
+        str(world["layers"]),
+        "--out",
+        str(world["dir"] / "y.gpkg"),
+        "--catalogue",
+        str(CATALOGUE_DIR),
+    ]
     assert main(argv) == 1
     assert "parcels must be polygons" in capsys.readouterr().err
 
@@ -195,8 +239,9 @@ def test_parquet_only_output_and_zone_cache(world, zone_cache) -> None:
     cached = list((zone_cache / "zones").glob("*.pickle"))
     assert len(cached) == 1
     # a second run loads the cache and gives the same answer
-    assert run(world, "--id-field", "cad", "--use-field", "use", "--overwrite",
-               out="res.parquet") == 0
+    assert (
+        run(world, "--id-field", "cad", "--use-field", "use", "--overwrite", out="res.parquet") == 0
+    )
     again = gpd.read_parquet(d / "res.parquet")
     assert again["verdict"].astype(str).tolist() == p["verdict"].astype(str).tolist()
     assert run(world, "--no-zones-cache", "--overwrite", out="res.parquet") == 0

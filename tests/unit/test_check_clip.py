@@ -16,10 +16,13 @@ X0, Y0 = 700_000.0, 4_790_000.0  # realistic UTM magnitudes: precision matters
 
 def _zones() -> np.ndarray:
     rng = np.random.default_rng(3)
-    line = shapely.LineString(np.cumsum(rng.normal(0, 150, (40, 2)), axis=0) + np.array([X0 + 2500, Y0 + 2500]))
+    line = shapely.LineString(
+        np.cumsum(rng.normal(0, 150, (40, 2)), axis=0) + np.array([X0 + 2500, Y0 + 2500])
+    )
     wiggly = shapely.buffer(line, 120.0)
     holed = shapely.box(X0, Y0, X0 + 4000, Y0 + 4000).difference(
-        shapely.box(X0 + 1000, Y0 + 1000, X0 + 2000, Y0 + 2000))
+        shapely.box(X0 + 1000, Y0 + 1000, X0 + 2000, Y0 + 2000)
+    )
     return np.array([wiggly, holed], dtype=object)
 
 
@@ -92,8 +95,9 @@ def test_parcel_touching_more_owners_than_slots() -> None:
     alone with enough slots: every owner is there, with its exact area."""
     from almaty_scheme.check.kernels import MAX_OWNERS_PER_PARCEL
 
-    zones = np.array([shapely.box(X0 + 100 * i, Y0, X0 + 100 * i + 90, Y0 + 90)
-                      for i in range(40)], dtype=object)
+    zones = np.array(
+        [shapely.box(X0 + 100 * i, Y0, X0 + 100 * i + 90, Y0 + 90) for i in range(40)], dtype=object
+    )
     assert len(zones) > MAX_OWNERS_PER_PARCEL
     tiles, owner = tile_geometries(zones, 700.0)
     pieces = convex_pieces(tiles, owner)

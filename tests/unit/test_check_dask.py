@@ -16,8 +16,9 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture()
 def client():  # type: ignore[no-untyped-def]
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     c = distributed.Client(cluster)
     yield c
     c.close()
@@ -27,13 +28,21 @@ def client():  # type: ignore[no-untyped-def]
 def _frame(zones):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(7)
     n = 300
-    geoms = [sq(x, y, w, h) for x, y, w, h in zip(
-        rng.uniform(-500, 10_000, n), rng.uniform(-500, 10_000, n),
-        rng.uniform(5, 600, n), rng.uniform(5, 600, n), strict=True)]
+    geoms = [
+        sq(x, y, w, h)
+        for x, y, w, h in zip(
+            rng.uniform(-500, 10_000, n),
+            rng.uniform(-500, 10_000, n),
+            rng.uniform(5, 600, n),
+            rng.uniform(5, 600, n),
+            strict=True,
+        )
+    ]
     geoms[3] = None  # invalid input travels in its own partition
     uses = rng.choice(["residential", "agricultural", "industrial", "ИЖС", "unknown thing"], n)
-    raw = parcels(geoms, pid=[f"p{i:03d}" for i in range(n)], use=list(uses),
-                  note=[f"n{i}" for i in range(n)])
+    raw = parcels(
+        geoms, pid=[f"p{i:03d}" for i in range(n)], use=list(uses), note=[f"n{i}" for i in range(n)]
+    )
     return prepare_parcels(raw, zones.land_use, id_field="pid", use_field="use").frame
 
 
@@ -53,7 +62,8 @@ def test_dask_engine_equals_local_engine(client) -> None:  # type: ignore[no-unt
     # with overlap geometries (hits are a GeoDataFrame)
     sub = frame.iloc[:60]
     local_g = check_parcels(sub, zones, with_overlap_geometry=True)
-    dist_g = check_parcels_dask(sub, zones, client=client, npartitions=3,
-                                with_overlap_geometry=True)
+    dist_g = check_parcels_dask(
+        sub, zones, client=client, npartitions=3, with_overlap_geometry=True
+    )
     assert len(local_g.hits) == len(dist_g.hits) > 0
     assert local_g.hits.geometry.geom_equals_exact(dist_g.hits.geometry, 1e-6).all()

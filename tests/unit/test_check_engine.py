@@ -60,20 +60,28 @@ def test_overlap_share_distance_in_the_strip(zones) -> None:
         "Prohibited for Residential housing: 55 % of the parcel lies in the Turgen river "
         "water-protection strip (55-110 m per side;"
     )
-    assert "55 % участка" in p["explanation_ru"] and "Водоохранная полоса реки Тургень" in p["explanation_ru"]
+    assert (
+        "55 % участка" in p["explanation_ru"]
+        and "Водоохранная полоса реки Тургень" in p["explanation_ru"]
+    )
 
 
 def test_distance_to_source_is_to_the_centreline(zones) -> None:
     res = run(zones, [sq(1000, 5200), sq(2100, 2000)], uses=["ферма", "residential"])
     h0 = hits_of(res, "p0")
-    assert h0.loc[("water_protection.turgen.zone", "certain"), "distance_to_source_m"] == pytest.approx(200.0)
+    assert h0.loc[
+        ("water_protection.turgen.zone", "certain"), "distance_to_source_m"
+    ] == pytest.approx(200.0)
     h1 = hits_of(res, "p1")
     # gas axis at x = 2000, parcel from x = 2100: 100 m; 50 m of its 100 m width in the 150 m zone
     row = h1.loc[("gas.minimum_distance.dn_600", "certain")]
     assert row["distance_to_source_m"] == pytest.approx(100.0)
     assert row["overlap_m2"] == pytest.approx(5000.0)
     assert "gas.protection_zone" not in h1.index.get_level_values(0)  # 50 m zone not reached
-    assert res.parcels["verdict"].tolist() == ["prohibited", "prohibited"]  # farm in zone; housing by gas
+    assert res.parcels["verdict"].tolist() == [
+        "prohibited",
+        "prohibited",
+    ]  # farm in zone; housing by gas
 
 
 def test_possible_band_prohibition_is_conditional(zones) -> None:
@@ -145,7 +153,9 @@ def test_parcel_spanning_tiles_and_zones_sums_exactly(zones) -> None:
     g = shapely.box(GAS_X - 1500, Y0 + 1000, GAS_X + 1500, Y0 + 1300)
     res = run(zones, [g])
     h = hits_of(res, "p0")
-    assert h.loc[("gas.minimum_distance.dn_600", "certain"), "overlap_m2"] == pytest.approx(300 * 300)
+    assert h.loc[("gas.minimum_distance.dn_600", "certain"), "overlap_m2"] == pytest.approx(
+        300 * 300
+    )
     assert h.loc[("gas.protection_zone", "certain"), "overlap_m2"] == pytest.approx(100 * 300)
     assert h.loc[("gas.no_regime_rule", "certain"), "overlap_m2"] == pytest.approx(20 * 300)
 
@@ -153,8 +163,12 @@ def test_parcel_spanning_tiles_and_zones_sums_exactly(zones) -> None:
 @pytest.mark.parametrize("size", [333.0, 50_000.0])
 def test_tile_size_does_not_change_answers(zones, size: float) -> None:
     other = prepared(tile_size=size)
-    geoms = [sq(1000, 5000), shapely.box(GAS_X - 1500, Y0 + 4900, GAS_X + 1500, Y0 + 5300),
-             sq(5000, 7000), sq(-50, 3000)]
+    geoms = [
+        sq(1000, 5000),
+        shapely.box(GAS_X - 1500, Y0 + 4900, GAS_X + 1500, Y0 + 5300),
+        sq(5000, 7000),
+        sq(-50, 3000),
+    ]
     a = run(zones, geoms)
     b = run(other, geoms)
     cols = ["parcel_id", "rule_id", "certainty", "overlap_m2", "distance_to_source_m", "regime"]
@@ -205,9 +219,11 @@ def test_partitions_concatenate_to_the_whole(zones) -> None:
     raw = parcels(geoms, pid=list("abcde"), use=["residential"] * 5)
     frame = prepare_parcels(raw, zones.land_use, id_field="pid", use_field="use").frame
     whole = check_parcels(frame, zones)
-    parts = CheckResult.concat([check_parcels(frame.iloc[:2], zones),
-                                check_parcels(frame.iloc[2:], zones)])
-    pd.testing.assert_frame_equal(plain(whole.parcels.drop(columns="geometry")),
-                                  plain(parts.parcels.drop(columns="geometry")))
+    parts = CheckResult.concat(
+        [check_parcels(frame.iloc[:2], zones), check_parcels(frame.iloc[2:], zones)]
+    )
+    pd.testing.assert_frame_equal(
+        plain(whole.parcels.drop(columns="geometry")), plain(parts.parcels.drop(columns="geometry"))
+    )
     pd.testing.assert_frame_equal(plain(whole.hits), plain(parts.hits))
     assert isinstance(parts.hits["rule_id"].dtype, pd.CategoricalDtype)

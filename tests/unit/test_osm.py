@@ -100,7 +100,10 @@ def test_rivers(layers: dict[str, gpd.GeoDataFrame]) -> None:
     r = _by_osm(layers["rivers"])
     talgar = r.loc["way/101"]
     assert (talgar["name"], talgar["name_ru"], talgar["name_kk"], talgar["kind"]) == (
-        "Талгар", "Талгар", "Талғар", "river",
+        "Талгар",
+        "Талгар",
+        "Талғар",
+        "river",
     )
     assert talgar["length_km"] * 1000 == pytest.approx(
         _meridional_m(77.0, 43.50, 43.51) + _meridional_m(77.0, 43.51, 43.52), abs=0.05
@@ -149,7 +152,11 @@ def test_roads(layers: dict[str, gpd.GeoDataFrame]) -> None:
 def test_railways(layers: dict[str, gpd.GeoDataFrame]) -> None:
     r = _by_osm(layers["railways"])
     main_line = r.loc["way/130"]
-    assert (main_line["name"], main_line["tracks"], main_line["usage"]) == ("Алматы – Шу", 2, "main")
+    assert (main_line["name"], main_line["tracks"], main_line["usage"]) == (
+        "Алматы – Шу",
+        2,
+        "main",
+    )
     assert main_line.geometry.length == pytest.approx(
         _meridional_m(77.2, 43.50, 43.51) + _meridional_m(77.2, 43.51, 43.52), abs=0.05
     )
@@ -172,7 +179,9 @@ def test_pipelines(layers: dict[str, gpd.GeoDataFrame]) -> None:
     g = _by_osm(layers["gas_pipelines"])
     assert list(g.loc[["way/150", "way/151", "way/154"], "diameter_mm"]) == [1020.0, 530.0, 1420.0]
     assert list(g.loc[["way/150", "way/151", "way/154"], "nominal_diameter_mm"]) == [
-        1000.0, 500.0, 1400.0,
+        1000.0,
+        500.0,
+        1400.0,
     ]
     assert "derived from the outside diameter" in g.loc["way/150", "diameter_note"]
     assert g.loc["way/151", "pressure_mpa"] == pytest.approx(5.4)
@@ -202,9 +211,11 @@ def test_settlements(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert s.loc["node/201", "name_ru"] == "Узынагаш"
     assert s.loc["node/204", "name"] == "Есик"  # no name=*, name:ru used
     assert "node/203" not in s.index  # place=locality is not a settlement
-    area = gpd.GeoSeries(
-        [shapely.box(77.10, 43.80, 77.11, 43.81)], crs=4326
-    ).to_crs(WORKING_CRS).iloc[0]
+    area = (
+        gpd.GeoSeries([shapely.box(77.10, 43.80, 77.11, 43.81)], crs=4326)
+        .to_crs(WORKING_CRS)
+        .iloc[0]
+    )
     assert area.contains(s.loc["way/210"].geometry)
 
 
@@ -267,7 +278,10 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-q", "import-osm", str(FIXTURE), "--out", str(out)]) == 0
     assert "roads" in capsys.readouterr().out
     assert main(["-q", "import-osm", str(FIXTURE), "--out", str(out)]) == 2
-    assert main(["-q", "import-osm", str(tmp_path / "none.osm"), "--out", str(tmp_path / "c.gpkg")]) == 1
+    assert (
+        main(["-q", "import-osm", str(tmp_path / "none.osm"), "--out", str(tmp_path / "c.gpkg")])
+        == 1
+    )
 
 
 def test_errors(tmp_path: Path) -> None:

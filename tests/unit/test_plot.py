@@ -33,25 +33,35 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_else_class_takes_what_no_sibling_took() -> None:
-    gdf = gpd.GeoDataFrame({"certainty": ["certain", "possible", None, "odd"]},
-                           geometry=[shapely.box(0, 0, 1, 1)] * 4, crs=WORKING_CRS)
+    gdf = gpd.GeoDataFrame(
+        {"certainty": ["certain", "possible", None, "odd"]},
+        geometry=[shapely.box(0, 0, 1, 1)] * 4,
+        crs=WORKING_CRS,
+    )
     classes = style_classes("road_corridors")
     got = [list(_matches(gdf, c, classes)) for c in classes]
-    assert got == [[True, False, False, False], [False, True, False, False],
-                   [False, False, True, True]]
+    assert got == [
+        [True, False, False, False],
+        [False, True, False, False],
+        [False, False, True, True],
+    ]
 
 
 def test_draw_layer_returns_handles_for_drawn_classes_only() -> None:
-    gdf = gpd.GeoDataFrame({"functional_group": ["limited"], "certainty": ["certain"]},
-                           geometry=[shapely.box(0, 0, 10, 10)], crs=WORKING_CRS)
+    gdf = gpd.GeoDataFrame(
+        {"functional_group": ["limited"], "certainty": ["certain"]},
+        geometry=[shapely.box(0, 0, 10, 10)],
+        crs=WORKING_CRS,
+    )
     fig, ax = plt.subplots()
     handles = draw_layer(ax, "functional_zones", gdf, lang="ru")
     plt.close(fig)
     assert [h.get_label() for h in handles] == ["Функциональные зоны: 3 Ограниченное освоение"]
 
 
-@pytest.mark.parametrize(("span", "expected"), [(20_000, 5_000), (180_000, 50_000),
-                                                (900, 200), (3_000, 500)])
+@pytest.mark.parametrize(
+    ("span", "expected"), [(20_000, 5_000), (180_000, 50_000), (900, 200), (3_000, 500)]
+)
 def test_scale_bar_lengths_are_round(span: float, expected: float) -> None:
     assert _nice_length(span) == expected
     fig, ax = plt.subplots()
@@ -87,8 +97,13 @@ def test_results_map_legend_counts_verdicts(sample: tuple[Path, Path], tmp_path:
     fig = results_figure(sample[1], sample[0], lang="en")
     labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
     plt.close(fig)
-    assert labels[:5] == ["Prohibited: 3", "Conditional: 1", "Clear: 2", "Outside: 1",
-                          "Invalid input: 1"]
+    assert labels[:5] == [
+        "Prohibited: 3",
+        "Conditional: 1",
+        "Clear: 2",
+        "Outside: 1",
+        "Invalid input: 1",
+    ]
     out = results_map(sample[1], None, tmp_path / "r.png", dpi=40)
     assert out.is_file()
     with pytest.raises(DataError):

@@ -27,8 +27,9 @@ GROUPS = [
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("sample")
-    return write_sample(d / "data" / "layers.gpkg"), write_sample(d / "data" / "results.gpkg",
-                                                                   results=True)
+    return write_sample(d / "data" / "layers.gpkg"), write_sample(
+        d / "data" / "results.gpkg", results=True
+    )
 
 
 def _read_qgz(path: Path) -> ET.Element:
@@ -49,8 +50,10 @@ def test_tree_groups_crs_and_relative_paths(sample: tuple[Path, Path], tmp_path:
     assert tree is not None
     assert [g.get("name") for g in tree.findall("layer-tree-group")] == GROUPS
     top = [n.get("name") for n in tree.findall("layer-tree-layer")]
-    assert top == ["Граница агломерации / Agglomeration boundary",
-                   "Функциональные зоны / Functional zones"]
+    assert top == [
+        "Граница агломерации / Agglomeration boundary",
+        "Функциональные зоны / Functional zones",
+    ]
     sources = [ml.findtext("datasource") for ml in root.iter("maplayer")]
     assert all(s and s.startswith("../data/") for s in sources), sources
     assert root.findtext("properties/Paths/Absolute") == "false"
@@ -63,25 +66,32 @@ def test_tree_groups_crs_and_relative_paths(sample: tuple[Path, Path], tmp_path:
     assert len(ids) == len(list(tree.iter("layer-tree-layer")))
 
 
-def test_layers_split_by_the_groups_their_rules_name(sample: tuple[Path, Path],
-                                                      tmp_path: Path) -> None:
+def test_layers_split_by_the_groups_their_rules_name(
+    sample: tuple[Path, Path], tmp_path: Path
+) -> None:
     out = write_project(sample[0], sample[0].parent.parent / "p.qgz")
     root = _read_qgz(out)
     tree = root.find("layer-tree-group")
     assert tree is not None
-    groups = {g.get("name"): [n.get("source") for n in g.findall("layer-tree-layer")]
-              for g in tree.findall("layer-tree-group")}
+    groups = {
+        g.get("name"): [n.get("source") for n in g.findall("layer-tree-layer")]
+        for g in tree.findall("layer-tree-group")
+    }
     assert "Результаты проверки / Check results" not in groups
     ext = groups["2 Экстенсивное освоение / Extensive"]
     lim = groups["3 Ограниченное освоение / Limited"]
-    assert ext == ["./data/layers.gpkg|layername=elevation_belts"
-                   "|subset=\"rule_id\" IN ('elevation.gardening_belt')"]
+    assert ext == [
+        "./data/layers.gpkg|layername=elevation_belts"
+        "|subset=\"rule_id\" IN ('elevation.gardening_belt')"
+    ]
     assert any("relic_apple_belt" in s for s in lim)
     assert any(s.endswith("layername=forest_belts") for s in lim)
     special = groups["4 Особый режим / Special regime"]
     assert any(s.endswith("layername=gas_pipeline_zones") for s in special)
-    assert any(s.endswith("layername=road_corridors")
-               for s in groups["1 Интенсивное освоение / Intensive development"])
+    assert any(
+        s.endswith("layername=road_corridors")
+        for s in groups["1 Интенсивное освоение / Intensive development"]
+    )
 
 
 def test_fallback_placement_without_catalogue(sample: tuple[Path, Path], tmp_path: Path) -> None:
@@ -125,8 +135,15 @@ def test_refuses_overwrite_and_bad_inputs(sample: tuple[Path, Path], tmp_path: P
 def test_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "c.qgz"
-    args = ["qgis-project", "--layers", str(sample[0]), "--results", str(sample[1]),
-            "--out", str(out)]
+    args = [
+        "qgis-project",
+        "--layers",
+        str(sample[0]),
+        "--results",
+        str(sample[1]),
+        "--out",
+        str(out),
+    ]
     res = runner.invoke(cli, args, standalone_mode=False)
     assert res.exit_code == 0, res.output
     assert out.is_file()

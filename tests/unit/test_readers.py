@@ -294,4 +294,3 @@ def test_kazakh_crs_round_trip(
     assert back_lat == pytest.approx(lat, abs=1e-7)
     wx, wy = Transformer.from_crs(4326, 32643, always_xy=True).transform(lon, lat)
     assert pt.distance(shapely.Point(wx, wy)) < 0.01
-

@@ -139,9 +139,7 @@ def test_read_base_layer_power_lines_from_shapefile(tmp_path: Path) -> None:
     )
     pyogrio.write_dataframe(gdf, path, encoding="cp1251")
     path.with_suffix(".cpg").unlink()
-    out = read_base_layer(
-        path, "power_lines", field_map=FIX / "field_map.yaml", licence="internal"
-    )
+    out = read_base_layer(path, "power_lines", field_map=FIX / "field_map.yaml", licence="internal")
     cols = [*PROVENANCE_COLUMNS, *BASE_LAYERS["power_lines"].columns]
     assert list(out.columns[: len(cols)]) == cols
     assert list(out["voltage_kv"].iloc[:2]) == [220.0, 35.0]
@@ -163,8 +161,13 @@ def test_read_base_layer_gas_diameters_in_metres(tmp_path: Path) -> None:
         crs=32643,
     )
     pyogrio.write_dataframe(gdf, path)
-    out = read_base_layer(path, "gas_pipelines", field_map=FIX / "field_map.yaml",
-                          source="КазТрансГаз", accuracy="survey 1:2000")
+    out = read_base_layer(
+        path,
+        "gas_pipelines",
+        field_map=FIX / "field_map.yaml",
+        source="КазТрансГаз",
+        accuracy="survey 1:2000",
+    )
     assert list(out["diameter_mm"]) == pytest.approx([1020.0, 530.0])
     assert out["name"].iloc[0] == "МГ Бухара-Ташкент-Бишкек-Алматы"
     assert (out["source"] == "КазТрансГаз").all()
@@ -173,9 +176,7 @@ def test_read_base_layer_gas_diameters_in_metres(tmp_path: Path) -> None:
 def test_read_base_layer_rivers_length_km_and_lonlat(tmp_path: Path) -> None:
     path = tmp_path / "rivers.geojson"
     # lines along the equator from the UTM 43N central meridian: 1 km = about 0.009 deg
-    gpd.GeoDataFrame({"name": ["Аксай"]}, geometry=_lines(1), crs=32643).to_crs(4326).to_file(
-        path
-    )
+    gpd.GeoDataFrame({"name": ["Аксай"]}, geometry=_lines(1), crs=32643).to_crs(4326).to_file(path)
     out = read_base_layer(path, "rivers")
     assert out["length_km"].iloc[0] == pytest.approx(1.0, abs=1e-6)
     assert out["name"].iloc[0] == "Аксай"

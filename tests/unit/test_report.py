@@ -23,7 +23,12 @@ def test_tables(sample: tuple[Path, Path]) -> None:
     data = collect(sample[1], sample[0], max_parcels=2)
     assert data.n_parcels == 8
     assert dict(zip(data.by_verdict.verdict, data.by_verdict.parcels, strict=True)) == {
-        "prohibited": 3, "conditional": 1, "clear": 2, "outside": 1, "invalid_input": 1}
+        "prohibited": 3,
+        "conditional": 1,
+        "clear": 2,
+        "outside": 1,
+        "invalid_input": 1,
+    }
     # 7 parcels of 120 m x 120 m with geometry: 1.44 ha each
     assert data.by_verdict.set_index("verdict").area_ha["prohibited"] == pytest.approx(4.32)
     rules = data.by_rule.set_index("rule_id")
@@ -35,11 +40,13 @@ def test_tables(sample: tuple[Path, Path]) -> None:
     assert data.n_prohibited == 3 and data.n_left_out == 1
 
 
-def test_html_is_self_contained_and_pdf_has_pages(sample: tuple[Path, Path],
-                                                  tmp_path: Path) -> None:
+def test_html_is_self_contained_and_pdf_has_pages(
+    sample: tuple[Path, Path], tmp_path: Path
+) -> None:
     html_path, pdf_path = tmp_path / "r.html", tmp_path / "r.pdf"
-    written = write_report(sample[1], html_path, layers_gpkg=sample[0], pdf=pdf_path,
-                           max_parcels=2, dpi=40)
+    written = write_report(
+        sample[1], html_path, layers_gpkg=sample[0], pdf=pdf_path, max_parcels=2, dpi=40
+    )
     assert written == [html_path, pdf_path]
     text = html_path.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)

@@ -18,9 +18,18 @@ GARDEN = rule("elevation.gardening_belt", "elevation_belt", elevation_m={"min": 
 
 
 def write_dem(path: Path, z: np.ndarray, cell: float = 100.0, crs: str = "EPSG:32643") -> Path:
-    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0], count=1,
-                       dtype="int16", crs=crs, transform=from_origin(X0, Y0 + z.shape[0] * cell, cell, cell),
-                       nodata=-32768) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=z.shape[1],
+        height=z.shape[0],
+        count=1,
+        dtype="int16",
+        crs=crs,
+        transform=from_origin(X0, Y0 + z.shape[0] * cell, cell, cell),
+        nodata=-32768,
+    ) as dst:
         dst.write(z.astype("int16"), 1)
     return path
 
@@ -44,8 +53,8 @@ def test_dem_with_a_step_gives_a_belt_of_known_area(tmp_path: Path) -> None:
 
 def test_specks_dropped_and_bounds_inclusive(tmp_path: Path) -> None:
     z = np.full((10, 10), 900)
-    z[5, 5] = 1000          # one cell speck
-    z[0:4, 0:4] = 950       # 16 cells exactly at the lower bound (inclusive)
+    z[5, 5] = 1000  # one cell speck
+    z[0:4, 0:4] = 950  # 16 cells exactly at the lower bound (inclusive)
     dem = write_dem(tmp_path / "speck.tif", z)
     geom, _info = dem_polygons(dem, Interval(min=950, max=1250), min_cells=4)
     assert geom.area == pytest.approx(16 * 100 * 100)
@@ -72,8 +81,17 @@ def test_geographic_dem_is_reprojected(tmp_path: Path) -> None:
     z = np.full((20, 20), 900)
     z[:, 10:] = 1000
     path = tmp_path / "geo.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="int16",
-                       crs="EPSG:4326", transform=from_origin(76.9, 43.3, 0.004166666, 0.004166666)) as d:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="int16",
+        crs="EPSG:4326",
+        transform=from_origin(76.9, 43.3, 0.004166666, 0.004166666),
+    ) as d:
         d.write(z.astype("int16"), 1)
     geom, info = dem_polygons(path, Interval(min=950))
     assert 330 < info.cell_x_m < 345 and 455 < info.cell_y_m < 465

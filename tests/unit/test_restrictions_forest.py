@@ -8,11 +8,24 @@ from restriction_world import line, make_base, rule
 from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.forest import build_forest_belts
 
-BAKAD = rule("roads.test_bakad", "road_corridor", applies_to={"feature": "road", "names": ["БАКАД"]},
-             width={"value_m": 150, "semantics": "total", "measured_from": "centreline"})
-BELT = rule("forest.bakad_belt", "forest_belt", applies_to={"feature": "road", "names": ["БАКАД", "BAKAD"]},
-            width={"min_m": 200, "max_m": 500, "semantics": "per_side",
-                   "measured_from": "corridor_edge", "default": "both"})
+BAKAD = rule(
+    "roads.test_bakad",
+    "road_corridor",
+    applies_to={"feature": "road", "names": ["БАКАД"]},
+    width={"value_m": 150, "semantics": "total", "measured_from": "centreline"},
+)
+BELT = rule(
+    "forest.bakad_belt",
+    "forest_belt",
+    applies_to={"feature": "road", "names": ["БАКАД", "BAKAD"]},
+    width={
+        "min_m": 200,
+        "max_m": 500,
+        "semantics": "per_side",
+        "measured_from": "corridor_edge",
+        "default": "both",
+    },
+)
 
 
 def test_belt_from_corridor_edge_flat_ends() -> None:
@@ -30,7 +43,11 @@ def test_belt_from_corridor_edge_flat_ends() -> None:
 
 def test_composed_of_names_the_road_rule() -> None:
     belt = BELT.model_copy(update={"composed_of": ["roads.test_bakad"], "applies_to": None})
-    base = make_base(roads=[{"name": "ring", "rule_ids": "roads.test_bakad", "geometry": line((0, 0), (1000, 0))}])
+    base = make_base(
+        roads=[
+            {"name": "ring", "rule_ids": "roads.test_bakad", "geometry": line((0, 0), (1000, 0))}
+        ]
+    )
     gdf, _ = build_forest_belts([BAKAD, belt], base, BuildOptions(range_policy="min"))
     assert len(gdf) == 1 and gdf.geometry.area.iloc[0] == pytest.approx(400_000)
 

@@ -8,8 +8,12 @@ from restriction_world import line, make_base, ngon_area, rule
 from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.gas import build_gas_pipeline_zones
 
-PROT = rule("gas.protection_zone", "gas_protection_zone", applies_to={"feature": "gas_pipeline"},
-            width={"value_m": 50, "semantics": "per_side", "measured_from": "axis"})
+PROT = rule(
+    "gas.protection_zone",
+    "gas_protection_zone",
+    applies_to={"feature": "gas_pipeline"},
+    width={"value_m": 50, "semantics": "per_side", "measured_from": "axis"},
+)
 
 
 def md(rid: str, lo: float | None, hi: float | None, w: float) -> object:
@@ -18,22 +22,43 @@ def md(rid: str, lo: float | None, hi: float | None, w: float) -> object:
         iv.update(min=lo, min_inclusive=False)
     if hi is not None:
         iv["max"] = hi
-    return rule(rid, "gas_minimum_distance",
-                applies_to={"feature": "gas_pipeline", "nominal_diameter_mm": iv,
-                            "pressure_mpa": {"min": 2.5, "max": 10}},
-                width={"value_m": w, "semantics": "per_side", "measured_from": "axis"})
+    return rule(
+        rid,
+        "gas_minimum_distance",
+        applies_to={
+            "feature": "gas_pipeline",
+            "nominal_diameter_mm": iv,
+            "pressure_mpa": {"min": 2.5, "max": 10},
+        },
+        width={"value_m": w, "semantics": "per_side", "measured_from": "axis"},
+    )
 
 
-MDS = [md("gas.minimum_distance.dn_600", 300, 600, 150), md("gas.minimum_distance.dn_1000", 800, 1000, 250),
-       md("gas.minimum_distance.dn_300", None, 300, 100)]
+MDS = [
+    md("gas.minimum_distance.dn_600", 300, 600, 150),
+    md("gas.minimum_distance.dn_1000", 800, 1000, 250),
+    md("gas.minimum_distance.dn_300", None, 300, 100),
+]
 RULES = [PROT, *MDS]
 
 
 def test_two_line_corridor_gives_one_protection_zone() -> None:
-    base = make_base(gas_pipelines=[
-        {"name": "A", "nominal_diameter_mm": 1000.0, "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))},
-        {"name": "B", "nominal_diameter_mm": 500.0, "corridor_id": "c1", "geometry": line((0, 30), (1000, 30))},
-    ])
+    base = make_base(
+        gas_pipelines=[
+            {
+                "name": "A",
+                "nominal_diameter_mm": 1000.0,
+                "corridor_id": "c1",
+                "geometry": line((0, 0), (1000, 0)),
+            },
+            {
+                "name": "B",
+                "nominal_diameter_mm": 500.0,
+                "corridor_id": "c1",
+                "geometry": line((0, 30), (1000, 30)),
+            },
+        ]
+    )
     gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
     prot = gdf[gdf.rule_id == "gas.protection_zone"]
     assert len(prot) == 1
@@ -49,16 +74,30 @@ def test_two_line_corridor_gives_one_protection_zone() -> None:
 
 
 def test_separate_corridors_separate_features() -> None:
-    base = make_base(gas_pipelines=[
-        {"name": "A", "nominal_diameter_mm": 500.0, "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))},
-        {"name": "B", "nominal_diameter_mm": 500.0, "corridor_id": "c2", "geometry": line((0, 5000), (1000, 5000))},
-    ])
+    base = make_base(
+        gas_pipelines=[
+            {
+                "name": "A",
+                "nominal_diameter_mm": 500.0,
+                "corridor_id": "c1",
+                "geometry": line((0, 0), (1000, 0)),
+            },
+            {
+                "name": "B",
+                "nominal_diameter_mm": 500.0,
+                "corridor_id": "c2",
+                "geometry": line((0, 5000), (1000, 5000)),
+            },
+        ]
+    )
     gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
     assert (gdf.rule_id == "gas.protection_zone").sum() == 2
 
 
 def test_unknown_dn_gives_certain_smallest_and_possible_band() -> None:
-    base = make_base(gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}])
+    base = make_base(
+        gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}]
+    )
     gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
     mdz = gdf[gdf.kind == "gas_minimum_distance"].set_index("certainty")
     assert mdz.loc["certain", "rule_id"] == "gas.minimum_distance.dn_300"
@@ -76,7 +115,9 @@ def test_empty_input() -> None:
 
 
 def test_candidate_range_recorded_on_both_bands() -> None:
-    base = make_base(gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}])
+    base = make_base(
+        gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}]
+    )
     gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
     mdz = gdf[gdf.kind == "gas_minimum_distance"]
     assert set(mdz.width_min_m) == {100} and set(mdz.width_max_m) == {250}

@@ -9,36 +9,88 @@ from restriction_world import P, box, line, make_base, rule
 from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.industrial import SCHEMATIC, build_industrial_zones
 
-KAIRAT = rule("industrial.kairat", "industrial_zone", area_ha=198, location="Zhanalyk",
-              anchor={"kind": "settlement", "name": "Жаналык", "district": "Талгарский район",
-                      "offset_m": 1000, "bearing_deg": 0})
-ALATAU = rule("industrial.almaty_alatau", "industrial_zone", area_ha=490,
-              anchor={"kind": "admin_unit", "name": "Алатауский район"})
-R1 = rule("roads.a", "road_corridor", width={"value_m": 100, "semantics": "total", "measured_from": "centreline"})
-R2 = rule("roads.b", "road_corridor", width={"value_m": 100, "semantics": "total", "measured_from": "centreline"})
-BEREKE = rule("industrial.bereke", "industrial_zone", area_ha=535,
-              anchor={"kind": "junction", "roads": ["roads.a", "roads.b"], "offset_m": 1500, "bearing_deg": 90})
-ARNA = rule("industrial.arna", "industrial_zone", area_ha=1303,
-            anchor={"kind": "settlement", "name": "Арна"})
+KAIRAT = rule(
+    "industrial.kairat",
+    "industrial_zone",
+    area_ha=198,
+    location="Zhanalyk",
+    anchor={
+        "kind": "settlement",
+        "name": "Жаналык",
+        "district": "Талгарский район",
+        "offset_m": 1000,
+        "bearing_deg": 0,
+    },
+)
+ALATAU = rule(
+    "industrial.almaty_alatau",
+    "industrial_zone",
+    area_ha=490,
+    anchor={"kind": "admin_unit", "name": "Алатауский район"},
+)
+R1 = rule(
+    "roads.a",
+    "road_corridor",
+    width={"value_m": 100, "semantics": "total", "measured_from": "centreline"},
+)
+R2 = rule(
+    "roads.b",
+    "road_corridor",
+    width={"value_m": 100, "semantics": "total", "measured_from": "centreline"},
+)
+BEREKE = rule(
+    "industrial.bereke",
+    "industrial_zone",
+    area_ha=535,
+    anchor={
+        "kind": "junction",
+        "roads": ["roads.a", "roads.b"],
+        "offset_m": 1500,
+        "bearing_deg": 90,
+    },
+)
+ARNA = rule(
+    "industrial.arna",
+    "industrial_zone",
+    area_ha=1303,
+    anchor={"kind": "settlement", "name": "Арна"},
+)
 
 
 def _base() -> object:
     return make_base(
-        settlements=[{"name": "Жаңалық", "name_ru": "Жаналык", "district": "Талгарский район",
-                      "geometry": shapely.Point(P(0, 0))}],
-        admin_units=[{"name": "Alatau", "name_ru": "Алатауский", "level": 2, "year": 2018,
-                      "geometry": box(10_000, 10_000, 12_000, 12_000)}],
-        roads=[{"name": "a", "rule_ids": "roads.a", "geometry": line((-5000, 0), (5000, 0))},
-               {"name": "b", "rule_ids": "roads.b", "geometry": line((0, -5000), (0, 5000))}],
+        settlements=[
+            {
+                "name": "Жаңалық",
+                "name_ru": "Жаналык",
+                "district": "Талгарский район",
+                "geometry": shapely.Point(P(0, 0)),
+            }
+        ],
+        admin_units=[
+            {
+                "name": "Alatau",
+                "name_ru": "Алатауский",
+                "level": 2,
+                "year": 2018,
+                "geometry": box(10_000, 10_000, 12_000, 12_000),
+            }
+        ],
+        roads=[
+            {"name": "a", "rule_ids": "roads.a", "geometry": line((-5000, 0), (5000, 0))},
+            {"name": "b", "rule_ids": "roads.b", "geometry": line((0, -5000), (0, 5000))},
+        ],
     )
 
 
 def test_footprints_have_exactly_the_stated_area_and_are_labelled() -> None:
     gdf, _notes = build_industrial_zones([KAIRAT, ALATAU, R1, R2, BEREKE], _base(), BuildOptions())  # type: ignore[arg-type]
     areas = dict(zip(gdf.rule_id, gdf.geometry.area / 1e4, strict=True))
-    assert areas == {"industrial.kairat": pytest.approx(198, rel=1e-12),
-                     "industrial.almaty_alatau": pytest.approx(490, rel=1e-12),
-                     "industrial.bereke": pytest.approx(535, rel=1e-12)}
+    assert areas == {
+        "industrial.kairat": pytest.approx(198, rel=1e-12),
+        "industrial.almaty_alatau": pytest.approx(490, rel=1e-12),
+        "industrial.bereke": pytest.approx(535, rel=1e-12),
+    }
     assert set(gdf.accuracy) == {SCHEMATIC} and gdf.schematic.all()
     c = {r: g.centroid for r, g in zip(gdf.rule_id, gdf.geometry, strict=True)}
     assert (c["industrial.kairat"].x, c["industrial.kairat"].y) == pytest.approx(P(0, 1000))
@@ -49,8 +101,10 @@ def test_footprints_have_exactly_the_stated_area_and_are_labelled() -> None:
 def test_missing_place_is_reported_not_drawn() -> None:
     gdf, notes = build_industrial_zones([ARNA], _base(), BuildOptions())  # type: ignore[arg-type]
     assert len(gdf) == 0
-    assert any(n.kind == "skipped" and n.rule_id == "industrial.arna" and "not found" in n.message
-               for n in notes)
+    assert any(
+        n.kind == "skipped" and n.rule_id == "industrial.arna" and "not found" in n.message
+        for n in notes
+    )
 
 
 def test_clipping_by_the_boundary_is_reported() -> None:
@@ -59,24 +113,48 @@ def test_clipping_by_the_boundary_is_reported() -> None:
 
     from almaty_scheme.base.model import LayerProvenance
 
-    base.set("boundary", frame([{"name": "b", "geometry": box(-100_000, 0, 100_000, 100_000)}]),
-             LayerProvenance("boundary", "derived", "test"))
-    far = rule("industrial.far", "industrial_zone", area_ha=10,
-               anchor={"kind": "settlement", "name": "Жаналык", "offset_m": 5000, "bearing_deg": 180})
+    base.set(
+        "boundary",
+        frame([{"name": "b", "geometry": box(-100_000, 0, 100_000, 100_000)}]),
+        LayerProvenance("boundary", "derived", "test"),
+    )
+    far = rule(
+        "industrial.far",
+        "industrial_zone",
+        area_ha=10,
+        anchor={"kind": "settlement", "name": "Жаналык", "offset_m": 5000, "bearing_deg": 180},
+    )
     gdf, notes = build_industrial_zones([KAIRAT, far, ALATAU], base, BuildOptions())  # type: ignore[arg-type]
     assert set(gdf.rule_id) == {"industrial.kairat", "industrial.almaty_alatau"}
-    assert any("wholly outside the boundary" in n.message and "industrial.far" in n.message
-               for n in notes)
+    assert any(
+        "wholly outside the boundary" in n.message and "industrial.far" in n.message for n in notes
+    )
     assert not any(n.kind == "warning" for n in notes)  # nothing partly cut here
 
 
 def test_a_namesake_in_another_district_is_not_used() -> None:
-    arna_kap = rule("industrial.arna", "industrial_zone", area_ha=1303,
-                    anchor={"kind": "settlement", "name": "Арна",
-                            "district": "городская администрация Капчагай"})
-    base = make_base(settlements=[{"name": "Арна", "district": "Енбекшиказахский район",
-                                   "geometry": shapely.Point(P(0, 0))}])
+    arna_kap = rule(
+        "industrial.arna",
+        "industrial_zone",
+        area_ha=1303,
+        anchor={
+            "kind": "settlement",
+            "name": "Арна",
+            "district": "городская администрация Капчагай",
+        },
+    )
+    base = make_base(
+        settlements=[
+            {
+                "name": "Арна",
+                "district": "Енбекшиказахский район",
+                "geometry": shapely.Point(P(0, 0)),
+            }
+        ]
+    )
     gdf, notes = build_industrial_zones([arna_kap], base, BuildOptions())  # type: ignore[arg-type]
     assert len(gdf) == 0
-    assert any(n.kind == "skipped" and "none in городская администрация Капчагай" in n.message
-               for n in notes)
+    assert any(
+        n.kind == "skipped" and "none in городская администрация Капчагай" in n.message
+        for n in notes
+    )

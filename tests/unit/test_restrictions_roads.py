@@ -9,18 +9,38 @@ from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.restrictions.common import ZONE_COLUMNS, BuildOptions
 from almaty_scheme.restrictions.roads import build_road_corridors
 
-KUL = rule("roads.test_kapchagay", "road_corridor", layer="road_corridors",
-           applies_to={"feature": "road", "names": ["Капчагайская трасса"]},
-           width={"value_m": 226.5, "semantics": "total", "measured_from": "centreline"})
-RING = rule("roads.test_ring", "road_corridor", layer="road_corridors",
-            applies_to={"feature": "road", "names": ["Среднее полукольцо"]},
-            width={"min_m": 132, "max_m": 330.5, "semantics": "total",
-                   "measured_from": "centreline", "default": "both"})
+KUL = rule(
+    "roads.test_kapchagay",
+    "road_corridor",
+    layer="road_corridors",
+    applies_to={"feature": "road", "names": ["Капчагайская трасса"]},
+    width={"value_m": 226.5, "semantics": "total", "measured_from": "centreline"},
+)
+RING = rule(
+    "roads.test_ring",
+    "road_corridor",
+    layer="road_corridors",
+    applies_to={"feature": "road", "names": ["Среднее полукольцо"]},
+    width={
+        "min_m": 132,
+        "max_m": 330.5,
+        "semantics": "total",
+        "measured_from": "centreline",
+        "default": "both",
+    },
+)
 
 
 def test_1km_corridor_226_5_m_is_226500_m2() -> None:
-    base = make_base(roads=[{"name": "road", "rule_ids": "roads.test_kapchagay",
-                             "geometry": line((0, 0), (1000, 0))}])
+    base = make_base(
+        roads=[
+            {
+                "name": "road",
+                "rule_ids": "roads.test_kapchagay",
+                "geometry": line((0, 0), (1000, 0)),
+            }
+        ]
+    )
     gdf, _notes = build_road_corridors([KUL], base, BuildOptions())
     assert len(gdf) == 1
     assert gdf.crs == WORKING_CRS
@@ -37,8 +57,12 @@ def test_1km_corridor_226_5_m_is_226500_m2() -> None:
 
 
 def test_name_match_when_no_rule_ids() -> None:
-    base = make_base(roads=[{"name": "Капчагайская трасса", "geometry": line((0, 0), (1000, 0))},
-                            {"name": "other road", "geometry": line((0, 500), (1000, 500))}])
+    base = make_base(
+        roads=[
+            {"name": "Капчагайская трасса", "geometry": line((0, 0), (1000, 0))},
+            {"name": "other road", "geometry": line((0, 500), (1000, 500))},
+        ]
+    )
     gdf, _ = build_road_corridors([KUL], base, BuildOptions())
     assert len(gdf) == 1 and gdf.iloc[0]["name"] == "Капчагайская трасса"
 
@@ -50,7 +74,9 @@ def test_range_both_gives_certain_min_and_possible_ring() -> None:
     poss = gdf[gdf.certainty == "possible"]
     assert cert.geometry.area.sum() == pytest.approx(132_000.0)
     assert poss.geometry.area.sum() == pytest.approx(330_500.0 - 132_000.0)
-    assert cert.geometry.iloc[0].intersection(poss.geometry.iloc[0]).area == pytest.approx(0.0, abs=1e-6)
+    assert cert.geometry.iloc[0].intersection(poss.geometry.iloc[0]).area == pytest.approx(
+        0.0, abs=1e-6
+    )
     assert poss.iloc[0].band_inner_m == 132 and poss.iloc[0].band_outer_m == 330.5
 
 
@@ -63,15 +89,24 @@ def test_range_policy_min_max(policy: str, area: float) -> None:
 
 
 def test_overlapping_segments_of_two_rules_are_both_kept() -> None:
-    base = make_base(roads=[{"name": "x", "rule_ids": "roads.test_kapchagay,roads.test_ring",
-                             "geometry": line((0, 0), (1000, 0))}])
+    base = make_base(
+        roads=[
+            {
+                "name": "x",
+                "rule_ids": "roads.test_kapchagay,roads.test_ring",
+                "geometry": line((0, 0), (1000, 0)),
+            }
+        ]
+    )
     gdf, _ = build_road_corridors([KUL, RING], base, BuildOptions(range_policy="min"))
     assert sorted(gdf.rule_id) == ["roads.test_kapchagay", "roads.test_ring"]
 
 
 def test_clipped_to_boundary() -> None:
     base = make_base(
-        roads=[{"name": "x", "rule_ids": "roads.test_kapchagay", "geometry": line((0, 0), (1000, 0))}],
+        roads=[
+            {"name": "x", "rule_ids": "roads.test_kapchagay", "geometry": line((0, 0), (1000, 0))}
+        ],
         boundary=[{"name": "b", "geometry": box(-100, -500, 500, 500)}],
     )
     gdf, _ = build_road_corridors([KUL], base, BuildOptions())

@@ -15,13 +15,21 @@ from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.zoning import build_functional_zones
 
-GROUPS = [rule(f"zoning.group.{g}", "functional_group", functional_group=g, priority=p)
-          for g, p in (("special", 1), ("limited", 2), ("intensive", 3), ("extensive", 4))]
+GROUPS = [
+    rule(f"zoning.group.{g}", "functional_group", functional_group=g, priority=p)
+    for g, p in (("special", 1), ("limited", 2), ("intensive", 3), ("extensive", 4))
+]
 
 
 def sub(name: str, group: str, prio: int, *composed: str) -> object:
-    return rule(f"zoning.subzone.{name}", "functional_subzone", functional_group=group,
-                subzone=name, priority=prio, composed_of=list(composed))
+    return rule(
+        f"zoning.subzone.{name}",
+        "functional_subzone",
+        functional_group=group,
+        subzone=name,
+        priority=prio,
+        composed_of=list(composed),
+    )
 
 
 SUBS = [
@@ -36,8 +44,15 @@ BOUNDARY = box(0, 0, 10_000, 10_000)
 
 
 def zone_layer(*geoms: shapely.Geometry, certainty: str = "certain") -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"rule_id": ["x"] * len(geoms), "certainty": [certainty] * len(geoms),
-                             "accuracy": ["test"] * len(geoms)}, geometry=list(geoms), crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {
+            "rule_id": ["x"] * len(geoms),
+            "certainty": [certainty] * len(geoms),
+            "accuracy": ["test"] * len(geoms),
+        },
+        geometry=list(geoms),
+        crs=WORKING_CRS,
+    )
 
 
 def assert_partition(gdf: gpd.GeoDataFrame, boundary: shapely.Geometry) -> None:
@@ -68,15 +83,25 @@ def test_priority_overlay_partition() -> None:
     # park (limited) beats settlement (intensive) where they overlap
     assert a["park"] == pytest.approx(500 * 10_000)
     assert a["settlement"] == pytest.approx(2500**2 - 1000**2 - 500 * 2500)
-    assert a["agricultural"] == pytest.approx(1e8 - sum(v for k, v in a.items() if k != "agricultural"))
+    assert a["agricultural"] == pytest.approx(
+        1e8 - sum(v for k, v in a.items() if k != "agricultural")
+    )
     assert set(gdf.functional_group) == {"special", "limited", "intensive", "extensive"}
-    assert list(gdf.columns[-6:-1]) == ["functional_group", "subzone", "zone_label", "overlay_order", "area_ha"]
+    assert list(gdf.columns[-6:-1]) == [
+        "functional_group",
+        "subzone",
+        "zone_label",
+        "overlay_order",
+        "area_ha",
+    ]
 
 
 def test_certainty_filter_excludes_possible_bands() -> None:
     base = make_base(boundary=[{"name": "b", "geometry": BOUNDARY}])
-    layers = {"water_protection_zones": zone_layer(box(0, 0, 1000, 1000), certainty="possible"),
-              "forest_belts": zone_layer()}
+    layers = {
+        "water_protection_zones": zone_layer(box(0, 0, 1000, 1000), certainty="possible"),
+        "forest_belts": zone_layer(),
+    }
     gdf, _ = build_functional_zones(RULES, base, BuildOptions(), layers)
     assert list(gdf.subzone) == ["agricultural"]
     assert gdf.geometry.area.iloc[0] == pytest.approx(1e8)
@@ -85,7 +110,10 @@ def test_certainty_filter_excludes_possible_bands() -> None:
 def test_remainder_slivers_merge_into_neighbours() -> None:
     base = make_base(boundary=[{"name": "b", "geometry": BOUNDARY}])
     # the park leaves a 0.001 m wide strip (10 m²) of remainder along the east edge
-    layers = {"water_protection_zones": zone_layer(), "forest_belts": zone_layer(box(0, 0, 9999.999, 10_000))}
+    layers = {
+        "water_protection_zones": zone_layer(),
+        "forest_belts": zone_layer(box(0, 0, 9999.999, 10_000)),
+    }
     gdf, _ = build_functional_zones(RULES, base, BuildOptions(min_sliver_m2=100.0), layers)
     assert list(gdf.subzone) == ["park"]
     assert_partition(gdf, BOUNDARY)
@@ -96,16 +124,18 @@ def test_no_boundary_gives_empty_layer() -> None:
     assert len(gdf) == 0 and notes[0].kind == "missing"
 
 
-rects = st.tuples(st.floats(-2000, 11_000), st.floats(-2000, 11_000),
-                  st.floats(1, 6000), st.floats(1, 6000)).map(
-    lambda t: box(t[0], t[1], t[0] + t[2], t[1] + t[3]))
+rects = st.tuples(
+    st.floats(-2000, 11_000), st.floats(-2000, 11_000), st.floats(1, 6000), st.floats(1, 6000)
+).map(lambda t: box(t[0], t[1], t[0] + t[2], t[1] + t[3]))
 
 
 @settings(max_examples=15, deadline=None)
 @given(st.lists(rects, max_size=4), st.lists(rects, max_size=4), st.lists(rects, max_size=3))
 def test_partition_invariants(wpz: list, forest: list, towns: list) -> None:
-    base = make_base(boundary=[{"name": "b", "geometry": BOUNDARY}],
-                     settlement_footprints=[{"name": "t", "geometry": g} for g in towns])
+    base = make_base(
+        boundary=[{"name": "b", "geometry": BOUNDARY}],
+        settlement_footprints=[{"name": "t", "geometry": g} for g in towns],
+    )
     layers = {"water_protection_zones": zone_layer(*wpz), "forest_belts": zone_layer(*forest)}
     gdf, _ = build_functional_zones(RULES, base, BuildOptions(), layers)
     assert_partition(gdf, BOUNDARY)

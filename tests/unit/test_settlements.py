@@ -18,51 +18,65 @@ from almaty_scheme.errors import DataError
 
 TERR = gpd.GeoDataFrame(
     {"territory": ["a", "b"]},
-    geometry=[box(0, 0, 50_000, 50_000), box(50_000, 0, 100_000, 50_000)], crs=WORKING_CRS)
+    geometry=[box(0, 0, 50_000, 50_000), box(50_000, 0, 100_000, 50_000)],
+    crs=WORKING_CRS,
+)
 DISTRICTS = {"Аский район": "a", "Бэский район": "b"}
 
 
 def _pts(rows: list[tuple[str, float, float, str]]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"base_id": pd.Series([f"settlements:{i}" for i in range(len(rows))], dtype="string"),
-         "name": pd.Series([r[0] for r in rows], dtype="string"),
-         "name_ru": pd.Series([pd.NA] * len(rows), dtype="string"),
-         "status": pd.Series([r[3] for r in rows], dtype="string"),
-         "origin": pd.Series(["osm"] * len(rows), dtype="string"),
-         "origin_id": pd.Series([f"osm:{i}" for i in range(len(rows))], dtype="string")},
-        geometry=[Point(r[1], r[2]) for r in rows], crs=WORKING_CRS)
+        {
+            "base_id": pd.Series([f"settlements:{i}" for i in range(len(rows))], dtype="string"),
+            "name": pd.Series([r[0] for r in rows], dtype="string"),
+            "name_ru": pd.Series([pd.NA] * len(rows), dtype="string"),
+            "status": pd.Series([r[3] for r in rows], dtype="string"),
+            "origin": pd.Series(["osm"] * len(rows), dtype="string"),
+            "origin_id": pd.Series([f"osm:{i}" for i in range(len(rows))], dtype="string"),
+        },
+        geometry=[Point(r[1], r[2]) for r in rows],
+        crs=WORKING_CRS,
+    )
 
 
 def _table(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "row_id": [f"A15-{i + 1:03d}" for i in range(len(rows))],
-        "number": [str(i + 1) for i in range(len(rows))],
-        "row_kind": [r[0] for r in rows],
-        "district": [r[1] for r in rows],
-        "rural_district": ["X с/о"] * len(rows),
-        "settlement": [r[2] for r in rows],
-        "pop_2018": [r[3] for r in rows], "pop_2025": [r[3] * 2 for r in rows],
-        "pop_2035": [r[3] * 3 for r in rows], "pop_2050": [r[3] * 4 for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "row_id": [f"A15-{i + 1:03d}" for i in range(len(rows))],
+            "number": [str(i + 1) for i in range(len(rows))],
+            "row_kind": [r[0] for r in rows],
+            "district": [r[1] for r in rows],
+            "rural_district": ["X с/о"] * len(rows),
+            "settlement": [r[2] for r in rows],
+            "pop_2018": [r[3] for r in rows],
+            "pop_2025": [r[3] * 2 for r in rows],
+            "pop_2035": [r[3] * 3 for r in rows],
+            "pop_2050": [r[3] * 4 for r in rows],
+        }
+    )
 
 
 def test_tiers_and_district_disambiguation() -> None:
-    pts = _pts([
-        ("Түрген", 10_000, 10_000, "village"),       # loose: Тургень
-        ("Қайрат", 20_000, 20_000, "village"),       # Кайрат in district a
-        ("Қайрат", 70_000, 20_000, "village"),       # Кайрат in district b
-        ("Жәпек батыр", 30_000, 30_000, "village"),  # variant: Жапек батыра
-        ("Unlisted", 40_000, 40_000, "hamlet"),
-    ])
-    table = _table([
-        ("settlement", "Аский район", "Тургень", 100),
-        ("settlement", "Бэский район", "Кайрат", 200),
-        ("settlement", "Аский район", "Кайрат", 300),
-        ("settlement", "Аский район", "Жапек батыра", 400),
-        ("settlement", "Бэский район", "Нигде", 500),
-        ("district_subtotal", "Аский район", "", 1500),
-        ("planned_city", "", "Gate City", 0),
-    ])
+    pts = _pts(
+        [
+            ("Түрген", 10_000, 10_000, "village"),  # loose: Тургень
+            ("Қайрат", 20_000, 20_000, "village"),  # Кайрат in district a
+            ("Қайрат", 70_000, 20_000, "village"),  # Кайрат in district b
+            ("Жәпек батыр", 30_000, 30_000, "village"),  # variant: Жапек батыра
+            ("Unlisted", 40_000, 40_000, "hamlet"),
+        ]
+    )
+    table = _table(
+        [
+            ("settlement", "Аский район", "Тургень", 100),
+            ("settlement", "Бэский район", "Кайрат", 200),
+            ("settlement", "Аский район", "Кайрат", 300),
+            ("settlement", "Аский район", "Жапек батыра", 400),
+            ("settlement", "Бэский район", "Нигде", 500),
+            ("district_subtotal", "Аский район", "", 1500),
+            ("planned_city", "", "Gate City", 0),
+        ]
+    )
     res = join_appendix15(pts, table, TERR, DISTRICTS)
     rows = res.rows.set_index("row_id")
     assert rows.loc["A15-001", "base_id"] == "settlements:0"
@@ -87,8 +101,9 @@ def test_tiers_and_district_disambiguation() -> None:
 
 def test_one_point_serves_one_row_and_reason_names_the_taker() -> None:
     pts = _pts([("Енбек", 10_000, 10_000, "village")])
-    table = _table([("settlement", "Аский район", "Енбек", 100),
-                    ("settlement", "Аский район", "Енбек", 90)])
+    table = _table(
+        [("settlement", "Аский район", "Енбек", 100), ("settlement", "Аский район", "Енбек", 90)]
+    )
     res = join_appendix15(pts, table, TERR, DISTRICTS)
     assert res.rows["base_id"].notna().sum() == 1
     assert "A15-001" in res.unmatched["reason"].iloc[0]
@@ -96,22 +111,28 @@ def test_one_point_serves_one_row_and_reason_names_the_taker() -> None:
 
 def test_outside_district_match_within_reach_is_flagged() -> None:
     pts = _pts([("Али", 52_000, 10_000, "village")])  # 2 km into district b
-    res = join_appendix15(pts, _table([("settlement", "Аский район", "Али", 100)]), TERR,
-                          DISTRICTS, outside_km=5)
+    res = join_appendix15(
+        pts, _table([("settlement", "Аский район", "Али", 100)]), TERR, DISTRICTS, outside_km=5
+    )
     assert res.rows["match"].iloc[0] == "exact (outside district)"
-    far = join_appendix15(pts, _table([("settlement", "Аский район", "Али", 100)]), TERR,
-                          DISTRICTS, outside_km=1)
+    far = join_appendix15(
+        pts, _table([("settlement", "Аский район", "Али", 100)]), TERR, DISTRICTS, outside_km=1
+    )
     assert "farther than 1 km" in far.rows["reason"].iloc[0]
 
 
 def test_alias_for_renamed_settlement() -> None:
     pts = _pts([("Қонаев", 10_000, 10_000, "town")])
-    names = SettlementNames(version="1.0.0", aliases=[NameAlias(
-        settlement="Капчагай", aliases=["Қонаев"], note="renamed in 2022")])
+    names = SettlementNames(
+        version="1.0.0",
+        aliases=[NameAlias(settlement="Капчагай", aliases=["Қонаев"], note="renamed in 2022")],
+    )
     table = _table([("settlement", "Аский район", "Капчагай", 100)])
     assert join_appendix15(pts, table, TERR, DISTRICTS).rows["base_id"].isna().all()
-    assert join_appendix15(pts, table, TERR, DISTRICTS, names=names).rows["base_id"].iloc[0] \
+    assert (
+        join_appendix15(pts, table, TERR, DISTRICTS, names=names).rows["base_id"].iloc[0]
         == "settlements:0"
+    )
 
 
 def test_unknown_district_and_missing_columns_are_data_errors() -> None:

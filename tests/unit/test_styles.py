@@ -35,8 +35,11 @@ from almaty_scheme.qgis.styles import (
 from almaty_scheme.resources import styles_dir
 from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
 
-SLD_NS = {"se": "http://www.opengis.net/se", "ogc": "http://www.opengis.net/ogc",
-          "sld": "http://www.opengis.net/sld"}
+SLD_NS = {
+    "se": "http://www.opengis.net/se",
+    "ogc": "http://www.opengis.net/ogc",
+    "sld": "http://www.opengis.net/sld",
+}
 
 
 def test_every_written_layer_has_a_style() -> None:
@@ -47,9 +50,12 @@ def test_every_written_layer_has_a_style() -> None:
 
 def test_committed_files_match_the_spec() -> None:
     """styles/*.qml|sld are generated; regenerate with python -m almaty_scheme.qgis.styles --write."""
-    stale = [f for f, text in generated_styles().items()
-             if not (styles_dir() / f).is_file()
-             or (styles_dir() / f).read_text(encoding="utf-8") != text]
+    stale = [
+        f
+        for f, text in generated_styles().items()
+        if not (styles_dir() / f).is_file()
+        or (styles_dir() / f).read_text(encoding="utf-8") != text
+    ]
     assert stale == []
 
 
@@ -58,7 +64,9 @@ def test_rgba_conversion() -> None:
     assert rgba("#000000", 0.45) == "0,0,0,115"
 
 
-@pytest.mark.parametrize("layer", [n for n in LAYER_NAMES if n not in ("boundary", "functional_zones")])
+@pytest.mark.parametrize(
+    "layer", [n for n in LAYER_NAMES if n not in ("boundary", "functional_zones")]
+)
 def test_zone_layers_are_categorized_by_certainty(layer: str) -> None:
     root = ET.fromstring(qml_text(layer).split("\n", 1)[1])
     r = root.find("renderer-v2")
@@ -69,7 +77,9 @@ def test_zone_layers_are_categorized_by_certainty(layer: str) -> None:
     # certain: one solid fill; possible: outline + line-pattern hatch
     assert [lyr.get("class") for lyr in symbols["0"].findall("layer")] == ["SimpleFill"]
     assert [lyr.get("class") for lyr in symbols["1"].findall("layer")] == [
-        "SimpleFill", "LinePatternFill"]
+        "SimpleFill",
+        "LinePatternFill",
+    ]
     aliases = {a.get("field"): a.get("name") for a in root.iter("alias")}
     assert set(ZONE_COLUMNS) <= set(aliases)
     assert aliases["certainty"] == "Достоверность"
@@ -83,12 +93,19 @@ def test_functional_zones_rules_follow_the_four_groups() -> None:
     rules = root.find("renderer-v2/rules")
     assert rules is not None
     top = [r.get("filter") for r in rules.findall("rule")]
-    assert top == ['"functional_group" = \'intensive\'', '"functional_group" = \'extensive\'',
-                   '"functional_group" = \'limited\'', '"functional_group" = \'special\'', "ELSE"]
+    assert top == [
+        "\"functional_group\" = 'intensive'",
+        "\"functional_group\" = 'extensive'",
+        "\"functional_group\" = 'limited'",
+        "\"functional_group\" = 'special'",
+        "ELSE",
+    ]
     first = rules.findall("rule")[0]
     assert first.get("label") == "1 Интенсивное освоение / Intensive development"
     assert [c.get("filter") for c in first.findall("rule")] == [
-        '"certainty" = \'certain\'', '"certainty" = \'possible\'']
+        "\"certainty\" = 'certain'",
+        "\"certainty\" = 'possible'",
+    ]
     assert root.findtext("layerOpacity") == "0.35"
 
 
@@ -130,11 +147,18 @@ def test_malformed_spec_lists_problems(tmp_path: Path) -> None:
 
 # ---- embedding -------------------------------------------------------------------------
 
+
 def _two_layers(path: Path) -> Path:
-    zones = gpd.GeoDataFrame({"certainty": ["certain"], "name": ["a"]},
-                             geometry=[shapely.box(0, 0, 10, 10)], crs=WORKING_CRS)
-    roads = gpd.GeoDataFrame({"name": ["r"], "category": ["schematic"]},
-                             geometry=[shapely.LineString([(0, 0), (5, 5)])], crs=WORKING_CRS)
+    zones = gpd.GeoDataFrame(
+        {"certainty": ["certain"], "name": ["a"]},
+        geometry=[shapely.box(0, 0, 10, 10)],
+        crs=WORKING_CRS,
+    )
+    roads = gpd.GeoDataFrame(
+        {"name": ["r"], "category": ["schematic"]},
+        geometry=[shapely.LineString([(0, 0), (5, 5)])],
+        crs=WORKING_CRS,
+    )
     return write_layers(path, {"road_corridors": zones, "base_roads": roads})
 
 
@@ -142,14 +166,17 @@ def _rows(path: Path) -> list[tuple[str, str, int, str]]:
     with closing(sqlite3.connect(path)) as con:
         return con.execute(
             f"SELECT f_table_name, styleName, useAsDefault, f_geometry_column FROM {STYLE_TABLE} "
-            "ORDER BY f_table_name, styleName").fetchall()
+            "ORDER BY f_table_name, styleName"
+        ).fetchall()
 
 
 def test_embed_writes_one_default_per_layer(tmp_path: Path) -> None:
     gpkg = _two_layers(tmp_path / "a.gpkg")
     assert embed_styles(gpkg) == ["road_corridors", "base_roads"]
-    assert _rows(gpkg) == [("base_roads", "base_roads", 1, "geom"),
-                           ("road_corridors", "road_corridors", 1, "geom")]
+    assert _rows(gpkg) == [
+        ("base_roads", "base_roads", 1, "geom"),
+        ("road_corridors", "road_corridors", 1, "geom"),
+    ]
     # GDAL sees layer_styles as an attribute table (registered in gpkg_contents)
     listed = dict(pyogrio.list_layers(gpkg))
     assert STYLE_TABLE in listed and listed[STYLE_TABLE] is None
@@ -162,18 +189,23 @@ def test_embed_is_idempotent_and_keeps_one_default(tmp_path: Path) -> None:
     gpkg = _two_layers(tmp_path / "a.gpkg")
     embed_styles(gpkg)
     with closing(sqlite3.connect(gpkg)) as con, con:  # a user's own default style
-        con.execute(f"INSERT INTO {STYLE_TABLE} (f_table_catalog, f_table_schema, f_table_name, "
-                    "f_geometry_column, styleName, styleQML, useAsDefault) "
-                    "VALUES ('', '', 'road_corridors', 'geom', 'mine', '<qgis/>', 1)")
+        con.execute(
+            f"INSERT INTO {STYLE_TABLE} (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, useAsDefault) "
+            "VALUES ('', '', 'road_corridors', 'geom', 'mine', '<qgis/>', 1)"
+        )
     embed_styles(gpkg)
     embed_styles(gpkg, ["road_corridors"])
     rows = _rows(gpkg)
     assert len(rows) == 3
-    assert default_styles(gpkg) == {"base_roads": ["base_roads"],
-                                    "road_corridors": ["road_corridors"]}
+    assert default_styles(gpkg) == {
+        "base_roads": ["base_roads"],
+        "road_corridors": ["road_corridors"],
+    }
     with closing(sqlite3.connect(gpkg)) as con:
-        n = con.execute("SELECT count(*) FROM gpkg_contents WHERE table_name = ?",
-                        (STYLE_TABLE,)).fetchone()[0]
+        n = con.execute(
+            "SELECT count(*) FROM gpkg_contents WHERE table_name = ?", (STYLE_TABLE,)
+        ).fetchone()[0]
     assert n == 1
 
 
@@ -193,8 +225,9 @@ def test_embed_reports_every_bad_layer(tmp_path: Path) -> None:
 
 
 def test_style_finalizer_runs_before_the_rename(tmp_path: Path) -> None:
-    zones = gpd.GeoDataFrame({"certainty": ["possible"]}, geometry=[shapely.box(0, 0, 1, 1)],
-                             crs=WORKING_CRS)
+    zones = gpd.GeoDataFrame(
+        {"certainty": ["possible"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=WORKING_CRS
+    )
     seen: list[Path] = []
     fin = style_finalizer(["forest_belts", "not_a_styled_layer"])
 

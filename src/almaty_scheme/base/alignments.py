@@ -93,8 +93,11 @@ class Waypoint(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Waypoint:
-        kinds = [k for k in ("settlement", "place", "junction", "nearest_on", "city_edge")
-                 if getattr(self, k)]
+        kinds = [
+            k
+            for k in ("settlement", "place", "junction", "nearest_on", "city_edge")
+            if getattr(self, k)
+        ]
         if self.boundary_exit:
             kinds.append("boundary_exit")
         if self.lon is not None or self.lat is not None:
@@ -239,8 +242,12 @@ def _find_settlement(ctx: AlignmentContext, w: Waypoint) -> Point:
         cand = s[s["scheme_name"].notna()] if "scheme_name" in s.columns else s.iloc[0:0]
         key = loose_name(w.settlement)
         dk = district_key(w.district)
-        hit = cand[[loose_name(n) == key and district_key(d) == dk
-                    for n, d in zip(cand["scheme_name"], cand["district"], strict=True)]]
+        hit = cand[
+            [
+                loose_name(n) == key and district_key(d) == dk
+                for n, d in zip(cand["scheme_name"], cand["district"], strict=True)
+            ]
+        ]
         if hit.empty:
             raise WaypointError(
                 f"settlement {w.settlement!r} ({w.district}) has no point (not matched to "
@@ -257,8 +264,9 @@ def _find_settlement(ctx: AlignmentContext, w: Waypoint) -> Point:
         mask &= s["territory"].astype("string").eq(w.territory).fillna(False)
     hit = s[mask]
     if hit.empty:
-        raise WaypointError(f"no settlement point named {w.place!r}"
-                            + (f" in {w.territory}" if w.territory else ""))
+        raise WaypointError(
+            f"no settlement point named {w.place!r}" + (f" in {w.territory}" if w.territory else "")
+        )
     return hit.geometry.iloc[0]
 
 
@@ -267,8 +275,13 @@ def _bearing_point(origin: Point, bearing_deg: float, length: float) -> Point:
     return Point(origin.x + length * math.sin(rad), origin.y + length * math.cos(rad))
 
 
-def _locate(w: Waypoint, adjacent: Point | None, ctx: AlignmentContext,
-            built: dict[str, LineString], junctions: dict[str, Junction]) -> Point:
+def _locate(
+    w: Waypoint,
+    adjacent: Point | None,
+    ctx: AlignmentContext,
+    built: dict[str, LineString],
+    junctions: dict[str, Junction],
+) -> Point:
     k = w.kind
     if k in ("settlement", "place"):
         return _find_settlement(ctx, w)
@@ -293,16 +306,20 @@ def _locate(w: Waypoint, adjacent: Point | None, ctx: AlignmentContext,
     ray = LineString([adjacent, _bearing_point(adjacent, w.bearing_deg, RAY_LENGTH_M)])
     cross = ray.intersection(ctx.boundary.boundary)
     pts = [p for p in getattr(cross, "geoms", [cross]) if not p.is_empty]
-    pts = [q for p in pts for q in ([p] if isinstance(p, Point) else
-                                    [Point(c) for c in p.coords])]
+    pts = [q for p in pts for q in ([p] if isinstance(p, Point) else [Point(c) for c in p.coords])]
     if not pts:
-        raise WaypointError(f"no boundary crossing at bearing {w.bearing_deg:g}° from the "
-                            "previous waypoint")
+        raise WaypointError(
+            f"no boundary crossing at bearing {w.bearing_deg:g}° from the previous waypoint"
+        )
     return max(pts, key=lambda p: p.distance(adjacent))
 
 
-def build_alignment(a: Alignment, ctx: AlignmentContext, built: dict[str, LineString],
-                    junctions: dict[str, Junction]) -> LineString:
+def build_alignment(
+    a: Alignment,
+    ctx: AlignmentContext,
+    built: dict[str, LineString],
+    junctions: dict[str, Junction],
+) -> LineString:
     """The polyline of one alignment (method in the module docstring).
 
     Raises
@@ -320,8 +337,7 @@ def build_alignment(a: Alignment, ctx: AlignmentContext, built: dict[str, LineSt
         if located[i] is None:
             adj = located[1] if i == 0 else located[i - 1]
             if adj is None and i == 0:
-                adj = _locate(wps[1], located[2] if len(wps) > 2 else None, ctx, built,
-                              junctions)
+                adj = _locate(wps[1], located[2] if len(wps) > 2 else None, ctx, built, junctions)
             located[i] = _locate(w, adj, ctx, built, junctions)
     coords: list[tuple[float, float]] = []
     for i, w in enumerate(wps):
@@ -355,8 +371,9 @@ class AlignmentResult:
     figures: dict[str, Any]
 
 
-def build_alignments(af: AlignmentFile, ctx: AlignmentContext,
-                     rule_ids: Iterable[str] | None = None) -> AlignmentResult:
+def build_alignments(
+    af: AlignmentFile, ctx: AlignmentContext, rule_ids: Iterable[str] | None = None
+) -> AlignmentResult:
     """Build every alignment of ``af``; failures are skipped and reported, never fatal.
 
     Parameters
@@ -378,18 +395,36 @@ def build_alignments(af: AlignmentFile, ctx: AlignmentContext,
             log.warning("schematic alignment %s skipped: %s", a.id, exc)
             continue
         built[a.id] = line
-        rows.append({
-            "name": a.name_ru, "ref": a.ref, "category": "schematic",
-            "rule_ids": ",".join(a.rule_ids), "alignment_id": a.id, "name_en": a.name,
-            "waypoints": " → ".join(w.label() for w in a.waypoints),
-            "length_km": line.length / 1000.0,
-            "source": SOURCE, "licence": "derived (scheme text)", "accuracy": ACCURACY,
-            "geometry": MultiLineString([line]),
-        })
+        rows.append(
+            {
+                "name": a.name_ru,
+                "ref": a.ref,
+                "category": "schematic",
+                "rule_ids": ",".join(a.rule_ids),
+                "alignment_id": a.id,
+                "name_en": a.name,
+                "waypoints": " → ".join(w.label() for w in a.waypoints),
+                "length_km": line.length / 1000.0,
+                "source": SOURCE,
+                "licence": "derived (scheme text)",
+                "accuracy": ACCURACY,
+                "geometry": MultiLineString([line]),
+            }
+        )
     if rows:
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKING_CRS)
-        for c in ("name", "ref", "category", "rule_ids", "alignment_id", "name_en",
-                  "waypoints", "source", "licence", "accuracy"):
+        for c in (
+            "name",
+            "ref",
+            "category",
+            "rule_ids",
+            "alignment_id",
+            "name_en",
+            "waypoints",
+            "source",
+            "licence",
+            "accuracy",
+        ):
             gdf[c] = gdf[c].astype("string")
     else:
         gdf = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=WORKING_CRS))
@@ -400,8 +435,10 @@ def build_alignments(af: AlignmentFile, ctx: AlignmentContext,
         if a.scheme_length_km and a.id in built:
             inside = built[a.id].intersection(ctx.boundary).length / 1000.0
             figures[f"alignment_length_{a.id}"] = figure(
-                f"Length of {a.name} (schematic, inside the boundary)", a.scheme_length_km,
-                round(inside, 1), "km",
+                f"Length of {a.name} (schematic, inside the boundary)",
+                a.scheme_length_km,
+                round(inside, 1),
+                "km",
                 "Straight legs between named waypoints; the real road bends more.",
                 a.length_source.cite() if a.length_source else "",
             )
@@ -409,10 +446,13 @@ def build_alignments(af: AlignmentFile, ctx: AlignmentContext,
     carried = af.rule_ids()
     if known is not None:
         figures["alignment_rules"] = figure(
-            "Road rules with a schematic alignment", float(len(known)),
-            float(len(known & carried)), "rules",
+            "Road rules with a schematic alignment",
+            float(len(known)),
+            float(len(known & carried)),
+            "rules",
             "Every road rule of layers/roads.yaml should have an alignment.",
-            missing=sorted(known - carried), unknown=sorted(carried - known),
+            missing=sorted(known - carried),
+            unknown=sorted(carried - known),
             skipped=skipped,
         )
     return AlignmentResult(roads=roads, skipped=skipped, figures=figures)
@@ -429,8 +469,9 @@ def _rule_matches(rule: Any, name: str, ref: str) -> bool:
     return bool((n and n in names) or (r and r in refs))
 
 
-def merge_roads(real: gpd.GeoDataFrame, schematic: gpd.GeoDataFrame,
-                rules: Iterable[Any] = ()) -> gpd.GeoDataFrame:
+def merge_roads(
+    real: gpd.GeoDataFrame, schematic: gpd.GeoDataFrame, rules: Iterable[Any] = ()
+) -> gpd.GeoDataFrame:
     """Real centrelines win over schematic alignments, rule by rule.
 
     A real road carries a rule when its ``rule_ids`` lists it, or, when it has none,
@@ -450,13 +491,22 @@ def merge_roads(real: gpd.GeoDataFrame, schematic: gpd.GeoDataFrame,
     real = real.copy()
     schematic = schematic.copy()
     rules = list(rules)
-    ids = real["rule_ids"].astype("string") if "rule_ids" in real.columns else \
-        pd.Series(pd.NA, index=real.index, dtype="string")
+    ids = (
+        real["rule_ids"].astype("string")
+        if "rule_ids" in real.columns
+        else pd.Series(pd.NA, index=real.index, dtype="string")
+    )
     for i in real.index:
         if pd.isna(ids[i]) or not str(ids[i]).strip():
-            hit = [r.id for r in rules if _rule_matches(
-                r, str(real.at[i, "name"]) if "name" in real.columns else "",
-                str(real.at[i, "ref"]) if "ref" in real.columns else "")]
+            hit = [
+                r.id
+                for r in rules
+                if _rule_matches(
+                    r,
+                    str(real.at[i, "name"]) if "name" in real.columns else "",
+                    str(real.at[i, "ref"]) if "ref" in real.columns else "",
+                )
+            ]
             ids[i] = ",".join(hit) if hit else pd.NA
     real["rule_ids"] = ids
     covered = {x.strip() for v in ids.dropna() for x in str(v).split(",") if x.strip()}

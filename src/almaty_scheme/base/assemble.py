@@ -134,30 +134,39 @@ def base_package_layers(path: str | Path) -> dict[str, Path]:
     try:
         listed = pyogrio.list_layers(p)
     except Exception as exc:
-        raise DataError(f"Cannot read {p} as a GeoPackage",
-                        [f"{exc}. Give a GeoPackage written by 'almaty-scheme import-osm' "
-                         "or with layers named like the base layers."]) from exc
+        raise DataError(
+            f"Cannot read {p} as a GeoPackage",
+            [
+                f"{exc}. Give a GeoPackage written by 'almaty-scheme import-osm' "
+                "or with layers named like the base layers."
+            ],
+        ) from exc
     out = {}
     for lname, _ in listed:
         lname = str(lname)
         if lname in BASE_LAYERS and pyogrio.read_info(p, layer=lname)["features"] > 0:
             out[lname] = p
     if not out:
-        raise DataError(f"{p} holds no base layer",
-                        [f"Name its layers like the base layers: {', '.join(BASE_LAYERS)}."])
+        raise DataError(
+            f"{p} holds no base layer",
+            [f"Name its layers like the base layers: {', '.join(BASE_LAYERS)}."],
+        )
     return out
 
 
-def _read_user_layers(user_layers: Mapping[str, str | Path], options: Mapping[str, Any]
-                      ) -> dict[str, gpd.GeoDataFrame]:
+def _read_user_layers(
+    user_layers: Mapping[str, str | Path], options: Mapping[str, Any]
+) -> dict[str, gpd.GeoDataFrame]:
     from almaty_scheme.io.readers import read_base_layer
 
     problems = [
         f"--layer {name}={path}: {name!r} is not a base layer (known: {', '.join(BASE_LAYERS)})."
-        for name, path in user_layers.items() if name not in BASE_LAYERS
+        for name, path in user_layers.items()
+        if name not in BASE_LAYERS
     ]
     problems += [
-        f"--layer {name}={path}: file not found." for name, path in user_layers.items()
+        f"--layer {name}={path}: file not found."
+        for name, path in user_layers.items()
         if name in BASE_LAYERS and not Path(path).exists()
     ]
     if problems:
@@ -165,9 +174,13 @@ def _read_user_layers(user_layers: Mapping[str, str | Path], options: Mapping[st
     fmaps = options.get("field_maps") or {}
     out = {}
     for name, path in user_layers.items():
-        out[name] = read_base_layer(path, name, field_map=fmaps.get(name),
-                                    assume_crs=options.get("assume_crs"),
-                                    file_layer=same_name_layer(path, name))
+        out[name] = read_base_layer(
+            path,
+            name,
+            field_map=fmaps.get(name),
+            assume_crs=options.get("assume_crs"),
+            file_layer=same_name_layer(path, name),
+        )
         log.info("user layer %s: %d features from %s", name, len(out[name]), path)
     return out
 
@@ -184,23 +197,36 @@ def _coverage(base: BaseData) -> gpd.GeoDataFrame:
             crs = src.crs
         geom = gpd.GeoSeries([box.segmentize(0.01)], crs=crs).to_crs(WORKING_CRS)[0]
         b = src.bounds
-        method = (f"extent of the reference DEM ({b.left:.2f}-{b.right:.2f} E, "
-                  f"{b.bottom:.2f}-{b.top:.2f} N)")
+        method = (
+            f"extent of the reference DEM ({b.left:.2f}-{b.right:.2f} E, "
+            f"{b.bottom:.2f}-{b.top:.2f} N)"
+        )
     else:
-        bounds = [base[n].total_bounds for n in ("settlements", "rivers", "railways",
-                                                  "gas_pipelines") if len(base[n])]
+        bounds = [
+            base[n].total_bounds
+            for n in ("settlements", "rivers", "railways", "gas_pipelines")
+            if len(base[n])
+        ]
         if bounds:
             xs = [b[0] for b in bounds] + [b[2] for b in bounds]
             ys = [b[1] for b in bounds] + [b[3] for b in bounds]
             geom = shapely.box(min(xs), min(ys), max(xs), max(ys))
             method = "bounding box of the reference vector layers (no DEM)"
     if geom is None:
-        return gpd.GeoDataFrame({"name": pd.Series([], dtype="string")},
-                                geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+        return gpd.GeoDataFrame(
+            {"name": pd.Series([], dtype="string")},
+            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+            crs=WORKING_CRS,
+        )
     return gpd.GeoDataFrame(
-        {"name": pd.Series(["coverage"], dtype="string"),
-         "method": pd.Series([method], dtype="string"), "area_km2": [geom.area / 1e6]},
-        geometry=[geom], crs=WORKING_CRS)
+        {
+            "name": pd.Series(["coverage"], dtype="string"),
+            "method": pd.Series([method], dtype="string"),
+            "area_km2": [geom.area / 1e6],
+        },
+        geometry=[geom],
+        crs=WORKING_CRS,
+    )
 
 
 def _text(v: Any) -> str | None:
@@ -215,7 +241,9 @@ def settlement_figures(join: JoinResult) -> dict[str, Any]:
     un = join.unmatched
     return {
         "settlement_match": figure(
-            "Appendix 15 settlements matched to points", float(len(existing)), float(matched),
+            "Appendix 15 settlements matched to points",
+            float(len(existing)),
+            float(matched),
             "settlements",
             f"{matched} of {len(existing)} existing places ({100 * join.match_rate():.1f} %); "
             f"{len(rows)} rows incl. the planned city. The rest are absent from the "
@@ -226,9 +254,13 @@ def settlement_figures(join: JoinResult) -> dict[str, Any]:
             match_rate_all_rows=round(join.match_rate(existing_only=False), 4),
             by_tier=rows["match"].str.split(" ").str[0].value_counts().to_dict(),
             unmatched=[
-                {"row_id": r["row_id"], "settlement": r["settlement"],
-                 "district": _text(r["district"]), "rural_district": _text(r["rural_district"]),
-                 "reason": r["reason"]}
+                {
+                    "row_id": r["row_id"],
+                    "settlement": r["settlement"],
+                    "district": _text(r["district"]),
+                    "rural_district": _text(r["rural_district"]),
+                    "reason": r["reason"],
+                }
                 for _, r in un.iterrows()
             ],
             duplicates_dropped=len(join.duplicates),
@@ -236,14 +268,17 @@ def settlement_figures(join: JoinResult) -> dict[str, Any]:
     }
 
 
-def _derive_rivers(base: BaseData, boundary: gpd.GeoDataFrame, user_rivers: bool,
-                   enabled: bool) -> tuple[gpd.GeoDataFrame | None, dict[str, Any]]:
+def _derive_rivers(
+    base: BaseData, boundary: gpd.GeoDataFrame, user_rivers: bool, enabled: bool
+) -> tuple[gpd.GeoDataFrame | None, dict[str, Any]]:
     status: dict[str, Any] = {"label": "Rivers derived from the DEM"}
     if not enabled:
         return None, {**status, "status": "skipped: disabled by options"}
     if user_rivers:
-        status["merge"] = ("the user's rivers replace derived streams of the same name; "
-                           "derived streams a user river covers are dropped")
+        status["merge"] = (
+            "the user's rivers replace derived streams of the same name; "
+            "derived streams a user river covers are dropped"
+        )
     if base.dem_path is None:
         return None, {**status, "status": "skipped: no DEM"}
     try:
@@ -254,16 +289,23 @@ def _derive_rivers(base: BaseData, boundary: gpd.GeoDataFrame, user_rivers: bool
         return None, {**status, "status": "skipped: almaty_scheme.base.hydro not available"}
     report: dict[str, Any] = {}
     try:
-        rivers = hydro.derive_rivers(base.dem_path, boundary,
-                                     water_bodies=base["water_bodies"],
-                                     places=base["settlements"], report=report,
-                                     reference_rivers=base["rivers"])
+        rivers = hydro.derive_rivers(
+            base.dem_path,
+            boundary,
+            water_bodies=base["water_bodies"],
+            places=base["settlements"],
+            report=report,
+            reference_rivers=base["rivers"],
+        )
     except Exception as exc:  # the hydrography step must not sink the whole base
         log.warning("derived rivers failed: %s", exc)
         return None, {**status, "status": f"failed: {type(exc).__name__}: {exc}"}
-    return rivers, {**status, "status": "ok", "features": len(rivers),
-                    "report": {k: v for k, v in report.items()
-                               if isinstance(v, (int, float, str, bool))}}
+    return rivers, {
+        **status,
+        "status": "ok",
+        "features": len(rivers),
+        "report": {k: v for k, v in report.items() if isinstance(v, (int, float, str, bool))},
+    }
 
 
 def assemble_base(
@@ -301,12 +343,14 @@ def assemble_base(
     opts = dict(options or {})
     bad = sorted(set(opts) - set(OPTIONS))
     if bad:
-        raise UsageError("Unknown base options: " + ", ".join(bad),
-                         [f"{k}: {v}" for k, v in OPTIONS.items()])
+        raise UsageError(
+            "Unknown base options: " + ", ".join(bad), [f"{k}: {v}" for k, v in OPTIONS.items()]
+        )
     horizon: Horizon = opts.get("horizon", "current")
     if horizon not in ("current", 2025, 2035, 2050):
-        raise UsageError(f"Unknown footprint horizon {horizon!r}",
-                         ["Use current, 2025, 2035 or 2050."])
+        raise UsageError(
+            f"Unknown footprint horizon {horizon!r}", ["Use current, 2025, 2035 or 2050."]
+        )
     cat = _catalogue(catalogue)
     base = load_reference(Path(data_dir) if data_dir is not None else None)
     user_paths: dict[str, str | Path] = dict(user_layers or {})
@@ -314,60 +358,102 @@ def assemble_base(
     for name, gdf in user.items():
         if name in ("roads", "settlement_footprints", "boundary"):
             continue
-        base.set(name, gdf, LayerProvenance(name, "loaded", f"user file {user_paths[name]}",
-                                            accuracy="user data"))
+        base.set(
+            name,
+            gdf,
+            LayerProvenance(name, "loaded", f"user file {user_paths[name]}", accuracy="user data"),
+        )
 
     table = load_appendix15(cat)
     balance = load_land_balance(cat)
     bcfg = load_boundary_config(_config_path(cat, "boundary.yaml"))
     territories = district_territories(base["admin_units"], bcfg)
     names = load_settlement_names(_config_path(cat, "settlement_names.yaml"))
-    join = join_appendix15(base["settlements"], table, territories, bcfg.district_territory(),
-                           names=names)
+    join = join_appendix15(
+        base["settlements"], table, territories, bcfg.district_territory(), names=names
+    )
     figures: dict[str, Any] = {}
     figures.update(settlement_figures(join))
-    base.set("settlements", join.settlements, LayerProvenance(
-        "settlements", "loaded", "reference/user points joined to Appendix 15 by name",
-        accuracy="point positions of the source; populations from Appendix 15",
-        note=f"{len(join.matched)} of {len(join.rows)} Appendix 15 rows matched"))
+    base.set(
+        "settlements",
+        join.settlements,
+        LayerProvenance(
+            "settlements",
+            "loaded",
+            "reference/user points joined to Appendix 15 by name",
+            accuracy="point positions of the source; populations from Appendix 15",
+            note=f"{len(join.matched)} of {len(join.rows)} Appendix 15 rows matched",
+        ),
+    )
 
-    res_b = build_boundary(territories, join.settlements, base["water_bodies"], bcfg,
-                           dem_path=base.dem_path)
+    res_b = build_boundary(
+        territories, join.settlements, base["water_bodies"], bcfg, dem_path=base.dem_path
+    )
     figures.update(res_b.figures)
     if "boundary" in user:
         boundary = user["boundary"]
-        base.set("boundary", boundary, LayerProvenance(
-            "boundary", "loaded", f"user file {user_paths['boundary']}",
-            note="replaces the derived boundary"))
+        base.set(
+            "boundary",
+            boundary,
+            LayerProvenance(
+                "boundary",
+                "loaded",
+                f"user file {user_paths['boundary']}",
+                note="replaces the derived boundary",
+            ),
+        )
         figures["boundary_area"]["note"] = "derived boundary; the user's boundary is used"
     else:
         boundary = res_b.boundary
-        base.set("boundary", boundary, LayerProvenance(
-            "boundary", "derived", "layers/boundary.yaml", accuracy="derived",
-            note=str(boundary["method"].iloc[0])))
+        base.set(
+            "boundary",
+            boundary,
+            LayerProvenance(
+                "boundary",
+                "derived",
+                "layers/boundary.yaml",
+                accuracy="derived",
+                note=str(boundary["method"].iloc[0]),
+            ),
+        )
     bgeom = shapely.union_all(base["boundary"].geometry.to_numpy())
 
-    city = territories.loc[territories["territory"] == load_footprint_config(
-        _config_path(cat, "footprints.yaml")).city_territory, "geometry"]
+    city = territories.loc[
+        territories["territory"]
+        == load_footprint_config(_config_path(cat, "footprints.yaml")).city_territory,
+        "geometry",
+    ]
     fcfg = load_footprint_config(_config_path(cat, "footprints.yaml"))
     if city.empty:
-        raise DataError("footprints.yaml names an unknown city territory",
-                        [f"{fcfg.city_territory!r} is not a territory of boundary.yaml."])
-    fp = derive_footprints(join.settlements, table, balance, city.iloc[0], bgeom, fcfg,
-                           horizon=horizon)
+        raise DataError(
+            "footprints.yaml names an unknown city territory",
+            [f"{fcfg.city_territory!r} is not a territory of boundary.yaml."],
+        )
+    fp = derive_footprints(
+        join.settlements, table, balance, city.iloc[0], bgeom, fcfg, horizon=horizon
+    )
     figures.update(fp.figures)
     footprints = fp.footprints
     fstatus, fnote = "derived", "derived from scheme figures (layers/footprints.yaml)"
     if "settlement_footprints" in user:
-        footprints = apply_real_footprints(footprints, user["settlement_footprints"],
-                                           base["settlements"])
+        footprints = apply_real_footprints(
+            footprints, user["settlement_footprints"], base["settlements"]
+        )
         fstatus, fnote = "loaded", "user footprints, derived ones where the user has none"
-    base.set("settlement_footprints", footprints, LayerProvenance(
-        "settlement_footprints", fstatus, fnote, accuracy="derived from scheme figures"))
+    base.set(
+        "settlement_footprints",
+        footprints,
+        LayerProvenance(
+            "settlement_footprints", fstatus, fnote, accuracy="derived from scheme figures"
+        ),
+    )
 
     af = load_alignments(_config_path(cat, "alignments.yaml"))
-    ctx = AlignmentContext(base["settlements"], bgeom,
-                           dict(zip(territories["territory"], territories.geometry, strict=True)))
+    ctx = AlignmentContext(
+        base["settlements"],
+        bgeom,
+        dict(zip(territories["territory"], territories.geometry, strict=True)),
+    )
     road_rules = [r for r in cat if getattr(r, "family", None) == "roads"]
     al = build_alignments(af, ctx, [r.id for r in road_rules])
     figures.update(al.figures)
@@ -376,29 +462,45 @@ def assemble_base(
     if "roads" in user:
         roads = merge_roads(user["roads"], roads, road_rules)
         rstatus = "loaded"
-    base.set("roads", roads, LayerProvenance(
-        "roads", rstatus, "layers/alignments.yaml" + (" + user roads" if "roads" in user else ""),
-        accuracy="schematic from scheme text",
-        note="; ".join(al.skipped) if al.skipped else ""))
+    base.set(
+        "roads",
+        roads,
+        LayerProvenance(
+            "roads",
+            rstatus,
+            "layers/alignments.yaml" + (" + user roads" if "roads" in user else ""),
+            accuracy="schematic from scheme text",
+            note="; ".join(al.skipped) if al.skipped else "",
+        ),
+    )
 
-    rivers, rstat = _derive_rivers(base, base["boundary"], "rivers" in user,
-                                   bool(opts.get("derive_rivers", True)))
+    rivers, rstat = _derive_rivers(
+        base, base["boundary"], "rivers" in user, bool(opts.get("derive_rivers", True))
+    )
     if rivers is not None and len(rivers):
         from almaty_scheme.base import hydro  # present: _derive_rivers imported it
 
         rep = rstat.get("report", {})
         if rep.get("ili_offset_mean_m") is not None:  # derived vs reference (WDBII) Ili
             figures["ili_offset"] = {
-                "label": "Derived Ili vs reference Ili, mean offset", "unit": "m",
-                "ours": rep["ili_offset_mean_m"], "median_m": rep["ili_offset_median_m"],
-                "p90_m": rep["ili_offset_p90_m"], "n_points": rep["ili_offset_n_points"]}
+                "label": "Derived Ili vs reference Ili, mean offset",
+                "unit": "m",
+                "ours": rep["ili_offset_mean_m"],
+                "median_m": rep["ili_offset_median_m"],
+                "p90_m": rep["ili_offset_p90_m"],
+                "n_points": rep["ili_offset_n_points"],
+            }
         # real rivers replace derived ones by name (the WDBII Ili replaces the derived Ili)
-        combined = hydro.merge_rivers(base["rivers"], rivers.drop(columns=["base_id"],
-                                                                  errors="ignore"))
+        combined = hydro.merge_rivers(
+            base["rivers"], rivers.drop(columns=["base_id"], errors="ignore")
+        )
         combined = combined.drop(columns=["base_id"], errors="ignore")
         real = "user rivers" if "rivers" in user else "reference rivers"
-        base.set("rivers", combined, LayerProvenance(
-            "rivers", "derived", f"{real} + derived from the DEM (base.hydro)"))
+        base.set(
+            "rivers",
+            combined,
+            LayerProvenance("rivers", "derived", f"{real} + derived from the DEM (base.hydro)"),
+        )
     figures["derived_rivers"] = rstat
 
     cov = _coverage(base)
@@ -406,9 +508,13 @@ def assemble_base(
     figures["coverage"] = {
         "label": "Coverage (where base data exists)",
         "ours": round(float(cov["area_km2"].iloc[0]), 1) if len(cov) else None,
-        "unit": "km²", "scheme": None, "difference": None, "difference_pct": None,
+        "unit": "km²",
+        "scheme": None,
+        "difference": None,
+        "difference_pct": None,
         "explanation": str(cov["method"].iloc[0]) if len(cov) else "no reference extent",
-        "citation": "", "wkt": cov.geometry.iloc[0].wkt if len(cov) else None,
+        "citation": "",
+        "wkt": cov.geometry.iloc[0].wkt if len(cov) else None,
     }
     if len(cov) and len(base["boundary"]):
         bgeom_all = shapely.union_all(base["boundary"].geometry.to_numpy())
@@ -416,7 +522,8 @@ def assemble_base(
         figures["coverage"]["boundary_outside_ha"] = round(outside, 1)
         figures["coverage"]["explanation"] += (
             f"; {outside / 1000:.1f} thousand ha of the boundary lie outside it (parcels "
-            "there are 'outside_coverage')")
+            "there are 'outside_coverage')"
+        )
     base.figures.update(figures)
     return base
 
@@ -437,13 +544,15 @@ def format_figures(figures: Mapping[str, Any]) -> list[str]:
         if scheme is not None:
             pct = f.get("difference_pct")
             text += f" vs scheme {scheme:,.2f} {unit}" + (
-                f" ({pct:+.1f} %)" if pct is not None else "")
+                f" ({pct:+.1f} %)" if pct is not None else ""
+            )
             if f.get("citation"):
                 text += f" [{f['citation']}]"
         lines.append(text)
     un = figures.get("settlement_match", {}).get("unmatched", [])
     if un:
         lines.append(f"Unmatched Appendix 15 settlements ({len(un)}):")
-        lines += [f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}"
-                  for u in un]
+        lines += [
+            f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}" for u in un
+        ]
     return lines

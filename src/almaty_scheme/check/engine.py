@@ -69,26 +69,69 @@ SOURCE_SEARCH_MARGIN_M = 250.0
 hits whose source is not found within it fall back to the whole source geometry."""
 
 REASONS: tuple[str, ...] = (
-    "no_restrictions", "use_allowed", "partly_outside_coverage", "partly_outside_boundary",
-    "use_conditional", "possible_band", "no_regime", "use_prohibited", "outside_boundary",
-    "outside_coverage", "null_geometry", "empty_geometry", "bad_coordinates", "not_polygon",
+    "no_restrictions",
+    "use_allowed",
+    "partly_outside_coverage",
+    "partly_outside_boundary",
+    "use_conditional",
+    "possible_band",
+    "no_regime",
+    "use_prohibited",
+    "outside_boundary",
+    "outside_coverage",
+    "null_geometry",
+    "empty_geometry",
+    "bad_coordinates",
+    "not_polygon",
     "invalid_geometry",
 )
 """Values of ``verdict_reason`` (invalid inputs may bring reasons of their own)."""
 
 HIT_COLUMNS: tuple[str, ...] = (
-    "parcel_id", "rule_id", "family", "layer", "zone_fid", "zone_name", "certainty",
-    "overlap_m2", "share_pct", "distance_to_source_m", "regime", "rule_regime",
-    "width_m", "band_inner_m", "band_outer_m", "width_semantics", "measured_from",
-    "citation", "verified", "accuracy", "source", "reading",
+    "parcel_id",
+    "rule_id",
+    "family",
+    "layer",
+    "zone_fid",
+    "zone_name",
+    "certainty",
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+    "regime",
+    "rule_regime",
+    "width_m",
+    "band_inner_m",
+    "band_outer_m",
+    "width_semantics",
+    "measured_from",
+    "citation",
+    "verified",
+    "accuracy",
+    "source",
+    "reading",
 )
 """Columns of ``parcel_hits`` (brief_contracts §5, plus widths and provenance)."""
 
 VERDICT_COLUMNS: tuple[str, ...] = (
-    "verdict", "verdict_reason", "worst_rule_id", "worst_family", "worst_layer",
-    "worst_regime", "worst_certainty", "worst_share_pct", "n_hits", "n_prohibited",
-    "n_conditional", "explanation_ru", "explanation_en", "area_m2",
-    "inside_boundary_pct", "inside_coverage_pct", "functional_group", "subzone",
+    "verdict",
+    "verdict_reason",
+    "worst_rule_id",
+    "worst_family",
+    "worst_layer",
+    "worst_regime",
+    "worst_certainty",
+    "worst_share_pct",
+    "n_hits",
+    "n_prohibited",
+    "n_conditional",
+    "explanation_ru",
+    "explanation_en",
+    "area_m2",
+    "inside_boundary_pct",
+    "inside_coverage_pct",
+    "functional_group",
+    "subzone",
 )
 """Columns the engine adds to ``parcels`` (``near_<key>_m`` follow)."""
 
@@ -123,9 +166,11 @@ class CheckResult:
             raise ValueError("nothing to concatenate")
         frames = [p.parcels for p in parts]
         merged = _concat_frames(frames)
-        parcels: Any = (gpd.GeoDataFrame(merged, geometry=frames[0].geometry.name,
-                                         crs=WORKING_CRS)
-                        if all(isinstance(f, gpd.GeoDataFrame) for f in frames) else merged)
+        parcels: Any = (
+            gpd.GeoDataFrame(merged, geometry=frames[0].geometry.name, crs=WORKING_CRS)
+            if all(isinstance(f, gpd.GeoDataFrame) for f in frames)
+            else merged
+        )
         hits = _concat_frames([p.hits for p in parts])
         if any(isinstance(p.hits, gpd.GeoDataFrame) for p in parts):
             hits = gpd.GeoDataFrame(hits, crs=WORKING_CRS)
@@ -133,8 +178,9 @@ class CheckResult:
         for p in parts:
             for k, v in p.timings.items():
                 timings[k] = timings.get(k, 0.0) + v
-        return CheckResult(parcels=parcels, hits=hits, near_keys=parts[0].near_keys,
-                           timings=timings)
+        return CheckResult(
+            parcels=parcels, hits=hits, near_keys=parts[0].near_keys, timings=timings
+        )
 
 
 def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -142,14 +188,19 @@ def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     for c in frames[0].columns:
         cols = [f[c] for f in frames if c in f.columns]
-        if (len(cols) == len(frames)
-                and all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols)
-                and not isinstance(out[c].dtype, pd.CategoricalDtype)):
+        if (
+            len(cols) == len(frames)
+            and all(isinstance(x.dtype, pd.CategoricalDtype) for x in cols)
+            and not isinstance(out[c].dtype, pd.CategoricalDtype)
+        ):
             # categories as plain objects in every part (str and object dtypes differ)
-            arrs = [pd.Categorical.from_codes(
-                x.cat.codes.to_numpy(),
-                categories=pd.Index(x.cat.categories.astype(object), dtype=object))
-                for x in cols]
+            arrs = [
+                pd.Categorical.from_codes(
+                    x.cat.codes.to_numpy(),
+                    categories=pd.Index(x.cat.categories.astype(object), dtype=object),
+                )
+                for x in cols
+            ]
             out[c] = union_categoricals(arrs, ignore_order=True)
     return out
 
@@ -208,8 +259,12 @@ def overlay_areas(
         Arrays ``parcel`` (index into ``geoms``), ``owner``, ``area`` (sum over tiles),
         sorted by (parcel, owner); pairs that only touch may be included with area ~0.
     """
-    empty = _Overlay(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
-                     np.empty(0, dtype=object) if pieces else None)
+    empty = _Overlay(
+        np.empty(0, np.int64),
+        np.empty(0, np.int64),
+        np.empty(0),
+        np.empty(0, dtype=object) if pieces else None,
+    )
     if len(geoms) == 0 or len(index.pieces) == 0:
         return empty
     if not pieces:
@@ -241,7 +296,7 @@ def overlay_areas(
     single = (ends - starts) == 1
     out_pieces[single] = geo[starts[single]]
     for k in np.flatnonzero(~single):
-        out_pieces[k] = shapely.union_all(geo[starts[k]:ends[k]])
+        out_pieces[k] = shapely.union_all(geo[starts[k] : ends[k]])
     return _Overlay(pi[starts], owner[starts], sums, out_pieces)
 
 
@@ -268,8 +323,12 @@ def covered_area(
 
 
 def source_distances(
-    geoms: np.ndarray, zone_idx: np.ndarray, zones: PreparedZones,
-    *, rings: FlatRings | None = None, geom_idx: np.ndarray | None = None,
+    geoms: np.ndarray,
+    zone_idx: np.ndarray,
+    zones: PreparedZones,
+    *,
+    rings: FlatRings | None = None,
+    geom_idx: np.ndarray | None = None,
 ) -> np.ndarray:
     """Minimum distance from each geometry to the source feature(s) of its zone.
 
@@ -297,12 +356,23 @@ def source_distances(
     if len(cand) == 0:
         return out
     zt = zones.zones
-    outer = pd.to_numeric(zt["band_outer_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    outer = pd.to_numeric(zt["band_outer_m"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     width = pd.to_numeric(zt["width_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     reach = np.where(np.isfinite(outer), outer, np.where(np.isfinite(width), width, 0.0))
     radius = reach[zone_idx[cand]] + SOURCE_SEARCH_MARGIN_M
-    d = keyed_distances(rings, geom_idx[cand], zone_idx[cand], radius, src.zone_start,
-                        src.zone_keys, src.segments, src.segment_key, src.grid)
+    d = keyed_distances(
+        rings,
+        geom_idx[cand],
+        zone_idx[cand],
+        radius,
+        src.zone_start,
+        src.zone_keys,
+        src.segments,
+        src.segment_key,
+        src.grid,
+    )
     found = np.isfinite(d)
     out[cand[found]] = d[found]
     pairs = src.pairs
@@ -320,7 +390,9 @@ def source_distances(
     todo = cand[np.isnan(out[cand])]
     if len(todo):
         sub = pd.DataFrame({"row": todo, "zone": zone_idx[todo]}).merge(pairs, on="zone")
-        dd = shapely.distance(poly[geom_idx[sub["row"].to_numpy()]], src.full[sub["key"].to_numpy()])
+        dd = shapely.distance(
+            poly[geom_idx[sub["row"].to_numpy()]], src.full[sub["key"].to_numpy()]
+        )
         best_s = pd.Series(dd).groupby(sub["row"].to_numpy()).min()
         out[best_s.index.to_numpy()] = best_s.to_numpy()
     return out
@@ -429,7 +501,9 @@ def check_parcels(
     certainty = zt["certainty"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
     h_possible = certainty[h_zone] == "possible" if len(h_zone) else np.zeros(0, bool)
     h_rule_regime = (
-        zones.regimes[h_zone, cls[h_parcel]].astype(np.int64) if len(h_zone) else np.zeros(0, np.int64)
+        zones.regimes[h_zone, cls[h_parcel]].astype(np.int64)
+        if len(h_zone)
+        else np.zeros(0, np.int64)
     )
     h_regime = np.where(h_possible, np.minimum(h_rule_regime, CONDITIONAL), h_rule_regime)
     timings["overlay"] = time.perf_counter() - t
@@ -451,8 +525,9 @@ def check_parcels(
         # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
-        keys = np.column_stack([-h_regime, h_possible, -np.round(h_share, 6),
-                                -np.round(h_overlap, 3), h_zone]).astype(np.float64)
+        keys = np.column_stack(
+            [-h_regime, h_possible, -np.round(h_share, 6), -np.round(h_overlap, 3), h_zone]
+        ).astype(np.float64)
         best_all = best_per_group(h_parcel, keys, n)
         p = np.flatnonzero(best_all >= 0)
         best = best_all[p]
@@ -478,8 +553,9 @@ def check_parcels(
         why = np.where(
             h_possible[wh] & (h_rule_regime[wh] == PROHIBITED),
             REASONS.index("possible_band"),
-            np.where(~has_reg[h_zone[wh]], REASONS.index("no_regime"),
-                     REASONS.index("use_conditional")),
+            np.where(
+                ~has_reg[h_zone[wh]], REASONS.index("no_regime"), REASONS.index("use_conditional")
+            ),
         )
         vreason[con] = why
     pro = worst_regime == PROHIBITED
@@ -535,8 +611,10 @@ def check_parcels(
         lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
         near_keys = zones.near_keys
         # a family with per-layer keys is the minimum of its layers (no extra query)
-        sub = {k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
-               for k in near_keys}
+        sub = {
+            k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
+            for k in near_keys
+        }
         values: dict[str, np.ndarray] = {}
         touching_by_key: dict[str, np.ndarray] = {}
         for key in near_keys:
@@ -584,13 +662,24 @@ def check_parcels(
 
     # --- hits table ----------------------------------------------------------------------
     t = time.perf_counter()
-    hits = _hits_frame(frame["parcel_id"], h_parcel, h_zone, h_overlap,
-                       h_share, h_dist, h_regime, h_rule_regime, zones, h_pieces)
+    hits = _hits_frame(
+        frame["parcel_id"],
+        h_parcel,
+        h_zone,
+        h_overlap,
+        h_share,
+        h_dist,
+        h_regime,
+        h_rule_regime,
+        zones,
+        h_pieces,
+    )
     timings["hits_table"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
-    return CheckResult(parcels=frame, hits=hits, near_keys=list(zones.near_keys) if near_m else [],
-                       timings=timings)
+    return CheckResult(
+        parcels=frame, hits=hits, near_keys=list(zones.near_keys) if near_m else [], timings=timings
+    )
 
 
 def _hits_frame(
@@ -616,7 +705,8 @@ def _hits_frame(
     pid_codes, pid_uniq = pd.factorize(ids.astype(object))
     if len(pid_uniq) == len(ids):
         parcel_id: Any = pd.Categorical.from_codes(
-            np.asarray(pid_codes, np.int64)[h_parcel], categories=pd.Index(pid_uniq, dtype=object))
+            np.asarray(pid_codes, np.int64)[h_parcel], categories=pd.Index(pid_uniq, dtype=object)
+        )
     else:
         parcel_id = pd.array(ids.to_numpy(dtype=object)[h_parcel], dtype="string")
 
@@ -655,6 +745,7 @@ def _hits_frame(
     }
     df = pd.DataFrame(data)
     if pieces is not None:
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(pieces[o], crs=WORKING_CRS),
-                                crs=WORKING_CRS)
+        return gpd.GeoDataFrame(
+            df, geometry=gpd.GeoSeries(pieces[o], crs=WORKING_CRS), crs=WORKING_CRS
+        )
     return df

@@ -149,8 +149,9 @@ def read_parcels(
     """
     from almaty_scheme.io.readers import read_vector
 
-    return read_vector(path, layer=layer, assume_crs=assume_crs, encoding=encoding,
-                       name=Path(path).name)
+    return read_vector(
+        path, layer=layer, assume_crs=assume_crs, encoding=encoding, name=Path(path).name
+    )
 
 
 def _as_id_strings(values: pd.Series) -> pd.Series:
@@ -160,7 +161,9 @@ def _as_id_strings(values: pd.Series) -> pd.Series:
         arr = ser.to_numpy(dtype=float, na_value=np.nan)
         integral = np.isfinite(arr) & (np.floor(arr) == arr)
         out = pd.Series(pd.NA, index=ser.index, dtype="string")
-        out[integral] = pd.Series(arr[integral].astype(np.int64), index=ser.index[integral]).astype(str)
+        out[integral] = pd.Series(arr[integral].astype(np.int64), index=ser.index[integral]).astype(
+            str
+        )
         rest = np.isfinite(arr) & ~integral
         out[rest] = ser[rest].astype(str)
         return out
@@ -442,14 +445,15 @@ def prepare_parcels(
             "issue": pd.array(issue, dtype="string"),
             "detail": pd.array(detail[idx], dtype="string"),
             "original_wkt": pd.array(
-                [None if g is None else shapely.to_wkt(g, rounding_precision=-1) for g in geoms_in[idx]],
+                [
+                    None if g is None else shapely.to_wkt(g, rounding_precision=-1)
+                    for g in geoms_in[idx]
+                ],
                 dtype="string",
             ),
         }
     )
-    unknown_values = (
-        use_text[unknown].value_counts().head(50).to_dict() if unknown.any() else {}
-    )
+    unknown_values = use_text[unknown].value_counts().head(50).to_dict() if unknown.any() else {}
     report: dict[str, Any] = {
         "name": name,
         "n_rows": n,

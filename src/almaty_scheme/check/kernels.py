@@ -116,8 +116,13 @@ class FlatRings:
             xy, nc = _coords_threaded(geoms)
             off = np.zeros(n + 1, np.int64)
             np.cumsum(nc, out=off[1:])
-            return cls(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), off,
-                       np.arange(n + 1, dtype=np.int64), np.ones(n))
+            return cls(
+                np.ascontiguousarray(xy[:, 0]),
+                np.ascontiguousarray(xy[:, 1]),
+                off,
+                np.arange(n + 1, dtype=np.int64),
+                np.ones(n),
+            )
         gtype, coords, offsets = shapely.to_ragged_array(geoms)
         if gtype == shapely.GeometryType.POLYGON:
             ring_off, poly_off = offsets
@@ -130,8 +135,13 @@ class FlatRings:
         sign = np.full(len(ring_off) - 1, -1.0)
         first = poly_off[:-1][np.diff(poly_off) > 0]
         sign[first] = 1.0
-        return cls(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]),
-                   ring_off, geom_off, sign)
+        return cls(
+            np.ascontiguousarray(coords[:, 0]),
+            np.ascontiguousarray(coords[:, 1]),
+            ring_off,
+            geom_off,
+            sign,
+        )
 
 
 def _part1by1(v: np.ndarray) -> np.ndarray:
@@ -189,8 +199,9 @@ class Grid:
 
 
 @njit(cache=True)
-def _grid_fill(ix0: np.ndarray, iy0: np.ndarray, ix1: np.ndarray, iy1: np.ndarray,
-               nx: int, ny: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+def _grid_fill(
+    ix0: np.ndarray, iy0: np.ndarray, ix1: np.ndarray, iy1: np.ndarray, nx: int, ny: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
     counts = np.zeros(nx * ny + 1, np.int64)
     for k in range(len(ix0)):
         for j in range(iy0[k], iy1[k] + 1):
@@ -220,9 +231,17 @@ def _cell(v: float, v0: float, size: float, n: int) -> int:  # pragma: no cover 
 
 
 @njit(cache=True)
-def _clip_ring(x: np.ndarray, y: np.ndarray, s: int, n: int, piece: np.ndarray,
-               bx: np.ndarray, by: np.ndarray, cx: np.ndarray, cy: np.ndarray
-               ) -> float:  # pragma: no cover - jit
+def _clip_ring(
+    x: np.ndarray,
+    y: np.ndarray,
+    s: int,
+    n: int,
+    piece: np.ndarray,
+    bx: np.ndarray,
+    by: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+) -> float:  # pragma: no cover - jit
     """Signed area of ring vertices ``s .. s+n-1`` clipped by the convex piece (4, 2)."""
     ox = piece[0, 0]
     oy = piece[0, 1]
@@ -289,11 +308,24 @@ def _ring_area(x: np.ndarray, y: np.ndarray, s: int, n: int) -> float:  # pragma
 
 @njit(cache=True, parallel=True)
 def _overlap_kernel(
-    gidx: np.ndarray, x: np.ndarray, y: np.ndarray, ring_off: np.ndarray,
-    geom_off: np.ndarray, ring_sign: np.ndarray,
-    pcoords: np.ndarray, pbounds: np.ndarray, pbox: np.ndarray, powner: np.ndarray,
-    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
-    gstart: np.ndarray, gitems: np.ndarray, slots: int,
+    gidx: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    ring_off: np.ndarray,
+    geom_off: np.ndarray,
+    ring_sign: np.ndarray,
+    pcoords: np.ndarray,
+    pbounds: np.ndarray,
+    pbox: np.ndarray,
+    powner: np.ndarray,
+    gx0: float,
+    gy0: float,
+    gsize: float,
+    gnx: int,
+    gny: int,
+    gstart: np.ndarray,
+    gitems: np.ndarray,
+    slots: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
     n = len(gidx)
     count = np.zeros(n, np.int64)
@@ -364,13 +396,19 @@ def _overlap_kernel(
                             # report the pair once: in the cell of its boxes' common corner
                             refx = rx0 if rx0 > kx0 else kx0
                             refy = ry0 if ry0 > ky0 else ky0
-                            if (_cell(refx, gx0, gsize, gnx) != ci
-                                    or _cell(refy, gy0, gsize, gny) != cj):
+                            if (
+                                _cell(refx, gx0, gsize, gnx) != ci
+                                or _cell(refy, gy0, gsize, gny) != cj
+                            ):
                                 continue
                             if pbox[k] and rx0 > kx0 and rx1 < kx1 and ry0 > ky0 and ry1 < ky1:
                                 a = abs(rarea) * sgn
                             else:
-                                a = _clip_ring(x, y, s, nv, pcoords[k], bx, by, cx, cy) * orient * sgn
+                                a = (
+                                    _clip_ring(x, y, s, nv, pcoords[k], bx, by, cx, cy)
+                                    * orient
+                                    * sgn
+                                )
                             o = powner[k]
                             found = -1
                             for h in range(c):
@@ -436,18 +474,47 @@ def overlap_sums(
     blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     per_geom = np.zeros(g_total, np.int64)
     for a in range(0, g_total, _CHUNK):
-        gidx = np.ascontiguousarray(order[a:a + _CHUNK])
+        gidx = np.ascontiguousarray(order[a : a + _CHUNK])
         cnt, own, area = _overlap_kernel(
-            gidx, rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, rings.ring_sign,
-            coords, bounds, is_box, owner, grid.x0, grid.y0, grid.size, grid.nx, grid.ny,
-            grid.start, grid.items, slots,
+            gidx,
+            rings.x,
+            rings.y,
+            rings.ring_offsets,
+            rings.geom_offsets,
+            rings.ring_sign,
+            coords,
+            bounds,
+            is_box,
+            owner,
+            grid.x0,
+            grid.y0,
+            grid.size,
+            grid.nx,
+            grid.ny,
+            grid.start,
+            grid.items,
+            slots,
         )
         for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
-            one = gidx[int(r):int(r) + 1]
+            one = gidx[int(r) : int(r) + 1]
             cnt2, own2, area2 = _overlap_kernel(
-                one, rings.x, rings.y, rings.ring_offsets,
-                rings.geom_offsets, rings.ring_sign, coords, bounds, is_box, owner,
-                grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+                one,
+                rings.x,
+                rings.y,
+                rings.ring_offsets,
+                rings.geom_offsets,
+                rings.ring_sign,
+                coords,
+                bounds,
+                is_box,
+                owner,
+                grid.x0,
+                grid.y0,
+                grid.size,
+                grid.nx,
+                grid.ny,
+                grid.start,
+                grid.items,
                 int(owner.max()) + 1,
             )
             k = int(cnt2[0])
@@ -480,8 +547,9 @@ def overlap_sums(
 
 # ------------------------------------------------------------------------ ranking
 @njit(cache=True)
-def _best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int
-                    ) -> np.ndarray:  # pragma: no cover - jit
+def _best_per_group(
+    group: np.ndarray, keys: np.ndarray, n_groups: int
+) -> np.ndarray:  # pragma: no cover - jit
     best = np.full(n_groups, -1, np.int64)
     m = keys.shape[1]
     for i in range(len(group)):
@@ -505,14 +573,18 @@ def best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int) -> np.nda
     groups. One pass, no sort."""
     if len(group) == 0:
         return np.full(n_groups, -1, np.int64)
-    return _best_per_group(np.ascontiguousarray(group, np.int64),  # type: ignore[no-any-return, unused-ignore]
-                           np.ascontiguousarray(keys, np.float64), int(n_groups))
+    return _best_per_group(
+        np.ascontiguousarray(group, np.int64),  # type: ignore[no-any-return, unused-ignore]
+        np.ascontiguousarray(keys, np.float64),
+        int(n_groups),
+    )
 
 
 # ------------------------------------------------------------------------- distances
 @njit(cache=True, inline="always")
-def _pt_seg2(px: float, py: float, ax: float, ay: float, bx: float, by: float
-             ) -> float:  # pragma: no cover - jit
+def _pt_seg2(
+    px: float, py: float, ax: float, ay: float, bx: float, by: float
+) -> float:  # pragma: no cover - jit
     dx = bx - ax
     dy = by - ay
     ll = dx * dx + dy * dy
@@ -529,21 +601,24 @@ def _pt_seg2(px: float, py: float, ax: float, ay: float, bx: float, by: float
 
 
 @njit(cache=True, inline="always")
-def _orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float
-            ) -> float:  # pragma: no cover - jit
+def _orient(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float
+) -> float:  # pragma: no cover - jit
     return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
 
 
 @njit(cache=True)
-def _seg_seg2(ax: float, ay: float, bx: float, by: float,
-              cx: float, cy: float, dx: float, dy: float) -> float:  # pragma: no cover - jit
+def _seg_seg2(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float, dx: float, dy: float
+) -> float:  # pragma: no cover - jit
     """Squared distance between segments AB and CD (0 if they cross)."""
     d1 = _orient(ax, ay, bx, by, cx, cy)
     d2 = _orient(ax, ay, bx, by, dx, dy)
     d3 = _orient(cx, cy, dx, dy, ax, ay)
     d4 = _orient(cx, cy, dx, dy, bx, by)
     if ((d1 > 0 and d2 < 0) or (d1 < 0 and d2 > 0)) and (
-            (d3 > 0 and d4 < 0) or (d3 < 0 and d4 > 0)):
+        (d3 > 0 and d4 < 0) or (d3 < 0 and d4 > 0)
+    ):
         return 0.0
     m = _pt_seg2(ax, ay, cx, cy, dx, dy)
     v = _pt_seg2(bx, by, cx, cy, dx, dy)
@@ -560,10 +635,20 @@ def _seg_seg2(ax: float, ay: float, bx: float, by: float,
 
 @njit(cache=True, parallel=True)
 def _near_kernel(
-    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
-    sel: np.ndarray, seg: np.ndarray, radius: np.ndarray,
-    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
-    gstart: np.ndarray, gitems: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    ring_off: np.ndarray,
+    geom_off: np.ndarray,
+    sel: np.ndarray,
+    seg: np.ndarray,
+    radius: np.ndarray,
+    gx0: float,
+    gy0: float,
+    gsize: float,
+    gnx: int,
+    gny: int,
+    gstart: np.ndarray,
+    gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
     n = len(sel)
     out = np.full(n, np.inf)
@@ -616,8 +701,9 @@ def _near_kernel(
                         a = ring_off[r]
                         b = ring_off[r + 1]
                         for i in range(a, b - 1):
-                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
-                                          cx, cy, dx, dy)
+                            d = _seg_seg2(
+                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
+                            )
                             if d <= best2:
                                 best2 = d
                                 found = True
@@ -627,8 +713,9 @@ def _near_kernel(
 
 
 @njit(cache=True)
-def _inside(x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, r0: int, r1: int,
-            px: float, py: float) -> bool:  # pragma: no cover - jit
+def _inside(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, r0: int, r1: int, px: float, py: float
+) -> bool:  # pragma: no cover - jit
     """Even-odd point-in-polygon over rings ``r0 .. r1-1``."""
     inside = False
     for r in range(r0, r1):
@@ -646,12 +733,24 @@ def _inside(x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, r0: int, r1: int
 
 @njit(cache=True, parallel=True)
 def _keyed_near_kernel(
-    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
-    pair_geom: np.ndarray, pair_group: np.ndarray, radius: np.ndarray,
-    group_start: np.ndarray, group_keys: np.ndarray,
-    seg: np.ndarray, seg_key: np.ndarray,
-    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
-    gstart: np.ndarray, gitems: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    ring_off: np.ndarray,
+    geom_off: np.ndarray,
+    pair_geom: np.ndarray,
+    pair_group: np.ndarray,
+    radius: np.ndarray,
+    group_start: np.ndarray,
+    group_keys: np.ndarray,
+    seg: np.ndarray,
+    seg_key: np.ndarray,
+    gx0: float,
+    gy0: float,
+    gsize: float,
+    gnx: int,
+    gny: int,
+    gstart: np.ndarray,
+    gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
     n = len(pair_geom)
     out = np.full(n, np.inf)
@@ -703,8 +802,13 @@ def _keyed_near_kernel(
                     gyd = max(0.0, max(sy0 - by1, by0 - sy1))
                     if gxd * gxd + gyd * gyd > best2:
                         continue
-                    if (sx0 >= bx0 and sx1 <= bx1 and sy0 >= by0 and sy1 <= by1
-                            and _inside(x, y, ring_off, r0, r1, seg[k, 0], seg[k, 1])):
+                    if (
+                        sx0 >= bx0
+                        and sx1 <= bx1
+                        and sy0 >= by0
+                        and sy1 <= by1
+                        and _inside(x, y, ring_off, r0, r1, seg[k, 0], seg[k, 1])
+                    ):
                         best2 = 0.0  # the segment lies inside the polygon
                         found = True
                         continue
@@ -716,8 +820,9 @@ def _keyed_near_kernel(
                         a = ring_off[r]
                         b = ring_off[r + 1]
                         for i in range(a, b - 1):
-                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
-                                          cx, cy, dx, dy)
+                            d = _seg_seg2(
+                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
+                            )
                             if d <= best2:
                                 best2 = d
                                 found = True
@@ -727,9 +832,15 @@ def _keyed_near_kernel(
 
 
 def keyed_distances(
-    rings: FlatRings, pair_geom: np.ndarray, pair_group: np.ndarray, radius: np.ndarray,
-    group_start: np.ndarray, group_keys: np.ndarray, segments: np.ndarray,
-    seg_key: np.ndarray, grid: Grid,
+    rings: FlatRings,
+    pair_geom: np.ndarray,
+    pair_group: np.ndarray,
+    radius: np.ndarray,
+    group_start: np.ndarray,
+    group_keys: np.ndarray,
+    segments: np.ndarray,
+    seg_key: np.ndarray,
+    grid: Grid,
 ) -> np.ndarray:
     """Distance from polygon ``pair_geom[i]`` to the nearest segment whose key is one of
     group ``pair_group[i]``'s keys (``group_keys[group_start[g]:group_start[g + 1]]``),
@@ -741,11 +852,23 @@ def keyed_distances(
         return np.full(len(pair_geom), np.inf)
     o = _spatially(rings, pair_geom)
     d = _keyed_near_kernel(
-        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
+        rings.x,
+        rings.y,
+        rings.ring_offsets,
+        rings.geom_offsets,
         np.ascontiguousarray(np.asarray(pair_geom, np.int64)[o]),
         np.ascontiguousarray(np.asarray(pair_group, np.int64)[o]),
-        np.ascontiguousarray(np.asarray(radius, np.float64)[o]), group_start, group_keys,
-        segments, seg_key, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start,
+        np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
+        group_start,
+        group_keys,
+        segments,
+        seg_key,
+        grid.x0,
+        grid.y0,
+        grid.size,
+        grid.nx,
+        grid.ny,
+        grid.start,
         grid.items,
     )
     out = np.empty(len(pair_geom))
@@ -754,8 +877,13 @@ def keyed_distances(
 
 
 def nearest_distances(
-    rings: FlatRings, sel: np.ndarray, radius: np.ndarray, segments: np.ndarray, grid: Grid,
-    *, ordered: bool = False,
+    rings: FlatRings,
+    sel: np.ndarray,
+    radius: np.ndarray,
+    segments: np.ndarray,
+    grid: Grid,
+    *,
+    ordered: bool = False,
 ) -> np.ndarray:
     """Distance from each selected polygon to the nearest segment within its radius.
 
@@ -778,10 +906,20 @@ def nearest_distances(
         return np.full(len(sel), np.inf)
     o = np.arange(len(sel)) if ordered else _spatially(rings, sel)
     d = _near_kernel(
-        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets,
-        np.ascontiguousarray(np.asarray(sel, np.int64)[o]), segments,
+        rings.x,
+        rings.y,
+        rings.ring_offsets,
+        rings.geom_offsets,
+        np.ascontiguousarray(np.asarray(sel, np.int64)[o]),
+        segments,
         np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
-        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+        grid.x0,
+        grid.y0,
+        grid.size,
+        grid.nx,
+        grid.ny,
+        grid.start,
+        grid.items,
     )
     out = np.empty(len(sel))
     out[o] = d
@@ -790,10 +928,22 @@ def nearest_distances(
 
 @njit(cache=True, parallel=True)
 def _near_multi_kernel(
-    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray,
-    sel: np.ndarray, skip: np.ndarray, seg: np.ndarray, seg_key: np.ndarray, rad: float,
-    gx0: float, gy0: float, gsize: float, gnx: int, gny: int,
-    gstart: np.ndarray, gitems: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    ring_off: np.ndarray,
+    geom_off: np.ndarray,
+    sel: np.ndarray,
+    skip: np.ndarray,
+    seg: np.ndarray,
+    seg_key: np.ndarray,
+    rad: float,
+    gx0: float,
+    gy0: float,
+    gsize: float,
+    gnx: int,
+    gny: int,
+    gstart: np.ndarray,
+    gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
     n = len(sel)
     n_keys = skip.shape[1]
@@ -848,8 +998,9 @@ def _near_multi_kernel(
                         a = ring_off[r]
                         b = ring_off[r + 1]
                         for i in range(a, b - 1):
-                            d = _seg_seg2(x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy,
-                                          cx, cy, dx, dy)
+                            d = _seg_seg2(
+                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
+                            )
                             if d <= b2:
                                 b2 = d
                                 found[key] = True
@@ -861,8 +1012,12 @@ def _near_multi_kernel(
 
 
 def nearest_distances_by_key(
-    rings: FlatRings, skip: np.ndarray, radius: float, segments: np.ndarray,
-    segment_key: np.ndarray, grid: Grid,
+    rings: FlatRings,
+    skip: np.ndarray,
+    radius: float,
+    segments: np.ndarray,
+    segment_key: np.ndarray,
+    grid: Grid,
 ) -> np.ndarray:
     """Distance from every polygon to the nearest segment of each key within ``radius``
     (``inf`` beyond it, or where ``skip[g, key]``), in one pass over a shared grid.
@@ -874,9 +1029,22 @@ def nearest_distances_by_key(
         return np.full(skip.shape, np.inf)
     order = rings.spatial_order()
     d = _near_multi_kernel(
-        rings.x, rings.y, rings.ring_offsets, rings.geom_offsets, order,
-        np.ascontiguousarray(skip[order]), segments, segment_key, float(radius),
-        grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.start, grid.items,
+        rings.x,
+        rings.y,
+        rings.ring_offsets,
+        rings.geom_offsets,
+        order,
+        np.ascontiguousarray(skip[order]),
+        segments,
+        segment_key,
+        float(radius),
+        grid.x0,
+        grid.y0,
+        grid.size,
+        grid.nx,
+        grid.ny,
+        grid.start,
+        grid.items,
     )
     out = np.empty_like(d)
     out[order] = d
@@ -894,8 +1062,9 @@ NEAR_GRID_CELL_M = 250.0
 """Cell size of the grids over outline segments; longer segments are split."""
 
 
-def split_segments(seg: np.ndarray, owner: np.ndarray, max_len: float
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def split_segments(
+    seg: np.ndarray, owner: np.ndarray, max_len: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Cut segments longer than ``max_len`` into equal pieces no longer than it."""
     if len(seg) == 0:
         return seg, owner
@@ -952,8 +1121,15 @@ def segments_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def segment_bounds(seg: np.ndarray) -> np.ndarray:
     """``(S, 4)`` bounds of segments."""
-    return np.stack([np.minimum(seg[:, 0], seg[:, 2]), np.minimum(seg[:, 1], seg[:, 3]),
-                     np.maximum(seg[:, 0], seg[:, 2]), np.maximum(seg[:, 1], seg[:, 3])], axis=1)
+    return np.stack(
+        [
+            np.minimum(seg[:, 0], seg[:, 2]),
+            np.minimum(seg[:, 1], seg[:, 3]),
+            np.maximum(seg[:, 0], seg[:, 2]),
+            np.maximum(seg[:, 1], seg[:, 3]),
+        ],
+        axis=1,
+    )
 
 
 def warm_up() -> None:
@@ -963,13 +1139,22 @@ def warm_up() -> None:
     r = FlatRings.from_geoms(g)
     grid = Grid.build(np.array([[0.0, 0.0, 1.0, 1.0]]))
     pc = np.array([[[0, 0], [1, 0], [1, 1], [0, 1]]], dtype=float)
-    overlap_sums(r, pc, np.array([[0.0, 0.0, 1.0, 1.0]]), np.ones(1, bool),
-                 np.zeros(1, np.int64), grid)
+    overlap_sums(
+        r, pc, np.array([[0.0, 0.0, 1.0, 1.0]]), np.ones(1, bool), np.zeros(1, np.int64), grid
+    )
     seg = np.array([[0.0, 0.0, 1.0, 1.0]])
     nearest_distances_by_key(r, np.zeros((1, 1), bool), 1.0, seg, np.zeros(1, np.int64), grid)
-    keyed_distances(r, np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1),
-                    np.array([0, 1], np.int64), np.zeros(1, np.int64), seg,
-                    np.zeros(1, np.int64), grid)
+    keyed_distances(
+        r,
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        np.ones(1),
+        np.array([0, 1], np.int64),
+        np.zeros(1, np.int64),
+        seg,
+        np.zeros(1, np.int64),
+        grid,
+    )
     best_per_group(np.zeros(1, np.int64), np.zeros((1, 2)), 1)
 
 

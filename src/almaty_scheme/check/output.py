@@ -72,9 +72,12 @@ def output_paths(out: str | Path, *, csv: bool = False, parquet: bool = False) -
     p = Path(out)
     stem = p.with_suffix("")
     if p.suffix.lower() == ".parquet":
-        paths = {"parcels_parquet": p, "hits_parquet": Path(f"{stem}.hits.parquet"),
-                 "issues_parquet": Path(f"{stem}.issues.parquet"),
-                 "summary": Path(f"{stem}.summary.json")}
+        paths = {
+            "parcels_parquet": p,
+            "hits_parquet": Path(f"{stem}.hits.parquet"),
+            "issues_parquet": Path(f"{stem}.issues.parquet"),
+            "summary": Path(f"{stem}.summary.json"),
+        }
         if csv:
             paths["parcels_csv"] = Path(f"{stem}.parcels.csv")
             paths["hits_csv"] = Path(f"{stem}.hits.csv")
@@ -142,8 +145,9 @@ def summarise(
             n_k = len(k_cats)
             area_k = np.bincount(kc, weights=overlap, minlength=n_k)
 
-            def parcels_per_key(mask: np.ndarray, kc: np.ndarray = kc, n_k: int = n_k
-                                ) -> np.ndarray:
+            def parcels_per_key(
+                mask: np.ndarray, kc: np.ndarray = kc, n_k: int = n_k
+            ) -> np.ndarray:
                 pairs = np.sort(kc[mask] * n_p + pc[mask])  # distinct by sort: numpy's
                 if len(pairs):  # hash unique is slow
                     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
@@ -156,8 +160,10 @@ def summarise(
                 if count[i] == 0:
                     continue
                 target[str(k_cats[i])] = {
-                    "count": int(count[i]), "area_m2": round(float(area_k[i]), 2),
-                    "prohibited": int(pro[i]), "conditional": int(con[i]),
+                    "count": int(count[i]),
+                    "area_m2": round(float(area_k[i]), 2),
+                    "prohibited": int(pro[i]),
+                    "conditional": int(con[i]),
                 }
     summary: dict[str, Any] = {
         "n_parcels": len(p),
@@ -165,7 +171,9 @@ def summarise(
         "by_reason": dict(sorted(by_reason.items())),
         "area_m2": round(float(area.sum()), 2),
         "area_by_verdict_m2": {k: round(v, 2) for k, v in area_by_verdict.items()},
-        "area_affected_m2": round(area_by_verdict["prohibited"] + area_by_verdict["conditional"], 2),
+        "area_affected_m2": round(
+            area_by_verdict["prohibited"] + area_by_verdict["conditional"], 2
+        ),
         "overlap_restricted_m2": round(overlap_restricted, 2),
         "n_hits": len(h),
         "by_rule": by_rule,
@@ -206,7 +214,9 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
         a = summary["area_by_verdict_m2"].get(v, 0.0) / 10_000
         pct = 100.0 * c / n if n else 0.0
         lines.append(f"  {v:<14}{c:>9}  {pct:5.1f} %  {a:12.1f} ha")
-    lines.append(f"  area affected (prohibited + conditional): {summary['area_affected_m2'] / 10_000:.1f} ha")
+    lines.append(
+        f"  area affected (prohibited + conditional): {summary['area_affected_m2'] / 10_000:.1f} ha"
+    )
     rules = sorted(summary["by_rule"].items(), key=lambda kv: (-kv[1]["count"], kv[0]))
     if rules:
         lines.append(f"  restrictions touched (top {min(top, len(rules))} of {len(rules)}):")
@@ -238,8 +248,12 @@ def _multi(geoms: np.ndarray) -> np.ndarray:
     empty = np.zeros(len(out), bool)
     empty[present] = shapely.is_empty(out[present])
     for i in np.flatnonzero(present & ~empty & ~np.isin(tid, (3, 6))):
-        polys = [q for p in shapely.get_parts(out[i]) if shapely.get_type_id(p) in (3, 6)
-                 for q in shapely.get_parts(p)]
+        polys = [
+            q
+            for p in shapely.get_parts(out[i])
+            if shapely.get_type_id(p) in (3, 6)
+            for q in shapely.get_parts(p)
+        ]
         out[i] = shapely.MultiPolygon(polys) if polys else None
     out[empty | ~present] = None
     return out
@@ -256,16 +270,33 @@ def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object:
             sample = s.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
-                out[c] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)).astype("string")
+                out[c] = s.map(
+                    lambda v: (
+                        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                    )
+                ).astype("string")
     return out
 
 
 HITS_DATA_LAYER = "parcel_hits_data"
 ZONES_LAYER = "check_zones"
 _HIT_ZONE_COLUMNS = (
-    "rule_id", "family", "layer", "zone_fid", "zone_name", "certainty", "width_m",
-    "band_inner_m", "band_outer_m", "width_semantics", "measured_from", "citation",
-    "verified", "accuracy", "source", "reading",
+    "rule_id",
+    "family",
+    "layer",
+    "zone_fid",
+    "zone_name",
+    "certainty",
+    "width_m",
+    "band_inner_m",
+    "band_outer_m",
+    "width_semantics",
+    "measured_from",
+    "citation",
+    "verified",
+    "accuracy",
+    "source",
+    "reading",
 )
 
 
@@ -280,44 +311,73 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
     The parcels layer must be in ``path`` already, written in ``parcel_ids`` order
     (GDAL numbers its features 1..n in that order).
     """
-    extra = [c for c in hits.columns if c not in (
-        "parcel_id", *_HIT_ZONE_COLUMNS, "overlap_m2", "share_pct", "distance_to_source_m",
-        "regime", "rule_regime")]
+    extra = [
+        c
+        for c in hits.columns
+        if c
+        not in (
+            "parcel_id",
+            *_HIT_ZONE_COLUMNS,
+            "overlap_m2",
+            "share_pct",
+            "distance_to_source_m",
+            "regime",
+            "rule_regime",
+        )
+    ]
     if extra:  # an unexpected column: keep a plain table rather than lose it
-        pyogrio.write_dataframe(_gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG",
-                                append=True, use_arrow=_ARROW)
+        pyogrio.write_dataframe(
+            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+        )
         return
     pid = hits["parcel_id"]
-    if (isinstance(pid.dtype, pd.CategoricalDtype) and len(pid.cat.categories) == len(parcel_ids)
-            and (np.asarray(pid.cat.categories, dtype=object)
-                 == parcel_ids.astype(object).to_numpy()).all()):
+    if (
+        isinstance(pid.dtype, pd.CategoricalDtype)
+        and len(pid.cat.categories) == len(parcel_ids)
+        and (
+            np.asarray(pid.cat.categories, dtype=object) == parcel_ids.astype(object).to_numpy()
+        ).all()
+    ):
         fid = np.asarray(pid.cat.codes, np.int64) + 1  # the engine's categories are the parcels
     else:
         fid = pd.Index(parcel_ids.astype(object)).get_indexer(pid.astype(object)) + 1
     lay = hits["layer"]
-    lay_codes = (np.asarray(lay.cat.codes, np.int64) if isinstance(lay.dtype, pd.CategoricalDtype)
-                 else np.asarray(pd.factorize(lay.astype(object))[0], np.int64))
+    lay_codes = (
+        np.asarray(lay.cat.codes, np.int64)
+        if isinstance(lay.dtype, pd.CategoricalDtype)
+        else np.asarray(pd.factorize(lay.astype(object))[0], np.int64)
+    )
     zf = hits["zone_fid"].to_numpy(dtype=np.int64, na_value=-1)
     zkey, zuniq = pd.factorize(lay_codes * (int(zf.max(initial=0)) + 2) + zf + 1)
     first = np.full(len(zuniq), -1, np.int64)
     first[zkey[::-1]] = np.arange(len(zkey) - 1, -1, -1)
-    zones = _gpkg_ready(pd.DataFrame(hits.iloc[first][list(_HIT_ZONE_COLUMNS)]).reset_index(drop=True))
+    zones = _gpkg_ready(
+        pd.DataFrame(hits.iloc[first][list(_HIT_ZONE_COLUMNS)]).reset_index(drop=True)
+    )
     zones.insert(0, "zone_key", np.arange(len(zuniq), dtype=np.int64))
     regimes = ("allowed", "conditional", "prohibited")
 
     def code(col: str) -> np.ndarray:
-        return np.asarray(pd.Categorical(hits[col].astype(object), categories=list(regimes)).codes,
-                          np.int64)
+        return np.asarray(
+            pd.Categorical(hits[col].astype(object), categories=list(regimes)).codes, np.int64
+        )
 
-    data = pd.DataFrame({
-        "parcel_fid": np.asarray(fid, np.int64), "zone_key": np.asarray(zkey, np.int64),
-        "overlap_m2": hits["overlap_m2"].to_numpy(dtype=float, na_value=np.nan),
-        "share_pct": hits["share_pct"].to_numpy(dtype=float, na_value=np.nan),
-        "distance_to_source_m": hits["distance_to_source_m"].to_numpy(dtype=float, na_value=np.nan),
-        "regime_code": code("regime"), "rule_regime_code": code("rule_regime"),
-    })
-    pyogrio.write_dataframe(data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True,
-                            use_arrow=_ARROW)
+    data = pd.DataFrame(
+        {
+            "parcel_fid": np.asarray(fid, np.int64),
+            "zone_key": np.asarray(zkey, np.int64),
+            "overlap_m2": hits["overlap_m2"].to_numpy(dtype=float, na_value=np.nan),
+            "share_pct": hits["share_pct"].to_numpy(dtype=float, na_value=np.nan),
+            "distance_to_source_m": hits["distance_to_source_m"].to_numpy(
+                dtype=float, na_value=np.nan
+            ),
+            "regime_code": code("regime"),
+            "rule_regime_code": code("rule_regime"),
+        }
+    )
+    pyogrio.write_dataframe(
+        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+    )
     pyogrio.write_dataframe(zones, path, layer=ZONES_LAYER, driver="GPKG", append=True)
     case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(regimes))
     z_cols = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[:6])
@@ -331,12 +391,18 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
             f"CASE d.regime_code {case} END AS regime, "
             f"CASE d.rule_regime_code {case} END AS rule_regime, {z_rest} "
             f"FROM {HITS_DATA_LAYER} d JOIN {PARCELS_LAYER} p ON p.fid = d.parcel_fid "
-            f"JOIN {ZONES_LAYER} z ON z.zone_key = d.zone_key")
+            f"JOIN {ZONES_LAYER} z ON z.zone_key = d.zone_key"
+        )
         con.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
             "last_change) VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-            (HITS_LAYER, HITS_LAYER, f"one row per parcel x zone touched (view over "
-                                     f"{HITS_DATA_LAYER} and {ZONES_LAYER})"))
+            (
+                HITS_LAYER,
+                HITS_LAYER,
+                f"one row per parcel x zone touched (view over "
+                f"{HITS_DATA_LAYER} and {ZONES_LAYER})",
+            ),
+        )
         con.commit()
     finally:
         con.close()
@@ -346,9 +412,14 @@ def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
     if issues is not None:
         return issues
     return pd.DataFrame(
-        {"parcel_id": pd.Series(dtype="string"), "input_row": pd.Series(dtype="int64"),
-         "issue": pd.Series(dtype="string"), "detail": pd.Series(dtype="string"),
-         "original_wkt": pd.Series(dtype="string")})
+        {
+            "parcel_id": pd.Series(dtype="string"),
+            "input_row": pd.Series(dtype="int64"),
+            "issue": pd.Series(dtype="string"),
+            "detail": pd.Series(dtype="string"),
+            "original_wkt": pd.Series(dtype="string"),
+        }
+    )
 
 
 def _style_finalizer(layer_names: list[str]) -> Callable[[Path], None] | None:
@@ -385,8 +456,9 @@ def write_results(
     if csv:
         with atomic_path(paths["parcels_csv"], overwrite=overwrite) as tmp:
             df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
-            df["wkt"] = shapely.to_wkt(np.asarray(parcels.geometry.to_numpy(), dtype=object),
-                                       rounding_precision=3)
+            df["wkt"] = shapely.to_wkt(
+                np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
+            )
             df.to_csv(tmp, index=False, encoding="utf-8-sig")
         written["parcels_csv"] = paths["parcels_csv"]
         with atomic_path(paths["hits_csv"], overwrite=overwrite) as tmp:
@@ -394,14 +466,17 @@ def write_results(
             hd.to_csv(tmp, index=False, encoding="utf-8-sig")
         written["hits_csv"] = paths["hits_csv"]
     if "parcels_parquet" in paths:
+
         def to_parquet(df: pd.DataFrame, key: str) -> None:
             with atomic_path(paths[key], overwrite=overwrite) as tmp:
                 df.to_parquet(tmp, index=False)
 
         # two files at once: Arrow and shapely release the GIL while they encode
         with ThreadPoolExecutor(2) as ex:
-            jobs = [ex.submit(to_parquet, parcels, "parcels_parquet"),
-                    ex.submit(to_parquet, hits, "hits_parquet")]
+            jobs = [
+                ex.submit(to_parquet, parcels, "parcels_parquet"),
+                ex.submit(to_parquet, hits, "hits_parquet"),
+            ]
             for j in jobs:
                 j.result()
         written["parcels_parquet"] = paths["parcels_parquet"]
@@ -413,8 +488,9 @@ def write_results(
         return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
     pg = gpd.GeoDataFrame(
         _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
-        geometry=gpd.GeoSeries(_multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)),
-                               crs=WORKING_CRS),
+        geometry=gpd.GeoSeries(
+            _multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)), crs=WORKING_CRS
+        ),
         crs=WORKING_CRS,
     )
     layers: dict[str, gpd.GeoDataFrame] = {PARCELS_LAYER: pg}
@@ -422,40 +498,54 @@ def write_results(
         assert isinstance(hits, gpd.GeoDataFrame)
         layers[HITS_LAYER] = gpd.GeoDataFrame(
             _gpkg_ready(pd.DataFrame(hits.drop(columns=hits.geometry.name))),
-            geometry=gpd.GeoSeries(_multi(np.asarray(hits.geometry.to_numpy(), dtype=object)),
-                                   crs=WORKING_CRS),
+            geometry=gpd.GeoSeries(
+                _multi(np.asarray(hits.geometry.to_numpy(), dtype=object)), crs=WORKING_CRS
+            ),
             crs=WORKING_CRS,
         )
     styles = _style_finalizer([PARCELS_LAYER, HITS_LAYER])
     summary_table = pd.DataFrame(
-        {"key": list(summary.keys()),
-         "value": [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-                   for v in summary.values()]}
+        {
+            "key": list(summary.keys()),
+            "value": [
+                v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+                for v in summary.values()
+            ],
+        }
     )
 
     def finalize(tmp: Path) -> None:
         if not hits_geo:
             _write_hits_view(tmp, pd.DataFrame(hits), parcels["parcel_id"])
         iss = _issues_frame(issues)
-        pyogrio.write_dataframe(_gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG",
-                                append=True)
-        pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG",
-                                append=True)
+        pyogrio.write_dataframe(
+            _gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG", append=True
+        )
+        pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
         if styles is not None:
             styles(tmp)
 
-    write_layers(paths["gpkg"], layers, overwrite=overwrite, finalize=finalize,
-                 geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
-                 write_options=_WRITE_OPTIONS)
+    write_layers(
+        paths["gpkg"],
+        layers,
+        overwrite=overwrite,
+        finalize=finalize,
+        geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
+        write_options=_WRITE_OPTIONS,
+    )
     written["gpkg"] = paths["gpkg"]
     return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
 
 
-def _write_summary(path: Path, summary: Mapping[str, Any], written: dict[str, Path], *,
-                   overwrite: bool) -> dict[str, Path]:
+def _write_summary(
+    path: Path, summary: Mapping[str, Any], written: dict[str, Path], *, overwrite: bool
+) -> dict[str, Path]:
     """Write the summary JSON last (atomically) and log every path written."""
-    atomic_write_text(path, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
-                      overwrite=overwrite)
+    atomic_write_text(
+        path,
+        json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
+        overwrite=overwrite,
+    )
     written["summary"] = path
     log.info("wrote %s", ", ".join(str(p) for p in written.values()))
     return written

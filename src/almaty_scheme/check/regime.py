@@ -97,7 +97,9 @@ class LandUse:
         """Class id -> integer code (its position in :attr:`classes`)."""
         return {c: i for i, c in enumerate(self.classes)}
 
-    def resolve(self, values: pd.Series | Iterable[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def resolve(
+        self, values: pd.Series | Iterable[object]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Map raw use values to class ids.
 
         Returns
@@ -225,20 +227,23 @@ def load_use_aliases(path: str | Path, land_use: LandUse) -> dict[str, str]:
     except OSError as exc:
         raise UsageError(f"Cannot read the alias file {p}", [f"{exc.strerror}."]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"The alias file {p} is not valid UTF-8 YAML", [f"{exc}"]
-        ) from None
+        raise UsageError(f"The alias file {p} is not valid UTF-8 YAML", [f"{exc}"]) from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):
         raise UsageError(
             f"The alias file {p} must be a YAML mapping",
-            ["Write 'aliases:' with lines 'CODE: class_id', or 'classes:' with 'class_id: [names]'."],
+            [
+                "Write 'aliases:' with lines 'CODE: class_id', or 'classes:' with 'class_id: [names]'."
+            ],
         )
     pairs: list[tuple[str, object, str]] = []
     if "aliases" in raw or "classes" in raw:
         extra_keys = set(raw) - {"aliases", "classes"}
-        problems = [f"{p.name}: unknown top-level key {k!r} (use 'aliases' or 'classes')." for k in extra_keys]
+        problems = [
+            f"{p.name}: unknown top-level key {k!r} (use 'aliases' or 'classes')."
+            for k in extra_keys
+        ]
         al = raw.get("aliases") or {}
         cl = raw.get("classes") or {}
         if not isinstance(al, dict):

@@ -100,15 +100,24 @@ def run_check(
     if engine not in ENGINES:
         raise UsageError(f"Unknown engine {engine!r}", [f"Use one of: {', '.join(ENGINES)}."])
     if engine != "dask" and (scheduler or workers or partitions):
-        raise UsageError("--scheduler, --workers and --partitions need --engine dask",
-                         ["Add --engine dask, or drop those options."])
+        raise UsageError(
+            "--scheduler, --workers and --partitions need --engine dask",
+            ["Add --engine dask, or drop those options."],
+        )
     if near_m is not None and near_m < 0:
         raise UsageError("--near must be >= 0", ["Give a distance in metres, 0 to disable."])
     if Path(out).suffix.lower() not in OUT_SUFFIXES:
-        raise UsageError(f"--out {out} must end in .gpkg or .parquet",
-                         ["For example --out results.gpkg (GeoPackage with every table) or "
-                          "--out results.parquet (GeoParquet files, fastest)."])
-    if Path(out).resolve() == Path(parcels).resolve() or Path(out).resolve() == Path(layers).resolve():
+        raise UsageError(
+            f"--out {out} must end in .gpkg or .parquet",
+            [
+                "For example --out results.gpkg (GeoPackage with every table) or "
+                "--out results.parquet (GeoParquet files, fastest)."
+            ],
+        )
+    if (
+        Path(out).resolve() == Path(parcels).resolve()
+        or Path(out).resolve() == Path(layers).resolve()
+    ):
         raise UsageError("--out would replace an input file", ["Choose another output path."])
     paths = output_paths(out, csv=csv, parquet=parquet)
     check_outputs_writable(paths, overwrite=overwrite)
@@ -125,43 +134,64 @@ def run_check(
     raw = read_parcels(parcels, layer=layer, assume_crs=assume_crs)
     timings["read"] = time.perf_counter() - t
     t = time.perf_counter()
-    pin = prepare_parcels(raw, land_use, id_field=id_field, use_field=use_field,
-                          name=Path(parcels).name)
+    pin = prepare_parcels(
+        raw, land_use, id_field=id_field, use_field=use_field, name=Path(parcels).name
+    )
     timings["validate"] = time.perf_counter() - t
     del raw
 
     t = time.perf_counter()
-    zones = load_zones(layers, catalogue=cat, land_use=land_use, tile_size=tile_size,
-                       cache=zones_cache)
+    zones = load_zones(
+        layers, catalogue=cat, land_use=land_use, tile_size=tile_size, cache=zones_cache
+    )
     timings["load_zones"] = time.perf_counter() - t
 
     t = time.perf_counter()
     if engine == "dask":
         from almaty_scheme.check.dask_engine import check_parcels_dask
 
-        result = check_parcels_dask(pin.frame, zones, near_m=near_m or None,
-                                    with_overlap_geometry=with_overlap_geometry,
-                                    scheduler=scheduler, workers=workers,
-                                    npartitions=partitions)
+        result = check_parcels_dask(
+            pin.frame,
+            zones,
+            near_m=near_m or None,
+            with_overlap_geometry=with_overlap_geometry,
+            scheduler=scheduler,
+            workers=workers,
+            npartitions=partitions,
+        )
     else:
-        result = check_parcels(pin.frame, zones, near_m=near_m or None,
-                               with_overlap_geometry=with_overlap_geometry)
+        result = check_parcels(
+            pin.frame, zones, near_m=near_m or None, with_overlap_geometry=with_overlap_geometry
+        )
     timings["check"] = time.perf_counter() - t
     for k, v in result.timings.items():
         if k != "total":
             timings[f"check.{k}"] = v
     pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
 
-    inputs = {"parcels": str(parcels), "layer": layer, **pin.report,
-              "use_aliases": str(use_aliases) if use_aliases else None, "near_m": near_m,
-              "engine": engine, "scheduler": scheduler}
+    inputs = {
+        "parcels": str(parcels),
+        "layer": layer,
+        **pin.report,
+        "use_aliases": str(use_aliases) if use_aliases else None,
+        "near_m": near_m,
+        "engine": engine,
+        "scheduler": scheduler,
+    }
     t = time.perf_counter()
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
     timings["summary"] = time.perf_counter() - t
     t = time.perf_counter()
-    written = write_results(result, out, summary=summary, issues=pin.issues, overwrite=overwrite,
-                            csv=csv, parquet=parquet)
+    written = write_results(
+        result,
+        out,
+        summary=summary,
+        issues=pin.issues,
+        overwrite=overwrite,
+        csv=csv,
+        parquet=parquet,
+    )
     timings["write"] = time.perf_counter() - t
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))

@@ -94,10 +94,36 @@ NEAR_EN = {
 }
 
 _COMMON_FIRST_WORDS = {
-    "default", "minimum", "trunk", "water-protection", "railway", "road", "power", "gas",
-    "forest", "elevation", "industrial", "functional", "protection", "sanitary",
-    "controlled", "right", "overhead", "water", "new", "planned", "southern", "zone",
-    "belt", "corridor", "strip", "band", "all", "aerial", "reserve", "relic",
+    "default",
+    "minimum",
+    "trunk",
+    "water-protection",
+    "railway",
+    "road",
+    "power",
+    "gas",
+    "forest",
+    "elevation",
+    "industrial",
+    "functional",
+    "protection",
+    "sanitary",
+    "controlled",
+    "right",
+    "overhead",
+    "water",
+    "new",
+    "planned",
+    "southern",
+    "zone",
+    "belt",
+    "corridor",
+    "strip",
+    "band",
+    "all",
+    "aerial",
+    "reserve",
+    "relic",
 }
 
 
@@ -185,8 +211,11 @@ def _width(z: pd.Series, lang: str) -> str:
         base = f"{fmt_m(wmin)}-{fmt_m(wmax)} {unit} {sems}".strip()
         if str(_g(z, "certainty")) == "possible" and inner is not None and outer is not None:
             band = f"{fmt_m(inner)}-{fmt_m(outer)} {unit}"
-            return (f"band {band} of the {base} range" if lang == "en"
-                    else f"полоса {band} из диапазона {base}")
+            return (
+                f"band {band} of the {base} range"
+                if lang == "en"
+                else f"полоса {band} из диапазона {base}"
+            )
         return base
     w = next((v for v in (wmax, wmin, _f(z, "width_m")) if v is not None), None)
     return f"{fmt_m(w)} {unit} {sems}".strip() if w is not None else ""
@@ -232,16 +261,25 @@ def zone_phrases(z: pd.Series) -> ZonePhrases:
 
 
 def compose_hit(
-    ph: ZonePhrases, *, use_title: str, use_title_ru: str, share_en: str, share_ru: str,
-    regime: str, reason: str,
+    ph: ZonePhrases,
+    *,
+    use_title: str,
+    use_title_ru: str,
+    share_en: str,
+    share_ru: str,
+    regime: str,
+    reason: str,
 ) -> tuple[str, str]:
     """The explanation sentence of a hit verdict from its parts."""
     where_en = "lies only in the possible band of" if ph.possible else "lies in"
     where_ru = "только в возможной полосе зоны" if ph.possible else "в зоне"
-    en = (f"{REGIME_EN[regime]} for {use_title}: {share_en} {where_en} "
-          f"{ph.zone_en} ({ph.details_en})")
-    ru = (f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_ru} — {where_ru} "
-          f"{ph.zone_ru} ({ph.details_ru})")
+    en = (
+        f"{REGIME_EN[regime]} for {use_title}: {share_en} {where_en} {ph.zone_en} ({ph.details_en})"
+    )
+    ru = (
+        f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_ru} — {where_ru} "
+        f"{ph.zone_ru} ({ph.details_ru})"
+    )
     if reason == "possible_band":
         en += "; prohibited if the wider width applies"
         ru += "; запрещено, если действует большая ширина"
@@ -264,9 +302,15 @@ def hit_sentence(
 
     ``z`` is a row of :attr:`PreparedZones.zones`; ``regime`` the effective regime.
     """
-    return compose_hit(zone_phrases(z), use_title=use_title, use_title_ru=use_title_ru,
-                       share_en=share_text(share, "en"), share_ru=share_text(share, "ru"),
-                       regime=regime, reason=reason)
+    return compose_hit(
+        zone_phrases(z),
+        use_title=use_title,
+        use_title_ru=use_title_ru,
+        share_en=share_text(share, "en"),
+        share_ru=share_text(share, "ru"),
+        regime=regime,
+        reason=reason,
+    )
 
 
 _SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
@@ -407,8 +451,12 @@ def explain(
         q = np.clip(np.rint(np.nan_to_num(share[idx]) * 10), 0, 1000).astype(np.int64)
         zc = wz[idx].astype(np.int64)
         uc, rc, wc = u_all[idx], r_all[idx], w_all[idx]
-        key = (((zc * (len(u_uni) + 1) + uc + 1) * 1001 + q) * (len(r_uni) + 1) + rc + 1) * (
-            len(w_uni) + 1) + wc + 1
+        key = (
+            (((zc * (len(u_uni) + 1) + uc + 1) * 1001 + q) * (len(r_uni) + 1) + rc + 1)
+            * (len(w_uni) + 1)
+            + wc
+            + 1
+        )
         inv, ukeys = pd.factorize(key)  # (numpy's unique is slow on millions)
         inv = np.asarray(inv, np.int64)
         first = np.empty(len(ukeys), np.int64)
@@ -424,9 +472,13 @@ def explain(
         for k, f in enumerate(first):
             u = str(u_arr[uc[f]]) if uc[f] >= 0 else ""
             t_en[k], t_ru[k] = compose_hit(
-                cache[int(zc[f])], use_title=titles.get(u, u), use_title_ru=titles_ru.get(u, u),
-                share_en=_SHARE_EN[q[f]], share_ru=_SHARE_RU[q[f]],
-                regime=str(r_arr[rc[f]]), reason=str(w_arr[wc[f]]),
+                cache[int(zc[f])],
+                use_title=titles.get(u, u),
+                use_title_ru=titles_ru.get(u, u),
+                share_en=_SHARE_EN[q[f]],
+                share_ru=_SHARE_RU[q[f]],
+                regime=str(r_arr[rc[f]]),
+                reason=str(w_arr[wc[f]]),
             )
         en.set_codes(idx, inv.ravel(), t_en)
         ru.set_codes(idx, inv.ravel(), t_ru)
@@ -443,12 +495,16 @@ def explain(
         # every suffix as an integer code; texts are composed once per distinct case
         suf = np.full(m, -1, dtype=np.int64)
         # the most specific keys: a family column is dropped when it has layer columns
-        specific = [c for c in near_cols
-                    if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)]
+        specific = [
+            c
+            for c in near_cols
+            if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)
+        ]
         span = 1
         if specific:
-            near = np.column_stack([frame[c].to_numpy(dtype=float, na_value=np.nan)[idx]
-                                    for c in specific])
+            near = np.column_stack(
+                [frame[c].to_numpy(dtype=float, na_value=np.nan)[idx] for c in specific]
+            )
             near = np.where(near > 0, near, np.nan)
             has = ~np.isnan(near).all(axis=1)
             if has.any():
@@ -470,15 +526,14 @@ def explain(
         for k, (c0, sc, b0, c1) in enumerate(cases):
             e, r = texts[int(c0)]
             if sc >= 0:
-                key = specific[int(sc) // span][len("near_"):-len("_m")]
+                key = specific[int(sc) // span][len("near_") : -len("_m")]
                 se, sr = near_suffix(key, float(int(sc) % span))
                 e, r = e + se, r + sr
             if b0 >= 0:
                 e += f"; {b0} % of the parcel is outside the agglomeration boundary"
                 r += f"; {b0} % участка за границей агломерации"
             if c1 >= 0:
-                e += (f"; {c1} % of the parcel is outside the base-data coverage and was "
-                      "not checked")
+                e += f"; {c1} % of the parcel is outside the base-data coverage and was not checked"
                 r += f"; {c1} % участка вне покрытия исходных данных и не проверено"
             t_en[k], t_ru[k] = e + ".", r + "."
         en.set_codes(idx, np.asarray(combo, np.int64), t_en)

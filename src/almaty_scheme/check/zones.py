@@ -105,9 +105,11 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry | None:
         polys = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in _POLY]
         if not polys:
             return None
-        return shapely.multipolygons(
-            [q for p in polys for q in shapely.get_parts(p)]
-        ) if len(polys) > 1 else polys[0]
+        return (
+            shapely.multipolygons([q for p in polys for q in shapely.get_parts(p)])
+            if len(polys) > 1
+            else polys[0]
+        )
     return None
 
 
@@ -117,13 +119,21 @@ against all their cells at once; larger ones are first halved recursively along 
 lines, so that each intersection works on a small geometry (O(n log n) overall)."""
 
 
-def _cell_range(bounds: tuple[float, float, float, float], size: float) -> tuple[int, int, int, int]:
+def _cell_range(
+    bounds: tuple[float, float, float, float], size: float
+) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = bounds
-    return (math.floor(x0 / size), math.floor(y0 / size),
-            math.floor(x1 / size), math.floor(y1 / size))
+    return (
+        math.floor(x0 / size),
+        math.floor(y0 / size),
+        math.floor(x1 / size),
+        math.floor(y1 / size),
+    )
 
 
-def _tile_direct(g: shapely.Geometry, cells: tuple[int, int, int, int], size: float) -> list[shapely.Geometry]:
+def _tile_direct(
+    g: shapely.Geometry, cells: tuple[int, int, int, int], size: float
+) -> list[shapely.Geometry]:
     ix0, iy0, ix1, iy1 = cells
     if ix0 == ix1 and iy0 == iy1:
         return [g]
@@ -241,7 +251,9 @@ NEAR_CHUNK_VERTICES = 16
 that each distance computation is cheap and index queries are selective."""
 
 
-def chunk_lines(geoms: np.ndarray, max_vertices: int = NEAR_CHUNK_VERTICES) -> tuple[np.ndarray, np.ndarray]:
+def chunk_lines(
+    geoms: np.ndarray, max_vertices: int = NEAR_CHUNK_VERTICES
+) -> tuple[np.ndarray, np.ndarray]:
     """Cut the linework of geometries into short linestrings; ``(pieces, owner)``.
 
     Polygons contribute their rings (the outline: distances to a polygon from outside
@@ -283,7 +295,9 @@ def chunk_lines(geoms: np.ndarray, max_vertices: int = NEAR_CHUNK_VERTICES) -> t
         lens = c1 - c0
         ok = lens >= 2
         c0, lens, line_of = c0[ok], lens[ok], line_of[ok]
-        idx = np.repeat(c0, lens) + (np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens))
+        idx = np.repeat(c0, lens) + (
+            np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        )
         chunk_id = np.repeat(np.arange(len(c0)), lens)
         out_geoms.append(shapely.linestrings(xy[idx], indices=chunk_id))
         out_owner.append(lown[line_of])
@@ -305,8 +319,11 @@ class NearIndex:
     def build(cls, geoms: np.ndarray, owners: np.ndarray) -> NearIndex:
         seg, own = segments_of(geoms)
         seg, own = split_segments(seg, own, NEAR_GRID_CELL_M)
-        return cls(segments=seg, owner=owners[own] if len(own) else own,
-                   grid=Grid.build(segment_bounds(seg), NEAR_GRID_CELL_M))
+        return cls(
+            segments=seg,
+            owner=owners[own] if len(own) else own,
+            grid=Grid.build(segment_bounds(seg), NEAR_GRID_CELL_M),
+        )
 
     def __len__(self) -> int:
         return len(self.segments)
@@ -345,8 +362,13 @@ class SourceIndex:
     @classmethod
     def empty(cls) -> SourceIndex:
         e = np.empty(0, dtype=object)
-        return cls(e, np.empty(0, np.int64), STRtree(e), e,
-                   pd.DataFrame({"zone": np.empty(0, np.int64), "key": np.empty(0, np.int64)}))
+        return cls(
+            e,
+            np.empty(0, np.int64),
+            STRtree(e),
+            e,
+            pd.DataFrame({"zone": np.empty(0, np.int64), "key": np.empty(0, np.int64)}),
+        )
 
 
 @dataclass
@@ -415,8 +437,11 @@ class PreparedZones:
         """The convex pieces of the boundary (owner 0) and the coverage (owner 1)
         together, with one grid, for a single overlap pass; ``None`` without either."""
         if "masks" not in self.derived:
-            parts = [(i, m.pieces) for i, m in enumerate((self.boundary, self.coverage))
-                     if m is not None and len(m.pieces)]
+            parts = [
+                (i, m.pieces)
+                for i, m in enumerate((self.boundary, self.coverage))
+                if m is not None and len(m.pieces)
+            ]
             if not parts:
                 self.derived["masks"] = None
             else:
@@ -517,8 +542,13 @@ def _source_index(
     ok = sl.notna() & sf.notna()
     if not ok.any():
         return SourceIndex.empty()
-    z = pd.DataFrame({"zone": np.flatnonzero(ok.to_numpy()), "layer": sl[ok].to_numpy(),
-                      "fid": sf[ok].to_numpy()})
+    z = pd.DataFrame(
+        {
+            "zone": np.flatnonzero(ok.to_numpy()),
+            "layer": sl[ok].to_numpy(),
+            "fid": sf[ok].to_numpy(),
+        }
+    )
     z["fid"] = z["fid"].str.split(r"\s*[,;]\s*", regex=True)
     z = z.explode("fid")
     z = z[z["fid"].notna() & (z["fid"] != "")]
@@ -526,12 +556,22 @@ def _source_index(
     for lname in sorted(set(z["layer"])):
         gdf = sources.get(lname)
         if gdf is None or len(gdf) == 0 or "base_id" not in gdf.columns:
-            log.info("zones refer to base layer %r, which is not a vector layer of the build: "
-                     "no distance to source for them", lname)
+            log.info(
+                "zones refer to base layer %r, which is not a vector layer of the build: "
+                "no distance to source for them",
+                lname,
+            )
             continue
         require_working_crs(gdf, name=f"base_{lname}")
-        feats.append(pd.DataFrame({"layer": lname, "fid": gdf["base_id"].astype(str).to_numpy(),
-                                   "geom": np.asarray(gdf.geometry.to_numpy(), dtype=object)}))
+        feats.append(
+            pd.DataFrame(
+                {
+                    "layer": lname,
+                    "fid": gdf["base_id"].astype(str).to_numpy(),
+                    "geom": np.asarray(gdf.geometry.to_numpy(), dtype=object),
+                }
+            )
+        )
     if not feats:
         return SourceIndex.empty()
     f = pd.concat(feats, ignore_index=True).drop_duplicates(["layer", "fid"])
@@ -544,7 +584,9 @@ def _source_index(
     full = np.asarray(f["geom"].to_numpy(), dtype=object)
     # the compiled kernel measures against segments; no GEOS pieces are kept
     pieces, owner = np.empty(0, dtype=object), np.empty(0, np.int64)
-    pairs = pairs[["zone", "key"]].astype(np.int64).sort_values(["zone", "key"]).reset_index(drop=True)
+    pairs = (
+        pairs[["zone", "key"]].astype(np.int64).sort_values(["zone", "key"]).reset_index(drop=True)
+    )
     seg, skey = segments_of(full)
     seg, skey = split_segments(seg, skey, NEAR_GRID_CELL_M)
     counts = np.bincount(pairs["zone"].to_numpy(), minlength=len(zones))
@@ -605,11 +647,15 @@ def prepare_zones(
     lu = land_use if land_use is not None else land_use_from_catalogue(cat)
     zones, geoms = _zone_table(layers)
     rules = [cat.rules.get(r) if isinstance(r, str) else None for r in zones["rule_id"]]
-    unknown = sorted({str(r) for r, rule in zip(zones["rule_id"], rules, strict=True) if rule is None})
+    unknown = sorted(
+        {str(r) for r, rule in zip(zones["rule_id"], rules, strict=True) if rule is None}
+    )
     if unknown:
         log.warning(
             "%d rule id(s) in the zone layers are not in catalogue %s (checked as 'no regime'): %s",
-            len(unknown), cat.version, ", ".join(unknown[:10]),
+            len(unknown),
+            cat.version,
+            ", ".join(unknown[:10]),
         )
     zones["title"] = [r.title if r else None for r in rules]
     zones["title_ru"] = [(r.title_ru or r.title) if r else None for r in rules]
@@ -626,9 +672,17 @@ def prepare_zones(
     if geo is None:
         geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size)
         # the combined grids the engine uses, built once and cached with the rest
-        probe = PreparedZones(zones=zones, regimes=regimes, tiles=geo["tiles"], land_use=lu,
-                              boundary=geo["boundary"], coverage=geo["coverage"],
-                              sources=geo["sources"], near=geo["near"], tile_size=tile_size)
+        probe = PreparedZones(
+            zones=zones,
+            regimes=regimes,
+            tiles=geo["tiles"],
+            land_use=lu,
+            boundary=geo["boundary"],
+            coverage=geo["coverage"],
+            sources=geo["sources"],
+            near=geo["near"],
+            tile_size=tile_size,
+        )
         probe.mask_pieces()
         probe.near_segments([k for k in probe.near_keys if len(probe.near[k])])
         geo["derived"] = dict(probe.derived)
@@ -642,7 +696,10 @@ def prepare_zones(
         log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
     log.info(
         "%s %d zone feature(s) in %d tile(s), %d source segment(s) in %.1f s",
-        how, len(zones), len(geo["tiles"]), len(geo["sources"].segments),
+        how,
+        len(zones),
+        len(geo["tiles"]),
+        len(geo["sources"].segments),
         time.perf_counter() - t0,
     )
     return PreparedZones(
@@ -769,8 +826,9 @@ def _save_geometry_cache(path: Path | None, geo: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as f:
-            pickle.dump({**geo, "_version": GEOMETRY_CACHE_VERSION}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                {**geo, "_version": GEOMETRY_CACHE_VERSION}, f, protocol=pickle.HIGHEST_PROTOCOL
+            )
         log.info("cached prepared zone geometry in %s", path)
     except OSError as exc:  # read-only home, full disk: work without the cache
         log.info("could not write the zone cache %s (%s)", path, exc)
@@ -808,8 +866,10 @@ def load_zones(
     if not p.is_file():
         raise DataError(
             f"Restriction layers {p} not found",
-            ["Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
-             "or pass --layers with the path of a built GeoPackage."],
+            [
+                "Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
+                "or pass --layers with the path of a built GeoPackage."
+            ],
         )
     try:
         names = {str(r[0]) for r in pyogrio.list_layers(p)}
@@ -849,7 +909,9 @@ def load_zones(
         log.warning(
             "%s was built with catalogue %s; checking with catalogue %s (titles and regimes "
             "come from the latter). Rebuild the layers to align them.",
-            p.name, built_with, cat.version,
+            p.name,
+            built_with,
+            cat.version,
         )
     return prepare_zones(
         layers,
@@ -861,6 +923,9 @@ def load_zones(
         build_info=build_info,
         tile_size=tile_size,
         path=str(p),
-        geometry_cache=(None if cache is False else geometry_cache_path(
-            p, tile_size, None if cache is True else Path(cache))),
+        geometry_cache=(
+            None
+            if cache is False
+            else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
+        ),
     )

@@ -21,7 +21,11 @@ from almaty_scheme.errors import AlmatySchemeError, UsageError
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "rules": ("almaty_scheme.cli.rules", "rules", "List, show and verify the rule catalogue."),
     "data": ("almaty_scheme.cli.data", "data", "Fetch and inspect the reference base data."),
-    "import-osm": ("almaty_scheme.cli.osm", "import_osm", "Import an OSM extract into base layers."),
+    "import-osm": (
+        "almaty_scheme.cli.osm",
+        "import_osm",
+        "Import an OSM extract into base layers.",
+    ),
     "build": ("almaty_scheme.cli.build", "build", "Build the restriction-layer GeoPackage."),
     "check": ("almaty_scheme.cli.check", "check", "Check parcels against the restriction layers."),
     "qgis-project": ("almaty_scheme.cli.qgis", "qgis_project", "Write a QGIS project (.qgz)."),

@@ -24,8 +24,9 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
         if not sep or not name or not path:
             problems.append(f"--base-layer {v!r}: write NAME=PATH, e.g. power_lines=lines.gpkg.")
         elif name not in BASE_LAYERS:
-            problems.append(f"--base-layer {v!r}: unknown layer {name!r}; use one of "
-                            f"{', '.join(BASE_LAYERS)}.")
+            problems.append(
+                f"--base-layer {v!r}: unknown layer {name!r}; use one of {', '.join(BASE_LAYERS)}."
+            )
         elif not Path(path).exists():
             problems.append(f"--base-layer {v!r}: file {path} does not exist.")
         else:
@@ -36,38 +37,92 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
 
 
 @click.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Reference data folder (default: ../shared/data).")
-@click.option("--base", "base_packages", multiple=True, metavar="GPKG",
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="A GeoPackage of base layers named like the canonical ones (e.g. from "
-                   "'almaty-scheme import-osm'); every non-empty one is used; repeatable.")
-@click.option("--base-layer", "base_layers", multiple=True, metavar="NAME=PATH",
-              help="A user file for a base layer (e.g. power_lines=lines.shp); repeatable; "
-                   "user data wins over the reference data.")
-@click.option("--field-map", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="YAML mapping user columns to canonical fields.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Reference data folder (default: ../shared/data).",
+)
+@click.option(
+    "--base",
+    "base_packages",
+    multiple=True,
+    metavar="GPKG",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A GeoPackage of base layers named like the canonical ones (e.g. from "
+    "'almaty-scheme import-osm'); every non-empty one is used; repeatable.",
+)
+@click.option(
+    "--base-layer",
+    "base_layers",
+    multiple=True,
+    metavar="NAME=PATH",
+    help="A user file for a base layer (e.g. power_lines=lines.shp); repeatable; "
+    "user data wins over the reference data.",
+)
+@click.option(
+    "--field-map",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="YAML mapping user columns to canonical fields.",
+)
 @catalogue_option
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_OUT, show_default=True, help="Output GeoPackage.")
-@click.option("--range-policy", type=click.Choice(["both", "min", "max"]), default=None,
-              help="Ranged widths: min as certain + band to max as possible (both), min or "
-                   "max only. Default: each rule's own default.")
-@click.option("--river-half-width", type=click.FloatRange(min=0), default=0.0,
-              show_default=True, help="Half channel width (m) for rivers given as centrelines.")
-@click.option("--railway-row", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Railway right-of-way half-width (m), overriding the catalogue's value.")
-@click.option("--wire-offset", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Power lines: axis-to-outermost-wire distance (m).")
-@click.option("--kapchagay-contour", type=click.Choice(["shoreline", "dem"]),
-              default="shoreline", show_default=True,
-              help="How the 479.0 m contour is approximated.")
-@click.option("--unnamed-derived-certainty", type=click.Choice(["possible", "certain"]),
-              default="possible", show_default=True,
-              help="Certainty of water-protection features around unnamed DEM-derived streams.")
-@click.option("--aerial-spraying-band", is_flag=True,
-              help="Also draw the 2000 m aerial-spraying band from the water edge (L665-667) "
-                   "into water_protection_zones (conditional for farming, forestry, dachas).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Output GeoPackage.",
+)
+@click.option(
+    "--range-policy",
+    type=click.Choice(["both", "min", "max"]),
+    default=None,
+    help="Ranged widths: min as certain + band to max as possible (both), min or "
+    "max only. Default: each rule's own default.",
+)
+@click.option(
+    "--river-half-width",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Half channel width (m) for rivers given as centrelines.",
+)
+@click.option(
+    "--railway-row",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Railway right-of-way half-width (m), overriding the catalogue's value.",
+)
+@click.option(
+    "--wire-offset",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Power lines: axis-to-outermost-wire distance (m).",
+)
+@click.option(
+    "--kapchagay-contour",
+    type=click.Choice(["shoreline", "dem"]),
+    default="shoreline",
+    show_default=True,
+    help="How the 479.0 m contour is approximated.",
+)
+@click.option(
+    "--unnamed-derived-certainty",
+    type=click.Choice(["possible", "certain"]),
+    default="possible",
+    show_default=True,
+    help="Certainty of water-protection features around unnamed DEM-derived streams.",
+)
+@click.option(
+    "--aerial-spraying-band",
+    is_flag=True,
+    help="Also draw the 2000 m aerial-spraying band from the water edge (L665-667) "
+    "into water_protection_zones (conditional for farming, forestry, dachas).",
+)
 @click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
 @overwrite_option
 def build(
@@ -128,8 +183,14 @@ def build(
     data = data_dir or default_data_dir()
     base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
     with ProgressCounter(total=BUILD_STEPS, desc="building layers", unit="step") as bar:
-        result = build_layers(cat, base, options, extra_notes=notes, data_dir=data,
-                              progress=lambda _name: bar.update(1))
+        result = build_layers(
+            cat,
+            base,
+            options,
+            extra_notes=notes,
+            data_dir=data,
+            progress=lambda _name: bar.update(1),
+        )
     write_build(result, out, overwrite=overwrite)
     elapsed = time.perf_counter() - t0
 
@@ -137,13 +198,19 @@ def build(
     for pv in result.base_provenance:
         src = str(pv.get("source") if pv.get("status") != "missing" else pv.get("note") or "")
         src = src if len(src) <= 76 else src[:73] + "..."
-        click.echo(f"  {pv['layer']:<22} {pv.get('status', ''):<10} {pv.get('features', 0):>6}  "
-                   f"{src}")
+        click.echo(
+            f"  {pv['layer']:<22} {pv.get('status', ''):<10} {pv.get('features', 0):>6}  {src}"
+        )
     missing = [pv["layer"] for pv in result.base_provenance if pv.get("status") == "missing"]
     if missing:
-        click.echo(f"  missing (add with --base / --base-layer or import-osm): {', '.join(missing)}")
-    base_lines = [f for f in result.base_figures if f.get("ours") is not None
-                  and f.get("key") not in ("boundary_area", "reservoir_inside")]
+        click.echo(
+            f"  missing (add with --base / --base-layer or import-osm): {', '.join(missing)}"
+        )
+    base_lines = [
+        f
+        for f in result.base_figures
+        if f.get("ours") is not None and f.get("key") not in ("boundary_area", "reservoir_inside")
+    ]
     if base_lines:
         click.echo("Base figures:")
         for f in base_lines:
@@ -159,8 +226,10 @@ def build(
         if not f["comparable"]:
             continue
         diff = "" if f["difference_pct"] is None else f" ({f['difference_pct']:+.1f} %)"
-        click.echo(f"  {f['label']}: ours {f['ours']:,.1f} {f['unit']} vs scheme "
-                   f"{f['scheme']:,.1f} {f['unit']}{diff}")
+        click.echo(
+            f"  {f['label']}: ours {f['ours']:,.1f} {f['unit']} vs scheme "
+            f"{f['scheme']:,.1f} {f['unit']}{diff}"
+        )
     warnings = [n for n in result.notes if n.kind == "warning"]
     for n in warnings:
         click.echo(f"warning: {n.layer}: {n.message}", err=True)

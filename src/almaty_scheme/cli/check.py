@@ -25,42 +25,93 @@ EXIT_FAIL_ON = 3
     show_default=True,
     help="The built restriction-layer GeoPackage.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Result GeoPackage (layers parcels, parcel_hits), or results.parquet for "
-                   "GeoParquet files only (fastest); summary JSON beside it.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Result GeoPackage (layers parcels, parcel_hits), or results.parquet for "
+    "GeoParquet files only (fastest); summary JSON beside it.",
+)
 @click.option("--layer", default=None, help="Layer of PARCELS to read (multi-layer files).")
-@click.option("--id-field", default=None,
-              help="Parcel id column (default: parcel_id if present, else ids are generated).")
-@click.option("--use-field", default=None,
-              help="Intended-use column (land-use class id, Russian name or alias).")
-@click.option("--use-aliases", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="YAML file mapping your use codes/names to class ids.")
-@click.option("--assume-crs", default=None,
-              help="CRS of PARCELS if the file declares none (e.g. EPSG:4326).")
-@click.option("--near", "near_m", type=float, default=DEFAULT_NEAR_M, show_default=True,
-              help="Report the distance to the nearest zone of each family within METRES "
-                   "(0 disables).", metavar="METRES")
-@click.option("--with-overlap-geometry", is_flag=True,
-              help="Store the parcel-zone overlap polygons in parcel_hits.")
+@click.option(
+    "--id-field",
+    default=None,
+    help="Parcel id column (default: parcel_id if present, else ids are generated).",
+)
+@click.option(
+    "--use-field",
+    default=None,
+    help="Intended-use column (land-use class id, Russian name or alias).",
+)
+@click.option(
+    "--use-aliases",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML file mapping your use codes/names to class ids.",
+)
+@click.option(
+    "--assume-crs", default=None, help="CRS of PARCELS if the file declares none (e.g. EPSG:4326)."
+)
+@click.option(
+    "--near",
+    "near_m",
+    type=float,
+    default=DEFAULT_NEAR_M,
+    show_default=True,
+    help="Report the distance to the nearest zone of each family within METRES (0 disables).",
+    metavar="METRES",
+)
+@click.option(
+    "--with-overlap-geometry",
+    is_flag=True,
+    help="Store the parcel-zone overlap polygons in parcel_hits.",
+)
 @click.option("--csv", "csv", is_flag=True, help="Also write <out>.parcels.csv and <out>.hits.csv.")
-@click.option("--parquet", is_flag=True,
-              help="Also write <out>.parcels.parquet and <out>.hits.parquet (GeoParquet).")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
-              help=f"Exit with code {EXIT_FAIL_ON} if any parcel is prohibited (or conditional).")
-@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="local: this machine, every core; dask: spatial partitions on a Dask "
-                   "cluster (see docs/dask.md).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Dask scheduler address (tcp://host:8786) or scheduler file (.json); "
-                   "default: a LocalCluster on this machine. Needs --engine dask.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes of the LocalCluster (default: one per core).")
-@click.option("--partitions", type=click.IntRange(min=1), default=None,
-              help="Spatial partitions of the parcels (default: one per 50 000 parcels, "
-                   "at least two per worker).")
-@click.option("--no-zones-cache", is_flag=True,
-              help="Prepare the zones from scratch instead of using the cache "
-                   "(~/.cache/almaty-scheme, or $ALMATY_SCHEME_CACHE_DIR).")
+@click.option(
+    "--parquet",
+    is_flag=True,
+    help="Also write <out>.parcels.parquet and <out>.hits.parquet (GeoParquet).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default=None,
+    help=f"Exit with code {EXIT_FAIL_ON} if any parcel is prohibited (or conditional).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="local: this machine, every core; dask: spatial partitions on a Dask "
+    "cluster (see docs/dask.md).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://host:8786) or scheduler file (.json); "
+    "default: a LocalCluster on this machine. Needs --engine dask.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes of the LocalCluster (default: one per core).",
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Spatial partitions of the parcels (default: one per 50 000 parcels, "
+    "at least two per worker).",
+)
+@click.option(
+    "--no-zones-cache",
+    is_flag=True,
+    help="Prepare the zones from scratch instead of using the cache "
+    "(~/.cache/almaty-scheme, or $ALMATY_SCHEME_CACHE_DIR).",
+)
 @overwrite_option
 @catalogue_option
 @json_option

@@ -145,8 +145,10 @@ def info_cmd(data_dir: Path | None, as_json: bool) -> None:
             lw = max(len(p.layer) for p in base.provenance)
             for p in base.provenance:
                 n = "" if p.layer == "dem" else p.features
-                click.echo(f"  {p.layer:<{lw}}  {p.status:<7} {n:>5}  "
-                           f"{p.licence or '-'} | {p.accuracy or '-'}")
+                click.echo(
+                    f"  {p.layer:<{lw}}  {p.status:<7} {n:>5}  "
+                    f"{p.licence or '-'} | {p.accuracy or '-'}"
+                )
                 if p.source:
                     click.echo(f"  {'':<{lw}}  source: {p.source}")
                 if p.status == "missing" and p.note:
@@ -162,7 +164,8 @@ def info_cmd(data_dir: Path | None, as_json: bool) -> None:
         )
     if bad and not as_json:
         click.echo(
-            "\nNote: " + ", ".join(f"{f.name} is {f.status}" for f in bad)
+            "\nNote: "
+            + ", ".join(f"{f.name} is {f.status}" for f in bad)
             + f"; `almaty-scheme data fetch --to {folder} --overwrite` restores them.",
             err=True,
         )

@@ -10,22 +10,52 @@ from almaty_scheme.cli.options import overwrite_option
 
 
 @click.command("map")
-@click.option("--layers", "layers_gpkg", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The built GeoPackage (almaty-scheme build).")
-@click.option("--results", "results_gpkg", default=None,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Check results: draw parcels by verdict instead of the overview.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Map file: .png or .pdf.")
+@click.option(
+    "--layers",
+    "layers_gpkg",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The built GeoPackage (almaty-scheme build).",
+)
+@click.option(
+    "--results",
+    "results_gpkg",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check results: draw parcels by verdict instead of the overview.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Map file: .png or .pdf.",
+)
 @click.option("--title", default=None, help="Map title (default: a descriptive one).")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
-              help="Language of the title and legend.")
-@click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True,
-              help="Resolution of PNG output.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ru"]),
+    default="en",
+    show_default=True,
+    help="Language of the title and legend.",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(50, 1200),
+    default=200,
+    show_default=True,
+    help="Resolution of PNG output.",
+)
 @overwrite_option
-def map_cmd(layers_gpkg: Path, results_gpkg: Path | None, out: Path, title: str | None,
-            lang: str, dpi: int, overwrite: bool) -> None:
+def map_cmd(
+    layers_gpkg: Path,
+    results_gpkg: Path | None,
+    out: Path,
+    title: str | None,
+    lang: str,
+    dpi: int,
+    overwrite: bool,
+) -> None:
     """Render a publication map: legend, scale bar, north arrow, km grid, attribution.
 
     Without --results: the restriction layers over the boundary and base data.
@@ -36,9 +66,9 @@ def map_cmd(layers_gpkg: Path, results_gpkg: Path | None, out: Path, title: str 
     from almaty_scheme.plot import overview_map, results_map
 
     if results_gpkg is None:
-        path = overview_map(layers_gpkg, out, title=title, overwrite=overwrite, lang=lang,
-                            dpi=dpi)
+        path = overview_map(layers_gpkg, out, title=title, overwrite=overwrite, lang=lang, dpi=dpi)
     else:
-        path = results_map(results_gpkg, layers_gpkg, out, title=title, overwrite=overwrite,
-                           lang=lang, dpi=dpi)
+        path = results_map(
+            results_gpkg, layers_gpkg, out, title=title, overwrite=overwrite, lang=lang, dpi=dpi
+        )
     click.echo(f"wrote {path}")

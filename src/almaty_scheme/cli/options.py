@@ -13,7 +13,5 @@ catalogue_option = click.option(
     default=None,
     help="Folder of the rule catalogue (default: the shipped layers/).",
 )
-overwrite_option = click.option(
-    "--overwrite", is_flag=True, help="Replace existing output files."
-)
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")

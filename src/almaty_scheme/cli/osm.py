@@ -29,8 +29,9 @@ from almaty_scheme.io.osm import import_osm as run_import
     help="Only features intersecting this lon/lat box (e.g. 75.9 42.9 78.4 44.1).",
 )
 @overwrite_option
-def import_osm(extract: Path, out: Path, bbox: tuple[float, float, float, float] | None,
-               overwrite: bool) -> None:
+def import_osm(
+    extract: Path, out: Path, bbox: tuple[float, float, float, float] | None, overwrite: bool
+) -> None:
     """Import an OpenStreetMap extract (.osm.pbf or .osm) into canonical base layers.
 
     Writes rivers, water_bodies, roads, railways, power_lines, gas_pipelines,
@@ -40,10 +41,13 @@ def import_osm(extract: Path, out: Path, bbox: tuple[float, float, float, float]
     if bbox is not None:
         w, s, e, n = bbox
         if not (w < e and s < n):
-            raise click.BadParameter("give west south east north with west < east, south < north",
-                                     param_hint="--bbox")
+            raise click.BadParameter(
+                "give west south east north with west < east, south < north", param_hint="--bbox"
+            )
     counts = run_import(extract, out, overwrite=overwrite, bbox=bbox or None)
     width = max(len(n) for n in OSM_LAYERS)
     for name in OSM_LAYERS:
         click.echo(f"{name:<{width}}  {counts[name]:>8}")
-    click.echo(f"Wrote {out} ({sum(counts.values())} features; © OpenStreetMap contributors, ODbL 1.0)")
+    click.echo(
+        f"Wrote {out} ({sum(counts.values())} features; © OpenStreetMap contributors, ODbL 1.0)"
+    )

@@ -11,18 +11,43 @@ from almaty_scheme.cli.options import overwrite_option
 
 @click.command("report")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--layers", "layers_gpkg", default=None,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="The built GeoPackage, to draw the zones on the maps.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="HTML report to write (self-contained, works offline).")
-@click.option("--pdf", "pdf", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the report as a PDF.")
-@click.option("--max-parcels", type=int, default=50, show_default=True,
-              help="Pages for at most this many prohibited parcels; the rest are counted.")
+@click.option(
+    "--layers",
+    "layers_gpkg",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The built GeoPackage, to draw the zones on the maps.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML report to write (self-contained, works offline).",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report as a PDF.",
+)
+@click.option(
+    "--max-parcels",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Pages for at most this many prohibited parcels; the rest are counted.",
+)
 @overwrite_option
-def report(results: Path, layers_gpkg: Path | None, out: Path, pdf: Path | None,
-           max_parcels: int, overwrite: bool) -> None:
+def report(
+    results: Path,
+    layers_gpkg: Path | None,
+    out: Path,
+    pdf: Path | None,
+    max_parcels: int,
+    overwrite: bool,
+) -> None:
     """Write a report of check RESULTS (almaty-scheme check output): summary tables by
     verdict and restriction, the overview map, and a page per prohibited parcel with a
     zoomed map, its hits and the explanation in Russian and English.
@@ -32,7 +57,8 @@ def report(results: Path, layers_gpkg: Path | None, out: Path, pdf: Path | None,
     """
     from almaty_scheme.report.check_report import write_report
 
-    paths = write_report(results, out, layers_gpkg=layers_gpkg, pdf=pdf,
-                         max_parcels=max_parcels, overwrite=overwrite)
+    paths = write_report(
+        results, out, layers_gpkg=layers_gpkg, pdf=pdf, max_parcels=max_parcels, overwrite=overwrite
+    )
     for p in paths:
         click.echo(f"wrote {p}")

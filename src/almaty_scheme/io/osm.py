@@ -210,8 +210,10 @@ def _read_osm_layer(
     except Exception as exc:
         raise DataError(
             f"Cannot read {path.name} as an OpenStreetMap extract",
-            [f"GDAL's OSM driver failed on layer {layer} ({exc}); give an .osm.pbf or .osm "
-             "file (e.g. from download.geofabrik.de) or re-download it."],
+            [
+                f"GDAL's OSM driver failed on layer {layer} ({exc}); give an .osm.pbf or .osm "
+                "file (e.g. from download.geofabrik.de) or re-download it."
+            ],
         ) from exc
     if gdf.crs is None:
         gdf = gdf.set_crs(4326)
@@ -221,8 +223,11 @@ def _read_osm_layer(
 def _tags(gdf: gpd.GeoDataFrame) -> list[dict[str, str]]:
     """All tags of every feature: attribute columns plus the parsed ``other_tags``."""
     geom = gdf.geometry.name
-    cols = [c for c in gdf.columns if c not in (geom, "osm_id", "osm_way_id", "other_tags",
-                                                "all_tags", "z_order")]
+    cols = [
+        c
+        for c in gdf.columns
+        if c not in (geom, "osm_id", "osm_way_id", "other_tags", "all_tags", "z_order")
+    ]
     records: list[dict[str, str]] = []
     values = {c: gdf[c].to_numpy(dtype=object) for c in cols}
     other = gdf["other_tags"].to_numpy(dtype=object) if "other_tags" in gdf else None
@@ -245,8 +250,10 @@ def _osm_ids(gdf: gpd.GeoDataFrame, kind: str) -> list[str]:
     if "osm_id" in gdf.columns and "osm_way_id" in gdf.columns:
         rel = gdf["osm_id"].to_numpy(dtype=object)
         way = gdf["osm_way_id"].to_numpy(dtype=object)
-        return [f"relation/{r}" if isinstance(r, str) and r else f"way/{w}"
-                for r, w in zip(rel, way, strict=True)]
+        return [
+            f"relation/{r}" if isinstance(r, str) and r else f"way/{w}"
+            for r, w in zip(rel, way, strict=True)
+        ]
     ids = gdf["osm_id"].astype(str) if "osm_id" in gdf.columns else pd.Series([""] * len(gdf))
     return [f"{kind}/{i}" for i in ids]
 
@@ -354,7 +361,9 @@ def _power_line(tags: Mapping[str, str]) -> Row | None:
     uniq = sorted(set(kvs), reverse=True)
     note = None
     if power == "line" and uniq and max(uniq) < 1.0:
-        note = f"voltage={raw} is below 1 kV on a power=line; OSM voltages are in volts, check the tag"
+        note = (
+            f"voltage={raw} is below 1 kV on a power=line; OSM voltages are in volts, check the tag"
+        )
     return {
         **_names(tags),
         "voltage_kv": max(uniq) if uniq else np.nan,
@@ -419,16 +428,19 @@ def _protected_area(tags: Mapping[str, str]) -> Row | None:
         kind = "nature_reserve"
     else:
         kind = "protected_area"
-    return {**_names(tags), "kind": kind, "protect_class": pc,
-            "protection_title": tags.get("protection_title")}
+    return {
+        **_names(tags),
+        "kind": kind,
+        "protect_class": pc,
+        "protection_title": tags.get("protection_title"),
+    }
 
 
 def _settlement(tags: Mapping[str, str]) -> Row | None:
     place = tags.get("place")
     if place not in SETTLEMENT_PLACES:
         return None
-    return {**_names(tags), "status": place,
-            "population": _float_or_none(tags.get("population"))}
+    return {**_names(tags), "status": place, "population": _float_or_none(tags.get("population"))}
 
 
 # canonical layer -> (GDAL OSM driver layers it comes from, tag mapper)
@@ -484,8 +496,10 @@ def read_osm(
     if not (name.endswith(".pbf") or name.endswith(".osm")):
         raise DataError(
             f"{p.name} is not an OSM extract",
-            ["Give an .osm.pbf or .osm file (e.g. kazakhstan-latest.osm.pbf from "
-             "download.geofabrik.de); other formats are read with --base LAYER=FILE."],
+            [
+                "Give an .osm.pbf or .osm file (e.g. kazakhstan-latest.osm.pbf from "
+                "download.geofabrik.de); other formats are read with --base LAYER=FILE."
+            ],
         )
     source = f"OpenStreetMap extract {p.name}"
     with tempfile.TemporaryDirectory(prefix="almaty-osm-") as tmp:

@@ -234,8 +234,21 @@ def _choose_layer(path: Path, layer: str | None) -> str | None:
     )
 
 
-_GDAL_ENCODINGS = frozenset({"utf-8", "utf8", "cp1251", "cp866", "cp1252", "latin1",
-                             "latin-1", "iso-8859-1", "iso-8859-5", "koi8-r", "ascii"})
+_GDAL_ENCODINGS = frozenset(
+    {
+        "utf-8",
+        "utf8",
+        "cp1251",
+        "cp866",
+        "cp1252",
+        "latin1",
+        "latin-1",
+        "iso-8859-1",
+        "iso-8859-5",
+        "koi8-r",
+        "ascii",
+    }
+)
 
 
 def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
@@ -250,9 +263,11 @@ def _read_ogr(path: Path, layer: str | None, encoding: str | None) -> gpd.GeoDat
             ):
                 continue
             gdf[col] = gdf[col].map(
-                lambda v: v.encode("latin1").decode(encoding, errors="replace")
-                if isinstance(v, str)
-                else v
+                lambda v: (
+                    v.encode("latin1").decode(encoding, errors="replace")
+                    if isinstance(v, str)
+                    else v
+                )
             )
         return gdf
     return _read_ogr_raw(path, layer, encoding)
@@ -318,8 +333,10 @@ def _finish_crs(
     except Exception as exc:
         raise CRSError(
             f"{label}: cannot reproject from {gdf.crs} to EPSG:32643",
-            [f"The declared CRS is not usable for reprojection ({exc}); set a standard "
-             "EPSG CRS on the file or pass --assume-crs if the file has none."],
+            [
+                f"The declared CRS is not usable for reprojection ({exc}); set a standard "
+                "EPSG CRS on the file or pass --assume-crs if the file has none."
+            ],
         ) from exc
 
 
@@ -389,18 +406,23 @@ def _read_csv(
         if assume_crs is None:
             raise CRSError(
                 f"{label}: a CSV file has no coordinate reference system",
-                [f"Pass --assume-crs with the CRS of the WKT in {path.name} (for example "
-                 "--assume-crs EPSG:32643 or EPSG:4326)."],
+                [
+                    f"Pass --assume-crs with the CRS of the WKT in {path.name} (for example "
+                    "--assume-crs EPSG:32643 or EPSG:4326)."
+                ],
             )
         return _finish_crs(gdf, path, label, assume_crs)
-    pair = next(((lower[a], lower[b], lit) for a, b, lit in XY_COLUMNS
-                 if a in lower and b in lower), None)
+    pair = next(
+        ((lower[a], lower[b], lit) for a, b, lit in XY_COLUMNS if a in lower and b in lower), None
+    )
     if pair is None:
         raise DataError(
             f"{path.name}: no geometry columns found",
-            [f"Add a WKT column named one of {', '.join(WKT_COLUMNS)} or coordinate columns "
-             f"(lon/lat, lng/lat, longitude/latitude, x/y); the file has: "
-             f"{', '.join(map(str, df.columns))}."],
+            [
+                f"Add a WKT column named one of {', '.join(WKT_COLUMNS)} or coordinate columns "
+                f"(lon/lat, lng/lat, longitude/latitude, x/y); the file has: "
+                f"{', '.join(map(str, df.columns))}."
+            ],
         )
     xcol, ycol, literal = pair
     xs, bad_x = _numeric(df[xcol])
@@ -413,19 +435,22 @@ def _read_csv(
         )
     crs = assume_crs
     if crs is None:
-        in_range = bool(
-            xs.dropna().between(-180, 180).all() and ys.dropna().between(-90, 90).all()
-        )
+        in_range = bool(xs.dropna().between(-180, 180).all() and ys.dropna().between(-90, 90).all())
         if literal and in_range:
             crs = "EPSG:4326"
             log.info("%s: columns %s/%s read as WGS 84 lon/lat (EPSG:4326)", path.name, xcol, ycol)
         else:
-            why = ("the values are outside the lon/lat range" if literal
-                   else f"columns {xcol}/{ycol} do not say which CRS they are in")
+            why = (
+                "the values are outside the lon/lat range"
+                if literal
+                else f"columns {xcol}/{ycol} do not say which CRS they are in"
+            )
             raise CRSError(
                 f"{label}: cannot tell the CRS of the coordinates",
-                [f"{why.capitalize()}; pass --assume-crs (for example EPSG:32643 for UTM 43N "
-                 "metres, EPSG:28413 for Pulkovo 1942 / Gauss-Kruger zone 13)."],
+                [
+                    f"{why.capitalize()}; pass --assume-crs (for example EPSG:32643 for UTM 43N "
+                    "metres, EPSG:28413 for Pulkovo 1942 / Gauss-Kruger zone 13)."
+                ],
             )
     ok = (xs.notna() & ys.notna()).to_numpy()
     geoms = np.full(len(df), None, dtype=object)
@@ -440,8 +465,10 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
     except Exception as exc:
         raise DataError(
             f"Cannot read {path.name} as GeoParquet",
-            [f"It needs GeoParquet 'geo' metadata and a geometry column ({exc}); "
-             "re-export it with geopandas .to_parquet() or GDAL."],
+            [
+                f"It needs GeoParquet 'geo' metadata and a geometry column ({exc}); "
+                "re-export it with geopandas .to_parquet() or GDAL."
+            ],
         ) from exc
 
 
@@ -503,14 +530,18 @@ def read_vector(
     if suffix in (".pbf", ".osm") or p.name.lower().endswith(".osm.pbf"):
         raise DataError(
             f"{p.name} is an OpenStreetMap extract",
-            [f"Convert it with `almaty-scheme import-osm {p.name} --out base.gpkg`, then read "
-             "the layers of base.gpkg."],
+            [
+                f"Convert it with `almaty-scheme import-osm {p.name} --out base.gpkg`, then read "
+                "the layers of base.gpkg."
+            ],
         )
     if p.is_file() and suffix not in VECTOR_SUFFIXES:
         raise DataError(
             f"{p.name}: unknown vector format {suffix or '(no suffix)'}",
-            [f"Give one of: {', '.join(sorted(set(VECTOR_SUFFIXES.values())))} "
-             f"({', '.join(VECTOR_SUFFIXES)})."],
+            [
+                f"Give one of: {', '.join(sorted(set(VECTOR_SUFFIXES.values())))} "
+                f"({', '.join(VECTOR_SUFFIXES)})."
+            ],
         )
     if suffix in (".parquet", ".geoparquet"):
         gdf = _read_parquet(p)
@@ -564,7 +595,11 @@ def parse_voltages_kv(value: object, unit: str | None = None) -> list[float]:
     else:
         text = str(value).strip()
         low = text.lower()
-        text_unit = "kV" if re.search(r"(kv|кв)", low) else ("V" if re.search(r"\d\s*(v|в)\b", low) else None)
+        text_unit = (
+            "kV"
+            if re.search(r"(kv|кв)", low)
+            else ("V" if re.search(r"\d\s*(v|в)\b", low) else None)
+        )
         parts = [float(m.replace(",", ".")) for m in _NUM.findall(text.replace(" ", ""))]
     u = unit or text_unit
     out = []
@@ -808,9 +843,11 @@ def apply_field_map(
 
 # --------------------------------------------------------------------------- base layers
 
-_GEOM_FAMILY = {"MultiPolygon": ("Polygon", "MultiPolygon"),
-                "MultiLineString": ("LineString", "MultiLineString"),
-                "Point": ("Point",)}
+_GEOM_FAMILY = {
+    "MultiPolygon": ("Polygon", "MultiPolygon"),
+    "MultiLineString": ("LineString", "MultiLineString"),
+    "Point": ("Point",),
+}
 
 
 def promote_to_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -830,16 +867,25 @@ def _convert_units(gdf: gpd.GeoDataFrame, layer: str, units: Mapping[str, str]) 
     if "voltage_kv" in cols and "voltage_kv" in gdf.columns:
         raw = gdf["voltage_kv"]
         lists = [parse_voltages_kv(v, units.get("voltage_kv")) for v in raw]
-        gdf["voltage_kv"] = pd.Series([max(v) if v else np.nan for v in lists],
-                                      index=gdf.index, dtype="float64")
+        gdf["voltage_kv"] = pd.Series(
+            [max(v) if v else np.nan for v in lists], index=gdf.index, dtype="float64"
+        )
         if "voltages" not in gdf.columns or gdf["voltages"].isna().all():
             gdf["voltages"] = pd.Series(
-                [";".join(f"{x:g}" for x in sorted(set(v), reverse=True)) if v else pd.NA
-                 for v in lists], index=gdf.index, dtype="string")
+                [
+                    ";".join(f"{x:g}" for x in sorted(set(v), reverse=True)) if v else pd.NA
+                    for v in lists
+                ],
+                index=gdf.index,
+                dtype="string",
+            )
     for fld in ("diameter_mm", "nominal_diameter_mm"):
         if fld in cols and fld in gdf.columns:
-            gdf[fld] = pd.Series([parse_diameter_mm(v, units.get(fld)) for v in gdf[fld]],
-                                 index=gdf.index, dtype="float64")
+            gdf[fld] = pd.Series(
+                [parse_diameter_mm(v, units.get(fld)) for v in gdf[fld]],
+                index=gdf.index,
+                dtype="float64",
+            )
     for fld in ("pressure_mpa", "length_km", "area_ha"):
         if fld in cols and fld in gdf.columns:
             vals, _ = _numeric(gdf[fld].astype("string").fillna(""))
@@ -908,8 +954,10 @@ def read_base_layer(
         raise DataError(
             f"{p.name}: {len(wrong)} feature(s) are {kinds_found}, but {layer_name} needs "
             f"{' or '.join(allowed)}",
-            [f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
-             f"{', '.join(map(str, list(wrong.index[:5])))})."],
+            [
+                f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
+                f"{', '.join(map(str, list(wrong.index[:5])))})."
+            ],
         )
     gdf = promote_to_multi(gdf) if spec.geometry.startswith("Multi") else gdf
     _convert_units(gdf, layer_name, units)
@@ -921,7 +969,8 @@ def read_base_layer(
     # A file that already carries all three provenance columns is a canonical base file
     # (e.g. written by 'almaty-scheme import-osm'): its provenance is kept as written.
     canonical = source is None and all(
-        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy"))
+        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy")
+    )
     for col, default in (
         ("source", source or f"user file {label}"),
         ("licence", licence or "not stated"),

@@ -131,8 +131,11 @@ def _layer_infos(gpkg: Path) -> dict[str, tuple[str | None, int, tuple[float, ..
                 "SELECT table_name, data_type, min_x, min_y, max_x, max_y FROM gpkg_contents "
                 "WHERE data_type IN ('features', 'attributes')"
             ).fetchall()
-            gtypes = dict(con.execute(
-                "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns").fetchall())
+            gtypes = dict(
+                con.execute(
+                    "SELECT table_name, geometry_type_name FROM gpkg_geometry_columns"
+                ).fetchall()
+            )
             out: dict[str, tuple[str | None, int, tuple[float, ...] | None]] = {}
             for name, kind, *ext in contents:
                 if name in _SKIP_TABLES:
@@ -205,8 +208,16 @@ def plan_tree(
     def entry(name: str, **kw: object) -> LayerEntry:
         gpkg, gtype, n, ext = infos[name]
         title = spec.layers[name].title.both() if name in spec.layers else name
-        return LayerEntry(name, gpkg, title, gtype, n, ext,  # type: ignore[arg-type]
-                          visible=name not in _HIDDEN, **kw)  # type: ignore[arg-type]
+        return LayerEntry(
+            name,
+            gpkg,
+            title,
+            gtype,
+            n,
+            ext,  # type: ignore[arg-type]
+            visible=name not in _HIDDEN,
+            **kw,
+        )  # type: ignore[arg-type]
 
     # restriction layers split by the groups their rules name
     for name in LAYER_NAMES:
@@ -219,7 +230,9 @@ def plan_tree(
         elif len(named) > 1:
             for g, ids in named.items():
                 e = entry(name, rule_ids=tuple(sorted(ids)))
-                e.subset = f"{quote_field('rule_id')} IN ({', '.join(map(quote_value, e.rule_ids))})"
+                e.subset = (
+                    f"{quote_field('rule_id')} IN ({', '.join(map(quote_value, e.rule_ids))})"
+                )
                 e.title = f"{e.title}: {spec.labels['functional_group'][g].ru}"
                 groups[g].children.append(e)
             placed.add(name)
@@ -278,19 +291,36 @@ def _datasource(e: LayerEntry, project_dir: Path) -> str:
     return src
 
 
-_WKB = {"Point": "Point", "MultiPoint": "MultiPoint", "LineString": "LineString",
-        "MultiLineString": "MultiLineString", "Polygon": "Polygon",
-        "MultiPolygon": "MultiPolygon"}
-_GEOM = {"Point": "Point", "MultiPoint": "Point", "LineString": "Line",
-         "MultiLineString": "Line", "Polygon": "Polygon", "MultiPolygon": "Polygon"}
+_WKB = {
+    "Point": "Point",
+    "MultiPoint": "MultiPoint",
+    "LineString": "LineString",
+    "MultiLineString": "MultiLineString",
+    "Polygon": "Polygon",
+    "MultiPolygon": "MultiPolygon",
+}
+_GEOM = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "Line",
+    "MultiLineString": "Line",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
 
 
 def _maplayer(e: LayerEntry, project_dir: Path, spec: StyleSpec, rights: str) -> ET.Element:
     gtype = (e.geometry or "").replace(" Z", "").replace("25D", "")
-    ml = ET.Element("maplayer", {"type": "vector", "autoRefreshEnabled": "0",
-                                 "refreshOnNotifyEnabled": "0",
-                                 "geometry": _GEOM.get(gtype, "No geometry"),
-                                 "wkbType": _WKB.get(gtype, "NoGeometry")})
+    ml = ET.Element(
+        "maplayer",
+        {
+            "type": "vector",
+            "autoRefreshEnabled": "0",
+            "refreshOnNotifyEnabled": "0",
+            "geometry": _GEOM.get(gtype, "No geometry"),
+            "wkbType": _WKB.get(gtype, "NoGeometry"),
+        },
+    )
     style = qml_element(e.layer, spec) if e.layer in spec.layers else None
     if style is not None:
         for k, v in style.attrib.items():
@@ -322,11 +352,19 @@ def _maplayer(e: LayerEntry, project_dir: Path, spec: StyleSpec, rights: str) ->
 
 
 def _tree_layer(parent: ET.Element, e: LayerEntry, project_dir: Path) -> None:
-    node = ET.SubElement(parent, "layer-tree-layer", {
-        "id": e.layer_id, "name": e.title, "source": _datasource(e, project_dir),
-        "providerKey": "ogr", "checked": "Qt::Checked" if e.visible else "Qt::Unchecked",
-        "expanded": "0", "legend_exp": "",
-    })
+    node = ET.SubElement(
+        parent,
+        "layer-tree-layer",
+        {
+            "id": e.layer_id,
+            "name": e.title,
+            "source": _datasource(e, project_dir),
+            "providerKey": "ogr",
+            "checked": "Qt::Checked" if e.visible else "Qt::Unchecked",
+            "expanded": "0",
+            "legend_exp": "",
+        },
+    )
     ET.SubElement(node, "customproperties")
 
 
@@ -363,8 +401,15 @@ def project_document(
     title = title or spec.project.title.both()
     now = dt.datetime.now().replace(microsecond=0).isoformat()
 
-    root = ET.Element("qgis", {"projectname": title, "version": QGIS_VERSION,
-                               "saveUser": "almaty-scheme", "saveDateTime": now})
+    root = ET.Element(
+        "qgis",
+        {
+            "projectname": title,
+            "version": QGIS_VERSION,
+            "saveUser": "almaty-scheme",
+            "saveDateTime": now,
+        },
+    )
     ET.SubElement(root, "homePath", path="")
     ET.SubElement(root, "title").text = title
     ET.SubElement(root, "autotransaction", active="0")
@@ -377,9 +422,11 @@ def project_document(
     ET.SubElement(ltg, "customproperties")
     for item in tree:
         if isinstance(item, GroupNode):
-            g = ET.SubElement(ltg, "layer-tree-group", {"name": item.title,
-                                                        "checked": "Qt::Checked",
-                                                        "expanded": "1"})
+            g = ET.SubElement(
+                ltg,
+                "layer-tree-group",
+                {"name": item.title, "checked": "Qt::Checked", "expanded": "1"},
+            )
             ET.SubElement(g, "customproperties")
             for e in item.children:
                 _tree_layer(g, e, project_dir)
@@ -435,8 +482,12 @@ def project_document(
     )
     ET.SubElement(md, "abstract").text = abstract
     kw = ET.SubElement(md, "keywords", vocabulary="almaty-scheme")
-    for word in ("Almaty agglomeration", "restrictions", "territorial planning",
-                 f"catalogue {cat_version}"):
+    for word in (
+        "Almaty agglomeration",
+        "restrictions",
+        "territorial planning",
+        f"catalogue {cat_version}",
+    ):
         ET.SubElement(kw, "keyword").text = word
     ET.SubElement(md, "links")
     ET.SubElement(md, "history").text = f"Written by almaty-scheme {__version__} on {now}"
@@ -446,9 +497,14 @@ def project_document(
     view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")
     ET.SubElement(view, "Scales")
     if full is not None:
-        dve = ET.SubElement(view, "DefaultViewExtent", {
-            k: repr(float(v)) for k, v in zip(("xmin", "ymin", "xmax", "ymax"), full, strict=True)
-        })
+        dve = ET.SubElement(
+            view,
+            "DefaultViewExtent",
+            {
+                k: repr(float(v))
+                for k, v in zip(("xmin", "ymin", "xmax", "ymax"), full, strict=True)
+            },
+        )
         _srs_element(dve, WORKING_CRS)
     return root
 
@@ -470,17 +526,23 @@ def _full_extent(entries: list[LayerEntry]) -> tuple[float, float, float, float]
     use = pref or exts
     if not use:
         return None
-    return (min(x[0] for x in use), min(x[1] for x in use),
-            max(x[2] for x in use), max(x[3] for x in use))
+    return (
+        min(x[0] for x in use),
+        min(x[1] for x in use),
+        max(x[2] for x in use),
+        max(x[3] for x in use),
+    )
 
 
 def project_xml(*args: object, **kwargs: object) -> str:
     """:func:`project_document` as text, with the QGIS doctype."""
     root = project_document(*args, **kwargs)  # type: ignore[arg-type]
     ET.indent(root, space="  ")
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(
-        root, encoding="unicode"
-    ) + "\n"
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        + ET.tostring(root, encoding="unicode")
+        + "\n"
+    )
 
 
 def write_project(
@@ -515,14 +577,18 @@ def write_project(
         If ``out`` exists and ``overwrite`` is false.
     """
     out = Path(out)
-    problems = [f"{p} does not exist; build it first (almaty-scheme build / check)."
-                for p in (layers_gpkg, results_gpkg) if p is not None and not Path(p).is_file()]
+    problems = [
+        f"{p} does not exist; build it first (almaty-scheme build / check)."
+        for p in (layers_gpkg, results_gpkg)
+        if p is not None and not Path(p).is_file()
+    ]
     if out.suffix.lower() not in (".qgz", ".qgs"):
         problems.append(f"{out.name}: the project must end in .qgz or .qgs.")
     if problems:
         raise DataError("cannot write the QGIS project", problems)
-    text = project_xml(layers_gpkg, out, results_gpkg=results_gpkg, title=title,
-                       catalogue=catalogue)
+    text = project_xml(
+        layers_gpkg, out, results_gpkg=results_gpkg, title=title, catalogue=catalogue
+    )
     with atomic_path(out, overwrite=overwrite) as tmp:
         if out.suffix.lower() == ".qgs":
             tmp.write_text(text, encoding="utf-8")

@@ -93,38 +93,62 @@ def _line_props(colour: str, width: float, dash: str, opacity: float = 1.0) -> d
 
 def symbol_element(sym: Symbol, name: str) -> ET.Element:
     """A ``<symbol>`` element (fill, line or marker) for one spec symbol."""
-    kind = {"fill": "fill", "hatch": "fill", "outline": "fill", "line": "line",
-            "railway": "line", "marker": "marker"}[sym.type]
-    el = ET.Element("symbol", {"name": name, "type": kind, "alpha": "1",
-                               "clip_to_extent": "1", "force_rhr": "0"})
+    kind = {
+        "fill": "fill",
+        "hatch": "fill",
+        "outline": "fill",
+        "line": "line",
+        "railway": "line",
+        "marker": "marker",
+    }[sym.type]
+    el = ET.Element(
+        "symbol",
+        {"name": name, "type": kind, "alpha": "1", "clip_to_extent": "1", "force_rhr": "0"},
+    )
     outline = sym.outline or sym.colour
     if sym.type in ("fill", "outline", "hatch"):
         fill_colour = rgba(sym.colour, sym.opacity) if sym.type == "fill" else "0,0,0,0"
-        _layer(el, "SimpleFill", {
-            "color": fill_colour,
-            "style": "solid" if sym.type == "fill" else "no",
-            "outline_color": rgba(outline),
-            "outline_style": _DASH.get(sym.dash, "solid"),
-            "outline_width": f"{sym.width:g}",
-            "outline_width_unit": "MM",
-            "joinstyle": "round",
-            "offset": "0,0",
-            "offset_unit": "MM",
-        })
-        if sym.type == "hatch":
-            hatch = _layer(el, "LinePatternFill", {
-                "angle": "45",
-                "distance": "2",
-                "distance_unit": "MM",
-                "line_width": "0.3",
-                "line_width_unit": "MM",
-                "color": rgba(sym.colour),
-                "offset": "0",
+        _layer(
+            el,
+            "SimpleFill",
+            {
+                "color": fill_colour,
+                "style": "solid" if sym.type == "fill" else "no",
+                "outline_color": rgba(outline),
+                "outline_style": _DASH.get(sym.dash, "solid"),
+                "outline_width": f"{sym.width:g}",
+                "outline_width_unit": "MM",
+                "joinstyle": "round",
+                "offset": "0,0",
                 "offset_unit": "MM",
-            })
-            sub = ET.SubElement(hatch, "symbol", {"name": f"@{name}@1", "type": "line",
-                                                  "alpha": "1", "clip_to_extent": "1",
-                                                  "force_rhr": "0"})
+            },
+        )
+        if sym.type == "hatch":
+            hatch = _layer(
+                el,
+                "LinePatternFill",
+                {
+                    "angle": "45",
+                    "distance": "2",
+                    "distance_unit": "MM",
+                    "line_width": "0.3",
+                    "line_width_unit": "MM",
+                    "color": rgba(sym.colour),
+                    "offset": "0",
+                    "offset_unit": "MM",
+                },
+            )
+            sub = ET.SubElement(
+                hatch,
+                "symbol",
+                {
+                    "name": f"@{name}@1",
+                    "type": "line",
+                    "alpha": "1",
+                    "clip_to_extent": "1",
+                    "force_rhr": "0",
+                },
+            )
             _layer(sub, "SimpleLine", _line_props(sym.colour, 0.3, "solid"))
     elif sym.type == "line":
         _layer(el, "SimpleLine", _line_props(sym.colour, sym.width, sym.dash, sym.opacity))
@@ -134,21 +158,25 @@ def symbol_element(sym: Symbol, name: str) -> ET.Element:
         dashes.update({"use_custom_dash": "1", "customdash": "3;3", "capstyle": "flat"})
         _layer(el, "SimpleLine", dashes)
     else:  # marker
-        _layer(el, "SimpleMarker", {
-            "name": "circle",
-            "color": rgba(sym.colour, sym.opacity),
-            "outline_color": rgba(outline),
-            "outline_style": "solid",
-            "outline_width": "0.3",
-            "outline_width_unit": "MM",
-            "size": f"{sym.size:g}",
-            "size_unit": "MM",
-            "angle": "0",
-            "offset": "0,0",
-            "offset_unit": "MM",
-            "scale_method": "diameter",
-            "joinstyle": "round",
-        })
+        _layer(
+            el,
+            "SimpleMarker",
+            {
+                "name": "circle",
+                "color": rgba(sym.colour, sym.opacity),
+                "outline_color": rgba(outline),
+                "outline_style": "solid",
+                "outline_width": "0.3",
+                "outline_width_unit": "MM",
+                "size": f"{sym.size:g}",
+                "size_unit": "MM",
+                "angle": "0",
+                "offset": "0,0",
+                "offset_unit": "MM",
+                "scale_method": "diameter",
+                "joinstyle": "round",
+            },
+        )
     return el
 
 
@@ -156,8 +184,7 @@ def renderer_element(name: str, spec: StyleSpec) -> ET.Element:
     """The ``<renderer-v2>`` element of layer ``name``."""
     st = spec.layer(name)
     classes = style_classes(name, spec)
-    common = {"symbollevels": "0", "enableorderby": "0", "forceraster": "0",
-              "referencescale": "-1"}
+    common = {"symbollevels": "0", "enableorderby": "0", "forceraster": "0", "referencescale": "-1"}
     if st.renderer == "single":
         r = ET.Element("renderer-v2", {"type": "singleSymbol", **common})
         syms = ET.SubElement(r, "symbols")
@@ -170,8 +197,11 @@ def renderer_element(name: str, spec: StyleSpec) -> ET.Element:
         syms = ET.SubElement(r, "symbols")
         for i, c in enumerate(classes):
             value = c.where[0][1]
-            ET.SubElement(cats, "category", {"symbol": str(i), "value": value or "",
-                                             "label": c.label.both(), "render": "true"})
+            ET.SubElement(
+                cats,
+                "category",
+                {"symbol": str(i), "value": value or "", "label": c.label.both(), "render": "true"},
+            )
             syms.append(symbol_element(c.symbol, str(i)))
         return r
     # rule-based: "rules" (flat) or "groups" (parent rule per group, children by certainty)
@@ -185,9 +215,15 @@ def renderer_element(name: str, spec: StyleSpec) -> ET.Element:
             gattr, gval = c.where[0]
             parent = parents.get(str(gval))
             if parent is None:
-                parent = ET.SubElement(root, "rule", {
-                    "key": f"{{{name}-{gval}}}", "label": c.group.both(),
-                    "filter": f"{quote_field(gattr)} = {quote_value(str(gval))}"})
+                parent = ET.SubElement(
+                    root,
+                    "rule",
+                    {
+                        "key": f"{{{name}-{gval}}}",
+                        "label": c.group.both(),
+                        "filter": f"{quote_field(gattr)} = {quote_value(str(gval))}",
+                    },
+                )
                 parents[str(gval)] = parent
             rest = StyleClass(c.label, c.symbol, c.where[1:])
             ET.SubElement(parent, "rule", {**attrs, "filter": class_filter(rest)})
@@ -201,56 +237,78 @@ def labeling_element(label: Label, st: LayerStyle, font: str) -> ET.Element:
     """``<labeling type="simple">`` for a field or an expression, scale-limited."""
     lab = ET.Element("labeling", type="simple")
     settings = ET.SubElement(lab, "settings", calloutType="simple")
-    ts = ET.SubElement(settings, "text-style", {
-        "fieldName": label.text,
-        "isExpression": "0" if label.field else "1",
-        "fontFamily": font,
-        "fontSize": f"{label.size:g}",
-        "fontSizeUnit": "Point",
-        "fontItalic": "1" if label.italic else "0",
-        "fontWeight": "50",
-        "textColor": rgba(label.colour),
-        "textOpacity": "1",
-        "multilineHeight": "1",
-        "blendMode": "0",
-        "allowHtml": "0",
-        "capitalization": "0",
-        "namedStyle": "",
-    })
-    ET.SubElement(ts, "text-buffer", {
-        "bufferDraw": "1", "bufferSize": "0.7", "bufferSizeUnits": "MM",
-        "bufferColor": "255,255,255,255", "bufferOpacity": "0.85", "bufferNoFill": "1",
-        "bufferJoinStyle": "128", "bufferBlendMode": "0",
-    })
-    ET.SubElement(settings, "text-format", {"wrapChar": "", "autoWrapLength": "0",
-                                            "multilineAlign": "3"})
+    ts = ET.SubElement(
+        settings,
+        "text-style",
+        {
+            "fieldName": label.text,
+            "isExpression": "0" if label.field else "1",
+            "fontFamily": font,
+            "fontSize": f"{label.size:g}",
+            "fontSizeUnit": "Point",
+            "fontItalic": "1" if label.italic else "0",
+            "fontWeight": "50",
+            "textColor": rgba(label.colour),
+            "textOpacity": "1",
+            "multilineHeight": "1",
+            "blendMode": "0",
+            "allowHtml": "0",
+            "capitalization": "0",
+            "namedStyle": "",
+        },
+    )
+    ET.SubElement(
+        ts,
+        "text-buffer",
+        {
+            "bufferDraw": "1",
+            "bufferSize": "0.7",
+            "bufferSizeUnits": "MM",
+            "bufferColor": "255,255,255,255",
+            "bufferOpacity": "0.85",
+            "bufferNoFill": "1",
+            "bufferJoinStyle": "128",
+            "bufferBlendMode": "0",
+        },
+    )
+    ET.SubElement(
+        settings, "text-format", {"wrapChar": "", "autoWrapLength": "0", "multilineAlign": "3"}
+    )
     placement = _PLACEMENT[st.geometry]
-    ET.SubElement(settings, "placement", {
-        "placement": placement,
-        "placementFlags": "10",
-        "dist": "1" if st.geometry == "point" else "0",
-        "distUnits": "MM",
-        "centroidInside": "1",
-        "fitInPolygonOnly": "0",
-        "priority": "5",
-        "repeatDistance": "0",
-    })
+    ET.SubElement(
+        settings,
+        "placement",
+        {
+            "placement": placement,
+            "placementFlags": "10",
+            "dist": "1" if st.geometry == "point" else "0",
+            "distUnits": "MM",
+            "centroidInside": "1",
+            "fitInPolygonOnly": "0",
+            "priority": "5",
+            "repeatDistance": "0",
+        },
+    )
     scale = label.max_scale
-    ET.SubElement(settings, "rendering", {
-        "scaleVisibility": "1" if scale else "0",
-        "scaleMin": "0",
-        "scaleMax": f"{scale:.0f}" if scale else "0",
-        "obstacle": "1",
-        "obstacleType": "1",
-        "drawLabels": "1",
-        "labelPerPart": "0",
-        "mergeLines": "1" if st.geometry == "line" else "0",
-        "limitNumLabels": "0",
-        "maxNumLabels": "2000",
-        "displayAll": "0",
-        "upsidedownLabels": "0",
-        "minFeatureSize": "0",
-    })
+    ET.SubElement(
+        settings,
+        "rendering",
+        {
+            "scaleVisibility": "1" if scale else "0",
+            "scaleMin": "0",
+            "scaleMax": f"{scale:.0f}" if scale else "0",
+            "obstacle": "1",
+            "obstacleType": "1",
+            "drawLabels": "1",
+            "labelPerPart": "0",
+            "mergeLines": "1" if st.geometry == "line" else "0",
+            "limitNumLabels": "0",
+            "maxNumLabels": "2000",
+            "displayAll": "0",
+            "upsidedownLabels": "0",
+            "minFeatureSize": "0",
+        },
+    )
     return lab
 
 
@@ -258,21 +316,24 @@ def qml_element(name: str, spec: StyleSpec | None = None) -> ET.Element:
     """The ``<qgis>`` root element of layer ``name``'s style."""
     spec = spec or default_spec()
     st = spec.layer(name)
-    root = ET.Element("qgis", {
-        "version": QGIS_VERSION,
-        "styleCategories": "AllStyleCategories",
-        "hasScaleBasedVisibilityFlag": "1" if st.max_scale else "0",
-        # QGIS: minScale is the most zoomed-out denominator shown, maxScale the most zoomed-in
-        "minScale": f"{st.max_scale:.0f}" if st.max_scale else "100000000",
-        "maxScale": "0",
-        "labelsEnabled": "1" if st.label else "0",
-        "readOnly": "0",
-        "simplifyDrawingHints": "1" if st.geometry != "point" else "0",
-        "simplifyDrawingTol": "1",
-        "simplifyLocal": "1",
-        "simplifyMaxScale": "1",
-        "simplifyAlgorithm": "0",
-    })
+    root = ET.Element(
+        "qgis",
+        {
+            "version": QGIS_VERSION,
+            "styleCategories": "AllStyleCategories",
+            "hasScaleBasedVisibilityFlag": "1" if st.max_scale else "0",
+            # QGIS: minScale is the most zoomed-out denominator shown, maxScale the most zoomed-in
+            "minScale": f"{st.max_scale:.0f}" if st.max_scale else "100000000",
+            "maxScale": "0",
+            "labelsEnabled": "1" if st.label else "0",
+            "readOnly": "0",
+            "simplifyDrawingHints": "1" if st.geometry != "point" else "0",
+            "simplifyDrawingTol": "1",
+            "simplifyLocal": "1",
+            "simplifyMaxScale": "1",
+            "simplifyAlgorithm": "0",
+        },
+    )
     if st.geometry != "none":
         root.append(renderer_element(name, spec))
         if st.label:

@@ -106,11 +106,14 @@ def sld_element(name: str, spec: StyleSpec | None = None) -> ET.Element:
     """The ``StyledLayerDescriptor`` element of layer ``name``."""
     spec = spec or default_spec()
     st = spec.layer(name)
-    root = ET.Element(f"{_SLD}StyledLayerDescriptor", {
-        "version": "1.1.0",
-        f"{{{NS['xsi']}}}schemaLocation": "http://www.opengis.net/sld "
-        "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd",
-    })
+    root = ET.Element(
+        f"{_SLD}StyledLayerDescriptor",
+        {
+            "version": "1.1.0",
+            f"{{{NS['xsi']}}}schemaLocation": "http://www.opengis.net/sld "
+            "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd",
+        },
+    )
     layer = ET.SubElement(root, f"{_SLD}NamedLayer")
     ET.SubElement(layer, f"{_SE}Name").text = name
     us = ET.SubElement(layer, f"{_SLD}UserStyle")

@@ -28,15 +28,35 @@ FUNCTIONAL_EXTRA: tuple[str, ...] = ("functional_group", "subzone", "zone_label"
 """Extra columns of ``functional_zones`` (contract §3)."""
 
 PARCEL_COLUMNS: tuple[str, ...] = (
-    "parcel_id", "use_input", "use_class", "verdict", "verdict_reason", "worst_rule_id",
-    "worst_family", "worst_share_pct", "n_hits", "explanation_ru", "explanation_en",
-    "input_flags", "area_m2",
+    "parcel_id",
+    "use_input",
+    "use_class",
+    "verdict",
+    "verdict_reason",
+    "worst_rule_id",
+    "worst_family",
+    "worst_share_pct",
+    "n_hits",
+    "explanation_ru",
+    "explanation_en",
+    "input_flags",
+    "area_m2",
 )
 """Columns the checker adds to ``parcels`` (contract §5), besides ``near_<family>_m``."""
 
 HIT_COLUMNS: tuple[str, ...] = (
-    "parcel_id", "rule_id", "family", "layer", "zone_name", "certainty", "overlap_m2",
-    "share_pct", "distance_to_source_m", "regime", "citation", "accuracy",
+    "parcel_id",
+    "rule_id",
+    "family",
+    "layer",
+    "zone_name",
+    "certainty",
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+    "regime",
+    "citation",
+    "accuracy",
 )
 """Columns of ``parcel_hits`` (contract §5)."""
 
@@ -198,8 +218,9 @@ class StyleSpec(_Strict):
         out = []
         for value, colour in cols.items():
             lab = self.labels[key][value]
-            sym = Symbol(type="fill", colour=colour, outline=_darker(colour), width=0.3,
-                         opacity=0.75)
+            sym = Symbol(
+                type="fill", colour=colour, outline=_darker(colour), width=0.3, opacity=0.75
+            )
             out.append(Category(value=value, label=lab, symbol=sym))
         return out
 
@@ -271,8 +292,7 @@ def style_classes(name: str, spec: StyleSpec | None = None) -> list[StyleClass]:
     if st.renderer == "categories":
         assert st.attribute is not None
         return [
-            StyleClass(c.label, c.symbol, ((st.attribute, c.value),))
-            for c in spec.categories(name)
+            StyleClass(c.label, c.symbol, ((st.attribute, c.value),)) for c in spec.categories(name)
         ]
     if st.renderer == "rules":
         return [
@@ -287,8 +307,10 @@ def style_classes(name: str, spec: StyleSpec | None = None) -> list[StyleClass]:
         for c in ("certain", "possible"):
             out.append(
                 StyleClass(
-                    spec.labels["certainty"][c], syms[c],
-                    (("functional_group", group), ("certainty", c)), group=glabel,
+                    spec.labels["certainty"][c],
+                    syms[c],
+                    (("functional_group", group), ("certainty", c)),
+                    group=glabel,
                 )
             )
     grey = Symbol(type="fill", colour=OTHER_COLOUR, outline=OTHER_COLOUR, opacity=0.45)

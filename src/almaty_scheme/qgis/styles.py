@@ -198,8 +198,16 @@ def embed_styles(
                 f'INSERT INTO "{STYLE_TABLE}" (f_table_catalog, f_table_schema, f_table_name, '
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
                 "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, ?, NULL, ?)",
-                (name, geom, name, qml, sld, f"almaty-scheme default style of {name}",
-                 STYLE_OWNER, now),
+                (
+                    name,
+                    geom,
+                    name,
+                    qml,
+                    sld,
+                    f"almaty-scheme default style of {name}",
+                    STYLE_OWNER,
+                    now,
+                ),
             )
         _sync_ogr_count(con)
     log.info("embedded styles for %d layers in %s", len(names), path.name)
@@ -262,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             print(p)
         return 0
     stale = [
-        f for f, text in generated_styles(d / "styles.yaml").items()
+        f
+        for f, text in generated_styles(d / "styles.yaml").items()
         if not (d / f).is_file() or (d / f).read_text(encoding="utf-8") != text
     ]
     for f in stale:

@@ -53,8 +53,9 @@ def _union_area_ha(geoms: Any) -> float:
     return float(shapely.union_all(arr).area) / 1e4
 
 
-def _scheme_value(catalogue: Catalogue, key: str, rule_id: str | None = None,
-                  balance_key: str | None = None) -> tuple[float, str]:
+def _scheme_value(
+    catalogue: Catalogue, key: str, rule_id: str | None = None, balance_key: str | None = None
+) -> tuple[float, str]:
     if rule_id and rule_id in catalogue.rules and catalogue.rules[rule_id].area_ha:
         r = catalogue.rules[rule_id]
         assert r.area_ha is not None
@@ -73,14 +74,24 @@ def _scheme_value(catalogue: Catalogue, key: str, rule_id: str | None = None,
     return _SCHEME_FIGURES[key]
 
 
-def _figure(key: str, label: str, scheme: tuple[float, str], ours: float | None, unit: str,
-            explanation: str, comparable: bool = True) -> dict[str, Any]:
+def _figure(
+    key: str,
+    label: str,
+    scheme: tuple[float, str],
+    ours: float | None,
+    unit: str,
+    explanation: str,
+    comparable: bool = True,
+) -> dict[str, Any]:
     sv, src = scheme
     diff = None if ours is None else ours - sv
     pct = None if (ours is None or sv == 0) else 100.0 * (ours - sv) / sv
     return {
-        "key": key, "label": label, "unit": unit,
-        "scheme": round(sv, 2), "scheme_source": src,
+        "key": key,
+        "label": label,
+        "unit": unit,
+        "scheme": round(sv, 2),
+        "scheme_source": src,
         "ours": None if ours is None else round(ours, 2),
         "difference": None if diff is None else round(diff, 2),
         "difference_pct": None if pct is None else round(pct, 1),
@@ -95,13 +106,17 @@ def _kapchagay_explanation(kap_ha: float | None, has_boundary: bool) -> str:
     if not has_boundary:
         return "No boundary: the whole GSHHG reservoir polygon is counted."
     if kap_ha < 1.0:
-        return ("The reconstructed boundary leaves the reservoir outside (it follows the "
-                "southern shore, L116-120), while the scheme counts 33 897.7 ha of the water "
-                "surface inside; the difference lies in the boundary reconstruction (see the "
-                "base figures), not in the water layers.")
-    return ("GSHHG shoreline (~1:1M) cut by the reconstructed boundary, which follows the "
-            "southern shore only roughly (L116-120); the scheme's figure comes from cadastral "
-            "data.")
+        return (
+            "The reconstructed boundary leaves the reservoir outside (it follows the "
+            "southern shore, L116-120), while the scheme counts 33 897.7 ha of the water "
+            "surface inside; the difference lies in the boundary reconstruction (see the "
+            "base figures), not in the water layers."
+        )
+    return (
+        "GSHHG shoreline (~1:1M) cut by the reconstructed boundary, which follows the "
+        "southern shore only roughly (L116-120); the scheme's figure comes from cadastral "
+        "data."
+    )
 
 
 def reconciliation_figures(
@@ -110,15 +125,25 @@ def reconciliation_figures(
     """Computed figures beside the scheme's (see module docstring)."""
     figs: list[dict[str, Any]] = []
     bnd_layer = layers.get("boundary")
-    boundary = (shapely.union_all(np.asarray(bnd_layer.geometry.values, dtype=object))
-                if bnd_layer is not None and len(bnd_layer) else None)
+    boundary = (
+        shapely.union_all(np.asarray(bnd_layer.geometry.values, dtype=object))
+        if bnd_layer is not None and len(bnd_layer)
+        else None
+    )
     b_area = boundary.area / 1e4 if boundary is not None else None
-    figs.append(_figure(
-        "boundary_area", "Agglomeration area", _scheme_value(catalogue, "total", balance_key="total"),
-        b_area, "ha",
-        "Boundary reconstructed from the text (L106-135) on small-scale administrative "
-        "outlines; the difference measures the reconstruction, not the scheme."
-        if b_area is not None else "No boundary in the base data: not computed."))
+    figs.append(
+        _figure(
+            "boundary_area",
+            "Agglomeration area",
+            _scheme_value(catalogue, "total", balance_key="total"),
+            b_area,
+            "ha",
+            "Boundary reconstructed from the text (L106-135) on small-scale administrative "
+            "outlines; the difference measures the reconstruction, not the scheme."
+            if b_area is not None
+            else "No boundary in the base data: not computed.",
+        )
+    )
 
     def in_bnd(g: Any) -> Any:
         return g if boundary is None else shapely.intersection(g, boundary)
@@ -129,30 +154,56 @@ def reconciliation_figures(
     strip_ha = 0.0
     if strips is not None and len(strips):
         cert = strips.loc[(strips["certainty"] == "certain").fillna(False).astype(bool)]
-        strip_ha = _union_area_ha(list(cert.geometry) + [in_bnd(g) for g in bodies.geometry]) \
-            - water_ha
-    figs.append(_figure(
-        "water_fund", "Water-fund land (water surfaces in the base, inside the boundary)",
-        _scheme_value(catalogue, "water_fund", balance_key="water_fund"), water_ha, "ha",
-        f"Only the water bodies of the base data are counted ({len(bodies)} feature(s)). The "
-        "scheme's water fund is the Kapchagay surface (33 897.7 ha) plus 12 590.3 ha by "
-        "district (L633-639: rivers, canals, small lakes, land under hydro structures), "
-        "which the open data lacks."
-        + ("" if boundary is not None else " No boundary: whole water bodies counted.")))
-    figs.append(_figure(
-        "water_fund_with_strips", "Water surfaces + certain water-protection strips",
-        _scheme_value(catalogue, "water_fund", balance_key="water_fund"),
-        water_ha + strip_ha, "ha",
-        "For comparison only, in case the land balance counts the land under water-protection "
-        "strips in the water fund (not stated by the scheme).", comparable=False))
-    kap = [g for _, r in bodies.iterrows() for g in [r.geometry]
-           if name_matches(KAPCHAGAY_NAMES, [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")])]
+        strip_ha = (
+            _union_area_ha(list(cert.geometry) + [in_bnd(g) for g in bodies.geometry]) - water_ha
+        )
+    figs.append(
+        _figure(
+            "water_fund",
+            "Water-fund land (water surfaces in the base, inside the boundary)",
+            _scheme_value(catalogue, "water_fund", balance_key="water_fund"),
+            water_ha,
+            "ha",
+            f"Only the water bodies of the base data are counted ({len(bodies)} feature(s)). The "
+            "scheme's water fund is the Kapchagay surface (33 897.7 ha) plus 12 590.3 ha by "
+            "district (L633-639: rivers, canals, small lakes, land under hydro structures), "
+            "which the open data lacks."
+            + ("" if boundary is not None else " No boundary: whole water bodies counted."),
+        )
+    )
+    figs.append(
+        _figure(
+            "water_fund_with_strips",
+            "Water surfaces + certain water-protection strips",
+            _scheme_value(catalogue, "water_fund", balance_key="water_fund"),
+            water_ha + strip_ha,
+            "ha",
+            "For comparison only, in case the land balance counts the land under water-protection "
+            "strips in the water fund (not stated by the scheme).",
+            comparable=False,
+        )
+    )
+    kap = [
+        g
+        for _, r in bodies.iterrows()
+        for g in [r.geometry]
+        if name_matches(
+            KAPCHAGAY_NAMES, [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")]
+        )
+    ]
     kap_ha = _union_area_ha([in_bnd(g) for g in kap]) if kap else None
-    figs.append(_figure(
-        "kapchagay_surface", "Kapchagay water surface inside the boundary",
-        _scheme_value(catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"),
-        kap_ha, "ha",
-        _kapchagay_explanation(kap_ha, boundary is not None)))
+    figs.append(
+        _figure(
+            "kapchagay_surface",
+            "Kapchagay water surface inside the boundary",
+            _scheme_value(
+                catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"
+            ),
+            kap_ha,
+            "ha",
+            _kapchagay_explanation(kap_ha, boundary is not None),
+        )
+    )
     gas = layers.get("gas_pipeline_zones")
     md_c = md_all = prot = None
     if gas is not None and len(gas):
@@ -160,40 +211,78 @@ def reconciliation_figures(
         is_c = (gas["certainty"] == "certain").fillna(False).astype(bool)
         md_c = _union_area_ha(gas.loc[is_md & is_c].geometry)
         md_all = _union_area_ha(gas.loc[is_md].geometry)
-        prot = _union_area_ha(gas.loc[(gas["kind"] == "gas_protection_zone").fillna(False)
-                                      .astype(bool)].geometry)
+        prot = _union_area_ha(
+            gas.loc[(gas["kind"] == "gas_protection_zone").fillna(False).astype(bool)].geometry
+        )
     szz = _scheme_value(catalogue, "gas_szz", "gas.fact.szz_area")
-    figs.append(_figure(
-        "gas_szz", "Gas-pipeline minimum-distance zones (certain)", szz, md_c, "ha",
-        "Minimum distances by DN (external norms, mostly unverified) along the pipelines of "
-        "the base data inside the boundary. 65 500 ha over 123 km would mean a belt ~5.3 km "
-        "wide - no distance norm gives that (finding gas.finding.szz_area); the scheme's "
-        "figure probably counts something else."))
-    figs.append(_figure(
-        "gas_szz_possible", "Gas-pipeline minimum-distance zones incl. possible bands", szz,
-        md_all, "ha", "Upper bound: with every unknown DN at the largest candidate distance.",
-        comparable=False))
-    figs.append(_figure(
-        "gas_protection", "Gas-pipeline protection zones (50 m each side)", szz, prot, "ha",
-        "Shown for scale: the protection zone is not the SZZ.", comparable=False))
+    figs.append(
+        _figure(
+            "gas_szz",
+            "Gas-pipeline minimum-distance zones (certain)",
+            szz,
+            md_c,
+            "ha",
+            "Minimum distances by DN (external norms, mostly unverified) along the pipelines of "
+            "the base data inside the boundary. 65 500 ha over 123 km would mean a belt ~5.3 km "
+            "wide - no distance norm gives that (finding gas.finding.szz_area); the scheme's "
+            "figure probably counts something else.",
+        )
+    )
+    figs.append(
+        _figure(
+            "gas_szz_possible",
+            "Gas-pipeline minimum-distance zones incl. possible bands",
+            szz,
+            md_all,
+            "ha",
+            "Upper bound: with every unknown DN at the largest candidate distance.",
+            comparable=False,
+        )
+    )
+    figs.append(
+        _figure(
+            "gas_protection",
+            "Gas-pipeline protection zones (50 m each side)",
+            szz,
+            prot,
+            "ha",
+            "Shown for scale: the protection zone is not the SZZ.",
+            comparable=False,
+        )
+    )
     pipes = base["gas_pipelines"]
     glen = None
     if len(pipes):
         glen = float(sum(shapely.length(in_bnd(g)) for g in pipes.geometry)) / 1000.0
-    figs.append(_figure(
-        "gas_length", "Trunk gas pipelines inside the boundary (all threads)",
-        _SCHEME_FIGURES["gas_length_km"], glen, "km",
-        "Each thread counted; the scheme's 123 km (L572) vs Appendix 1's 331 km (L4199) "
-        "differ themselves (finding gas.finding.length_vs_appendix1)."))
+    figs.append(
+        _figure(
+            "gas_length",
+            "Trunk gas pipelines inside the boundary (all threads)",
+            _SCHEME_FIGURES["gas_length_km"],
+            glen,
+            "km",
+            "Each thread counted; the scheme's 123 km (L572) vs Appendix 1's 331 km (L4199) "
+            "differ themselves (finding gas.finding.length_vs_appendix1).",
+        )
+    )
     fps = base["settlement_footprints"]
     fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
-    figs.append(_figure(
-        "settlement_land", "Settlement land (footprints inside the boundary)",
-        _scheme_value(catalogue, "settlements", balance_key="settlements"), fp_ha, "ha",
-        ("Footprints from the base (real outlines or derived from population, see their "
-         "'method'); the scheme's land of settlements counts the whole administrative land of "
-         "each settlement, usually far larger than the built-up area."
-         if fp_ha is not None else "No settlement footprints in the base data.")))
+    figs.append(
+        _figure(
+            "settlement_land",
+            "Settlement land (footprints inside the boundary)",
+            _scheme_value(catalogue, "settlements", balance_key="settlements"),
+            fp_ha,
+            "ha",
+            (
+                "Footprints from the base (real outlines or derived from population, see their "
+                "'method'); the scheme's land of settlements counts the whole administrative land of "
+                "each settlement, usually far larger than the built-up area."
+                if fp_ha is not None
+                else "No settlement footprints in the base data."
+            ),
+        )
+    )
     ind = layers.get("industrial_zones")
     ind_ha = float(ind.geometry.area.sum()) / 1e4 if ind is not None and len(ind) else None
     all_ind = [r.id for r in catalogue.by_kind("industrial_zone")]
@@ -205,28 +294,46 @@ def reconciliation_figures(
             a = row.geometry.area / 1e4
             if pd.notna(row["area_ha_scheme"]) and a < float(row["area_ha_scheme"]) - 0.01:
                 cut.append(f"{row['rule_id']} ({a:.0f} of {float(row['area_ha_scheme']):g} ha)")
-    expl = (f"{len(drawn)} of {len(all_ind)} zones drawn, each a schematic footprint of exactly "
-            "its stated area.")
+    expl = (
+        f"{len(drawn)} of {len(all_ind)} zones drawn, each a schematic footprint of exactly "
+        "its stated area."
+    )
     if missing:
-        expl += (" Not drawn (place not found, or wholly outside the boundary - see the layer "
-                 f"notes): {', '.join(missing)}.")
+        expl += (
+            " Not drawn (place not found, or wholly outside the boundary - see the layer "
+            f"notes): {', '.join(missing)}."
+        )
     if cut:
         expl += f" Cut by the boundary: {', '.join(cut)}."
-    figs.append(_figure(
-        "industrial_area", "Industrial zones and parks (schematic footprints)",
-        _scheme_value(catalogue, "industrial", "industrial.total_area"), ind_ha, "ha", expl))
+    figs.append(
+        _figure(
+            "industrial_area",
+            "Industrial zones and parks (schematic footprints)",
+            _scheme_value(catalogue, "industrial", "industrial.total_area"),
+            ind_ha,
+            "ha",
+            expl,
+        )
+    )
     fz = layers.get("functional_zones")
     if fz is not None and len(fz) and b_area is not None:
-        figs.append(_figure(
-            "functional_partition", "Functional zones, sum of areas", (b_area, "the boundary above"),
-            float(fz.geometry.area.sum()) / 1e4, "ha",
-            "A planar partition: must equal the boundary area (difference = rounding).",
-            comparable=True))
+        figs.append(
+            _figure(
+                "functional_partition",
+                "Functional zones, sum of areas",
+                (b_area, "the boundary above"),
+                float(fz.geometry.area.sum()) / 1e4,
+                "ha",
+                "A planar partition: must equal the boundary area (difference = rounding).",
+                comparable=True,
+            )
+        )
     return figs
 
 
-def relevant_findings(catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFrame]
-                      ) -> list[dict[str, Any]]:
+def relevant_findings(
+    catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFrame]
+) -> list[dict[str, Any]]:
     """Catalogue findings that affect a rule drawn into (or meant for) a built layer."""
     drawn: set[str] = set()
     for name, gdf in layers.items():
@@ -238,9 +345,16 @@ def relevant_findings(catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFram
         hit = [a for a in f.affects if a in drawn or a in meant]
         if not hit:
             continue
-        out.append({"id": f.id, "kind": f.kind, "summary": " ".join(f.summary.split()),
-                    "reading": " ".join(f.reading.split()), "affects": hit,
-                    "drawn": [a for a in hit if a in drawn]})
+        out.append(
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "summary": " ".join(f.summary.split()),
+                "reading": " ".join(f.reading.split()),
+                "affects": hit,
+                "drawn": [a for a in hit if a in drawn],
+            }
+        )
     return out
 
 
@@ -299,10 +413,16 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         "|---|---:|---:|---:|---:|",
     ]
     for s in d["layers"]:
-        t = result.timings.get(s["layer"], result.timings.get(
-            "water_protection" if s["layer"].startswith("water_protection") else "", None))
-        lines.append(f"| {s['layer']} | {s['features']} | {_fmt(s['area_ha'])} | "
-                     f"{_fmt(s['area_certain_ha'])} | {_fmt(t, 2)} |")
+        t = result.timings.get(
+            s["layer"],
+            result.timings.get(
+                "water_protection" if s["layer"].startswith("water_protection") else "", None
+            ),
+        )
+        lines.append(
+            f"| {s['layer']} | {s['features']} | {_fmt(s['area_ha'])} | "
+            f"{_fmt(s['area_certain_ha'])} | {_fmt(t, 2)} |"
+        )
     lines += [
         "",
         "Areas are of the union of a layer's features (overlaps counted once), inside the "
@@ -314,37 +434,62 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         "|---|---:|---|---:|---:|---|",
     ]
     for f in d["reconciliation"]:
-        diff = "-" if f["difference"] is None else (
-            f"{_fmt(f['difference'])} ({f['difference_pct']:+.1f} %)"
-            if f["difference_pct"] is not None else _fmt(f["difference"]))
+        diff = (
+            "-"
+            if f["difference"] is None
+            else (
+                f"{_fmt(f['difference'])} ({f['difference_pct']:+.1f} %)"
+                if f["difference_pct"] is not None
+                else _fmt(f["difference"])
+            )
+        )
         label = f["label"] + ("" if f["comparable"] else " *(for scale)*")
         lines.append(
             f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
-            f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |")
+            f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |"
+        )
     bf = [f for f in d.get("base_figures", []) if f.get("label")]
     if bf:
-        lines += ["", "### Figures of the base data (from the base assembly)", "",
-                  "| figure | scheme | ours | difference | explanation |",
-                  "|---|---:|---:|---:|---|"]
+        lines += [
+            "",
+            "### Figures of the base data (from the base assembly)",
+            "",
+            "| figure | scheme | ours | difference | explanation |",
+            "|---|---:|---:|---:|---|",
+        ]
         for f in bf:
-            diff = "-" if f.get("difference") is None else (
-                f"{_fmt(_num(f.get('difference')))}" + (
-                    f" ({_num(f.get('difference_pct')):+.1f} %)"
-                    if f.get("difference_pct") is not None else ""))
+            diff = (
+                "-"
+                if f.get("difference") is None
+                else (
+                    f"{_fmt(_num(f.get('difference')))}"
+                    + (
+                        f" ({_num(f.get('difference_pct')):+.1f} %)"
+                        if f.get("difference_pct") is not None
+                        else ""
+                    )
+                )
+            )
             unit = f" {f.get('unit')}" if f.get("unit") else ""
-            lines.append(f"| {_md_cell(f.get('label'))} | {_fmt(_num(f.get('scheme')))}{unit} | "
-                         f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
-                         f"{_md_cell(f.get('explanation'))} |")
+            lines.append(
+                f"| {_md_cell(f.get('label'))} | {_fmt(_num(f.get('scheme')))}{unit} | "
+                f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
+                f"{_md_cell(f.get('explanation'))} |"
+            )
     lines += ["", "## Per layer: inputs, readings, gaps", ""]
     for s in d["layers"]:
         lines.append(f"### {s['layer']}")
         lines.append("")
-        lines.append(f"{s['features']} feature(s), {_fmt(s['area_ha'])} ha"
-                     + (f"; rules: {', '.join(f'`{r}`' for r in s['rules'])}" if s["rules"] else ""))
+        lines.append(
+            f"{s['features']} feature(s), {_fmt(s['area_ha'])} ha"
+            + (f"; rules: {', '.join(f'`{r}`' for r in s['rules'])}" if s["rules"] else "")
+        )
         lines.append("")
         for u in s["inputs_used"]:
-            lines.append(f"- input: {u['what']}" + (f" - accuracy: {u['accuracy']}"
-                                                    if u.get("accuracy") else ""))
+            lines.append(
+                f"- input: {u['what']}"
+                + (f" - accuracy: {u['accuracy']}" if u.get("accuracy") else "")
+            )
         for m in s["inputs_missing"]:
             lines.append(f"- **missing**: {m}")
         for r in s["readings"]:
@@ -366,11 +511,17 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
             lines.append(f"- `{f['id']}` ({f['kind']}): {f['summary']} **Reading:** {f['reading']}")
         lines.append("")
     if d["base_provenance"]:
-        lines += ["## Base data", "", "| layer | status | features | source | accuracy |",
-                  "|---|---|---:|---|---|"]
+        lines += [
+            "## Base data",
+            "",
+            "| layer | status | features | source | accuracy |",
+            "|---|---|---:|---|---|",
+        ]
         for p in d["base_provenance"]:
-            lines.append(f"| {p.get('layer')} | {p.get('status')} | {p.get('features')} | "
-                         f"{_md_cell(p.get('source'))} | {_md_cell(p.get('accuracy'))} |")
+            lines.append(
+                f"| {p.get('layer')} | {p.get('status')} | {p.get('features')} | "
+                f"{_md_cell(p.get('source'))} | {_md_cell(p.get('accuracy'))} |"
+            )
         lines.append("")
     lines += ["## Options", "", "```json", json.dumps(d["options"], indent=2), "```", ""]
     return "\n".join(lines)
@@ -388,13 +539,19 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
-def write_report(result: BuildResult, gpkg_path: str | Path, *, overwrite: bool = False
-                 ) -> tuple[Path, Path]:
+def write_report(
+    result: BuildResult, gpkg_path: str | Path, *, overwrite: bool = False
+) -> tuple[Path, Path]:
     """Write ``<stem>.report.md`` and ``<stem>.report.json`` beside the GeoPackage."""
     from almaty_scheme.build import report_paths
 
     md, js = report_paths(gpkg_path)
     atomic_write_text(md, report_markdown(result, gpkg_path), overwrite=overwrite)
-    atomic_write_text(js, json.dumps(report_dict(result, gpkg_path), ensure_ascii=False,
-                                     indent=2, default=_json_default), overwrite=overwrite)
+    atomic_write_text(
+        js,
+        json.dumps(
+            report_dict(result, gpkg_path), ensure_ascii=False, indent=2, default=_json_default
+        ),
+        overwrite=overwrite,
+    )
     return md, js

@@ -45,8 +45,17 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_PARCELS = 50
 """Per-parcel pages written by default (prohibited parcels beyond it are counted only)."""
 
-HIT_COLUMNS_SHOWN = ("rule_id", "layer", "zone_name", "certainty", "regime", "overlap_m2",
-                     "share_pct", "distance_to_source_m", "citation")
+HIT_COLUMNS_SHOWN = (
+    "rule_id",
+    "layer",
+    "zone_name",
+    "certainty",
+    "regime",
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+    "citation",
+)
 
 
 @dataclass
@@ -92,8 +101,12 @@ def _read_summary(results_gpkg: Path) -> dict[str, Any]:
     return {}
 
 
-def collect(results_gpkg: str | Path, layers_gpkg: str | Path | None = None, *,
-            max_parcels: int = DEFAULT_MAX_PARCELS) -> ReportData:
+def collect(
+    results_gpkg: str | Path,
+    layers_gpkg: str | Path | None = None,
+    *,
+    max_parcels: int = DEFAULT_MAX_PARCELS,
+) -> ReportData:
     """Read a check result and compute the report's tables.
 
     Raises
@@ -110,28 +123,39 @@ def collect(results_gpkg: str | Path, layers_gpkg: str | Path | None = None, *,
         raise DataError(f"cannot read {path}", [f"Is it a GeoPackage? ({exc})"]) from exc
     problems = []
     if "parcels" not in listed:
-        problems.append(f"{path.name} has no 'parcels' layer; pass the output of "
-                        "almaty-scheme check.")
+        problems.append(
+            f"{path.name} has no 'parcels' layer; pass the output of almaty-scheme check."
+        )
     if problems:
         raise DataError(f"{path.name} is not a check result", problems)
     parcels = pyogrio.read_dataframe(path, layer="parcels", read_geometry=False)
     if "verdict" not in parcels.columns:
-        raise DataError(f"{path.name}: parcels have no 'verdict' column",
-                        ["Pass the output of almaty-scheme check."])
-    hits = (pyogrio.read_dataframe(path, layer="parcel_hits", read_geometry=False)
-            if "parcel_hits" in listed else pd.DataFrame(columns=["parcel_id", "rule_id"]))
+        raise DataError(
+            f"{path.name}: parcels have no 'verdict' column",
+            ["Pass the output of almaty-scheme check."],
+        )
+    hits = (
+        pyogrio.read_dataframe(path, layer="parcel_hits", read_geometry=False)
+        if "parcel_hits" in listed
+        else pd.DataFrame(columns=["parcel_id", "rule_id"])
+    )
     parcels["parcel_id"] = parcels["parcel_id"].astype(str)
     hits["parcel_id"] = hits["parcel_id"].astype(str)
     n = len(parcels)
-    area = (pd.to_numeric(parcels["area_m2"], errors="coerce") if "area_m2" in parcels
-            else pd.Series(0.0, index=parcels.index))
+    area = (
+        pd.to_numeric(parcels["area_m2"], errors="coerce")
+        if "area_m2" in parcels
+        else pd.Series(0.0, index=parcels.index)
+    )
     counts = parcels["verdict"].value_counts()
-    by_verdict = pd.DataFrame({
-        "verdict": list(VERDICTS),
-        "parcels": [int(counts.get(v, 0)) for v in VERDICTS],
-        "share_pct": [100.0 * counts.get(v, 0) / n if n else 0.0 for v in VERDICTS],
-        "area_ha": [float(area[parcels["verdict"] == v].sum()) / 10_000 for v in VERDICTS],
-    })
+    by_verdict = pd.DataFrame(
+        {
+            "verdict": list(VERDICTS),
+            "parcels": [int(counts.get(v, 0)) for v in VERDICTS],
+            "share_pct": [100.0 * counts.get(v, 0) / n if n else 0.0 for v in VERDICTS],
+            "area_ha": [float(area[parcels["verdict"] == v].sum()) / 10_000 for v in VERDICTS],
+        }
+    )
     by_rule = _by_rule(parcels, hits)
     prohibited = parcels[parcels["verdict"] == "prohibited"]
     chosen = prohibited.head(max(max_parcels, 0))
@@ -156,18 +180,29 @@ def collect(results_gpkg: str | Path, layers_gpkg: str | Path | None = None, *,
                 g = None
         ph = hits[hits["parcel_id"] == pid].copy()
         if hit_geoms is not None:
-            ph = gpd.GeoDataFrame(ph, geometry=hit_geoms[hit_geoms["parcel_id"] == pid]
-                                  .geometry.to_numpy(), crs=hit_geoms.crs) \
-                if len(ph) == (hit_geoms["parcel_id"] == pid).sum() else ph
+            ph = (
+                gpd.GeoDataFrame(
+                    ph,
+                    geometry=hit_geoms[hit_geoms["parcel_id"] == pid].geometry.to_numpy(),
+                    crs=hit_geoms.crs,
+                )
+                if len(ph) == (hit_geoms["parcel_id"] == pid).sum()
+                else ph
+            )
         if "share_pct" in ph.columns:
             ph = ph.sort_values("share_pct", ascending=False)
         pages.append(ParcelPage(pid, row.to_dict(), ph, g))
     from almaty_scheme.qgis.project import attribution_text
 
     return ReportData(
-        results_path=path, layers_path=Path(layers_gpkg) if layers_gpkg else None,
-        n_parcels=n, by_verdict=by_verdict, by_rule=by_rule, pages=pages,
-        n_prohibited=len(prohibited), summary=_read_summary(path),
+        results_path=path,
+        layers_path=Path(layers_gpkg) if layers_gpkg else None,
+        n_parcels=n,
+        by_verdict=by_verdict,
+        by_rule=by_rule,
+        pages=pages,
+        n_prohibited=len(prohibited),
+        summary=_read_summary(path),
         attribution=attribution_text(layers_gpkg),
         created=dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
     )
@@ -183,26 +218,31 @@ def _by_rule(parcels: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     cols = ["rule_id", "family", "parcels", "prohibited", "overlap_ha"]
     if hits.empty or "rule_id" not in hits.columns:
         return pd.DataFrame(columns=cols)
-    worst = parcels.set_index("parcel_id")["worst_rule_id"] if "worst_rule_id" in parcels \
+    worst = (
+        parcels.set_index("parcel_id")["worst_rule_id"]
+        if "worst_rule_id" in parcels
         else pd.Series(dtype="string")
+    )
     verdict = parcels.set_index("parcel_id")["verdict"]
     rows = []
     for rule, grp in hits.groupby("rule_id", sort=True):
         ids = grp["parcel_id"].unique()
         v = verdict.reindex(ids)
         w = worst.reindex(ids) if len(worst) else pd.Series(index=ids, dtype="string")
-        rows.append({
-            "rule_id": rule,
-            "family": str(grp["family"].iloc[0]) if "family" in grp else "",
-            "parcels": len(ids),
-            "prohibited": int(((v == "prohibited") & (w == rule)).sum()),
-            "overlap_ha": _sum(grp, "overlap_m2") / 10_000,
-        })
-    return pd.DataFrame(rows, columns=cols).sort_values(["prohibited", "parcels"],
-                                                        ascending=False)
+        rows.append(
+            {
+                "rule_id": rule,
+                "family": str(grp["family"].iloc[0]) if "family" in grp else "",
+                "parcels": len(ids),
+                "prohibited": int(((v == "prohibited") & (w == rule)).sum()),
+                "overlap_ha": _sum(grp, "overlap_m2") / 10_000,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols).sort_values(["prohibited", "parcels"], ascending=False)
 
 
 # ---- figures -----------------------------------------------------------------------------
+
 
 def _png(fig: Figure, dpi: int) -> str:
     buf = io.BytesIO()
@@ -256,8 +296,12 @@ def _fmt(v: Any, digits: int = 1) -> str:
     return f"{f:,.{digits}f}".replace(",", "\u202f")
 
 
-def _table(df: pd.DataFrame, headers: Sequence[str], numeric: Iterable[str] = (),
-           digits: dict[str, int] | None = None) -> str:
+def _table(
+    df: pd.DataFrame,
+    headers: Sequence[str],
+    numeric: Iterable[str] = (),
+    digits: dict[str, int] | None = None,
+) -> str:
     nums = set(numeric)
     digits = digits or {}
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
@@ -276,24 +320,44 @@ def _table(df: pd.DataFrame, headers: Sequence[str], numeric: Iterable[str] = ()
 def _verdict_table(data: ReportData) -> str:
     spec = default_spec()
     df = data.by_verdict.copy()
-    df.insert(0, "_html", [
-        f'<span class="swatch" style="background:{spec.colours["verdict"][v]}"></span>'
-        f'{html.escape(spec.labels["verdict"][v].ru)} / {html.escape(spec.labels["verdict"][v].en)}'
-        for v in df["verdict"]])
+    df.insert(
+        0,
+        "_html",
+        [
+            f'<span class="swatch" style="background:{spec.colours["verdict"][v]}"></span>'
+            f"{html.escape(spec.labels['verdict'][v].ru)} / {html.escape(spec.labels['verdict'][v].en)}"
+            for v in df["verdict"]
+        ],
+    )
     df = df.drop(columns=["verdict"])
-    return _table(df, ["Заключение / Verdict", "Участков / Parcels", "Доля, % / Share, %",
-                       "Площадь, га / Area, ha"], numeric=["parcels", "share_pct", "area_ha"],
-                  digits={"parcels": 0, "share_pct": 1, "area_ha": 2})
+    return _table(
+        df,
+        [
+            "Заключение / Verdict",
+            "Участков / Parcels",
+            "Доля, % / Share, %",
+            "Площадь, га / Area, ha",
+        ],
+        numeric=["parcels", "share_pct", "area_ha"],
+        digits={"parcels": 0, "share_pct": 1, "area_ha": 2},
+    )
 
 
 def _rule_table(data: ReportData) -> str:
     if data.by_rule.empty:
         return "<p>Участки не пересекают зон ограничений. / No parcel touches a restriction.</p>"
-    return _table(data.by_rule, ["Правило / Rule", "Семейство / Family",
-                                 "Участков / Parcels", "Запрещено этим правилом / Prohibited by it",
-                                 "Пересечение, га / Overlap, ha"],
-                  numeric=["parcels", "prohibited", "overlap_ha"],
-                  digits={"parcels": 0, "prohibited": 0, "overlap_ha": 3})
+    return _table(
+        data.by_rule,
+        [
+            "Правило / Rule",
+            "Семейство / Family",
+            "Участков / Parcels",
+            "Запрещено этим правилом / Prohibited by it",
+            "Пересечение, га / Overlap, ha",
+        ],
+        numeric=["parcels", "prohibited", "overlap_ha"],
+        digits={"parcels": 0, "prohibited": 0, "overlap_ha": 3},
+    )
 
 
 def _hits_frame(page: ParcelPage) -> pd.DataFrame:
@@ -302,10 +366,15 @@ def _hits_frame(page: ParcelPage) -> pd.DataFrame:
 
 
 _HIT_HEADERS = {
-    "rule_id": "Правило / Rule", "layer": "Слой / Layer", "zone_name": "Зона / Zone",
-    "certainty": "Достоверность / Certainty", "regime": "Режим / Regime",
-    "overlap_m2": "Пересечение, м² / Overlap, m²", "share_pct": "Доля, % / Share, %",
-    "distance_to_source_m": "До объекта, м / To source, m", "citation": "Источник / Source",
+    "rule_id": "Правило / Rule",
+    "layer": "Слой / Layer",
+    "zone_name": "Зона / Zone",
+    "certainty": "Достоверность / Certainty",
+    "regime": "Режим / Regime",
+    "overlap_m2": "Пересечение, м² / Overlap, m²",
+    "share_pct": "Доля, % / Share, %",
+    "distance_to_source_m": "До объекта, м / To source, m",
+    "citation": "Источник / Source",
 }
 
 
@@ -316,7 +385,8 @@ def render_html(data: ReportData, *, dpi: int = 110) -> str:
     layers = _layers(data)
     overview = _png(results_figure(data.results_path, data.layers_path), dpi)
     parts = [
-        "<!DOCTYPE html>", '<html lang="ru"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="ru"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Проверка участков / Parcel check: {_e(data.results_path.name)}</title>",
         f"<style>{_CSS}</style></head><body>",
@@ -325,15 +395,19 @@ def render_html(data: ReportData, *, dpi: int = 110) -> str:
         f'<p class="meta">Алматинская агломерация, постановление № 514 от 13.08.2020 / Almaty '
         f"agglomeration, decree No. 514 of 13 Aug 2020. Результаты / results: "
         f"<code>{_e(data.results_path.name)}</code>"
-        + (f", слои / layers: <code>{_e(data.layers_path.name)}</code>" if data.layers_path
-           else "")
-        + (f", каталог правил / rule catalogue {_e(data.summary.get('catalogue_version'))}"
-           if data.summary.get("catalogue_version") else "")
+        + (f", слои / layers: <code>{_e(data.layers_path.name)}</code>" if data.layers_path else "")
+        + (
+            f", каталог правил / rule catalogue {_e(data.summary.get('catalogue_version'))}"
+            if data.summary.get("catalogue_version")
+            else ""
+        )
         + f". {_e(data.created)}.</p>",
         "<h2>Сводка / Summary</h2>",
         f"<p>Всего участков / Parcels checked: <b>{data.n_parcels}</b>.</p>",
-        "<h3>По заключениям / By verdict</h3>", _verdict_table(data),
-        "<h3>По ограничениям / By restriction</h3>", _rule_table(data),
+        "<h3>По заключениям / By verdict</h3>",
+        _verdict_table(data),
+        "<h3>По ограничениям / By restriction</h3>",
+        _rule_table(data),
         "<h2>Обзорная карта / Overview map</h2>",
         f'<img alt="overview map of the parcels by verdict" src="data:image/png;base64,{overview}">',
         f"<h2>Запрещённые участки / Prohibited parcels ({data.n_prohibited})</h2>",
@@ -343,7 +417,8 @@ def render_html(data: ReportData, *, dpi: int = 110) -> str:
             f'<p class="note">Показаны первые {len(data.pages)} из {data.n_prohibited} '
             f"запрещённых участков; ещё {data.n_left_out} не показаны (см. слой parcels). / "
             f"The first {len(data.pages)} of {data.n_prohibited} prohibited parcels are shown; "
-            f"{data.n_left_out} more are left out (see the parcels layer).</p>")
+            f"{data.n_left_out} more are left out (see the parcels layer).</p>"
+        )
     if not data.pages:
         parts.append("<p>Запрещённых участков нет. / No parcel is prohibited.</p>")
     for page in progress(data.pages, desc="report pages", unit="parcel"):
@@ -353,29 +428,47 @@ def render_html(data: ReportData, *, dpi: int = 110) -> str:
     return "\n".join(parts)
 
 
-def _parcel_html(page: ParcelPage, layers: dict[str, gpd.GeoDataFrame], parcel_figure: Any,
-                 dpi: int) -> str:
+def _parcel_html(
+    page: ParcelPage, layers: dict[str, gpd.GeoDataFrame], parcel_figure: Any, dpi: int
+) -> str:
     r = page.row
-    out = [f'<section class="parcel"><h3>Участок / Parcel {_e(page.parcel_id)}</h3>',
-           f"<p>Назначение / Use: {_e(r.get('use_input'))} ({_e(r.get('use_class'))}); "
-           f"площадь / area: {_fmt(r.get('area_m2'), 0)} м²; наиболее строгое правило / "
-           f"worst rule: <code>{_e(r.get('worst_rule_id'))}</code> "
-           f"({_fmt(r.get('worst_share_pct'))} %).</p>"]
+    out = [
+        f'<section class="parcel"><h3>Участок / Parcel {_e(page.parcel_id)}</h3>',
+        f"<p>Назначение / Use: {_e(r.get('use_input'))} ({_e(r.get('use_class'))}); "
+        f"площадь / area: {_fmt(r.get('area_m2'), 0)} м²; наиболее строгое правило / "
+        f"worst rule: <code>{_e(r.get('worst_rule_id'))}</code> "
+        f"({_fmt(r.get('worst_share_pct'))} %).</p>",
+    ]
     if page.geometry is not None:
-        fig = parcel_figure(page.geometry, layers, hits=page.hits
-                            if isinstance(page.hits, gpd.GeoDataFrame) else None,
-                            title=f"{page.parcel_id}")
-        out.append(f'<img alt="map of parcel {_e(page.parcel_id)}" '
-                   f'src="data:image/png;base64,{_png(fig, dpi)}">')
+        fig = parcel_figure(
+            page.geometry,
+            layers,
+            hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame) else None,
+            title=f"{page.parcel_id}",
+        )
+        out.append(
+            f'<img alt="map of parcel {_e(page.parcel_id)}" '
+            f'src="data:image/png;base64,{_png(fig, dpi)}">'
+        )
     hf = _hits_frame(page)
     if not hf.empty:
-        out.append(_table(hf, [_HIT_HEADERS[c] for c in hf.columns],
-                          numeric=[c for c in ("overlap_m2", "share_pct", "distance_to_source_m")
-                                   if c in hf.columns],
-                          digits={"overlap_m2": 0, "share_pct": 1, "distance_to_source_m": 0}))
-    out.append('<div class="explain">'
-               f"<div><b>Пояснение</b><br>{_e(r.get('explanation_ru'))}</div>"
-               f"<div><b>Explanation</b><br>{_e(r.get('explanation_en'))}</div></div>")
+        out.append(
+            _table(
+                hf,
+                [_HIT_HEADERS[c] for c in hf.columns],
+                numeric=[
+                    c
+                    for c in ("overlap_m2", "share_pct", "distance_to_source_m")
+                    if c in hf.columns
+                ],
+                digits={"overlap_m2": 0, "share_pct": 1, "distance_to_source_m": 0},
+            )
+        )
+    out.append(
+        '<div class="explain">'
+        f"<div><b>Пояснение</b><br>{_e(r.get('explanation_ru'))}</div>"
+        f"<div><b>Explanation</b><br>{_e(r.get('explanation_en'))}</div></div>"
+    )
     out.append("</section>")
     return "\n".join(out)
 
@@ -395,19 +488,30 @@ def _text_page(fig: Figure, lines: list[tuple[str, float, str]], top: float = 0.
     return y
 
 
-def _mpl_table(fig: Figure, df: pd.DataFrame, headers: Sequence[str], top: float,
-               height_per_row: float = 0.022, font: float = 7) -> float:
+def _mpl_table(
+    fig: Figure,
+    df: pd.DataFrame,
+    headers: Sequence[str],
+    top: float,
+    height_per_row: float = 0.022,
+    font: float = 7,
+) -> float:
     if df.empty:
         return top
     rows = [[_plain(v) for v in r] for r in df.itertuples(index=False)]
     h = height_per_row * (len(rows) + 1)
     ax = fig.add_axes((0.07, top - h, 0.86, h))
     ax.axis("off")
-    lengths = [max([len(str(h)) * 0.8] + [len(r[i]) for r in rows]) for i, h in
-               enumerate(headers)]
+    lengths = [max([len(str(h)) * 0.8] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     widths = [max(n, 6) / sum(max(m, 6) for m in lengths) for n in lengths]
-    tbl = ax.table(cellText=rows, colLabels=list(headers), loc="upper left", cellLoc="left",
-                   colLoc="left", colWidths=widths)
+    tbl = ax.table(
+        cellText=rows,
+        colLabels=list(headers),
+        loc="upper left",
+        cellLoc="left",
+        colLoc="left",
+        colWidths=widths,
+    )
     tbl.auto_set_font_size(False)
     tbl.set_fontsize(font)
     for (r, _c), cell in tbl.get_celld().items():
@@ -430,39 +534,67 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
 
     layers = _layers(data)
     spec = default_spec()
-    with PdfPages(pdf_path, metadata={"Title": "Parcel check / Проверка участков",
-                                      "Creator": f"almaty-scheme {__version__}"}) as pdf:
+    with PdfPages(
+        pdf_path,
+        metadata={
+            "Title": "Parcel check / Проверка участков",
+            "Creator": f"almaty-scheme {__version__}",
+        },
+    ) as pdf:
         fig = Figure(figsize=A4_PORTRAIT)
-        y = _text_page(fig, [
-            ("Проверка участков по межрегиональной схеме", 15, "bold"),
-            ("Parcel check against the interregional scheme (decree No. 514, 13.08.2020)", 11,
-             "normal"),
-            (f"Results: {data.results_path.name}; layers: "
-             f"{data.layers_path.name if data.layers_path else '-'}; "
-             f"catalogue {data.summary.get('catalogue_version', '-')}; {data.created}", 7.5,
-             "normal"),
-            (f"Всего участков / Parcels checked: {data.n_parcels}", 10, "bold"),
-            ("По заключениям / By verdict", 11, "bold"),
-        ])
+        y = _text_page(
+            fig,
+            [
+                ("Проверка участков по межрегиональной схеме", 15, "bold"),
+                (
+                    "Parcel check against the interregional scheme (decree No. 514, 13.08.2020)",
+                    11,
+                    "normal",
+                ),
+                (
+                    f"Results: {data.results_path.name}; layers: "
+                    f"{data.layers_path.name if data.layers_path else '-'}; "
+                    f"catalogue {data.summary.get('catalogue_version', '-')}; {data.created}",
+                    7.5,
+                    "normal",
+                ),
+                (f"Всего участков / Parcels checked: {data.n_parcels}", 10, "bold"),
+                ("По заключениям / By verdict", 11, "bold"),
+            ],
+        )
         bv = data.by_verdict.copy()
-        bv["verdict"] = [f"{spec.labels['verdict'][v].ru} / {spec.labels['verdict'][v].en}"
-                         for v in bv["verdict"]]
-        y = _mpl_table(fig, bv, ["Заключение / Verdict", "Участков / Parcels", "Доля, %",
-                                 "Площадь, га"], y)
+        bv["verdict"] = [
+            f"{spec.labels['verdict'][v].ru} / {spec.labels['verdict'][v].en}"
+            for v in bv["verdict"]
+        ]
+        y = _mpl_table(
+            fig, bv, ["Заключение / Verdict", "Участков / Parcels", "Доля, %", "Площадь, га"], y
+        )
         y = _text_page(fig, [("По ограничениям / By restriction", 11, "bold")], top=y)
         br = data.by_rule.head(25)
-        y = _mpl_table(fig, br, ["Правило / Rule", "Семейство", "Участков", "Запрещено",
-                                 "Пересечение, га"], y)
+        y = _mpl_table(
+            fig, br, ["Правило / Rule", "Семейство", "Участков", "Запрещено", "Пересечение, га"], y
+        )
         notes = []
         if len(data.by_rule) > 25:
-            notes.append((f"... and {len(data.by_rule) - 25} more rules (see the HTML report).",
-                          7.0, "normal"))
+            notes.append(
+                (
+                    f"... and {len(data.by_rule) - 25} more rules (see the HTML report).",
+                    7.0,
+                    "normal",
+                )
+            )
         if data.n_left_out > 0:
-            notes.append((
-                f"Показаны первые {len(data.pages)} из {data.n_prohibited} запрещённых "
-                f"участков; ещё {data.n_left_out} не показаны. / The first {len(data.pages)} "
-                f"of {data.n_prohibited} prohibited parcels follow; {data.n_left_out} more "
-                "are left out.", 9.0, "bold"))
+            notes.append(
+                (
+                    f"Показаны первые {len(data.pages)} из {data.n_prohibited} запрещённых "
+                    f"участков; ещё {data.n_left_out} не показаны. / The first {len(data.pages)} "
+                    f"of {data.n_prohibited} prohibited parcels follow; {data.n_left_out} more "
+                    "are left out.",
+                    9.0,
+                    "bold",
+                )
+            )
         if notes:
             _text_page(fig, notes, top=y)
         fig.text(0.07, 0.02, textwrap.fill(data.attribution, 150), fontsize=5.5, color="#444")
@@ -472,33 +604,59 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
         for page in progress(data.pages, desc="PDF pages", unit="parcel"):
             fig = Figure(figsize=A4_PORTRAIT)
             r = page.row
-            y = _text_page(fig, [
-                (f"Участок / Parcel {page.parcel_id}: запрещено / prohibited", 13, "bold"),
-                (f"Use: {r.get('use_input')} ({r.get('use_class')}); area "
-                 f"{_plain(r.get('area_m2'))} m²; worst rule {r.get('worst_rule_id')} "
-                 f"({_plain(r.get('worst_share_pct'))} %)", 8, "normal"),
-            ])
+            y = _text_page(
+                fig,
+                [
+                    (f"Участок / Parcel {page.parcel_id}: запрещено / prohibited", 13, "bold"),
+                    (
+                        f"Use: {r.get('use_input')} ({r.get('use_class')}); area "
+                        f"{_plain(r.get('area_m2'))} m²; worst rule {r.get('worst_rule_id')} "
+                        f"({_plain(r.get('worst_share_pct'))} %)",
+                        8,
+                        "normal",
+                    ),
+                ],
+            )
             if page.geometry is not None:
                 ax = fig.add_axes((0.1, y - 0.42, 0.55, 0.4))
-                handles = draw_parcel_map(ax, page.geometry, layers,
-                                          hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame)
-                                          else None)
-                fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.68, y - 0.02),
-                           fontsize=5.5, frameon=False)
+                handles = draw_parcel_map(
+                    ax,
+                    page.geometry,
+                    layers,
+                    hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame) else None,
+                )
+                fig.legend(
+                    handles=handles,
+                    loc="upper left",
+                    bbox_to_anchor=(0.68, y - 0.02),
+                    fontsize=5.5,
+                    frameon=False,
+                )
                 y -= 0.47
             hf = _hits_frame(page).head(15)
-            shown = [c for c in ("rule_id", "zone_name", "certainty", "regime", "overlap_m2",
-                                 "share_pct") if c in hf.columns]
-            y = _mpl_table(fig, hf[shown], [_HIT_HEADERS[c].split(" / ")[1] for c in shown], y,
-                           font=6.5)
-            _text_page(fig, [("Пояснение", 9, "bold"), (str(r.get("explanation_ru") or ""), 8,
-                                                         "normal"),
-                             ("Explanation", 9, "bold"), (str(r.get("explanation_en") or ""), 8,
-                                                          "normal")], top=y)
+            shown = [
+                c
+                for c in ("rule_id", "zone_name", "certainty", "regime", "overlap_m2", "share_pct")
+                if c in hf.columns
+            ]
+            y = _mpl_table(
+                fig, hf[shown], [_HIT_HEADERS[c].split(" / ")[1] for c in shown], y, font=6.5
+            )
+            _text_page(
+                fig,
+                [
+                    ("Пояснение", 9, "bold"),
+                    (str(r.get("explanation_ru") or ""), 8, "normal"),
+                    ("Explanation", 9, "bold"),
+                    (str(r.get("explanation_en") or ""), 8, "normal"),
+                ],
+                top=y,
+            )
             pdf.savefig(fig)
 
 
 # ---- entry point ------------------------------------------------------------------------
+
 
 def write_report(
     results_gpkg: str | Path,
@@ -558,10 +716,20 @@ def write_report(
         with atomic_path(pdf, overwrite=overwrite) as tmp:
             render_pdf(data, tmp)
         written.append(Path(pdf))
-    log.info("wrote report %s (%d parcel pages, %d left out)", ", ".join(map(str, written)),
-             len(data.pages), data.n_left_out)
+    log.info(
+        "wrote report %s (%d parcel pages, %d left out)",
+        ", ".join(map(str, written)),
+        len(data.pages),
+        data.n_left_out,
+    )
     return written
 
 
-__all__ = ["DEFAULT_MAX_PARCELS", "ReportData", "collect", "render_html", "render_pdf",
-           "write_report"]
+__all__ = [
+    "DEFAULT_MAX_PARCELS",
+    "ReportData",
+    "collect",
+    "render_html",
+    "render_pdf",
+    "write_report",
+]

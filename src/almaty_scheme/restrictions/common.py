@@ -233,7 +233,9 @@ def input_note(layer: str, base: BaseData, base_layer: str, what: str = "") -> L
         acc = prov.accuracy or acc if acc == "unknown" else acc
         src = prov.source or src if src == "unknown" else src
     return LayerNote(
-        layer, "input", f"base layer '{base_layer}': {len(gdf)} feature(s) from {src}{what}",
+        layer,
+        "input",
+        f"base layer '{base_layer}': {len(gdf)} feature(s) from {src}{what}",
         accuracy=acc,
     )
 
@@ -350,19 +352,24 @@ def line_buffer(geom: BaseGeometry, distance: float, *, flat: bool = True) -> Ba
     :data:`QUAD_SEGS` segments.
     """
     return shapely.buffer(
-        geom, distance, quad_segs=QUAD_SEGS, cap_style="flat" if flat else "round",
+        geom,
+        distance,
+        quad_segs=QUAD_SEGS,
+        cap_style="flat" if flat else "round",
         join_style="round",
     )
 
 
 def band(geom: BaseGeometry, inner: float, outer: float, *, flat: bool = False) -> BaseGeometry:
     """The ring between ``inner`` and ``outer`` metres from ``geom`` (inner may be 0)."""
-    outer_g = shapely.buffer(geom, outer, quad_segs=QUAD_SEGS,
-                             cap_style="flat" if flat else "round")
+    outer_g = shapely.buffer(
+        geom, outer, quad_segs=QUAD_SEGS, cap_style="flat" if flat else "round"
+    )
     if inner <= 0:
         return outer_g
-    inner_g = shapely.buffer(geom, inner, quad_segs=QUAD_SEGS,
-                             cap_style="flat" if flat else "round")
+    inner_g = shapely.buffer(
+        geom, inner, quad_segs=QUAD_SEGS, cap_style="flat" if flat else "round"
+    )
     return shapely.difference(outer_g, inner_g)
 
 
@@ -432,12 +439,22 @@ def width_bands(width: Width, policy: RangePolicy | None) -> list[Band]:
     chosen = policy or (width.default if width.default in ("both", "min", "max") else "both")
     lo, hi = width.min_m, width.max_m
     if chosen == "min":
-        return [Band(0.0, lo, "certain", sem, f"range {lo:g}-{hi:g} m: minimum used (range_policy=min)")]
+        return [
+            Band(0.0, lo, "certain", sem, f"range {lo:g}-{hi:g} m: minimum used (range_policy=min)")
+        ]
     if chosen == "max":
-        return [Band(0.0, hi, "certain", sem, f"range {lo:g}-{hi:g} m: maximum used (range_policy=max)")]
+        return [
+            Band(0.0, hi, "certain", sem, f"range {lo:g}-{hi:g} m: maximum used (range_policy=max)")
+        ]
     return [
         Band(0.0, lo, "certain", sem, f"range {lo:g}-{hi:g} m: minimum built as certain"),
-        Band(lo, hi, "possible", sem, f"range {lo:g}-{hi:g} m: band from minimum to maximum built as possible"),
+        Band(
+            lo,
+            hi,
+            "possible",
+            sem,
+            f"range {lo:g}-{hi:g} m: band from minimum to maximum built as possible",
+        ),
     ]
 
 
@@ -446,8 +463,20 @@ def range_bands(lo: float, hi: float, semantics: str, why: str) -> list[Band]:
     if hi <= lo:
         return [Band(0.0, lo, "certain", semantics, why)]
     return [
-        Band(0.0, lo, "certain", semantics, f"{why}; the smallest candidate ({lo:g} m) built as certain"),
-        Band(lo, hi, "possible", semantics, f"{why}; band up to the largest candidate ({hi:g} m) built as possible"),
+        Band(
+            0.0,
+            lo,
+            "certain",
+            semantics,
+            f"{why}; the smallest candidate ({lo:g} m) built as certain",
+        ),
+        Band(
+            lo,
+            hi,
+            "possible",
+            semantics,
+            f"{why}; band up to the largest candidate ({hi:g} m) built as possible",
+        ),
     ]
 
 
@@ -466,6 +495,7 @@ def band_record(rule: Rule, b: Band) -> dict[str, Any]:
 
 def source_attributes(row: Mapping[str, Any] | pd.Series, layer: str) -> dict[str, Any]:
     """``source``/``accuracy``/``source_layer``/``source_fid`` of a base feature."""
+
     def get(k: str) -> Any:
         v = row.get(k) if hasattr(row, "get") else None
         return None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v
@@ -513,8 +543,13 @@ def clip(geom: BaseGeometry, boundary: BaseGeometry | None) -> BaseGeometry:
     return shapely.intersection(geom, boundary)
 
 
-def clip_frame(gdf: gpd.GeoDataFrame, boundary: BaseGeometry | None,
-               min_area: float = MIN_SLIVER_M2, *, keep_area: bool = False) -> gpd.GeoDataFrame:
+def clip_frame(
+    gdf: gpd.GeoDataFrame,
+    boundary: BaseGeometry | None,
+    min_area: float = MIN_SLIVER_M2,
+    *,
+    keep_area: bool = False,
+) -> gpd.GeoDataFrame:
     """Clip a zone frame to ``boundary``; drop features left empty.
 
     With ``keep_area`` the result has a column ``_area_before`` (m², before clipping) and
@@ -526,8 +561,9 @@ def clip_frame(gdf: gpd.GeoDataFrame, boundary: BaseGeometry | None,
     before = np.asarray(gdf.geometry.area, dtype=float)
     geoms = shapely.intersection(np.asarray(gdf.geometry.values, dtype=object), boundary)
     out = gdf.copy()
-    out = out.set_geometry(gpd.GeoSeries(clean_polygons(geoms, min_area), crs=WORKING_CRS,
-                                         index=gdf.index))
+    out = out.set_geometry(
+        gpd.GeoSeries(clean_polygons(geoms, min_area), crs=WORKING_CRS, index=gdf.index)
+    )
     if keep_area:
         out["_area_before"] = before
         return out.reset_index(drop=True)
@@ -546,29 +582,42 @@ def finish_layer(
     if options.clip_to_boundary and len(gdf):
         bnd = boundary_geometry(base)
         if bnd is None:
-            notes.append(LayerNote(layer, "missing",
-                                   "no boundary in the base: zones are not clipped"))
+            notes.append(
+                LayerNote(layer, "missing", "no boundary in the base: zones are not clipped")
+            )
         else:
             clipped = clip_frame(gdf, bnd, options.min_sliver_m2, keep_area=True)
             gone = clipped.geometry.is_empty
             if gone.any():
                 ids = sorted({str(r) for r in clipped.loc[gone, "rule_id"].dropna()})
-                notes.append(LayerNote(
-                    layer, "reading",
-                    f"{int(gone.sum())} feature(s) lie wholly outside the boundary and are "
-                    f"not in the layer (rules: {', '.join(ids) or '-'})"))
+                notes.append(
+                    LayerNote(
+                        layer,
+                        "reading",
+                        f"{int(gone.sum())} feature(s) lie wholly outside the boundary and are "
+                        f"not in the layer (rules: {', '.join(ids) or '-'})",
+                    )
+                )
             gdf = clipped.loc[~gone].drop(columns="_area_before").reset_index(drop=True)
             if layer == "industrial_zones":  # stated areas: say where the boundary cut one
                 for _, row in clipped.loc[~gone].iterrows():
                     after = row.geometry.area
                     if after < row["_area_before"] * (1 - 1e-9):
-                        notes.append(LayerNote(
-                            layer, "warning",
-                            f"footprint cut by the boundary: {after / 1e4:.1f} of "
-                            f"{row['_area_before'] / 1e4:.1f} ha inside", row["rule_id"]))
+                        notes.append(
+                            LayerNote(
+                                layer,
+                                "warning",
+                                f"footprint cut by the boundary: {after / 1e4:.1f} of "
+                                f"{row['_area_before'] / 1e4:.1f} ha inside",
+                                row["rule_id"],
+                            )
+                        )
     if len(gdf):
-        keys = [c for c in ("rule_id", "source_fid", "band_inner_m", "certainty", "name")
-                if c in gdf.columns]
+        keys = [
+            c
+            for c in ("rule_id", "source_fid", "band_inner_m", "certainty", "name")
+            if c in gdf.columns
+        ]
         gdf = gdf.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
     return gdf
 
@@ -603,8 +652,10 @@ def name_matches(candidates: Sequence[str], values: Iterable[Any]) -> bool:
     return False
 
 
-def feature_names(row: Mapping[str, Any] | pd.Series, cols: Sequence[str] = (
-        "name", "name_ru", "name_kk", "name_en")) -> list[str]:
+def feature_names(
+    row: Mapping[str, Any] | pd.Series,
+    cols: Sequence[str] = ("name", "name_ru", "name_kk", "name_en"),
+) -> list[str]:
     """The name-like values of a base feature (missing columns skipped)."""
     out = []
     for c in cols:
@@ -614,8 +665,13 @@ def feature_names(row: Mapping[str, Any] | pd.Series, cols: Sequence[str] = (
     return out
 
 
-def select_rules(rules: Iterable[Rule], *, kinds: Sequence[str] = (), layer: str | None = None,
-                 family: str | None = None) -> list[Rule]:
+def select_rules(
+    rules: Iterable[Rule],
+    *,
+    kinds: Sequence[str] = (),
+    layer: str | None = None,
+    family: str | None = None,
+) -> list[Rule]:
     """Rules of the given kinds / layer / family, in catalogue order."""
     out = []
     for r in rules:
@@ -643,8 +699,9 @@ class NoteBook:
     layer: str
     notes: list[LayerNote] = field(default_factory=list)
 
-    def add(self, kind: NoteKind, message: str, rule_id: str | None = None,
-            accuracy: str | None = None) -> None:
+    def add(
+        self, kind: NoteKind, message: str, rule_id: str | None = None, accuracy: str | None = None
+    ) -> None:
         """Append a note."""
         self.notes.append(LayerNote(self.layer, kind, message, rule_id, accuracy))
 

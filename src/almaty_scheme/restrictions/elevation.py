@@ -115,15 +115,19 @@ def dem_polygons(
     try:
         src = rasterio.open(dem_path)
     except Exception as exc:  # rasterio raises RasterioIOError
-        raise DataError(f"Cannot read the DEM {dem_path}",
-                        [f"Check the file exists and is a GeoTIFF ({exc})."]) from exc
+        raise DataError(
+            f"Cannot read the DEM {dem_path}", [f"Check the file exists and is a GeoTIFF ({exc})."]
+        ) from exc
     with src:
         if src.crs is None:
-            raise DataError(f"The DEM {dem_path} has no CRS",
-                            ["Give the DEM a CRS (e.g. gdal_edit.py -a_srs EPSG:4326)."])
+            raise DataError(
+                f"The DEM {dem_path} has no CRS",
+                ["Give the DEM a CRS (e.g. gdal_edit.py -a_srs EPSG:4326)."],
+            )
         cx, cy = _cell_size_m(src)
-        info = DemInfo(cx, cy, f"derived from DEM {Path(dem_path).name} "
-                               f"(cell ~{cx:.0f} m x {cy:.0f} m)")
+        info = DemInfo(
+            cx, cy, f"derived from DEM {Path(dem_path).name} (cell ~{cx:.0f} m x {cy:.0f} m)"
+        )
         window = None
         if within is not None and not within.is_empty:
             b = transform_bounds(WORKING_CRS, src.crs, *within.bounds, densify_pts=21)
@@ -150,8 +154,9 @@ def dem_polygons(
     mask = inside.astype("uint8")
     polys = [
         shapely.geometry.shape(geom)
-        for geom, val in rasterio.features.shapes(mask, mask=inside, transform=transform,
-                                                   connectivity=4)
+        for geom, val in rasterio.features.shapes(
+            mask, mask=inside, transform=transform, connectivity=4
+        )
         if val == 1
     ]
     gs = gpd.GeoSeries(polys, crs=crs)
@@ -194,8 +199,11 @@ def elevation_rule_geometry(
     if base.dem_path is None or not Path(base.dem_path).is_file():
         return None, None, "no DEM in the base data"
     geom, info = dem_polygons(
-        base.dem_path, rule.elevation_m, simplify_cells=options.elevation_simplify_cells,
-        min_cells=options.elevation_min_cells, within=within,
+        base.dem_path,
+        rule.elevation_m,
+        simplify_cells=options.elevation_simplify_cells,
+        min_cells=options.elevation_min_cells,
+        within=within,
     )
     return geom, info, None
 
@@ -207,8 +215,9 @@ def build_elevation_belts(
     from almaty_scheme.restrictions.common import boundary_geometry
 
     nb = NoteBook(LAYER)
-    belt_rules = [r for r in select_rules(rules, kinds=("elevation_belt",))
-                  if r.elevation_m is not None]
+    belt_rules = [
+        r for r in select_rules(rules, kinds=("elevation_belt",)) if r.elevation_m is not None
+    ]
     if base.dem_path is None:
         nb.add("missing", "no DEM in the base data: no elevation belts")
     else:

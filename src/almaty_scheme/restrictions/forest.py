@@ -52,8 +52,11 @@ def carrier_road_rules(belt: Rule, rules: list[Rule]) -> list[Rule]:
         return [r for r in roads if r.id in ids]
     if belt.applies_to is None or not belt.applies_to.names:
         return []
-    return [r for r in roads if r.applies_to is not None
-            and name_matches(belt.applies_to.names, r.applies_to.names)]
+    return [
+        r
+        for r in roads
+        if r.applies_to is not None and name_matches(belt.applies_to.names, r.applies_to.names)
+    ]
 
 
 def corridor_half_width(rule: Rule) -> float:
@@ -98,7 +101,8 @@ def build_forest_belts(
                     rec["reading"] = join_reading(
                         f"per side from the edge of the {road_rule.id} corridor "
                         f"({hw:g} m from the centreline), flat ends",
-                        "schematic road alignment" if (text(row.get("category")) or "") == "schematic"
+                        "schematic road alignment"
+                        if (text(row.get("category")) or "") == "schematic"
                         else None,
                         b.reading,
                     )
@@ -106,8 +110,11 @@ def build_forest_belts(
                     geoms.append(reference_band(line, hw + inner, hw + outer, flat=True))
                     built = True
         if not built:
-            nb.add("skipped", "no base line carries the road(s) "
-                   + ", ".join(r.id for r in carriers), belt.id)
+            nb.add(
+                "skipped",
+                "no base line carries the road(s) " + ", ".join(r.id for r in carriers),
+                belt.id,
+            )
     gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

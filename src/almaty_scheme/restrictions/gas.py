@@ -75,11 +75,17 @@ def distance_rules_for(rules: list[Rule], dn: float | None, pressure: float | No
         at = r.applies_to
         if at is None or r.width is None or r.width.value_m is None:
             continue
-        if pressure is not None and at.pressure_mpa is not None and not at.pressure_mpa.contains(
-            pressure
+        if (
+            pressure is not None
+            and at.pressure_mpa is not None
+            and not at.pressure_mpa.contains(pressure)
         ):
             continue
-        if dn is not None and at.nominal_diameter_mm is not None and not at.nominal_diameter_mm.contains(dn):
+        if (
+            dn is not None
+            and at.nominal_diameter_mm is not None
+            and not at.nominal_diameter_mm.contains(dn)
+        ):
             continue
         out.append(r)
     return sorted(out, key=lambda r: (r.width.value_m if r.width else 0.0, r.id))
@@ -137,19 +143,28 @@ def build_gas_pipeline_zones(
         n = len(lines)
         prov = _provenance(g)
         name = _names(g)
-        corr_note = (f"corridor {corr}: {n} parallel threads, built once" if n > 1
-                     else f"corridor {corr}: one line")
+        corr_note = (
+            f"corridor {corr}: {n} parallel threads, built once"
+            if n > 1
+            else f"corridor {corr}: one line"
+        )
         for rule in prot_rules:
             if rule.width is None:
                 continue
             for b in width_bands(rule.width, options.range_policy):
                 inner, outer = b.distances()
-                geom = shapely.union_all([reference_band(ln, inner, outer, flat=True)
-                                          for ln in lines])
+                geom = shapely.union_all(
+                    [reference_band(ln, inner, outer, flat=True) for ln in lines]
+                )
                 rec = band_record(rule, b)
-                rec.update(prov, name=name, corridor_id=corr,
-                           reading=join_reading(corr_note, "from each thread's axis, dissolved",
-                                                b.reading))
+                rec.update(
+                    prov,
+                    name=name,
+                    corridor_id=corr,
+                    reading=join_reading(
+                        corr_note, "from each thread's axis, dissolved", b.reading
+                    ),
+                )
                 records.append(rec)
                 geoms.append(geom)
         if not dist_rules:
@@ -170,8 +185,11 @@ def build_gas_pipeline_zones(
             if p is not None:
                 pressures.append(p)
         pressure = max(pressures) if pressures else None
-        p_note = (f"pressure {pressure:g} MPa" if pressure is not None
-                  else "pressure unknown: trunk class 2.5-10 MPa assumed")
+        p_note = (
+            f"pressure {pressure:g} MPa"
+            if pressure is not None
+            else "pressure unknown: trunk class 2.5-10 MPa assumed"
+        )
         max_dn = max(dns) if dns else None
         known = distance_rules_for(dist_rules, max_dn, pressure) if max_dn is not None else []
         anyc = distance_rules_for(dist_rules, None, pressure)
@@ -189,27 +207,43 @@ def build_gas_pipeline_zones(
             hi_rule = anyc[-1]
             assert lo_rule.width is not None and hi_rule.width is not None
             lo, hi = float(lo_rule.width.value_m or 0), float(hi_rule.width.value_m or 0)
-            why = (f"largest known DN {max_dn:g}, {unknown} of {n} thread(s) with unknown DN"
-                   if known else f"DN unknown for all {n} thread(s)")
+            why = (
+                f"largest known DN {max_dn:g}, {unknown} of {n} thread(s) with unknown DN"
+                if known
+                else f"DN unknown for all {n} thread(s)"
+            )
             bands.append((lo_rule, Band(0.0, lo, "certain", "per_side", why)))
             if hi > lo:
-                bands.append((hi_rule, Band(lo, hi, "possible", "per_side",
-                                            why + "; band to the largest candidate")))
+                bands.append(
+                    (
+                        hi_rule,
+                        Band(
+                            lo, hi, "possible", "per_side", why + "; band to the largest candidate"
+                        ),
+                    )
+                )
         lo_w = bands[0][1].outer_m
         hi_w = bands[-1][1].outer_m
         for rule, b in bands:
             inner, outer = b.distances()
-            geom = shapely.union_all([reference_band(ln, inner, outer, flat=False)
-                                      for ln in lines])
+            geom = shapely.union_all([reference_band(ln, inner, outer, flat=False) for ln in lines])
             if inner > 0:
-                geom = shapely.difference(geom, shapely.union_all(
-                    [shapely.buffer(ln, inner, quad_segs=16) for ln in lines]))
+                geom = shapely.difference(
+                    geom,
+                    shapely.union_all([shapely.buffer(ln, inner, quad_segs=16) for ln in lines]),
+                )
             rec = band_record(rule, b)
             if hi_w > lo_w:  # the candidates' range, as for a ranged rule
                 rec.update(width_min_m=lo_w, width_max_m=hi_w)
-            rec.update(prov, name=name, corridor_id=corr, nominal_diameter_mm=max_dn,
-                       reading=join_reading(corr_note, b.reading, p_note,
-                                            "; ".join(sorted(set(dn_notes))) or None))
+            rec.update(
+                prov,
+                name=name,
+                corridor_id=corr,
+                nominal_diameter_mm=max_dn,
+                reading=join_reading(
+                    corr_note, b.reading, p_note, "; ".join(sorted(set(dn_notes))) or None
+                ),
+            )
             records.append(rec)
             geoms.append(geom)
     gdf = zones_frame(records, geoms, EXTRA_COLUMNS, min_area=options.min_sliver_m2)

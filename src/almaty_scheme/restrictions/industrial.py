@@ -98,29 +98,40 @@ def _names_of(row: pd.Series) -> list[str]:
     return out
 
 
-def find_named(gdf: gpd.GeoDataFrame, name: str, district: str | None = None
-               ) -> tuple[pd.Series | None, str | None]:
+def find_named(
+    gdf: gpd.GeoDataFrame, name: str, district: str | None = None
+) -> tuple[pd.Series | None, str | None]:
     """The row of ``gdf`` named ``name`` (generic words ignored), and a note on ambiguity."""
     target = _core(name)
     if not target or len(gdf) == 0:
         return None, None
-    hits = [i for i, (_, row) in enumerate(gdf.iterrows())
-            if any(_core(n) == target for n in _names_of(row))]
+    hits = [
+        i
+        for i, (_, row) in enumerate(gdf.iterrows())
+        if any(_core(n) == target for n in _names_of(row))
+    ]
     if not hits:
         return None, None
     if district and "district" in gdf.columns:
         dcore = _core(district)
-        by_d = [i for i in hits if isinstance(gdf.iloc[i].get("district"), str)
-                and _core(gdf.iloc[i]["district"]) == dcore]
+        by_d = [
+            i
+            for i in hits
+            if isinstance(gdf.iloc[i].get("district"), str)
+            and _core(gdf.iloc[i]["district"]) == dcore
+        ]
         if not by_d:
             others = ", ".join(str(gdf.iloc[i].get("base_id")) for i in hits[:3])
-            return None, (f"{len(hits)} feature(s) named {name!r} ({others}) but none in "
-                          f"{district}: not used")
+            return None, (
+                f"{len(hits)} feature(s) named {name!r} ({others}) but none in {district}: not used"
+            )
         hits = by_d
     note = None
     if len(hits) > 1:
-        note = (f"{len(hits)} features named {name!r}; {gdf.iloc[hits[0]].get('base_id')} used "
-                "(preferred: matching district, then 2018 units, then data order)")
+        note = (
+            f"{len(hits)} features named {name!r}; {gdf.iloc[hits[0]].get('base_id')} used "
+            "(preferred: matching district, then 2018 units, then data order)"
+        )
     return gdf.iloc[hits[0]], note
 
 
@@ -128,9 +139,14 @@ def _admin_candidates(admin: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(admin) == 0:
         return admin
     order = admin.assign(
-        _pref=[0 if (lv == 2 and yr == 2018) else 1 if lv == 2 else 2
-               for lv, yr in zip(admin.get("level", pd.Series([None] * len(admin))),
-                                 admin.get("year", pd.Series([None] * len(admin))), strict=True)]
+        _pref=[
+            0 if (lv == 2 and yr == 2018) else 1 if lv == 2 else 2
+            for lv, yr in zip(
+                admin.get("level", pd.Series([None] * len(admin))),
+                admin.get("year", pd.Series([None] * len(admin))),
+                strict=True,
+            )
+        ]
     )
     return order.sort_values("_pref", kind="mergesort")
 
@@ -152,7 +168,11 @@ def resolve_anchor(
         row, amb = find_named(base["settlements"], a.name or "", a.district)
         if row is None:
             return None, "", amb or f"settlement {a.name!r} not found in the base settlements"
-        pt = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
+        pt = (
+            row.geometry
+            if row.geometry.geom_type == "Point"
+            else row.geometry.representative_point()
+        )
         src = f"settlement {row.get('base_id')} ({text(row.get('source')) or 'base'})"
         reading_bits += [f"centred at the settlement {a.name}", amb or ""]
     elif a.kind == "admin_unit":
@@ -176,7 +196,8 @@ def resolve_anchor(
         inter = shapely.intersection(lines[0], lines[1])
         if not inter.is_empty:
             pts = [p for p in shapely.get_parts(inter) if p.geom_type == "Point"] or [
-                inter.representative_point()]
+                inter.representative_point()
+            ]
             pts.sort(key=lambda p: (p.x, p.y))
             pt = pts[0]
             reading_bits.append("centred at the crossing of " + " and ".join(a.roads[:2]))
@@ -187,7 +208,8 @@ def resolve_anchor(
             pt = Point((p1.x + p2.x) / 2, (p1.y + p2.y) / 2)
             reading_bits.append(
                 f"the alignments do not meet (closest {p1.distance(p2):.0f} m apart): "
-                "centred between their closest points")
+                "centred between their closest points"
+            )
         src = "road alignments " + ", ".join(a.roads[:2])
     assert pt is not None
     if a.offset_m:

@@ -57,9 +57,10 @@ def build_power_line_zones(
         nb.add("missing", "no power_line_zone rules with a voltage in the catalogue")
     off = float(options.power_wire_offset_m)
     off_note = (
-        f"measured from the axis + {off:g} m assumed axis-to-outermost-wire offset" if off > 0
+        f"measured from the axis + {off:g} m assumed axis-to-outermost-wire offset"
+        if off > 0
         else "measured from the line axis (outermost-wire offset unknown, taken as 0 m: "
-             "the zone is narrower than the rule by the axis-to-wire distance)"
+        "the zone is narrower than the rule by the axis-to-wire distance)"
     )
     records: list[dict[str, Any]] = []
     geoms = []
@@ -84,8 +85,9 @@ def build_power_line_zones(
             rec["name"] = row.get("name") if isinstance(row.get("name"), str) else f"{v:g} kV line"
             rec["reading"] = join_reading(off_note, b.reading)
             records.append(rec)
-            geoms.append(reference_band(line, inner + off if inner > 0 else 0.0, outer + off,
-                                        flat=True))
+            geoms.append(
+                reference_band(line, inner + off if inner > 0 else 0.0, outer + off, flat=True)
+            )
     if unknown:
         nb.add("skipped", f"{unknown} power line(s) without voltage: no zone built")
     for v, n in sorted(uncovered.items()):

@@ -75,8 +75,11 @@ def build_railway_zones(
     fps = base["settlement_footprints"]
     footprints = union_of(fps) if len(fps) else shapely.MultiPolygon()
     if len(fps) == 0 and len(rails):
-        nb.add("warning", "no settlement footprints: the whole controlled zone is built "
-               "with the outside-settlement width")
+        nb.add(
+            "warning",
+            "no settlement footprints: the whole controlled zone is built "
+            "with the outside-settlement width",
+        )
 
     # right-of-way half width
     row_reading: str | None
@@ -85,8 +88,10 @@ def build_railway_zones(
         row_reading = f"right-of-way {w:g} m each side of the axis (BuildOptions override)"
     elif row_rule is not None and row_rule.width is not None and row_rule.width.value_m:
         w = float(row_rule.width.value_m) * (0.5 if row_rule.width.semantics == "total" else 1)
-        row_reading = (f"right-of-way {w:g} m each side of the axis (catalogue parameter"
-                       f"{'' if row_rule.verified else ', unverified'})")
+        row_reading = (
+            f"right-of-way {w:g} m each side of the axis (catalogue parameter"
+            f"{'' if row_rule.verified else ', unverified'})"
+        )
     else:
         w = 0.0
         row_reading = "no right-of-way width known: controlled zone measured from the axis"
@@ -107,11 +112,23 @@ def build_railway_zones(
         status = rrow.get("status")
         status_note = f"line status: {status}" if isinstance(status, str) and status else None
         if row_rule is not None and w > 0:
-            rec: dict[str, Any] = band_record(row_rule, width_bands(row_rule.width, None)[0]) \
-                if row_rule.width else {}
-            rec.update(src, name=name, width_m=w, band_inner_m=0.0, band_outer_m=w,
-                       width_min_m=w, width_max_m=w, width_semantics="per_side",
-                       measured_from="axis", reading=join_reading(row_reading, status_note))
+            rec: dict[str, Any] = (
+                band_record(row_rule, width_bands(row_rule.width, None)[0])
+                if row_rule.width
+                else {}
+            )
+            rec.update(
+                src,
+                name=name,
+                width_m=w,
+                band_inner_m=0.0,
+                band_outer_m=w,
+                width_min_m=w,
+                width_max_m=w,
+                width_semantics="per_side",
+                measured_from="axis",
+                reading=join_reading(row_reading, status_note),
+            )
             records.append(rec)
             geoms.append(reference_band(line, 0.0, w, flat=True))
         for r, inside in ((outside_rule, False), (inside_rule, True)):
@@ -119,19 +136,27 @@ def build_railway_zones(
                 continue
             c = float(r.width.value_m)
             ring = reference_band(line, w, w + c, flat=True)
-            piece = (shapely.intersection(ring, footprints) if inside
-                     else shapely.difference(ring, footprints))
+            piece = (
+                shapely.intersection(ring, footprints)
+                if inside
+                else shapely.difference(ring, footprints)
+            )
             if piece.is_empty:
                 continue
             rec = band_record(r, width_bands(r.width, None)[0])
             rec.update(
-                src, name=name,
+                src,
+                name=name,
                 measured_from="right_of_way_edge" if w > 0 else "axis",
                 reading=join_reading(
                     f"{c:g} m from the right-of-way edge ({w:g} m from the axis), "
-                    + ("cut to settlement footprints" if inside
-                       else "outside settlement footprints"),
-                    row_reading, status_note,
+                    + (
+                        "cut to settlement footprints"
+                        if inside
+                        else "outside settlement footprints"
+                    ),
+                    row_reading,
+                    status_note,
                 ),
             )
             records.append(rec)

@@ -114,8 +114,12 @@ def build_road_corridors(
             continue
         matches = match_roads(rule, roads) if len(roads) else []
         if not matches:
-            nb.add("skipped", "no base road line carries this rule (no rule_ids tag, no name "
-                   "match); add the road or a schematic alignment", rule.id)
+            nb.add(
+                "skipped",
+                "no base road line carries this rule (no rule_ids tag, no name "
+                "match); add the road or a schematic alignment",
+                rule.id,
+            )
             continue
         bands = width_bands(rule.width, options.range_policy)
         for pos, how in matches:
@@ -124,8 +128,10 @@ def build_road_corridors(
             if line is None or line.is_empty:
                 continue
             seg_note = None
-            if how == "name" and rule.applies_to and (
-                rule.applies_to.segment_from or rule.applies_to.segment_to
+            if (
+                how == "name"
+                and rule.applies_to
+                and (rule.applies_to.segment_from or rule.applies_to.segment_to)
             ):
                 seg_note = (
                     f"matched by name only; segment limits "
@@ -140,9 +146,11 @@ def build_road_corridors(
                 rec["name"] = row.get("name") if isinstance(row.get("name"), str) else rule.title
                 rec["reading"] = join_reading(
                     "total width split equally about the centreline, flat ends"
-                    if b.semantics == "total" else "per-side width from the centreline",
+                    if b.semantics == "total"
+                    else "per-side width from the centreline",
                     "schematic alignment, not a surveyed centreline" if schematic else None,
-                    b.reading, seg_note,
+                    b.reading,
+                    seg_note,
                 )
                 records.append(rec)
                 geoms.append(reference_band(line, inner, outer, flat=True))
@@ -151,8 +159,9 @@ def build_road_corridors(
     return gdf, nb.notes
 
 
-def road_corridor_union(gdf: gpd.GeoDataFrame, rule_ids: Iterable[str],
-                        certain_only: bool = True) -> gpd.GeoDataFrame:
+def road_corridor_union(
+    gdf: gpd.GeoDataFrame, rule_ids: Iterable[str], certain_only: bool = True
+) -> gpd.GeoDataFrame:
     """Features of ``gdf`` made by the given rules (helper for dependent layers)."""
     ids = set(rule_ids)
     sel = gdf["rule_id"].isin(ids)

@@ -53,8 +53,10 @@ def candidate_rules(rules: list[Rule], soil: str | None, diameter: float | None)
             continue
         if soil is not None and at.soil is not None and at.soil != soil:
             continue
-        if diameter is not None and at.diameter_mm is not None and not at.diameter_mm.contains(
-            diameter
+        if (
+            diameter is not None
+            and at.diameter_mm is not None
+            and not at.diameter_mm.contains(diameter)
         ):
             continue
         out.append(r)
@@ -93,8 +95,10 @@ def build_water_main_strips(
         dia = None if dia is None or pd.isna(dia) else float(dia)
         cands = candidate_rules(wm_rules, soil, dia)
         if not cands:
-            nb.add("skipped", f"water main {row.get('base_id')}: no rule fits soil={soil} "
-                   f"diameter={dia}")
+            nb.add(
+                "skipped",
+                f"water main {row.get('base_id')}: no rule fits soil={soil} diameter={dia}",
+            )
             continue
         cands.sort(key=lambda r: (r.width.value_m if r.width else 0.0, r.id))
         lo_rule, hi_rule = cands[0], cands[-1]
@@ -102,8 +106,14 @@ def build_water_main_strips(
         lo = float(lo_rule.width.value_m or 0.0)
         hi = float(hi_rule.width.value_m or 0.0)
         unknown = [n for n, v in (("soil", soil), ("diameter", dia)) if v is None]
-        why = (f"{' and '.join(unknown)} unknown: candidate widths "
-               f"{', '.join(f'{r.width.value_m:g}' for r in cands if r.width)} m") if unknown else None
+        why = (
+            (
+                f"{' and '.join(unknown)} unknown: candidate widths "
+                f"{', '.join(f'{r.width.value_m:g}' for r in cands if r.width)} m"
+            )
+            if unknown
+            else None
+        )
         bands = [(lo_rule, Band(0.0, lo, "certain", "per_side", why))]
         if hi > lo:
             bands.append((hi_rule, Band(lo, hi, "possible", "per_side", why)))
@@ -119,9 +129,18 @@ def build_water_main_strips(
             rec["name"] = row.get("name") if isinstance(row.get("name"), str) else "water main"
             rec["reading"] = join_reading(
                 "measured from the pipe line (outermost pipe)",
-                "undeveloped land only: settlement footprints cut out" if undeveloped_only else None,
-                b.reading and (b.reading + ("; smallest candidate certain" if b.certainty == "certain"
-                                            else "; band to the largest candidate possible")),
+                "undeveloped land only: settlement footprints cut out"
+                if undeveloped_only
+                else None,
+                b.reading
+                and (
+                    b.reading
+                    + (
+                        "; smallest candidate certain"
+                        if b.certainty == "certain"
+                        else "; band to the largest candidate possible"
+                    )
+                ),
             )
             records.append(rec)
             geoms.append(geom)

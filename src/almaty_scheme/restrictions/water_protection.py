@@ -95,13 +95,19 @@ def _named(rule: Rule) -> bool:
     return bool(rule.applies_to and rule.applies_to.names)
 
 
-def rules_for_river(rules: list[Rule], row: pd.Series, options: BuildOptions
-                    ) -> tuple[list[Rule], str | None]:
+def rules_for_river(
+    rules: list[Rule], row: pd.Series, options: BuildOptions
+) -> tuple[list[Rule], str | None]:
     """Rules (one kind) that apply to a river feature, and the reading of the choice."""
     names = feature_names(row)
-    named = [r for r in rules if _named(r) and r.applies_to is not None
-             and r.applies_to.feature in _RIVER_FEATURES
-             and name_matches(r.applies_to.names, names)]
+    named = [
+        r
+        for r in rules
+        if _named(r)
+        and r.applies_to is not None
+        and r.applies_to.feature in _RIVER_FEATURES
+        and name_matches(r.applies_to.names, names)
+    ]
     if named:
         return named, None
     length = _length(row)
@@ -138,24 +144,40 @@ def rules_for_river(rules: list[Rule], row: pd.Series, options: BuildOptions
 def rules_for_body(rules: list[Rule], row: pd.Series) -> tuple[list[Rule], str | None]:
     """Rules (one kind) that apply to a water-body polygon, and the reading."""
     names = feature_names(row)
-    named = [r for r in rules if _named(r) and r.applies_to is not None
-             and r.applies_to.feature in _BODY_FEATURES
-             and name_matches(r.applies_to.names, names)]
+    named = [
+        r
+        for r in rules
+        if _named(r)
+        and r.applies_to is not None
+        and r.applies_to.feature in _BODY_FEATURES
+        and name_matches(r.applies_to.names, names)
+    ]
     if named:
         return named, None
-    kind = (text(row.get("kind")) or "")
+    kind = text(row.get("kind")) or ""
     area_km2 = row.geometry.area / 1e6 if row.geometry is not None else None
-    cands = [r for r in rules if r.applies_to is not None and not _named(r)
-             and r.applies_to.feature in _BODY_FEATURES
-             and (r.applies_to.water_area_km2 is None or area_km2 is None
-                  or r.applies_to.water_area_km2.contains(area_km2))]
+    cands = [
+        r
+        for r in rules
+        if r.applies_to is not None
+        and not _named(r)
+        and r.applies_to.feature in _BODY_FEATURES
+        and (
+            r.applies_to.water_area_km2 is None
+            or area_km2 is None
+            or r.applies_to.water_area_km2.contains(area_km2)
+        )
+    ]
     if not cands:
         return [], None
     # prefer the lake default over the generic water_body default
     cands.sort(key=lambda r: (r.applies_to is None or r.applies_to.feature != "lake",))
     note = "no project of its own: default for water bodies without a project"
-    if area_km2 is not None and cands[0].applies_to is not None \
-            and cands[0].applies_to.water_area_km2 is not None:
+    if (
+        area_km2 is not None
+        and cands[0].applies_to is not None
+        and cands[0].applies_to.water_area_km2 is not None
+    ):
         note += f"; water area {area_km2:.2f} km²"
     if kind == "reservoir":
         note += "; a reservoir without its own rule is treated as a lake"
@@ -172,8 +194,9 @@ def kapchagay_reference(
 
         search = float(options.contour_search_m)
         near = shapely.buffer(poly, search, quad_segs=16)
-        low, info = dem_polygons(base.dem_path, Interval(max=level), within=near,
-                                 min_cells=options.elevation_min_cells)
+        low, info = dem_polygons(
+            base.dem_path, Interval(max=level), within=near, min_cells=options.elevation_min_cells
+        )
         parts = [p for p in shapely.get_parts(low) if p.intersects(poly)]
         if parts:
             grown = shapely.union_all([*(shapely.intersection(p, near) for p in parts), poly])
@@ -182,12 +205,17 @@ def kapchagay_reference(
                 f"DEM cells at or below {level:g} m touching the reservoir within {search:g} m "
                 f"of its shoreline ({info.label})"
             )
-        nb.add("warning", f"no DEM cells at or below {level:g} m touch the reservoir: "
-               "shoreline used", rule.id)
+        nb.add(
+            "warning",
+            f"no DEM cells at or below {level:g} m touch the reservoir: shoreline used",
+            rule.id,
+        )
     ref = f"the {level:g} m contour" if level is not None else "the contour"
-    return poly, (f"{ref} approximated by the reservoir shoreline polygon of the base data "
-                  "(the shoreline is the water surface at survey time, at or below the "
-                  "maximum filling level)")
+    return poly, (
+        f"{ref} approximated by the reservoir shoreline polygon of the base data "
+        "(the shoreline is the water surface at survey time, at or below the "
+        "maximum filling level)"
+    )
 
 
 def build_water_protection(
@@ -206,7 +234,8 @@ def build_water_protection(
     h = float(options.river_half_width_m)
     river_edge = (
         f"water edge approximated by lines {h:g} m either side of the river centreline"
-        if h > 0 else "water edge approximated by the river centreline (both banks)"
+        if h > 0
+        else "water edge approximated by the river centreline (both banks)"
     )
     used: set[str] = set()
     out: dict[str, gpd.GeoDataFrame] = {}
@@ -216,19 +245,35 @@ def build_water_protection(
         records: list[dict[str, Any]] = []
         geoms: list[BaseGeometry] = []
 
-        def emit(rule: Rule, row: pd.Series, src_layer: str, ref: BaseGeometry,
-                 reading: str | None, *, channel: BaseGeometry | None, offset: float,
-                 records: list[dict[str, Any]] = records, geoms: list[BaseGeometry] = geoms
-                 ) -> None:
+        def emit(
+            rule: Rule,
+            row: pd.Series,
+            src_layer: str,
+            ref: BaseGeometry,
+            reading: str | None,
+            *,
+            channel: BaseGeometry | None,
+            offset: float,
+            records: list[dict[str, Any]] = records,
+            geoms: list[BaseGeometry] = geoms,
+        ) -> None:
             assert rule.width is not None
-            demote = (src_layer == "rivers" and is_unnamed_derived(row)
-                      and options.unnamed_derived_certainty == "possible")
+            demote = (
+                src_layer == "rivers"
+                and is_unnamed_derived(row)
+                and options.unnamed_derived_certainty == "possible"
+            )
             if demote:
                 reading = join_reading(reading, UNNAMED_DERIVED_READING)
             for b in width_bands(rule.width, options.range_policy):
                 inner, outer = b.distances()
-                g = reference_band(ref, inner + offset if (inner > 0 or offset > 0) else 0.0,
-                                   outer + offset, flat=False, exclude=channel)
+                g = reference_band(
+                    ref,
+                    inner + offset if (inner > 0 or offset > 0) else 0.0,
+                    outer + offset,
+                    flat=False,
+                    exclude=channel,
+                )
                 if not water.is_empty:
                     g = shapely.difference(g, water)
                 rec = band_record(rule, b)
@@ -237,8 +282,9 @@ def build_water_protection(
                 rec.update(source_attributes(row, src_layer))
                 nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
                 rec["name"] = row.get("name") if isinstance(row.get("name"), str) else nm
-                rec["reading"] = join_reading(reading, b.reading,
-                                              "water surfaces excluded" if not water.is_empty else None)
+                rec["reading"] = join_reading(
+                    reading, b.reading, "water surfaces excluded" if not water.is_empty else None
+                )
                 records.append(rec)
                 geoms.append(g)
             used.add(rule.id)
@@ -249,22 +295,35 @@ def build_water_protection(
                 continue
             chosen, why = rules_for_river(krules, row, options)
             if not chosen:
-                nb.add("skipped", f"river {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies")
+                nb.add(
+                    "skipped",
+                    f"river {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies",
+                )
                 continue
             channel = shapely.buffer(line, h, quad_segs=16) if h > 0 else None
             for rule in chosen:
                 if rule.width is None:
                     continue
-                emit(rule, row, "rivers", line, join_reading(river_edge, why),
-                     channel=channel, offset=h)
+                emit(
+                    rule,
+                    row,
+                    "rivers",
+                    line,
+                    join_reading(river_edge, why),
+                    channel=channel,
+                    offset=h,
+                )
         for _, row in bodies.iterrows():
             poly = row.geometry
             if poly is None or poly.is_empty:
                 continue
             chosen, why = rules_for_body(krules, row)
             if not chosen:
-                nb.add("skipped", f"water body {text(row.get('name')) or row.get('base_id')}: "
-                       f"no {kind} rule applies")
+                nb.add(
+                    "skipped",
+                    f"water body {text(row.get('name')) or row.get('base_id')}: "
+                    f"no {kind} rule applies",
+                )
                 continue
             for rule in chosen:
                 if rule.width is None:
@@ -273,19 +332,33 @@ def build_water_protection(
                 if rule.width.measured_from == "contour":
                     ref, ref_reading = kapchagay_reference(poly, rule, base, options, nb)
                     nb.add("reading", ref_reading, rule.id)
-                emit(rule, row, "water_bodies", ref, join_reading(ref_reading, why),
-                     channel=None, offset=0.0)
+                emit(
+                    rule,
+                    row,
+                    "water_bodies",
+                    ref,
+                    join_reading(ref_reading, why),
+                    channel=None,
+                    offset=0.0,
+                )
         for rule in krules:
             if rule.id in used:
                 continue
             at = rule.applies_to
             if at is not None and at.feature == "place":
-                nb.add("skipped", f"no geometry for the place ({', '.join(at.names[:2])}) in "
-                       "the base data; supply its outline to build this rule", rule.id)
+                nb.add(
+                    "skipped",
+                    f"no geometry for the place ({', '.join(at.names[:2])}) in "
+                    "the base data; supply its outline to build this rule",
+                    rule.id,
+                )
             elif at is not None and at.names:
-                nb.add("skipped", f"no base feature named {at.names[0]!r} "
-                       f"({at.feature}); add it (e.g. a river centreline) to build this rule",
-                       rule.id)
+                nb.add(
+                    "skipped",
+                    f"no base feature named {at.names[0]!r} "
+                    f"({at.feature}); add it (e.g. a river centreline) to build this rule",
+                    rule.id,
+                )
             else:
                 nb.add("skipped", "no base feature this default applies to", rule.id)
         gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
@@ -299,22 +372,37 @@ def build_water_protection(
                 zl = out[ZONE_LAYER]
                 band = finish_layer(band, base, options, [], ZONE_LAYER)
                 out[ZONE_LAYER] = gpd.GeoDataFrame(
-                    pd.concat([zl, band[[c for c in zl.columns if c in band.columns]]],
-                              ignore_index=True), geometry=zl.geometry.name, crs=zl.crs)
-            notes_z.add("reading", "distance band drawn as possible features "
-                        "(BuildOptions.aerial_spraying_band)", r.id)
+                    pd.concat(
+                        [zl, band[[c for c in zl.columns if c in band.columns]]], ignore_index=True
+                    ),
+                    geometry=zl.geometry.name,
+                    crs=zl.crs,
+                )
+            notes_z.add(
+                "reading",
+                "distance band drawn as possible features (BuildOptions.aerial_spraying_band)",
+                r.id,
+            )
         else:
-            notes_z.add("reading", "distance rule recorded for checks, not drawn as a zone "
-                        "(inside the zones their conditions forbid it)", r.id)
+            notes_z.add(
+                "reading",
+                "distance rule recorded for checks, not drawn as a zone "
+                "(inside the zones their conditions forbid it)",
+                r.id,
+            )
     return out, [*notes_z.notes, *notes_s.notes]
 
 
 AERIAL_SPRAYING_RULE = "water_protection.activity.aerial_spraying"
 
 
-def aerial_spraying_band(rule: Rule, rivers: gpd.GeoDataFrame, bodies: gpd.GeoDataFrame,
-                         water: BaseGeometry, river_half_width_m: float = 0.0
-                         ) -> gpd.GeoDataFrame:
+def aerial_spraying_band(
+    rule: Rule,
+    rivers: gpd.GeoDataFrame,
+    bodies: gpd.GeoDataFrame,
+    water: BaseGeometry,
+    river_half_width_m: float = 0.0,
+) -> gpd.GeoDataFrame:
     """The band closer than ``rule.width.value_m`` to the water edge (L665-667).
 
     Geometric rule: per base layer, ``union(buffer(edge, d)) - water`` where ``edge`` is
@@ -329,8 +417,10 @@ def aerial_spraying_band(rule: Rule, rivers: gpd.GeoDataFrame, bodies: gpd.GeoDa
     d = float(rule.width.value_m)
     records: list[dict[str, Any]] = []
     geoms: list[BaseGeometry] = []
-    for src_layer, frame, grow in (("rivers", rivers, river_half_width_m),
-                                   ("water_bodies", bodies, 0.0)):
+    for src_layer, frame, grow in (
+        ("rivers", rivers, river_half_width_m),
+        ("water_bodies", bodies, 0.0),
+    ):
         g = [x for x in frame.geometry if x is not None and not x.is_empty] if len(frame) else []
         if not g:
             continue
@@ -344,14 +434,20 @@ def aerial_spraying_band(rule: Rule, rivers: gpd.GeoDataFrame, bodies: gpd.GeoDa
             accs = sorted({str(v) for v in frame.get("accuracy", pd.Series(dtype=object)).dropna()})
             ids = [str(v) for v in frame.get("base_id", pd.Series(dtype=object)).dropna()]
             # every feature is a source: checks measure the distance to the nearest one
-            rec.update(source="; ".join(srcs) or None, accuracy="; ".join(accs) or None,
-                       source_layer=src_layer, source_fid="; ".join(ids) or None, name=None)
+            rec.update(
+                source="; ".join(srcs) or None,
+                accuracy="; ".join(accs) or None,
+                source_layer=src_layer,
+                source_fid="; ".join(ids) or None,
+                name=None,
+            )
             rec["reading"] = join_reading(
                 f"closer than {d:g} m to the water edge of every feature of the base "
                 f"layer {src_layer}",
                 "listed under the prohibitions inside water-protection zones (L642) but "
                 "wider than every zone: drawn on request (BuildOptions.aerial_spraying_band)",
-                "water surfaces excluded" if not water.is_empty else None)
+                "water surfaces excluded" if not water.is_empty else None,
+            )
             records.append(rec)
             geoms.append(band)
     return zones_frame(records, geoms)

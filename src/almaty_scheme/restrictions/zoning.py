@@ -130,8 +130,12 @@ def resolve_token(
         return _union(sel.geometry), _accuracies(sel)
     if kind == "base":
         if ref not in BASE_LAYERS:
-            nb.add("missing", f"{owner}: base layer {ref!r} is not part of the base model "
-                   "(no data); contributes nothing", owner)
+            nb.add(
+                "missing",
+                f"{owner}: base layer {ref!r} is not part of the base model "
+                "(no data); contributes nothing",
+                owner,
+            )
             return shapely.MultiPolygon(), []
         gdf = base[ref]
         if len(gdf) == 0:
@@ -165,8 +169,11 @@ def resolve_token(
         return shapely.MultiPolygon(), []
     if token == REMAINDER:
         return shapely.MultiPolygon(), []
-    nb.add("warning", f"{owner}: cannot read composed_of entry {token!r} "
-           "(use layer:, rule:, base: or remainder)", owner)
+    nb.add(
+        "warning",
+        f"{owner}: cannot read composed_of entry {token!r} (use layer:, rule:, base: or remainder)",
+        owner,
+    )
     return shapely.MultiPolygon(), []
 
 
@@ -218,8 +225,11 @@ def build_functional_zones(
     subs = select_rules(rules, kinds=("functional_subzone",))
     order = sorted(
         enumerate(subs),
-        key=lambda t: (gprio.get(t[1].functional_group or "extensive", 99),
-                       t[1].priority if t[1].priority is not None else 99, t[0]),
+        key=lambda t: (
+            gprio.get(t[1].functional_group or "extensive", 99),
+            t[1].priority if t[1].priority is not None else 99,
+            t[0],
+        ),
     )
     min_area = float(options.min_sliver_m2)
     pieces: list[_Piece] = []
@@ -234,41 +244,88 @@ def build_functional_zones(
             continue
         geoms, accs, inputs = [], [], []
         for tok in rule.composed_of:
-            g, a = resolve_token(tok, layers=layers, base=base, rules_by_id=by_id,
-                                 options=options, boundary=boundary, nb=nb, owner=rule.id)
+            g, a = resolve_token(
+                tok,
+                layers=layers,
+                base=base,
+                rules_by_id=by_id,
+                options=options,
+                boundary=boundary,
+                nb=nb,
+                owner=rule.id,
+            )
             if not g.is_empty:
                 geoms.append(g)
                 inputs.append(tok)
             accs.extend(a)
         g = _union(geoms)
         if g.is_empty:
-            nb.add("skipped", f"subzone {rule.subzone or rule.id} is empty (its inputs have no "
-                   "features)", rule.id)
+            nb.add(
+                "skipped",
+                f"subzone {rule.subzone or rule.id} is empty (its inputs have no features)",
+                rule.id,
+            )
             continue
         g = shapely.intersection(g, boundary)
         if clean_polygon(g, min_area).is_empty:
-            nb.add("skipped", f"subzone {rule.subzone or rule.id}: its inputs lie outside the "
-                   "boundary", rule.id)
+            nb.add(
+                "skipped",
+                f"subzone {rule.subzone or rule.id}: its inputs lie outside the boundary",
+                rule.id,
+            )
             continue
         piece = shapely.difference(g, taken) if not taken.is_empty else g
         piece = clean_polygon(piece, min_area)
         if piece.is_empty:
-            nb.add("skipped", f"subzone {rule.subzone or rule.id} is wholly covered by "
-                   "higher-priority subzones", rule.id)
+            nb.add(
+                "skipped",
+                f"subzone {rule.subzone or rule.id} is wholly covered by higher-priority subzones",
+                rule.id,
+            )
             continue
         taken = shapely.union(taken, piece)
-        pieces.append(_Piece(rule, rule.functional_group or "extensive", rule.subzone or rule.id,
-                             rule.title, n, piece, inputs, sorted(set(accs))))
+        pieces.append(
+            _Piece(
+                rule,
+                rule.functional_group or "extensive",
+                rule.subzone or rule.id,
+                rule.title,
+                n,
+                piece,
+                inputs,
+                sorted(set(accs)),
+            )
+        )
     rem_geom = clean_polygon(shapely.difference(boundary, taken), 0.0)
     if remainder_rule is None:
-        nb.add("reading", "no remainder subzone in the catalogue: the rest of the boundary "
-               "is an extensive 'agricultural remainder'")
-        rem = _Piece(None, "extensive", "remainder", "Extensive / agricultural remainder",
-                     len(order) + 1, rem_geom, [REMAINDER], [], remainder=True)
+        nb.add(
+            "reading",
+            "no remainder subzone in the catalogue: the rest of the boundary "
+            "is an extensive 'agricultural remainder'",
+        )
+        rem = _Piece(
+            None,
+            "extensive",
+            "remainder",
+            "Extensive / agricultural remainder",
+            len(order) + 1,
+            rem_geom,
+            [REMAINDER],
+            [],
+            remainder=True,
+        )
     else:
-        rem = _Piece(remainder_rule, remainder_rule.functional_group or "extensive",
-                     remainder_rule.subzone or "remainder", remainder_rule.title,
-                     len(order) + 1, rem_geom, [REMAINDER], [], remainder=True)
+        rem = _Piece(
+            remainder_rule,
+            remainder_rule.functional_group or "extensive",
+            remainder_rule.subzone or "remainder",
+            remainder_rule.title,
+            len(order) + 1,
+            rem_geom,
+            [REMAINDER],
+            [],
+            remainder=True,
+        )
     _merge_remainder_slivers(pieces, rem, min_area)
     pieces.append(rem)
 
@@ -278,9 +335,17 @@ def build_functional_zones(
     for p in pieces:
         if p.geom.is_empty:
             continue
-        rec: dict[str, Any] = rule_attributes(p.rule) if p.rule is not None else {
-            "rule_id": None, "family": "zoning", "kind": "functional_subzone",
-            "citation": None, "verified": True}
+        rec: dict[str, Any] = (
+            rule_attributes(p.rule)
+            if p.rule is not None
+            else {
+                "rule_id": None,
+                "family": "zoning",
+                "kind": "functional_subzone",
+                "citation": None,
+                "verified": True,
+            }
+        )
         rec.update(
             name=p.label,
             certainty="certain",
@@ -289,13 +354,15 @@ def build_functional_zones(
             zone_label=f"{p.group}: {p.subzone}",
             overlay_order=p.order,
             source=", ".join(p.inputs),
-            accuracy="; ".join(p.accuracies) if p.accuracies else (
-                "boundary remainder" if p.remainder else None),
+            accuracy="; ".join(p.accuracies)
+            if p.accuracies
+            else ("boundary remainder" if p.remainder else None),
             source_layer=None,
             source_fid=None,
             reading=join_reading(
                 f"priority overlay {order_text}; overlay step {p.order}",
-                "what no higher-priority subzone took" if p.remainder
+                "what no higher-priority subzone took"
+                if p.remainder
                 else f"built from {', '.join(p.inputs)} minus all earlier subzones",
             ),
         )
