@@ -7,7 +7,7 @@
 A bar is drawn (by tqdm, on stderr) only when all of these hold:
 
 * stderr is a terminal (not a pipe, a file or a CI log);
-* the ``almaty_scheme`` logger is not quiet (``-q`` sets it to WARNING);
+* the run is not quiet (``-q``, see :mod:`almaty_scheme.logs`);
 * ``CI`` is not set and ``ALMATY_SCHEME_PROGRESS`` is not ``0``
   (``ALMATY_SCHEME_PROGRESS=1`` forces bars on, e.g. for a demo recording).
 
@@ -16,11 +16,12 @@ Otherwise the iterable is returned unchanged, so wrapping costs nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
+
+from almaty_scheme import logs
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ def progress_enabled() -> bool:
         return forced.strip().lower() not in ("0", "false", "no", "off", "")
     if os.environ.get("CI"):
         return False
-    if logging.getLogger("almaty_scheme").getEffectiveLevel() > logging.INFO:
+    if logs.is_quiet():
         return False
     stream = _stream()
     try:

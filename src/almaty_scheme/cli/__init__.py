@@ -8,13 +8,12 @@ Subcommands live in their own modules and are imported lazily, so ``--help`` is 
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
 from typing import Any
 
 import click
 
-from almaty_scheme import __version__
+from almaty_scheme import __version__, logs
 from almaty_scheme.errors import AlmatySchemeError, UsageError
 
 # name -> (module, attribute, short help)
@@ -38,6 +37,16 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+def _add_verbosity(cmd: click.Command) -> None:
+    """Give ``cmd`` (and every subcommand of a group) its own ``-v``/``-q``, once."""
+    names = {n for p in cmd.params for n in getattr(p, "opts", [])}
+    if "--verbose" not in names:
+        cmd.params.extend(_verbosity_options())
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _add_verbosity(sub)
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
@@ -57,6 +66,7 @@ class LazyGroup(click.Group):
             raise
         cmd = getattr(module, attr)
         assert isinstance(cmd, click.Command)
+        _add_verbosity(cmd)
         return cmd
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -65,29 +75,55 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
-    if verbose == 0 and not quiet:
-        level = logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("almaty_scheme")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-    if verbose < 1:
-        # keep the library's chatter at INFO for our own loggers only
-        logging.getLogger("pyogrio").setLevel(logging.WARNING)
+def _verbosity_options() -> list[click.Parameter]:
+    """``-v``/``-q`` for a subcommand, so they work after it as well as before it."""
+
+    def _set(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if not value:
+            return
+        meta = ctx.find_root().meta
+        key = "almaty_scheme.quiet" if param.name == "quiet" else "almaty_scheme.verbose"
+        meta[key] = max(int(meta.get(key, 0)), int(value))
+        logs.configure(
+            int(meta.get("almaty_scheme.verbose", 0)), bool(meta.get("almaty_scheme.quiet"))
+        )
+
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_set,
+            help="More log output: -v what each step found, -vv debug.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_set,
+            help="Only warnings and errors (no step lines, no progress bars).",
+        ),
+    ]
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="almaty-scheme")
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
-def cli(verbose: int, quiet: bool) -> None:
+@click.option(
+    "-v", "--verbose", count=True, help="More log output: -v what each step found, -vv debug."
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Only warnings and errors (no step lines, no bars)."
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Restriction layers and parcel checks for the Almaty agglomeration scheme
-    (decree No. 514 of 13 Aug 2020)."""
-    _setup_logging(verbose, quiet)
+    (decree No. 514 of 13 Aug 2020).
+
+    By default it prints warnings and one line per finished step; -v and -q work before
+    or after the subcommand."""
+    ctx.meta["almaty_scheme.verbose"] = verbose
+    ctx.meta["almaty_scheme.quiet"] = quiet
+    logs.configure(verbose, quiet)
 
 
 def main(argv: list[str] | None = None) -> int:
