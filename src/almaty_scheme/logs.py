@@ -41,7 +41,7 @@ ROOT = "almaty_scheme"
 _WARNINGS = f"{ROOT}.warnings"
 
 
-class TqdmHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class TqdmHandler(logging.StreamHandler[TextIO]):
     """A stream handler that writes through :func:`tqdm.write` so bars stay intact."""
 
     def emit(self, record: logging.LogRecord) -> None:
