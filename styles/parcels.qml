@@ -84,9 +84,9 @@
       <symbol name="3" type="fill" alpha="1" clip_to_extent="1" force_rhr="0">
         <layer class="SimpleFill" enabled="1" locked="0" pass="0">
           <Option type="Map">
-            <Option name="color" type="QString" value="186,186,186,191" />
+            <Option name="color" type="QString" value="99,99,99,191" />
             <Option name="style" type="QString" value="solid" />
-            <Option name="outline_color" type="QString" value="130,130,130,255" />
+            <Option name="outline_color" type="QString" value="69,69,69,255" />
             <Option name="outline_style" type="QString" value="solid" />
             <Option name="outline_width" type="QString" value="0.3" />
             <Option name="outline_width_unit" type="QString" value="MM" />
@@ -94,9 +94,9 @@
             <Option name="offset" type="QString" value="0,0" />
             <Option name="offset_unit" type="QString" value="MM" />
           </Option>
-          <prop k="color" v="186,186,186,191" />
+          <prop k="color" v="99,99,99,191" />
           <prop k="style" v="solid" />
-          <prop k="outline_color" v="130,130,130,255" />
+          <prop k="outline_color" v="69,69,69,255" />
           <prop k="outline_style" v="solid" />
           <prop k="outline_width" v="0.3" />
           <prop k="outline_width_unit" v="MM" />

@@ -90,11 +90,11 @@
           </ogc:Filter>
           <se:PolygonSymbolizer>
             <se:Fill>
-              <se:SvgParameter name="fill">#bababa</se:SvgParameter>
+              <se:SvgParameter name="fill">#636363</se:SvgParameter>
               <se:SvgParameter name="fill-opacity">0.75</se:SvgParameter>
             </se:Fill>
             <se:Stroke>
-              <se:SvgParameter name="stroke">#828282</se:SvgParameter>
+              <se:SvgParameter name="stroke">#454545</se:SvgParameter>
               <se:SvgParameter name="stroke-width">1.1</se:SvgParameter>
               <se:SvgParameter name="stroke-linejoin">round</se:SvgParameter>
             </se:Stroke>

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import iuliia
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -38,9 +39,10 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, MultipleLocator
+from matplotlib_scalebar.scalebar import ScaleBar
 from pyproj import Transformer
 
 from almaty_scheme import __version__
@@ -96,7 +98,7 @@ BASE_ABOVE = (
     "base_settlements",
 )
 
-SAVE_FORMATS = (".png", ".pdf")
+SAVE_FORMATS = (".png", ".pdf", ".svg")
 
 
 # ---- reading ---------------------------------------------------------------------------
@@ -310,7 +312,7 @@ def draw_layer(
     spec: StyleSpec | None = None,
     alpha: float = 1.0,
     zorder: float = 1.0,
-    lang: str = "en",
+    lang: str = "ru",
 ) -> list[Any]:
     """Draw one layer with its spec style; return legend handles for the classes drawn."""
     spec = spec or default_spec()
@@ -339,62 +341,26 @@ def draw_layer(
 # ---- cartographic furniture ------------------------------------------------------------
 
 
-def _nice_length(span_m: float) -> float:
-    target = span_m / 5
-    exp = 10 ** math.floor(math.log10(target))
-    for m in (1, 2, 5, 10):
-        if m * exp >= target * 0.7:
-            return float(m * exp)
-    return float(10 * exp)  # pragma: no cover
+def add_scale_bar(ax: Axes, *, location: str = "lower left") -> ScaleBar:
+    """A black-and-white scale bar (matplotlib-scalebar) without a box over the map.
 
-
-def add_scale_bar(ax: Axes, *, loc: tuple[float, float] = (0.04, 0.04)) -> float:
-    """A four-segment black/white scale bar in the lower left; returns its length in m."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0)
-    bx = x0 + loc[0] * (x1 - x0)
-    by = y0 + loc[1] * (y1 - y0)
-    h = (y1 - y0) * 0.012
-    seg = length / 4
-    ax.add_patch(
-        Rectangle(
-            (bx - seg * 0.15, by - h * 1.2),
-            length + seg * 0.5,
-            h * 4.6,
-            facecolor="white",
-            edgecolor="none",
-            alpha=0.8,
-            zorder=50,
-        )
+    The axes are in metres of EPSG:32643 (UTM: true scale to 0.04 % here), so one data
+    unit is one metre; the bar picks a round length itself. Returns the artist.
+    """
+    bar = ScaleBar(
+        1.0,
+        "m",
+        location=location,
+        frameon=False,
+        color="black",
+        font_properties={"size": 6.5},
+        length_fraction=0.22,
+        width_fraction=0.008,
+        scale_loc="top",
+        border_pad=0.8,
     )
-    for i in range(4):
-        ax.add_patch(
-            Rectangle(
-                (bx + i * seg, by),
-                seg,
-                h,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                linewidth=0.6,
-                zorder=51,
-            )
-        )
-    km = length >= 1000
-    for i in (0, 2, 4):
-        v = i * seg
-        text = f"{v / 1000:g}" if km else f"{v:g}"
-        ax.text(bx + v, by + h * 1.5, text, ha="center", va="bottom", fontsize=6.5, zorder=52)
-    ax.text(
-        bx + length + seg * 0.12,
-        by + h * 0.5,
-        "km" if km else "m",
-        ha="left",
-        va="center",
-        fontsize=6.5,
-        zorder=52,
-    )
-    return length
+    ax.add_artist(bar)
+    return bar
 
 
 def grid_convergence_deg(x: float, y: float) -> float:
@@ -449,7 +415,13 @@ def _nice_step(raw: float) -> float:
     return float(10 * exp)  # pragma: no cover
 
 
-def add_grid(ax: Axes) -> None:
+AXIS_LABELS = {
+    "en": (f"Easting, km (WGS 84 / UTM 43N, EPSG:{WORKING_EPSG})", "Northing, km"),
+    "ru": (f"Восток, км (WGS 84 / UTM 43N, EPSG:{WORKING_EPSG})", "Север, км"),
+}
+
+
+def add_grid(ax: Axes, lang: str = "ru") -> None:
     """Grid lines every round number of metres, labelled in km of EPSG:32643."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -464,16 +436,25 @@ def add_grid(ax: Axes) -> None:
         lab.set_rotation(90)
         lab.set_verticalalignment("center")
     ax.grid(True, color="#8c8c8c", linewidth=0.35, linestyle=":", zorder=0.5)
-    ax.set_xlabel(f"Easting, km (WGS 84 / UTM 43N, EPSG:{WORKING_EPSG})", fontsize=7)
-    ax.set_ylabel("Northing, km", fontsize=7)
+    ax.set_xlabel(AXIS_LABELS[lang][0], fontsize=7)
+    ax.set_ylabel(AXIS_LABELS[lang][1], fontsize=7)
 
 
-def attribution_line(layers_gpkg: str | Path | None = None) -> str:
-    """ "Data: ... | Scheme: ... | almaty-scheme vX, catalogue vY" for a map's foot."""
+def attribution_line(layers_gpkg: str | Path | None = None, lang: str = "ru") -> str:
+    """The map's foot: the data sources' attribution (licence names as their authors
+    write them), the scheme, the toolkit and the rule catalogue version, in ``lang``."""
     from almaty_scheme.qgis.project import attribution_text, build_info
 
     info = build_info(layers_gpkg) if layers_gpkg else {}
     cat = info.get("catalogue_version", "")
+    if lang == "ru":
+        made = f"almaty-scheme {__version__}" + (f", каталог правил {cat}" if cat else "")
+        return (
+            f"{attribution_text(layers_gpkg)} Правила: Межрегиональная схема территориального "
+            "развития Алматинской агломерации (постановление № 514 от 13.08.2020). "
+            f"Подготовлено: {made}. Зоны — планировочные ограничения с точностью исходных "
+            "данных (поле accuracy каждого объекта)."
+        )
     made = f"almaty-scheme {__version__}" + (f", rule catalogue {cat}" if cat else "")
     return (
         f"{attribution_text(layers_gpkg)} Rules: Interregional scheme of territorial "
@@ -492,9 +473,10 @@ def _finish(
     attribution: str,
     legend_title: str | None = None,
     ncol: int = 1,
+    lang: str = "ru",
 ) -> None:
     ax.set_aspect("equal")
-    add_grid(ax)
+    add_grid(ax, lang)
     add_scale_bar(ax)
     add_north_arrow(ax)
     ax.set_title(title, fontsize=11, fontweight="bold", loc="left")
@@ -547,7 +529,7 @@ def overview_figure(
     layers_gpkg: str | Path,
     *,
     title: str | None = None,
-    lang: str = "en",
+    lang: str = "ru",
     spec: StyleSpec | None = None,
 ) -> Figure:
     """The built restriction layers over the boundary and base data (A4 landscape)."""
@@ -595,7 +577,7 @@ def overview_figure(
             handles += draw_layer(ax, name, layers[name], spec=spec, zorder=z, lang=lang)
             z += 1
     if "base_settlements" in layers:
-        _label_points(ax, layers["base_settlements"], ext)
+        _label_points(ax, layers["base_settlements"], ext, lang=lang)
     for name in ("coverage", "boundary"):
         if name in layers:
             handles += draw_layer(ax, name, layers[name], spec=spec, zorder=z, lang=lang)
@@ -612,8 +594,9 @@ def overview_figure(
         ax,
         title=title or default,
         handles=handles,
-        attribution=attribution_line(layers_gpkg),
+        attribution=attribution_line(layers_gpkg, lang),
         legend_title={"en": "Legend", "ru": "Условные обозначения"}[lang],
+        lang=lang,
     )
     return fig
 
@@ -623,32 +606,58 @@ def _relabel(h: Any, label: str) -> Any:
     return h
 
 
+def label_name(row: Mapping[str, Any], lang: str) -> str | None:
+    """A settlement's label in ``lang``: the scheme's (Russian) name for ``ru``; for ``en``
+    its English name where the data has one (GeoNames' ", Almaty" suffix dropped), else the
+    Russian name transliterated by the Wikipedia system (iuliia), so one map uses one
+    script."""
+    ru = next(
+        (str(row[c]) for c in ("scheme_name", "name_ru", "name") if _present(row.get(c))), None
+    )
+    if lang == "ru":
+        return ru
+    en = row.get("name_en")
+    if _present(en) and str(en).isascii():
+        return str(en).split(",")[0].strip()
+    return iuliia.WIKIPEDIA.translate(ru) if ru else None
+
+
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v)) and str(v) != ""
+
+
 def _label_points(
-    ax: Axes, pts: gpd.GeoDataFrame, ext: tuple[float, ...] | None, limit: int = 14
-) -> None:
-    """Label the ``limit`` most populous settlements (all, if no population is known
-    and there are few)."""
+    ax: Axes,
+    pts: gpd.GeoDataFrame,
+    ext: tuple[float, ...] | None,
+    limit: int = 14,
+    lang: str = "ru",
+) -> list[str]:
+    """Label the ``limit`` most populous settlements in ``lang``, each name once (the
+    most populous place of that name); returns the labels drawn."""
     if pts.empty:
-        return
-    col = next((c for c in ("name_ru", "name") if c in pts.columns), None)
-    if col is None:
-        return
-    sel = pts
+        return []
     pop = next(
         (c for c in ("pop_2018", "pop_2025") if c in pts.columns and pts[c].notna().any()), None
     )
     if pop is not None:
-        sel = pts[pts[pop].notna()].sort_values(pop, ascending=False)
+        sel = pts[pts[pop].notna()].sort_values(pop, ascending=False, kind="stable")
     elif len(pts) > limit:
-        return
-    for _, row in sel.head(limit).iterrows():
+        return []
+    else:
+        sel = pts
+    drawn: list[str] = []
+    for _, row in sel.iterrows():
+        if len(drawn) >= limit:
+            break
+        name = label_name(row, lang)
         p = row.geometry.representative_point()
-        if ext is not None and not (ext[0] <= p.x <= ext[2] and ext[1] <= p.y <= ext[3]):
+        inside = ext is None or (ext[0] <= p.x <= ext[2] and ext[1] <= p.y <= ext[3])
+        if not name or name in drawn or not inside:
             continue
-        if pd.isna(row[col]):
-            continue
+        drawn.append(name)
         ax.annotate(
-            str(row[col]),
+            name,
             (p.x, p.y),
             xytext=(3, 3),
             textcoords="offset points",
@@ -657,6 +666,7 @@ def _label_points(
             zorder=40,
             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
         )
+    return drawn
 
 
 def _verdict_handles(parcels: gpd.GeoDataFrame, spec: StyleSpec, lang: str) -> list[Any]:
@@ -720,12 +730,47 @@ def draw_parcels(
         )
 
 
+CONTEXT_ZONE = Symbol(type="fill", colour="#9e9e9e", outline="#6e6e6e", width=0.1, opacity=0.28)
+"""Every restriction zone on the results map: one neutral grey, so that the verdict
+colours are the only hues among the parcels (see :func:`results_figure`)."""
+CONTEXT_LAYERS = ("base_water_bodies", "base_rivers", "base_railways", "boundary")
+
+
+def _draw_context(
+    ax: Axes,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    clip: Any,
+    spec: StyleSpec,
+    lang: str,
+) -> list[Any]:
+    """The results map's background: restriction zones in one grey (functional zones,
+    which cover everything, are left out), water, railways and the boundary."""
+
+    def within(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return gdf[gdf.intersects(clip)] if clip is not None and not gdf.empty else gdf
+
+    zones = [within(layers[n]) for n in ZONE_ORDER if n != "functional_zones" and n in layers]
+    zones = [z for z in zones if not z.empty]
+    handles: list[Any] = []
+    if zones:
+        merged = gpd.GeoDataFrame(
+            geometry=pd.concat([z.geometry for z in zones], ignore_index=True), crs=WORKING_CRS
+        )
+        _draw(ax, merged, CONTEXT_ZONE, zorder=2)
+        label = {"ru": "Зоны ограничений (все слои)", "en": "Restriction zones (all layers)"}
+        handles.append(_handle(CONTEXT_ZONE, label[lang]))
+    for z, name in enumerate(CONTEXT_LAYERS, start=3):
+        if name in layers and not (gdf := within(layers[name])).empty:
+            handles += draw_layer(ax, name, gdf, spec=spec, alpha=0.8, zorder=z, lang=lang)
+    return handles
+
+
 def results_figure(
     results_gpkg: str | Path,
     layers_gpkg: str | Path | None = None,
     *,
     title: str | None = None,
-    lang: str = "en",
+    lang: str = "ru",
     spec: StyleSpec | None = None,
 ) -> Figure:
     """Parcels coloured by verdict over the (faint) restriction layers."""
@@ -746,27 +791,9 @@ def results_figure(
     if ext is not None:
         ax.set_xlim(ext[0], ext[2])
         ax.set_ylim(ext[1], ext[3])
-    handles: list[Any] = []
-    z = 1.0
-    clip = None
-    if ext is not None:
-        from shapely.geometry import box
-
-        clip = box(*ext)
-    for name in (*BASE_BELOW, *ZONE_ORDER, *BASE_ABOVE, "boundary"):
-        if name not in layers:
-            continue
-        gdf = layers[name]
-        if clip is not None and not gdf.empty:
-            gdf = gdf[gdf.intersects(clip)]
-        if gdf.empty:
-            continue
-        faint = 0.45 if name in ZONE_ORDER else 0.8
-        hs = draw_layer(ax, name, gdf, spec=spec, alpha=faint, zorder=z, lang=lang)
-        z += 1
-        if spec.layers[name].renderer == "certainty":
-            hs = [_relabel(h, getattr(spec.layers[name].title, lang)) for h in hs[:1]]
-        handles += hs
+    clip = shapely.box(*ext) if ext is not None else None
+    handles = _draw_context(ax, layers, clip, spec, lang)
+    z = 20.0
     draw_parcels(ax, parcels, spec, zorder=z + 10)
     if ext is not None:
         ax.set_xlim(ext[0], ext[2])
@@ -781,8 +808,9 @@ def results_figure(
         ax,
         title=title or default,
         handles=vh + handles,
-        attribution=attribution_line(layers_gpkg),
-        legend_title={"en": "Verdict (parcels) and zones", "ru": "Заключение и зоны"}[lang],
+        attribution=attribution_line(layers_gpkg, lang),
+        legend_title={"en": "Verdict (parcels) and context", "ru": "Заключение и контекст"}[lang],
+        lang=lang,
     )
     return fig
 
@@ -843,7 +871,7 @@ def draw_parcel_map(
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal")
     add_grid(ax)
-    ax.set_xlabel("Easting, km", fontsize=6.5)
+    ax.set_xlabel(AXIS_LABELS["ru"][0].split(" (")[0], fontsize=6.5)
     add_scale_bar(ax)
     add_north_arrow(ax, loc=(0.92, 0.86))
     return handles
@@ -857,16 +885,16 @@ def parcel_figure(
     title: str | None = None,
     spec: StyleSpec | None = None,
     margin: float = 1.5,
-    figsize: tuple[float, float] = (6.4, 4.6),
+    figsize: tuple[float, float] = (7.6, 4.6),
 ) -> Figure:
     """One parcel zoomed, with the zones around it and its overlaps hatched."""
     fig = Figure(figsize=figsize)
-    ax = fig.add_axes((0.08, 0.1, 0.58, 0.8))
+    ax = fig.add_axes((0.07, 0.1, 0.49, 0.8))
     handles = draw_parcel_map(ax, parcel, layers, hits=hits, spec=spec, margin=margin)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     fig.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.9), fontsize=6, frameon=False
+        handles=handles, loc="upper left", bbox_to_anchor=(0.58, 0.9), fontsize=6, frameon=False
     )
     return fig
 
@@ -877,15 +905,17 @@ def parcel_figure(
 def save_figure(
     fig: Figure, out_path: str | Path, *, overwrite: bool = False, dpi: int = 200
 ) -> Path:
-    """Save ``fig`` atomically as PNG or PDF (by suffix)."""
+    """Save ``fig`` atomically as PNG, PDF or SVG (by suffix)."""
     out = Path(out_path)
     if out.suffix.lower() not in SAVE_FORMATS:
-        raise UsageError(f"cannot write {out.name}", ["Give a file name ending in .png or .pdf."])
+        raise UsageError(
+            f"cannot write {out.name}", ["Give a file name ending in .png, .pdf or .svg."]
+        )
     with atomic_path(out, overwrite=overwrite) as tmp:
         meta = (
-            {"Creator": f"almaty-scheme {__version__}"}
-            if out.suffix.lower() == ".pdf"
-            else {"Software": f"almaty-scheme {__version__}"}
+            {"Software": f"almaty-scheme {__version__}"}
+            if out.suffix.lower() == ".png"
+            else {"Creator": f"almaty-scheme {__version__}"}
         )
         fig.savefig(tmp, dpi=dpi, format=out.suffix.lower()[1:], metadata=meta)
     log.info("wrote map %s", out)
@@ -898,7 +928,7 @@ def overview_map(
     *,
     title: str | None = None,
     overwrite: bool = False,
-    lang: str = "en",
+    lang: str = "ru",
     dpi: int = 200,
 ) -> Path:
     """Render :func:`overview_figure` to ``out_path`` (.png or .pdf)."""
@@ -915,7 +945,7 @@ def results_map(
     *,
     title: str | None = None,
     overwrite: bool = False,
-    lang: str = "en",
+    lang: str = "ru",
     dpi: int = 200,
 ) -> Path:
     """Render :func:`results_figure` to ``out_path`` (.png or .pdf)."""
@@ -934,7 +964,9 @@ def _check_target(out_path: str | Path, overwrite: bool) -> None:
 
     out = Path(out_path)
     if out.suffix.lower() not in SAVE_FORMATS:
-        raise UsageError(f"cannot write {out.name}", ["Give a file name ending in .png or .pdf."])
+        raise UsageError(
+            f"cannot write {out.name}", ["Give a file name ending in .png, .pdf or .svg."]
+        )
     check_writable(out, overwrite=overwrite)
 
 

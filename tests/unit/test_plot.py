@@ -13,11 +13,12 @@ from pyproj import Transformer
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError, OutputExistsError, UsageError
 from almaty_scheme.plot import (
+    CONTEXT_ZONE,
     _matches,
-    _nice_length,
     add_scale_bar,
     draw_layer,
     grid_convergence_deg,
+    label_name,
     overview_map,
     results_figure,
     results_map,
@@ -59,15 +60,66 @@ def test_draw_layer_returns_handles_for_drawn_classes_only() -> None:
     assert [h.get_label() for h in handles] == ["Функциональные зоны: 3 Ограниченное освоение"]
 
 
-@pytest.mark.parametrize(
-    ("span", "expected"), [(20_000, 5_000), (180_000, 50_000), (900, 200), (3_000, 500)]
-)
-def test_scale_bar_lengths_are_round(span: float, expected: float) -> None:
-    assert _nice_length(span) == expected
+def test_scale_bar_is_metric_and_draws_no_box_over_the_map() -> None:
     fig, ax = plt.subplots()
-    ax.set_xlim(0, span)
-    ax.set_ylim(0, span)
-    assert add_scale_bar(ax) == expected
+    ax.set_xlim(0, 20_000)
+    ax.set_ylim(0, 20_000)
+    bar = add_scale_bar(ax)
+    fig.canvas.draw()
+    assert bar in ax.artists
+    assert bar.dx == 1.0 and bar.units == "m"  # one data unit (EPSG:32643) is one metre
+    assert bar.frameon is False
+    plt.close(fig)
+
+
+def _lab(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour blended at ``alpha`` over white."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [alpha * c + (1 - alpha) for c in rgb]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_verdict_colours_stand_out_from_the_results_map_background() -> None:
+    """Every verdict colour differs from every zone/context fill of the results map by
+    a CIE76 colour difference of at least 25 (clearly different at a glance)."""
+    from almaty_scheme.qgis.spec import VERDICTS, default_spec
+
+    spec = default_spec()
+    background = [_lab(CONTEXT_ZONE.colour, CONTEXT_ZONE.opacity), _lab("#ffffff")]
+    water = spec.layers["base_water_bodies"].symbol
+    assert water is not None
+    background.append(_lab(water.colour, water.opacity))
+    for v in VERDICTS:
+        c = _lab(spec.colours["verdict"][v])
+        for b in background:
+            assert sum((p - q) ** 2 for p, q in zip(c, b, strict=True)) ** 0.5 >= 25, v
+
+
+def test_labels_use_one_script_per_map() -> None:
+    row = {"scheme_name": "Талгар", "name_ru": "Талгар", "name_en": None, "name": "Talgar"}
+    assert label_name(row, "ru") == "Талгар"
+    assert label_name(row, "en") == "Talgar"  # transliterated (Wikipedia system)
+    row = {"scheme_name": None, "name_ru": "Рыскулов", "name_en": "Ryskulov, Almaty"}
+    assert label_name(row, "en") == "Ryskulov"
+    assert label_name({"name_ru": "Есик", "name_en": "Есік"}, "en") == "Yesik"
+
+
+def test_settlement_labels_are_not_repeated(tmp_path: Path) -> None:
+    from almaty_scheme.plot import _label_points
+
+    pts = gpd.GeoDataFrame(
+        {"name_ru": ["Шамалган", "Шамалган", "Каскелен"], "pop_2018": [9000, 3000, 60000]},
+        geometry=[shapely.Point(0, 0), shapely.Point(5000, 0), shapely.Point(0, 5000)],
+        crs=WORKING_CRS,
+    )
+    fig, ax = plt.subplots()
+    assert _label_points(ax, pts, None, lang="ru") == ["Каскелен", "Шамалган"]
+    assert _label_points(ax, pts, None, lang="en") == ["Kaskelen", "Shamalgan"]
     plt.close(fig)
 
 
@@ -86,11 +138,13 @@ def test_overview_png_and_pdf(sample: tuple[Path, Path], tmp_path: Path) -> None
     assert data[:5] == b"%PDF-" and len(data) > 10_000
     with pytest.raises(OutputExistsError):
         overview_map(sample[0], png)
+    svg = overview_map(sample[0], tmp_path / "o.svg")
+    assert b"<svg" in svg.read_bytes()[:400]
     with pytest.raises(UsageError):
-        overview_map(sample[0], tmp_path / "o.svg")
+        overview_map(sample[0], tmp_path / "o.tif")
     with pytest.raises(DataError):
         overview_map(tmp_path / "missing.gpkg", tmp_path / "m.png")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.pdf", "o.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.pdf", "o.png", "o.svg"]
 
 
 def test_results_map_legend_counts_verdicts(sample: tuple[Path, Path], tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,8 +33,12 @@ def test_tables(sample: tuple[Path, Path]) -> None:
     # 7 parcels of 120 m x 120 m with geometry: 1.44 ha each
     assert data.by_verdict.set_index("verdict").area_ha["prohibited"] == pytest.approx(4.32)
     rules = data.by_rule.set_index("rule_id")
-    assert rules.loc["roads.sample", "prohibited"] == 1
-    assert rules.loc["water_protection.sample_zone", "prohibited"] == 0
+    # P-1 has two roads.sample hits (certain + possible band), both prohibited: one parcel
+    assert rules.loc["roads.sample", ["regime_prohibited", "decisive"]].tolist() == [1, 1]
+    # P-2's water zone is conditional for its use: touched, neither prohibiting nor deciding
+    assert rules.loc[
+        "water_protection.sample_zone", ["parcels", "regime_prohibited", "decisive"]
+    ].tolist() == [1, 0, 0]
     # P-1 sits across the road: 7 200 m2 certain + 3 000 m2 possible band
     assert rules.loc["roads.sample", "overlap_ha"] == pytest.approx(1.02)
     assert [p.parcel_id for p in data.pages] == ["P-1", "P-5"]
@@ -92,3 +97,40 @@ def test_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
     assert out.is_file()
     assert main(args) == 2
     assert main(["report", str(tmp_path / "nope.gpkg"), "--out", str(tmp_path / "n.html")]) == 1
+
+
+def _overlapping_words(page: Any) -> list[tuple[str, str]]:
+    """Pairs of words on a PDF page whose boxes overlap by more than 0.5 pt both ways."""
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
+    out = []
+    for i, a in enumerate(words):
+        for b in words[i + 1 :]:
+            dx = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+            dy = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            if dx > 0.5 and dy > 0.5:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def test_pdf_text_never_overlaps_and_nothing_is_cut(
+    sample: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Render the PDF's text boxes: no two words overlap on any page (the left-out note
+    and the attribution footer used to print over each other), rule titles appear in full
+    and column headers are not cut."""
+    import pdfplumber
+
+    pdf_path = tmp_path / "r.pdf"
+    write_report(sample[1], tmp_path / "r.html", layers_gpkg=sample[0], pdf=pdf_path,
+                 max_parcels=1, dpi=40)  # fmt: skip
+    with pdfplumber.open(pdf_path) as doc:
+        assert len(doc.pages) >= 3
+        for page in doc.pages:
+            assert _overlapping_words(page) == [], f"page {page.page_number}"
+        first = " ".join((doc.pages[0].extract_text() or "").split())
+        words = {w["text"].strip("/,") for w in doc.pages[0].extract_words()}
+    assert "Запрещено / Prohibited" in first
+    # column headers wrap inside their cells instead of being cut
+    assert {"Решает", "запрет", "Decides", "ban", "Участков", "зоне", "Parcels"} <= words
+    assert "Показаны первые 1 из 3" in first
+    assert "…" not in first

@@ -1,4 +1,4 @@
-"""``almaty-scheme map``: overview and check-result maps (PNG or PDF)."""
+"""``almaty-scheme map``: overview and check-result maps (PNG, PDF or SVG)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,15 @@ from almaty_scheme.cli.options import overwrite_option
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Map file: .png or .pdf.",
+    help="Map file: .png, .pdf or .svg.",
 )
 @click.option("--title", default=None, help="Map title (default: a descriptive one).")
 @click.option(
     "--lang",
-    type=click.Choice(["en", "ru"]),
-    default="en",
+    type=click.Choice(["ru", "en"]),
+    default="ru",
     show_default=True,
-    help="Language of the title and legend.",
+    help="Language of the title, legend, labels and attribution.",
 )
 @click.option(
     "--dpi",

@@ -3,15 +3,16 @@
 Contents, in both formats:
 
 1. the summary: parcels and area by verdict, and by restriction (rule): how many parcels
-   each rule touches, how many it makes prohibited, the overlap area;
+   meet each rule's zones, for how many its regime prohibits the intended use, for how
+   many it decides the ban (see :func:`_by_rule`), the overlap area;
 2. the overview map of the checked parcels by verdict over the restriction layers;
 3. one page per prohibited parcel (the first ``max_parcels`` by parcel order; the report
    says how many were left out): a zoomed map, the table of zones it touches and the
    checker's explanation in Russian and English.
 
 The HTML needs no internet: CSS is inline and every image is embedded as a base64 PNG;
-the file contains no external URL. The PDF is written by matplotlib (``PdfPages``) and
-needs no system service. Both are written atomically.
+the file contains no external URL. The PDF is laid out by ReportLab
+(:mod:`almaty_scheme.report.pdf`) and needs no system library. Both are written atomically.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import html
 import io
 import json
 import logging
-import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +31,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from almaty_scheme import __version__
+from almaty_scheme.catalogue import default_catalogue
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.atomic import atomic_path, check_writable
 from almaty_scheme.progress import progress
 from almaty_scheme.qgis.spec import VERDICTS, default_spec
+from almaty_scheme.report import pdf
 
 log = logging.getLogger(__name__)
 
@@ -215,30 +216,93 @@ def _sum(df: pd.DataFrame, col: str) -> float:
 
 
 def _by_rule(parcels: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    cols = ["rule_id", "family", "parcels", "prohibited", "overlap_ha"]
+    """Per rule: parcels touching it, parcels its regime prohibits, parcels it decides.
+
+    ``regime_prohibited`` counts the parcels for whose intended use the rule's regime is
+    ``prohibited`` (the CLI summary's "prohibited" per rule); ``decisive`` counts the
+    prohibited parcels whose verdict this rule decided (their ``worst_rule_id``). A parcel
+    in two prohibiting zones counts under both rules in the first, under one in the second.
+    """
+    cols = ["rule_id", "family", "parcels", "regime_prohibited", "decisive", "overlap_ha"]
     if hits.empty or "rule_id" not in hits.columns:
         return pd.DataFrame(columns=cols)
-    worst = (
-        parcels.set_index("parcel_id")["worst_rule_id"]
-        if "worst_rule_id" in parcels
-        else pd.Series(dtype="string")
+    p = parcels.set_index("parcel_id")
+    worst = p["worst_rule_id"] if "worst_rule_id" in p else pd.Series(dtype="string")
+    decided = worst[p["verdict"] == "prohibited"].value_counts()
+    regime = hits["regime"] if "regime" in hits else pd.Series("", index=hits.index)
+    banned = hits[regime == "prohibited"].groupby("rule_id")["parcel_id"].nunique()
+    g = hits.groupby("rule_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "family": g["family"].first() if "family" in hits else "",
+            "parcels": g["parcel_id"].nunique(),
+            "overlap_ha": g["overlap_m2"].sum() / 10_000 if "overlap_m2" in hits else 0.0,
+        }
     )
-    verdict = parcels.set_index("parcel_id")["verdict"]
-    rows = []
-    for rule, grp in hits.groupby("rule_id", sort=True):
-        ids = grp["parcel_id"].unique()
-        v = verdict.reindex(ids)
-        w = worst.reindex(ids) if len(worst) else pd.Series(index=ids, dtype="string")
-        rows.append(
-            {
-                "rule_id": rule,
-                "family": str(grp["family"].iloc[0]) if "family" in grp else "",
-                "parcels": len(ids),
-                "prohibited": int(((v == "prohibited") & (w == rule)).sum()),
-                "overlap_ha": _sum(grp, "overlap_m2") / 10_000,
-            }
-        )
-    return pd.DataFrame(rows, columns=cols).sort_values(["prohibited", "parcels"], ascending=False)
+    out["regime_prohibited"] = banned.reindex(out.index).fillna(0).astype(int)
+    out["decisive"] = decided.reindex(out.index).fillna(0).astype(int)
+    out = out.reset_index()[cols]
+    return out.sort_values(["decisive", "regime_prohibited", "parcels"], ascending=False)
+
+
+_TITLES: dict[str, str] = {}
+
+
+def rule_title(rule_id: Any) -> str:
+    """``Russian title / English title (rule id)`` from the shipped catalogue; the id alone
+    for rules it does not know (a user catalogue, an official layer)."""
+    if rule_id is None or (isinstance(rule_id, float) and pd.isna(rule_id)) or rule_id == "":
+        return ""
+    if not _TITLES:
+        for rule in default_catalogue():
+            ru = rule.title_ru or rule.title
+            _TITLES[rule.id] = f"{ru} / {rule.title}" if ru != rule.title else rule.title
+    title = _TITLES.get(str(rule_id))
+    return f"{title} ({rule_id})" if title else str(rule_id)
+
+
+VERDICT_HEADERS = (
+    "Заключение / Verdict",
+    "Участков / Parcels",
+    "Доля, % / Share, %",
+    "Площадь, га / Area, ha",
+)
+RULE_HEADERS = (
+    "Правило / Rule",
+    "Семейство / Family",
+    "Участков в зоне / Parcels in the zone",
+    "Режим запрещает / Regime prohibits",
+    "Решает запрет / Decides the ban",
+    "Пересечение, га / Overlap, ha",
+)
+RULE_TABLE_NOTE = (
+    "«Участков в зоне» — участки, пересекающие зону правила; «Режим запрещает» — из них те, "
+    "для назначения которых режим зоны — запрет (как в сводке команды check); «Решает "
+    "запрет» — запрещённые участки, для которых это правило — решающее (worst_rule_id). "
+    "/ Parcels in the zone: parcels that meet the rule's zones; Regime prohibits: those whose "
+    "intended use the zone's regime prohibits (as in the check command's summary); Decides "
+    "the ban: prohibited parcels whose verdict this rule decided (worst_rule_id)."
+)
+
+
+def _rule_cells(r: Any, *, number: Any) -> list[str]:
+    return [
+        rule_title(r.rule_id),
+        str(r.family),
+        number(r.parcels, 0),
+        number(r.regime_prohibited, 0),
+        number(r.decisive, 0),
+        number(r.overlap_ha, 2),
+    ]
+
+
+def _left_out_note(data: ReportData) -> str:
+    return (
+        f"Показаны первые {len(data.pages)} из {data.n_prohibited} запрещённых участков; "
+        f"ещё {data.n_left_out} не показаны (см. слой parcels). / The first {len(data.pages)} "
+        f"of {data.n_prohibited} prohibited parcels have a page; {data.n_left_out} more are "
+        "left out (see the parcels layer)."
+    )
 
 
 # ---- figures -----------------------------------------------------------------------------
@@ -332,12 +396,7 @@ def _verdict_table(data: ReportData) -> str:
     df = df.drop(columns=["verdict"])
     return _table(
         df,
-        [
-            "Заключение / Verdict",
-            "Участков / Parcels",
-            "Доля, % / Share, %",
-            "Площадь, га / Area, ha",
-        ],
+        VERDICT_HEADERS,
         numeric=["parcels", "share_pct", "area_ha"],
         digits={"parcels": 0, "share_pct": 1, "area_ha": 2},
     )
@@ -346,17 +405,15 @@ def _verdict_table(data: ReportData) -> str:
 def _rule_table(data: ReportData) -> str:
     if data.by_rule.empty:
         return "<p>Участки не пересекают зон ограничений. / No parcel touches a restriction.</p>"
-    return _table(
-        data.by_rule,
-        [
-            "Правило / Rule",
-            "Семейство / Family",
-            "Участков / Parcels",
-            "Запрещено этим правилом / Prohibited by it",
-            "Пересечение, га / Overlap, ha",
-        ],
-        numeric=["parcels", "prohibited", "overlap_ha"],
-        digits={"parcels": 0, "prohibited": 0, "overlap_ha": 3},
+    df = pd.DataFrame(
+        [_rule_cells(r, number=_fmt) for r in data.by_rule.itertuples(index=False)],
+        columns=["rule", "family", "parcels", "regime_prohibited", "decisive", "overlap_ha"],
+    )
+    return f'<p class="meta">{_e(RULE_TABLE_NOTE)}</p>' + _table(
+        df,
+        RULE_HEADERS,
+        numeric=["parcels", "regime_prohibited", "decisive", "overlap_ha"],
+        digits={"parcels": 0, "regime_prohibited": 0, "decisive": 0, "overlap_ha": 2},
     )
 
 
@@ -413,12 +470,7 @@ def render_html(data: ReportData, *, dpi: int = 110) -> str:
         f"<h2>Запрещённые участки / Prohibited parcels ({data.n_prohibited})</h2>",
     ]
     if data.n_left_out > 0:
-        parts.append(
-            f'<p class="note">Показаны первые {len(data.pages)} из {data.n_prohibited} '
-            f"запрещённых участков; ещё {data.n_left_out} не показаны (см. слой parcels). / "
-            f"The first {len(data.pages)} of {data.n_prohibited} prohibited parcels are shown; "
-            f"{data.n_left_out} more are left out (see the parcels layer).</p>"
-        )
+        parts.append(f'<p class="note">{_e(_left_out_note(data))}</p>')
     if not data.pages:
         parts.append("<p>Запрещённых участков нет. / No parcel is prohibited.</p>")
     for page in progress(data.pages, desc="report pages", unit="parcel"):
@@ -475,184 +527,176 @@ def _parcel_html(
 
 # ---- PDF --------------------------------------------------------------------------------
 
-A4_PORTRAIT = (8.27, 11.69)
 
-
-def _text_page(fig: Figure, lines: list[tuple[str, float, str]], top: float = 0.95) -> float:
-    y = top
-    for text, size, weight in lines:
-        for chunk in textwrap.wrap(text, int(95 * 9 / size)) or [""]:
-            fig.text(0.07, y, chunk, fontsize=size, fontweight=weight, va="top")
-            y -= size / 72 / A4_PORTRAIT[1] * 1.45
-        y -= 0.006
-    return y
-
-
-def _mpl_table(
-    fig: Figure,
-    df: pd.DataFrame,
-    headers: Sequence[str],
-    top: float,
-    height_per_row: float = 0.022,
-    font: float = 7,
-) -> float:
-    if df.empty:
-        return top
-    rows = [[_plain(v) for v in r] for r in df.itertuples(index=False)]
-    h = height_per_row * (len(rows) + 1)
-    ax = fig.add_axes((0.07, top - h, 0.86, h))
-    ax.axis("off")
-    lengths = [max([len(str(h)) * 0.8] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    widths = [max(n, 6) / sum(max(m, 6) for m in lengths) for n in lengths]
-    tbl = ax.table(
-        cellText=rows,
-        colLabels=list(headers),
-        loc="upper left",
-        cellLoc="left",
-        colLoc="left",
-        colWidths=widths,
+def _pdf_summary(data: ReportData) -> list[Any]:
+    """Title block, the verdict table and the rule table (page 1 onwards)."""
+    st = pdf.styles()
+    spec = default_spec()
+    layers = data.layers_path.name if data.layers_path else "-"
+    story: list[Any] = [
+        pdf.para("Проверка участков по межрегиональной схеме", st["title"]),
+        pdf.para(
+            "Parcel check against the interregional scheme (decree No. 514, 13.08.2020)",
+            st["subtitle"],
+        ),
+        pdf.para(
+            f"Результаты / results: {data.results_path.name}; слои / layers: {layers}; "
+            f"каталог правил / rule catalogue {data.summary.get('catalogue_version', '-')}; "
+            f"{data.created}",
+            st["meta"],
+        ),
+        pdf.Spacer(1, 6),
+        pdf.para(f"Всего участков / Parcels checked: {data.n_parcels}", st["h2"]),
+        pdf.para("По заключениям / By verdict", st["h2"]),
+    ]
+    bv = data.by_verdict
+    rows = [
+        (
+            f"{spec.labels['verdict'][v].ru} / {spec.labels['verdict'][v].en}",
+            pdf.number(n, 0),
+            pdf.number(sh, 1),
+            pdf.number(ha, 2),
+        )
+        for v, n, sh, ha in bv[["verdict", "parcels", "share_pct", "area_ha"]].itertuples(
+            index=False
+        )
+    ]
+    story.append(
+        pdf.table(
+            rows,
+            VERDICT_HEADERS,
+            (0.46, 0.18, 0.14, 0.22),
+            numeric=(1, 2, 3),
+            swatches=[spec.colours["verdict"][v] for v in bv["verdict"]],
+        )
     )
-    tbl.auto_set_font_size(False)
-    tbl.set_fontsize(font)
-    for (r, _c), cell in tbl.get_celld().items():
-        cell.set_height(1.0 / (len(rows) + 1))
-        cell.set_linewidth(0.3)
-        if r == 0:
-            cell.set_facecolor("#eeeeee")
-    return top - h - 0.02
+    story += [pdf.para("По ограничениям / By restriction", st["h2"])]
+    story += [pdf.para(RULE_TABLE_NOTE, st["meta"]), pdf.Spacer(1, 3)]
+    if data.by_rule.empty:
+        story.append(
+            pdf.para(
+                "Участки не пересекают зон ограничений. / No parcel touches a restriction.",
+                st["body"],
+            )
+        )
+    else:
+        story.append(
+            pdf.table(
+                [_rule_cells(r, number=pdf.number) for r in data.by_rule.itertuples(index=False)],
+                RULE_HEADERS,
+                (0.39, 0.15, 0.10, 0.12, 0.12, 0.12),
+                numeric=(2, 3, 4, 5),
+            )
+        )
+    if data.n_left_out > 0:
+        story.append(pdf.para(_left_out_note(data), st["note"]))
+    return story
 
 
-def _plain(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if pd.isna(v) else f"{v:,.1f}".replace(",", " ")
-    return "" if v is None else textwrap.shorten(str(v), 48, placeholder="…")
+def _pdf_parcel(page: ParcelPage, layers: dict[str, gpd.GeoDataFrame]) -> list[Any]:
+    """One prohibited parcel: heading, map, the zones it meets, the explanations."""
+    from almaty_scheme.plot import parcel_figure
+
+    st = pdf.styles()
+    r = page.row
+    story: list[Any] = [
+        pdf.PageBreak(),
+        pdf.para(f"Участок / Parcel {page.parcel_id}: запрещено / prohibited", st["h2"]),
+        pdf.para(
+            f"Назначение / use: {r.get('use_input')} ({r.get('use_class')}); площадь / area "
+            f"{pdf.number(r.get('area_m2'), 0)} м²; решающее правило / deciding rule: "
+            f"{rule_title(r.get('worst_rule_id'))} ({pdf.number(r.get('worst_share_pct'))} %)",
+            st["body"],
+        ),
+        pdf.Spacer(1, 4),
+    ]
+    if page.geometry is not None:
+        fig = parcel_figure(
+            page.geometry,
+            layers,
+            hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame) else None,
+        )
+        story.append(pdf.figure_image(fig, pdf.frame_width() * 0.92))
+    hf = _hits_frame(page)
+    if not hf.empty:
+        shown = [c for c in PDF_HIT_COLUMNS if c in hf.columns]
+        rows = [
+            [
+                rule_title(v)
+                if c == "rule_id"
+                else (pdf.number(v, PDF_HIT_DIGITS[c]) if c in PDF_HIT_DIGITS else v)
+                for c, v in zip(shown, row, strict=True)
+            ]
+            for row in hf[shown].itertuples(index=False)
+        ]
+        widths = [PDF_HIT_WIDTHS[c] for c in shown]
+        total = sum(widths)
+        story.append(
+            pdf.table(
+                rows,
+                [_HIT_HEADERS[c] for c in shown],
+                [w / total for w in widths],
+                numeric=[i for i, c in enumerate(shown) if c in PDF_HIT_DIGITS],
+            )
+        )
+    story += [
+        pdf.Spacer(1, 6),
+        pdf.KeepTogether(
+            [pdf.para("Пояснение", st["h2"]), pdf.para(r.get("explanation_ru"), st["body"])]
+        ),
+        pdf.KeepTogether(
+            [pdf.para("Explanation", st["h2"]), pdf.para(r.get("explanation_en"), st["body"])]
+        ),
+    ]
+    return story
+
+
+PDF_HIT_COLUMNS = (
+    "rule_id",
+    "certainty",
+    "regime",
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+)
+PDF_HIT_WIDTHS = {
+    "rule_id": 0.40,
+    "certainty": 0.14,
+    "regime": 0.12,
+    "overlap_m2": 0.12,
+    "share_pct": 0.10,
+    "distance_to_source_m": 0.12,
+}
+PDF_HIT_DIGITS = {"overlap_m2": 0, "share_pct": 1, "distance_to_source_m": 0}
 
 
 def render_pdf(data: ReportData, pdf_path: Path) -> None:
-    """Write the report as a PDF (A4) to ``pdf_path`` (a temporary path; see write_report)."""
-    from almaty_scheme.plot import draw_parcel_map, results_figure
+    """Write the report as an A4 PDF to ``pdf_path`` (a temporary path; see write_report).
+
+    Page 1: the summary tables; then the map of all parcels by verdict; then one page per
+    prohibited parcel (at most ``max_parcels``). Laid out by ReportLab (see
+    :mod:`almaty_scheme.report.pdf`), so text never overlaps and nothing is cut.
+    """
+    from almaty_scheme.plot import results_figure
 
     layers = _layers(data)
-    spec = default_spec()
-    with PdfPages(
+    story = _pdf_summary(data)
+    story += [
+        pdf.PageBreak(),
+        pdf.para("Обзорная карта / Overview map", pdf.styles()["h2"]),
+        pdf.figure_image(
+            results_figure(data.results_path, data.layers_path, lang="ru"), pdf.frame_width()
+        ),
+    ]
+    for page in progress(data.pages, desc="PDF pages", unit="parcel"):
+        story += _pdf_parcel(page, layers)
+    pdf.build_pdf(
         pdf_path,
-        metadata={
-            "Title": "Parcel check / Проверка участков",
-            "Creator": f"almaty-scheme {__version__}",
-        },
-    ) as pdf:
-        fig = Figure(figsize=A4_PORTRAIT)
-        y = _text_page(
-            fig,
-            [
-                ("Проверка участков по межрегиональной схеме", 15, "bold"),
-                (
-                    "Parcel check against the interregional scheme (decree No. 514, 13.08.2020)",
-                    11,
-                    "normal",
-                ),
-                (
-                    f"Results: {data.results_path.name}; layers: "
-                    f"{data.layers_path.name if data.layers_path else '-'}; "
-                    f"catalogue {data.summary.get('catalogue_version', '-')}; {data.created}",
-                    7.5,
-                    "normal",
-                ),
-                (f"Всего участков / Parcels checked: {data.n_parcels}", 10, "bold"),
-                ("По заключениям / By verdict", 11, "bold"),
-            ],
-        )
-        bv = data.by_verdict.copy()
-        bv["verdict"] = [
-            f"{spec.labels['verdict'][v].ru} / {spec.labels['verdict'][v].en}"
-            for v in bv["verdict"]
-        ]
-        y = _mpl_table(
-            fig, bv, ["Заключение / Verdict", "Участков / Parcels", "Доля, %", "Площадь, га"], y
-        )
-        y = _text_page(fig, [("По ограничениям / By restriction", 11, "bold")], top=y)
-        br = data.by_rule.head(25)
-        y = _mpl_table(
-            fig, br, ["Правило / Rule", "Семейство", "Участков", "Запрещено", "Пересечение, га"], y
-        )
-        notes = []
-        if len(data.by_rule) > 25:
-            notes.append(
-                (
-                    f"... and {len(data.by_rule) - 25} more rules (see the HTML report).",
-                    7.0,
-                    "normal",
-                )
-            )
-        if data.n_left_out > 0:
-            notes.append(
-                (
-                    f"Показаны первые {len(data.pages)} из {data.n_prohibited} запрещённых "
-                    f"участков; ещё {data.n_left_out} не показаны. / The first {len(data.pages)} "
-                    f"of {data.n_prohibited} prohibited parcels follow; {data.n_left_out} more "
-                    "are left out.",
-                    9.0,
-                    "bold",
-                )
-            )
-        if notes:
-            _text_page(fig, notes, top=y)
-        fig.text(0.07, 0.02, textwrap.fill(data.attribution, 150), fontsize=5.5, color="#444")
-        pdf.savefig(fig)
-        ov = results_figure(data.results_path, data.layers_path)
-        pdf.savefig(ov)
-        for page in progress(data.pages, desc="PDF pages", unit="parcel"):
-            fig = Figure(figsize=A4_PORTRAIT)
-            r = page.row
-            y = _text_page(
-                fig,
-                [
-                    (f"Участок / Parcel {page.parcel_id}: запрещено / prohibited", 13, "bold"),
-                    (
-                        f"Use: {r.get('use_input')} ({r.get('use_class')}); area "
-                        f"{_plain(r.get('area_m2'))} m²; worst rule {r.get('worst_rule_id')} "
-                        f"({_plain(r.get('worst_share_pct'))} %)",
-                        8,
-                        "normal",
-                    ),
-                ],
-            )
-            if page.geometry is not None:
-                ax = fig.add_axes((0.1, y - 0.42, 0.55, 0.4))
-                handles = draw_parcel_map(
-                    ax,
-                    page.geometry,
-                    layers,
-                    hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame) else None,
-                )
-                fig.legend(
-                    handles=handles,
-                    loc="upper left",
-                    bbox_to_anchor=(0.68, y - 0.02),
-                    fontsize=5.5,
-                    frameon=False,
-                )
-                y -= 0.47
-            hf = _hits_frame(page).head(15)
-            shown = [
-                c
-                for c in ("rule_id", "zone_name", "certainty", "regime", "overlap_m2", "share_pct")
-                if c in hf.columns
-            ]
-            y = _mpl_table(
-                fig, hf[shown], [_HIT_HEADERS[c].split(" / ")[1] for c in shown], y, font=6.5
-            )
-            _text_page(
-                fig,
-                [
-                    ("Пояснение", 9, "bold"),
-                    (str(r.get("explanation_ru") or ""), 8, "normal"),
-                    ("Explanation", 9, "bold"),
-                    (str(r.get("explanation_en") or ""), 8, "normal"),
-                ],
-                top=y,
-            )
-            pdf.savefig(fig)
+        story,
+        title="Проверка участков / Parcel check",
+        footer=data.attribution,
+        subject=f"{data.results_path.name}: {data.n_parcels} parcels",
+    )
 
 
 # ---- entry point ------------------------------------------------------------------------
