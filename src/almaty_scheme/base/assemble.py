@@ -40,7 +40,6 @@ reason), ``footprints_urban``, ``footprints_rural``, ``alignment_length_*``,
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,8 +47,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
+import rasterio
 import shapely
+from rasterio.errors import RasterioError
 
+from almaty_scheme.base import hydro
 from almaty_scheme.base.alignments import (
     AlignmentContext,
     build_alignments,
@@ -69,19 +72,23 @@ from almaty_scheme.base.footprints import (
     load_footprint_config,
 )
 from almaty_scheme.base.model import BASE_LAYERS, BaseData, LayerProvenance
+from almaty_scheme.base.read import read_base_layer
+from almaty_scheme.base.reference import load_reference
 from almaty_scheme.base.settlements import (
     JoinResult,
     join_appendix15,
     load_settlement_names,
 )
+from almaty_scheme.catalogue.appendices import load_appendix15, load_land_balance
+from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.errors import DataError, UsageError
+from almaty_scheme.errors import AlmatySchemeError, DataError, UsageError
 
 log = logging.getLogger(__name__)
 
 OPTIONS: dict[str, str] = {
     "horizon": "footprint horizon: current (default), 2025, 2035 or 2050",
-    "derive_rivers": "derive small rivers from the DEM when base.hydro exists (default True)",
+    "derive_rivers": "derive small rivers from the DEM (default True)",
     "field_maps": "base-layer name -> field-map YAML for that user layer",
     "assume_crs": "CRS to assume for user files without one",
 }
@@ -91,8 +98,6 @@ OPTIONS: dict[str, str] = {
 def _catalogue(catalogue: Any) -> Any:
     if catalogue is not None:
         return catalogue
-    from almaty_scheme.catalogue.loader import default_catalogue
-
     return default_catalogue()
 
 
@@ -111,11 +116,9 @@ def same_name_layer(path: str | Path, name: str) -> str | None:
     """
     if Path(path).suffix.lower() != ".gpkg":
         return None
-    import pyogrio
-
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception:  # unreadable: read_base_layer reports it properly
+    except (pyogrio.errors.DataSourceError, OSError):  # read_base_layer reports it properly
         return None
     return name if len(names) > 1 and name in names else None
 
@@ -128,12 +131,10 @@ def base_package_layers(path: str | Path) -> dict[str, Path]:
     DataError
         If the file cannot be read or holds no canonical base layer.
     """
-    import pyogrio
-
     p = Path(path)
     try:
         listed = pyogrio.list_layers(p)
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(
             f"Cannot read {p} as a GeoPackage",
             [
@@ -157,8 +158,6 @@ def base_package_layers(path: str | Path) -> dict[str, Path]:
 def _read_user_layers(
     user_layers: Mapping[str, str | Path], options: Mapping[str, Any]
 ) -> dict[str, gpd.GeoDataFrame]:
-    from almaty_scheme.io.readers import read_base_layer
-
     problems = [
         f"--layer {name}={path}: {name!r} is not a base layer (known: {', '.join(BASE_LAYERS)})."
         for name, path in user_layers.items()
@@ -190,8 +189,6 @@ def _coverage(base: BaseData) -> gpd.GeoDataFrame:
     method = ""
     geom = None
     if base.dem_path is not None and Path(base.dem_path).is_file():
-        import rasterio
-
         with rasterio.open(base.dem_path) as src:
             box = shapely.box(*src.bounds)
             crs = src.crs
@@ -281,12 +278,6 @@ def _derive_rivers(
         )
     if base.dem_path is None:
         return None, {**status, "status": "skipped: no DEM"}
-    try:
-        hydro = importlib.import_module("almaty_scheme.base.hydro")
-    except ModuleNotFoundError as exc:
-        if exc.name != "almaty_scheme.base.hydro":
-            raise
-        return None, {**status, "status": "skipped: almaty_scheme.base.hydro not available"}
     report: dict[str, Any] = {}
     try:
         rivers = hydro.derive_rivers(
@@ -297,7 +288,8 @@ def _derive_rivers(
             report=report,
             reference_rivers=base["rivers"],
         )
-    except Exception as exc:  # the hydrography step must not sink the whole base
+    except (AlmatySchemeError, RasterioError, OSError, ValueError) as exc:
+        # the hydrography step must not sink the whole base
         log.warning("derived rivers failed: %s", exc)
         return None, {**status, "status": f"failed: {type(exc).__name__}: {exc}"}
     return rivers, {
@@ -337,9 +329,6 @@ def assemble_base(
     DataError
         Unreadable data (all problems listed).
     """
-    from almaty_scheme.base.reference import load_reference
-    from almaty_scheme.catalogue.tables import load_appendix15, load_land_balance
-
     opts = dict(options or {})
     bad = sorted(set(opts) - set(OPTIONS))
     if bad:
@@ -478,8 +467,6 @@ def assemble_base(
         base, base["boundary"], "rivers" in user, bool(opts.get("derive_rivers", True))
     )
     if rivers is not None and len(rivers):
-        from almaty_scheme.base import hydro  # present: _derive_rivers imported it
-
         rep = rstat.get("report", {})
         if rep.get("ili_offset_mean_m") is not None:  # derived vs reference (WDBII) Ili
             figures["ili_offset"] = {

@@ -338,7 +338,7 @@ def join_appendix15(
         raise DataError(
             "The Appendix 15 table lacks columns " + ", ".join(sorted(missing)),
             [
-                "Use almaty_scheme.catalogue.tables.load_appendix15 to read layers/"
+                "Use almaty_scheme.catalogue.appendices.load_appendix15 to read layers/"
                 "appendix15_settlements.csv (columns in the interface contract)."
             ],
         )

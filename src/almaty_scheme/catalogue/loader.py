@@ -29,6 +29,7 @@ from almaty_scheme.catalogue.models import (
     Rule,
     RuleFile,
 )
+from almaty_scheme.catalogue.tables import SPECS, validate_table
 from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import layers_dir
 
@@ -75,8 +76,6 @@ class Catalogue:
         try:
             return self.rules[rule_id]
         except KeyError:
-            import difflib
-
             close = difflib.get_close_matches(rule_id, list(self.rules), n=5, cutoff=0.5)
             hint = (
                 f"Did you mean: {', '.join(close)}?" if close else "See 'almaty-scheme rules list'."
@@ -368,8 +367,6 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
         if not tpath.is_file():
             problems.append(f"{INDEX_FILE}: table {tname!r} file {tfile!r} is missing.")
             continue
-        from almaty_scheme.catalogue.tables import SPECS, validate_table
-
         if tname in SPECS:
             problems.extend(validate_table(tpath, SPECS[tname]))
 

@@ -19,6 +19,9 @@ The CSVs are generated from the seed text by ``scripts/extract_appendices.py``
 the keys, and reports every problem at once as a
 :class:`~almaty_scheme.errors.CatalogueError` naming the file, the row and the column.
 
+This module parses and checks the CSVs only; loading a table *of a catalogue* by name
+is :mod:`almaty_scheme.catalogue.appendices`.
+
 Types: numeric columns are ``float64`` (empty cell -> NaN); text columns are the
 pandas ``string`` dtype (empty cell -> ``<NA>``).
 """
@@ -31,14 +34,10 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from almaty_scheme.errors import CatalogueError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from almaty_scheme.catalogue.loader import Catalogue
 
 APPENDIX15 = "appendix15_settlements"
 LAND_BALANCE = "appendix1_land_balance"
@@ -323,8 +322,6 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
     CatalogueError
         Naming the file, the row (CSV line and key) and the column of every problem.
     """
-    import pandas as pd
-
     parsed = _parse(path, spec)
     if parsed.problems:
         raise CatalogueError(
@@ -340,77 +337,3 @@ def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
     frame.attrs["source"] = str(path)
     frame.attrs["table"] = spec.name
     return frame
-
-
-def _catalogue(cat: Catalogue | None) -> Catalogue:
-    if cat is not None:
-        return cat
-    from almaty_scheme.catalogue.loader import default_catalogue
-
-    return default_catalogue()
-
-
-def load_table(name: str, cat: Catalogue | None = None) -> pd.DataFrame:
-    """Load a registered catalogue table by name (see :data:`SPECS`).
-
-    Raises
-    ------
-    CatalogueError
-        If the table is not registered in ``catalogue.yaml``, its file is missing or
-        malformed.
-    """
-    c = _catalogue(cat)
-    spec = SPECS.get(name)
-    if spec is None:
-        raise CatalogueError(
-            f"Unknown catalogue table {name!r}", [f"Known tables: {', '.join(SPECS)}."]
-        )
-    if name not in c.index.tables:
-        raise CatalogueError(
-            f"Table {name!r} is not registered in {c.directory / 'catalogue.yaml'}",
-            [f"Add '{name}: {name}.csv' under 'tables:' in catalogue.yaml."],
-        )
-    return read_table(c.directory / c.index.tables[name], spec)
-
-
-def load_appendix15(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 15: settlements and their population (seed L4378-5055).
-
-    One row per table row in document order. Sum the ``settlement`` rows of a
-    ``district`` to get its ``district_subtotal`` (exact for 2018; forecasts differ
-    by rounding, at most 2 persons per district). ``planned_city`` (Gate City) has
-    only 2035 and 2050 values.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``row_id, number, row_kind, district, rural_district, settlement, pop_2018,
-        pop_2025, pop_2035, pop_2050, seed_lines, note``.
-    """
-    return load_table(APPENDIX15, cat)
-
-
-def load_land_balance(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 1 section 1: land balance in thousand ha (seed L3739-3802).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``key, label_ru, unit, current, stage1_2025, design_2035, forecast_2050,
-        seed_lines, note``; ``key`` in :data:`LAND_BALANCE_KEYS`.
-    """
-    return load_table(LAND_BALANCE, cat)
-
-
-def load_population(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 1 section 2.1: population totals (seed L3804-3831).
-
-    The 2025 total is the reading 3471.3 (printed 3741, see the row's ``note``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same columns as :func:`load_land_balance`; ``key`` in :data:`POPULATION_KEYS`,
-        ``unit`` ``thousand persons`` or ``%``.
-    """
-    return load_table(POPULATION, cat)

@@ -216,8 +216,8 @@ def plan_tree(
             n,
             ext,  # type: ignore[arg-type]
             visible=name not in _HIDDEN,
-            **kw,
-        )  # type: ignore[arg-type]
+            **kw,  # type: ignore[arg-type]
+        )
 
     # restriction layers split by the groups their rules name
     for name in LAYER_NAMES:

@@ -62,7 +62,7 @@ def _scheme_value(
         return float(r.area_ha), f"{r.citation()} ({rule_id})"
     if balance_key:
         try:
-            from almaty_scheme.catalogue.tables import load_land_balance
+            from almaty_scheme.catalogue.appendices import load_land_balance
 
             lb = load_land_balance(catalogue)
             row = lb.loc[lb["key"] == balance_key]
