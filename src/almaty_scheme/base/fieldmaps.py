@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
+from almaty_scheme.catalogue.registry import read_yaml
 from almaty_scheme.errors import DataError
 from almaty_scheme.io.readers import UNIT_FACTORS
 
@@ -133,11 +133,11 @@ def load_field_map(path: str | Path) -> FieldMap:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"Field map {p} not found", ["Check the --field-map path."])
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{p.name} is not valid YAML", [str(exc)]) from exc
-    return _validate_field_map(raw, p.name)
+    problems: list[str] = []
+    raw = read_yaml(p, problems)
+    if problems:
+        raise DataError(f"{p.name} cannot be read", problems)
+    return _validate_field_map(raw or {}, p.name)
 
 
 def _resolve_column(columns: list[str], wanted: str) -> str | None:

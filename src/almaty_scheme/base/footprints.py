@@ -34,13 +34,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from almaty_scheme.base.boundary import as_multipolygon, figure, load_yaml_model, voronoi_cells
+from almaty_scheme.base.boundary import as_multipolygon, figure, voronoi_cells
 from almaty_scheme.base.model import conform
-from almaty_scheme.catalogue.models import SchemeSource
+from almaty_scheme.catalogue.data_models import FootprintConfig
+from almaty_scheme.catalogue.registry import load_model, shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import DataError
 
@@ -59,35 +59,10 @@ _LAND_COLUMN = {
 _POP_COLUMN = {"current": "pop_2018", 2025: "pop_2025", 2035: "pop_2035", 2050: "pop_2050"}
 
 
-class FootprintConfig(BaseModel):
-    """``layers/footprints.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    urban_rows: list[str] = Field(min_length=1)
-    urban_sources: list[SchemeSource] = Field(min_length=1)
-    urban_land_key: str
-    rural_land_key: str
-    land_sources: list[SchemeSource] = Field(min_length=1)
-    city_row_kind: str = "city"
-    city_territory: str
-    reading: str = Field(min_length=10)
-
-    def sources(self) -> list[tuple[str, SchemeSource]]:
-        """Every scheme quote of the file (for quote checks)."""
-        return [("urban_sources", s) for s in self.urban_sources] + [
-            ("land_sources", s) for s in self.land_sources
-        ]
-
-
 def load_footprint_config(path: str | Path | None = None) -> FootprintConfig:
     """Load ``layers/footprints.yaml`` (or ``path``) with its strict schema."""
-    from almaty_scheme.resources import layers_dir
-
-    p = Path(path) if path is not None else layers_dir() / FOOTPRINTS_FILE
-    cfg: FootprintConfig = load_yaml_model(p, FootprintConfig)
-    return cfg
+    p = Path(path) if path is not None else shipped_path(FOOTPRINTS_FILE)
+    return load_model(p, FootprintConfig)
 
 
 def land_shares(pop: pd.Series, total_ha: float) -> pd.Series:

@@ -74,15 +74,10 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Geod, Transformer
 
-from almaty_scheme.base.hydro_anchors import (
-    Anchor,
-    AnchorPlace,
-    HydroAnchors,
-    HydroRiver,
-    load_anchors,
-)
+from almaty_scheme.base.hydro_anchors import load_anchors
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import loose_name
+from almaty_scheme.catalogue.data_models import Anchor, AnchorPlace, HydroAnchors, HydroRiver
 from almaty_scheme.crs import WORKING_CRS, require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError, ProcessingError
 

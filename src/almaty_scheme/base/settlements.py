@@ -36,14 +36,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
+from almaty_scheme.catalogue.data_models import SettlementNames
+from almaty_scheme.catalogue.registry import load_model, shipped_path
 from almaty_scheme.crs import require_working_crs
-from almaty_scheme.errors import CatalogueError, DataError
-from almaty_scheme.resources import layers_dir
+from almaty_scheme.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +58,6 @@ _STATUS_RANK = {"city": 0, "town": 1, "village": 2, "hamlet": 3, "isolated_dwell
 _NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class NameAlias(_Strict):
-    """Other names of one Appendix 15 settlement (renamings, old names)."""
-
-    settlement: str = Field(min_length=1)
-    district: str | None = None
-    aliases: list[str] = Field(min_length=1)
-    note: str = Field(min_length=3)
-
-
-class NoData(_Strict):
-    """An Appendix 15 settlement known to be absent from the reference points."""
-
-    settlement: str = Field(min_length=1)
-    district: str | None = None
-    reason: str = Field(min_length=3)
-
-
-class SettlementNames(_Strict):
-    """``layers/settlement_names.yaml``: aliases and known gaps of the reference points."""
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    aliases: list[NameAlias] = Field(default_factory=list)
-    known_missing: list[NoData] = Field(default_factory=list)
-
-
 def load_settlement_names(path: str | Path | None = None) -> SettlementNames:
     """Load the alias table (default ``layers/settlement_names.yaml``).
 
@@ -96,18 +66,8 @@ def load_settlement_names(path: str | Path | None = None) -> SettlementNames:
     CatalogueError
         If the file is unreadable or does not follow the schema (all problems listed).
     """
-    p = Path(path) if path is not None else layers_dir() / NAMES_FILE
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"Cannot read {p}", [f"Fix or restore the file ({exc})."]) from exc
-    try:
-        return SettlementNames.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogueError(
-            f"{p.name} is invalid",
-            [f"{p.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}." for e in exc.errors()],
-        ) from None
+    p = Path(path) if path is not None else shipped_path(NAMES_FILE)
+    return load_model(p, SettlementNames)
 
 
 @dataclass

@@ -2,22 +2,21 @@
 
 All problems across all files are collected and raised together as one
 :class:`~almaty_scheme.errors.CatalogueError`, each naming the file, the rule
-(index and id) and the field, so a user fixes everything in one pass.
+(index and id) and the field, so a user fixes everything in one pass. The files are
+read and their schema problems worded by :mod:`almaty_scheme.catalogue.registry`, the
+one loader of every shipped data file; this module adds the cross-file checks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from almaty_scheme.catalogue.models import (
@@ -29,14 +28,12 @@ from almaty_scheme.catalogue.models import (
     Rule,
     RuleFile,
 )
+from almaty_scheme.catalogue.registry import read_yaml, validation_problems
 from almaty_scheme.catalogue.tables import SPECS, validate_table
 from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import layers_dir
 
 log = logging.getLogger(__name__)
-
-# libyaml's safe loader is ~10x faster than the pure-Python one; same results
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 INDEX_FILE = "catalogue.yaml"
 LAND_USE_FILE = "land_use.yaml"
@@ -105,86 +102,6 @@ class Catalogue:
         if self.land_use is None:
             return {}
         return {c.id: c for c in self.land_use.classes}
-
-
-_ITEM_ID = re.compile(r"^\s*-\s+id:\s*['\"]?([^'\"\s#]+)")
-
-
-def _enclosing_item(text: str, line: int) -> str:
-    """' (in rule/finding 'x' from line N)' for the list item around 1-based ``line``."""
-    lines = text.splitlines()
-    for i in range(min(line, len(lines)) - 1, -1, -1):
-        m = _ITEM_ID.match(lines[i])
-        if m:
-            return f" (in the item with id {m.group(1)!r} that starts at line {i + 1})"
-    return ""
-
-
-def _read_yaml(path: Path, problems: list[str]) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{path}: cannot read the file ({exc.strerror}).")
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        approx = data.decode("utf-8", errors="replace")
-        problems.append(
-            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}, line {line})"
-            f"{_enclosing_item(approx, line)}; save the file as UTF-8."
-        )
-        return None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = ""
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-            where += _enclosing_item(text, mark.line + 1)
-        hint = ""
-        if "mapping values are not allowed" in str(exc):
-            hint = " (a text value containing ': ' must be quoted)"
-        problems.append(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}{hint}.")
-        return None
-
-
-def _loc_label(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into 'rule #3 (id 'x'): field.sub'."""
-    parts: list[str] = []
-    rest = list(loc)
-    for key in ("rules", "findings", "classes"):
-        if len(rest) >= 2 and rest[0] == key and isinstance(rest[1], int):
-            idx = rest[1]
-            rid = None
-            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
-                rid = raw[key][idx].get("id")
-            name = key[:-1]
-            parts.append(f"{name} #{idx + 1}" + (f" (id {rid!r})" if rid else ""))
-            rest = rest[2:]
-            break
-    field_path = ".".join(str(p) for p in rest if p not in ("scheme", "external"))
-    if field_path:
-        parts.append(f"field '{field_path}'")
-    return ", ".join(parts) if parts else "top level"
-
-
-def _validation_problems(path: Path, raw: Any, exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            key = str(err["loc"][-1]) if err["loc"] else ""
-            msg = "unknown key (not in the schema; check the spelling)"
-            if " " in key.strip():
-                msg = (
-                    "unknown key; it looks like text: a value containing ': ' or ', ' "
-                    "inside {...} must be quoted"
-                )
-        out.append(f"{path.name}: {_loc_label(raw, tuple(err['loc']))}: {msg}.")
-    return out
 
 
 def _regime_problems(
@@ -266,25 +183,25 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
             f"No catalogue index at {index_path}",
             ["Point --catalogue (or ALMATY_SCHEME_LAYERS) at a folder holding catalogue.yaml."],
         )
-    raw_index = _read_yaml(index_path, problems)
+    raw_index = read_yaml(index_path, problems)
     if raw_index is None:
         raise CatalogueError("The catalogue index cannot be read", problems)
     try:
         index = CatalogueIndex.model_validate(raw_index)
     except ValidationError as exc:
         raise CatalogueError(
-            "The catalogue index is invalid", _validation_problems(index_path, raw_index, exc)
+            "The catalogue index is invalid", validation_problems(index_path, raw_index, exc)
         ) from None
 
     land_use: LandUseFile | None = None
     lu_path = base / LAND_USE_FILE
     if lu_path.is_file():
-        raw_lu = _read_yaml(lu_path, problems)
+        raw_lu = read_yaml(lu_path, problems)
         if raw_lu is not None:
             try:
                 land_use = LandUseFile.model_validate(raw_lu)
             except ValidationError as exc:
-                problems.extend(_validation_problems(lu_path, raw_lu, exc))
+                problems.extend(validation_problems(lu_path, raw_lu, exc))
 
     files: dict[str, RuleFile] = {}
     rules: dict[str, Rule] = {}
@@ -296,13 +213,13 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
         if not path.is_file():
             problems.append(f"{INDEX_FILE}: rule file {name!r} is listed but missing.")
             continue
-        raw = _read_yaml(path, problems)
+        raw = read_yaml(path, problems)
         if raw is None:
             continue
         try:
             rf = RuleFile.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_validation_problems(path, raw, exc))
+            problems.extend(validation_problems(path, raw, exc))
             invalid_ids.update(_raw_ids(raw))
             continue
         files[name] = rf

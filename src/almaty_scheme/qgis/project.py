@@ -37,6 +37,8 @@ from pathlib import Path
 from pyproj import CRS
 
 from almaty_scheme import __version__
+from almaty_scheme.base.sources import load_sources, sources_path
+from almaty_scheme.catalogue.registry import read_yaml
 from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
 from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
@@ -96,20 +98,15 @@ def attribution_text(gpkg: str | Path | None = None) -> str:
         if info.get("attribution"):
             return info["attribution"]
     try:
-        from almaty_scheme.base.sources import load_sources
-
         return " ".join(load_sources().attribution.split())
-    except (AlmatySchemeError, OSError, ImportError) as exc:
+    except AlmatySchemeError as exc:
         log.debug("sources.yaml does not validate (%s); reading its attribution alone", exc)
+    problems: list[str] = []
+    raw = read_yaml(sources_path(), problems)
     try:
-        import yaml
-
-        from almaty_scheme.resources import layers_dir
-
-        raw = yaml.safe_load((layers_dir() / "sources.yaml").read_text(encoding="utf-8"))
         return " ".join(str(raw["attribution"]).split())
-    except (OSError, KeyError, TypeError, ValueError) as exc:  # pragma: no cover - fallback
-        log.warning("cannot read the data sources' attribution: %s", exc)
+    except (KeyError, TypeError) as exc:  # pragma: no cover - fallback
+        log.warning("cannot read the data sources' attribution: %s %s", exc, problems)
         return "Contains open data; see the data sources' README for attribution."
 
 

@@ -24,7 +24,9 @@ import pandas as pd
 import shapely
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.data_models import SchemeFigures
 from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue.registry import load_data
 from almaty_scheme.io.atomic import atomic_write_text
 from almaty_scheme.restrictions.common import LAYER_NAMES, name_matches, text
 
@@ -33,17 +35,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fallbacks when the catalogue lacks the fact rules / tables (value, citation).
-_SCHEME_FIGURES: dict[str, tuple[float, str]] = {
-    "total": (939_490.0, "Appendix 1, scheme L3741"),
-    "water_fund": (46_490.0, "Appendix 1, scheme L3800"),
-    "settlements": (177_390.0, "Appendix 1, scheme L3766-3769 (current)"),
-    "kapchagay": (33_897.7, "scheme L639-641"),
-    "gas_szz": (65_500.0, "scheme L582-583"),
-    "industrial": (3_864.0, "scheme L241-242"),
-    "gas_length_km": (123.0, "scheme L571-572"),
-}
-KAPCHAGAY_NAMES = ["Kapchagay", "Kapshagay", "Капчагайское", "Капшагайское", "Қапшағай"]
+SCHEME_FIGURES_FILE = "scheme_figures.yaml"
+"""The scheme's own figures and the reservoir's spellings (``layers/scheme_figures.yaml``)."""
+
+
+def _scheme_figures(catalogue: Catalogue) -> SchemeFigures:
+    figures: SchemeFigures = load_data(SCHEME_FIGURES_FILE, catalogue.directory)
+    return figures
+
+
+def _stated(catalogue: Catalogue, key: str) -> tuple[float, str]:
+    """The scheme's figure ``key`` and its citation (fallback when no rule or table has it)."""
+    f = _scheme_figures(catalogue).figures[key]
+    return f.value, f.citation
 
 
 def _union_area_ha(geoms: Any) -> float:
@@ -71,7 +75,7 @@ def _scheme_value(
                 return v, f"Appendix 1, scheme L{row.iloc[0]['seed_lines']} (current)"
         except Exception as exc:  # table absent or malformed: fall back, say so in the log
             log.debug("land balance unavailable: %s", exc)
-    return _SCHEME_FIGURES[key]
+    return _stated(catalogue, key)
 
 
 def _figure(
@@ -188,7 +192,8 @@ def reconciliation_figures(
         for _, r in bodies.iterrows()
         for g in [r.geometry]
         if name_matches(
-            KAPCHAGAY_NAMES, [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")]
+            _scheme_figures(catalogue).reservoir_names,
+            [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")],
         )
     ]
     kap_ha = _union_area_ha([in_bnd(g) for g in kap]) if kap else None
@@ -258,7 +263,7 @@ def reconciliation_figures(
         _figure(
             "gas_length",
             "Trunk gas pipelines inside the boundary (all threads)",
-            _SCHEME_FIGURES["gas_length_km"],
+            _stated(catalogue, "gas_length_km"),
             glen,
             "km",
             "Each thread counted; the scheme's 123 km (L572) vs Appendix 1's 331 km (L4199) "
