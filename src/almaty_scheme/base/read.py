@@ -71,6 +71,63 @@ def _convert_units(gdf: gpd.GeoDataFrame, layer: str, units: Mapping[str, str]) 
             gdf[fld] = vals * UNIT_FACTORS[fld].get(units.get(fld, ""), 1.0)
 
 
+def _check_geometry_types(gdf: gpd.GeoDataFrame, name: str, layer_name: str) -> None:
+    """Refuse features whose geometry type does not fit the base layer."""
+    allowed = _GEOM_FAMILY[BASE_LAYERS[layer_name].geometry]
+    kinds = gdf.geom_type
+    wrong = kinds[~kinds.isin(allowed)]
+    if len(wrong):
+        kinds_found = ", ".join(sorted(set(wrong)))
+        raise DataError(
+            f"{name}: {len(wrong)} feature(s) are {kinds_found}, but {layer_name} needs "
+            f"{' or '.join(allowed)}",
+            [
+                f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
+                f"{', '.join(map(str, list(wrong.index[:5])))})."
+            ],
+        )
+
+
+def _fill_provenance(
+    gdf: gpd.GeoDataFrame,
+    defaults: Mapping[str, str],
+    mapped: Mapping[str, Any],
+    *,
+    keep_canonical: bool,
+) -> gpd.GeoDataFrame:
+    """Fill ``source``, ``licence`` and ``accuracy`` from ``defaults``.
+
+    A file that already carries all three provenance columns is a canonical base file
+    (e.g. written by 'almaty-scheme import-osm'): its provenance is kept as written
+    (when ``keep_canonical``). A mapped provenance column is kept and its blanks filled;
+    an unmapped user column of that name is kept as ``<name>_orig``.
+    """
+    canonical = keep_canonical and all(
+        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy")
+    )
+    for col, default in defaults.items():
+        if canonical or (col in gdf.columns and col in mapped):
+            gdf[col] = gdf[col].astype("string").fillna(default)
+        else:
+            if col in gdf.columns:
+                gdf = gdf.rename(columns={col: f"{col}_orig"})
+            gdf[col] = pd.Series(default, index=gdf.index, dtype="string")
+    return gdf
+
+
+def _cast_columns(gdf: gpd.GeoDataFrame, name: str, layer_name: str) -> None:
+    """Cast the canonical columns present to the base layer's dtypes, in place."""
+    for fld, dtype in BASE_LAYERS[layer_name].columns.items():
+        if fld in gdf.columns:
+            try:
+                gdf[fld] = gdf[fld].astype(dtype)
+            except (TypeError, ValueError) as exc:
+                raise DataError(
+                    f"{name}: column for {layer_name}.{fld} cannot be read as {dtype}",
+                    [f"Check the values of that column or map another one ({exc})."],
+                ) from exc
+
+
 def read_base_layer(
     path: str | Path,
     layer_name: str,
@@ -125,53 +182,24 @@ def read_base_layer(
         log.warning("%s: %d feature(s) without geometry skipped", p.name, int(empty.sum()))
         gdf = gdf[~empty].copy()
     spec = BASE_LAYERS[layer_name]
-    allowed = _GEOM_FAMILY[spec.geometry]
-    kinds = gdf.geom_type
-    wrong = kinds[~kinds.isin(allowed)]
-    if len(wrong):
-        kinds_found = ", ".join(sorted(set(wrong)))
-        raise DataError(
-            f"{p.name}: {len(wrong)} feature(s) are {kinds_found}, but {layer_name} needs "
-            f"{' or '.join(allowed)}",
-            [
-                f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
-                f"{', '.join(map(str, list(wrong.index[:5])))})."
-            ],
-        )
+    _check_geometry_types(gdf, p.name, layer_name)
     gdf = promote_to_multi(gdf) if spec.geometry.startswith("Multi") else gdf
     _convert_units(gdf, layer_name, units)
     if "length_km" in spec.columns and ("length_km" not in gdf or gdf["length_km"].isna().all()):
         gdf["length_km"] = gdf.geometry.length / 1000.0
     if "area_ha" in spec.columns and ("area_ha" not in gdf or gdf["area_ha"].isna().all()):
         gdf["area_ha"] = gdf.geometry.area / 1e4
+    mapped = (fmap or {}).get(layer_name, {})
     label = f"{p.name}:{file_layer}" if file_layer else p.name
-    # A file that already carries all three provenance columns is a canonical base file
-    # (e.g. written by 'almaty-scheme import-osm'): its provenance is kept as written.
-    canonical = source is None and all(
-        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy")
-    )
-    for col, default in (
-        ("source", source or f"user file {label}"),
-        ("licence", licence or "not stated"),
-        ("accuracy", accuracy or "user data (accuracy not stated)"),
-    ):
-        if canonical or (col in gdf.columns and col in (fmap or {}).get(layer_name, {})):
-            gdf[col] = gdf[col].astype("string").fillna(default)
-        else:
-            if col in gdf.columns:
-                gdf = gdf.rename(columns={col: f"{col}_orig"})
-            gdf[col] = pd.Series(default, index=gdf.index, dtype="string")
-    if "base_id" in gdf.columns and "base_id" not in (fmap or {}).get(layer_name, {}):
+    defaults = {
+        "source": source or f"user file {label}",
+        "licence": licence or "not stated",
+        "accuracy": accuracy or "user data (accuracy not stated)",
+    }
+    gdf = _fill_provenance(gdf, defaults, mapped, keep_canonical=source is None)
+    if "base_id" in gdf.columns and "base_id" not in mapped:
         gdf = gdf.rename(columns={"base_id": "base_id_orig"})
-    for fld, dtype in spec.columns.items():
-        if fld in gdf.columns:
-            try:
-                gdf[fld] = gdf[fld].astype(dtype)
-            except (TypeError, ValueError) as exc:
-                raise DataError(
-                    f"{p.name}: column for {layer_name}.{fld} cannot be read as {dtype}",
-                    [f"Check the values of that column or map another one ({exc})."],
-                ) from exc
+    _cast_columns(gdf, p.name, layer_name)
     gdf = gdf.reset_index(drop=True)
     assert gdf.crs is not None and CRS.from_user_input(gdf.crs) == WORKING_CRS
     return conform(layer_name, gdf)

@@ -177,14 +177,9 @@ class _Parsed:
     numbers: dict[str, list[float]]
 
 
-def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
-    """Parse and check one catalogue CSV; problems are collected, not raised."""
-    p = Path(path)
+def _read_csv_rows(p: Path, spec: TableSpec, problems: list[str]) -> list[list[str]] | None:
+    """Header and rows of a UTF-8 CSV; ``None`` with the reason in ``problems``."""
     fname = p.name
-    texts: dict[str, list[str | None]] = {c: [] for c in spec.text_columns}
-    numbers: dict[str, list[float]] = {c: [] for c in spec.numeric_columns}
-    problems: list[str] = []
-    result = _Parsed(problems, texts, numbers)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -193,10 +188,10 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
             "'python scripts/extract_appendices.py' or fix its path under 'tables:' in "
             "catalogue.yaml."
         )
-        return result
+        return None
     except OSError as exc:
         problems.append(f"{p}: cannot read the file ({exc.strerror}).")
-        return result
+        return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,18 +199,23 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         problems.append(
             f"{fname}: not UTF-8 ({exc.reason} at byte {exc.start}, line {line}); save it as UTF-8."
         )
-        return result
+        return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
         body = list(reader)
     except StopIteration:
         problems.append(f"{fname}: the file is empty; it needs a header row.")
-        return result
+        return None
     except csv.Error as exc:
         problems.append(f"{fname}: invalid CSV at line {reader.line_num}: {exc}.")
-        return result
+        return None
+    return [header, *body]
 
+
+def _header_problems(fname: str, header: list[str], spec: TableSpec) -> list[str]:
+    """Missing, unknown and duplicate columns of the header row."""
+    problems = []
     missing = [c for c in spec.columns if c not in header]
     unknown = [c for c in header if c not in spec.columns]
     dup_cols = sorted({c for c in header if header.count(c) > 1})
@@ -228,13 +228,85 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         )
     if dup_cols:
         problems.append(f"{fname}: header: duplicate column(s) {', '.join(dup_cols)}.")
+    return problems
+
+
+def _read_cells(
+    where: str, cells: list[str], pos: dict[str, int], spec: TableSpec, result: _Parsed
+) -> None:
+    """Numbers, texts and enumerations of one row into ``result`` (problems collected)."""
+    for col in spec.numeric_columns:
+        cell = cells[pos[col]]
+        try:
+            value = _parse_number(cell)
+            result.numbers[col].append(math.nan if value is None else value)
+        except ValueError:
+            result.problems.append(
+                f"{where}: column '{col}': {cell!r} is not a number "
+                "(use a '.' decimal point and no thousands separator)."
+            )
+            result.numbers[col].append(math.nan)
+    for col in spec.text_columns:
+        cell = cells[pos[col]].strip()
+        result.texts[col].append(cell or None)
+        if col in spec.required_text and not cell:
+            result.problems.append(f"{where}: column '{col}' is empty.")
+    for col, allowed in dict(spec.enums).items():
+        cell = cells[pos[col]].strip()
+        if cell and cell not in allowed:
+            result.problems.append(
+                f"{where}: column '{col}': {cell!r} is not one of {', '.join(allowed)}."
+            )
+
+
+def _key_problems(
+    where: str, key: str, lineno: int, spec: TableSpec, seen: dict[str, int]
+) -> list[str]:
+    """Pattern and uniqueness of a row's key (``seen`` records first lines)."""
+    problems = []
+    if spec.key_pattern and not re.match(spec.key_pattern, key):
+        problems.append(
+            f"{where}: column '{spec.key_column}': {key!r} does not match {spec.key_pattern}."
+        )
+    if key in seen:
+        problems.append(
+            f"{where}: column '{spec.key_column}': duplicate {key!r} (first at line {seen[key]})."
+        )
+    else:
+        seen[key] = lineno
+    return problems
+
+
+def _seed_lines_problems(where: str, lines_cell: str) -> list[str]:
+    """A ``seed_lines`` cell must be ``first-last`` with 1 <= first <= last."""
+    if lines_cell and not _SEED_LINES.match(lines_cell):
+        return [
+            f"{where}: column 'seed_lines': {lines_cell!r} is not 'first-last' (e.g. 4412-4412)."
+        ]
+    if lines_cell:
+        a, b = (int(x) for x in lines_cell.split("-"))
+        if not 1 <= a <= b:
+            return [f"{where}: column 'seed_lines': {lines_cell!r} is not ordered."]
+    return []
+
+
+def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
+    """Parse and check one catalogue CSV; problems are collected, not raised."""
+    p = Path(path)
+    fname = p.name
+    texts: dict[str, list[str | None]] = {c: [] for c in spec.text_columns}
+    numbers: dict[str, list[float]] = {c: [] for c in spec.numeric_columns}
+    problems: list[str] = []
+    result = _Parsed(problems, texts, numbers)
+    rows = _read_csv_rows(p, spec, problems)
+    if rows is None:
+        return result
+    header, body = rows[0], rows[1:]
+    problems += _header_problems(fname, header, spec)
     if problems:
         return result
-
     pos = {c: header.index(c) for c in spec.columns}
-    enums = dict(spec.enums)
     seen: dict[str, int] = {}
-    key_re = re.compile(spec.key_pattern) if spec.key_pattern else None
     n_rows = 0
     for lineno, cells in enumerate(body, start=2):
         if not any(c.strip() for c in cells):
@@ -245,50 +317,10 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         if len(cells) != len(header):
             problems.append(f"{where}: {len(cells)} cells, expected {len(header)}.")
             continue
-        for col in spec.numeric_columns:
-            cell = cells[pos[col]]
-            try:
-                value = _parse_number(cell)
-                numbers[col].append(math.nan if value is None else value)
-            except ValueError:
-                problems.append(
-                    f"{where}: column '{col}': {cell!r} is not a number "
-                    "(use a '.' decimal point and no thousands separator)."
-                )
-                numbers[col].append(math.nan)
-        for col in spec.text_columns:
-            cell = cells[pos[col]].strip()
-            texts[col].append(cell or None)
-            if col in spec.required_text and not cell:
-                problems.append(f"{where}: column '{col}' is empty.")
-        for col, allowed in enums.items():
-            cell = cells[pos[col]].strip()
-            if cell and cell not in allowed:
-                problems.append(
-                    f"{where}: column '{col}': {cell!r} is not one of {', '.join(allowed)}."
-                )
+        _read_cells(where, cells, pos, spec, result)
         if key:
-            if key_re is not None and not key_re.match(key):
-                problems.append(
-                    f"{where}: column '{spec.key_column}': {key!r} does not match "
-                    f"{spec.key_pattern}."
-                )
-            if key in seen:
-                problems.append(
-                    f"{where}: column '{spec.key_column}': duplicate {key!r} "
-                    f"(first at line {seen[key]})."
-                )
-            else:
-                seen[key] = lineno
-        lines_cell = cells[pos["seed_lines"]].strip()
-        if lines_cell and not _SEED_LINES.match(lines_cell):
-            problems.append(
-                f"{where}: column 'seed_lines': {lines_cell!r} is not 'first-last' (e.g. 4412-4412)."
-            )
-        elif lines_cell:
-            a, b = (int(x) for x in lines_cell.split("-"))
-            if not 1 <= a <= b:
-                problems.append(f"{where}: column 'seed_lines': {lines_cell!r} is not ordered.")
+            problems += _key_problems(where, key, lineno, spec, seen)
+        problems += _seed_lines_problems(where, cells[pos["seed_lines"]].strip())
     absent = [k for k in spec.required_keys if k not in seen]
     if absent:
         problems.append(f"{fname}: column '{spec.key_column}': missing row(s) {', '.join(absent)}.")
