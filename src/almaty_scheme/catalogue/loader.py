@@ -167,47 +167,81 @@ def _raw_ids(raw: Any) -> set[str]:
     return out
 
 
-def load_catalogue(directory: str | Path | None = None) -> Catalogue:
-    """Load, validate and cross-check the catalogue in ``directory`` (default: shipped one).
-
-    Raises
-    ------
-    CatalogueError
-        Listing every problem found in every file.
-    """
-    base = Path(directory) if directory is not None else layers_dir()
-    problems: list[str] = []
+def _load_index(base: Path) -> CatalogueIndex:
+    """The validated ``catalogue.yaml`` of folder ``base`` (raises on any problem)."""
     index_path = base / INDEX_FILE
     if not index_path.is_file():
         raise CatalogueError(
             f"No catalogue index at {index_path}",
             ["Point --catalogue (or ALMATY_SCHEME_LAYERS) at a folder holding catalogue.yaml."],
         )
+    problems: list[str] = []
     raw_index = read_yaml(index_path, problems)
     if raw_index is None:
         raise CatalogueError("The catalogue index cannot be read", problems)
     try:
-        index = CatalogueIndex.model_validate(raw_index)
+        return CatalogueIndex.model_validate(raw_index)
     except ValidationError as exc:
         raise CatalogueError(
             "The catalogue index is invalid", validation_problems(index_path, raw_index, exc)
         ) from None
 
-    land_use: LandUseFile | None = None
-    lu_path = base / LAND_USE_FILE
-    if lu_path.is_file():
-        raw_lu = read_yaml(lu_path, problems)
-        if raw_lu is not None:
-            try:
-                land_use = LandUseFile.model_validate(raw_lu)
-            except ValidationError as exc:
-                problems.extend(validation_problems(lu_path, raw_lu, exc))
 
-    files: dict[str, RuleFile] = {}
-    rules: dict[str, Rule] = {}
-    findings: dict[str, Finding] = {}
-    rule_file_of: dict[str, str] = {}
-    invalid_ids: set[str] = set()  # ids in files that failed validation (no cascades)
+def _load_land_use(base: Path, problems: list[str]) -> LandUseFile | None:
+    """``land_use.yaml`` if present and valid (problems appended), else ``None``."""
+    lu_path = base / LAND_USE_FILE
+    if not lu_path.is_file():
+        return None
+    raw_lu = read_yaml(lu_path, problems)
+    if raw_lu is None:
+        return None
+    try:
+        return LandUseFile.model_validate(raw_lu)
+    except ValidationError as exc:
+        problems.extend(validation_problems(lu_path, raw_lu, exc))
+        return None
+
+
+@dataclass
+class _Collected:
+    """Rule files read so far, with what cross-file checks need."""
+
+    files: dict[str, RuleFile] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    rule_file_of: dict[str, str] = field(default_factory=dict)
+    invalid_ids: set[str] = field(default_factory=set)  # ids in invalid files (no cascades)
+
+
+def _add_rule_file(name: str, rf: RuleFile, got: _Collected, problems: list[str]) -> None:
+    """Register the rules and findings of one valid file; family and id checks."""
+    got.files[name] = rf
+    for i, rule in enumerate(rf.rules):
+        where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+        if rule.family != rf.family:
+            problems.append(
+                f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
+            )
+        problems.extend(_shape_problems(where, rule))
+        if rule.id in got.rules:
+            problems.append(
+                f"{where}: field 'id': duplicate id, already defined in "
+                f"{got.rule_file_of[rule.id]}; ids must be unique across all files."
+            )
+            continue
+        got.rules[rule.id] = rule
+        got.rule_file_of[rule.id] = name
+    for i, finding in enumerate(rf.findings):
+        if finding.id in got.findings or finding.id in got.rules:
+            problems.append(
+                f"{name}: finding #{i + 1} (id {finding.id!r}): field 'id': duplicate id."
+            )
+        got.findings[finding.id] = finding
+
+
+def _read_rule_files(base: Path, index: CatalogueIndex, problems: list[str]) -> _Collected:
+    """Every rule file the index lists, validated (problems appended)."""
+    got = _Collected()
     for name in index.rule_files:
         path = base / name
         if not path.is_file():
@@ -220,36 +254,21 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
             rf = RuleFile.model_validate(raw)
         except ValidationError as exc:
             problems.extend(validation_problems(path, raw, exc))
-            invalid_ids.update(_raw_ids(raw))
+            got.invalid_ids.update(_raw_ids(raw))
             continue
-        files[name] = rf
-        for i, rule in enumerate(rf.rules):
-            where = f"{name}: rule #{i + 1} (id {rule.id!r})"
-            if rule.family != rf.family:
-                problems.append(
-                    f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
-                )
-            problems.extend(_shape_problems(where, rule))
-            if rule.id in rules:
-                problems.append(
-                    f"{where}: field 'id': duplicate id, already defined in "
-                    f"{rule_file_of[rule.id]}; ids must be unique across all files."
-                )
-                continue
-            rules[rule.id] = rule
-            rule_file_of[rule.id] = name
-        for i, finding in enumerate(rf.findings):
-            if finding.id in findings or finding.id in rules:
-                problems.append(
-                    f"{name}: finding #{i + 1} (id {finding.id!r}): field 'id': duplicate id."
-                )
-            findings[finding.id] = finding
+        _add_rule_file(name, rf, got, problems)
+    return got
 
-    for name, rf in files.items():
+
+def _reference_problems(got: _Collected) -> list[str]:
+    """Findings' ``affects`` and rules' ``composed_of`` must name known rules."""
+    problems = []
+    known = got.rules
+    for name, rf in got.files.items():
         for i, f in enumerate(rf.findings):
             for rid in f.affects:
-                if rid not in rules and rid not in invalid_ids:
-                    close = difflib.get_close_matches(rid, list(rules), n=3, cutoff=0.6)
+                if rid not in known and rid not in got.invalid_ids:
+                    close = difflib.get_close_matches(rid, list(known), n=3, cutoff=0.6)
                     hint = f"; did you mean {', '.join(close)}?" if close else "."
                     problems.append(
                         f"{name}: finding #{i + 1} (id {f.id!r}): field 'affects': "
@@ -258,27 +277,38 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
         for i, rule in enumerate(rf.rules):
             for j, ref in enumerate(rule.composed_of):
                 kind, _, target = ref.partition(":")
-                if kind == "rule" and target not in rules and target not in invalid_ids:
+                if kind == "rule" and target not in known and target not in got.invalid_ids:
                     problems.append(
                         f"{name}: rule #{i + 1} (id {rule.id!r}): field 'composed_of.{j}': "
                         f"unknown rule {target!r}."
                     )
-    if land_use is not None:
-        classes = {c.id: c for c in land_use.classes}
-        groups = set(land_use.groups)
-        for c in land_use.classes:
-            for g in c.groups:
-                if g not in groups:
-                    problems.append(f"{LAND_USE_FILE}: class {c.id!r}: unknown group {g!r}.")
-        if land_use.default_class not in classes:
-            problems.append(
-                f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
-            )
-        for name, rf in files.items():
-            for i, rule in enumerate(rf.rules):
-                if rule.regime is not None:
-                    where = f"{name}: rule #{i + 1} (id {rule.id!r})"
-                    problems.extend(_regime_problems(where, rule.regime, classes, groups))
+    return problems
+
+
+def _land_use_problems(land_use: LandUseFile, files: dict[str, RuleFile]) -> list[str]:
+    """Groups and default class of ``land_use.yaml``; every regime names known classes."""
+    problems = []
+    classes = {c.id: c for c in land_use.classes}
+    groups = set(land_use.groups)
+    for c in land_use.classes:
+        for g in c.groups:
+            if g not in groups:
+                problems.append(f"{LAND_USE_FILE}: class {c.id!r}: unknown group {g!r}.")
+    if land_use.default_class not in classes:
+        problems.append(
+            f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
+        )
+    for name, rf in files.items():
+        for i, rule in enumerate(rf.rules):
+            if rule.regime is not None:
+                where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+                problems.extend(_regime_problems(where, rule.regime, classes, groups))
+    return problems
+
+
+def _table_problems(base: Path, index: CatalogueIndex) -> list[str]:
+    """Every CSV table the index lists must exist and pass its spec."""
+    problems = []
     for tname, tfile in index.tables.items():
         tpath = base / tfile
         if not tpath.is_file():
@@ -286,18 +316,41 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
             continue
         if tname in SPECS:
             problems.extend(validate_table(tpath, SPECS[tname]))
+    return problems
 
+
+def load_catalogue(directory: str | Path | None = None) -> Catalogue:
+    """Load, validate and cross-check the catalogue in ``directory`` (default: shipped one).
+
+    Steps: the index; ``land_use.yaml``; every rule file (schema, family, unique ids);
+    references between rules and findings; regimes against the land-use classes; the
+    CSV tables.
+
+    Raises
+    ------
+    CatalogueError
+        Listing every problem found in every file.
+    """
+    base = Path(directory) if directory is not None else layers_dir()
+    index = _load_index(base)
+    problems: list[str] = []
+    land_use = _load_land_use(base, problems)
+    got = _read_rule_files(base, index, problems)
+    problems += _reference_problems(got)
+    if land_use is not None:
+        problems += _land_use_problems(land_use, got.files)
+    problems += _table_problems(base, index)
     if problems:
         raise CatalogueError(f"The catalogue in {base} has {len(problems)} problem(s)", problems)
-    log.debug("loaded catalogue %s: %d rules", index.catalogue_version, len(rules))
+    log.debug("loaded catalogue %s: %d rules", index.catalogue_version, len(got.rules))
     return Catalogue(
         directory=base,
         index=index,
-        files=files,
-        rules=rules,
-        findings=findings,
+        files=got.files,
+        rules=got.rules,
+        findings=got.findings,
         land_use=land_use,
-        rule_file_of=rule_file_of,
+        rule_file_of=got.rule_file_of,
     )
 
 
