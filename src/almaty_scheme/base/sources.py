@@ -182,6 +182,89 @@ def _rebuild_dem(target: Path, entry: FileSource, src: Sources, wheel: Path | No
     )
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where :func:`fetch_reference` takes files from."""
+
+    sources: Sources
+    mirror: Path | None
+    base_url: str | None
+    rebuild_dem: bool
+    gebco_wheel: str | Path | None
+    timeout: float
+
+
+def _up_to_date(entry: FileSource, target: Path) -> FetchResult | None:
+    """An ``up to date`` result when ``target`` already matches its entry, else ``None``."""
+    match = file_matches(entry, target)
+    if match is None:
+        return None
+    return FetchResult(
+        entry.name,
+        "up to date",
+        str(target),
+        target.stat().st_size,
+        sha256_file(target),
+        "" if match == "sha256" else "cells verified",
+    )
+
+
+def _copy_from_mirror(entry: FileSource, target: Path, mirror: Path, status: str) -> FetchResult:
+    path = mirror / entry.name
+    if not path.is_file():
+        raise DataError(
+            f"{entry.name} not in {mirror}",
+            [f"{entry.name} is missing from the mirror {mirror}."],
+        )
+    with path.open("rb") as fh:
+        digest, size = _stream_verified(fh, target, entry, str(path))
+    return FetchResult(entry.name, status, str(path), size, digest)
+
+
+def _download(
+    entry: FileSource, target: Path, base_url: str, timeout: float, status: str
+) -> FetchResult:
+    url = base_url.rstrip("/") + "/" + urllib.parse.quote(entry.name)
+    try:
+        with _http_open(url, timeout) as fh:
+            digest, size = _stream_verified(fh, target, entry, url)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise DataError(
+            f"cannot download {url}",
+            [f"{entry.name}: download from {url} failed ({exc})."],
+        ) from exc
+    return FetchResult(entry.name, status, url, size, digest)
+
+
+def _fetch_one(entry: FileSource, target: Path, origin: _Origin, *, overwrite: bool) -> FetchResult:
+    """Fetch, rebuild or keep one file of the sources file (raises :class:`DataError`)."""
+    current = _up_to_date(entry, target)
+    if current is not None:
+        return current
+    if target.exists() and not overwrite:
+        raise DataError(
+            f"{target} exists and differs from the sources file",
+            [
+                f"{target} exists and its sha256 differs from {entry.sha256}; pass "
+                "--overwrite to replace it."
+            ],
+        )
+    existed = target.exists()
+    status = "replaced" if existed else "fetched"
+    if entry.kind == "raster" and origin.rebuild_dem:
+        wheel = Path(origin.gebco_wheel) if origin.gebco_wheel is not None else None
+        res = _rebuild_dem(target, entry, origin.sources, wheel)
+    elif origin.mirror is not None:
+        res = _copy_from_mirror(entry, target, origin.mirror, status)
+    elif origin.base_url is not None:
+        res = _download(entry, target, origin.base_url, origin.timeout, status)
+    else:
+        res = FetchResult(entry.name, "skipped", note="no mirror given")
+    if existed and res.status == "rebuilt":
+        res.note += " (replaced the existing file)"
+    return res
+
+
 def fetch_reference(
     to_dir: str | Path,
     *,
@@ -242,65 +325,16 @@ def fetch_reference(
     results: list[FetchResult] = []
     problems: list[str] = []
     for entry in src.files:
-        target = target_dir / entry.name
-        is_dem = entry.kind == "raster"
         try:
-            match = file_matches(entry, target)
-            if match is not None:
-                results.append(
-                    FetchResult(
-                        entry.name,
-                        "up to date",
-                        str(target),
-                        target.stat().st_size,
-                        sha256_file(target),
-                        "" if match == "sha256" else "cells verified",
-                    )
-                )
-                continue
-            if target.exists() and not overwrite:
-                raise DataError(
-                    f"{target} exists and differs from the sources file",
-                    [
-                        f"{target} exists and its sha256 differs from {entry.sha256}; pass "
-                        "--overwrite to replace it."
-                    ],
-                )
-            existed = target.exists()
-            if is_dem and rebuild:
-                wheel = Path(gebco_wheel) if gebco_wheel is not None else None
-                res = _rebuild_dem(target, entry, src, wheel)
-            elif mirror is not None:
-                path = mirror / entry.name
-                if not path.is_file():
-                    raise DataError(
-                        f"{entry.name} not in {mirror}",
-                        [f"{entry.name} is missing from the mirror {mirror}."],
-                    )
-                with path.open("rb") as fh:
-                    digest, size = _stream_verified(fh, target, entry, str(path))
-                res = FetchResult(
-                    entry.name, "replaced" if existed else "fetched", str(path), size, digest
-                )
-            elif base_url is not None:
-                url = base_url.rstrip("/") + "/" + urllib.parse.quote(entry.name)
-                try:
-                    with _http_open(url, timeout) as fh:
-                        digest, size = _stream_verified(fh, target, entry, url)
-                except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                    raise DataError(
-                        f"cannot download {url}",
-                        [f"{entry.name}: download from {url} failed ({exc})."],
-                    ) from exc
-                res = FetchResult(
-                    entry.name, "replaced" if existed else "fetched", url, size, digest
-                )
-            else:
-                res = FetchResult(entry.name, "skipped", note="no mirror given")
-            if existed and res.status == "rebuilt":
-                res.note += " (replaced the existing file)"
+            res = _fetch_one(
+                entry,
+                target_dir / entry.name,
+                _Origin(src, mirror, base_url, rebuild, gebco_wheel, timeout),
+                overwrite=overwrite,
+            )
             results.append(res)
-            log.info("%s: %s from %s", entry.name, res.status, res.origin)
+            if res.status != "up to date":
+                log.info("%s: %s from %s", entry.name, res.status, res.origin)
         except DataError as exc:
             problems.extend([f"{exc.summary}: {p}" for p in exc.problems] or [exc.summary])
             results.append(FetchResult(entry.name, "failed", note=exc.summary))
