@@ -580,139 +580,27 @@ def build_boundary(
         territories with ``kept`` and the settlement's ``scheme_row``), ``figures``
         (``boundary_area`` also gives ``shore_band_kha``).
     """
-    for gdf, nm in (
-        (territories, "territories"),
-        (settlements, "settlements"),
-        (water_bodies, "water_bodies"),
-    ):
-        require_working_crs(gdf, name=nm)
-    if "in_appendix15" not in settlements.columns or "territory" not in settlements.columns:
-        raise DataError(
-            "The settlements are not joined to Appendix 15",
-            [
-                "Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
-                "'in_appendix15' and 'territory')."
-            ],
-        )
-    wb = water_bodies
-    res = (
-        wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)]
-        if "kind" in wb.columns
-        else wb.iloc[0:0]
-    )
-    reservoir = shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
+    _check_inputs(territories, settlements, water_bodies)
+    reservoir = _reservoir(water_bodies, config)
     seeds = _seeds(settlements, config.partial_method)
     parts: list[dict[str, Any]] = []
-    cell_rows = []
-    land: dict[str, BaseGeometry] = {}  # partial territory -> kept land (step 3, no water op)
+    cell_rows: list[dict[str, Any]] = []
     for _, t in territories.iterrows():
-        tgeom = t.geometry
         if t["treatment"] == "whole":
             parts.append(
-                {
-                    "part": t["territory"],
-                    "territory": t["territory"],
-                    "treatment": "whole",
-                    "method": "whole territory",
-                    "shore_band_ha": 0.0,
-                    "geometry": tgeom,
-                }
+                _part(t["territory"], t["territory"], "whole", "whole territory", t.geometry)
             )
             continue
-        s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
-        cells = voronoi_cells(s.geometry, tgeom)
-        radius = config.partial_method.cell_radius_km
-        if radius is not None:
-            discs = s.geometry.buffer(radius * 1000.0, quad_segs=16)
-            cells = gpd.GeoSeries(
-                [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs, strict=True)],
-                index=cells.index,
-                crs=cells.crs,
-            )
-        kept_mask = s["in_appendix15"].astype(bool)
-        for i in s.index:
-            cell_rows.append(
-                {
-                    "territory": t["territory"],
-                    "base_id": s.at[i, "base_id"] if "base_id" in s.columns else str(i),
-                    "name": s.at[i, "name"] if "name" in s.columns else None,
-                    "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
-                    "kept": bool(kept_mask[i]),
-                    "geometry": cells[i],
-                }
-            )
-        kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
-        method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
-            f" within {radius:g} km" if radius is not None else ""
-        )
-        if kept.is_empty:
-            log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
-        kept, how = _close_and_fill(kept, tgeom, config.partial_method)
-        land[t["territory"]] = kept
-        parts.append(
-            {
-                "part": t["territory"],
-                "territory": t["territory"],
-                "treatment": "partial",
-                "method": method + how,
-                "shore_band_ha": 0.0,
-                "geometry": kept,
-            }
-        )
-    cells_gdf = (
-        gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS)
-        if cell_rows
-        else gpd.GeoDataFrame(
-            {"territory": [], "base_id": [], "name": [], "scheme_row": [], "kept": []},
-            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
-            crs=WORKING_CRS,
-        )
-    )
+        part, rows = _partial_territory(t, seeds, config.partial_method)
+        parts.append(part)
+        cell_rows += rows
+    cells_gdf = _cells_frame(cell_rows)
     shore_note = _add_shore_bands(parts, territories, cells_gdf, reservoir, config)
-    for part in parts:
-        if part["treatment"] != "partial":
-            continue
-        kept, tid = part["geometry"], part["territory"]
-        tgeom = territories.loc[territories["territory"] == tid, "geometry"].iloc[0]
-        if config.reservoir.mode == "shore" and not reservoir.is_empty:
-            kept = _polygonal(shapely.difference(kept, reservoir))
-            part["method"] += ", reservoir water cut off (south shore)"
-        if tid in config.reservoir.keep_water_of and not reservoir.is_empty:
-            water = _polygonal(shapely.intersection(tgeom, reservoir))
-            if not water.is_empty:
-                kept = _polygonal(shapely.union(kept, water))
-                part["method"] += (
-                    f", the territory's reservoir water kept ({water.area / 1e4:,.0f} ha)"
-                )
-        part["geometry"] = kept
+    _apply_reservoir(parts, territories, reservoir, config)
     lake_notes = []
     for lake in config.lakes:
-        poly, how = sorbulak_polygon(dem_path, lake)
-        geom = poly
-        kept_cells = (
-            cells_gdf[(cells_gdf["territory"] == lake.territory) & cells_gdf["kept"].astype(bool)]
-            if len(cells_gdf)
-            else cells_gdf
-        )
-        if lake.link_to_kept and len(kept_cells):
-            dist = kept_cells.distance(poly)
-            nearest = kept_cells.loc[dist.idxmin()]
-            if dist.min() > 0:
-                geom = shapely.convex_hull(shapely.union(poly, nearest.geometry))
-                how += (
-                    f"; linked to the nearest kept cell ({nearest['name']}, "
-                    f"{dist.min() / 1000:.1f} km) by their convex hull"
-                )
-        parts.append(
-            {
-                "part": f"lake:{lake.name_ru}",
-                "territory": lake.territory,
-                "treatment": "named feature",
-                "method": how,
-                "shore_band_ha": 0.0,
-                "geometry": geom,
-            }
-        )
+        part, how = _lake_part(lake, dem_path, cells_gdf)
+        parts.append(part)
         lake_notes.append(f"{lake.name_ru}: {how}")
     parts_gdf = gpd.GeoDataFrame(parts, geometry="geometry", crs=WORKING_CRS)
     parts_gdf["geometry"] = [as_multipolygon(g) for g in parts_gdf.geometry]
@@ -737,7 +625,162 @@ def build_boundary(
         + "; ".join(lake_notes)
         + outline_note
     )
-    boundary = gpd.GeoDataFrame(
+    boundary = _boundary_feature(whole, method, config)
+    result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
+    result.figures = boundary_figures(boundary, reservoir, config)
+    band_ha = float(parts_gdf["shore_band_ha"].sum())
+    if config.shore_band is not None and band_ha > 0:
+        result.figures["boundary_area"]["explanation"] += (
+            f" The partial territories on the reservoir reach its south shore (shore band, "
+            f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
+            f"{config.shore_band.max_gap_km:g} km)."
+        )
+    result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
+    return result
+
+
+def _check_inputs(
+    territories: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, water_bodies: gpd.GeoDataFrame
+) -> None:
+    for gdf, nm in (
+        (territories, "territories"),
+        (settlements, "settlements"),
+        (water_bodies, "water_bodies"),
+    ):
+        require_working_crs(gdf, name=nm)
+    if "in_appendix15" not in settlements.columns or "territory" not in settlements.columns:
+        raise DataError(
+            "The settlements are not joined to Appendix 15",
+            [
+                "Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
+                "'in_appendix15' and 'territory')."
+            ],
+        )
+
+
+def _reservoir(water_bodies: gpd.GeoDataFrame, config: BoundaryConfig) -> BaseGeometry:
+    """The union of the water bodies of the reservoir's ``kind`` (empty if none)."""
+    wb = water_bodies
+    res = (
+        wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)]
+        if "kind" in wb.columns
+        else wb.iloc[0:0]
+    )
+    return shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
+
+
+def _part(
+    part: str, territory: str, treatment: str, method: str, geometry: BaseGeometry
+) -> dict[str, Any]:
+    return {
+        "part": part,
+        "territory": territory,
+        "treatment": treatment,
+        "method": method,
+        "shore_band_ha": 0.0,
+        "geometry": geometry,
+    }
+
+
+def _partial_territory(
+    t: pd.Series, seeds: gpd.GeoDataFrame, method_cfg: PartialMethod
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Kept land of a partial territory (step 3) and one row per Voronoi cell."""
+    tgeom = t.geometry
+    s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
+    cells = voronoi_cells(s.geometry, tgeom)
+    radius = method_cfg.cell_radius_km
+    if radius is not None:
+        discs = s.geometry.buffer(radius * 1000.0, quad_segs=16)
+        cells = gpd.GeoSeries(
+            [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs, strict=True)],
+            index=cells.index,
+            crs=cells.crs,
+        )
+    kept_mask = s["in_appendix15"].astype(bool)
+    cell_rows = [
+        {
+            "territory": t["territory"],
+            "base_id": s.at[i, "base_id"] if "base_id" in s.columns else str(i),
+            "name": s.at[i, "name"] if "name" in s.columns else None,
+            "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
+            "kept": bool(kept_mask[i]),
+            "geometry": cells[i],
+        }
+        for i in s.index
+    ]
+    kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
+    method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
+        f" within {radius:g} km" if radius is not None else ""
+    )
+    if kept.is_empty:
+        log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
+    kept, how = _close_and_fill(kept, tgeom, method_cfg)
+    part = _part(t["territory"], t["territory"], "partial", method + how, kept)
+    return part, cell_rows
+
+
+def _cells_frame(cell_rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    if cell_rows:
+        return gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {"territory": [], "base_id": [], "name": [], "scheme_row": [], "kept": []},
+        geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+        crs=WORKING_CRS,
+    )
+
+
+def _apply_reservoir(
+    parts: list[dict[str, Any]],
+    territories: gpd.GeoDataFrame,
+    reservoir: BaseGeometry,
+    config: BoundaryConfig,
+) -> None:
+    """Cut the reservoir's water off partial territories, or keep it (``keep_water_of``)."""
+    for part in parts:
+        if part["treatment"] != "partial":
+            continue
+        kept, tid = part["geometry"], part["territory"]
+        tgeom = territories.loc[territories["territory"] == tid, "geometry"].iloc[0]
+        if config.reservoir.mode == "shore" and not reservoir.is_empty:
+            kept = _polygonal(shapely.difference(kept, reservoir))
+            part["method"] += ", reservoir water cut off (south shore)"
+        if tid in config.reservoir.keep_water_of and not reservoir.is_empty:
+            water = _polygonal(shapely.intersection(tgeom, reservoir))
+            if not water.is_empty:
+                kept = _polygonal(shapely.union(kept, water))
+                part["method"] += (
+                    f", the territory's reservoir water kept ({water.area / 1e4:,.0f} ha)"
+                )
+        part["geometry"] = kept
+
+
+def _lake_part(
+    lake: LakeSpec, dem_path: Path | None, cells_gdf: gpd.GeoDataFrame
+) -> tuple[dict[str, Any], str]:
+    """A named lake (step 4), joined to the nearest kept cell by their convex hull."""
+    poly, how = sorbulak_polygon(dem_path, lake)
+    geom = poly
+    kept_cells = (
+        cells_gdf[(cells_gdf["territory"] == lake.territory) & cells_gdf["kept"].astype(bool)]
+        if len(cells_gdf)
+        else cells_gdf
+    )
+    if lake.link_to_kept and len(kept_cells):
+        dist = kept_cells.distance(poly)
+        nearest = kept_cells.loc[dist.idxmin()]
+        if dist.min() > 0:
+            geom = shapely.convex_hull(shapely.union(poly, nearest.geometry))
+            how += (
+                f"; linked to the nearest kept cell ({nearest['name']}, "
+                f"{dist.min() / 1000:.1f} km) by their convex hull"
+            )
+    return _part(f"lake:{lake.name_ru}", lake.territory, "named feature", how, geom), how
+
+
+def _boundary_feature(whole: BaseGeometry, method: str, config: BoundaryConfig) -> gpd.GeoDataFrame:
+    """The one-feature canonical ``boundary`` layer."""
+    return gpd.GeoDataFrame(
         {
             "base_id": pd.Series(["boundary:0"], dtype="string"),
             "source": pd.Series([SOURCE], dtype="string"),
@@ -753,17 +796,6 @@ def build_boundary(
         geometry=[whole],
         crs=WORKING_CRS,
     )
-    result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
-    result.figures = boundary_figures(boundary, reservoir, config)
-    band_ha = float(parts_gdf["shore_band_ha"].sum())
-    if config.shore_band is not None and band_ha > 0:
-        result.figures["boundary_area"]["explanation"] += (
-            f" The partial territories on the reservoir reach its south shore (shore band, "
-            f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
-            f"{config.shore_band.max_gap_km:g} km)."
-        )
-    result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
-    return result
 
 
 def figure(
