@@ -324,29 +324,8 @@ def route(
     import pyflwdir  # heavy (numba/scipy JIT); only when rivers are derived
 
     path = Path(dem_path)
-    try:
-        with rasterio.open(path) as src:
-            z = src.read(1, masked=True)
-            transform = src.transform
-            crs_r = src.crs
-    except rasterio.errors.RasterioIOError as exc:
-        raise DataError(
-            f"Cannot read the DEM {path}",
-            [f"Give a readable single-band raster (GeoTIFF) ({exc})."],
-        ) from exc
-    if crs_r is None:
-        raise DataError(
-            f"The DEM {path} has no CRS",
-            ["Assign a CRS to the DEM (e.g. gdal_edit.py -a_srs EPSG:4326 dem.tif)."],
-        )
-    if transform.b != 0 or transform.d != 0:
-        raise DataError(f"The DEM {path} is rotated", ["Warp it to a north-up grid first."])
-    crs = CRS.from_user_input(crs_r.to_wkt())
-    shape = (int(z.shape[0]), int(z.shape[1]))
-    zf = np.asarray(z.filled(np.nan), dtype="float64")
-    valid = ~np.ma.getmaskarray(z) & np.isfinite(zf)
-    if valid.sum() < 9:
-        raise DataError(f"The DEM {path} has fewer than 9 valid cells", ["Check its nodata value."])
+    zf, valid, transform, crs = _read_dem(path)
+    shape = (int(zf.shape[0]), int(zf.shape[1]))
     geographic = bool(crs.is_geographic)
     dx, dy = _metric_cell(transform, shape, geographic)
     water = _rasterise_water(water_bodies, crs, transform, shape) * valid
@@ -363,41 +342,10 @@ def route(
     )
     outlet_cells: dict[int, int] = {}
     if outlets and water_bodies is not None and water.any():
-        wb = water_bodies.reset_index(drop=True)
-        to_dem = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        terminal = _terminal_cells(np.asarray(flw.idxs_ds))
         probe = FlowModel(
             path, crs, transform, shape, dx, dy, valid, water, np.asarray(flw.idxs_ds), cell, cell
         )
-        for name, lon, lat, snap_m in outlets:
-            label = _water_label(wb, name)
-            if label is None or label in outlet_cells or not (water == label).any():
-                continue
-            x, y = to_dem.transform(lon, lat)
-            hit = snap_cell(probe, x, y, valid & (water == 0), snap_m)
-            radius = (max(1, round(snap_m / dy)), max(1, round(snap_m / dx)))
-            walk = (
-                None
-                if hit is None
-                else _breach_outlet(d8, zf, valid, water, hit[0], terminal, label, radius)
-            )
-            if walk is None:
-                log.warning(
-                    "outlet of %s at %.4f, %.4f: no outflow path found within %.0f m;"
-                    " its inflow stays in the water body",
-                    name,
-                    lon,
-                    lat,
-                    snap_m,
-                )
-                continue
-            outlet_cells[label] = walk[0]
-            log.info(
-                "outlet of %s: %.0f m from the given point, breach of %d cells",
-                name,
-                hit[1] if hit else 0.0,
-                len(walk) - 1,
-            )
+        outlet_cells = _place_outlets(probe, d8, zf, water_bodies, outlets)
         if outlet_cells:
             flw = pyflwdir.from_array(
                 d8, ftype="d8", transform=transform, latlon=geographic, check_ftype=False
@@ -426,6 +374,78 @@ def route(
     )
     model.seconds = time.perf_counter() - t0
     return model
+
+
+def _read_dem(path: Path) -> tuple[np.ndarray, np.ndarray, Affine, CRS]:
+    """Elevations (NaN outside), the valid mask, the transform and CRS of a north-up DEM."""
+    try:
+        with rasterio.open(path) as src:
+            z = src.read(1, masked=True)
+            transform = src.transform
+            crs_r = src.crs
+    except rasterio.errors.RasterioIOError as exc:
+        raise DataError(
+            f"Cannot read the DEM {path}",
+            [f"Give a readable single-band raster (GeoTIFF) ({exc})."],
+        ) from exc
+    if crs_r is None:
+        raise DataError(
+            f"The DEM {path} has no CRS",
+            ["Assign a CRS to the DEM (e.g. gdal_edit.py -a_srs EPSG:4326 dem.tif)."],
+        )
+    if transform.b != 0 or transform.d != 0:
+        raise DataError(f"The DEM {path} is rotated", ["Warp it to a north-up grid first."])
+    crs = CRS.from_user_input(crs_r.to_wkt())
+    zf = np.asarray(z.filled(np.nan), dtype="float64")
+    valid = ~np.ma.getmaskarray(z) & np.isfinite(zf)
+    if valid.sum() < 9:
+        raise DataError(f"The DEM {path} has fewer than 9 valid cells", ["Check its nodata value."])
+    return zf, valid, transform, crs
+
+
+def _place_outlets(
+    probe: FlowModel,
+    d8: np.ndarray,
+    zf: np.ndarray,
+    water_bodies: gpd.GeoDataFrame,
+    outlets: Sequence[tuple[str, float, float, float]],
+) -> dict[int, int]:
+    """Water-body label -> outlet cell; each outflow is breached into ``d8`` in place."""
+    valid, water, dx, dy = probe.valid, probe.water, probe.dx_m, probe.dy_m
+    wb = water_bodies.reset_index(drop=True)
+    to_dem = Transformer.from_crs("EPSG:4326", probe.crs, always_xy=True)
+    terminal = _terminal_cells(probe.idxs_ds)
+    outlet_cells: dict[int, int] = {}
+    for name, lon, lat, snap_m in outlets:
+        label = _water_label(wb, name)
+        if label is None or label in outlet_cells or not (water == label).any():
+            continue
+        x, y = to_dem.transform(lon, lat)
+        hit = snap_cell(probe, x, y, valid & (water == 0), snap_m)
+        radius = (max(1, round(snap_m / dy)), max(1, round(snap_m / dx)))
+        walk = (
+            None
+            if hit is None
+            else _breach_outlet(d8, zf, valid, water, hit[0], terminal, label, radius)
+        )
+        if walk is None:
+            log.warning(
+                "outlet of %s at %.4f, %.4f: no outflow path found within %.0f m;"
+                " its inflow stays in the water body",
+                name,
+                lon,
+                lat,
+                snap_m,
+            )
+            continue
+        outlet_cells[label] = walk[0]
+        log.info(
+            "outlet of %s: %.0f m from the given point, breach of %d cells",
+            name,
+            hit[1] if hit else 0.0,
+            len(walk) - 1,
+        )
+    return outlet_cells
 
 
 def _water_label(wb: gpd.GeoDataFrame, name: str) -> int | None:
