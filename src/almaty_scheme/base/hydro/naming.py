@@ -172,36 +172,79 @@ def name_network(
     ids = np.asarray(idxs_ds).ravel()
     upa = np.asarray(upstream, dtype="float64").ravel()
     s = np.asarray(streams, dtype=bool).ravel()
-    n = ids.size
-    anchor_of = np.zeros(n, dtype="int64")
+    anchor_of = np.zeros(ids.size, dtype="int64")
     for cell, river in anchor_cells:
         if s[cell] and anchor_of[cell] == 0:
             anchor_of[cell] = river
-    trunk_set = set(trunk)
-    cells = np.flatnonzero(s)
-    # stream cells in topological order (every cell after all stream cells upstream)
-    order = _topological_order(ids, s)
-    # next anchor downstream (river number of the first anchor strictly below a cell)
-    next_anchor = np.zeros(n, dtype="int64")
+    par = dict(parent or {})
+    anc = {r: _ancestors(r, par) for r in set(par) | set(anchor_of[anchor_of > 0].tolist())}
+    label = _label_downstream(ids, upa, s, anchor_of, set(trunk), anc)
+    extend = None if extend_upstream is None else set(extend_upstream)
+    _extend_upstream(label, ids, upa, s, anchor_cells, extend, set(stop_cells))
+    return label
+
+
+def _ancestors(r: int, par: dict[int, int]) -> set[int]:
+    """Every river that ``r`` flows into, through ``par`` (cycles stop)."""
+    out: set[int] = set()
+    while r in par and par[r] not in out:
+        r = par[r]
+        out.add(r)
+    return out
+
+
+def _next_anchors(
+    order: np.ndarray, ids: np.ndarray, s: np.ndarray, anchor_of: np.ndarray
+) -> np.ndarray:
+    """River number of the first anchor strictly downstream of each stream cell."""
+    next_anchor = np.zeros(ids.size, dtype="int64")
     for c in order[::-1]:  # mouths first
         d = ids[c]
         if d != c and s[d]:
             next_anchor[c] = anchor_of[d] if anchor_of[d] else next_anchor[d]
+    return next_anchor
+
+
+def _arriving_label(
+    incoming: dict[int, float],
+    next_anchor: int,
+    main: int,
+    trunk: set[int],
+    anc: dict[int, set[int]],
+) -> int:
+    """The label a cell without its own anchor takes from its upstream neighbours."""
+    if not incoming:
+        return 0
+    if next_anchor and next_anchor in incoming:
+        return next_anchor
+    trunks = [r for r in incoming if r in trunk]
+    if trunks:
+        return max(trunks, key=lambda r: incoming[r])
+    if main in incoming or main == 0:
+        return main
+    # the main branch's river yields to an ancestor arriving here
+    up = [r for r in incoming if r in anc.get(main, set())]
+    return max(up, key=lambda r: incoming[r]) if up else 0
+
+
+def _label_downstream(
+    ids: np.ndarray,
+    upa: np.ndarray,
+    s: np.ndarray,
+    anchor_of: np.ndarray,
+    trunk: set[int],
+    anc: dict[int, set[int]],
+) -> np.ndarray:
+    """Labels carried from sources to mouths (see the Notes of :func:`name_network`)."""
+    n = ids.size
+    # stream cells in topological order (every cell after all stream cells upstream)
+    order = _topological_order(ids, s)
+    next_anchor = _next_anchors(order, ids, s, anchor_of)
     label = np.zeros(n, dtype="int64")
     # incoming (label, area of the branch) per cell, gathered as we go
     best_named: dict[int, dict[int, float]] = {}
     main_area = np.full(n, -1.0)
     main_label = np.zeros(n, dtype="int64")
-    par = dict(parent or {})
-
-    def ancestors(r: int) -> set[int]:
-        out: set[int] = set()
-        while r in par and par[r] not in out:
-            r = par[r]
-            out.add(r)
-        return out
-
-    anc = {r: ancestors(r) for r in set(par) | set(anchor_of[anchor_of > 0].tolist())}
     for c in order:
         incoming = best_named.get(int(c), {})
         if incoming and len(incoming) > 1:
@@ -211,21 +254,7 @@ def name_network(
         if anchor_of[c] and not (anc.get(int(anchor_of[c]), set()) & set(incoming)):
             lab = int(anchor_of[c])
         else:
-            lab = 0
-            if incoming:
-                na = int(next_anchor[c])
-                if na and na in incoming:
-                    lab = na
-                else:
-                    trunks = [r for r in incoming if r in trunk_set]
-                    main = int(main_label[c])
-                    if trunks:
-                        lab = max(trunks, key=lambda r: incoming[r])
-                    elif main in incoming or main == 0:
-                        lab = main
-                    else:  # the main branch's river yields to an ancestor arriving here
-                        up = [r for r in incoming if r in anc.get(main, set())]
-                        lab = max(up, key=lambda r: incoming[r]) if up else 0
+            lab = _arriving_label(incoming, int(next_anchor[c]), int(main_label[c]), trunk, anc)
         label[c] = lab
         d = ids[c]
         if d != c and s[d]:
@@ -235,14 +264,24 @@ def name_network(
             if lab:
                 inc = best_named.setdefault(int(d), {})
                 inc[lab] = max(inc.get(lab, 0.0), float(upa[c]))
-    # upstream extension
+    return label
+
+
+def _extend_upstream(
+    label: np.ndarray,
+    ids: np.ndarray,
+    upa: np.ndarray,
+    s: np.ndarray,
+    anchor_cells: Sequence[tuple[int, int]],
+    extend: set[int] | None,
+    stops: set[int],
+) -> None:
+    """From each anchor with no same-named stream above, climb the largest unnamed branch."""
     ups: dict[int, list[int]] = {}
-    for c in cells:
-        d = ids[c]
-        if d != c and s[d]:
-            ups.setdefault(int(d), []).append(int(c))
-    extend = None if extend_upstream is None else set(extend_upstream)
-    stops = set(stop_cells)
+    for k in np.flatnonzero(s):
+        d = ids[k]
+        if d != k and s[d]:
+            ups.setdefault(int(d), []).append(int(k))
     for cell, river in anchor_cells:
         if not s[cell] or label[cell] != river or (extend is not None and river not in extend):
             continue
@@ -256,7 +295,6 @@ def name_network(
             u = max(free, key=lambda k: upa[k])
             label[u] = river
             c = u
-    return label
 
 
 def _topological_order(ids: np.ndarray, s: np.ndarray) -> np.ndarray:
