@@ -158,77 +158,20 @@ def derive_rivers(
     """
     t0 = time.perf_counter()
     path = Path(dem_path)
-    if boundary is not None:
-        require_working_crs(boundary, name="boundary")
-    if water_bodies is not None and len(water_bodies):
-        require_working_crs(water_bodies, name="water_bodies")
-    if places is not None and len(places):
-        require_working_crs(places, name="places")
-    if reference_rivers is not None and len(reference_rivers):
-        require_working_crs(reference_rivers, name="reference_rivers")
+    for gdf, nm in (
+        (boundary, "boundary"),
+        (water_bodies, "water_bodies"),
+        (places, "places"),
+        (reference_rivers, "reference_rivers"),
+    ):
+        if gdf is not None and (nm == "boundary" or len(gdf)):
+            require_working_crs(gdf, name=nm)
     if anchors is None or isinstance(anchors, (str, Path)):
         anchors = load_anchors(anchors)
-    outlets = []
-    for o in anchors.outlets:
-        if o.place.lon is None or o.place.lat is None:
-            continue
-        for name in o.water_body:
-            outlets.append((name, o.place.lon, o.place.lat, o.snap_m))
-    model = route(path, water_bodies=water_bodies, outlets=outlets, flats=flats)
+    model = route(path, water_bodies=water_bodies, outlets=_outlets(anchors), flats=flats)
     streams = model.stream_mask(threshold_km2)
-    resolved = resolve_anchors(model, anchors, streams, places)
-    rivers = list(anchors.rivers)
-    number = {r.id: i + 1 for i, r in enumerate(rivers)}
-    pairs = [(ra.cell, number[ra.river_id]) for ra in resolved if ra.cell is not None]
-    for ra in resolved:
-        lvl = logging.INFO if ra.cell is not None else logging.WARNING
-        log.log(lvl, "anchor %s: %s", ra.anchor.id, ra.note)
-    extend = {number[r.id] for r in rivers if any(a.extend_upstream for a in r.anchors)}
-    label = name_network(
-        model.idxs_ds,
-        model.upstream_km2,
-        streams,
-        pairs,
-        trunk=[number[r.id] for r in rivers if r.trunk],
-        extend_upstream=extend,
-        stop_cells=model.outlets.values(),
-        parent={number[r.id]: number[r.tributary_of] for r in rivers if r.tributary_of},
-    )
-    lab_flat = label.ravel()
-    for i, ra in enumerate(resolved):
-        if ra.cell is not None and lab_flat[ra.cell] != number[ra.river_id]:
-            other = int(lab_flat[ra.cell])
-            on = rivers[other - 1].name if other else "an unnamed stream"
-            resolved[i] = ResolvedAnchor(
-                ra.river_id,
-                ra.anchor,
-                None,
-                ra.distance_m,
-                f"{ra.note}, but the cell lies on the derived main stem of {on}: not used",
-            )
-            log.warning("anchor %s: %s", ra.anchor.id, resolved[i].note)
-    strahler = model.strahler(streams).ravel()
-    segs = stream_segments(model.idxs_ds, streams, label)
-    lines, recs = [], []
-    upa = model.upstream_km2.ravel()
-    ids_flat = model.idxs_ds
-    used: dict[str, list[str]] = {}
-    for ra in resolved:
-        if ra.cell is not None:
-            used.setdefault(ra.river_id, []).append(ra.anchor.id)
-    for seg in segs:
-        if len(seg) < 2:
-            continue
-        first = int(seg[0])
-        own_last = int(seg[-1]) if ids_flat[seg[-1]] == seg[-1] else int(seg[-2])
-        lab = int(lab_flat[first])
-        if lab == 0 and not keep_unnamed:
-            continue
-        x, y = model.xy(seg)
-        lines.append(shapely.linestrings(np.column_stack([x, y])))
-        recs.append(
-            {"label": lab, "strahler": int(strahler[first]), "upstream_km2": float(upa[own_last])}
-        )
+    label, resolved = _named_network(model, anchors, streams, places)
+    lines, recs = _segment_lines(model, streams, label, keep_unnamed)
     acc = "derived from DEM " + _dem_label(path, model, dem_label)
     method = (
         "priority-flood D8, pyflwdir"
@@ -249,7 +192,8 @@ def derive_rivers(
     if water_bodies is not None and len(water_bodies):
         water_union = shapely.union_all(water_bodies.geometry.to_numpy())
         gdf["geometry"] = gdf.geometry.difference(water_union)
-    by_num = {number[r.id]: r for r in rivers}
+    rivers = list(anchors.rivers)
+    by_num = {i + 1: r for i, r in enumerate(rivers)}
     gdf["name"] = pd.array([by_num[v].name if v else pd.NA for v in gdf["label"]], dtype="string")
     gdf["name_ru"] = pd.array(
         [by_num[v].name_ru if v else pd.NA for v in gdf["label"]], dtype="string"
@@ -276,26 +220,12 @@ def derive_rivers(
     gdf = gdf.loc[present & ~gdf.geometry.is_empty.to_numpy()].copy()
     gdf["geometry"] = [_multiline(g) for g in gdf.geometry]
     gdf = gdf.loc[~shapely.is_missing(gdf.geometry.to_numpy())].reset_index(drop=True)
-    readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in rivers}
-    gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]], dtype="string")
-    gdf["kind"] = pd.array(["river" if v else "stream" for v in gdf["label"]], dtype="string")
-    gdf["length_km"] = gdf.geometry.length / 1000.0
-    gdf["strahler"] = gdf["strahler"].astype("Int64")
-    gdf["river_length_km"] = pd.array(
-        [by_num[v].length_km if v else None for v in gdf["label"]], dtype="float64"
-    )
-    gdf["anchors"] = pd.array(
-        [",".join(used.get(by_num[v].id, [])) if v else pd.NA for v in gdf["label"]], dtype="string"
-    )
-    gdf["name_reading"] = pd.array(
-        [readings[by_num[v].id] if v else "unnamed: default rule" for v in gdf["label"]],
-        dtype="string",
-    )
-    gdf["source"] = pd.array([src] * len(gdf), dtype="string")
-    gdf["licence"] = pd.array([dem_licence] * len(gdf), dtype="string")
-    gdf["accuracy"] = pd.array([acc] * len(gdf), dtype="string")
-    gdf = gdf.drop(columns="label")
-    out = _with_extras(conform("rivers", gdf))
+    used: dict[str, list[str]] = {}
+    for ra in resolved:
+        if ra.cell is not None:
+            used.setdefault(ra.river_id, []).append(ra.anchor.id)
+    _river_attributes(gdf, by_num, used, {"source": src, "licence": dem_licence, "accuracy": acc})
+    out = _with_extras(conform("rivers", gdf.drop(columns="label")))
     if report is not None:
         named = out.loc[out["name"].notna()].groupby("name")["length_km"].sum()
         report.update(
@@ -332,6 +262,113 @@ def derive_rivers(
         time.perf_counter() - t0,
     )
     return out
+
+
+def _outlets(anchors: HydroAnchors) -> list[tuple[str, float, float, float]]:
+    """``(water body name, lon, lat, snap_m)`` of every outlet with a point."""
+    outlets = []
+    for o in anchors.outlets:
+        if o.place.lon is None or o.place.lat is None:
+            continue
+        for name in o.water_body:
+            outlets.append((name, o.place.lon, o.place.lat, o.snap_m))
+    return outlets
+
+
+def _named_network(
+    model: FlowModel,
+    anchors: HydroAnchors,
+    streams: np.ndarray,
+    places: gpd.GeoDataFrame | None,
+) -> tuple[np.ndarray, list[ResolvedAnchor]]:
+    """River labels of the stream cells (step 6) and the anchors as resolved.
+
+    An anchor whose cell ends up on another river's main stem is reported and not used.
+    """
+    resolved = resolve_anchors(model, anchors, streams, places)
+    rivers = list(anchors.rivers)
+    number = {r.id: i + 1 for i, r in enumerate(rivers)}
+    pairs = [(ra.cell, number[ra.river_id]) for ra in resolved if ra.cell is not None]
+    for ra in resolved:
+        lvl = logging.INFO if ra.cell is not None else logging.WARNING
+        log.log(lvl, "anchor %s: %s", ra.anchor.id, ra.note)
+    extend = {number[r.id] for r in rivers if any(a.extend_upstream for a in r.anchors)}
+    label = name_network(
+        model.idxs_ds,
+        model.upstream_km2,
+        streams,
+        pairs,
+        trunk=[number[r.id] for r in rivers if r.trunk],
+        extend_upstream=extend,
+        stop_cells=model.outlets.values(),
+        parent={number[r.id]: number[r.tributary_of] for r in rivers if r.tributary_of},
+    )
+    lab_flat = label.ravel()
+    for i, ra in enumerate(resolved):
+        if ra.cell is not None and lab_flat[ra.cell] != number[ra.river_id]:
+            other = int(lab_flat[ra.cell])
+            on = rivers[other - 1].name if other else "an unnamed stream"
+            resolved[i] = ResolvedAnchor(
+                ra.river_id,
+                ra.anchor,
+                None,
+                ra.distance_m,
+                f"{ra.note}, but the cell lies on the derived main stem of {on}: not used",
+            )
+            log.warning("anchor %s: %s", ra.anchor.id, resolved[i].note)
+    return label, resolved
+
+
+def _segment_lines(
+    model: FlowModel, streams: np.ndarray, label: np.ndarray, keep_unnamed: bool
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """One line (DEM CRS) per stream segment with its label, Strahler order and area."""
+    lab_flat = label.ravel()
+    strahler = model.strahler(streams).ravel()
+    segs = stream_segments(model.idxs_ds, streams, label)
+    lines, recs = [], []
+    upa = model.upstream_km2.ravel()
+    ids_flat = model.idxs_ds
+    for seg in segs:
+        if len(seg) < 2:
+            continue
+        first = int(seg[0])
+        own_last = int(seg[-1]) if ids_flat[seg[-1]] == seg[-1] else int(seg[-2])
+        lab = int(lab_flat[first])
+        if lab == 0 and not keep_unnamed:
+            continue
+        x, y = model.xy(seg)
+        lines.append(shapely.linestrings(np.column_stack([x, y])))
+        recs.append(
+            {"label": lab, "strahler": int(strahler[first]), "upstream_km2": float(upa[own_last])}
+        )
+    return lines, recs
+
+
+def _river_attributes(
+    gdf: gpd.GeoDataFrame,
+    by_num: dict[int, HydroRiver],
+    used: dict[str, list[str]],
+    provenance: dict[str, str],
+) -> None:
+    """The ``rivers`` columns from each feature's label, in place."""
+    readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in by_num.values()}
+    gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]], dtype="string")
+    gdf["kind"] = pd.array(["river" if v else "stream" for v in gdf["label"]], dtype="string")
+    gdf["length_km"] = gdf.geometry.length / 1000.0
+    gdf["strahler"] = gdf["strahler"].astype("Int64")
+    gdf["river_length_km"] = pd.array(
+        [by_num[v].length_km if v else None for v in gdf["label"]], dtype="float64"
+    )
+    gdf["anchors"] = pd.array(
+        [",".join(used.get(by_num[v].id, [])) if v else pd.NA for v in gdf["label"]], dtype="string"
+    )
+    gdf["name_reading"] = pd.array(
+        [readings[by_num[v].id] if v else "unnamed: default rule" for v in gdf["label"]],
+        dtype="string",
+    )
+    for col, value in provenance.items():
+        gdf[col] = pd.array([value] * len(gdf), dtype="string")
 
 
 def _name_reading(river: HydroRiver, used: list[str]) -> str:
