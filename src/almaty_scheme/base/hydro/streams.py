@@ -158,20 +158,71 @@ def derive_rivers(
     """
     t0 = time.perf_counter()
     path = Path(dem_path)
-    for gdf, nm in (
-        (boundary, "boundary"),
-        (water_bodies, "water_bodies"),
-        (places, "places"),
-        (reference_rivers, "reference_rivers"),
-    ):
-        if gdf is not None and (nm == "boundary" or len(gdf)):
-            require_working_crs(gdf, name=nm)
+    _require_inputs(boundary, water_bodies, places, reference_rivers)
     if anchors is None or isinstance(anchors, (str, Path)):
         anchors = load_anchors(anchors)
     model = route(path, water_bodies=water_bodies, outlets=_outlets(anchors), flats=flats)
     streams = model.stream_mask(threshold_km2)
     label, resolved = _named_network(model, anchors, streams, places)
     lines, recs = _segment_lines(model, streams, label, keep_unnamed)
+    src, acc = _provenance(path, model, flats, threshold_km2, dem_label)
+    if not lines:
+        return _no_rivers()
+    by_num = dict(enumerate(anchors.rivers, start=1))
+    gdf, offset = _river_lines(
+        gpd.GeoDataFrame(
+            pd.DataFrame.from_records(recs), geometry=gpd.GeoSeries(lines, crs=model.crs)
+        ),
+        by_num,
+        path,
+        water_bodies=water_bodies,
+        reference_rivers=reference_rivers,
+        clip_area=_clip_area(boundary, clip_buffer_m),
+    )
+    _river_attributes(
+        gdf, by_num, resolved, {"source": src, "licence": dem_licence, "accuracy": acc}
+    )
+    out = _with_extras(conform("rivers", gdf.drop(columns="label")))
+    if report is not None:
+        report.update(_river_report(out, model, resolved, path, threshold_km2, acc, offset, t0))
+    log.info(
+        "derived %d river features (%d named) from %s in %.1f s",
+        len(out),
+        int(out["name"].notna().sum()),
+        path.name,
+        time.perf_counter() - t0,
+    )
+    return out
+
+
+def _no_rivers() -> gpd.GeoDataFrame:
+    """An empty canonical ``rivers`` layer with the extra columns."""
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORKING_CRS))
+    return _with_extras(conform("rivers", empty))
+
+
+def _require_inputs(
+    boundary: gpd.GeoDataFrame | None,
+    water_bodies: gpd.GeoDataFrame | None,
+    places: gpd.GeoDataFrame | None,
+    reference_rivers: gpd.GeoDataFrame | None,
+) -> None:
+    """Every vector input given (and non-empty) must be in the working CRS."""
+    if boundary is not None:
+        require_working_crs(boundary, name="boundary")
+    for gdf, nm in (
+        (water_bodies, "water_bodies"),
+        (places, "places"),
+        (reference_rivers, "reference_rivers"),
+    ):
+        if gdf is not None and len(gdf):
+            require_working_crs(gdf, name=nm)
+
+
+def _provenance(
+    path: Path, model: FlowModel, flats: str, threshold_km2: float, dem_label: str | None
+) -> tuple[str, str]:
+    """``source`` and ``accuracy`` of the derived features."""
     acc = "derived from DEM " + _dem_label(path, model, dem_label)
     method = (
         "priority-flood D8, pyflwdir"
@@ -182,25 +233,40 @@ def derive_rivers(
         f"derived: D8 flow routing ({method}) on {path.name}, "
         f"streams >= {threshold_km2:g} km2 upstream"
     )
-    if not lines:
-        out = conform("rivers", gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORKING_CRS)))
-        return _with_extras(out)
-    gdf = gpd.GeoDataFrame(
-        pd.DataFrame.from_records(recs), geometry=gpd.GeoSeries(lines, crs=model.crs)
-    )
+    return src, acc
+
+
+def _clip_area(boundary: gpd.GeoDataFrame | None, clip_buffer_m: float) -> Any:
+    """The boundary grown by ``clip_buffer_m`` (``None``: no boundary, keep all)."""
+    if boundary is None or not len(boundary):
+        return None
+    return shapely.union_all(boundary.geometry.to_numpy()).buffer(clip_buffer_m)
+
+
+def _river_lines(
+    gdf: gpd.GeoDataFrame,
+    by_num: dict[int, HydroRiver],
+    path: Path,
+    *,
+    water_bodies: gpd.GeoDataFrame | None,
+    reference_rivers: gpd.GeoDataFrame | None,
+    clip_area: Any,
+) -> tuple[gpd.GeoDataFrame, dict[str, Any] | None]:
+    """Segments in the working CRS, cut at water bodies, named, clipped to ``clip_area``.
+
+    Also the offset of the derived Ili from the reference one, measured before clipping
+    (the Ili below the dam lies outside the boundary).
+    """
     gdf = to_working_crs(gdf, name=path.name)
     if water_bodies is not None and len(water_bodies):
         water_union = shapely.union_all(water_bodies.geometry.to_numpy())
         gdf["geometry"] = gdf.geometry.difference(water_union)
-    rivers = list(anchors.rivers)
-    by_num = {i + 1: r for i, r in enumerate(rivers)}
     gdf["name"] = pd.array([by_num[v].name if v else pd.NA for v in gdf["label"]], dtype="string")
     gdf["name_ru"] = pd.array(
         [by_num[v].name_ru if v else pd.NA for v in gdf["label"]], dtype="string"
     )
     offset = None
     if reference_rivers is not None and len(reference_rivers):
-        # before clipping to the boundary: the Ili below the dam lies outside it
         offset = ili_offset(
             gdf.loc[~gdf.geometry.is_empty],
             reference_rivers,
@@ -213,55 +279,51 @@ def derive_rivers(
             offset["median_m"],
             offset["p90_m"],
         )
-    if boundary is not None and len(boundary):
-        area = shapely.union_all(boundary.geometry.to_numpy()).buffer(clip_buffer_m)
-        gdf["geometry"] = gdf.geometry.intersection(area)
+    if clip_area is not None:
+        gdf["geometry"] = gdf.geometry.intersection(clip_area)
     present = ~shapely.is_missing(gdf.geometry.to_numpy())
     gdf = gdf.loc[present & ~gdf.geometry.is_empty.to_numpy()].copy()
     gdf["geometry"] = [_multiline(g) for g in gdf.geometry]
     gdf = gdf.loc[~shapely.is_missing(gdf.geometry.to_numpy())].reset_index(drop=True)
-    used: dict[str, list[str]] = {}
-    for ra in resolved:
-        if ra.cell is not None:
-            used.setdefault(ra.river_id, []).append(ra.anchor.id)
-    _river_attributes(gdf, by_num, used, {"source": src, "licence": dem_licence, "accuracy": acc})
-    out = _with_extras(conform("rivers", gdf.drop(columns="label")))
-    if report is not None:
-        named = out.loc[out["name"].notna()].groupby("name")["length_km"].sum()
-        report.update(
+    return gdf, offset
+
+
+def _river_report(
+    out: gpd.GeoDataFrame,
+    model: FlowModel,
+    resolved: list[ResolvedAnchor],
+    path: Path,
+    threshold_km2: float,
+    acc: str,
+    offset: dict[str, Any] | None,
+    t0: float,
+) -> dict[str, Any]:
+    """What :func:`derive_rivers` puts into its ``report``."""
+    named = out.loc[out["name"].notna()].groupby("name")["length_km"].sum()
+    return {
+        "dem": str(path),
+        "cells": int(model.valid.sum()),
+        "cell_m": [round(model.dx_m, 1), round(model.dy_m, 1)],
+        "threshold_km2": threshold_km2,
+        "routing_seconds": round(model.seconds, 2),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "features": len(out),
+        "named_km": {k: round(float(v), 1) for k, v in named.items()},
+        "anchors": {ra.anchor.id: ra.note for ra in resolved},
+        "unresolved_anchors": [ra.anchor.id for ra in resolved if ra.cell is None],
+        "outlets": len(model.outlets),
+        "accuracy": acc,
+        "ili_offset": offset,
+        **(
             {
-                "dem": str(path),
-                "cells": int(model.valid.sum()),
-                "cell_m": [round(model.dx_m, 1), round(model.dy_m, 1)],
-                "threshold_km2": threshold_km2,
-                "routing_seconds": round(model.seconds, 2),
-                "seconds": round(time.perf_counter() - t0, 2),
-                "features": len(out),
-                "named_km": {k: round(float(v), 1) for k, v in named.items()},
-                "anchors": {ra.anchor.id: ra.note for ra in resolved},
-                "unresolved_anchors": [ra.anchor.id for ra in resolved if ra.cell is None],
-                "outlets": len(model.outlets),
-                "accuracy": acc,
-                "ili_offset": offset,
-                **(
-                    {
-                        f"ili_offset_{k}": v
-                        for k, v in offset.items()
-                        if k in ("mean_m", "median_m", "p90_m", "n_points")
-                    }
-                    if offset
-                    else {}
-                ),
+                f"ili_offset_{k}": v
+                for k, v in offset.items()
+                if k in ("mean_m", "median_m", "p90_m", "n_points")
             }
-        )
-    log.info(
-        "derived %d river features (%d named) from %s in %.1f s",
-        len(out),
-        int(out["name"].notna().sum()),
-        path.name,
-        time.perf_counter() - t0,
-    )
-    return out
+            if offset
+            else {}
+        ),
+    }
 
 
 def _outlets(anchors: HydroAnchors) -> list[tuple[str, float, float, float]]:
@@ -348,10 +410,14 @@ def _segment_lines(
 def _river_attributes(
     gdf: gpd.GeoDataFrame,
     by_num: dict[int, HydroRiver],
-    used: dict[str, list[str]],
+    resolved: list[ResolvedAnchor],
     provenance: dict[str, str],
 ) -> None:
     """The ``rivers`` columns from each feature's label, in place."""
+    used: dict[str, list[str]] = {}
+    for ra in resolved:
+        if ra.cell is not None:
+            used.setdefault(ra.river_id, []).append(ra.anchor.id)
     readings = {r.id: _name_reading(r, used.get(r.id, [])) for r in by_num.values()}
     gdf["river_id"] = pd.array([by_num[v].id if v else pd.NA for v in gdf["label"]], dtype="string")
     gdf["kind"] = pd.array(["river" if v else "stream" for v in gdf["label"]], dtype="string")
