@@ -56,7 +56,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
+import rasterio.features
 import shapely
+from rasterio.windows import from_bounds
+from scipy import ndimage
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -272,11 +276,6 @@ def sorbulak_polygon(dem_path: Path | None, lake: LakeSpec) -> tuple[BaseGeometr
     )
     if dem_path is None or not Path(dem_path).is_file():
         return fallback, fb_method + " (no DEM)"
-    import rasterio
-    import rasterio.features
-    from rasterio.windows import from_bounds
-    from scipy import ndimage
-
     deg = lake.search_radius_m / 80_000.0  # generous: 1 degree of longitude >= 80 km here
     with rasterio.open(dem_path) as src:
         win = (

@@ -506,7 +506,7 @@ def load_reference(data_dir: Path | None = None, *, sources: Sources | None = No
     gpkg = check_reference_dir(data_dir)
     try:
         present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(
             f"Cannot open {gpkg}",
             [

