@@ -10,14 +10,8 @@ import yaml
 from almaty_scheme.base.model import BASE_LAYERS
 from almaty_scheme.catalogue.boundary_models import BoundaryConfig
 from almaty_scheme.catalogue.data_models import SchemeFigures, Sources
-from almaty_scheme.catalogue.registry import (
-    REGISTRY,
-    check_data_files,
-    load_data,
-    load_model,
-    location_label,
-    registered,
-)
+from almaty_scheme.catalogue.datafile import load_model, location_label
+from almaty_scheme.catalogue.registry import REGISTRY, check_data_files, load_data, registered
 from almaty_scheme.errors import CatalogueError, DataError
 from almaty_scheme.resources import layers_dir, styles_dir
 

@@ -25,6 +25,7 @@ from almaty_scheme.catalogue.appendices import (
     load_land_balance,
     load_population,
     load_table,
+    read_table,
 )
 from almaty_scheme.catalogue.tables import (
     A15_POP_COLUMNS,
@@ -34,7 +35,6 @@ from almaty_scheme.catalogue.tables import (
     LAND_BALANCE_KEYS,
     LAND_BALANCE_SPEC,
     POPULATION_KEYS,
-    read_table,
     validate_table,
 )
 from almaty_scheme.errors import CatalogueError

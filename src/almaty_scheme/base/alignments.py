@@ -58,7 +58,8 @@ from almaty_scheme.base.boundary import figure
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import district_key, loose_name, normalise_name
 from almaty_scheme.catalogue.data_models import Alignment, AlignmentFile, Junction, Waypoint
-from almaty_scheme.catalogue.registry import load_model, shipped_path
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 
 log = logging.getLogger(__name__)

@@ -70,7 +70,8 @@ from almaty_scheme.catalogue.boundary_models import (
     OutlineSpec,
     PartialMethod,
 )
-from almaty_scheme.catalogue.registry import load_model, shipped_path
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import DataError
 

@@ -18,7 +18,7 @@ import geopandas as gpd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
-from almaty_scheme.catalogue.registry import read_yaml
+from almaty_scheme.catalogue.datafile import read_yaml
 from almaty_scheme.errors import DataError
 from almaty_scheme.io.readers import UNIT_FACTORS
 

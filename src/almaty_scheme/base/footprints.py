@@ -40,7 +40,8 @@ from shapely.geometry.base import BaseGeometry
 from almaty_scheme.base.boundary import as_multipolygon, figure, voronoi_cells
 from almaty_scheme.base.model import conform
 from almaty_scheme.catalogue.data_models import FootprintConfig
-from almaty_scheme.catalogue.registry import load_model, shipped_path
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import DataError
 

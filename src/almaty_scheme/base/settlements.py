@@ -40,7 +40,8 @@ import pandas as pd
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
 from almaty_scheme.catalogue.data_models import SettlementNames
-from almaty_scheme.catalogue.registry import load_model, shipped_path
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import require_working_crs
 from almaty_scheme.errors import DataError
 

@@ -35,7 +35,7 @@ from almaty_scheme import __version__
 from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
 from almaty_scheme.base.model import BASE_LAYERS
 from almaty_scheme.catalogue.data_models import FileSource, Sources
-from almaty_scheme.catalogue.registry import load_model
+from almaty_scheme.catalogue.datafile import load_model
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.resources import layers_dir

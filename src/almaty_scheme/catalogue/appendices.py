@@ -1,4 +1,4 @@
-"""The appendix tables of a catalogue, by name (registered in ``catalogue.yaml``).
+"""The appendix tables as DataFrames, by file or by name (registered in ``catalogue.yaml``).
 
 The parsing and checking of each CSV is :mod:`almaty_scheme.catalogue.tables`; this
 module looks the file up in a loaded :class:`~almaty_scheme.catalogue.loader.Catalogue`
@@ -7,11 +7,57 @@ module looks the file up in a loaded :class:`~almaty_scheme.catalogue.loader.Cat
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
-from almaty_scheme.catalogue.tables import APPENDIX15, LAND_BALANCE, POPULATION, SPECS, read_table
+from almaty_scheme.catalogue.tables import (
+    APPENDIX15,
+    LAND_BALANCE,
+    POPULATION,
+    SPECS,
+    TableSpec,
+    parse_table,
+)
 from almaty_scheme.errors import CatalogueError
+
+
+def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
+    """Read and validate one catalogue CSV against ``spec``.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8, comma-separated, header row).
+    spec
+        Expected columns and value checks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in ``spec.columns`` order; numbers ``float64``, text ``string``.
+
+    Raises
+    ------
+    CatalogueError
+        Naming the file, the row (CSV line and key) and the column of every problem.
+    """
+    parsed = parse_table(path, spec)
+    if parsed.problems:
+        raise CatalogueError(
+            f"Catalogue table {path} has {len(parsed.problems)} problem(s)", parsed.problems
+        )
+    columns: dict[str, pd.Series] = {}
+    for c in spec.columns:
+        if c in spec.text_columns:
+            columns[c] = pd.Series(parsed.texts[c], dtype="string")
+        else:
+            columns[c] = pd.Series(parsed.numbers[c], dtype="float64")
+    frame = pd.DataFrame(columns)
+    frame.attrs["source"] = str(path)
+    frame.attrs["table"] = spec.name
+    return frame
 
 
 def _catalogue(cat: Catalogue | None) -> Catalogue:

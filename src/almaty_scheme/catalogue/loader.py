@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from almaty_scheme.catalogue.datafile import read_yaml, validation_problems
 from almaty_scheme.catalogue.models import (
     CatalogueIndex,
     Finding,
@@ -28,7 +29,6 @@ from almaty_scheme.catalogue.models import (
     Rule,
     RuleFile,
 )
-from almaty_scheme.catalogue.registry import read_yaml, validation_problems
 from almaty_scheme.catalogue.tables import SPECS, validate_table
 from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import layers_dir

@@ -19,8 +19,9 @@ The CSVs are generated from the seed text by ``scripts/extract_appendices.py``
 the keys, and reports every problem at once as a
 :class:`~almaty_scheme.errors.CatalogueError` naming the file, the row and the column.
 
-This module parses and checks the CSVs only; loading a table *of a catalogue* by name
-is :mod:`almaty_scheme.catalogue.appendices`.
+This module parses and checks the CSVs only (no pandas, so that loading the catalogue
+stays fast); reading a table as a DataFrame, and by name from a catalogue, is
+:mod:`almaty_scheme.catalogue.appendices`.
 
 Types: numeric columns are ``float64`` (empty cell -> NaN); text columns are the
 pandas ``string`` dtype (empty cell -> ``<NA>``).
@@ -34,10 +35,6 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
-
-from almaty_scheme.errors import CatalogueError
 
 APPENDIX15 = "appendix15_settlements"
 LAND_BALANCE = "appendix1_land_balance"
@@ -171,7 +168,7 @@ def _parse_number(text: str) -> float | None:
 
 
 @dataclass
-class _Parsed:
+class ParsedTable:
     problems: list[str]
     texts: dict[str, list[str | None]]
     numbers: dict[str, list[float]]
@@ -232,7 +229,7 @@ def _header_problems(fname: str, header: list[str], spec: TableSpec) -> list[str
 
 
 def _read_cells(
-    where: str, cells: list[str], pos: dict[str, int], spec: TableSpec, result: _Parsed
+    where: str, cells: list[str], pos: dict[str, int], spec: TableSpec, result: ParsedTable
 ) -> None:
     """Numbers, texts and enumerations of one row into ``result`` (problems collected)."""
     for col in spec.numeric_columns:
@@ -290,14 +287,14 @@ def _seed_lines_problems(where: str, lines_cell: str) -> list[str]:
     return []
 
 
-def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
+def parse_table(path: str | Path, spec: TableSpec) -> ParsedTable:
     """Parse and check one catalogue CSV; problems are collected, not raised."""
     p = Path(path)
     fname = p.name
     texts: dict[str, list[str | None]] = {c: [] for c in spec.text_columns}
     numbers: dict[str, list[float]] = {c: [] for c in spec.numeric_columns}
     problems: list[str] = []
-    result = _Parsed(problems, texts, numbers)
+    result = ParsedTable(problems, texts, numbers)
     rows = _read_csv_rows(p, spec, problems)
     if rows is None:
         return result
@@ -331,41 +328,4 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
 
 def validate_table(path: str | Path, spec: TableSpec) -> list[str]:
     """Every problem of one catalogue CSV (empty list if it is valid)."""
-    return _parse(path, spec).problems
-
-
-def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
-    """Read and validate one catalogue CSV against ``spec``.
-
-    Parameters
-    ----------
-    path
-        The CSV file (UTF-8, comma-separated, header row).
-    spec
-        Expected columns and value checks.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns in ``spec.columns`` order; numbers ``float64``, text ``string``.
-
-    Raises
-    ------
-    CatalogueError
-        Naming the file, the row (CSV line and key) and the column of every problem.
-    """
-    parsed = _parse(path, spec)
-    if parsed.problems:
-        raise CatalogueError(
-            f"Catalogue table {path} has {len(parsed.problems)} problem(s)", parsed.problems
-        )
-    columns: dict[str, pd.Series] = {}
-    for c in spec.columns:
-        if c in spec.text_columns:
-            columns[c] = pd.Series(parsed.texts[c], dtype="string")
-        else:
-            columns[c] = pd.Series(parsed.numbers[c], dtype="float64")
-    frame = pd.DataFrame(columns)
-    frame.attrs["source"] = str(path)
-    frame.attrs["table"] = spec.name
-    return frame
+    return parse_table(path, spec).problems

@@ -38,7 +38,7 @@ from pyproj import CRS
 
 from almaty_scheme import __version__
 from almaty_scheme.base.sources import load_sources, sources_path
-from almaty_scheme.catalogue.registry import read_yaml
+from almaty_scheme.catalogue.datafile import read_yaml
 from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
 from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path

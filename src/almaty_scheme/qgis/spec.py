@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
-from almaty_scheme.catalogue.registry import load_model
+from almaty_scheme.catalogue.datafile import load_model
 from almaty_scheme.catalogue.style_models import (
     Bilingual,
     StyleSpec,

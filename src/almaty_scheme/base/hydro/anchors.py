@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from almaty_scheme.catalogue.data_models import HydroAnchors
+from almaty_scheme.catalogue.datafile import load_model
 from almaty_scheme.catalogue.quotes import normalise
-from almaty_scheme.catalogue.registry import load_model, shipped_path
+from almaty_scheme.catalogue.registry import shipped_path
 
 ANCHORS_FILE = "hydro_anchors.yaml"
 
