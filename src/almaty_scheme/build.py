@@ -162,7 +162,7 @@ def load_base(
     )
     if users:
         from almaty_scheme.base.model import LayerProvenance
-        from almaty_scheme.io.readers import read_base_layer
+        from almaty_scheme.base.read import read_base_layer
 
         for name, path in users.items():
             gdf = read_base_layer(path, name, field_map=field_map)

@@ -23,6 +23,11 @@ import pytest
 import yaml
 
 from almaty_scheme.catalogue import Catalogue, SchemeSource, load_catalogue
+from almaty_scheme.catalogue.appendices import (
+    load_appendix15,
+    load_land_balance,
+    load_population,
+)
 from almaty_scheme.catalogue.quotes import (
     check_source,
     iter_sources,
@@ -30,13 +35,7 @@ from almaty_scheme.catalogue.quotes import (
     read_seed,
     verify_quotes,
 )
-from almaty_scheme.catalogue.tables import (
-    A15_POP_COLUMNS,
-    HORIZON_COLUMNS,
-    load_appendix15,
-    load_land_balance,
-    load_population,
-)
+from almaty_scheme.catalogue.tables import A15_POP_COLUMNS, HORIZON_COLUMNS
 from almaty_scheme.cli import main
 from almaty_scheme.errors import CatalogueError
 from almaty_scheme.resources import default_seed_path, layers_dir

@@ -21,7 +21,7 @@ import pytest
 import shapely
 
 from almaty_scheme.base import hydro
-from almaty_scheme.base.hydro_anchors import load_anchors, verify_anchor_quotes
+from almaty_scheme.base.hydro import load_anchors, verify_anchor_quotes
 from almaty_scheme.crs import to_working_crs
 from almaty_scheme.resources import default_data_dir, default_seed_path
 

@@ -20,6 +20,13 @@ import pandas as pd
 import pytest
 
 from almaty_scheme.catalogue import load_catalogue
+from almaty_scheme.catalogue.appendices import (
+    load_appendix15,
+    load_land_balance,
+    load_population,
+    load_table,
+    read_table,
+)
 from almaty_scheme.catalogue.tables import (
     A15_POP_COLUMNS,
     A15_ROW_KINDS,
@@ -28,11 +35,6 @@ from almaty_scheme.catalogue.tables import (
     LAND_BALANCE_KEYS,
     LAND_BALANCE_SPEC,
     POPULATION_KEYS,
-    load_appendix15,
-    load_land_balance,
-    load_population,
-    load_table,
-    read_table,
     validate_table,
 )
 from almaty_scheme.errors import CatalogueError

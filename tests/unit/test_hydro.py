@@ -17,7 +17,8 @@ from affine import Affine
 from shapely.geometry import LineString, box
 
 from almaty_scheme.base import hydro
-from almaty_scheme.base.hydro_anchors import HydroAnchors
+from almaty_scheme.base.hydro import flow, naming
+from almaty_scheme.catalogue.data_models import HydroAnchors
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import CRSError, DataError
 
@@ -63,7 +64,7 @@ def test_valley_drains_to_its_outlet_with_exact_area(tmp_path: Path) -> None:
     # every cell drains to the one gap in the rim (edge cells are outlets only where
     # nothing lower reaches them first): 21 x 11 cells of 100 m x 100 m = 0.01 km2
     assert m.upstream_km2.ravel()[outlet] == pytest.approx(231 * 0.01)
-    term = hydro._terminal_cells(m.idxs_ds)
+    term = flow._terminal_cells(m.idxs_ds)
     assert (term == outlet).all()
     # every valley-floor cell drains straight south
     for r in range(1, 20):
@@ -166,7 +167,7 @@ def test_geographic_cell_areas() -> None:
     a = hydro.cell_areas_km2(t, (240, 4), geographic=True)  # 1 degree of latitude
     assert a[0, 0] < a[-1, 0]  # cells shrink northwards
     assert a[0, 0] == pytest.approx(0.1546, abs=5e-4)
-    whole, _ = hydro._GEOD.polygon_area_perimeter(
+    whole, _ = flow.GEOD.polygon_area_perimeter(
         [76, 76 + 1 / 60, 76 + 1 / 60, 76], [44, 44, 43, 43]
     )
     assert a.sum() == pytest.approx(abs(whole) / 1e6, rel=1e-6)
@@ -196,7 +197,7 @@ IDS = np.array([1, 2, 3, 4, 4, 6, 2, 8, 3, 5, 11, 0, 0])
 
 def _upa(ids: np.ndarray) -> np.ndarray:
     upa = np.ones(ids.size)
-    order = hydro._topological_order(ids, np.ones(ids.size, bool))
+    order = naming._topological_order(ids, np.ones(ids.size, bool))
     for c in order:
         if ids[c] != c:
             upa[ids[c]] += upa[c]

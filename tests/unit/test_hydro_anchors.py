@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from almaty_scheme.base.hydro_anchors import HydroAnchors, load_anchors
+from almaty_scheme.base.hydro import load_anchors
+from almaty_scheme.catalogue.data_models import HydroAnchors
 from almaty_scheme.errors import CatalogueError
 from almaty_scheme.resources import layers_dir
 

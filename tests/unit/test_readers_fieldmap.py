@@ -12,15 +12,11 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
+from almaty_scheme.base.fieldmaps import apply_field_map, load_field_map
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
+from almaty_scheme.base.read import read_base_layer
 from almaty_scheme.errors import DataError
-from almaty_scheme.io.readers import (
-    apply_field_map,
-    load_field_map,
-    parse_diameter_mm,
-    parse_voltages_kv,
-    read_base_layer,
-)
+from almaty_scheme.io.readers import parse_diameter_mm, parse_voltages_kv
 
 FIX = Path(__file__).parents[1] / "fixtures" / "readers"
 

@@ -7,12 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from almaty_scheme.base.settlements import (
-    NameAlias,
-    SettlementNames,
-    dedupe_points,
-    join_appendix15,
-)
+from almaty_scheme.base.settlements import dedupe_points, join_appendix15
+from almaty_scheme.catalogue.data_models import NameAlias, SettlementNames
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError
 

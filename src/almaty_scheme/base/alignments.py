@@ -50,15 +50,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from almaty_scheme.base.boundary import figure, load_yaml_model
+from almaty_scheme.base.boundary import figure
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import district_key, loose_name, normalise_name
-from almaty_scheme.catalogue.models import SchemeSource
+from almaty_scheme.catalogue.data_models import Alignment, AlignmentFile, Junction, Waypoint
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 
 log = logging.getLogger(__name__)
@@ -69,158 +70,10 @@ SOURCE = "layers/alignments.yaml"
 RAY_LENGTH_M = 200_000.0
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Waypoint(_Strict):
-    """One waypoint; exactly one of the locating keys is given."""
-
-    settlement: str | None = None
-    district: str | None = None
-    place: str | None = None
-    territory: str | None = None
-    junction: str | None = None
-    nearest_on: str | None = None
-    city_edge: str | None = None
-    boundary_exit: bool = False
-    bearing_deg: float | None = Field(default=None, ge=0, lt=360)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    follow: str | None = None
-    sources: list[SchemeSource] = Field(default_factory=list)
-    reading: str | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Waypoint:
-        kinds = [
-            k
-            for k in ("settlement", "place", "junction", "nearest_on", "city_edge")
-            if getattr(self, k)
-        ]
-        if self.boundary_exit:
-            kinds.append("boundary_exit")
-        if self.lon is not None or self.lat is not None:
-            kinds.append("point")
-        if len(kinds) != 1:
-            raise ValueError(
-                "a waypoint needs exactly one of settlement, place, junction, nearest_on, "
-                f"city_edge, boundary_exit, lon/lat (got {kinds or 'none'})"
-            )
-        if kinds == ["point"] and (self.lon is None or self.lat is None or not self.reading):
-            raise ValueError("a lon/lat waypoint needs both lon and lat and a reading")
-        if self.boundary_exit and self.bearing_deg is None:
-            raise ValueError("boundary_exit needs bearing_deg")
-        if kinds == ["settlement"] and not self.district:
-            raise ValueError("a settlement waypoint needs its Appendix 15 district")
-        if not self.sources and not self.reading:
-            raise ValueError("every waypoint needs a quote (sources) or a reading")
-        return self
-
-    @property
-    def kind(self) -> str:
-        """Which locating key is used."""
-        for k in ("settlement", "place", "junction", "nearest_on", "city_edge"):
-            if getattr(self, k):
-                return k
-        return "boundary_exit" if self.boundary_exit else "point"
-
-    def label(self) -> str:
-        """Short human label, e.g. ``Капчагай`` or ``nearest on bakad``."""
-        k = self.kind
-        if k in ("settlement", "place", "junction"):
-            return str(getattr(self, k))
-        if k == "nearest_on":
-            return f"nearest on {self.nearest_on}"
-        if k == "city_edge":
-            return f"edge of {self.city_edge}"
-        if k == "boundary_exit":
-            return f"boundary exit at {self.bearing_deg:g}°"
-        return f"{self.lat:.4f} N {self.lon:.4f} E"
-
-
-class Junction(_Strict):
-    """A named point shared by several alignments."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str
-    at: Waypoint
-    sources: list[SchemeSource] = Field(default_factory=list)
-    reading: str | None = None
-
-
-class Alignment(_Strict):
-    """One schematic road line."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name: str
-    name_ru: str
-    ref: str | None = None
-    rule_ids: list[str] = Field(min_length=1)
-    waypoints: list[Waypoint] = Field(min_length=2)
-    scheme_length_km: float | None = Field(default=None, gt=0)
-    length_source: SchemeSource | None = None
-    sources: list[SchemeSource] = Field(default_factory=list)
-    reading: str | None = None
-
-
-class AlignmentFile(_Strict):
-    """``layers/alignments.yaml``."""
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    junctions: list[Junction] = Field(default_factory=list)
-    alignments: list[Alignment] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _refs(self) -> AlignmentFile:
-        jids = {j.id for j in self.junctions}
-        seen: set[str] = set()
-        problems = []
-        for a in self.alignments:
-            if a.id in seen:
-                problems.append(f"duplicate alignment id {a.id!r}")
-            for i, w in enumerate(a.waypoints):
-                where = f"alignment {a.id!r} waypoint #{i + 1}"
-                if w.junction and w.junction not in jids:
-                    problems.append(f"{where}: unknown junction {w.junction!r}")
-                for ref in (w.nearest_on, w.follow):
-                    if ref and ref not in seen:
-                        problems.append(f"{where}: {ref!r} must be an alignment defined above")
-            if a.waypoints[0].follow:
-                problems.append(f"alignment {a.id!r}: the first waypoint cannot 'follow'")
-            seen.add(a.id)
-        for j in self.junctions:
-            if j.at.kind not in ("settlement", "place", "point"):
-                problems.append(f"junction {j.id!r}: 'at' must be a settlement, place or point")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    def sources(self) -> list[tuple[str, SchemeSource]]:
-        """Every scheme quote of the file with where it is used (for quote checks)."""
-        out: list[tuple[str, SchemeSource]] = []
-        for j in self.junctions:
-            out += [(f"junction {j.id}", s) for s in [*j.sources, *j.at.sources]]
-        for a in self.alignments:
-            out += [(f"alignment {a.id}", s) for s in a.sources]
-            if a.length_source:
-                out.append((f"alignment {a.id} length", a.length_source))
-            for i, w in enumerate(a.waypoints):
-                out += [(f"alignment {a.id} waypoint #{i + 1}", s) for s in w.sources]
-        return out
-
-    def rule_ids(self) -> set[str]:
-        """Every rule id some alignment carries."""
-        return {r for a in self.alignments for r in a.rule_ids}
-
-
 def load_alignments(path: str | Path | None = None) -> AlignmentFile:
     """Load ``layers/alignments.yaml`` (or ``path``) with its strict schema."""
-    from almaty_scheme.resources import layers_dir
-
-    p = Path(path) if path is not None else layers_dir() / ALIGNMENTS_FILE
-    af: AlignmentFile = load_yaml_model(p, AlignmentFile)
-    return af
+    p = Path(path) if path is not None else shipped_path(ALIGNMENTS_FILE)
+    return load_model(p, AlignmentFile)
 
 
 @dataclass

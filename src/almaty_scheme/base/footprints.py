@@ -34,13 +34,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from almaty_scheme.base.boundary import as_multipolygon, figure, load_yaml_model, voronoi_cells
+from almaty_scheme.base.boundary import as_multipolygon, figure, voronoi_cells
 from almaty_scheme.base.model import conform
-from almaty_scheme.catalogue.models import SchemeSource
+from almaty_scheme.catalogue.data_models import FootprintConfig
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import DataError
 
@@ -59,35 +60,10 @@ _LAND_COLUMN = {
 _POP_COLUMN = {"current": "pop_2018", 2025: "pop_2025", 2035: "pop_2035", 2050: "pop_2050"}
 
 
-class FootprintConfig(BaseModel):
-    """``layers/footprints.yaml``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    urban_rows: list[str] = Field(min_length=1)
-    urban_sources: list[SchemeSource] = Field(min_length=1)
-    urban_land_key: str
-    rural_land_key: str
-    land_sources: list[SchemeSource] = Field(min_length=1)
-    city_row_kind: str = "city"
-    city_territory: str
-    reading: str = Field(min_length=10)
-
-    def sources(self) -> list[tuple[str, SchemeSource]]:
-        """Every scheme quote of the file (for quote checks)."""
-        return [("urban_sources", s) for s in self.urban_sources] + [
-            ("land_sources", s) for s in self.land_sources
-        ]
-
-
 def load_footprint_config(path: str | Path | None = None) -> FootprintConfig:
     """Load ``layers/footprints.yaml`` (or ``path``) with its strict schema."""
-    from almaty_scheme.resources import layers_dir
-
-    p = Path(path) if path is not None else layers_dir() / FOOTPRINTS_FILE
-    cfg: FootprintConfig = load_yaml_model(p, FootprintConfig)
-    return cfg
+    p = Path(path) if path is not None else shipped_path(FOOTPRINTS_FILE)
+    return load_model(p, FootprintConfig)
 
 
 def land_shares(pop: pd.Series, total_ha: float) -> pd.Series:
@@ -157,6 +133,43 @@ def derive_footprints(
     pop_col = _POP_COLUMN[horizon]
     urban_ha = _land(balance, config.urban_land_key, horizon)
     rural_ha = _land(balance, config.rural_land_key, horizon)
+    city_ha = city_polygon.area / 1e4
+    rows = _target_areas(table, config, pop_col, urban_ha, rural_ha, city_ha)
+    pts = settlements[settlements["scheme_row"].notna()].copy()
+    pts = pts.merge(
+        rows[["row_id", "kind", "target_ha"]], left_on="scheme_row", right_on="row_id", how="left"
+    )
+    pts = gpd.GeoDataFrame(pts, geometry="geometry", crs=settlements.crs)
+    others = pts[pts["kind"] != "city"]
+    cells = voronoi_cells(others.geometry, shapely.union(boundary, city_polygon))
+    feats = []
+    for i, p in pts.iterrows():
+        cell = None if p["kind"] == "city" else cells[i]
+        feat = _footprint(p, cell, city_polygon, boundary, pop_col)
+        if feat is not None:
+            feats.append(feat)
+    out = _footprint_layer(feats)
+    vill = rows["kind"] == "village"
+    unmatched_rural = float(
+        rows.loc[vill & ~rows["row_id"].isin(pts["scheme_row"]), "target_ha"].sum()
+    )
+    figures = _footprint_figures(out, urban_ha, rural_ha, city_ha, unmatched_rural, horizon)
+    return FootprintResult(footprints=out, figures=figures)
+
+
+def _target_areas(
+    table: pd.DataFrame,
+    config: FootprintConfig,
+    pop_col: str,
+    urban_ha: float,
+    rural_ha: float,
+    city_ha: float,
+) -> pd.DataFrame:
+    """Appendix 15 rows with ``kind`` (city, town, village) and ``target_ha``.
+
+    The city gets its admin territory; towns share the urban land less the city's by
+    population, villages the rural land (Appendix 1, L3771/L3773).
+    """
     rows = table[table["row_kind"].isin(["settlement", config.city_row_kind])].copy()
     unknown = [r for r in config.urban_rows if r not in set(rows["row_id"])]
     if unknown:
@@ -164,7 +177,6 @@ def derive_footprints(
             "footprints.yaml names unknown Appendix 15 rows",
             [f"Row {r} is not a settlement row of appendix15_settlements.csv." for r in unknown],
         )
-    city_ha = city_polygon.area / 1e4
     is_city = rows["row_kind"] == config.city_row_kind
     is_town = rows["row_id"].isin(config.urban_rows)
     rows["kind"] = np.where(is_city, "city", np.where(is_town, "town", "village"))
@@ -175,54 +187,60 @@ def derive_footprints(
     vill = ~is_city & ~is_town
     rows.loc[vill, "target_ha"] = land_shares(rows.loc[vill, pop_col], rural_ha)
     rows.loc[is_city, "target_ha"] = city_ha
+    return rows
 
-    pts = settlements[settlements["scheme_row"].notna()].copy()
-    pts = pts.merge(
-        rows[["row_id", "kind", "target_ha"]], left_on="scheme_row", right_on="row_id", how="left"
-    )
-    pts = gpd.GeoDataFrame(pts, geometry="geometry", crs=settlements.crs)
-    others = pts[pts["kind"] != "city"]
-    region = shapely.union(boundary, city_polygon)
-    cells = voronoi_cells(others.geometry, region)
-    feats = []
-    for i, p in pts.iterrows():
-        if p["kind"] == "city":
-            geom = city_polygon
-            method = "admin territory of the city (official boundary)"
-            acc = "official"
-        else:
-            a = float(p["target_ha"]) * 1e4
-            r = float(np.sqrt(a / np.pi)) if a > 0 else 0.0
-            disc = p.geometry.buffer(r, quad_segs=16) if r > 0 else Polygon()
-            geom = shapely.difference(
-                shapely.intersection(shapely.intersection(disc, cells[i]), boundary), city_polygon
-            )
-            method = (
-                f"disc of {p['target_ha']:.1f} ha (r = {r:.0f} m), the settlement's "
-                f"{'urban' if p['kind'] == 'town' else 'rural'} land share by population "
-                f"({pop_col}), limited to its Voronoi cell and the boundary"
-            )
-            acc = DERIVED_ACCURACY
-        g = as_multipolygon(geom)
-        if g.is_empty:
-            continue
-        feats.append(
-            {
-                "name": p["scheme_name"] if pd.notna(p.get("scheme_name")) else p["name"],
-                "settlement_id": p["base_id"],
-                "scheme_row": p["scheme_row"],
-                "kind": p["kind"],
-                "method": method,
-                "target_ha": float(p["target_ha"]),
-                "area_ha": g.area / 1e4,
-                "source": "derived: layers/footprints.yaml (Appendix 1 land, Appendix 15 population)"
-                if acc != "official"
-                else "admin_units (geokz 2018)",
-                "licence": "CC BY 4.0 (geokz)" if acc == "official" else "derived (scheme figures)",
-                "accuracy": acc,
-                "geometry": g,
-            }
+
+def _footprint(
+    p: pd.Series,
+    cell: BaseGeometry | None,
+    city_polygon: BaseGeometry,
+    boundary: BaseGeometry,
+    pop_col: str,
+) -> dict[str, Any] | None:
+    """One settlement's footprint feature (``None`` if nothing of it is left).
+
+    The city is its admin polygon; any other settlement a disc of its target area,
+    limited to its Voronoi cell and the boundary, outside the city.
+    """
+    if p["kind"] == "city":
+        geom = city_polygon
+        method = "admin territory of the city (official boundary)"
+        acc = "official"
+    else:
+        a = float(p["target_ha"]) * 1e4
+        r = float(np.sqrt(a / np.pi)) if a > 0 else 0.0
+        disc = p.geometry.buffer(r, quad_segs=16) if r > 0 else Polygon()
+        geom = shapely.difference(
+            shapely.intersection(shapely.intersection(disc, cell), boundary), city_polygon
         )
+        method = (
+            f"disc of {p['target_ha']:.1f} ha (r = {r:.0f} m), the settlement's "
+            f"{'urban' if p['kind'] == 'town' else 'rural'} land share by population "
+            f"({pop_col}), limited to its Voronoi cell and the boundary"
+        )
+        acc = DERIVED_ACCURACY
+    g = as_multipolygon(geom)
+    if g.is_empty:
+        return None
+    return {
+        "name": p["scheme_name"] if pd.notna(p.get("scheme_name")) else p["name"],
+        "settlement_id": p["base_id"],
+        "scheme_row": p["scheme_row"],
+        "kind": p["kind"],
+        "method": method,
+        "target_ha": float(p["target_ha"]),
+        "area_ha": g.area / 1e4,
+        "source": "derived: layers/footprints.yaml (Appendix 1 land, Appendix 15 population)"
+        if acc != "official"
+        else "admin_units (geokz 2018)",
+        "licence": "CC BY 4.0 (geokz)" if acc == "official" else "derived (scheme figures)",
+        "accuracy": acc,
+        "geometry": g,
+    }
+
+
+def _footprint_layer(feats: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The canonical ``settlement_footprints`` layer of the features, with ids."""
     if feats:
         out = gpd.GeoDataFrame(feats, geometry="geometry", crs=WORKING_CRS)
     else:
@@ -241,12 +259,21 @@ def derive_footprints(
             out[c] = out[c].astype("string")
     out = conform("settlement_footprints", out)
     out["base_id"] = [f"settlement_footprints:{i}" for i in range(len(out))]
+    return out
+
+
+def _footprint_figures(
+    out: gpd.GeoDataFrame,
+    urban_ha: float,
+    rural_ha: float,
+    city_ha: float,
+    unmatched_rural: float,
+    horizon: Horizon,
+) -> dict[str, Any]:
+    """Drawn urban and rural land beside Appendix 1's (L3771, L3773)."""
     drawn_urban = float(out.loc[out["kind"].isin(["city", "town"]), "area_ha"].sum())
     drawn_rural = float(out.loc[out["kind"] == "village", "area_ha"].sum())
-    unmatched_rural = float(
-        rows.loc[vill & ~rows["row_id"].isin(pts["scheme_row"]), "target_ha"].sum()
-    )
-    figures = {
+    return {
         "footprints_urban": figure(
             "Urban settlement land drawn as footprints",
             urban_ha / 1000.0,
@@ -269,7 +296,6 @@ def derive_footprints(
             horizon=str(horizon),
         ),
     }
-    return FootprintResult(footprints=out, figures=figures)
 
 
 def apply_real_footprints(

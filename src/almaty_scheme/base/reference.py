@@ -44,7 +44,8 @@ import pyogrio
 import shapely
 
 from almaty_scheme.base.model import BASE_LAYERS, BaseData, LayerProvenance, conform
-from almaty_scheme.base.sources import LayerSource, Sources, load_sources
+from almaty_scheme.base.sources import load_sources
+from almaty_scheme.catalogue.data_models import LayerSource, Sources
 from almaty_scheme.crs import WORKING_CRS, require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError
 from almaty_scheme.resources import default_data_dir
@@ -505,7 +506,7 @@ def load_reference(data_dir: Path | None = None, *, sources: Sources | None = No
     gpkg = check_reference_dir(data_dir)
     try:
         present = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(
             f"Cannot open {gpkg}",
             [

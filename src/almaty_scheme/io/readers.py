@@ -3,9 +3,10 @@
 :func:`read_vector` reads GeoPackage, Shapefile (with Cyrillic attributes in UTF-8,
 cp1251, cp866 or KZ-1048, with or without a ``.cpg``), GeoJSON, FlatGeobuf, GeoParquet
 and CSV (a WKT column or lon/lat columns), and reprojects explicitly to EPSG:32643.
-:func:`read_base_layer` also maps the user's columns onto a canonical base layer
-(``--field-map FILE``, see :func:`load_field_map`), converts units (voltage in V or kV,
-diameters in mm or m, pressure in MPa, bar or kgf/cm²) and fills the provenance columns.
+It also parses units (voltages in V or kV, diameters in mm or m) and promotes single
+parts to Multi*. This module knows file formats only, nothing of the base schema:
+reading a file *as a base layer* (field maps, conforming, provenance) is
+:mod:`almaty_scheme.base.read`.
 
 Every failure is a :class:`~almaty_scheme.errors.DataError` (or its subclass
 :class:`~almaty_scheme.errors.CRSError`) naming the file and saying how to fix it.
@@ -23,7 +24,6 @@ import re
 import struct
 import warnings
 import zipfile
-from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,12 +33,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 from pyproj import CRS
 
-from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS, conform
-from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
+from almaty_scheme.crs import parse_crs, to_working_crs
 from almaty_scheme.errors import CRSError, DataError
 
 log = logging.getLogger(__name__)
@@ -369,7 +366,7 @@ def _read_csv_frame(path: Path, encoding: str | None) -> pd.DataFrame:
         raise _source_error(path, exc) from exc
 
 
-def _numeric(series: pd.Series) -> tuple[pd.Series, list[int]]:
+def parse_numbers(series: pd.Series) -> tuple[pd.Series, list[int]]:
     """Numbers from text (decimal comma accepted); blanks -> NaN; bad rows listed."""
     s = series.astype(str).str.strip().str.replace(",", ".", regex=False).str.replace(" ", "")
     blank = s.isin(["", "nan", "NaN", "NULL", "null", "None"])
@@ -425,8 +422,8 @@ def _read_csv(
             ],
         )
     xcol, ycol, literal = pair
-    xs, bad_x = _numeric(df[xcol])
-    ys, bad_y = _numeric(df[ycol])
+    xs, bad_x = parse_numbers(df[xcol])
+    ys, bad_y = parse_numbers(df[ycol])
     bad = sorted(set(bad_x) | set(bad_y))
     if bad:
         raise DataError(
@@ -567,7 +564,7 @@ def read_vector(
 # --------------------------------------------------------------------------- units
 
 
-_UNIT_FACTORS: dict[str, dict[str, float]] = {
+UNIT_FACTORS: dict[str, dict[str, float]] = {
     "voltage_kv": {"kV": 1.0, "V": 0.001},
     "diameter_mm": {"mm": 1.0, "m": 1000.0, "cm": 10.0, "in": 25.4},
     "nominal_diameter_mm": {"mm": 1.0, "m": 1000.0, "cm": 10.0, "in": 25.4},
@@ -605,7 +602,7 @@ def parse_voltages_kv(value: object, unit: str | None = None) -> list[float]:
     out = []
     for v in parts:
         uv = u if u is not None else ("V" if v > 1150 else "kV")
-        kv = v * _UNIT_FACTORS["voltage_kv"][uv]
+        kv = v * UNIT_FACTORS["voltage_kv"][uv]
         if kv > 0:
             out.append(kv)
     return out
@@ -642,212 +639,11 @@ def parse_diameter_mm(value: object, unit: str | None = None) -> float | None:
     v = max(nums)
     u = unit or text_unit
     if u is not None:
-        return v * _UNIT_FACTORS["diameter_mm"][u]
+        return v * UNIT_FACTORS["diameter_mm"][u]
     return v * 1000.0 if v <= 5 else v
 
 
-# --------------------------------------------------------------------------- field maps
-
-
-class ColumnSpec(BaseModel):
-    """A user column and, optionally, the unit its values are in."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    column: str
-    unit: str | None = None
-
-
-LayerMap = dict[str, ColumnSpec]
-FieldMap = dict[str, LayerMap]
-
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "название", "наименование", "naim", "nazvanie", "atauy", "атауы"),
-    "name_ru": ("name_ru", "name:ru"),
-    "name_kk": ("name_kk", "name:kk"),
-    "voltage_kv": ("voltage_kv", "voltage", "napr", "напряжение", "u_kv", "kv"),
-    "voltages": ("voltages",),
-    "diameter_mm": ("diameter_mm", "diameter", "diam", "диаметр", "d_mm"),
-    "nominal_diameter_mm": ("nominal_diameter_mm", "dn", "du", "ду"),
-    "pressure_mpa": ("pressure_mpa", "pressure", "давление"),
-    "ref": ("ref", "номер", "road_ref"),
-    "category": ("category", "категория", "highway", "class"),
-    "kind": ("kind", "type", "вид", "тип"),
-    "status": ("status", "статус", "place"),
-    "kato": ("kato", "като"),
-}
-
-
-def _parse_spec(value: object) -> object:
-    if isinstance(value, str):
-        return {"column": value}
-    return value
-
-
-def _validate_field_map(raw: object, label: str) -> FieldMap:
-    problems: list[str] = []
-    if not isinstance(raw, Mapping):
-        raise DataError(
-            f"{label} must be a mapping of base layers",
-            ["Write e.g. `power_lines: {voltage_kv: NAPR, name: NAME}`."],
-        )
-    out: FieldMap = {}
-    for layer, fields in raw.items():
-        if layer not in BASE_LAYERS:
-            close = difflib.get_close_matches(str(layer), list(BASE_LAYERS), n=1)
-            problems.append(
-                f"{layer!r} is not a base layer"
-                + (f" (did you mean {close[0]!r}?)" if close else "")
-                + f"; known: {', '.join(BASE_LAYERS)}."
-            )
-            continue
-        if not isinstance(fields, Mapping):
-            problems.append(f"{layer}: give a mapping `canonical_field: USER_COLUMN`.")
-            continue
-        allowed = [*BASE_LAYERS[layer].columns, *PROVENANCE_COLUMNS]
-        lmap: LayerMap = {}
-        for fld, spec in fields.items():
-            if fld not in allowed:
-                close = difflib.get_close_matches(str(fld), allowed, n=1)
-                problems.append(
-                    f"{layer}.{fld}: not a field of {layer}"
-                    + (f" (did you mean {close[0]!r}?)" if close else "")
-                    + f"; fields: {', '.join(allowed)}."
-                )
-                continue
-            try:
-                cs = ColumnSpec.model_validate(_parse_spec(spec))
-            except ValidationError as exc:
-                problems.append(
-                    f"{layer}.{fld}: give a column name or {{column: NAME, unit: U}} "
-                    f"({exc.errors()[0]['msg']})."
-                )
-                continue
-            if cs.unit is not None:
-                units = _UNIT_FACTORS.get(str(fld))
-                if units is None:
-                    problems.append(f"{layer}.{fld}: takes no unit (remove `unit`).")
-                    continue
-                if cs.unit not in units:
-                    problems.append(
-                        f"{layer}.{fld}: unit {cs.unit!r} unknown; use one of {', '.join(units)}."
-                    )
-                    continue
-            lmap[str(fld)] = cs
-        out[str(layer)] = lmap
-    if problems:
-        raise DataError(f"{label} is not a valid field map", problems)
-    return out
-
-
-def load_field_map(path: str | Path) -> FieldMap:
-    """Load a field-map YAML: which user column is which canonical field, per base layer.
-
-    Format::
-
-        power_lines:
-          voltage_kv: NAPR                 # or {column: NAPR, unit: V}
-          name: NAME
-        gas_pipelines:
-          diameter_mm: {column: DIAM, unit: m}
-
-    Raises
-    ------
-    DataError
-        Missing file, bad YAML, unknown layer/field/unit (all problems listed).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"Field map {p} not found", ["Check the --field-map path."])
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{p.name} is not valid YAML", [str(exc)]) from exc
-    return _validate_field_map(raw, p.name)
-
-
-def _resolve_column(columns: list[str], wanted: str) -> str | None:
-    if wanted in columns:
-        return wanted
-    matches = [c for c in columns if c.lower() == wanted.lower()]
-    return matches[0] if len(matches) == 1 else None
-
-
-def apply_field_map(
-    gdf: gpd.GeoDataFrame,
-    layer: str,
-    mapping: Mapping[str, Any] | None = None,
-) -> gpd.GeoDataFrame:
-    """Rename the user's columns to the canonical fields of base layer ``layer``.
-
-    ``mapping`` is a whole field map (``{layer: {field: column}}``), the mapping of this
-    layer (``{field: column}``), or ``None``. Fields not mapped are taken from a column
-    with the canonical name or a known alias (case-insensitive: ``NAPR`` ->
-    ``voltage_kv``, ``Название`` -> ``name``...). The user's other columns are kept.
-    Units are recorded in ``gdf.attrs["units"]`` for :func:`read_base_layer`.
-
-    Raises
-    ------
-    DataError
-        A mapped column is not in the data (every such column listed).
-    """
-    if layer not in BASE_LAYERS:
-        raise DataError(f"{layer!r} is not a base layer", [f"Use one of {', '.join(BASE_LAYERS)}."])
-    lmap: Mapping[str, Any]
-    if mapping is None:
-        lmap = {}
-    elif layer in mapping and isinstance(mapping[layer], Mapping):
-        lmap = mapping[layer]
-    elif any(k in BASE_LAYERS for k in mapping):
-        lmap = {}
-    else:
-        lmap = mapping
-    specs = _validate_field_map({layer: dict(lmap)}, "field map")[layer]
-    geom = gdf.geometry.name
-    columns = [c for c in gdf.columns if c != geom]
-    problems = []
-    renames: dict[str, str] = {}
-    units: dict[str, str] = {}
-    for fld, cs in specs.items():
-        col = _resolve_column(columns, cs.column)
-        if col is None:
-            close = difflib.get_close_matches(cs.column, columns, n=2)
-            problems.append(
-                f"{layer}.{fld}: column {cs.column!r} not found"
-                + (f" (did you mean {', '.join(close)}?)" if close else "")
-                + f"; columns: {', '.join(columns)}."
-            )
-            continue
-        renames[col] = fld
-        if cs.unit:
-            units[fld] = cs.unit
-    if problems:
-        raise DataError("The field map does not fit the data", problems)
-    mapped = set(renames.values())
-    lowered = {c.lower(): c for c in columns if c not in renames}
-    for fld in BASE_LAYERS[layer].columns:
-        if fld in mapped:
-            continue
-        for alias in _ALIASES.get(fld, (fld,)):
-            col = lowered.get(alias.lower())
-            if col is not None and col not in renames:
-                renames[col] = fld
-                mapped.add(fld)
-                break
-    # a user column already named like a canonical field we map onto goes out of the way
-    clash = {c: f"{c}_orig" for c in columns if c in mapped and c not in renames}
-    out = gdf.rename(columns={**clash, **renames})
-    out.attrs["units"] = units
-    return out
-
-
-# --------------------------------------------------------------------------- base layers
-
-_GEOM_FAMILY = {
-    "MultiPolygon": ("Polygon", "MultiPolygon"),
-    "MultiLineString": ("LineString", "MultiLineString"),
-    "Point": ("Point",),
-}
+# --------------------------------------------------------------------------- geometry
 
 
 def promote_to_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -862,154 +658,15 @@ def promote_to_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
 
 
-def _convert_units(gdf: gpd.GeoDataFrame, layer: str, units: Mapping[str, str]) -> None:
-    cols = BASE_LAYERS[layer].columns
-    if "voltage_kv" in cols and "voltage_kv" in gdf.columns:
-        raw = gdf["voltage_kv"]
-        lists = [parse_voltages_kv(v, units.get("voltage_kv")) for v in raw]
-        gdf["voltage_kv"] = pd.Series(
-            [max(v) if v else np.nan for v in lists], index=gdf.index, dtype="float64"
-        )
-        if "voltages" not in gdf.columns or gdf["voltages"].isna().all():
-            gdf["voltages"] = pd.Series(
-                [
-                    ";".join(f"{x:g}" for x in sorted(set(v), reverse=True)) if v else pd.NA
-                    for v in lists
-                ],
-                index=gdf.index,
-                dtype="string",
-            )
-    for fld in ("diameter_mm", "nominal_diameter_mm"):
-        if fld in cols and fld in gdf.columns:
-            gdf[fld] = pd.Series(
-                [parse_diameter_mm(v, units.get(fld)) for v in gdf[fld]],
-                index=gdf.index,
-                dtype="float64",
-            )
-    for fld in ("pressure_mpa", "length_km", "area_ha"):
-        if fld in cols and fld in gdf.columns:
-            vals, _ = _numeric(gdf[fld].astype("string").fillna(""))
-            gdf[fld] = vals * _UNIT_FACTORS[fld].get(units.get(fld, ""), 1.0)
-
-
-def read_base_layer(
-    path: str | Path,
-    layer_name: str,
-    *,
-    field_map: FieldMap | Mapping[str, Any] | str | Path | None = None,
-    encoding: str | None = None,
-    assume_crs: str | int | CRS | None = None,
-    source: str | None = None,
-    licence: str = "",
-    accuracy: str = "",
-    file_layer: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read a user's file as canonical base layer ``layer_name`` (EPSG:32643).
-
-    Steps: :func:`read_vector`; :func:`apply_field_map`; unit conversion (voltages to
-    kV with ``voltages`` listing all circuits, diameters to mm, pressure to MPa);
-    geometry-type check (lines for line layers, polygons for area layers, points for
-    settlements) with single parts promoted to Multi*; derived ``length_km`` /
-    ``area_ha`` where the layer has them and the data does not;
-    :func:`~almaty_scheme.base.model.conform`; provenance columns.
-
-    Features with no geometry are dropped with a warning naming how many.
-
-    Parameters
-    ----------
-    field_map
-        A field map (loaded or a path to its YAML).
-    source, licence, accuracy
-        Provenance; ``source`` defaults to ``user file <name>``, an empty ``licence``
-        to ``not stated``, an empty ``accuracy`` to ``user data (accuracy not stated)``.
-        A file whose features all carry ``source``, ``licence`` and ``accuracy`` (a
-        canonical base file, e.g. from ``import-osm``) keeps them unless ``source`` is given.
-    file_layer
-        Layer inside a multi-layer file (GeoPackage).
-
-    Raises
-    ------
-    DataError
-        Reader errors, field-map errors, or geometries of the wrong type.
-    """
-    if layer_name not in BASE_LAYERS:
-        raise DataError(
-            f"{layer_name!r} is not a base layer", [f"Use one of {', '.join(BASE_LAYERS)}."]
-        )
-    p = Path(path)
-    fmap = load_field_map(field_map) if isinstance(field_map, (str, Path)) else field_map
-    gdf = read_vector(p, layer=file_layer, encoding=encoding, assume_crs=assume_crs)
-    gdf = apply_field_map(gdf, layer_name, fmap)
-    units: Mapping[str, str] = gdf.attrs.get("units", {})
-    empty = gdf.geometry.isna() | gdf.geometry.is_empty
-    if empty.any():
-        log.warning("%s: %d feature(s) without geometry skipped", p.name, int(empty.sum()))
-        gdf = gdf[~empty].copy()
-    spec = BASE_LAYERS[layer_name]
-    allowed = _GEOM_FAMILY[spec.geometry]
-    kinds = gdf.geom_type
-    wrong = kinds[~kinds.isin(allowed)]
-    if len(wrong):
-        kinds_found = ", ".join(sorted(set(wrong)))
-        raise DataError(
-            f"{p.name}: {len(wrong)} feature(s) are {kinds_found}, but {layer_name} needs "
-            f"{' or '.join(allowed)}",
-            [
-                f"Give a file of {allowed[0]} features for {layer_name} (the first bad rows: "
-                f"{', '.join(map(str, list(wrong.index[:5])))})."
-            ],
-        )
-    gdf = promote_to_multi(gdf) if spec.geometry.startswith("Multi") else gdf
-    _convert_units(gdf, layer_name, units)
-    if "length_km" in spec.columns and ("length_km" not in gdf or gdf["length_km"].isna().all()):
-        gdf["length_km"] = gdf.geometry.length / 1000.0
-    if "area_ha" in spec.columns and ("area_ha" not in gdf or gdf["area_ha"].isna().all()):
-        gdf["area_ha"] = gdf.geometry.area / 1e4
-    label = f"{p.name}:{file_layer}" if file_layer else p.name
-    # A file that already carries all three provenance columns is a canonical base file
-    # (e.g. written by 'almaty-scheme import-osm'): its provenance is kept as written.
-    canonical = source is None and all(
-        c in gdf.columns and gdf[c].notna().all() for c in ("source", "licence", "accuracy")
-    )
-    for col, default in (
-        ("source", source or f"user file {label}"),
-        ("licence", licence or "not stated"),
-        ("accuracy", accuracy or "user data (accuracy not stated)"),
-    ):
-        if canonical or (col in gdf.columns and col in (fmap or {}).get(layer_name, {})):
-            gdf[col] = gdf[col].astype("string").fillna(default)
-        else:
-            if col in gdf.columns:
-                gdf = gdf.rename(columns={col: f"{col}_orig"})
-            gdf[col] = pd.Series(default, index=gdf.index, dtype="string")
-    if "base_id" in gdf.columns and "base_id" not in (fmap or {}).get(layer_name, {}):
-        gdf = gdf.rename(columns={"base_id": "base_id_orig"})
-    for fld, dtype in spec.columns.items():
-        if fld in gdf.columns:
-            try:
-                gdf[fld] = gdf[fld].astype(dtype)
-            except (TypeError, ValueError) as exc:
-                raise DataError(
-                    f"{p.name}: column for {layer_name}.{fld} cannot be read as {dtype}",
-                    [f"Check the values of that column or map another one ({exc})."],
-                ) from exc
-    gdf = gdf.reset_index(drop=True)
-    assert gdf.crs is not None and CRS.from_user_input(gdf.crs) == WORKING_CRS
-    return conform(layer_name, gdf)
-
-
 __all__ = [
     "HAS_ARROW",
+    "UNIT_FACTORS",
     "VECTOR_SUFFIXES",
-    "ColumnSpec",
-    "FieldMap",
-    "apply_field_map",
     "detect_encoding",
     "detect_shapefile_encoding",
-    "load_field_map",
     "parse_diameter_mm",
+    "parse_numbers",
     "parse_voltages_kv",
     "promote_to_multi",
-    "read_base_layer",
     "read_vector",
 ]

@@ -37,6 +37,8 @@ from pathlib import Path
 from pyproj import CRS
 
 from almaty_scheme import __version__
+from almaty_scheme.base.sources import load_sources, sources_path
+from almaty_scheme.catalogue.datafile import read_yaml
 from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
 from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
@@ -96,20 +98,15 @@ def attribution_text(gpkg: str | Path | None = None) -> str:
         if info.get("attribution"):
             return info["attribution"]
     try:
-        from almaty_scheme.base.sources import load_sources
-
         return " ".join(load_sources().attribution.split())
-    except (AlmatySchemeError, OSError, ImportError) as exc:
+    except AlmatySchemeError as exc:
         log.debug("sources.yaml does not validate (%s); reading its attribution alone", exc)
+    problems: list[str] = []
+    raw = read_yaml(sources_path(), problems)
     try:
-        import yaml
-
-        from almaty_scheme.resources import layers_dir
-
-        raw = yaml.safe_load((layers_dir() / "sources.yaml").read_text(encoding="utf-8"))
         return " ".join(str(raw["attribution"]).split())
-    except (OSError, KeyError, TypeError, ValueError) as exc:  # pragma: no cover - fallback
-        log.warning("cannot read the data sources' attribution: %s", exc)
+    except (KeyError, TypeError) as exc:  # pragma: no cover - fallback
+        log.warning("cannot read the data sources' attribution: %s %s", exc, problems)
         return "Contains open data; see the data sources' README for attribution."
 
 
@@ -216,8 +213,8 @@ def plan_tree(
             n,
             ext,  # type: ignore[arg-type]
             visible=name not in _HIDDEN,
-            **kw,
-        )  # type: ignore[arg-type]
+            **kw,  # type: ignore[arg-type]
+        )
 
     # restriction layers split by the groups their rules name
     for name in LAYER_NAMES:
@@ -418,6 +415,29 @@ def project_document(
     pcrs = ET.SubElement(root, "projectCrs")
     _srs_element(pcrs, WORKING_CRS)
 
+    _layer_tree(root, tree, entries, project_dir)
+    full = _full_extent(entries)
+    if full is not None:
+        _map_canvas(root, full)
+    pl = ET.SubElement(root, "projectlayers")
+    for e in entries:
+        pl.append(_maplayer(e, project_dir, spec, attribution))
+    lo = ET.SubElement(root, "layerorder")
+    for e in entries:
+        ET.SubElement(lo, "layer", id=e.layer_id)
+    _properties(root, attribution, cat_version)
+    _metadata(root, spec, title, cat_version, info, attribution, now)
+    _view_settings(root, full)
+    return root
+
+
+def _layer_tree(
+    root: ET.Element,
+    tree: list[GroupNode | LayerEntry],
+    entries: list[LayerEntry],
+    project_dir: Path,
+) -> None:
+    """The layer tree: groups and layers in the spec's order, and the custom order."""
     ltg = ET.SubElement(root, "layer-tree-group")
     ET.SubElement(ltg, "customproperties")
     for item in tree:
@@ -436,23 +456,20 @@ def project_document(
     for e in entries:
         ET.SubElement(order, "item").text = e.layer_id
 
-    full = _full_extent(entries)
-    if full is not None:
-        canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
-        ET.SubElement(canvas, "units").text = "meters"
-        _extent(canvas, "extent", full)
-        ET.SubElement(canvas, "rotation").text = "0"
-        dest = ET.SubElement(canvas, "destinationsrs")
-        _srs_element(dest, WORKING_CRS)
-        ET.SubElement(canvas, "rendermaptile").text = "0"
 
-    pl = ET.SubElement(root, "projectlayers")
-    for e in entries:
-        pl.append(_maplayer(e, project_dir, spec, attribution))
-    lo = ET.SubElement(root, "layerorder")
-    for e in entries:
-        ET.SubElement(lo, "layer", id=e.layer_id)
+def _map_canvas(root: ET.Element, full: tuple[float, float, float, float]) -> None:
+    """The map canvas on the full extent, in the working CRS."""
+    canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
+    ET.SubElement(canvas, "units").text = "meters"
+    _extent(canvas, "extent", full)
+    ET.SubElement(canvas, "rotation").text = "0"
+    dest = ET.SubElement(canvas, "destinationsrs")
+    _srs_element(dest, WORKING_CRS)
+    ET.SubElement(canvas, "rendermaptile").text = "0"
 
+
+def _properties(root: ET.Element, attribution: str, cat_version: str) -> None:
+    """Relative paths, metres and hectares, and the toolkit's own properties."""
     props = ET.SubElement(root, "properties")
     paths = ET.SubElement(props, "Paths")
     ET.SubElement(paths, "Absolute", type="bool").text = "false"
@@ -466,6 +483,17 @@ def project_document(
     ET.SubElement(own, "catalogue_version", type="QString").text = cat_version
     ET.SubElement(own, "toolkit_version", type="QString").text = __version__
 
+
+def _metadata(
+    root: ET.Element,
+    spec: StyleSpec,
+    title: str,
+    cat_version: str,
+    info: dict[str, str],
+    attribution: str,
+    now: str,
+) -> None:
+    """Project metadata: title, abstract with the decree and versions, keywords, history."""
     md = ET.SubElement(root, "projectMetadata")
     ET.SubElement(md, "identifier").text = f"almaty-scheme/{cat_version}"
     ET.SubElement(md, "parentidentifier")
@@ -494,6 +522,9 @@ def project_document(
     ET.SubElement(md, "author").text = "almaty-scheme"
     ET.SubElement(md, "creation").text = now
 
+
+def _view_settings(root: ET.Element, full: tuple[float, float, float, float] | None) -> None:
+    """The default view extent (the full extent)."""
     view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")
     ET.SubElement(view, "Scales")
     if full is not None:
@@ -506,7 +537,6 @@ def project_document(
             },
         )
         _srs_element(dve, WORKING_CRS)
-    return root
 
 
 def _catalogue_version(catalogue: object | None) -> str:

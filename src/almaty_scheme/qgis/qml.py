@@ -17,12 +17,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
+from almaty_scheme.catalogue.style_models import Label, LayerStyle, StyleSpec, Symbol
 from almaty_scheme.qgis.spec import (
-    Label,
-    LayerStyle,
     StyleClass,
-    StyleSpec,
-    Symbol,
     default_spec,
     field_aliases,
     style_classes,

@@ -109,6 +109,34 @@ def _base(name: str, rows: list[dict[str, Any]], geoms: list[Any]) -> gpd.GeoDat
 
 def sample_layers() -> dict[str, gpd.GeoDataFrame]:
     """Every layer of a built GeoPackage (contract §3), tiny and synthetic."""
+    z = _restriction_samples()
+    extra = {"functional_group": "string", "subzone": "string", "zone_label": "string"}
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        recs, geoms = z[name]
+        out[name] = zones_frame(recs, geoms, extra if name == "functional_zones" else None)
+    out["coverage"] = gpd.GeoDataFrame(
+        {"name": pd.Series(["reference data"], dtype="string")},
+        geometry=gpd.GeoSeries([BOUNDARY.buffer(-500, join_style="mitre")], crs=WORKING_CRS),
+    )
+    out.update(_base_samples())
+    out["build_info"] = pd.DataFrame(
+        {
+            "key": ["catalogue_version", "toolkit_version", "built_at", "range_policy", "data_dir"],
+            "value": [
+                "sample",
+                "sample",
+                "2020-08-13T00:00:00",
+                "min_certain_max_possible",
+                "synthetic",
+            ],
+        }
+    )
+    return out
+
+
+def _restriction_samples() -> dict[str, tuple[list[dict[str, Any]], list[Any]]]:
+    """Records and geometries of every restriction layer (a few features each)."""
     z: dict[str, tuple[list[dict[str, Any]], list[Any]]] = {n: ([], []) for n in LAYER_NAMES}
 
     def add(layer: str, rec: dict[str, Any], geom: Any) -> None:
@@ -205,15 +233,12 @@ def sample_layers() -> dict[str, gpd.GeoDataFrame]:
             _zone("zoning.sample", label, 0.0, functional_group=g, subzone=sub, zone_label=label),
             box(X0 + i * 5_000, Y0, X0 + (i + 1) * 5_000, Y0 + 15_000),
         )
-    extra = {"functional_group": "string", "subzone": "string", "zone_label": "string"}
+    return z
+
+
+def _base_samples() -> dict[str, gpd.GeoDataFrame]:
+    """The base layers (``base_*``) the restriction samples are built from."""
     out: dict[str, gpd.GeoDataFrame] = {}
-    for name in LAYER_NAMES:
-        recs, geoms = z[name]
-        out[name] = zones_frame(recs, geoms, extra if name == "functional_zones" else None)
-    out["coverage"] = gpd.GeoDataFrame(
-        {"name": pd.Series(["reference data"], dtype="string")},
-        geometry=gpd.GeoSeries([BOUNDARY.buffer(-500, join_style="mitre")], crs=WORKING_CRS),
-    )
     out["base_roads"] = _base(
         "roads", [{"name": "Дорога А", "category": "schematic", "rule_ids": "roads.sample"}], [ROAD]
     )
@@ -242,18 +267,6 @@ def sample_layers() -> dict[str, gpd.GeoDataFrame]:
     )
     for name in ("power_lines", "water_mains", "settlement_footprints"):
         out[f"base_{name}"] = _base(name, [], [])
-    out["build_info"] = pd.DataFrame(
-        {
-            "key": ["catalogue_version", "toolkit_version", "built_at", "range_policy", "data_dir"],
-            "value": [
-                "sample",
-                "sample",
-                "2020-08-13T00:00:00",
-                "min_certain_max_possible",
-                "synthetic",
-            ],
-        }
-    )
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,9 @@ import pandas as pd
 import shapely
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.data_models import SchemeFigures
 from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue.registry import load_data
 from almaty_scheme.io.atomic import atomic_write_text
 from almaty_scheme.restrictions.common import LAYER_NAMES, name_matches, text
 
@@ -33,17 +35,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fallbacks when the catalogue lacks the fact rules / tables (value, citation).
-_SCHEME_FIGURES: dict[str, tuple[float, str]] = {
-    "total": (939_490.0, "Appendix 1, scheme L3741"),
-    "water_fund": (46_490.0, "Appendix 1, scheme L3800"),
-    "settlements": (177_390.0, "Appendix 1, scheme L3766-3769 (current)"),
-    "kapchagay": (33_897.7, "scheme L639-641"),
-    "gas_szz": (65_500.0, "scheme L582-583"),
-    "industrial": (3_864.0, "scheme L241-242"),
-    "gas_length_km": (123.0, "scheme L571-572"),
-}
-KAPCHAGAY_NAMES = ["Kapchagay", "Kapshagay", "Капчагайское", "Капшагайское", "Қапшағай"]
+SCHEME_FIGURES_FILE = "scheme_figures.yaml"
+"""The scheme's own figures and the reservoir's spellings (``layers/scheme_figures.yaml``)."""
+
+
+def _scheme_figures(catalogue: Catalogue) -> SchemeFigures:
+    figures: SchemeFigures = load_data(SCHEME_FIGURES_FILE, catalogue.directory)
+    return figures
+
+
+def _stated(catalogue: Catalogue, key: str) -> tuple[float, str]:
+    """The scheme's figure ``key`` and its citation (fallback when no rule or table has it)."""
+    f = _scheme_figures(catalogue).figures[key]
+    return f.value, f.citation
 
 
 def _union_area_ha(geoms: Any) -> float:
@@ -62,7 +66,7 @@ def _scheme_value(
         return float(r.area_ha), f"{r.citation()} ({rule_id})"
     if balance_key:
         try:
-            from almaty_scheme.catalogue.tables import load_land_balance
+            from almaty_scheme.catalogue.appendices import load_land_balance
 
             lb = load_land_balance(catalogue)
             row = lb.loc[lb["key"] == balance_key]
@@ -71,7 +75,7 @@ def _scheme_value(
                 return v, f"Appendix 1, scheme L{row.iloc[0]['seed_lines']} (current)"
         except Exception as exc:  # table absent or malformed: fall back, say so in the log
             log.debug("land balance unavailable: %s", exc)
-    return _SCHEME_FIGURES[key]
+    return _stated(catalogue, key)
 
 
 def _figure(
@@ -149,6 +153,74 @@ def reconciliation_figures(
         return g if boundary is None else shapely.intersection(g, boundary)
 
     bodies = base["water_bodies"]
+    figs += _water_figures(catalogue, bodies, layers, in_bnd, boundary is not None)
+    kap = [
+        g
+        for _, r in bodies.iterrows()
+        for g in [r.geometry]
+        if name_matches(
+            _scheme_figures(catalogue).reservoir_names,
+            [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")],
+        )
+    ]
+    kap_ha = _union_area_ha([in_bnd(g) for g in kap]) if kap else None
+    figs.append(
+        _figure(
+            "kapchagay_surface",
+            "Kapchagay water surface inside the boundary",
+            _scheme_value(
+                catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"
+            ),
+            kap_ha,
+            "ha",
+            _kapchagay_explanation(kap_ha, boundary is not None),
+        )
+    )
+    figs += _gas_figures(catalogue, base, layers, in_bnd)
+    fps = base["settlement_footprints"]
+    fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
+    figs.append(
+        _figure(
+            "settlement_land",
+            "Settlement land (footprints inside the boundary)",
+            _scheme_value(catalogue, "settlements", balance_key="settlements"),
+            fp_ha,
+            "ha",
+            (
+                "Footprints from the base (real outlines or derived from population, see their "
+                "'method'); the scheme's land of settlements counts the whole administrative land of "
+                "each settlement, usually far larger than the built-up area."
+                if fp_ha is not None
+                else "No settlement footprints in the base data."
+            ),
+        )
+    )
+    figs.append(_industrial_figure(catalogue, layers))
+    fz = layers.get("functional_zones")
+    if fz is not None and len(fz) and b_area is not None:
+        figs.append(
+            _figure(
+                "functional_partition",
+                "Functional zones, sum of areas",
+                (b_area, "the boundary above"),
+                float(fz.geometry.area.sum()) / 1e4,
+                "ha",
+                "A planar partition: must equal the boundary area (difference = rounding).",
+                comparable=True,
+            )
+        )
+    return figs
+
+
+def _water_figures(
+    catalogue: Catalogue,
+    bodies: gpd.GeoDataFrame,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    in_bnd: Callable[[Any], Any],
+    has_boundary: bool,
+) -> list[dict[str, Any]]:
+    """Water-fund land, alone and with the certain water-protection strips."""
+    figs: list[dict[str, Any]] = []
     water_ha = _union_area_ha([in_bnd(g) for g in bodies.geometry]) if len(bodies) else 0.0
     strips = layers.get("water_protection_strips")
     strip_ha = 0.0
@@ -168,7 +240,7 @@ def reconciliation_figures(
             "scheme's water fund is the Kapchagay surface (33 897.7 ha) plus 12 590.3 ha by "
             "district (L633-639: rivers, canals, small lakes, land under hydro structures), "
             "which the open data lacks."
-            + ("" if boundary is not None else " No boundary: whole water bodies counted."),
+            + ("" if has_boundary else " No boundary: whole water bodies counted."),
         )
     )
     figs.append(
@@ -183,27 +255,17 @@ def reconciliation_figures(
             comparable=False,
         )
     )
-    kap = [
-        g
-        for _, r in bodies.iterrows()
-        for g in [r.geometry]
-        if name_matches(
-            KAPCHAGAY_NAMES, [(text(r.get("name")) or ""), (text(r.get("name_ru")) or "")]
-        )
-    ]
-    kap_ha = _union_area_ha([in_bnd(g) for g in kap]) if kap else None
-    figs.append(
-        _figure(
-            "kapchagay_surface",
-            "Kapchagay water surface inside the boundary",
-            _scheme_value(
-                catalogue, "kapchagay", "water_protection.fact.kapchagay_surface_in_boundary"
-            ),
-            kap_ha,
-            "ha",
-            _kapchagay_explanation(kap_ha, boundary is not None),
-        )
-    )
+    return figs
+
+
+def _gas_figures(
+    catalogue: Catalogue,
+    base: BaseData,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    in_bnd: Callable[[Any], Any],
+) -> list[dict[str, Any]]:
+    """Gas-pipeline zones beside the scheme's SZZ, and the pipelines' length."""
+    figs: list[dict[str, Any]] = []
     gas = layers.get("gas_pipeline_zones")
     md_c = md_all = prot = None
     if gas is not None and len(gas):
@@ -258,31 +320,20 @@ def reconciliation_figures(
         _figure(
             "gas_length",
             "Trunk gas pipelines inside the boundary (all threads)",
-            _SCHEME_FIGURES["gas_length_km"],
+            _stated(catalogue, "gas_length_km"),
             glen,
             "km",
             "Each thread counted; the scheme's 123 km (L572) vs Appendix 1's 331 km (L4199) "
             "differ themselves (finding gas.finding.length_vs_appendix1).",
         )
     )
-    fps = base["settlement_footprints"]
-    fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
-    figs.append(
-        _figure(
-            "settlement_land",
-            "Settlement land (footprints inside the boundary)",
-            _scheme_value(catalogue, "settlements", balance_key="settlements"),
-            fp_ha,
-            "ha",
-            (
-                "Footprints from the base (real outlines or derived from population, see their "
-                "'method'); the scheme's land of settlements counts the whole administrative land of "
-                "each settlement, usually far larger than the built-up area."
-                if fp_ha is not None
-                else "No settlement footprints in the base data."
-            ),
-        )
-    )
+    return figs
+
+
+def _industrial_figure(
+    catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, Any]:
+    """Industrial zones drawn, with those not drawn and those cut by the boundary."""
     ind = layers.get("industrial_zones")
     ind_ha = float(ind.geometry.area.sum()) / 1e4 if ind is not None and len(ind) else None
     all_ind = [r.id for r in catalogue.by_kind("industrial_zone")]
@@ -305,30 +356,14 @@ def reconciliation_figures(
         )
     if cut:
         expl += f" Cut by the boundary: {', '.join(cut)}."
-    figs.append(
-        _figure(
-            "industrial_area",
-            "Industrial zones and parks (schematic footprints)",
-            _scheme_value(catalogue, "industrial", "industrial.total_area"),
-            ind_ha,
-            "ha",
-            expl,
-        )
+    return _figure(
+        "industrial_area",
+        "Industrial zones and parks (schematic footprints)",
+        _scheme_value(catalogue, "industrial", "industrial.total_area"),
+        ind_ha,
+        "ha",
+        expl,
     )
-    fz = layers.get("functional_zones")
-    if fz is not None and len(fz) and b_area is not None:
-        figs.append(
-            _figure(
-                "functional_partition",
-                "Functional zones, sum of areas",
-                (b_area, "the boundary above"),
-                float(fz.geometry.area.sum()) / 1e4,
-                "ha",
-                "A planar partition: must equal the boundary area (difference = rounding).",
-                comparable=True,
-            )
-        )
-    return figs
 
 
 def relevant_findings(
@@ -433,7 +468,20 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         "| figure | scheme | source | ours | difference | explanation |",
         "|---|---:|---|---:|---:|---|",
     ]
-    for f in d["reconciliation"]:
+    lines += _reconciliation_lines(d["reconciliation"])
+    lines += _base_figure_lines([f for f in d.get("base_figures", []) if f.get("label")])
+    lines += ["", "## Per layer: inputs, readings, gaps", ""]
+    for s in d["layers"]:
+        lines += _layer_lines(s)
+    lines += _notes_findings_base_lines(d)
+    lines += ["## Options", "", "```json", json.dumps(d["options"], indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def _reconciliation_lines(figs: list[dict[str, Any]]) -> list[str]:
+    """Rows of the reconciliation table."""
+    lines = []
+    for f in figs:
         diff = (
             "-"
             if f["difference"] is None
@@ -448,7 +496,12 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
             f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
             f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |"
         )
-    bf = [f for f in d.get("base_figures", []) if f.get("label")]
+    return lines
+
+
+def _base_figure_lines(bf: list[dict[str, Any]]) -> list[str]:
+    """The table of the base assembly's figures (none: no lines)."""
+    lines: list[str] = []
     if bf:
         lines += [
             "",
@@ -476,30 +529,39 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
                 f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
                 f"{_md_cell(f.get('explanation'))} |"
             )
-    lines += ["", "## Per layer: inputs, readings, gaps", ""]
-    for s in d["layers"]:
-        lines.append(f"### {s['layer']}")
-        lines.append("")
+    return lines
+
+
+def _layer_lines(s: dict[str, Any]) -> list[str]:
+    """One layer's section: inputs used and missing, readings, rules not built."""
+    lines = []
+    lines.append(f"### {s['layer']}")
+    lines.append("")
+    lines.append(
+        f"{s['features']} feature(s), {_fmt(s['area_ha'])} ha"
+        + (f"; rules: {', '.join(f'`{r}`' for r in s['rules'])}" if s["rules"] else "")
+    )
+    lines.append("")
+    for u in s["inputs_used"]:
         lines.append(
-            f"{s['features']} feature(s), {_fmt(s['area_ha'])} ha"
-            + (f"; rules: {', '.join(f'`{r}`' for r in s['rules'])}" if s["rules"] else "")
+            f"- input: {u['what']}" + (f" - accuracy: {u['accuracy']}" if u.get("accuracy") else "")
         )
-        lines.append("")
-        for u in s["inputs_used"]:
-            lines.append(
-                f"- input: {u['what']}"
-                + (f" - accuracy: {u['accuracy']}" if u.get("accuracy") else "")
-            )
-        for m in s["inputs_missing"]:
-            lines.append(f"- **missing**: {m}")
-        for r in s["readings"]:
-            tag = "warning" if r.get("kind") == "warning" else "reading"
-            rid = f" (`{r['rule_id']}`)" if r.get("rule_id") else ""
-            lines.append(f"- {tag}{rid}: {r['message']}")
-        for r in s["skipped"]:
-            rid = f" `{r['rule_id']}`" if r.get("rule_id") else ""
-            lines.append(f"- not built{rid}: {r['message']}")
-        lines.append("")
+    for m in s["inputs_missing"]:
+        lines.append(f"- **missing**: {m}")
+    for r in s["readings"]:
+        tag = "warning" if r.get("kind") == "warning" else "reading"
+        rid = f" (`{r['rule_id']}`)" if r.get("rule_id") else ""
+        lines.append(f"- {tag}{rid}: {r['message']}")
+    for r in s["skipped"]:
+        rid = f" `{r['rule_id']}`" if r.get("rule_id") else ""
+        lines.append(f"- not built{rid}: {r['message']}")
+    lines.append("")
+    return lines
+
+
+def _notes_findings_base_lines(d: dict[str, Any]) -> list[str]:
+    """Other notes, the catalogue findings and the base data's provenance."""
+    lines: list[str] = []
     other = [n for n in d["notes"] if n["layer"] not in LAYER_NAMES]
     if other:
         lines += ["## Other notes", ""]
@@ -523,8 +585,7 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
                 f"{_md_cell(p.get('source'))} | {_md_cell(p.get('accuracy'))} |"
             )
         lines.append("")
-    lines += ["## Options", "", "```json", json.dumps(d["options"], indent=2), "```", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _json_default(o: Any) -> Any:

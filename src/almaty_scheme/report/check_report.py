@@ -102,20 +102,8 @@ def _read_summary(results_gpkg: Path) -> dict[str, Any]:
     return {}
 
 
-def collect(
-    results_gpkg: str | Path,
-    layers_gpkg: str | Path | None = None,
-    *,
-    max_parcels: int = DEFAULT_MAX_PARCELS,
-) -> ReportData:
-    """Read a check result and compute the report's tables.
-
-    Raises
-    ------
-    DataError
-        If the file is missing or lacks the ``parcels`` layer or its ``verdict`` column.
-    """
-    path = Path(results_gpkg)
+def _read_check_result(path: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The layers listed, the parcels and the hits (attributes only) of a check result."""
     if not path.is_file():
         raise DataError(f"{path} does not exist", ["Run almaty-scheme check first."])
     try:
@@ -142,6 +130,11 @@ def collect(
     )
     parcels["parcel_id"] = parcels["parcel_id"].astype(str)
     hits["parcel_id"] = hits["parcel_id"].astype(str)
+    return listed, parcels, hits
+
+
+def _verdicts_frame(parcels: pd.DataFrame) -> pd.DataFrame:
+    """Parcels, share and area per verdict."""
     n = len(parcels)
     area = (
         pd.to_numeric(parcels["area_m2"], errors="coerce")
@@ -149,7 +142,7 @@ def collect(
         else pd.Series(0.0, index=parcels.index)
     )
     counts = parcels["verdict"].value_counts()
-    by_verdict = pd.DataFrame(
+    return pd.DataFrame(
         {
             "verdict": list(VERDICTS),
             "parcels": [int(counts.get(v, 0)) for v in VERDICTS],
@@ -157,9 +150,12 @@ def collect(
             "area_ha": [float(area[parcels["verdict"] == v].sum()) / 10_000 for v in VERDICTS],
         }
     )
-    by_rule = _by_rule(parcels, hits)
-    prohibited = parcels[parcels["verdict"] == "prohibited"]
-    chosen = prohibited.head(max(max_parcels, 0))
+
+
+def _parcel_pages(
+    path: Path, listed: dict[str, Any], chosen: pd.DataFrame, hits: pd.DataFrame
+) -> list[ParcelPage]:
+    """One page per chosen parcel: its row, its hits (with geometry) and its outline."""
     geoms: gpd.GeoDataFrame | None = None
     if not chosen.empty and listed.get("parcels") is not None:
         ids = set(chosen["parcel_id"])
@@ -192,7 +188,31 @@ def collect(
             )
         if "share_pct" in ph.columns:
             ph = ph.sort_values("share_pct", ascending=False)
-        pages.append(ParcelPage(pid, row.to_dict(), ph, g))
+        pages.append(ParcelPage(pid, {str(k): v for k, v in row.items()}, ph, g))
+    return pages
+
+
+def collect(
+    results_gpkg: str | Path,
+    layers_gpkg: str | Path | None = None,
+    *,
+    max_parcels: int = DEFAULT_MAX_PARCELS,
+) -> ReportData:
+    """Read a check result and compute the report's tables.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or lacks the ``parcels`` layer or its ``verdict`` column.
+    """
+    path = Path(results_gpkg)
+    listed, parcels, hits = _read_check_result(path)
+    n = len(parcels)
+    by_verdict = _verdicts_frame(parcels)
+    by_rule = _by_rule(parcels, hits)
+    prohibited = parcels[parcels["verdict"] == "prohibited"]
+    chosen = prohibited.head(max(max_parcels, 0))
+    pages = _parcel_pages(path, listed, chosen, hits)
     from almaty_scheme.qgis.project import attribution_text
 
     return ReportData(
