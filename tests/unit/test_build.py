@@ -31,7 +31,9 @@ from almaty_scheme.cli import main
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import OutputExistsError
 from almaty_scheme.resources import layers_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES, MIN_SLIVER_M2, BuildOptions
+from almaty_scheme.restrictions.geometry import MIN_SLIVER_M2
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 
 @pytest.fixture(scope="module")

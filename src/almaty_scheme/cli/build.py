@@ -7,15 +7,28 @@ from pathlib import Path
 
 import click
 
+from almaty_scheme.base.assemble import base_package_layers
+from almaty_scheme.base.model import BASE_LAYERS
+from almaty_scheme.build import (
+    BUILD_STEPS,
+    BuildOptions,
+    BuildResult,
+    build_layers,
+    load_base,
+    report_paths,
+    write_build,
+)
+from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.cli.options import catalogue_option, overwrite_option
 from almaty_scheme.errors import UsageError
+from almaty_scheme.io.atomic import check_writable
+from almaty_scheme.progress import ProgressCounter
+from almaty_scheme.resources import default_data_dir
 
 DEFAULT_OUT = Path("out") / "almaty_scheme.gpkg"
 
 
 def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
-    from almaty_scheme.base.model import BASE_LAYERS
-
     out: dict[str, Path] = {}
     problems = []
     for v in values:
@@ -147,20 +160,6 @@ def build(
     With no arguments it builds from ../shared/data into out/almaty_scheme.gpkg and
     writes out/almaty_scheme.report.md and .json beside it.
     """
-    from almaty_scheme.base.assemble import base_package_layers
-    from almaty_scheme.build import (
-        BUILD_STEPS,
-        BuildOptions,
-        build_layers,
-        load_base,
-        report_paths,
-        write_build,
-    )
-    from almaty_scheme.catalogue import load_catalogue
-    from almaty_scheme.io.atomic import check_writable
-    from almaty_scheme.progress import ProgressCounter
-    from almaty_scheme.resources import default_data_dir
-
     users: dict[str, Path] = {}
     for pkg in base_packages:
         users.update(base_package_layers(pkg))
@@ -192,8 +191,11 @@ def build(
             progress=lambda _name: bar.update(1),
         )
     write_build(result, out, overwrite=overwrite)
-    elapsed = time.perf_counter() - t0
+    _echo_summary(result, out, md, time.perf_counter() - t0)
 
+
+def _echo_summary(result: BuildResult, out: Path, md: Path, elapsed: float) -> None:
+    """Print the base data, the layers, the figures and the warnings of a build."""
     click.echo("Base data:")
     for pv in result.base_provenance:
         src = str(pv.get("source") if pv.get("status") != "missing" else pv.get("note") or "")

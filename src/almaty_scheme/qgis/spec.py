@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
 from almaty_scheme.errors import DataError
 from almaty_scheme.resources import styles_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
+from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 SPEC_FILE = "styles.yaml"
 

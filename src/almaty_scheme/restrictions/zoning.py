@@ -39,18 +39,15 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BASE_LAYERS, BaseData
+from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    boundary_geometry,
-    clean_polygon,
-    join_reading,
-    rule_attributes,
-    select_rules,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.elevation import elevation_rule_geometry
+from almaty_scheme.restrictions.frames import zones_frame
+from almaty_scheme.restrictions.geometry import boundary_geometry, clean_polygon
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import join_reading
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +76,11 @@ class _Piece:
     remainder: bool = False
 
 
-def group_priorities(rules: Iterable[Rule]) -> dict[str, int]:
+def group_priorities(catalogue: Catalogue) -> dict[str, int]:
     """Group -> overlay priority from the ``functional_group`` rules (defaults otherwise)."""
     out = dict(DEFAULT_GROUP_PRIORITY)
-    for r in rules:
-        if r.kind == "functional_group" and r.functional_group and r.priority is not None:
+    for r in catalogue.by_kind("functional_group"):
+        if r.functional_group and r.priority is not None:
             out[r.functional_group] = r.priority
     return out
 
@@ -158,8 +155,6 @@ def resolve_token(
             nb.add("warning", f"{owner}: composed_of names unknown rule {ref!r}", owner)
             return shapely.MultiPolygon(), []
         if rule.elevation_m is not None:
-            from almaty_scheme.restrictions.elevation import elevation_rule_geometry
-
             geom, info, why = elevation_rule_geometry(rule, base, options, within=boundary)
             if geom is None or info is None:
                 nb.add("missing", f"{owner}: {ref}: {why}", owner)
@@ -200,7 +195,7 @@ def _merge_remainder_slivers(pieces: list[_Piece], rem: _Piece, min_area: float)
 
 
 def build_functional_zones(
-    rules: Iterable[Rule],
+    catalogue: Catalogue,
     base: BaseData,
     options: BuildOptions,
     layers: Mapping[str, gpd.GeoDataFrame],
@@ -214,15 +209,14 @@ def build_functional_zones(
         ``rule:`` entries.
     """
     nb = NoteBook(LAYER)
-    rules = list(rules)
-    by_id = {r.id: r for r in rules}
+    by_id = catalogue.rules
     boundary = boundary_geometry(base)
     if boundary is None:
         nb.add("missing", "no boundary in the base: the partition cannot be built")
         return zones_frame([], [], EXTRA_COLUMNS), nb.notes
     shapely.prepare(boundary)
-    gprio = group_priorities(rules)
-    subs = select_rules(rules, kinds=("functional_subzone",))
+    gprio = group_priorities(catalogue)
+    subs = catalogue.by_kind("functional_subzone")
     order = sorted(
         enumerate(subs),
         key=lambda t: (
