@@ -21,6 +21,7 @@ from restriction_world import X0, Y0, P, box, line, make_base
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.build import (
     BASE_OUTPUT_LAYERS,
+    BUILD_STEPS,
     BuildResult,
     build_layers,
     report_paths,
@@ -28,6 +29,7 @@ from almaty_scheme.build import (
 )
 from almaty_scheme.catalogue import Catalogue, load_catalogue
 from almaty_scheme.cli import main
+from almaty_scheme.cli.build import build as build_command
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import OutputExistsError
 from almaty_scheme.resources import layers_dir
@@ -245,8 +247,21 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_progress_called_once_per_step(cat: Catalogue, tmp_path: Path) -> None:
-    from almaty_scheme.build import BUILD_STEPS
-
     steps: list[str] = []
     build_layers(cat, make_base(), BuildOptions(include_base=False), progress=steps.append)
     assert len(steps) == BUILD_STEPS and steps[0] == "boundary" and steps[-1] == "figures"
+
+
+@pytest.mark.parametrize("flag", ["--contour-source", "--kapchagay-contour"])
+def test_contour_source_flag_keeps_its_former_name(flag: str) -> None:
+    ctx = build_command.make_context("build", [flag, "dem"])
+    assert ctx.params["contour_source"] == "dem"
+
+
+def test_contour_source_recorded_under_both_names(cat: Catalogue) -> None:
+    r = build_layers(cat, make_base(), BuildOptions(contour_source="dem", include_base=False))
+    keys = list(r.build_info["key"])
+    kv = dict(zip(keys, r.build_info["value"], strict=True))
+    assert kv["option.contour_source"] == kv["option.kapchagay_contour"] == "dem"
+    at = keys.index("option.contour_source")
+    assert keys[at + 1] == "option.kapchagay_contour"

@@ -198,7 +198,7 @@ def test_kapchagay_contour_from_dem(tmp_path) -> None:  # type: ignore[no-untype
         ],
     )
     layers, _ = build_water_protection(
-        catalogue_of([KAP]), base, BuildOptions(kapchagay_contour="dem", elevation_min_cells=1)
+        catalogue_of([KAP]), base, BuildOptions(contour_source="dem", elevation_min_cells=1)
     )
     g = layers["water_protection_strips"].iloc[0]
     # measured from the 479 m line (the rim's outer edge), not from the shoreline

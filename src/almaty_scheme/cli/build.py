@@ -117,11 +117,14 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
     help="Power lines: axis-to-outermost-wire distance (m).",
 )
 @click.option(
+    "--contour-source",
     "--kapchagay-contour",
+    "contour_source",
     type=click.Choice(["shoreline", "dem"]),
     default="shoreline",
     show_default=True,
-    help="How the 479.0 m contour is approximated.",
+    help="How a contour that widths are measured from (Kapchagay's 479.0 m) is "
+    "approximated: the water-body polygon, or DEM cells at or below it.",
 )
 @click.option(
     "--unnamed-derived-certainty",
@@ -149,7 +152,7 @@ def build(
     river_half_width: float,
     railway_row: float | None,
     wire_offset: float,
-    kapchagay_contour: str,
+    contour_source: str,
     unnamed_derived_certainty: str,
     aerial_spraying_band: bool,
     no_base_layers: bool,
@@ -172,7 +175,7 @@ def build(
         river_half_width_m=river_half_width,
         railway_right_of_way_m=railway_row,
         power_wire_offset_m=wire_offset,
-        kapchagay_contour=kapchagay_contour,  # type: ignore[arg-type]
+        contour_source=contour_source,  # type: ignore[arg-type]
         unnamed_derived_certainty=unnamed_derived_certainty,  # type: ignore[arg-type]
         aerial_spraying_band=aerial_spraying_band,
         include_base=not no_base_layers,

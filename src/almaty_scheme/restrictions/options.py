@@ -10,6 +10,9 @@ from almaty_scheme.restrictions.geometry import MIN_SLIVER_M2
 RangePolicy = Literal["both", "min", "max"]
 """How ranged widths are built (see :attr:`BuildOptions.range_policy`)."""
 
+LEGACY_NAMES = {"contour_source": "kapchagay_contour"}
+"""Options recorded under a former name as well (``build_info``, report)."""
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -34,10 +37,14 @@ class BuildOptions:
         ``complex`` or ``simple``: which default rule applies to rivers over 200 km
         without a project of their own (L628-632; catalogue finding
         ``water_protection.finding.ili_conditions``).
-    kapchagay_contour
-        How the 479.0 m contour is approximated: ``shoreline`` (the reservoir polygon),
-        ``dem`` (DEM cells at or below the contour connected to the reservoir, within
-        ``contour_search_m`` of its shoreline, joined with the shoreline polygon).
+    contour_source
+        How a contour that water-protection widths are ``measured_from`` (the rule's
+        ``width.contour_m``, e.g. Kapchagay's 479.0 m, L590-591) is approximated:
+        ``shoreline`` (the water-body polygon), ``dem`` (DEM cells at or below the contour
+        connected to the water body, within ``contour_search_m`` of its shoreline, joined
+        with the shoreline polygon). The CLI flag is ``--contour-source`` (alias
+        ``--kapchagay-contour``); ``build_info`` records it under both
+        ``option.contour_source`` and the former name ``option.kapchagay_contour``.
     contour_search_m
         How far from the shoreline the DEM contour may reach (``dem`` mode only).
     clip_to_boundary
@@ -74,7 +81,7 @@ class BuildOptions:
     railway_right_of_way_m: float | None = None
     power_wire_offset_m: float = 0.0
     large_river_conditions: Literal["simple", "complex"] = "complex"
-    kapchagay_contour: Literal["shoreline", "dem"] = "shoreline"
+    contour_source: Literal["shoreline", "dem"] = "shoreline"
     contour_search_m: float = 3000.0
     clip_to_boundary: bool = True
     include_base: bool = True
@@ -85,5 +92,14 @@ class BuildOptions:
     aerial_spraying_band: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """Options as a plain dict (for ``build_info`` and the report)."""
-        return asdict(self)
+        """Options as a plain dict (for ``build_info`` and the report).
+
+        ``contour_source`` is followed by its former name ``kapchagay_contour`` (same
+        value), which scripts reading ``build_info`` may still look for.
+        """
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            out[k] = v
+            if k == "contour_source":
+                out[LEGACY_NAMES[k]] = v
+        return out

@@ -7,7 +7,7 @@ Zones and strips are measured on each side from the water edge, landwards:
 * a water body given as a polygon (reservoir, lake): ``buffer(polygon, d) - polygon``;
   a ring ``[a, b]`` is ``buffer(polygon, b) - buffer(polygon, a)``;
 * the Kapchagay reservoir is measured from the 479.0 m contour (its maximum filling
-  level, L590-591). Open data has no such contour: ``BuildOptions.kapchagay_contour``
+  level, L590-591). Open data has no such contour: ``BuildOptions.contour_source``
   chooses ``shoreline`` (the reservoir polygon stands for it) or ``dem`` (DEM cells at
   or below the contour that touch the reservoir, within ``contour_search_m`` of its
   shoreline, joined with the polygon); each feature's ``reading`` says which;
@@ -176,12 +176,12 @@ def rules_for_body(rules: list[Rule], row: pd.Series) -> tuple[list[Rule], str |
     return [cands[0]], note
 
 
-def kapchagay_reference(
+def contour_reference(
     poly: BaseGeometry, rule: Rule, base: BaseData, options: BuildOptions, nb: NoteBook
 ) -> tuple[BaseGeometry, str]:
     """The polygon standing for the area below a contour (e.g. 479.0 m) and a reading."""
     level = rule.width.contour_m if rule.width else None
-    if options.kapchagay_contour == "dem" and level is not None and base.dem_path is not None:
+    if options.contour_source == "dem" and level is not None and base.dem_path is not None:
         search = float(options.contour_search_m)
         near = shapely.buffer(poly, search, quad_segs=QUAD_SEGS)
         low, info = dem_polygons(
@@ -365,7 +365,7 @@ def _add_body_zones(
                 continue
             ref, ref_reading = poly, "measured from the water-body polygon outline"
             if rule.width.measured_from == "contour":
-                ref, ref_reading = kapchagay_reference(poly, rule, ctx.base, ctx.options, nb)
+                ref, ref_reading = contour_reference(poly, rule, ctx.base, ctx.options, nb)
                 nb.add("reading", ref_reading, rule.id)
             reading = join_reading(ref_reading, why)
             _add_zone(feats, rule, row, "water_bodies", ref, reading, ctx, channel=None, offset=0.0)
