@@ -34,12 +34,12 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.base.names import normalise_name
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import rule_attributes
 from almaty_scheme.restrictions.frames import finish_layer, zones_frame
 from almaty_scheme.restrictions.geometry import QUAD_SEGS
-from almaty_scheme.restrictions.names import normalize_name
 from almaty_scheme.restrictions.notes import LayerNote, NoteBook
 from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.roads import match_roads
@@ -63,9 +63,8 @@ _GENERIC = re.compile(
 
 
 def _core(text: str) -> str:
-    t = normalize_name(text)
-    t = _GENERIC.sub(" ", t)
-    return re.sub(r"\s+", " ", t).strip()
+    """A place name without its generic words ("район", "с/о", "г."), normalised."""
+    return normalise_name(_GENERIC.sub(" ", text.lower()))
 
 
 def exact_area_polygon(center: Point, area_m2: float, n: int = N_SIDES) -> shapely.Polygon:

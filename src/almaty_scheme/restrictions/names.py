@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-_DASHES = re.compile(r"[\u2010-\u2015\u2212-]+")
-_QUOTES = re.compile(r"[\"'«»“”„`]")
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_name(text: str) -> str:
-    """Fold a name for matching: NFC, lower case, ё→е, dashes and quotes unified."""
-    t = unicodedata.normalize("NFKC", str(text)).lower().replace("ё", "е")
-    t = _QUOTES.sub("", t)
-    t = _DASHES.sub(" - ", t)
-    return _SPACES.sub(" ", t).strip()
+from almaty_scheme.base.names import normalise_name
 
 
 def name_matches(candidates: Sequence[str], values: Iterable[Any]) -> bool:
-    """Whether any candidate name occurs, as whole words, in any of ``values``."""
-    vals = [normalize_name(v) for v in values if isinstance(v, str) and v.strip()]
+    """Whether any candidate name occurs, as whole words, in any of ``values``.
+
+    Both sides are compared in the form of :func:`~almaty_scheme.base.names.normalise_name`
+    (case, dashes, quotes, dots, Kazakh letters and status words such as ``с.`` or
+    ``г.`` do not matter): ``"Алматы – Бишкек"`` occurs in ``"автодорога Алматы-Бишкек"``,
+    ``"A-2"`` in ``"A-2"`` and ``"Каскелен"`` in ``"р. Қаскелең"``. A candidate made only
+    of status words matches nothing.
+    """
+    vals = [normalise_name(v) for v in values if isinstance(v, str) and v.strip()]
     if not vals:
         return False
     for c in candidates:
-        nc = normalize_name(c)
+        nc = normalise_name(c)
         if not nc:
             continue
         pat = re.compile(r"(?<!\w)" + re.escape(nc) + r"(?!\w)")
