@@ -68,7 +68,6 @@ _STATUS_WORDS = (
 _STATUS_RE = re.compile(r"(?:^|\s)(?:" + "|".join(_STATUS_WORDS) + r")(?=\s|$)")
 _PUNCT_RE = re.compile(r"[\-‐‑‒–—―−_\"'«»“”„`´.,;:()\[\]/\\№]+")
 _WS_RE = re.compile(r"\s+")
-_LATIN_RE = re.compile(r"[a-z]")
 
 
 def _has_cyrillic(text: str) -> bool:
@@ -166,12 +165,6 @@ def all_keys(names: Iterable[str | None]) -> set[str]:
     for n in names:
         out |= name_keys(n)
     return out
-
-
-def is_latin(name: str | None) -> bool:
-    """Whether a (normalised) name is written in Latin letters only."""
-    text = normalise_name(name)
-    return bool(text) and bool(_LATIN_RE.search(text)) and not _has_cyrillic(text)
 
 
 _DISTRICT_WORDS = re.compile(
