@@ -35,7 +35,7 @@ from almaty_scheme import __version__
 from almaty_scheme.base.assemble import assemble_base
 from almaty_scheme.base.model import BASE_LAYERS, BaseData
 from almaty_scheme.build_result import BuildResult, report_paths
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.io.gpkg import write_layers

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.restrictions.frames import zones_frame
 from almaty_scheme.restrictions.geometry import clean_polygon
 from almaty_scheme.restrictions.notes import LayerNote

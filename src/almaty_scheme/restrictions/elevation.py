@@ -36,7 +36,7 @@ from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Interval, Rule
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError

@@ -23,7 +23,7 @@ import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
 from almaty_scheme.restrictions.frames import finish_layer

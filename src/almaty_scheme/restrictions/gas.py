@@ -30,7 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.base.reference import nominal_diameter
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import Band, Features, rule_bands
 from almaty_scheme.restrictions.frames import finish_layer

@@ -35,7 +35,7 @@ from shapely.ops import nearest_points
 
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.base.names import normalise_name
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import rule_attributes
 from almaty_scheme.restrictions.frames import finish_layer, zones_frame

@@ -32,7 +32,7 @@ from typing import Any
 import geopandas as gpd
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
 from almaty_scheme.restrictions.frames import finish_layer

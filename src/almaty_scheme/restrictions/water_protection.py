@@ -43,7 +43,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Interval, Rule
 from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
 from almaty_scheme.restrictions.elevation import dem_polygons
