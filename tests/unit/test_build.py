@@ -7,6 +7,7 @@ twice, atomic writing with the report beside the GeoPackage.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from almaty_scheme.cli.build import build as build_command
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import OutputExistsError
 from almaty_scheme.resources import layers_dir
+from almaty_scheme.restrictions.boundary import build_boundary
 from almaty_scheme.restrictions.geometry import MIN_SLIVER_M2
 from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.schema import LAYER_NAMES
@@ -265,3 +267,12 @@ def test_contour_source_recorded_under_both_names(cat: Catalogue) -> None:
     assert kv["option.contour_source"] == kv["option.kapchagay_contour"] == "dem"
     at = keys.index("option.contour_source")
     assert keys[at + 1] == "option.kapchagay_contour"
+
+
+def test_boundary_cites_the_catalogue_fact(cat: Catalogue, tmp_path: Path) -> None:
+    gdf, notes = build_boundary(cat, world(tmp_path), BuildOptions())
+    assert list(gdf.citation) == ["scheme L106-135"]  # zoning.fact.boundary, L106-135
+    assert gdf.area_ha.iloc[0] == pytest.approx(50_000 * 50_000 / 1e4)
+    bare = dataclasses.replace(cat, rules={})
+    gdf, notes = build_boundary(bare, world(tmp_path), BuildOptions())
+    assert gdf.citation.isna().all() and any(n.kind == "missing" for n in notes)

@@ -34,7 +34,12 @@ def build_boundary(
     if len(gdf) == 0:
         notes.append(LayerNote(LAYER, "missing", "base layer 'boundary' is empty"))
         return zones_frame([], [], EXTRA_COLUMNS), notes
-    citation = catalogue.get(BOUNDARY_RULE).citation()
+    rule = catalogue.rules.get(BOUNDARY_RULE)
+    citation = rule.citation() if rule is not None else None
+    if rule is None:
+        notes.append(
+            LayerNote(LAYER, "missing", f"no rule {BOUNDARY_RULE} in the catalogue: no citation")
+        )
     recs, geoms = [], []
     for _, row in gdf.iterrows():
         g = clean_polygon(row.geometry, 0.0)
