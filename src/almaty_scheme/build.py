@@ -4,9 +4,9 @@
 :mod:`almaty_scheme.restrictions`) in a fixed order, then the functional-zone overlay,
 and returns a :class:`BuildResult`: the layers in :data:`LAYER_NAMES` order plus
 ``coverage`` and the ``base_*`` layers, the report notes and the reconciliation
-figures. :func:`write_build` writes the GeoPackage atomically (styles embedded when
-:mod:`almaty_scheme.qgis.styles` is available) and the build report beside it
-(``<stem>.report.md`` and ``.json``). Nothing here prints; the CLI does.
+figures. :func:`write_build` writes the GeoPackage atomically (styles embedded) and the
+build report beside it (``<stem>.report.md`` and ``.json``). Nothing here prints; the
+CLI does.
 
 Identical inputs give identical layers (features sorted by rule and source, fixed buffer
 segment counts, no randomness), which ``tests/unit/test_build.py`` checks.
@@ -15,35 +15,52 @@ segment counts, no randomness), which ``tests/unit/test_build.py`` checks.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import rasterio
 import shapely
+from rasterio.warp import transform_bounds
 
 from almaty_scheme import __version__
+from almaty_scheme.base.assemble import assemble_base
 from almaty_scheme.base.model import BASE_LAYERS, BaseData
-from almaty_scheme.catalogue.loader import Catalogue
+from almaty_scheme.build_result import BuildResult, report_paths
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.errors import DataError
-from almaty_scheme.restrictions.common import (
-    LAYER_NAMES,
-    BuildOptions,
-    LayerNote,
-    boundary_geometry,
-    clean_polygon,
-    text,
-    zones_frame,
+from almaty_scheme.io.atomic import check_writable
+from almaty_scheme.io.gpkg import write_layers
+from almaty_scheme.qgis.styles import style_finalizer
+from almaty_scheme.report.build_report import (
+    reconciliation_figures,
+    relevant_findings,
+    write_report,
 )
+from almaty_scheme.restrictions.boundary import build_boundary
+from almaty_scheme.restrictions.elevation import build_elevation_belts
+from almaty_scheme.restrictions.forest import build_forest_belts
+from almaty_scheme.restrictions.gas import build_gas_pipeline_zones
+from almaty_scheme.restrictions.geometry import boundary_geometry, clean_polygon
+from almaty_scheme.restrictions.industrial import build_industrial_zones
+from almaty_scheme.restrictions.notes import LayerNote
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.power import build_power_line_zones
+from almaty_scheme.restrictions.railways import build_railway_zones
+from almaty_scheme.restrictions.roads import build_road_corridors
+from almaty_scheme.restrictions.schema import LAYER_NAMES
+from almaty_scheme.restrictions.text import text
+from almaty_scheme.restrictions.water_mains import build_water_main_strips
+from almaty_scheme.restrictions.water_protection import build_water_protection
+from almaty_scheme.restrictions.zoning import build_functional_zones
 
 log = logging.getLogger(__name__)
 
@@ -78,30 +95,46 @@ _GEOMETRY_TYPES = {
 }
 
 ProgressFn = Callable[[str], None]
+FamilyBuilder = Callable[
+    [Catalogue, BaseData, BuildOptions], tuple[gpd.GeoDataFrame, list[LayerNote]]
+]
+LayersBuilder = Callable[
+    [Catalogue, BaseData, BuildOptions], tuple[dict[str, gpd.GeoDataFrame], list[LayerNote]]
+]
 
-BUILD_STEPS = 12
-"""Number of ``progress`` calls of :func:`build_layers` (for progress bars)."""
+
+def _one_layer(name: str, builder: FamilyBuilder) -> LayersBuilder:
+    """A one-layer family builder as a builder of ``{name: layer}``."""
+
+    def run(
+        catalogue: Catalogue, base: BaseData, options: BuildOptions
+    ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerNote]]:
+        gdf, notes = builder(catalogue, base, options)
+        return {name: gdf}, notes
+
+    return run
 
 
-@dataclass
-class BuildResult:
-    """Everything one build produced (layers, report notes, figures, timings)."""
+FAMILY_STEPS: tuple[tuple[str, LayersBuilder], ...] = (
+    ("boundary", _one_layer("boundary", build_boundary)),
+    ("road_corridors", _one_layer("road_corridors", build_road_corridors)),
+    ("railway_zones", _one_layer("railway_zones", build_railway_zones)),
+    ("power_line_zones", _one_layer("power_line_zones", build_power_line_zones)),
+    ("water_main_strips", _one_layer("water_main_strips", build_water_main_strips)),
+    ("water_protection", build_water_protection),
+    ("gas_pipeline_zones", _one_layer("gas_pipeline_zones", build_gas_pipeline_zones)),
+    ("forest_belts", _one_layer("forest_belts", build_forest_belts)),
+    ("elevation_belts", _one_layer("elevation_belts", build_elevation_belts)),
+    ("industrial_zones", _one_layer("industrial_zones", build_industrial_zones)),
+)
+"""The family steps in build order (``water_protection`` makes two layers); the
+``functional_zones`` overlay, which reads them all, runs after them."""
 
-    layers: dict[str, gpd.GeoDataFrame]
-    build_info: pd.DataFrame
-    notes: list[LayerNote]
-    figures: list[dict[str, Any]]
-    summary: list[dict[str, Any]]
-    options: BuildOptions
-    catalogue_version: str
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    base_provenance: list[dict[str, Any]] = field(default_factory=list)
-    base_figures: list[dict[str, Any]] = field(default_factory=list)
+BUILD_STEPS = len(FAMILY_STEPS) + 2
+"""Number of ``progress`` calls of :func:`build_layers` (for progress bars): the family
+steps, the functional zones and the figures."""
 
-    def restriction_layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """Only the layers of :data:`LAYER_NAMES`."""
-        return {k: v for k, v in self.layers.items() if k in LAYER_NAMES}
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- base
@@ -116,118 +149,46 @@ def load_base(
 ) -> tuple[BaseData, list[LayerNote]]:
     """The complete base data via :func:`almaty_scheme.base.assemble.assemble_base`.
 
-    While the assembly module is absent, falls back to the raw reference data (plus the
-    user's layers) and says so in the returned notes: no boundary, footprints or road
-    alignments then.
+    Parameters
+    ----------
+    data_dir
+        Reference data folder (default ``../shared/data``).
+    user_layers
+        Base layer name -> user file; user data wins over the reference data.
+    field_map
+        One field-map file with a section per base layer, used for every user layer.
+    catalogue
+        The rule catalogue (schematic alignments of the road rules).
 
-    Raises
-    ------
-    DataError
-        If neither the assembly nor the reference loader is available.
+    Returns
+    -------
+    The base data in EPSG:32643 and the notes of loading it for the build report
+    (the assembly records its own provenance in ``base.provenance``, so none today).
     """
-    notes: list[LayerNote] = []
     users = {k: Path(v) for k, v in (user_layers or {}).items()}
-    assemble_base: Callable[..., BaseData] | None
-    try:
-        module = importlib.import_module("almaty_scheme.base.assemble")
-    except ModuleNotFoundError as exc:
-        if exc.name != "almaty_scheme.base.assemble":
-            raise
-        assemble_base = None
-    else:
-        assemble_base = module.assemble_base
-    if assemble_base is not None:
-        kwargs: dict[str, Any] = {"user_layers": users or None, "catalogue": catalogue}
-        if field_map is not None:
-            # one field-map file holds a section per base layer: use it for every user layer
-            kwargs["options"] = {"field_maps": {name: Path(field_map) for name in users}}
-        params = inspect.signature(assemble_base).parameters
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-        return assemble_base(Path(data_dir) if data_dir else None, **kwargs), notes
-    try:
-        from almaty_scheme.base.reference import load_reference
-    except ModuleNotFoundError as exc:  # pragma: no cover - both absent
-        raise DataError(
-            "No base-data loader is available",
-            ["Install almaty-scheme completely (base.assemble / base.reference)."],
-        ) from exc
-    base = load_reference(Path(data_dir) if data_dir else None)
-    notes.append(
-        LayerNote(
-            "boundary",
-            "warning",
-            "base assembly (almaty_scheme.base.assemble) not available: built from the raw "
-            "reference layers only - no boundary, settlement footprints or road alignments",
-        )
+    options = (
+        {"field_maps": {name: Path(field_map) for name in users}} if field_map is not None else None
     )
-    if users:
-        from almaty_scheme.base.model import LayerProvenance
-        from almaty_scheme.base.read import read_base_layer
-
-        for name, path in users.items():
-            gdf = read_base_layer(path, name, field_map=field_map)
-            base.set(name, gdf, LayerProvenance(name, "loaded", f"user file {path.name}"))
-    return base, notes
+    base = assemble_base(
+        Path(data_dir) if data_dir else None,
+        user_layers=users or None,
+        catalogue=catalogue,
+        options=options,
+    )
+    return base, []
 
 
 # --------------------------------------------------------------------------- layers
 
 
-def build_boundary_layer(
-    base: BaseData, options: BuildOptions
-) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
-    """The ``boundary`` layer: the base boundary with zone columns (no width)."""
-    notes: list[LayerNote] = []
-    gdf = base["boundary"]
-    extra = {"base_id": "string", "licence": "string", "area_ha": "float64", "method": "string"}
-    if len(gdf) == 0:
-        notes.append(LayerNote("boundary", "missing", "base layer 'boundary' is empty"))
-        return zones_frame([], [], extra), notes
-    recs, geoms = [], []
-    for _, row in gdf.iterrows():
-        g = clean_polygon(row.geometry, 0.0)
-        method = row.get("method") if isinstance(row.get("method"), str) else None
-        recs.append(
-            {
-                "rule_id": None,
-                "family": None,
-                "kind": "boundary",
-                "name": row.get("name")
-                if isinstance(row.get("name"), str)
-                else "agglomeration boundary",
-                "certainty": "certain",
-                "citation": "scheme L106-135",
-                "reading": method,
-                "source": row.get("source"),
-                "accuracy": row.get("accuracy"),
-                "source_layer": "boundary",
-                "source_fid": row.get("base_id"),
-                "base_id": row.get("base_id"),
-                "licence": row.get("licence"),
-                "area_ha": g.area / 1e4,
-                "method": method,
-            }
-        )
-        geoms.append(g)
-    notes.append(
-        LayerNote(
-            "boundary",
-            "input",
-            f"base layer 'boundary': {len(gdf)} feature(s)",
-            accuracy="; ".join(str(a) for a in pd.unique(gdf["accuracy"].dropna())),
-        )
-    )
-    return zones_frame(recs, geoms, extra, min_area=0.0), notes
-
-
 def build_coverage(base: BaseData, notes: list[LayerNote]) -> gpd.GeoDataFrame:
     """The ``coverage`` layer: where base data exists.
 
-    Uses the base's own coverage (``base.figures['coverage']`` geometry or a
-    ``coverage`` entry in ``base.layers``) when the assembly provides one; otherwise the
-    boundary cut to the DEM's extent (the reference data covers the whole DEM window).
+    Uses the base's own coverage (a ``coverage`` entry in ``base.layers``) when the
+    assembly provides one; otherwise the boundary cut to the DEM's extent (the reference
+    data covers the whole DEM window).
     """
-    cov = base.layers.get("coverage") if isinstance(base.layers, dict) else None
+    cov = base.layers.get("coverage")
     if cov is not None and len(cov):
         out = cov.to_crs(WORKING_CRS) if cov.crs != WORKING_CRS else cov
         method = text(out["method"].iloc[0]) if "method" in out.columns else None
@@ -240,9 +201,6 @@ def build_coverage(base: BaseData, notes: list[LayerNote]) -> gpd.GeoDataFrame:
     geom = boundary_geometry(base)
     note = "agglomeration boundary"
     if base.dem_path is not None and Path(base.dem_path).is_file():
-        import rasterio
-        from rasterio.warp import transform_bounds
-
         with rasterio.open(base.dem_path) as src:
             if src.crs is not None:
                 b = transform_bounds(src.crs, WORKING_CRS, *src.bounds, densify_pts=21)
@@ -296,6 +254,66 @@ def _layer_summary(name: str, gdf: gpd.GeoDataFrame, notes: list[LayerNote]) -> 
     }
 
 
+@dataclass
+class _Steps:
+    """Runs the named build steps: progress callback, timing, log line."""
+
+    progress: ProgressFn | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def run(self, name: str, fn: Callable[[], _T]) -> _T:
+        if self.progress is not None:
+            self.progress(name)
+        t0 = time.perf_counter()
+        out = fn()
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+        log.info("built %s in %.2f s", name, self.timings[name])
+        return out
+
+
+def _restriction_layers(
+    catalogue: Catalogue,
+    base: BaseData,
+    opts: BuildOptions,
+    steps: _Steps,
+    notes: list[LayerNote],
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of :data:`LAYER_NAMES`, in that order (notes appended to ``notes``)."""
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name, builder in FAMILY_STEPS:
+        made, ns = steps.run(name, partial(builder, catalogue, base, opts))
+        layers.update(made)
+        notes.extend(ns)
+    fz, ns = steps.run(
+        "functional_zones", lambda: build_functional_zones(catalogue, base, opts, layers)
+    )
+    layers["functional_zones"] = fz
+    notes.extend(ns)
+    return {n: layers[n] for n in LAYER_NAMES}
+
+
+def _build_info(
+    catalogue: Catalogue, opts: BuildOptions, data_dir: str | Path | None
+) -> pd.DataFrame:
+    """The ``build_info`` table: versions, time, CRS and every option (key/value strings)."""
+    info = {
+        "catalogue_version": catalogue.version,
+        "toolkit_version": __version__,
+        "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "range_policy": opts.range_policy or "rule default",
+        "data_dir": str(data_dir) if data_dir is not None else "",
+        "working_crs": f"EPSG:{WORKING_CRS.to_epsg()}",
+    }
+    for k, v in opts.as_dict().items():
+        info.setdefault(f"option.{k}", "" if v is None else str(v))
+    return pd.DataFrame(
+        {
+            "key": pd.Series(list(info), dtype="string"),
+            "value": pd.Series([str(v) for v in info.values()], dtype="string"),
+        }
+    )
+
+
 def build_layers(
     catalogue: Catalogue,
     base: BaseData,
@@ -322,98 +340,27 @@ def build_layers(
     data_dir
         Recorded in ``build_info``.
     """
-    from almaty_scheme.restrictions.elevation import build_elevation_belts
-    from almaty_scheme.restrictions.forest import build_forest_belts
-    from almaty_scheme.restrictions.gas import build_gas_pipeline_zones
-    from almaty_scheme.restrictions.industrial import build_industrial_zones
-    from almaty_scheme.restrictions.power import build_power_line_zones
-    from almaty_scheme.restrictions.railways import build_railway_zones
-    from almaty_scheme.restrictions.roads import build_road_corridors
-    from almaty_scheme.restrictions.water_mains import build_water_main_strips
-    from almaty_scheme.restrictions.water_protection import build_water_protection
-    from almaty_scheme.restrictions.zoning import build_functional_zones
-
     opts = options or BuildOptions()
-    rules = list(catalogue)
     notes: list[LayerNote] = list(extra_notes or [])
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    timings: dict[str, float] = {}
-
-    def step(name: str, fn: Callable[[], Any]) -> Any:
-        if progress is not None:
-            progress(name)
-        t0 = time.perf_counter()
-        out = fn()
-        timings[name] = round(time.perf_counter() - t0, 3)
-        log.info("built %s in %.2f s", name, timings[name])
-        return out
-
-    singles: list[tuple[str, Callable[[], tuple[gpd.GeoDataFrame, list[LayerNote]]]]] = [
-        ("boundary", lambda: build_boundary_layer(base, opts)),
-        ("road_corridors", lambda: build_road_corridors(rules, base, opts)),
-        ("railway_zones", lambda: build_railway_zones(rules, base, opts)),
-        ("power_line_zones", lambda: build_power_line_zones(rules, base, opts)),
-        ("water_main_strips", lambda: build_water_main_strips(rules, base, opts)),
-    ]
-    for name, fn in singles:
-        gdf, ns = step(name, fn)
-        layers[name] = gdf
-        notes.extend(ns)
-    wp, ns = step("water_protection", lambda: build_water_protection(rules, base, opts))
-    layers.update(wp)
-    notes.extend(ns)
-    for name, fn in [
-        ("gas_pipeline_zones", lambda: build_gas_pipeline_zones(rules, base, opts)),
-        ("forest_belts", lambda: build_forest_belts(rules, base, opts)),
-        ("elevation_belts", lambda: build_elevation_belts(rules, base, opts)),
-        ("industrial_zones", lambda: build_industrial_zones(rules, base, opts)),
-    ]:
-        gdf, ns = step(name, fn)
-        layers[name] = gdf
-        notes.extend(ns)
-    fz, ns = step("functional_zones", lambda: build_functional_zones(rules, base, opts, layers))
-    layers["functional_zones"] = fz
-    notes.extend(ns)
-
-    ordered: dict[str, gpd.GeoDataFrame] = {n: layers[n] for n in LAYER_NAMES}
+    steps = _Steps(progress)
+    ordered = _restriction_layers(catalogue, base, opts, steps, notes)
     summary = [_layer_summary(n, ordered[n], notes) for n in LAYER_NAMES]
     ordered["coverage"] = build_coverage(base, notes)
     if opts.include_base:
         for name in BASE_OUTPUT_LAYERS:
             ordered[f"base_{name}"] = base[name]
-
-    from almaty_scheme.report.build_report import reconciliation_figures, relevant_findings
-
-    figures = step("figures", lambda: reconciliation_figures(catalogue, base, ordered))
-    findings = relevant_findings(catalogue, ordered)
-    info = {
-        "catalogue_version": catalogue.version,
-        "toolkit_version": __version__,
-        "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "range_policy": opts.range_policy or "rule default",
-        "data_dir": str(data_dir) if data_dir is not None else "",
-        "working_crs": f"EPSG:{WORKING_CRS.to_epsg()}",
-    }
-    for k, v in opts.as_dict().items():
-        info.setdefault(f"option.{k}", "" if v is None else str(v))
-    build_info = pd.DataFrame(
-        {
-            "key": pd.Series(list(info), dtype="string"),
-            "value": pd.Series([str(v) for v in info.values()], dtype="string"),
-        }
-    )
-    prov = [p.__dict__ for p in base.provenance]
+    figures = steps.run("figures", lambda: reconciliation_figures(catalogue, base, ordered))
     return BuildResult(
         layers=ordered,
-        build_info=build_info,
+        build_info=_build_info(catalogue, opts, data_dir),
         notes=notes,
         figures=figures,
         summary=summary,
         options=opts,
         catalogue_version=catalogue.version,
-        findings=findings,
-        timings=timings,
-        base_provenance=prov,
+        findings=relevant_findings(catalogue, ordered),
+        timings=steps.timings,
+        base_provenance=[p.__dict__ for p in base.provenance],
         base_figures=_base_figures(base),
     )
 
@@ -440,12 +387,6 @@ def _base_figures(base: BaseData) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- writing
 
 
-def report_paths(gpkg_path: str | Path) -> tuple[Path, Path]:
-    """``(<stem>.report.md, <stem>.report.json)`` beside the GeoPackage."""
-    p = Path(gpkg_path)
-    return p.with_name(p.stem + ".report.md"), p.with_name(p.stem + ".report.json")
-
-
 def _geometry_types(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, str]:
     out = {}
     for name in layers:
@@ -458,35 +399,24 @@ def _geometry_types(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, str]:
 
 
 def write_build(result: BuildResult, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the GeoPackage (atomically, styles embedded if available) and the report.
+    """Write the GeoPackage (atomically, styles embedded) and the report.
 
     Raises
     ------
     OutputExistsError
         If ``path`` or a report file exists and ``overwrite`` is false (checked first).
     """
-    from almaty_scheme.io.atomic import check_writable
-    from almaty_scheme.io.gpkg import write_layers
-    from almaty_scheme.report.build_report import write_report
-
     target = Path(path)
     md, js = report_paths(target)
     for p in (target, md, js):
         check_writable(p, overwrite=overwrite)
-    finalize_styles: Callable[[Path], None] | None = None
-    try:
-        from almaty_scheme.qgis.styles import style_finalizer
-    except ImportError:
-        log.info("almaty_scheme.qgis.styles not available: layers written without styles")
-    else:
-        finalize_styles = style_finalizer(list(result.layers))
+    finalize_styles = style_finalizer(list(result.layers))
 
     def finalize(tmp: Path) -> None:
         pyogrio.write_dataframe(
             result.build_info, tmp, layer="build_info", driver="GPKG", append=True
         )
-        if finalize_styles is not None:
-            finalize_styles(tmp)
+        finalize_styles(tmp)
 
     write_layers(
         target,

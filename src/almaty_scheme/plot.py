@@ -57,7 +57,7 @@ from almaty_scheme.qgis.spec import (
     default_spec,
     style_classes,
 )
-from almaty_scheme.restrictions.common import LAYER_NAMES
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from almaty_scheme.build import BuildResult, build_layers, load_base, report_pat
 from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.resources import default_data_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 DATA = default_data_dir()
 pytestmark = [

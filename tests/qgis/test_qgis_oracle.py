@@ -3,7 +3,7 @@
 The same line inputs (synthetic, and the real reference lines: Ili river, railway, gas
 pipelines) are buffered by QGIS ``native:buffer`` with our settings (SEGMENTS =
 ``QUAD_SEGS`` = 16, flat or round caps, round joins) and by our
-``restrictions.common`` helpers; the zones are then cut by parcels with QGIS
+``restrictions.geometry`` helpers; the zones are then cut by parcels with QGIS
 ``native:intersection`` and with shapely. Every feature's area must agree within 0.1 %.
 """
 
@@ -23,7 +23,7 @@ import shapely.affinity
 from almaty_scheme.crs import WORKING_CRS, to_working_crs
 from almaty_scheme.qgis.sample import GAS, RAILWAY, RIVER, ROAD
 from almaty_scheme.resources import default_data_dir
-from almaty_scheme.restrictions.common import QUAD_SEGS, line_buffer
+from almaty_scheme.restrictions.geometry import QUAD_SEGS, line_buffer
 
 pytestmark = pytest.mark.qgis
 

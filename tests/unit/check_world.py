@@ -29,7 +29,8 @@ from almaty_scheme.catalogue.loader import load_catalogue
 from almaty_scheme.check.regime import land_use_from_catalogue
 from almaty_scheme.check.zones import PreparedZones, prepare_zones
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.restrictions.common import LAYER_NAMES, empty_zones, zones_frame
+from almaty_scheme.restrictions.frames import empty_zones, zones_frame
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 X0 = 700_000.0
 Y0 = 4_790_000.0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 import shapely
 
 from almaty_scheme.base.model import BaseData, LayerProvenance
+from almaty_scheme.catalogue import Catalogue, default_catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.crs import WORKING_CRS
 
@@ -56,6 +59,13 @@ def rule(rid: str, kind: str, **kw: Any) -> Rule:
     data = {"id": rid, "family": rid.split(".")[0], "kind": kind, "title": rid, "source": SRC}
     data.update(kw)
     return Rule.model_validate(data)
+
+
+def catalogue_of(rules: Iterable[Rule]) -> Catalogue:
+    """A catalogue holding exactly ``rules`` (the shipped one with its rules replaced)."""
+    return dataclasses.replace(
+        default_catalogue(), rules={r.id: r for r in rules}, findings={}, rule_file_of={}
+    )
 
 
 def ngon_area(r: float, n: int = 64) -> float:

@@ -7,6 +7,7 @@ twice, atomic writing with the report beside the GeoPackage.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from restriction_world import X0, Y0, P, box, line, make_base
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.build import (
     BASE_OUTPUT_LAYERS,
+    BUILD_STEPS,
     BuildResult,
     build_layers,
     report_paths,
@@ -28,10 +30,14 @@ from almaty_scheme.build import (
 )
 from almaty_scheme.catalogue import Catalogue, load_catalogue
 from almaty_scheme.cli import main
+from almaty_scheme.cli.build import build as build_command
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import OutputExistsError
 from almaty_scheme.resources import layers_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES, MIN_SLIVER_M2, BuildOptions
+from almaty_scheme.restrictions.boundary import build_boundary
+from almaty_scheme.restrictions.geometry import MIN_SLIVER_M2
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 
 @pytest.fixture(scope="module")
@@ -243,8 +249,30 @@ def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_progress_called_once_per_step(cat: Catalogue, tmp_path: Path) -> None:
-    from almaty_scheme.build import BUILD_STEPS
-
     steps: list[str] = []
     build_layers(cat, make_base(), BuildOptions(include_base=False), progress=steps.append)
     assert len(steps) == BUILD_STEPS and steps[0] == "boundary" and steps[-1] == "figures"
+
+
+@pytest.mark.parametrize("flag", ["--contour-source", "--kapchagay-contour"])
+def test_contour_source_flag_keeps_its_former_name(flag: str) -> None:
+    ctx = build_command.make_context("build", [flag, "dem"])
+    assert ctx.params["contour_source"] == "dem"
+
+
+def test_contour_source_recorded_under_both_names(cat: Catalogue) -> None:
+    r = build_layers(cat, make_base(), BuildOptions(contour_source="dem", include_base=False))
+    keys = list(r.build_info["key"])
+    kv = dict(zip(keys, r.build_info["value"], strict=True))
+    assert kv["option.contour_source"] == kv["option.kapchagay_contour"] == "dem"
+    at = keys.index("option.contour_source")
+    assert keys[at + 1] == "option.kapchagay_contour"
+
+
+def test_boundary_cites_the_catalogue_fact(cat: Catalogue, tmp_path: Path) -> None:
+    gdf, notes = build_boundary(cat, world(tmp_path), BuildOptions())
+    assert list(gdf.citation) == ["scheme L106-135"]  # zoning.fact.boundary, L106-135
+    assert gdf.area_ha.iloc[0] == pytest.approx(50_000 * 50_000 / 1e4)
+    bare = dataclasses.replace(cat, rules={})
+    gdf, notes = build_boundary(bare, world(tmp_path), BuildOptions())
+    assert gdf.citation.isna().all() and any(n.kind == "missing" for n in notes)

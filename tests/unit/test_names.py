@@ -25,6 +25,9 @@ from almaty_scheme.base.names import district_key, loose_name, name_keys, normal
         ("Құлантөбе темір жол айрығы", "кулантобе"),
         ("  Жана   Куат ", "жана куат"),
         ("Uzunagach", "uzunagach"),
+        ("Kapchagay водохранилище", "kapchagay водохранилище"),  # Latin word kept
+        ("Алмaты", "алматы"),  # a stray Latin "a" in a Cyrillic word is folded
+        ("Алматы−Бишкек", "алматы бишкек"),  # U+2212 minus
         (None, ""),
         ("", ""),
     ],

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
-from restriction_world import X0, Y0, box, make_base, rule
+from restriction_world import X0, Y0, box, catalogue_of, make_base, rule
 
 from almaty_scheme.catalogue.models import Interval
-from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.elevation import build_elevation_belts, dem_polygons
+from almaty_scheme.restrictions.options import BuildOptions
 
 GARDEN = rule("elevation.gardening_belt", "elevation_belt", elevation_m={"min": 950, "max": 1250})
 
@@ -42,7 +42,7 @@ def step_dem(tmp_path: Path) -> Path:
 
 def test_dem_with_a_step_gives_a_belt_of_known_area(tmp_path: Path) -> None:
     base = make_base(dem_path=step_dem(tmp_path))
-    gdf, _ = build_elevation_belts([GARDEN], base, BuildOptions())
+    gdf, _ = build_elevation_belts(catalogue_of([GARDEN]), base, BuildOptions())
     assert len(gdf) == 1
     assert gdf.geometry.area.iloc[0] == pytest.approx(10 * 10 * 100 * 100)  # 1 km²
     assert gdf.geometry.iloc[0].equals(box(1000, 0, 2000, 1000))
@@ -99,5 +99,5 @@ def test_geographic_dem_is_reprojected(tmp_path: Path) -> None:
 
 
 def test_no_dem_is_reported() -> None:
-    gdf, notes = build_elevation_belts([GARDEN], make_base(), BuildOptions())
+    gdf, notes = build_elevation_belts(catalogue_of([GARDEN]), make_base(), BuildOptions())
     assert len(gdf) == 0 and notes[0].kind == "missing"

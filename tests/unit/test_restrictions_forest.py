@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from restriction_world import line, make_base, rule
+from restriction_world import catalogue_of, line, make_base, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.forest import build_forest_belts
+from almaty_scheme.restrictions.options import BuildOptions
 
 BAKAD = rule(
     "roads.test_bakad",
@@ -30,7 +30,7 @@ BELT = rule(
 
 def test_belt_from_corridor_edge_flat_ends() -> None:
     base = make_base(roads=[{"name": "БАКАД", "geometry": line((0, 0), (1000, 0))}])
-    gdf, _ = build_forest_belts([BAKAD, BELT], base, BuildOptions())
+    gdf, _ = build_forest_belts(catalogue_of([BAKAD, BELT]), base, BuildOptions())
     c = gdf[gdf.certainty == "certain"].geometry.iloc[0]
     p = gdf[gdf.certainty == "possible"].geometry.iloc[0]
     assert c.area == pytest.approx(2 * 200 * 1000)
@@ -48,10 +48,10 @@ def test_composed_of_names_the_road_rule() -> None:
             {"name": "ring", "rule_ids": "roads.test_bakad", "geometry": line((0, 0), (1000, 0))}
         ]
     )
-    gdf, _ = build_forest_belts([BAKAD, belt], base, BuildOptions(range_policy="min"))
+    gdf, _ = build_forest_belts(catalogue_of([BAKAD, belt]), base, BuildOptions(range_policy="min"))
     assert len(gdf) == 1 and gdf.geometry.area.iloc[0] == pytest.approx(400_000)
 
 
 def test_no_road_is_reported() -> None:
-    gdf, notes = build_forest_belts([BAKAD, BELT], make_base(), BuildOptions())
+    gdf, notes = build_forest_belts(catalogue_of([BAKAD, BELT]), make_base(), BuildOptions())
     assert len(gdf) == 0 and any(n.kind == "skipped" for n in notes)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from restriction_world import line, make_base, ngon_area, rule
+from restriction_world import catalogue_of, line, make_base, ngon_area, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.gas import build_gas_pipeline_zones
+from almaty_scheme.restrictions.options import BuildOptions
 
 PROT = rule(
     "gas.protection_zone",
@@ -59,7 +59,7 @@ def test_two_line_corridor_gives_one_protection_zone() -> None:
             },
         ]
     )
-    gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
+    gdf, _ = build_gas_pipeline_zones(catalogue_of(RULES), base, BuildOptions())
     prot = gdf[gdf.rule_id == "gas.protection_zone"]
     assert len(prot) == 1
     assert prot.geometry.area.iloc[0] == pytest.approx(1000 * 130)  # 50 + 30 + 50 m across
@@ -90,7 +90,7 @@ def test_separate_corridors_separate_features() -> None:
             },
         ]
     )
-    gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
+    gdf, _ = build_gas_pipeline_zones(catalogue_of(RULES), base, BuildOptions())
     assert (gdf.rule_id == "gas.protection_zone").sum() == 2
 
 
@@ -98,7 +98,7 @@ def test_unknown_dn_gives_certain_smallest_and_possible_band() -> None:
     base = make_base(
         gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}]
     )
-    gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
+    gdf, _ = build_gas_pipeline_zones(catalogue_of(RULES), base, BuildOptions())
     mdz = gdf[gdf.kind == "gas_minimum_distance"].set_index("certainty")
     assert mdz.loc["certain", "rule_id"] == "gas.minimum_distance.dn_300"
     assert mdz.loc["possible", "rule_id"] == "gas.minimum_distance.dn_1000"
@@ -110,7 +110,7 @@ def test_unknown_dn_gives_certain_smallest_and_possible_band() -> None:
 
 
 def test_empty_input() -> None:
-    gdf, notes = build_gas_pipeline_zones(RULES, make_base(), BuildOptions())
+    gdf, notes = build_gas_pipeline_zones(catalogue_of(RULES), make_base(), BuildOptions())
     assert len(gdf) == 0 and notes[0].kind == "missing"
 
 
@@ -118,7 +118,7 @@ def test_candidate_range_recorded_on_both_bands() -> None:
     base = make_base(
         gas_pipelines=[{"name": "X", "corridor_id": "c1", "geometry": line((0, 0), (1000, 0))}]
     )
-    gdf, _ = build_gas_pipeline_zones(RULES, base, BuildOptions())
+    gdf, _ = build_gas_pipeline_zones(catalogue_of(RULES), base, BuildOptions())
     mdz = gdf[gdf.kind == "gas_minimum_distance"]
     assert set(mdz.width_min_m) == {100} and set(mdz.width_max_m) == {250}
     assert mdz.set_index("certainty").loc["possible", "band_inner_m"] == 100

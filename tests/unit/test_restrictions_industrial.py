@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from restriction_world import P, box, line, make_base, rule
+from restriction_world import P, box, catalogue_of, line, make_base, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.industrial import SCHEMATIC, build_industrial_zones
+from almaty_scheme.restrictions.options import BuildOptions
 
 KAIRAT = rule(
     "industrial.kairat",
@@ -84,7 +84,9 @@ def _base() -> object:
 
 
 def test_footprints_have_exactly_the_stated_area_and_are_labelled() -> None:
-    gdf, _notes = build_industrial_zones([KAIRAT, ALATAU, R1, R2, BEREKE], _base(), BuildOptions())  # type: ignore[arg-type]
+    gdf, _notes = build_industrial_zones(
+        catalogue_of([KAIRAT, ALATAU, R1, R2, BEREKE]), _base(), BuildOptions()
+    )  # type: ignore[arg-type]
     areas = dict(zip(gdf.rule_id, gdf.geometry.area / 1e4, strict=True))
     assert areas == {
         "industrial.kairat": pytest.approx(198, rel=1e-12),
@@ -99,7 +101,7 @@ def test_footprints_have_exactly_the_stated_area_and_are_labelled() -> None:
 
 
 def test_missing_place_is_reported_not_drawn() -> None:
-    gdf, notes = build_industrial_zones([ARNA], _base(), BuildOptions())  # type: ignore[arg-type]
+    gdf, notes = build_industrial_zones(catalogue_of([ARNA]), _base(), BuildOptions())  # type: ignore[arg-type]
     assert len(gdf) == 0
     assert any(
         n.kind == "skipped" and n.rule_id == "industrial.arna" and "not found" in n.message
@@ -124,7 +126,7 @@ def test_clipping_by_the_boundary_is_reported() -> None:
         area_ha=10,
         anchor={"kind": "settlement", "name": "Жаналык", "offset_m": 5000, "bearing_deg": 180},
     )
-    gdf, notes = build_industrial_zones([KAIRAT, far, ALATAU], base, BuildOptions())  # type: ignore[arg-type]
+    gdf, notes = build_industrial_zones(catalogue_of([KAIRAT, far, ALATAU]), base, BuildOptions())  # type: ignore[arg-type]
     assert set(gdf.rule_id) == {"industrial.kairat", "industrial.almaty_alatau"}
     assert any(
         "wholly outside the boundary" in n.message and "industrial.far" in n.message for n in notes
@@ -152,7 +154,7 @@ def test_a_namesake_in_another_district_is_not_used() -> None:
             }
         ]
     )
-    gdf, notes = build_industrial_zones([arna_kap], base, BuildOptions())  # type: ignore[arg-type]
+    gdf, notes = build_industrial_zones(catalogue_of([arna_kap]), base, BuildOptions())  # type: ignore[arg-type]
     assert len(gdf) == 0
     assert any(
         n.kind == "skipped" and "none in городская администрация Капчагай" in n.message

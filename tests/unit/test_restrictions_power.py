@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from restriction_world import line, make_base, rule
+from restriction_world import catalogue_of, line, make_base, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.power import build_power_line_zones
 
 VL220 = rule(
@@ -31,7 +31,7 @@ def test_zone_by_voltage_and_skips_reported() -> None:
             {"name": "d", "geometry": line((0, 1500), (1000, 1500))},
         ]
     )
-    gdf, notes = build_power_line_zones([VL220, VL500], base, BuildOptions())
+    gdf, notes = build_power_line_zones(catalogue_of([VL220, VL500]), base, BuildOptions())
     areas = dict(zip(gdf.rule_id, gdf.geometry.area, strict=True))
     assert areas == {
         "power.vl_220kv": pytest.approx(40_000),
@@ -46,11 +46,13 @@ def test_wire_offset_widens_zone() -> None:
     base = make_base(
         power_lines=[{"name": "a", "voltage_kv": 220.0, "geometry": line((0, 0), (1000, 0))}]
     )
-    gdf, _ = build_power_line_zones([VL220], base, BuildOptions(power_wire_offset_m=5))
+    gdf, _ = build_power_line_zones(
+        catalogue_of([VL220]), base, BuildOptions(power_wire_offset_m=5)
+    )
     assert gdf.geometry.area.iloc[0] == pytest.approx(50_000)
 
 
 def test_empty_input_gives_empty_layer_and_note() -> None:
-    gdf, notes = build_power_line_zones([VL220], make_base(), BuildOptions())
+    gdf, notes = build_power_line_zones(catalogue_of([VL220]), make_base(), BuildOptions())
     assert len(gdf) == 0
     assert [n.kind for n in notes] == ["missing"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from restriction_world import box, line, make_base, rule
+from restriction_world import box, catalogue_of, line, make_base, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.railways import build_railway_zones
 
 ROW = rule(
@@ -39,7 +39,7 @@ def _world() -> object:
 
 
 def test_switches_from_50_to_20_m_at_the_footprint_edge() -> None:
-    gdf, _ = build_railway_zones(RULES, _world(), BuildOptions())  # type: ignore[arg-type]
+    gdf, _ = build_railway_zones(catalogue_of(RULES), _world(), BuildOptions())  # type: ignore[arg-type]
     by = dict(zip(gdf.rule_id, gdf.geometry, strict=True))
     assert by["railways.right_of_way"].area == pytest.approx(2000 * 50)
     # outside: 2 sides x 50 m x (2000 - 1000) m
@@ -60,7 +60,9 @@ def test_switches_from_50_to_20_m_at_the_footprint_edge() -> None:
 
 
 def test_right_of_way_override() -> None:
-    gdf, _notes = build_railway_zones(RULES, _world(), BuildOptions(railway_right_of_way_m=10))  # type: ignore[arg-type]
+    gdf, _notes = build_railway_zones(
+        catalogue_of(RULES), _world(), BuildOptions(railway_right_of_way_m=10)
+    )  # type: ignore[arg-type]
     row = gdf[gdf.rule_id == "railways.right_of_way"].iloc[0]
     assert row.geometry.area == pytest.approx(2000 * 20)
     assert "override" in row.reading
@@ -68,7 +70,7 @@ def test_right_of_way_override() -> None:
 
 def test_no_footprints_all_outside_with_warning() -> None:
     base = make_base(railways=[{"name": "rail", "geometry": line((0, 0), (2000, 0))}])
-    gdf, notes = build_railway_zones(RULES, base, BuildOptions())
+    gdf, notes = build_railway_zones(catalogue_of(RULES), base, BuildOptions())
     assert set(gdf.rule_id) == {
         "railways.right_of_way",
         "railways.controlled_zone.outside_settlements",
@@ -77,6 +79,6 @@ def test_no_footprints_all_outside_with_warning() -> None:
 
 
 def test_empty_input_gives_empty_layer() -> None:
-    gdf, notes = build_railway_zones(RULES, make_base(), BuildOptions())
+    gdf, notes = build_railway_zones(catalogue_of(RULES), make_base(), BuildOptions())
     assert len(gdf) == 0
     assert any(n.kind == "missing" and "railways" in n.message for n in notes)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from restriction_world import box, line, make_base, rule
+from restriction_world import box, catalogue_of, line, make_base, rule
 
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.restrictions.common import ZONE_COLUMNS, BuildOptions
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.roads import build_road_corridors
+from almaty_scheme.restrictions.schema import ZONE_COLUMNS
 
 KUL = rule(
     "roads.test_kapchagay",
@@ -41,7 +42,7 @@ def test_1km_corridor_226_5_m_is_226500_m2() -> None:
             }
         ]
     )
-    gdf, _notes = build_road_corridors([KUL], base, BuildOptions())
+    gdf, _notes = build_road_corridors(catalogue_of([KUL]), base, BuildOptions())
     assert len(gdf) == 1
     assert gdf.crs == WORKING_CRS
     assert list(gdf.columns[: len(ZONE_COLUMNS)]) == list(ZONE_COLUMNS)
@@ -63,13 +64,13 @@ def test_name_match_when_no_rule_ids() -> None:
             {"name": "other road", "geometry": line((0, 500), (1000, 500))},
         ]
     )
-    gdf, _ = build_road_corridors([KUL], base, BuildOptions())
+    gdf, _ = build_road_corridors(catalogue_of([KUL]), base, BuildOptions())
     assert len(gdf) == 1 and gdf.iloc[0]["name"] == "Капчагайская трасса"
 
 
 def test_range_both_gives_certain_min_and_possible_ring() -> None:
     base = make_base(roads=[{"name": "Среднее полукольцо", "geometry": line((0, 0), (1000, 0))}])
-    gdf, _ = build_road_corridors([RING], base, BuildOptions())
+    gdf, _ = build_road_corridors(catalogue_of([RING]), base, BuildOptions())
     cert = gdf[gdf.certainty == "certain"]
     poss = gdf[gdf.certainty == "possible"]
     assert cert.geometry.area.sum() == pytest.approx(132_000.0)
@@ -83,7 +84,7 @@ def test_range_both_gives_certain_min_and_possible_ring() -> None:
 @pytest.mark.parametrize(("policy", "area"), [("min", 132_000.0), ("max", 330_500.0)])
 def test_range_policy_min_max(policy: str, area: float) -> None:
     base = make_base(roads=[{"name": "Среднее полукольцо", "geometry": line((0, 0), (1000, 0))}])
-    gdf, _ = build_road_corridors([RING], base, BuildOptions(range_policy=policy))  # type: ignore[arg-type]
+    gdf, _ = build_road_corridors(catalogue_of([RING]), base, BuildOptions(range_policy=policy))  # type: ignore[arg-type]
     assert len(gdf) == 1 and gdf.iloc[0].certainty == "certain"
     assert gdf.geometry.area.iloc[0] == pytest.approx(area)
 
@@ -98,7 +99,7 @@ def test_overlapping_segments_of_two_rules_are_both_kept() -> None:
             }
         ]
     )
-    gdf, _ = build_road_corridors([KUL, RING], base, BuildOptions(range_policy="min"))
+    gdf, _ = build_road_corridors(catalogue_of([KUL, RING]), base, BuildOptions(range_policy="min"))
     assert sorted(gdf.rule_id) == ["roads.test_kapchagay", "roads.test_ring"]
 
 
@@ -109,12 +110,12 @@ def test_clipped_to_boundary() -> None:
         ],
         boundary=[{"name": "b", "geometry": box(-100, -500, 500, 500)}],
     )
-    gdf, _ = build_road_corridors([KUL], base, BuildOptions())
+    gdf, _ = build_road_corridors(catalogue_of([KUL]), base, BuildOptions())
     assert gdf.geometry.area.iloc[0] == pytest.approx(500 * 226.5)
 
 
 def test_no_roads_gives_empty_layer_and_notes() -> None:
-    gdf, notes = build_road_corridors([KUL], make_base(), BuildOptions())
+    gdf, notes = build_road_corridors(catalogue_of([KUL]), make_base(), BuildOptions())
     assert len(gdf) == 0 and list(gdf.columns[:-1]) == list(ZONE_COLUMNS)
     kinds = {n.kind for n in notes}
     assert "missing" in kinds and "skipped" in kinds

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from restriction_world import box, line, make_base, ngon_area, rule
+from restriction_world import box, catalogue_of, line, make_base, ngon_area, rule
 
-from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.water_protection import build_water_protection
 
 LAKE_STRIP = rule(
@@ -76,7 +76,7 @@ def test_35_100_strip_on_a_square_lake() -> None:
     base = make_base(
         water_bodies=[{"name": "Square lake", "kind": "lake", "geometry": box(0, 0, 1000, 1000)}]
     )
-    layers, _ = build_water_protection([LAKE_STRIP], base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of([LAKE_STRIP]), base, BuildOptions())
     s = layers["water_protection_strips"]
     cert = s[s.certainty == "certain"].geometry.iloc[0]
     poss = s[s.certainty == "possible"].geometry.iloc[0]
@@ -91,11 +91,13 @@ def test_river_centreline_and_half_width() -> None:
     base = make_base(
         rivers=[{"name": "Аксай", "length_km": 1.0, "geometry": line((0, 0), (1000, 0))}]
     )
-    layers, _ = build_water_protection([RIVER_ZONE], base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of([RIVER_ZONE]), base, BuildOptions())
     z = layers["water_protection_zones"].iloc[0]
     assert z.geometry.area == pytest.approx(2 * 500 * 1000 + ngon_area(500))
     assert "centreline" in z.reading
-    layers, _ = build_water_protection([RIVER_ZONE], base, BuildOptions(river_half_width_m=10))
+    layers, _ = build_water_protection(
+        catalogue_of([RIVER_ZONE]), base, BuildOptions(river_half_width_m=10)
+    )
     z = layers["water_protection_zones"].iloc[0]
     assert z.geometry.area == pytest.approx(
         2 * 510 * 1000 + ngon_area(510) - (2 * 10 * 1000 + ngon_area(10))
@@ -112,13 +114,15 @@ def test_defaults_for_unnamed_rivers_by_length_and_conditions() -> None:
         ]
     )
     rules = [SMALL, SIMPLE, COMPLEX, DSTRIP]
-    layers, _ = build_water_protection(rules, base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of(rules), base, BuildOptions())
     z = layers["water_protection_zones"].set_index("name")
     assert z.loc["creek", "rule_id"] == SMALL.id
     assert z.loc["Ili", "rule_id"] == COMPLEX.id
     assert z.loc["unknown length", "rule_id"] == SMALL.id
     assert "treated as a small river" in z.loc["unknown length", "reading"]
-    layers, _ = build_water_protection(rules, base, BuildOptions(large_river_conditions="simple"))
+    layers, _ = build_water_protection(
+        catalogue_of(rules), base, BuildOptions(large_river_conditions="simple")
+    )
     z = layers["water_protection_zones"].set_index("name")
     assert z.loc["Ili", "rule_id"] == SIMPLE.id
     assert set(layers["water_protection_strips"].rule_id) == {DSTRIP.id}
@@ -131,7 +135,9 @@ def test_kapchagay_from_shoreline_excludes_water_and_says_so() -> None:
         ],
         rivers=[{"name": "creek", "length_km": 3.0, "geometry": line((500, 500), (3000, 500))}],
     )
-    layers, _notes = build_water_protection([KAP, SMALL, DSTRIP], base, BuildOptions())
+    layers, _notes = build_water_protection(
+        catalogue_of([KAP, SMALL, DSTRIP]), base, BuildOptions()
+    )
     s = layers["water_protection_strips"]
     kap = s[s.rule_id == KAP.id].iloc[0]
     assert kap.geometry.area == pytest.approx(_ring(100))
@@ -143,7 +149,7 @@ def test_kapchagay_from_shoreline_excludes_water_and_says_so() -> None:
 
 
 def test_unmatched_named_rule_and_empty_input_are_reported() -> None:
-    layers, notes = build_water_protection([RIVER_ZONE], make_base(), BuildOptions())
+    layers, notes = build_water_protection(catalogue_of([RIVER_ZONE]), make_base(), BuildOptions())
     assert all(len(g) == 0 for g in layers.values())
     assert any(n.kind == "skipped" and n.rule_id == RIVER_ZONE.id for n in notes)
     assert any(n.kind == "missing" for n in notes)
@@ -153,7 +159,7 @@ def test_strip_measured_from_polygon_edge_touches_water() -> None:
     base = make_base(
         water_bodies=[{"name": "pond", "kind": "lake", "geometry": box(0, 0, 100, 100)}]
     )
-    layers, _ = build_water_protection([DSTRIP], base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of([DSTRIP]), base, BuildOptions())
     g = layers["water_protection_strips"].geometry.iloc[0]
     assert g.distance(box(0, 0, 100, 100)) == pytest.approx(0)
     assert shapely.hausdorff_distance(
@@ -192,7 +198,7 @@ def test_kapchagay_contour_from_dem(tmp_path) -> None:  # type: ignore[no-untype
         ],
     )
     layers, _ = build_water_protection(
-        [KAP], base, BuildOptions(kapchagay_contour="dem", elevation_min_cells=1)
+        catalogue_of([KAP]), base, BuildOptions(contour_source="dem", elevation_min_cells=1)
     )
     g = layers["water_protection_strips"].iloc[0]
     # measured from the 479 m line (the rim's outer edge), not from the shoreline
@@ -226,14 +232,14 @@ def test_unnamed_derived_streams_are_possible_named_ones_keep_certainty() -> Non
             },
         ]
     )
-    layers, _ = build_water_protection([RIVER_ZONE, SMALL], base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of([RIVER_ZONE, SMALL]), base, BuildOptions())
     z = layers["water_protection_zones"].sort_values("source_fid").reset_index(drop=True)
     assert list(z.certainty) == ["possible", "certain", "certain"]
     assert "may not exist" in z.loc[0, "reading"]
     # every feature keeps its full 500 m area: only the certainty changes
     assert z.loc[0].geometry.area == pytest.approx(2 * 500 * 1000 + ngon_area(500))
     layers, _ = build_water_protection(
-        [RIVER_ZONE, SMALL], base, BuildOptions(unnamed_derived_certainty="certain")
+        catalogue_of([RIVER_ZONE, SMALL]), base, BuildOptions(unnamed_derived_certainty="certain")
     )
     assert set(layers["water_protection_zones"].certainty) == {"certain"}
 
@@ -261,7 +267,7 @@ def test_lake_default_depends_on_the_water_area() -> None:
             {"name": "big lake", "kind": "lake", "geometry": box(0, 5000, 2000, 7000)},  # 4 km²
         ]
     )
-    layers, _ = build_water_protection([lake_small, lake_large], base, BuildOptions())
+    layers, _ = build_water_protection(catalogue_of([lake_small, lake_large]), base, BuildOptions())
     z = layers["water_protection_zones"].set_index("name")
     assert z.loc["pond", "rule_id"] == lake_small.id
     assert z.loc["big lake", "rule_id"] == lake_large.id
@@ -308,7 +314,7 @@ def _aerial_world() -> object:
 
 
 def test_aerial_spraying_band_is_not_drawn_by_default() -> None:
-    layers, notes = build_water_protection([AERIAL], _aerial_world(), BuildOptions())  # type: ignore[arg-type]
+    layers, notes = build_water_protection(catalogue_of([AERIAL]), _aerial_world(), BuildOptions())  # type: ignore[arg-type]
     assert len(layers["water_protection_zones"]) == 0
     assert any(n.rule_id == AERIAL.id and "not drawn" in n.message for n in notes)
 
@@ -318,7 +324,7 @@ def test_aerial_spraying_band_on_request() -> None:
     64-gon of radius 2000 (= 20 546 193 m²); around the 1 km river centreline
     2*2000*1000 + the same 64-gon (= 16 546 193 m²)."""
     layers, notes = build_water_protection(
-        [AERIAL],
+        catalogue_of([AERIAL]),
         _aerial_world(),  # type: ignore[arg-type]
         BuildOptions(aerial_spraying_band=True),
     )

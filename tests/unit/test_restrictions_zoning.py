@@ -9,10 +9,10 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from restriction_world import box, make_base, rule
+from restriction_world import box, catalogue_of, make_base, rule
 
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.restrictions.common import BuildOptions
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.zoning import build_functional_zones
 
 GROUPS = [
@@ -75,7 +75,7 @@ def test_priority_overlay_partition() -> None:
         "water_protection_zones": zone_layer(box(500, 500, 2500, 2500)),
         "forest_belts": zone_layer(box(3000, 0, 3500, 10_000)),
     }
-    gdf, _notes = build_functional_zones(RULES, base, BuildOptions(), layers)
+    gdf, _notes = build_functional_zones(catalogue_of(RULES), base, BuildOptions(), layers)
     assert_partition(gdf, BOUNDARY)
     a = dict(zip(gdf.subzone, gdf.geometry.area, strict=True))
     assert a["water_surface"] == pytest.approx(1e6)
@@ -102,7 +102,7 @@ def test_certainty_filter_excludes_possible_bands() -> None:
         "water_protection_zones": zone_layer(box(0, 0, 1000, 1000), certainty="possible"),
         "forest_belts": zone_layer(),
     }
-    gdf, _ = build_functional_zones(RULES, base, BuildOptions(), layers)
+    gdf, _ = build_functional_zones(catalogue_of(RULES), base, BuildOptions(), layers)
     assert list(gdf.subzone) == ["agricultural"]
     assert gdf.geometry.area.iloc[0] == pytest.approx(1e8)
 
@@ -114,13 +114,15 @@ def test_remainder_slivers_merge_into_neighbours() -> None:
         "water_protection_zones": zone_layer(),
         "forest_belts": zone_layer(box(0, 0, 9999.999, 10_000)),
     }
-    gdf, _ = build_functional_zones(RULES, base, BuildOptions(min_sliver_m2=100.0), layers)
+    gdf, _ = build_functional_zones(
+        catalogue_of(RULES), base, BuildOptions(min_sliver_m2=100.0), layers
+    )
     assert list(gdf.subzone) == ["park"]
     assert_partition(gdf, BOUNDARY)
 
 
 def test_no_boundary_gives_empty_layer() -> None:
-    gdf, notes = build_functional_zones(RULES, make_base(), BuildOptions(), {})
+    gdf, notes = build_functional_zones(catalogue_of(RULES), make_base(), BuildOptions(), {})
     assert len(gdf) == 0 and notes[0].kind == "missing"
 
 
@@ -137,5 +139,5 @@ def test_partition_invariants(wpz: list, forest: list, towns: list) -> None:
         settlement_footprints=[{"name": "t", "geometry": g} for g in towns],
     )
     layers = {"water_protection_zones": zone_layer(*wpz), "forest_belts": zone_layer(*forest)}
-    gdf, _ = build_functional_zones(RULES, base, BuildOptions(), layers)
+    gdf, _ = build_functional_zones(catalogue_of(RULES), base, BuildOptions(), layers)
     assert_partition(gdf, BOUNDARY)

@@ -33,7 +33,7 @@ from almaty_scheme.qgis.styles import (
     style_finalizer,
 )
 from almaty_scheme.resources import styles_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
+from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 SLD_NS = {
     "se": "http://www.opengis.net/se",

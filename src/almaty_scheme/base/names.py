@@ -6,9 +6,10 @@ Russian with other conventions (``Жапек батыра``, ``Тургень``)
 transliteration (GeoNames). Matching therefore compares *keys* at three levels:
 
 ``normalise_name``
-    lower case; Kazakh letters folded to their Russian look-alikes
-    (ә→а, ғ→г, қ→к, ң→н, ө→о, ұ→у, ү→у, һ→х, і→и), ё→е; hyphens, dashes,
-    quotes and dots to spaces; status words dropped (``с.``, ``село``, ``пос.``,
+    lower case; hyphens, dashes, quotes and dots to spaces; in every word with a
+    Cyrillic letter, Kazakh letters folded to their Russian look-alikes
+    (ә→а, ғ→г, қ→к, ң→н, ө→о, ұ→у, ү→у, һ→х, і→и), ё→е and stray Latin look-alikes
+    to Cyrillic (a pure Latin word keeps its letters); status words dropped (``с.``, ``село``, ``пос.``,
     ``посёлок``, ``г.``, ``город``, ``аул``, ``ауыл``, ``ауылы``, ``им.``, ``имени``,
     ``разъезд``); whitespace collapsed. ``"им. Балгабека Кыдырбекулы"`` →
     ``"балгабека кыдырбекулы"``; ``"Түрген"`` → ``"турген"``.
@@ -65,9 +66,8 @@ _STATUS_WORDS = (
     "айрыгы",
 )
 _STATUS_RE = re.compile(r"(?:^|\s)(?:" + "|".join(_STATUS_WORDS) + r")(?=\s|$)")
-_PUNCT_RE = re.compile(r"[\-‐‑‒–—―_\"'«»“”„`´.,;:()\[\]/\\№]+")
+_PUNCT_RE = re.compile(r"[\-‐‑‒–—―−_\"'«»“”„`´.,;:()\[\]/\\№]+")
 _WS_RE = re.compile(r"\s+")
-_LATIN_RE = re.compile(r"[a-z]")
 
 
 def _has_cyrillic(text: str) -> bool:
@@ -89,10 +89,11 @@ def normalise_name(name: str | None) -> str:
     text = unicodedata.normalize("NFC", str(name)).strip().lower()
     if not text or text in {"nan", "<na>", "none"}:
         return ""
-    # a pure Latin name (GeoNames) keeps its Latin letters
-    text = text.translate(_FOLD) if _has_cyrillic(text) else text.replace("ё", "е")
     text = _PUNCT_RE.sub(" ", text)
     text = _WS_RE.sub(" ", text).strip()
+    # folded word by word: a pure Latin word (GeoNames, a road ref) keeps its Latin
+    # letters even beside Cyrillic ones, so "Kapchagay" matches in "Kapchagay водохранилище"
+    text = " ".join(w.translate(_FOLD) if _has_cyrillic(w) else w for w in text.split(" "))
     text = _STATUS_RE.sub(" ", f" {text} ")
     return _WS_RE.sub(" ", text).strip()
 
@@ -164,12 +165,6 @@ def all_keys(names: Iterable[str | None]) -> set[str]:
     for n in names:
         out |= name_keys(n)
     return out
-
-
-def is_latin(name: str | None) -> bool:
-    """Whether a (normalised) name is written in Latin letters only."""
-    text = normalise_name(name)
-    return bool(text) and bool(_LATIN_RE.search(text)) and not _has_cyrillic(text)
 
 
 _DISTRICT_WORDS = re.compile(

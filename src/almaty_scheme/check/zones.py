@@ -62,7 +62,7 @@ from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError
 from almaty_scheme.io.atomic import atomic_path
-from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
+from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
 

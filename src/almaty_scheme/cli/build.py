@@ -7,15 +7,28 @@ from pathlib import Path
 
 import click
 
+from almaty_scheme.base.assemble import base_package_layers
+from almaty_scheme.base.model import BASE_LAYERS
+from almaty_scheme.build import (
+    BUILD_STEPS,
+    BuildOptions,
+    BuildResult,
+    build_layers,
+    load_base,
+    report_paths,
+    write_build,
+)
+from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.cli.options import catalogue_option, overwrite_option
 from almaty_scheme.errors import UsageError
+from almaty_scheme.io.atomic import check_writable
+from almaty_scheme.progress import ProgressCounter
+from almaty_scheme.resources import default_data_dir
 
 DEFAULT_OUT = Path("out") / "almaty_scheme.gpkg"
 
 
 def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
-    from almaty_scheme.base.model import BASE_LAYERS
-
     out: dict[str, Path] = {}
     problems = []
     for v in values:
@@ -104,11 +117,14 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
     help="Power lines: axis-to-outermost-wire distance (m).",
 )
 @click.option(
+    "--contour-source",
     "--kapchagay-contour",
+    "contour_source",
     type=click.Choice(["shoreline", "dem"]),
     default="shoreline",
     show_default=True,
-    help="How the 479.0 m contour is approximated.",
+    help="How a contour that widths are measured from (Kapchagay's 479.0 m) is "
+    "approximated: the water-body polygon, or DEM cells at or below it.",
 )
 @click.option(
     "--unnamed-derived-certainty",
@@ -136,7 +152,7 @@ def build(
     river_half_width: float,
     railway_row: float | None,
     wire_offset: float,
-    kapchagay_contour: str,
+    contour_source: str,
     unnamed_derived_certainty: str,
     aerial_spraying_band: bool,
     no_base_layers: bool,
@@ -147,20 +163,6 @@ def build(
     With no arguments it builds from ../shared/data into out/almaty_scheme.gpkg and
     writes out/almaty_scheme.report.md and .json beside it.
     """
-    from almaty_scheme.base.assemble import base_package_layers
-    from almaty_scheme.build import (
-        BUILD_STEPS,
-        BuildOptions,
-        build_layers,
-        load_base,
-        report_paths,
-        write_build,
-    )
-    from almaty_scheme.catalogue import load_catalogue
-    from almaty_scheme.io.atomic import check_writable
-    from almaty_scheme.progress import ProgressCounter
-    from almaty_scheme.resources import default_data_dir
-
     users: dict[str, Path] = {}
     for pkg in base_packages:
         users.update(base_package_layers(pkg))
@@ -173,7 +175,7 @@ def build(
         river_half_width_m=river_half_width,
         railway_right_of_way_m=railway_row,
         power_wire_offset_m=wire_offset,
-        kapchagay_contour=kapchagay_contour,  # type: ignore[arg-type]
+        contour_source=contour_source,  # type: ignore[arg-type]
         unnamed_derived_certainty=unnamed_derived_certainty,  # type: ignore[arg-type]
         aerial_spraying_band=aerial_spraying_band,
         include_base=not no_base_layers,
@@ -192,8 +194,11 @@ def build(
             progress=lambda _name: bar.update(1),
         )
     write_build(result, out, overwrite=overwrite)
-    elapsed = time.perf_counter() - t0
+    _echo_summary(result, out, md, time.perf_counter() - t0)
 
+
+def _echo_summary(result: BuildResult, out: Path, md: Path, elapsed: float) -> None:
+    """Print the base data, the layers, the figures and the warnings of a build."""
     click.echo("Base data:")
     for pv in result.base_provenance:
         src = str(pv.get("source") if pv.get("status") != "missing" else pv.get("note") or "")

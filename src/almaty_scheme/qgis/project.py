@@ -44,7 +44,7 @@ from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.qgis.qml import QGIS_VERSION, qml_element, quote_field, quote_value
 from almaty_scheme.qgis.spec import StyleSpec, default_spec
-from almaty_scheme.restrictions.common import LAYER_NAMES
+from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 log = logging.getLogger(__name__)
 

@@ -22,13 +22,9 @@ from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.qgis.spec import HIT_COLUMNS, PARCEL_COLUMNS
-from almaty_scheme.restrictions.common import (
-    LAYER_NAMES,
-    ZONE_COLUMNS,
-    band,
-    line_buffer,
-    zones_frame,
-)
+from almaty_scheme.restrictions.frames import zones_frame
+from almaty_scheme.restrictions.geometry import band, line_buffer
+from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 X0, Y0 = 640_000.0, 4_780_000.0
 """South-west corner of the sample area (about 76.7 E, 43.2 N)."""

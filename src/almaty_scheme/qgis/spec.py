@@ -22,7 +22,7 @@ from almaty_scheme.catalogue.style_models import (
 )
 from almaty_scheme.errors import DataError
 from almaty_scheme.resources import styles_dir
-from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
+from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 SPEC_FILE = "styles.yaml"
 

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,14 +24,14 @@ import pandas as pd
 import shapely
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.build_result import BuildResult, report_paths
 from almaty_scheme.catalogue.data_models import SchemeFigures
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.registry import load_data
 from almaty_scheme.io.atomic import atomic_write_text
-from almaty_scheme.restrictions.common import LAYER_NAMES, name_matches, text
-
-if TYPE_CHECKING:
-    from almaty_scheme.build import BuildResult
+from almaty_scheme.restrictions.names import name_matches
+from almaty_scheme.restrictions.schema import LAYER_NAMES
+from almaty_scheme.restrictions.text import text
 
 log = logging.getLogger(__name__)
 
@@ -604,8 +604,6 @@ def write_report(
     result: BuildResult, gpkg_path: str | Path, *, overwrite: bool = False
 ) -> tuple[Path, Path]:
     """Write ``<stem>.report.md`` and ``<stem>.report.json`` beside the GeoPackage."""
-    from almaty_scheme.build import report_paths
-
     md, js = report_paths(gpkg_path)
     atomic_write_text(md, report_markdown(result, gpkg_path), overwrite=overwrite)
     atomic_write_text(

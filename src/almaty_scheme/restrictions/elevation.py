@@ -21,30 +21,31 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import rasterio
+import rasterio.features
+import rasterio.windows
 import shapely
+from rasterio.errors import RasterioIOError
+from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Interval, Rule
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    finish_layer,
-    join_reading,
-    rule_attributes,
-    select_rules,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.frames import finish_layer, zones_frame
+from almaty_scheme.restrictions.geometry import boundary_geometry
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import join_reading
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +108,9 @@ def dem_polygons(
     DataError
         If the DEM cannot be read or has no CRS.
     """
-    import rasterio
-    import rasterio.features
-    import rasterio.windows
-    from rasterio.warp import transform_bounds
-
     try:
         src = rasterio.open(dem_path)
-    except Exception as exc:  # rasterio raises RasterioIOError
+    except RasterioIOError as exc:
         raise DataError(
             f"Cannot read the DEM {dem_path}", [f"Check the file exists and is a GeoTIFF ({exc})."]
         ) from exc
@@ -209,15 +205,11 @@ def elevation_rule_geometry(
 
 
 def build_elevation_belts(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """One feature per ``elevation_belt`` rule: the DEM band, clipped to the boundary."""
-    from almaty_scheme.restrictions.common import boundary_geometry
-
     nb = NoteBook(LAYER)
-    belt_rules = [
-        r for r in select_rules(rules, kinds=("elevation_belt",)) if r.elevation_m is not None
-    ]
+    belt_rules = [r for r in catalogue.by_kind("elevation_belt") if r.elevation_m is not None]
     if base.dem_path is None:
         nb.add("missing", "no DEM in the base data: no elevation belts")
     else:

@@ -17,36 +17,29 @@ the base lines carrying them are found as for the road corridors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from functools import partial
 
 import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    finish_layer,
-    join_reading,
-    name_matches,
-    reference_band,
-    select_rules,
-    source_attributes,
-    text,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import reference_band
+from almaty_scheme.restrictions.names import name_matches
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.roads import match_roads
+from almaty_scheme.restrictions.text import text
 
 LAYER = "forest_belts"
 
 
-def carrier_road_rules(belt: Rule, rules: list[Rule]) -> list[Rule]:
+def carrier_road_rules(belt: Rule, catalogue: Catalogue) -> list[Rule]:
     """The road-corridor rules whose corridor edge the belt is measured from."""
-    roads = select_rules(rules, kinds=("road_corridor",))
+    roads = catalogue.by_kind("road_corridor")
     if belt.composed_of:
         ids = set(belt.composed_of)
         return [r for r in roads if r.id in ids]
@@ -68,20 +61,22 @@ def corridor_half_width(rule: Rule) -> float:
     return float(v or 0.0) * (0.5 if w.semantics == "total" else 1.0)
 
 
+def belt_shape(line: BaseGeometry, hw: float, inner: float, outer: float) -> BaseGeometry:
+    """Land ``hw + inner`` to ``hw + outer`` metres from the road line, flat ends."""
+    return reference_band(line, hw + inner, hw + outer, flat=True)
+
+
 def build_forest_belts(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """Belt features on both sides of the corridors of the roads the belt rules follow."""
     nb = NoteBook(LAYER)
-    rules = list(rules)
-    belts = [r for r in select_rules(rules, kinds=("forest_belt",)) if r.width is not None]
+    belts = [r for r in catalogue.by_kind("forest_belt") if r.width is not None]
     roads = base["roads"]
     nb.input(base, "roads", " (lines of the roads the belts follow)")
-    records: list[dict[str, Any]] = []
-    geoms = []
+    feats = Features()
     for belt in belts:
-        assert belt.width is not None
-        carriers = carrier_road_rules(belt, rules)
+        carriers = carrier_road_rules(belt, catalogue)
         if not carriers:
             nb.add("skipped", "no road-corridor rule found for the road this belt follows", belt.id)
             continue
@@ -93,28 +88,28 @@ def build_forest_belts(
                 line = row.geometry
                 if line is None or line.is_empty:
                     continue
-                for b in width_bands(belt.width, options.range_policy):
-                    inner, outer = b.distances()
-                    rec = band_record(belt, b)
-                    rec.update(source_attributes(row, "roads"))
-                    rec["name"] = f"{belt.title} ({text(row.get('name')) or road_rule.title})"
-                    rec["reading"] = join_reading(
+                feats.add_bands(
+                    rule_bands(belt, options.range_policy),
+                    partial(belt_shape, line, hw),
+                    {
+                        **source_attributes(row, "roads"),
+                        "name": f"{belt.title} ({text(row.get('name')) or road_rule.title})",
+                    },
+                    before=(
                         f"per side from the edge of the {road_rule.id} corridor "
                         f"({hw:g} m from the centreline), flat ends",
                         "schematic road alignment"
                         if (text(row.get("category")) or "") == "schematic"
                         else None,
-                        b.reading,
-                    )
-                    records.append(rec)
-                    geoms.append(reference_band(line, hw + inner, hw + outer, flat=True))
-                    built = True
+                    ),
+                )
+                built = True
         if not built:
             nb.add(
                 "skipped",
                 "no base line carries the road(s) " + ", ".join(r.id for r in carriers),
                 belt.id,
             )
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

@@ -19,7 +19,8 @@ holds external norms. Two kinds of features, both built **once per corridor**
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -28,20 +29,14 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.base.reference import nominal_diameter
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    Band,
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    finish_layer,
-    join_reading,
-    reference_band,
-    select_rules,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Band, Features, rule_bands
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import QUAD_SEGS, reference_band
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
 
 LAYER = "gas_pipeline_zones"
 EXTRA_COLUMNS = {"corridor_id": "string", "nominal_diameter_mm": "float64"}
@@ -60,12 +55,7 @@ def line_dn(row: pd.Series) -> tuple[float | None, str | None]:
     od = _num(row.get("diameter_mm"))
     if od is None:
         return None, note
-    try:
-        from almaty_scheme.base.reference import nominal_diameter
-    except ImportError:  # pragma: no cover - base helper absent
-        return None, "outside diameter given, no OD->DN table available"
-    dn2, note2 = nominal_diameter(od)
-    return dn2, note2
+    return nominal_diameter(od)
 
 
 def distance_rules_for(rules: list[Rule], dn: float | None, pressure: float | None) -> list[Rule]:
@@ -121,14 +111,132 @@ def _provenance(g: gpd.GeoDataFrame) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Corridor:
+    """One gas-pipeline corridor: its threads and what every feature of it carries."""
+
+    key: str
+    threads: gpd.GeoDataFrame
+    lines: list[BaseGeometry]
+    attributes: dict[str, Any]
+    note: str
+
+
+def _corridor(key: str, g: gpd.GeoDataFrame) -> _Corridor:
+    lines = list(g.geometry)
+    n = len(lines)
+    note = (
+        f"corridor {key}: {n} parallel threads, built once"
+        if n > 1
+        else f"corridor {key}: one line"
+    )
+    return _Corridor(key, g, lines, {**_provenance(g), "name": _names(g), "corridor_id": key}, note)
+
+
+def _dissolved(
+    lines: list[BaseGeometry], inner: float, outer: float, *, flat: bool
+) -> BaseGeometry:
+    """The union of the threads' bands (parallel threads never stacked)."""
+    return shapely.union_all([reference_band(ln, inner, outer, flat=flat) for ln in lines])
+
+
+def _distance_shape(lines: list[BaseGeometry], inner: float, outer: float) -> BaseGeometry:
+    """Land within ``outer`` of any thread (round ends) but not within ``inner`` of any."""
+    geom = _dissolved(lines, inner, outer, flat=False)
+    if inner > 0:
+        geom = shapely.difference(
+            geom,
+            shapely.union_all([shapely.buffer(ln, inner, quad_segs=QUAD_SEGS) for ln in lines]),
+        )
+    return geom
+
+
+def _corridor_dn(g: gpd.GeoDataFrame) -> tuple[list[float], int, list[str], float | None]:
+    """Known DNs, the number of threads with unknown DN, DN notes, highest known pressure."""
+    dns: list[float] = []
+    dn_notes: list[str] = []
+    unknown = 0
+    pressures: list[float] = []
+    for _, row in g.iterrows():
+        dn, note = line_dn(row)
+        if dn is None:
+            unknown += 1
+        else:
+            dns.append(dn)
+        if note:
+            dn_notes.append(note)
+        p = _num(row.get("pressure_mpa"))
+        if p is not None:
+            pressures.append(p)
+    return dns, unknown, dn_notes, max(pressures) if pressures else None
+
+
+def _distance_bands(
+    known: list[Rule], anyc: list[Rule], max_dn: float | None, unknown: int, n: int
+) -> list[tuple[Rule, Band]]:
+    """The rule of the largest DN as ``certain``; with unknown DNs, a band to the largest candidate."""
+    if known and unknown == 0:
+        rule = known[-1]
+        assert rule.width is not None and rule.width.value_m is not None
+        why = f"largest DN of the corridor: {max_dn:g}"
+        return [(rule, Band(0.0, rule.width.value_m, "certain", "per_side", why))]
+    lo_rule = known[-1] if known else anyc[0]
+    hi_rule = anyc[-1]
+    assert lo_rule.width is not None and hi_rule.width is not None
+    lo, hi = float(lo_rule.width.value_m or 0), float(hi_rule.width.value_m or 0)
+    why = (
+        f"largest known DN {max_dn:g}, {unknown} of {n} thread(s) with unknown DN"
+        if known
+        else f"DN unknown for all {n} thread(s)"
+    )
+    bands = [(lo_rule, Band(0.0, lo, "certain", "per_side", why))]
+    if hi > lo:
+        bands.append(
+            (hi_rule, Band(lo, hi, "possible", "per_side", why + "; band to the largest candidate"))
+        )
+    return bands
+
+
+def _add_distance_zones(
+    feats: Features, corr: _Corridor, dist_rules: list[Rule], nb: NoteBook
+) -> None:
+    """The minimum-distance features of one corridor (see module docstring)."""
+    dns, unknown, dn_notes, pressure = _corridor_dn(corr.threads)
+    p_note = (
+        f"pressure {pressure:g} MPa"
+        if pressure is not None
+        else "pressure unknown: trunk class 2.5-10 MPa assumed"
+    )
+    max_dn = max(dns) if dns else None
+    known = distance_rules_for(dist_rules, max_dn, pressure) if max_dn is not None else []
+    anyc = distance_rules_for(dist_rules, None, pressure)
+    if not anyc:
+        nb.add("skipped", f"corridor {corr.key}: no minimum-distance rule for pressure {pressure}")
+        return
+    bands = _distance_bands(known, anyc, max_dn, unknown, len(corr.lines))
+    lo_w = bands[0][1].outer_m
+    hi_w = bands[-1][1].outer_m
+    feats.add_bands(
+        bands,
+        lambda inner, outer: _distance_shape(corr.lines, inner, outer),
+        {
+            # the candidates' range, as for a ranged rule
+            **({"width_min_m": lo_w, "width_max_m": hi_w} if hi_w > lo_w else {}),
+            **corr.attributes,
+            "nominal_diameter_mm": max_dn,
+        },
+        before=(corr.note,),
+        after=(p_note, "; ".join(sorted(set(dn_notes))) or None),
+    )
+
+
 def build_gas_pipeline_zones(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """Protection zone and minimum-distance zone per gas-pipeline corridor."""
     nb = NoteBook(LAYER)
-    rules = list(rules)
-    prot_rules = select_rules(rules, kinds=("gas_protection_zone",))
-    dist_rules = select_rules(rules, kinds=("gas_minimum_distance",))
+    prot_rules = catalogue.by_kind("gas_protection_zone")
+    dist_rules = catalogue.by_kind("gas_minimum_distance")
     pipes = base["gas_pipelines"]
     nb.input(base, "gas_pipelines")
     if not prot_rules:
@@ -136,116 +244,18 @@ def build_gas_pipeline_zones(
     if not dist_rules:
         nb.add("missing", "no gas_minimum_distance rules in the catalogue")
     pipes = pipes.loc[~(pipes.geometry.isna() | pipes.geometry.is_empty)]
-    records: list[dict[str, Any]] = []
-    geoms: list[BaseGeometry] = []
-    for corr, g in _corridors(pipes):
-        lines = list(g.geometry)
-        n = len(lines)
-        prov = _provenance(g)
-        name = _names(g)
-        corr_note = (
-            f"corridor {corr}: {n} parallel threads, built once"
-            if n > 1
-            else f"corridor {corr}: one line"
-        )
+    feats = Features()
+    for key, g in _corridors(pipes):
+        corr = _corridor(key, g)
         for rule in prot_rules:
-            if rule.width is None:
-                continue
-            for b in width_bands(rule.width, options.range_policy):
-                inner, outer = b.distances()
-                geom = shapely.union_all(
-                    [reference_band(ln, inner, outer, flat=True) for ln in lines]
-                )
-                rec = band_record(rule, b)
-                rec.update(
-                    prov,
-                    name=name,
-                    corridor_id=corr,
-                    reading=join_reading(
-                        corr_note, "from each thread's axis, dissolved", b.reading
-                    ),
-                )
-                records.append(rec)
-                geoms.append(geom)
-        if not dist_rules:
-            continue
-        dns: list[float] = []
-        dn_notes: list[str] = []
-        unknown = 0
-        pressures: list[float] = []
-        for _, row in g.iterrows():
-            dn, note = line_dn(row)
-            if dn is None:
-                unknown += 1
-            else:
-                dns.append(dn)
-            if note:
-                dn_notes.append(note)
-            p = _num(row.get("pressure_mpa"))
-            if p is not None:
-                pressures.append(p)
-        pressure = max(pressures) if pressures else None
-        p_note = (
-            f"pressure {pressure:g} MPa"
-            if pressure is not None
-            else "pressure unknown: trunk class 2.5-10 MPa assumed"
-        )
-        max_dn = max(dns) if dns else None
-        known = distance_rules_for(dist_rules, max_dn, pressure) if max_dn is not None else []
-        anyc = distance_rules_for(dist_rules, None, pressure)
-        if not anyc:
-            nb.add("skipped", f"corridor {corr}: no minimum-distance rule for pressure {pressure}")
-            continue
-        bands: list[tuple[Rule, Band]] = []
-        if known and unknown == 0:
-            rule = known[-1]
-            assert rule.width is not None and rule.width.value_m is not None
-            why = f"largest DN of the corridor: {max_dn:g}"
-            bands.append((rule, Band(0.0, rule.width.value_m, "certain", "per_side", why)))
-        else:
-            lo_rule = known[-1] if known else anyc[0]
-            hi_rule = anyc[-1]
-            assert lo_rule.width is not None and hi_rule.width is not None
-            lo, hi = float(lo_rule.width.value_m or 0), float(hi_rule.width.value_m or 0)
-            why = (
-                f"largest known DN {max_dn:g}, {unknown} of {n} thread(s) with unknown DN"
-                if known
-                else f"DN unknown for all {n} thread(s)"
+            feats.add_bands(
+                rule_bands(rule, options.range_policy),
+                partial(_dissolved, corr.lines, flat=True),
+                corr.attributes,
+                before=(corr.note, "from each thread's axis, dissolved"),
             )
-            bands.append((lo_rule, Band(0.0, lo, "certain", "per_side", why)))
-            if hi > lo:
-                bands.append(
-                    (
-                        hi_rule,
-                        Band(
-                            lo, hi, "possible", "per_side", why + "; band to the largest candidate"
-                        ),
-                    )
-                )
-        lo_w = bands[0][1].outer_m
-        hi_w = bands[-1][1].outer_m
-        for rule, b in bands:
-            inner, outer = b.distances()
-            geom = shapely.union_all([reference_band(ln, inner, outer, flat=False) for ln in lines])
-            if inner > 0:
-                geom = shapely.difference(
-                    geom,
-                    shapely.union_all([shapely.buffer(ln, inner, quad_segs=16) for ln in lines]),
-                )
-            rec = band_record(rule, b)
-            if hi_w > lo_w:  # the candidates' range, as for a ranged rule
-                rec.update(width_min_m=lo_w, width_max_m=hi_w)
-            rec.update(
-                prov,
-                name=name,
-                corridor_id=corr,
-                nominal_diameter_mm=max_dn,
-                reading=join_reading(
-                    corr_note, b.reading, p_note, "; ".join(sorted(set(dn_notes))) or None
-                ),
-            )
-            records.append(rec)
-            geoms.append(geom)
-    gdf = zones_frame(records, geoms, EXTRA_COLUMNS, min_area=options.min_sliver_m2)
+        if dist_rules:
+            _add_distance_zones(feats, corr, dist_rules, nb)
+    gdf = feats.frame(EXTRA_COLUMNS, min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -35,21 +34,16 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.base.names import normalise_name
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    QUAD_SEGS,
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    finish_layer,
-    join_reading,
-    normalize_name,
-    rule_attributes,
-    select_rules,
-    text,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.frames import finish_layer, zones_frame
+from almaty_scheme.restrictions.geometry import QUAD_SEGS
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.roads import match_roads
+from almaty_scheme.restrictions.text import join_reading, text
 
 LAYER = "industrial_zones"
 SCHEMATIC = "schematic from scheme text"
@@ -69,9 +63,8 @@ _GENERIC = re.compile(
 
 
 def _core(text: str) -> str:
-    t = normalize_name(text)
-    t = _GENERIC.sub(" ", t)
-    return re.sub(r"\s+", " ", t).strip()
+    """A place name without its generic words ("район", "с/о", "г."), normalised."""
+    return normalise_name(_GENERIC.sub(" ", text.lower()))
 
 
 def exact_area_polygon(center: Point, area_m2: float, n: int = N_SIDES) -> shapely.Polygon:
@@ -221,13 +214,12 @@ def resolve_anchor(
 
 
 def build_industrial_zones(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """A schematic footprint of exactly ``area_ha`` per ``industrial_zone`` rule."""
     nb = NoteBook(LAYER)
-    rules = list(rules)
-    by_id = {r.id: r for r in rules}
-    zones = select_rules(rules, kinds=("industrial_zone",))
+    by_id = catalogue.rules
+    zones = catalogue.by_kind("industrial_zone")
     for lay in ("settlements", "admin_units", "roads"):
         nb.input(base, lay, " (places named in the text)")
     records: list[dict[str, Any]] = []

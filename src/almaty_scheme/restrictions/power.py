@@ -17,38 +17,36 @@ the build report lists them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    finish_layer,
-    join_reading,
-    reference_band,
-    select_rules,
-    source_attributes,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import reference_band
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
 
 LAYER = "power_line_zones"
 
 
+def zone_shape(line: BaseGeometry, off: float, inner: float, outer: float) -> BaseGeometry:
+    """Land within ``off + outer`` metres of the axis (beyond ``off + inner`` for a ring), flat ends."""
+    return reference_band(line, inner + off if inner > 0 else 0.0, outer + off, flat=True)
+
+
 def build_power_line_zones(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """One zone per power line whose voltage a ``power_line_zone`` rule covers."""
     nb = NoteBook(LAYER)
     by_voltage: dict[float, Rule] = {}
-    for r in select_rules(rules, kinds=("power_line_zone",)):
+    for r in catalogue.by_kind("power_line_zone"):
         if r.applies_to is not None and r.applies_to.voltage_kv is not None and r.width:
             by_voltage.setdefault(float(r.applies_to.voltage_kv), r)
     lines = base["power_lines"]
@@ -62,8 +60,7 @@ def build_power_line_zones(
         else "measured from the line axis (outermost-wire offset unknown, taken as 0 m: "
         "the zone is narrower than the rule by the axis-to-wire distance)"
     )
-    records: list[dict[str, Any]] = []
-    geoms = []
+    feats = Features()
     unknown = 0
     uncovered: Counter[float] = Counter()
     for _, row in lines.iterrows():
@@ -78,22 +75,21 @@ def build_power_line_zones(
         line = row.geometry
         if line is None or line.is_empty:
             continue
-        for b in width_bands(rule.width, options.range_policy):
-            inner, outer = b.distances()
-            rec = band_record(rule, b)
-            rec.update(source_attributes(row, "power_lines"))
-            rec["name"] = row.get("name") if isinstance(row.get("name"), str) else f"{v:g} kV line"
-            rec["reading"] = join_reading(off_note, b.reading)
-            records.append(rec)
-            geoms.append(
-                reference_band(line, inner + off if inner > 0 else 0.0, outer + off, flat=True)
-            )
+        feats.add_bands(
+            rule_bands(rule, options.range_policy),
+            partial(zone_shape, line, off),
+            {
+                **source_attributes(row, "power_lines"),
+                "name": row.get("name") if isinstance(row.get("name"), str) else f"{v:g} kV line",
+            },
+            before=(off_note,),
+        )
     if unknown:
         nb.add("skipped", f"{unknown} power line(s) without voltage: no zone built")
     for v, n in sorted(uncovered.items()):
         nb.add("skipped", f"{n} power line(s) of {v:g} kV: no rule for this voltage, no zone")
     if len(lines):
         nb.add("reading", off_note)
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

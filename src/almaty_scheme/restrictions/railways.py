@@ -18,35 +18,28 @@ measured from the axis and every feature says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    finish_layer,
-    join_reading,
-    reference_band,
-    select_rules,
-    source_attributes,
-    union_of,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Features, band_record, source_attributes, width_bands
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import reference_band, union_of
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import join_reading
 
 LAYER = "railway_zones"
 
 
-def _split_rules(rules: Iterable[Rule]) -> tuple[Rule | None, Rule | None, Rule | None]:
+def _split_rules(catalogue: Catalogue) -> tuple[Rule | None, Rule | None, Rule | None]:
     row = inside = outside = None
-    for r in select_rules(rules, kinds=("railway_right_of_way", "railway_controlled_zone")):
+    for r in catalogue.by_kind("railway_right_of_way", "railway_controlled_zone"):
         if r.kind == "railway_right_of_way" and row is None:
             row = r
         elif r.kind == "railway_controlled_zone" and r.applies_to is not None:
@@ -57,32 +50,8 @@ def _split_rules(rules: Iterable[Rule]) -> tuple[Rule | None, Rule | None, Rule 
     return row, inside, outside
 
 
-def build_railway_zones(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
-) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
-    """Right-of-way and controlled-zone features for every base railway line.
-
-    Returns one right-of-way feature, one 50 m (outside settlements) and one 20 m
-    (inside settlements) controlled-zone feature per railway line (parts that end up
-    empty, e.g. no settlement crossed, are dropped).
-    """
-    nb = NoteBook(LAYER)
-    rules = list(rules)
-    row_rule, inside_rule, outside_rule = _split_rules(rules)
-    rails = base["railways"]
-    nb.input(base, "railways")
-    nb.input(base, "settlement_footprints", " (decides inside/outside settlements)")
-    fps = base["settlement_footprints"]
-    footprints = union_of(fps) if len(fps) else shapely.MultiPolygon()
-    if len(fps) == 0 and len(rails):
-        nb.add(
-            "warning",
-            "no settlement footprints: the whole controlled zone is built "
-            "with the outside-settlement width",
-        )
-
-    # right-of-way half width
-    row_reading: str | None
+def _right_of_way(row_rule: Rule | None, options: BuildOptions, nb: NoteBook) -> tuple[float, str]:
+    """Per-side right-of-way width (option, else catalogue, else 0) and its reading."""
     if options.railway_right_of_way_m is not None:
         w = float(options.railway_right_of_way_m)
         row_reading = f"right-of-way {w:g} m each side of the axis (BuildOptions override)"
@@ -97,12 +66,73 @@ def build_railway_zones(
         row_reading = "no right-of-way width known: controlled zone measured from the axis"
         nb.add("warning", row_reading)
     nb.add("reading", row_reading, row_rule.id if row_rule else None)
+    return w, row_reading
+
+
+def _add_controlled(
+    feats: Features,
+    rule: Rule,
+    line: BaseGeometry,
+    w: float,
+    footprints: BaseGeometry,
+    *,
+    inside: bool,
+    attributes: dict[str, Any],
+    readings: tuple[str | None, ...],
+) -> None:
+    """The controlled zone of one rule along one line: ``w`` to ``w + c`` from the axis.
+
+    Cut to the settlement footprints (``inside``) or to the land outside them; nothing
+    is added when that leaves no land.
+    """
+    assert rule.width is not None and rule.width.value_m is not None
+    c = float(rule.width.value_m)
+    ring = reference_band(line, w, w + c, flat=True)
+    piece = (
+        shapely.intersection(ring, footprints) if inside else shapely.difference(ring, footprints)
+    )
+    if piece.is_empty:
+        return
+    rec = band_record(rule, width_bands(rule.width, None)[0])
+    rec.update(
+        attributes,
+        measured_from="right_of_way_edge" if w > 0 else "axis",
+        reading=join_reading(
+            f"{c:g} m from the right-of-way edge ({w:g} m from the axis), "
+            + ("cut to settlement footprints" if inside else "outside settlement footprints"),
+            *readings,
+        ),
+    )
+    feats.add(rec, piece)
+
+
+def build_railway_zones(
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
+) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
+    """Right-of-way and controlled-zone features for every base railway line.
+
+    Returns one right-of-way feature, one 50 m (outside settlements) and one 20 m
+    (inside settlements) controlled-zone feature per railway line (parts that end up
+    empty, e.g. no settlement crossed, are dropped).
+    """
+    nb = NoteBook(LAYER)
+    row_rule, inside_rule, outside_rule = _split_rules(catalogue)
+    rails = base["railways"]
+    nb.input(base, "railways")
+    nb.input(base, "settlement_footprints", " (decides inside/outside settlements)")
+    fps = base["settlement_footprints"]
+    footprints = union_of(fps) if len(fps) else shapely.MultiPolygon()
+    if len(fps) == 0 and len(rails):
+        nb.add(
+            "warning",
+            "no settlement footprints: the whole controlled zone is built "
+            "with the outside-settlement width",
+        )
+    w, row_reading = _right_of_way(row_rule, options, nb)
     for r, label in ((inside_rule, "inside settlements"), (outside_rule, "outside settlements")):
         if r is None:
             nb.add("missing", f"no railway_controlled_zone rule for {label}")
-
-    records: list[dict[str, Any]] = []
-    geoms = []
+    feats = Features()
     for _, rrow in rails.iterrows():
         line = rrow.geometry
         if line is None or line.is_empty:
@@ -129,38 +159,20 @@ def build_railway_zones(
                 measured_from="axis",
                 reading=join_reading(row_reading, status_note),
             )
-            records.append(rec)
-            geoms.append(reference_band(line, 0.0, w, flat=True))
+            feats.add(rec, reference_band(line, 0.0, w, flat=True))
         for r, inside in ((outside_rule, False), (inside_rule, True)):
             if r is None or r.width is None or r.width.value_m is None:
                 continue
-            c = float(r.width.value_m)
-            ring = reference_band(line, w, w + c, flat=True)
-            piece = (
-                shapely.intersection(ring, footprints)
-                if inside
-                else shapely.difference(ring, footprints)
+            _add_controlled(
+                feats,
+                r,
+                line,
+                w,
+                footprints,
+                inside=inside,
+                attributes={**src, "name": name},
+                readings=(row_reading, status_note),
             )
-            if piece.is_empty:
-                continue
-            rec = band_record(r, width_bands(r.width, None)[0])
-            rec.update(
-                src,
-                name=name,
-                measured_from="right_of_way_edge" if w > 0 else "axis",
-                reading=join_reading(
-                    f"{c:g} m from the right-of-way edge ({w:g} m from the axis), "
-                    + (
-                        "cut to settlement footprints"
-                        if inside
-                        else "outside settlement footprints"
-                    ),
-                    row_reading,
-                    status_note,
-                ),
-            )
-            records.append(rec)
-            geoms.append(piece)
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

@@ -26,29 +26,21 @@ every feature is kept: rules are never merged silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    feature_names,
-    finish_layer,
-    join_reading,
-    name_matches,
-    reference_band,
-    select_rules,
-    source_attributes,
-    text,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import reference_band
+from almaty_scheme.restrictions.names import feature_names, name_matches
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import text
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +79,13 @@ def match_roads(rule: Rule, roads: gpd.GeoDataFrame) -> list[tuple[int, str]]:
 
 
 def build_road_corridors(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """Corridor features, one (or two for a range) per rule x matched base line.
 
     Parameters
     ----------
-    rules
+    catalogue
         The catalogue (rules of kind ``road_corridor`` are used).
     base
         Base data; its ``roads`` layer gives centrelines / schematic alignments.
@@ -101,13 +93,12 @@ def build_road_corridors(
         ``range_policy``, boundary clipping, sliver area.
     """
     nb = NoteBook(LAYER)
-    road_rules = select_rules(rules, kinds=KINDS)
+    road_rules = catalogue.by_kind(*KINDS)
     roads = base["roads"]
     nb.input(base, "roads")
     if not road_rules:
         nb.add("missing", "no road_corridor rules in the catalogue")
-    records: list[dict[str, Any]] = []
-    geoms = []
+    feats = Features()
     for rule in road_rules:
         if rule.width is None:
             nb.add("skipped", "rule has no width", rule.id)
@@ -121,53 +112,45 @@ def build_road_corridors(
                 rule.id,
             )
             continue
-        bands = width_bands(rule.width, options.range_policy)
+        bands = rule_bands(rule, options.range_policy)
+        how_measured = (
+            "total width split equally about the centreline, flat ends"
+            if rule.width.semantics == "total"
+            else "per-side width from the centreline"
+        )
         for pos, how in matches:
             row = roads.iloc[pos]
             line = row.geometry
             if line is None or line.is_empty:
                 continue
-            seg_note = None
-            if (
-                how == "name"
-                and rule.applies_to
-                and (rule.applies_to.segment_from or rule.applies_to.segment_to)
-            ):
-                seg_note = (
-                    f"matched by name only; segment limits "
-                    f"({rule.applies_to.segment_from or '?'} - {rule.applies_to.segment_to or '?'})"
-                    " not applied (the line carries no segment information)"
-                )
             schematic = (text(row.get("category")) or "") == "schematic"
-            for b in bands:
-                inner, outer = b.distances()
-                rec = band_record(rule, b)
-                rec.update(source_attributes(row, "roads"))
-                rec["name"] = row.get("name") if isinstance(row.get("name"), str) else rule.title
-                rec["reading"] = join_reading(
-                    "total width split equally about the centreline, flat ends"
-                    if b.semantics == "total"
-                    else "per-side width from the centreline",
+            feats.add_bands(
+                bands,
+                partial(reference_band, line, flat=True),
+                {
+                    **source_attributes(row, "roads"),
+                    "name": row.get("name") if isinstance(row.get("name"), str) else rule.title,
+                },
+                before=(
+                    how_measured,
                     "schematic alignment, not a surveyed centreline" if schematic else None,
-                    b.reading,
-                    seg_note,
-                )
-                records.append(rec)
-                geoms.append(reference_band(line, inner, outer, flat=True))
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+                ),
+                after=(_segment_note(rule) if how == "name" else None,),
+            )
+    gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes
 
 
-def road_corridor_union(
-    gdf: gpd.GeoDataFrame, rule_ids: Iterable[str], certain_only: bool = True
-) -> gpd.GeoDataFrame:
-    """Features of ``gdf`` made by the given rules (helper for dependent layers)."""
-    ids = set(rule_ids)
-    sel = gdf["rule_id"].isin(ids)
-    if certain_only:
-        sel &= gdf["certainty"] == "certain"
-    return gdf.loc[sel.fillna(False).astype(bool)]
+def _segment_note(rule: Rule) -> str | None:
+    """What a name match cannot apply: the rule's segment limits (``None`` if it has none)."""
+    at = rule.applies_to
+    if at is None or not (at.segment_from or at.segment_to):
+        return None
+    return (
+        f"matched by name only; segment limits ({at.segment_from or '?'} - {at.segment_to or '?'})"
+        " not applied (the line carries no segment information)"
+    )
 
 
-__all__ = ["build_road_corridors", "match_roads", "road_corridor_union"]
+__all__ = ["build_road_corridors", "match_roads"]

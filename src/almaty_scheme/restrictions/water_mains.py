@@ -17,29 +17,22 @@ certain, band to 20 m or 50 m possible).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    Band,
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    finish_layer,
-    join_reading,
-    reference_band,
-    select_rules,
-    source_attributes,
-    union_of,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Band, Features, source_attributes
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import reference_band, union_of
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
 
 LAYER = "water_main_strips"
 
@@ -63,6 +56,58 @@ def candidate_rules(rules: list[Rule], soil: str | None, diameter: float | None)
     return out
 
 
+def candidate_bands(
+    cands: list[Rule], soil: str | None, diameter: float | None
+) -> list[tuple[Rule, Band]]:
+    """The smallest candidate width as ``certain``, the band to the largest as ``possible``.
+
+    With soil and diameter known there is one candidate and one band. Each band's reading
+    names the unknown values and the candidate widths.
+    """
+    cands = sorted(cands, key=lambda r: (r.width.value_m if r.width else 0.0, r.id))
+    lo_rule, hi_rule = cands[0], cands[-1]
+    assert lo_rule.width is not None and hi_rule.width is not None
+    lo = float(lo_rule.width.value_m or 0.0)
+    hi = float(hi_rule.width.value_m or 0.0)
+    unknown = [n for n, v in (("soil", soil), ("diameter", diameter)) if v is None]
+    why = (
+        (
+            f"{' and '.join(unknown)} unknown: candidate widths "
+            f"{', '.join(f'{r.width.value_m:g}' for r in cands if r.width)} m"
+        )
+        if unknown
+        else None
+    )
+    bands = [
+        (
+            lo_rule,
+            Band(0.0, lo, "certain", "per_side", why and f"{why}; smallest candidate certain"),
+        )
+    ]
+    if hi > lo:
+        bands.append(
+            (
+                hi_rule,
+                Band(
+                    lo,
+                    hi,
+                    "possible",
+                    "per_side",
+                    why and f"{why}; band to the largest candidate possible",
+                ),
+            )
+        )
+    return bands
+
+
+def strip_shape(
+    line: BaseGeometry, developed: BaseGeometry, inner: float, outer: float
+) -> BaseGeometry:
+    """Land ``inner`` to ``outer`` metres from the pipe line (flat ends), developed land cut out."""
+    geom = reference_band(line, inner, outer, flat=True)
+    return geom if developed.is_empty else shapely.difference(geom, developed)
+
+
 def _soil(v: Any) -> str | None:
     if isinstance(v, str) and v.strip().lower() in ("dry", "wet"):
         return v.strip().lower()
@@ -70,11 +115,11 @@ def _soil(v: Any) -> str | None:
 
 
 def build_water_main_strips(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
     """Strips along every base water main, cut away inside settlement footprints."""
     nb = NoteBook(LAYER)
-    wm_rules = select_rules(rules, kinds=("water_main_strip",))
+    wm_rules = catalogue.by_kind("water_main_strip")
     mains = base["water_mains"]
     nb.input(base, "water_mains")
     if not wm_rules:
@@ -84,8 +129,7 @@ def build_water_main_strips(
     developed = union_of(fps) if (undeveloped_only and len(fps)) else shapely.MultiPolygon()
     if undeveloped_only and len(mains):
         nb.input(base, "settlement_footprints", " (developed land, cut out of the strips)")
-    records: list[dict[str, Any]] = []
-    geoms = []
+    feats = Features()
     for _, row in mains.iterrows():
         line = row.geometry
         if line is None or line.is_empty:
@@ -100,50 +144,24 @@ def build_water_main_strips(
                 f"water main {row.get('base_id')}: no rule fits soil={soil} diameter={dia}",
             )
             continue
-        cands.sort(key=lambda r: (r.width.value_m if r.width else 0.0, r.id))
-        lo_rule, hi_rule = cands[0], cands[-1]
-        assert lo_rule.width is not None and hi_rule.width is not None
-        lo = float(lo_rule.width.value_m or 0.0)
-        hi = float(hi_rule.width.value_m or 0.0)
-        unknown = [n for n, v in (("soil", soil), ("diameter", dia)) if v is None]
-        why = (
-            (
-                f"{' and '.join(unknown)} unknown: candidate widths "
-                f"{', '.join(f'{r.width.value_m:g}' for r in cands if r.width)} m"
-            )
-            if unknown
-            else None
-        )
-        bands = [(lo_rule, Band(0.0, lo, "certain", "per_side", why))]
-        if hi > lo:
-            bands.append((hi_rule, Band(lo, hi, "possible", "per_side", why)))
-        for rule, b in bands:
-            inner, outer = b.distances()
-            geom = reference_band(line, inner, outer, flat=True)
-            if not developed.is_empty:
-                geom = shapely.difference(geom, developed)
-            rec = band_record(rule, b)
-            if hi > lo:  # the candidates' range, as for a ranged rule
-                rec.update(width_min_m=lo, width_max_m=hi)
-            rec.update(source_attributes(row, "water_mains"))
-            rec["name"] = row.get("name") if isinstance(row.get("name"), str) else "water main"
-            rec["reading"] = join_reading(
+        bands = candidate_bands(cands, soil, dia)
+        lo, hi = bands[0][1].outer_m, bands[-1][1].outer_m
+        feats.add_bands(
+            bands,
+            partial(strip_shape, line, developed),
+            {
+                # the candidates' range, as for a ranged rule
+                **({"width_min_m": lo, "width_max_m": hi} if hi > lo else {}),
+                **source_attributes(row, "water_mains"),
+                "name": row.get("name") if isinstance(row.get("name"), str) else "water main",
+            },
+            before=(
                 "measured from the pipe line (outermost pipe)",
                 "undeveloped land only: settlement footprints cut out"
                 if undeveloped_only
                 else None,
-                b.reading
-                and (
-                    b.reading
-                    + (
-                        "; smallest candidate certain"
-                        if b.certainty == "certain"
-                        else "; band to the largest candidate possible"
-                    )
-                ),
-            )
-            records.append(rec)
-            geoms.append(geom)
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+            ),
+        )
+    gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

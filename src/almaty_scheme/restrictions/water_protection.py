@@ -7,7 +7,7 @@ Zones and strips are measured on each side from the water edge, landwards:
 * a water body given as a polygon (reservoir, lake): ``buffer(polygon, d) - polygon``;
   a ring ``[a, b]`` is ``buffer(polygon, b) - buffer(polygon, a)``;
 * the Kapchagay reservoir is measured from the 479.0 m contour (its maximum filling
-  level, L590-591). Open data has no such contour: ``BuildOptions.kapchagay_contour``
+  level, L590-591). Open data has no such contour: ``BuildOptions.contour_source``
   chooses ``shoreline`` (the reservoir polygon stands for it) or ``dem`` (DEM cells at
   or below the contour that touch the reservoir, within ``contour_search_m`` of its
   shoreline, joined with the polygon); each feature's ``reading`` says which;
@@ -34,8 +34,8 @@ Club Resort) and ``prohibited_activity`` rules are not drawn; the report says so
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import pandas as pd
@@ -43,24 +43,16 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Interval, Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    band_record,
-    feature_names,
-    finish_layer,
-    join_reading,
-    name_matches,
-    reference_band,
-    select_rules,
-    source_attributes,
-    text,
-    union_of,
-    width_bands,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
+from almaty_scheme.restrictions.elevation import dem_polygons
+from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.geometry import QUAD_SEGS, reference_band, union_of
+from almaty_scheme.restrictions.names import feature_names, name_matches
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import join_reading, text
 
 log = logging.getLogger(__name__)
 
@@ -184,16 +176,14 @@ def rules_for_body(rules: list[Rule], row: pd.Series) -> tuple[list[Rule], str |
     return [cands[0]], note
 
 
-def kapchagay_reference(
+def contour_reference(
     poly: BaseGeometry, rule: Rule, base: BaseData, options: BuildOptions, nb: NoteBook
 ) -> tuple[BaseGeometry, str]:
     """The polygon standing for the area below a contour (e.g. 479.0 m) and a reading."""
     level = rule.width.contour_m if rule.width else None
-    if options.kapchagay_contour == "dem" and level is not None and base.dem_path is not None:
-        from almaty_scheme.restrictions.elevation import dem_polygons
-
+    if options.contour_source == "dem" and level is not None and base.dem_path is not None:
         search = float(options.contour_search_m)
-        near = shapely.buffer(poly, search, quad_segs=16)
+        near = shapely.buffer(poly, search, quad_segs=QUAD_SEGS)
         low, info = dem_polygons(
             base.dem_path, Interval(max=level), within=near, min_cells=options.elevation_min_cells
         )
@@ -218,159 +208,211 @@ def kapchagay_reference(
     )
 
 
+@dataclass
+class _Water:
+    """What every water-protection feature of one build shares."""
+
+    base: BaseData
+    options: BuildOptions
+    water: BaseGeometry
+    """Union of the water surfaces (removed from every feature)."""
+    used: set[str] = field(default_factory=set)
+    """Ids of the rules that made a feature."""
+
+    @property
+    def half_width(self) -> float:
+        """Half the channel width of rivers given as centrelines (m)."""
+        return float(self.options.river_half_width_m)
+
+    def river_edge(self) -> str:
+        """How the water edge of a river centreline is read."""
+        h = self.half_width
+        return (
+            f"water edge approximated by lines {h:g} m either side of the river centreline"
+            if h > 0
+            else "water edge approximated by the river centreline (both banks)"
+        )
+
+
 def build_water_protection(
-    rules: Iterable[Rule], base: BaseData, options: BuildOptions
+    catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerNote]]:
     """Both water-protection layers: ``{'water_protection_zones': ..., 'water_protection_strips': ...}``."""
-    rules = list(rules)
-    notes_z, notes_s = NoteBook(ZONE_LAYER), NoteBook(STRIP_LAYER)
-    books = {ZONE_LAYER: notes_z, STRIP_LAYER: notes_s}
+    books = {ZONE_LAYER: NoteBook(ZONE_LAYER), STRIP_LAYER: NoteBook(STRIP_LAYER)}
     rivers = base["rivers"]
     bodies = base["water_bodies"]
     for nb in books.values():
         nb.input(base, "rivers")
         nb.input(base, "water_bodies")
-    water = union_of(bodies) if len(bodies) else shapely.MultiPolygon()
-    h = float(options.river_half_width_m)
-    river_edge = (
-        f"water edge approximated by lines {h:g} m either side of the river centreline"
-        if h > 0
-        else "water edge approximated by the river centreline (both banks)"
-    )
-    used: set[str] = set()
+    ctx = _Water(base, options, union_of(bodies) if len(bodies) else shapely.MultiPolygon())
     out: dict[str, gpd.GeoDataFrame] = {}
     for kind, layer in KIND_LAYER.items():
         nb = books[layer]
-        krules = select_rules(rules, kinds=(kind,))
-        records: list[dict[str, Any]] = []
-        geoms: list[BaseGeometry] = []
-
-        def emit(
-            rule: Rule,
-            row: pd.Series,
-            src_layer: str,
-            ref: BaseGeometry,
-            reading: str | None,
-            *,
-            channel: BaseGeometry | None,
-            offset: float,
-            records: list[dict[str, Any]] = records,
-            geoms: list[BaseGeometry] = geoms,
-        ) -> None:
-            assert rule.width is not None
-            demote = (
-                src_layer == "rivers"
-                and is_unnamed_derived(row)
-                and options.unnamed_derived_certainty == "possible"
-            )
-            if demote:
-                reading = join_reading(reading, UNNAMED_DERIVED_READING)
-            for b in width_bands(rule.width, options.range_policy):
-                inner, outer = b.distances()
-                g = reference_band(
-                    ref,
-                    inner + offset if (inner > 0 or offset > 0) else 0.0,
-                    outer + offset,
-                    flat=False,
-                    exclude=channel,
-                )
-                if not water.is_empty:
-                    g = shapely.difference(g, water)
-                rec = band_record(rule, b)
-                if demote:
-                    rec["certainty"] = "possible"
-                rec.update(source_attributes(row, src_layer))
-                nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
-                rec["name"] = row.get("name") if isinstance(row.get("name"), str) else nm
-                rec["reading"] = join_reading(
-                    reading, b.reading, "water surfaces excluded" if not water.is_empty else None
-                )
-                records.append(rec)
-                geoms.append(g)
-            used.add(rule.id)
-
-        for _, row in rivers.iterrows():
-            line = row.geometry
-            if line is None or line.is_empty:
-                continue
-            chosen, why = rules_for_river(krules, row, options)
-            if not chosen:
-                nb.add(
-                    "skipped",
-                    f"river {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies",
-                )
-                continue
-            channel = shapely.buffer(line, h, quad_segs=16) if h > 0 else None
-            for rule in chosen:
-                if rule.width is None:
-                    continue
-                emit(
-                    rule,
-                    row,
-                    "rivers",
-                    line,
-                    join_reading(river_edge, why),
-                    channel=channel,
-                    offset=h,
-                )
-        for _, row in bodies.iterrows():
-            poly = row.geometry
-            if poly is None or poly.is_empty:
-                continue
-            chosen, why = rules_for_body(krules, row)
-            if not chosen:
-                nb.add(
-                    "skipped",
-                    f"water body {text(row.get('name')) or row.get('base_id')}: "
-                    f"no {kind} rule applies",
-                )
-                continue
-            for rule in chosen:
-                if rule.width is None:
-                    continue
-                ref, ref_reading = poly, "measured from the water-body polygon outline"
-                if rule.width.measured_from == "contour":
-                    ref, ref_reading = kapchagay_reference(poly, rule, base, options, nb)
-                    nb.add("reading", ref_reading, rule.id)
-                emit(
-                    rule,
-                    row,
-                    "water_bodies",
-                    ref,
-                    join_reading(ref_reading, why),
-                    channel=None,
-                    offset=0.0,
-                )
-        for rule in krules:
-            if rule.id in used:
-                continue
-            at = rule.applies_to
-            if at is not None and at.feature == "place":
-                nb.add(
-                    "skipped",
-                    f"no geometry for the place ({', '.join(at.names[:2])}) in "
-                    "the base data; supply its outline to build this rule",
-                    rule.id,
-                )
-            elif at is not None and at.names:
-                nb.add(
-                    "skipped",
-                    f"no base feature named {at.names[0]!r} "
-                    f"({at.feature}); add it (e.g. a river centreline) to build this rule",
-                    rule.id,
-                )
-            else:
-                nb.add("skipped", "no base feature this default applies to", rule.id)
-        gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+        krules = catalogue.by_kind(kind)
+        feats = Features()
+        _add_river_zones(feats, krules, rivers, kind, ctx, nb)
+        _add_body_zones(feats, krules, bodies, kind, ctx, nb)
+        _note_unused(krules, ctx.used, nb)
+        gdf = feats.frame(min_area=options.min_sliver_m2)
         out[layer] = finish_layer(gdf, base, options, nb.notes, layer)
-    for r in select_rules(rules, kinds=("prohibited_activity",)):
+    _activity_rules(catalogue, out, rivers, bodies, ctx, books[ZONE_LAYER])
+    return out, [*books[ZONE_LAYER].notes, *books[STRIP_LAYER].notes]
+
+
+def _add_zone(
+    feats: Features,
+    rule: Rule,
+    row: pd.Series,
+    src_layer: str,
+    ref: BaseGeometry,
+    reading: str | None,
+    ctx: _Water,
+    *,
+    channel: BaseGeometry | None,
+    offset: float,
+) -> None:
+    """The bands of one rule around one water feature, water surfaces removed.
+
+    Geometric rule: the land between ``offset + inner`` and ``offset + outer`` metres from
+    ``ref`` (round ends), ``channel`` and the water surfaces cut out.
+    """
+    options = ctx.options
+    demote = (
+        src_layer == "rivers"
+        and is_unnamed_derived(row)
+        and options.unnamed_derived_certainty == "possible"
+    )
+    if demote:
+        reading = join_reading(reading, UNNAMED_DERIVED_READING)
+    water = ctx.water
+
+    def shape(inner: float, outer: float) -> BaseGeometry:
+        g = reference_band(
+            ref,
+            inner + offset if (inner > 0 or offset > 0) else 0.0,
+            outer + offset,
+            flat=False,
+            exclude=channel,
+        )
+        return g if water.is_empty else shapely.difference(g, water)
+
+    nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
+    feats.add_bands(
+        rule_bands(rule, options.range_policy),
+        shape,
+        {
+            **({"certainty": "possible"} if demote else {}),
+            **source_attributes(row, src_layer),
+            "name": row.get("name") if isinstance(row.get("name"), str) else nm,
+        },
+        before=(reading,),
+        after=("water surfaces excluded" if not water.is_empty else None,),
+    )
+    ctx.used.add(rule.id)
+
+
+def _add_river_zones(
+    feats: Features,
+    krules: list[Rule],
+    rivers: gpd.GeoDataFrame,
+    kind: str,
+    ctx: _Water,
+    nb: NoteBook,
+) -> None:
+    """Zones (or strips) of every river centreline, from the water edge ``h`` off the line."""
+    h = ctx.half_width
+    for _, row in rivers.iterrows():
+        line = row.geometry
+        if line is None or line.is_empty:
+            continue
+        chosen, why = rules_for_river(krules, row, ctx.options)
+        if not chosen:
+            nb.add(
+                "skipped",
+                f"river {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies",
+            )
+            continue
+        channel = shapely.buffer(line, h, quad_segs=QUAD_SEGS) if h > 0 else None
+        for rule in chosen:
+            if rule.width is None:
+                continue
+            reading = join_reading(ctx.river_edge(), why)
+            _add_zone(feats, rule, row, "rivers", line, reading, ctx, channel=channel, offset=h)
+
+
+def _add_body_zones(
+    feats: Features,
+    krules: list[Rule],
+    bodies: gpd.GeoDataFrame,
+    kind: str,
+    ctx: _Water,
+    nb: NoteBook,
+) -> None:
+    """Zones (or strips) of every water-body polygon, from its outline or a contour."""
+    for _, row in bodies.iterrows():
+        poly = row.geometry
+        if poly is None or poly.is_empty:
+            continue
+        chosen, why = rules_for_body(krules, row)
+        if not chosen:
+            nb.add(
+                "skipped",
+                f"water body {text(row.get('name')) or row.get('base_id')}: no {kind} rule applies",
+            )
+            continue
+        for rule in chosen:
+            if rule.width is None:
+                continue
+            ref, ref_reading = poly, "measured from the water-body polygon outline"
+            if rule.width.measured_from == "contour":
+                ref, ref_reading = contour_reference(poly, rule, ctx.base, ctx.options, nb)
+                nb.add("reading", ref_reading, rule.id)
+            reading = join_reading(ref_reading, why)
+            _add_zone(feats, rule, row, "water_bodies", ref, reading, ctx, channel=None, offset=0.0)
+
+
+def _note_unused(krules: list[Rule], used: set[str], nb: NoteBook) -> None:
+    """A ``skipped`` note for every rule that made no feature, saying what to add."""
+    for rule in krules:
+        if rule.id in used:
+            continue
+        at = rule.applies_to
+        if at is not None and at.feature == "place":
+            nb.add(
+                "skipped",
+                f"no geometry for the place ({', '.join(at.names[:2])}) in "
+                "the base data; supply its outline to build this rule",
+                rule.id,
+            )
+        elif at is not None and at.names:
+            nb.add(
+                "skipped",
+                f"no base feature named {at.names[0]!r} "
+                f"({at.feature}); add it (e.g. a river centreline) to build this rule",
+                rule.id,
+            )
+        else:
+            nb.add("skipped", "no base feature this default applies to", rule.id)
+
+
+def _activity_rules(
+    catalogue: Catalogue,
+    out: dict[str, gpd.GeoDataFrame],
+    rivers: gpd.GeoDataFrame,
+    bodies: gpd.GeoDataFrame,
+    ctx: _Water,
+    notes_z: NoteBook,
+) -> None:
+    """``prohibited_activity`` distance rules: recorded, the aerial-spraying band on request."""
+    options = ctx.options
+    for r in catalogue.by_kind("prohibited_activity"):
         if r.width is None:
             continue
         if r.id == AERIAL_SPRAYING_RULE and options.aerial_spraying_band:
-            band = aerial_spraying_band(r, rivers, bodies, water, h)
+            band = aerial_spraying_band(r, rivers, bodies, ctx.water, ctx.half_width)
             if len(band):
                 zl = out[ZONE_LAYER]
-                band = finish_layer(band, base, options, [], ZONE_LAYER)
+                band = finish_layer(band, ctx.base, options, [], ZONE_LAYER)
                 out[ZONE_LAYER] = gpd.GeoDataFrame(
                     pd.concat(
                         [zl, band[[c for c in zl.columns if c in band.columns]]], ignore_index=True
@@ -390,10 +432,14 @@ def build_water_protection(
                 "(inside the zones their conditions forbid it)",
                 r.id,
             )
-    return out, [*notes_z.notes, *notes_s.notes]
 
 
 AERIAL_SPRAYING_RULE = "water_protection.activity.aerial_spraying"
+
+
+def _same(geom: BaseGeometry, inner: float, outer: float) -> BaseGeometry:
+    """``geom`` whatever the band's distances (a band built beforehand)."""
+    return geom
 
 
 def aerial_spraying_band(
@@ -415,8 +461,7 @@ def aerial_spraying_band(
     """
     assert rule.width is not None and rule.width.value_m is not None
     d = float(rule.width.value_m)
-    records: list[dict[str, Any]] = []
-    geoms: list[BaseGeometry] = []
+    feats = Features()
     for src_layer, frame, grow in (
         ("rivers", rivers, river_half_width_m),
         ("water_bodies", bodies, 0.0),
@@ -424,30 +469,30 @@ def aerial_spraying_band(
         g = [x for x in frame.geometry if x is not None and not x.is_empty] if len(frame) else []
         if not g:
             continue
-        band = shapely.union_all(shapely.buffer(g, d + grow, quad_segs=16))
+        band = shapely.union_all(shapely.buffer(g, d + grow, quad_segs=QUAD_SEGS))
         if not water.is_empty:
             band = shapely.difference(band, water)
-        for b in width_bands(rule.width, None):
-            rec = band_record(rule, b)
-            rec["certainty"] = "possible"
-            srcs = sorted({str(v) for v in frame.get("source", pd.Series(dtype=object)).dropna()})
-            accs = sorted({str(v) for v in frame.get("accuracy", pd.Series(dtype=object)).dropna()})
-            ids = [str(v) for v in frame.get("base_id", pd.Series(dtype=object)).dropna()]
-            # every feature is a source: checks measure the distance to the nearest one
-            rec.update(
-                source="; ".join(srcs) or None,
-                accuracy="; ".join(accs) or None,
-                source_layer=src_layer,
-                source_fid="; ".join(ids) or None,
-                name=None,
-            )
-            rec["reading"] = join_reading(
+        srcs = sorted({str(v) for v in frame.get("source", pd.Series(dtype=object)).dropna()})
+        accs = sorted({str(v) for v in frame.get("accuracy", pd.Series(dtype=object)).dropna()})
+        ids = [str(v) for v in frame.get("base_id", pd.Series(dtype=object)).dropna()]
+        feats.add_bands(
+            rule_bands(rule, None),  # a single value: one band, no reading of its own
+            partial(_same, band),
+            {
+                "certainty": "possible",
+                # every feature is a source: checks measure the distance to the nearest one
+                "source": "; ".join(srcs) or None,
+                "accuracy": "; ".join(accs) or None,
+                "source_layer": src_layer,
+                "source_fid": "; ".join(ids) or None,
+                "name": None,
+            },
+            before=(
                 f"closer than {d:g} m to the water edge of every feature of the base "
                 f"layer {src_layer}",
                 "listed under the prohibitions inside water-protection zones (L642) but "
                 "wider than every zone: drawn on request (BuildOptions.aerial_spraying_band)",
                 "water surfaces excluded" if not water.is_empty else None,
-            )
-            records.append(rec)
-            geoms.append(band)
-    return zones_frame(records, geoms)
+            ),
+        )
+    return feats.frame()

@@ -39,18 +39,15 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BASE_LAYERS, BaseData
+from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
-from almaty_scheme.restrictions.common import (
-    BuildOptions,
-    LayerNote,
-    NoteBook,
-    boundary_geometry,
-    clean_polygon,
-    join_reading,
-    rule_attributes,
-    select_rules,
-    zones_frame,
-)
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.elevation import elevation_rule_geometry
+from almaty_scheme.restrictions.frames import zones_frame
+from almaty_scheme.restrictions.geometry import boundary_geometry, clean_polygon
+from almaty_scheme.restrictions.notes import LayerNote, NoteBook
+from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.text import join_reading
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +76,11 @@ class _Piece:
     remainder: bool = False
 
 
-def group_priorities(rules: Iterable[Rule]) -> dict[str, int]:
+def group_priorities(catalogue: Catalogue) -> dict[str, int]:
     """Group -> overlay priority from the ``functional_group`` rules (defaults otherwise)."""
     out = dict(DEFAULT_GROUP_PRIORITY)
-    for r in rules:
-        if r.kind == "functional_group" and r.functional_group and r.priority is not None:
+    for r in catalogue.by_kind("functional_group"):
+        if r.functional_group and r.priority is not None:
             out[r.functional_group] = r.priority
     return out
 
@@ -158,8 +155,6 @@ def resolve_token(
             nb.add("warning", f"{owner}: composed_of names unknown rule {ref!r}", owner)
             return shapely.MultiPolygon(), []
         if rule.elevation_m is not None:
-            from almaty_scheme.restrictions.elevation import elevation_rule_geometry
-
             geom, info, why = elevation_rule_geometry(rule, base, options, within=boundary)
             if geom is None or info is None:
                 nb.add("missing", f"{owner}: {ref}: {why}", owner)
@@ -199,31 +194,10 @@ def _merge_remainder_slivers(pieces: list[_Piece], rem: _Piece, min_area: float)
     rem.geom = shapely.MultiPolygon(keep) if keep else shapely.MultiPolygon()
 
 
-def build_functional_zones(
-    rules: Iterable[Rule],
-    base: BaseData,
-    options: BuildOptions,
-    layers: Mapping[str, gpd.GeoDataFrame],
-) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
-    """The partition of the boundary into functional subzones (see module docstring).
-
-    Parameters
-    ----------
-    layers
-        The restriction layers built so far (name -> frame), read by ``layer:`` and
-        ``rule:`` entries.
-    """
-    nb = NoteBook(LAYER)
-    rules = list(rules)
-    by_id = {r.id: r for r in rules}
-    boundary = boundary_geometry(base)
-    if boundary is None:
-        nb.add("missing", "no boundary in the base: the partition cannot be built")
-        return zones_frame([], [], EXTRA_COLUMNS), nb.notes
-    shapely.prepare(boundary)
-    gprio = group_priorities(rules)
-    subs = select_rules(rules, kinds=("functional_subzone",))
-    order = sorted(
+def _overlay_order(catalogue: Catalogue, gprio: Mapping[str, int]) -> list[tuple[int, Rule]]:
+    """Subzone rules in overlay order: group priority, own priority, catalogue order."""
+    subs = catalogue.by_kind("functional_subzone")
+    return sorted(
         enumerate(subs),
         key=lambda t: (
             gprio.get(t[1].functional_group or "extensive", 99),
@@ -231,7 +205,48 @@ def build_functional_zones(
             t[0],
         ),
     )
-    min_area = float(options.min_sliver_m2)
+
+
+@dataclass
+class _Overlay:
+    """What every subzone of one overlay reads."""
+
+    catalogue: Catalogue
+    base: BaseData
+    options: BuildOptions
+    layers: Mapping[str, gpd.GeoDataFrame]
+    boundary: BaseGeometry
+    nb: NoteBook
+
+    def inputs(self, rule: Rule) -> tuple[BaseGeometry, list[str], list[str]]:
+        """Union of a subzone's ``composed_of`` geometries, the tokens used, their accuracies."""
+        geoms, accs, inputs = [], [], []
+        for tok in rule.composed_of:
+            g, a = resolve_token(
+                tok,
+                layers=self.layers,
+                base=self.base,
+                rules_by_id=self.catalogue.rules,
+                options=self.options,
+                boundary=self.boundary,
+                nb=self.nb,
+                owner=rule.id,
+            )
+            if not g.is_empty:
+                geoms.append(g)
+                inputs.append(tok)
+            accs.extend(a)
+        return _union(geoms), inputs, accs
+
+
+def _overlay_pieces(
+    ov: _Overlay, order: list[tuple[int, Rule]], min_area: float
+) -> tuple[list[_Piece], BaseGeometry, Rule | None]:
+    """Step 2: each subzone takes ``(G_i ∩ B)`` minus what earlier subzones took.
+
+    Returns the pieces, their union, and the remainder subzone's rule (if any).
+    """
+    nb = ov.nb
     pieces: list[_Piece] = []
     taken: BaseGeometry = shapely.MultiPolygon()
     remainder_rule: Rule | None = None
@@ -242,23 +257,7 @@ def build_functional_zones(
             else:
                 nb.add("warning", "a second remainder subzone is ignored", rule.id)
             continue
-        geoms, accs, inputs = [], [], []
-        for tok in rule.composed_of:
-            g, a = resolve_token(
-                tok,
-                layers=layers,
-                base=base,
-                rules_by_id=by_id,
-                options=options,
-                boundary=boundary,
-                nb=nb,
-                owner=rule.id,
-            )
-            if not g.is_empty:
-                geoms.append(g)
-                inputs.append(tok)
-            accs.extend(a)
-        g = _union(geoms)
+        g, inputs, accs = ov.inputs(rule)
         if g.is_empty:
             nb.add(
                 "skipped",
@@ -266,7 +265,7 @@ def build_functional_zones(
                 rule.id,
             )
             continue
-        g = shapely.intersection(g, boundary)
+        g = shapely.intersection(g, ov.boundary)
         if clean_polygon(g, min_area).is_empty:
             nb.add(
                 "skipped",
@@ -296,80 +295,116 @@ def build_functional_zones(
                 sorted(set(accs)),
             )
         )
-    rem_geom = clean_polygon(shapely.difference(boundary, taken), 0.0)
-    if remainder_rule is None:
+    return pieces, taken, remainder_rule
+
+
+def _remainder(rule: Rule | None, geom: BaseGeometry, order_no: int, nb: NoteBook) -> _Piece:
+    """Step 3: the remainder piece (an extensive agricultural one without a rule)."""
+    if rule is None:
         nb.add(
             "reading",
             "no remainder subzone in the catalogue: the rest of the boundary "
             "is an extensive 'agricultural remainder'",
         )
-        rem = _Piece(
+        return _Piece(
             None,
             "extensive",
             "remainder",
             "Extensive / agricultural remainder",
-            len(order) + 1,
-            rem_geom,
+            order_no,
+            geom,
             [REMAINDER],
             [],
             remainder=True,
         )
-    else:
-        rem = _Piece(
-            remainder_rule,
-            remainder_rule.functional_group or "extensive",
-            remainder_rule.subzone or "remainder",
-            remainder_rule.title,
-            len(order) + 1,
-            rem_geom,
-            [REMAINDER],
-            [],
-            remainder=True,
-        )
+    return _Piece(
+        rule,
+        rule.functional_group or "extensive",
+        rule.subzone or "remainder",
+        rule.title,
+        order_no,
+        geom,
+        [REMAINDER],
+        [],
+        remainder=True,
+    )
+
+
+def _piece_record(p: _Piece, order_text: str) -> dict[str, Any]:
+    """The attributes of one subzone feature."""
+    rec: dict[str, Any] = (
+        rule_attributes(p.rule)
+        if p.rule is not None
+        else {
+            "rule_id": None,
+            "family": "zoning",
+            "kind": "functional_subzone",
+            "citation": None,
+            "verified": True,
+        }
+    )
+    rec.update(
+        name=p.label,
+        certainty="certain",
+        functional_group=p.group,
+        subzone=p.subzone,
+        zone_label=f"{p.group}: {p.subzone}",
+        overlay_order=p.order,
+        source=", ".join(p.inputs),
+        accuracy="; ".join(p.accuracies)
+        if p.accuracies
+        else ("boundary remainder" if p.remainder else None),
+        source_layer=None,
+        source_fid=None,
+        reading=join_reading(
+            f"priority overlay {order_text}; overlay step {p.order}",
+            "what no higher-priority subzone took"
+            if p.remainder
+            else f"built from {', '.join(p.inputs)} minus all earlier subzones",
+        ),
+    )
+    rec["area_ha"] = p.geom.area / 10_000.0
+    return rec
+
+
+def build_functional_zones(
+    catalogue: Catalogue,
+    base: BaseData,
+    options: BuildOptions,
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
+    """The partition of the boundary into functional subzones (see module docstring).
+
+    Parameters
+    ----------
+    layers
+        The restriction layers built so far (name -> frame), read by ``layer:`` and
+        ``rule:`` entries.
+    """
+    nb = NoteBook(LAYER)
+    boundary = boundary_geometry(base)
+    if boundary is None:
+        nb.add("missing", "no boundary in the base: the partition cannot be built")
+        return zones_frame([], [], EXTRA_COLUMNS), nb.notes
+    shapely.prepare(boundary)
+    gprio = group_priorities(catalogue)
+    order = _overlay_order(catalogue, gprio)
+    min_area = float(options.min_sliver_m2)
+    ov = _Overlay(catalogue, base, options, layers, boundary, nb)
+    pieces, taken, remainder_rule = _overlay_pieces(ov, order, min_area)
+    rem_geom = clean_polygon(shapely.difference(boundary, taken), 0.0)
+    rem = _remainder(remainder_rule, rem_geom, len(order) + 1, nb)
     _merge_remainder_slivers(pieces, rem, min_area)
     pieces.append(rem)
 
     order_text = " > ".join(g for g, _ in sorted(gprio.items(), key=lambda kv: kv[1]))
-    records: list[dict[str, Any]] = []
-    geoms_out: list[BaseGeometry] = []
-    for p in pieces:
-        if p.geom.is_empty:
-            continue
-        rec: dict[str, Any] = (
-            rule_attributes(p.rule)
-            if p.rule is not None
-            else {
-                "rule_id": None,
-                "family": "zoning",
-                "kind": "functional_subzone",
-                "citation": None,
-                "verified": True,
-            }
-        )
-        rec.update(
-            name=p.label,
-            certainty="certain",
-            functional_group=p.group,
-            subzone=p.subzone,
-            zone_label=f"{p.group}: {p.subzone}",
-            overlay_order=p.order,
-            source=", ".join(p.inputs),
-            accuracy="; ".join(p.accuracies)
-            if p.accuracies
-            else ("boundary remainder" if p.remainder else None),
-            source_layer=None,
-            source_fid=None,
-            reading=join_reading(
-                f"priority overlay {order_text}; overlay step {p.order}",
-                "what no higher-priority subzone took"
-                if p.remainder
-                else f"built from {', '.join(p.inputs)} minus all earlier subzones",
-            ),
-        )
-        rec["area_ha"] = p.geom.area / 10_000.0
-        records.append(rec)
-        geoms_out.append(p.geom)
+    done = [p for p in pieces if not p.geom.is_empty]
     # no sliver filtering here: pieces were cleaned above and dropping parts would open gaps
-    gdf = zones_frame(records, geoms_out, EXTRA_COLUMNS, min_area=0.0)
+    gdf = zones_frame(
+        [_piece_record(p, order_text) for p in done],
+        [p.geom for p in done],
+        EXTRA_COLUMNS,
+        min_area=0.0,
+    )
     gdf = gdf.sort_values("overlay_order", kind="mergesort").reset_index(drop=True)
     return gdf, nb.notes
