@@ -94,11 +94,12 @@ def _show_warning(
 def configure(verbose: int = 0, quiet: bool = False, stream: TextIO | None = None) -> int:
     """Set up the ``almaty_scheme`` logger for a command-line run; returns the level.
 
-    Idempotent: calling it again (``-v`` after the subcommand) only changes the level.
+    Idempotent: calling it again (``-v`` after the subcommand) only changes the level,
+    unless ``stream`` is given (tests), which replaces the handler.
     """
     level = level_for(verbose, quiet)
     root = logging.getLogger(ROOT)
-    if not any(isinstance(h, TqdmHandler) for h in root.handlers):
+    if stream is not None or not any(isinstance(h, TqdmHandler) for h in root.handlers):
         handler = TqdmHandler(stream or sys.stderr)
         handler.setFormatter(_Formatter())
         root.handlers[:] = [handler]
