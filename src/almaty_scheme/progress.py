@@ -17,14 +17,13 @@ Otherwise the iterable is returned unchanged, so wrapping costs nothing.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-T = TypeVar("T")
+from almaty_scheme import settings
 
-_ENV = "ALMATY_SCHEME_PROGRESS"
+T = TypeVar("T")
 
 
 def _stream() -> Any:
@@ -34,10 +33,10 @@ def _stream() -> Any:
 
 def progress_enabled() -> bool:
     """Whether progress bars should be drawn now (see the module docstring)."""
-    forced = os.environ.get(_ENV)
-    if forced is not None:
-        return forced.strip().lower() not in ("0", "false", "no", "off", "")
-    if os.environ.get("CI"):
+    env = settings.current()
+    if env.progress is not None:
+        return env.progress
+    if env.ci:
         return False
     if logging.getLogger("almaty_scheme").getEffectiveLevel() > logging.INFO:
         return False

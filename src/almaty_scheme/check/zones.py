@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 import pickle
 import time
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ import pyogrio
 import shapely
 from shapely import STRtree
 
-from almaty_scheme import __version__
+from almaty_scheme import __version__, settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
 from almaty_scheme.check.kernels import (
@@ -783,11 +782,11 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
 def default_cache_dir() -> Path:
     """Where prepared zone geometry is cached: ``$ALMATY_SCHEME_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/almaty-scheme`` (``~/.cache/almaty-scheme``)."""
-    env = os.environ.get("ALMATY_SCHEME_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "almaty-scheme"
+    env = settings.current()
+    if env.cache_dir is not None:
+        return env.cache_dir
+    xdg = env.xdg_cache_home
+    return (xdg if xdg is not None else Path.home() / ".cache") / "almaty-scheme"
 
 
 def geometry_cache_path(
