@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcels
+from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import UsageError
@@ -105,9 +106,7 @@ def _check_partition(
     """Run the core on one partition (on a worker); hits get the parcels' ``_row``.
 
     The returned parcels leave out their geometry (the client has it): less to send."""
-    import numba
-
-    numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+    set_threads(kernel_threads)
     part = gpd.GeoDataFrame(part, geometry=part.geometry.name, crs=WORKING_CRS)
     res = check_parcels(part, zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry)
     rows = res.parcels[ROW].to_numpy()

@@ -25,9 +25,9 @@ Coordinates are shifted to a local origin per piece (overlaps) or per parcel
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import shapely
 from numba import njit, prange
@@ -39,11 +39,15 @@ owners (very large parcels) are recomputed with enough slots."""
 _CHUNK = 200_000  # parcels per kernel call (bounds the slot buffers' memory)
 
 
-def num_threads() -> int:
-    """Threads the kernels use (numba's setting; ``NUMBA_NUM_THREADS`` caps it)."""
-    import numba
+def set_threads(n: int | None) -> None:
+    """Use ``n`` threads in the compiled kernels (``None``: leave numba's setting, one per
+    core unless ``NUMBA_NUM_THREADS`` caps it); capped at numba's maximum.
 
-    return int(numba.get_num_threads())
+    The check run calls it with :attr:`~almaty_scheme.settings.Settings.numba_threads`
+    (``ALMATY_SCHEME_NUMBA_THREADS``).
+    """
+    if n is not None:
+        numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- data
@@ -633,85 +637,6 @@ def _seg_seg2(
     return m
 
 
-@njit(cache=True, parallel=True)
-def _near_kernel(
-    x: np.ndarray,
-    y: np.ndarray,
-    ring_off: np.ndarray,
-    geom_off: np.ndarray,
-    sel: np.ndarray,
-    seg: np.ndarray,
-    radius: np.ndarray,
-    gx0: float,
-    gy0: float,
-    gsize: float,
-    gnx: int,
-    gny: int,
-    gstart: np.ndarray,
-    gitems: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - jit
-    n = len(sel)
-    out = np.full(n, np.inf)
-    for t in prange(n):
-        g = sel[t]
-        rad = radius[t]
-        r0 = geom_off[g]
-        r1 = geom_off[g + 1]
-        s0 = ring_off[r0]
-        s1 = ring_off[r1]
-        ox = x[s0]
-        oy = y[s0]
-        bx0 = x[s0]
-        bx1 = x[s0]
-        by0 = y[s0]
-        by1 = y[s0]
-        for i in range(s0, s1):
-            if x[i] < bx0:
-                bx0 = x[i]
-            if x[i] > bx1:
-                bx1 = x[i]
-            if y[i] < by0:
-                by0 = y[i]
-            if y[i] > by1:
-                by1 = y[i]
-        best2 = rad * rad
-        found = False
-        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
-        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
-        iy0 = _cell(by0 - rad, gy0, gsize, gny)
-        iy1 = _cell(by1 + rad, gy0, gsize, gny)
-        for cj in range(iy0, iy1 + 1):
-            for ci in range(ix0, ix1 + 1):
-                cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
-                    sx0 = min(seg[k, 0], seg[k, 2])
-                    sx1 = max(seg[k, 0], seg[k, 2])
-                    sy0 = min(seg[k, 1], seg[k, 3])
-                    sy1 = max(seg[k, 1], seg[k, 3])
-                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
-                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
-                    if gxd * gxd + gyd * gyd > best2:
-                        continue
-                    cx = seg[k, 0] - ox
-                    cy = seg[k, 1] - oy
-                    dx = seg[k, 2] - ox
-                    dy = seg[k, 3] - oy
-                    for r in range(r0, r1):
-                        a = ring_off[r]
-                        b = ring_off[r + 1]
-                        for i in range(a, b - 1):
-                            d = _seg_seg2(
-                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
-                            )
-                            if d <= best2:
-                                best2 = d
-                                found = True
-        if found:
-            out[t] = math.sqrt(best2)
-    return out
-
-
 @njit(cache=True)
 def _inside(
     x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, r0: int, r1: int, px: float, py: float
@@ -872,56 +797,6 @@ def keyed_distances(
         grid.items,
     )
     out = np.empty(len(pair_geom))
-    out[o] = d
-    return out
-
-
-def nearest_distances(
-    rings: FlatRings,
-    sel: np.ndarray,
-    radius: np.ndarray,
-    segments: np.ndarray,
-    grid: Grid,
-    *,
-    ordered: bool = False,
-) -> np.ndarray:
-    """Distance from each selected polygon to the nearest segment within its radius.
-
-    Parameters
-    ----------
-    rings
-        The polygons (:class:`FlatRings`).
-    sel
-        Indices of the polygons to measure.
-    radius
-        Search radius per selected polygon (m); ``inf`` where nothing is within it.
-    segments
-        ``(S, 4)`` x1, y1, x2, y2.
-    grid
-        :class:`Grid` over the segments' bounds.
-    ordered
-        ``sel`` already follows :meth:`FlatRings.spatial_order` (skips a sort).
-    """
-    if len(sel) == 0 or len(segments) == 0:
-        return np.full(len(sel), np.inf)
-    o = np.arange(len(sel)) if ordered else _spatially(rings, sel)
-    d = _near_kernel(
-        rings.x,
-        rings.y,
-        rings.ring_offsets,
-        rings.geom_offsets,
-        np.ascontiguousarray(np.asarray(sel, np.int64)[o]),
-        segments,
-        np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
-        grid.x0,
-        grid.y0,
-        grid.size,
-        grid.nx,
-        grid.ny,
-        grid.start,
-        grid.items,
-    )
-    out = np.empty(len(sel))
     out[o] = d
     return out
 
@@ -1130,35 +1005,3 @@ def segment_bounds(seg: np.ndarray) -> np.ndarray:
         ],
         axis=1,
     )
-
-
-def warm_up() -> None:
-    """Load the compiled kernels (numba's cache; compiles them on a first run) with
-    tiny inputs, e.g. in a background thread while the inputs are read."""
-    g = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
-    r = FlatRings.from_geoms(g)
-    grid = Grid.build(np.array([[0.0, 0.0, 1.0, 1.0]]))
-    pc = np.array([[[0, 0], [1, 0], [1, 1], [0, 1]]], dtype=float)
-    overlap_sums(
-        r, pc, np.array([[0.0, 0.0, 1.0, 1.0]]), np.ones(1, bool), np.zeros(1, np.int64), grid
-    )
-    seg = np.array([[0.0, 0.0, 1.0, 1.0]])
-    nearest_distances_by_key(r, np.zeros((1, 1), bool), 1.0, seg, np.zeros(1, np.int64), grid)
-    keyed_distances(
-        r,
-        np.zeros(1, np.int64),
-        np.zeros(1, np.int64),
-        np.ones(1),
-        np.array([0, 1], np.int64),
-        np.zeros(1, np.int64),
-        seg,
-        np.zeros(1, np.int64),
-        grid,
-    )
-    best_per_group(np.zeros(1, np.int64), np.zeros((1, 2)), 1)
-
-
-if os.environ.get("ALMATY_SCHEME_NUMBA_THREADS"):  # pragma: no cover - tuning knob
-    import numba as _nb
-
-    _nb.set_num_threads(int(os.environ["ALMATY_SCHEME_NUMBA_THREADS"]))

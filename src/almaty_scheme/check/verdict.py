@@ -289,30 +289,6 @@ def compose_hit(
     return en + ".", ru + "."
 
 
-def hit_sentence(
-    z: pd.Series,
-    *,
-    use_title: str,
-    use_title_ru: str,
-    share: float,
-    regime: str,
-    reason: str,
-) -> tuple[str, str]:
-    """The explanation of a parcel whose worst finding is a hit on zone row ``z``.
-
-    ``z`` is a row of :attr:`PreparedZones.zones`; ``regime`` the effective regime.
-    """
-    return compose_hit(
-        zone_phrases(z),
-        use_title=use_title,
-        use_title_ru=use_title_ru,
-        share_en=share_text(share, "en"),
-        share_ru=share_text(share, "ru"),
-        regime=regime,
-        reason=reason,
-    )
-
-
 _SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
 _SHARE_RU = np.array([share_text(q / 10, "ru") for q in range(1001)], dtype=object)
 
