@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +38,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcels
+from almaty_scheme.check.engine import CheckResult, check_parcels
 from almaty_scheme.check.kernels import set_threads
+from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 from almaty_scheme.errors import UsageError
@@ -82,8 +84,6 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> 
         finally:
             client.close()
         return
-    import os
-
     n = workers or os.cpu_count() or 1
     cluster = distributed.LocalCluster(
         n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
@@ -99,8 +99,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> 
 def _check_partition(
     part: gpd.GeoDataFrame,
     zones: PreparedZones,
-    near_m: float | None,
-    with_overlap_geometry: bool,
+    opts: CheckOptions,
     kernel_threads: int,
 ) -> CheckResult:
     """Run the core on one partition (on a worker); hits get the parcels' ``_row``.
@@ -108,7 +107,9 @@ def _check_partition(
     The returned parcels leave out their geometry (the client has it): less to send."""
     set_threads(kernel_threads)
     part = gpd.GeoDataFrame(part, geometry=part.geometry.name, crs=WORKING_CRS)
-    res = check_parcels(part, zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry)
+    res = check_parcels(
+        part, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
+    )
     rows = res.parcels[ROW].to_numpy()
     pos = pd.Index(res.parcels["parcel_id"].astype(object)).get_indexer(
         res.hits["parcel_id"].astype(object)
@@ -121,30 +122,27 @@ def _check_partition(
 def check_parcels_dask(
     parcels: gpd.GeoDataFrame,
     zones: PreparedZones,
+    options: CheckOptions | None = None,
     *,
-    near_m: float | None = DEFAULT_NEAR_M,
-    with_overlap_geometry: bool = False,
     client: Any = None,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    npartitions: int | None = None,
     kernel_threads: int = 1,
 ) -> CheckResult:
     """:func:`~almaty_scheme.check.engine.check_parcels` on a Dask cluster.
 
     Parameters
     ----------
-    parcels, zones, near_m, with_overlap_geometry
+    parcels, zones
         As for :func:`~almaty_scheme.check.engine.check_parcels`.
+    options
+        :class:`~almaty_scheme.check.options.CheckOptions`: ``near_m`` and
+        ``with_overlap_geometry`` as for the local engine; ``scheduler`` (address of a
+        running scheduler, or a scheduler-file ``.json``; ``None`` starts a
+        ``LocalCluster`` of ``workers`` processes for the call) and ``partitions``
+        (spatial partitions; default one per :data:`DEFAULT_PARCELS_PER_PARTITION`
+        parcels, at least two per worker).
     client
         An existing ``dask.distributed.Client`` (then ``scheduler``/``workers`` are
         ignored and the client is left open).
-    scheduler
-        Address of a running scheduler (or a scheduler-file ``.json``); ``None``
-        starts a ``LocalCluster`` with ``workers`` processes for the call.
-    npartitions
-        Spatial partitions (default: one per
-        :data:`DEFAULT_PARCELS_PER_PARTITION` parcels, at least two per worker).
     kernel_threads
         Threads of the compiled kernels inside each task (1: one task per worker
         thread already uses the cores).
@@ -155,17 +153,10 @@ def check_parcels_dask(
         In input order, with the same values as the local engine.
     """
     require_working_crs(parcels, name="parcels")
+    opts = options or CheckOptions(engine="dask")
     if client is None:
-        with dask_client(scheduler, workers=workers) as c:
-            return check_parcels_dask(
-                parcels,
-                zones,
-                near_m=near_m,
-                with_overlap_geometry=with_overlap_geometry,
-                client=c,
-                npartitions=npartitions,
-                kernel_threads=kernel_threads,
-            )
+        with dask_client(opts.scheduler, workers=opts.workers) as c:
+            return check_parcels_dask(parcels, zones, opts, client=c, kernel_threads=kernel_threads)
     _import_dask()
     from dask_geopandas.hilbert_distance import _hilbert_distance as hilbert_distance
 
@@ -176,6 +167,7 @@ def check_parcels_dask(
         raise UsageError(f"parcels have a column {ROW!r}", ["Rename it before the check."])
     frame = frame.assign(**{ROW: np.arange(n, dtype=np.int64)})
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    npartitions = opts.partitions
     if npartitions is None:
         npartitions = max(2 * n_workers, math.ceil(n / DEFAULT_PARCELS_PER_PARTITION))
     npartitions = max(1, min(npartitions, max(n, 1)))
@@ -195,16 +187,17 @@ def check_parcels_dask(
         chunks.append(frame[~present])
     zones_f = client.scatter(zones, broadcast=True)
     futures = [
-        client.submit(
-            _check_partition, c, zones_f, near_m, with_overlap_geometry, kernel_threads, pure=False
-        )
+        client.submit(_check_partition, c, zones_f, opts, kernel_threads, pure=False)
         for c in chunks
     ]
     parts: list[CheckResult] = client.gather(futures)
     parts = [p for p in parts if len(p.parcels)]
     if not parts:
         return check_parcels(
-            parcels.iloc[:0], zones, near_m=near_m, with_overlap_geometry=with_overlap_geometry
+            parcels.iloc[:0],
+            zones,
+            near_m=opts.near,
+            with_overlap_geometry=opts.with_overlap_geometry,
         )
     res = CheckResult.concat(parts)
     order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
