@@ -310,6 +310,61 @@ def _ring_area(x: np.ndarray, y: np.ndarray, s: int, n: int) -> float:  # pragma
     return 0.5 * a
 
 
+@njit(cache=True, inline="always")
+def _ring_bounds(
+    x: np.ndarray, y: np.ndarray, s: int, nv: int
+) -> tuple[float, float, float, float]:  # pragma: no cover - jit
+    """``(xmin, xmax, ymin, ymax)`` of the ``nv`` vertices of a ring from ``s``."""
+    rx0 = x[s]
+    rx1 = x[s]
+    ry0 = y[s]
+    ry1 = y[s]
+    for i in range(s + 1, s + nv):
+        if x[i] < rx0:
+            rx0 = x[i]
+        if x[i] > rx1:
+            rx1 = x[i]
+        if y[i] < ry0:
+            ry0 = y[i]
+        if y[i] > ry1:
+            ry1 = y[i]
+    return rx0, rx1, ry0, ry1
+
+
+@njit(cache=True, inline="always")
+def _add_to_owner(
+    owners: np.ndarray, areas: np.ndarray, gl: int, c: int, o: int, a: float, slots: int
+) -> tuple[int, bool]:  # pragma: no cover - jit
+    """Add area ``a`` to owner ``o`` among parcel ``gl``'s ``c`` slots (a new slot when
+    ``o`` is not there yet); returns the new slot count and whether the slots overflowed."""
+    for h in range(c):
+        if owners[gl, h] == o:
+            areas[gl, h] += a
+            return c, False
+    if c < slots:
+        owners[gl, c] = o
+        areas[gl, c] = a
+        return c + 1, False
+    return c, True
+
+
+@njit(cache=True, inline="always")
+def _sort_owners(
+    owners: np.ndarray, areas: np.ndarray, gl: int, c: int
+) -> None:  # pragma: no cover - jit
+    """Parcel ``gl``'s ``c`` owners in increasing order (insertion sort of a few entries)."""
+    for i in range(1, c):
+        ko = owners[gl, i]
+        ka = areas[gl, i]
+        j = i - 1
+        while j >= 0 and owners[gl, j] > ko:
+            owners[gl, j + 1] = owners[gl, j]
+            areas[gl, j + 1] = areas[gl, j]
+            j -= 1
+        owners[gl, j + 1] = ko
+        areas[gl, j + 1] = ka
+
+
 @njit(cache=True, parallel=True)
 def _overlap_kernel(
     gidx: np.ndarray,
@@ -366,19 +421,7 @@ def _overlap_kernel(
                 nv = ring_off[r + 1] - s - 1
                 if nv < 3:
                     continue
-                rx0 = x[s]
-                rx1 = x[s]
-                ry0 = y[s]
-                ry1 = y[s]
-                for i in range(s + 1, s + nv):
-                    if x[i] < rx0:
-                        rx0 = x[i]
-                    if x[i] > rx1:
-                        rx1 = x[i]
-                    if y[i] < ry0:
-                        ry0 = y[i]
-                    if y[i] > ry1:
-                        ry1 = y[i]
+                rx0, rx1, ry0, ry1 = _ring_bounds(x, y, s, nv)
                 rarea = _ring_area(x, y, s, nv)
                 sgn = ring_sign[r]
                 orient = 1.0 if rarea >= 0.0 else -1.0
@@ -413,33 +456,44 @@ def _overlap_kernel(
                                     * orient
                                     * sgn
                                 )
-                            o = powner[k]
-                            found = -1
-                            for h in range(c):
-                                if owners[gl, h] == o:
-                                    found = h
-                                    break
-                            if found >= 0:
-                                areas[gl, found] += a
-                            elif c < slots:
-                                owners[gl, c] = o
-                                areas[gl, c] = a
-                                c += 1
-                            else:
-                                overflow = True
-            # owners in increasing order (insertion sort of a few entries)
-            for i in range(1, c):
-                ko = owners[gl, i]
-                ka = areas[gl, i]
-                j = i - 1
-                while j >= 0 and owners[gl, j] > ko:
-                    owners[gl, j + 1] = owners[gl, j]
-                    areas[gl, j + 1] = areas[gl, j]
-                    j -= 1
-                owners[gl, j + 1] = ko
-                areas[gl, j + 1] = ka
+                            c, full = _add_to_owner(owners, areas, gl, c, powner[k], a, slots)
+                            overflow = overflow or full
+            _sort_owners(owners, areas, gl, c)
             count[gl] = -1 if overflow else c
     return count, owners, areas
+
+
+def _overlap_pass(
+    gidx: np.ndarray,
+    rings: FlatRings,
+    coords: np.ndarray,
+    bounds: np.ndarray,
+    is_box: np.ndarray,
+    owner: np.ndarray,
+    grid: Grid,
+    slots: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon."""
+    return _overlap_kernel(
+        gidx,
+        rings.x,
+        rings.y,
+        rings.ring_offsets,
+        rings.geom_offsets,
+        rings.ring_sign,
+        coords,
+        bounds,
+        is_box,
+        owner,
+        grid.x0,
+        grid.y0,
+        grid.size,
+        grid.nx,
+        grid.ny,
+        grid.start,
+        grid.items,
+        slots,
+    )
 
 
 def overlap_sums(
@@ -479,47 +533,11 @@ def overlap_sums(
     per_geom = np.zeros(g_total, np.int64)
     for a in range(0, g_total, _CHUNK):
         gidx = np.ascontiguousarray(order[a : a + _CHUNK])
-        cnt, own, area = _overlap_kernel(
-            gidx,
-            rings.x,
-            rings.y,
-            rings.ring_offsets,
-            rings.geom_offsets,
-            rings.ring_sign,
-            coords,
-            bounds,
-            is_box,
-            owner,
-            grid.x0,
-            grid.y0,
-            grid.size,
-            grid.nx,
-            grid.ny,
-            grid.start,
-            grid.items,
-            slots,
-        )
+        cnt, own, area = _overlap_pass(gidx, rings, coords, bounds, is_box, owner, grid, slots)
         for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
             one = gidx[int(r) : int(r) + 1]
-            cnt2, own2, area2 = _overlap_kernel(
-                one,
-                rings.x,
-                rings.y,
-                rings.ring_offsets,
-                rings.geom_offsets,
-                rings.ring_sign,
-                coords,
-                bounds,
-                is_box,
-                owner,
-                grid.x0,
-                grid.y0,
-                grid.size,
-                grid.nx,
-                grid.ny,
-                grid.start,
-                grid.items,
-                int(owner.max()) + 1,
+            cnt2, own2, area2 = _overlap_pass(
+                one, rings, coords, bounds, is_box, owner, grid, int(owner.max()) + 1
             )
             k = int(cnt2[0])
             blocks.append((one, cnt2, own2[:, :k], area2[:, :k]))
