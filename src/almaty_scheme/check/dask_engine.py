@@ -55,15 +55,17 @@ DEFAULT_PARCELS_PER_PARTITION = 50_000
 
 
 def _import_dask() -> tuple[Any, Any]:
+    """The optional ``dask`` extra: dask-geopandas' Hilbert distance and
+    ``dask.distributed`` (a usage error naming the extra when absent)."""
     try:
-        import dask_geopandas
         from dask import distributed
+        from dask_geopandas.hilbert_distance import _hilbert_distance
     except ImportError as exc:  # pragma: no cover - the dask extra is a dependency of dev
         raise UsageError(
             "The dask engine needs dask, distributed and dask-geopandas",
             ["Install them: pip install 'almaty-scheme[dask]'."],
         ) from exc
-    return dask_geopandas, distributed
+    return _hilbert_distance, distributed
 
 
 @contextmanager
@@ -157,9 +159,7 @@ def check_parcels_dask(
     if client is None:
         with dask_client(opts.scheduler, workers=opts.workers) as c:
             return check_parcels_dask(parcels, zones, opts, client=c, kernel_threads=kernel_threads)
-    _import_dask()
-    from dask_geopandas.hilbert_distance import _hilbert_distance as hilbert_distance
-
+    hilbert_distance, _ = _import_dask()
     t0 = time.perf_counter()
     n = len(parcels)
     frame = parcels.reset_index(drop=True)
@@ -170,21 +170,7 @@ def check_parcels_dask(
     npartitions = opts.partitions
     if npartitions is None:
         npartitions = max(2 * n_workers, math.ceil(n / DEFAULT_PARCELS_PER_PARTITION))
-    npartitions = max(1, min(npartitions, max(n, 1)))
-    # null geometries cannot be placed on the curve: they form their own partition
-    present = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
-    chunks: list[gpd.GeoDataFrame] = []
-    if present.any():
-        # spatial partitions: the parcels sorted along dask-geopandas' Hilbert curve and
-        # cut into contiguous runs (the parcels are in memory already, so sorting here
-        # is cheaper than a distributed shuffle)
-        located = frame[present]
-        hd = hilbert_distance(located, total_bounds=located.total_bounds, level=16)
-        located = located.iloc[np.argsort(np.asarray(hd), kind="stable")]
-        bounds = np.linspace(0, len(located), npartitions + 1).astype(int)
-        chunks.extend(located.iloc[a:b] for a, b in pairwise(bounds) if b > a)
-    if (~present).any():
-        chunks.append(frame[~present])
+    chunks = _spatial_chunks(frame, max(1, min(npartitions, max(n, 1))), hilbert_distance)
     zones_f = client.scatter(zones, broadcast=True)
     futures = [
         client.submit(_check_partition, c, zones_f, opts, kernel_threads, pure=False)
@@ -200,14 +186,7 @@ def check_parcels_dask(
             with_overlap_geometry=opts.with_overlap_geometry,
         )
     res = CheckResult.concat(parts)
-    order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
-    p_out = pd.DataFrame(res.parcels).iloc[order].drop(columns=ROW).reset_index(drop=True)
-    geom_name = frame.geometry.name
-    p_out[geom_name] = frame.geometry.to_numpy()  # rows are in input order again
-    p_out = p_out[[c for c in p_out.columns if c != geom_name] + [geom_name]]
-    h = res.hits
-    h_order = np.argsort(h[ROW].to_numpy(), kind="stable")  # zone order kept within a parcel
-    h_out = h.iloc[h_order].drop(columns=ROW).reset_index(drop=True)
+    p_out, h_out = _in_input_order(res, frame.geometry)
     timings = dict(res.timings)
     timings["dask_total"] = time.perf_counter() - t0
     log.info(
@@ -218,8 +197,42 @@ def check_parcels_dask(
         timings["dask_total"],
     )
     return CheckResult(
-        parcels=gpd.GeoDataFrame(p_out, geometry=geom_name, crs=WORKING_CRS),
+        parcels=gpd.GeoDataFrame(p_out, geometry=frame.geometry.name, crs=WORKING_CRS),
         hits=h_out,
         near_keys=res.near_keys,
         timings=timings,
     )
+
+
+def _spatial_chunks(
+    frame: gpd.GeoDataFrame, npartitions: int, hilbert_distance: Any
+) -> list[gpd.GeoDataFrame]:
+    """Spatial partitions: the parcels sorted along dask-geopandas' Hilbert curve and cut
+    into ``npartitions`` contiguous runs (the parcels are in memory already, so sorting
+    here is cheaper than a distributed shuffle). Null or empty geometries cannot be
+    placed on the curve: they form their own partition."""
+    present = frame.geometry.notna().to_numpy() & ~frame.geometry.is_empty.to_numpy()
+    chunks: list[gpd.GeoDataFrame] = []
+    if present.any():
+        located = frame[present]
+        hd = hilbert_distance(located, total_bounds=located.total_bounds, level=16)
+        located = located.iloc[np.argsort(np.asarray(hd), kind="stable")]
+        bounds = np.linspace(0, len(located), npartitions + 1).astype(int)
+        chunks.extend(located.iloc[a:b] for a, b in pairwise(bounds) if b > a)
+    if (~present).any():
+        chunks.append(frame[~present])
+    return chunks
+
+
+def _in_input_order(res: CheckResult, geometry: gpd.GeoSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The concatenated partitions back in input order: parcels by ``_row`` (with their
+    input ``geometry`` put back, last), hits by ``_row`` then zone order."""
+    order = np.argsort(res.parcels[ROW].to_numpy(), kind="stable")
+    p_out = pd.DataFrame(res.parcels).iloc[order].drop(columns=ROW).reset_index(drop=True)
+    geom_name = geometry.name
+    p_out[geom_name] = geometry.to_numpy()  # rows are in input order again
+    p_out = p_out[[c for c in p_out.columns if c != geom_name] + [geom_name]]
+    h = res.hits
+    h_order = np.argsort(h[ROW].to_numpy(), kind="stable")  # zone order kept within a parcel
+    h_out = h.iloc[h_order].drop(columns=ROW).reset_index(drop=True)
+    return p_out, h_out
