@@ -25,7 +25,6 @@ batches): ``results.parquet`` (parcels), ``results.hits.parquet``,
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import sqlite3
@@ -54,8 +53,7 @@ HITS_LAYER = "parcel_hits"
 ISSUES_LAYER = "parcel_input_issues"
 SUMMARY_LAYER = "check_summary"
 
-_ARROW = importlib.util.find_spec("pyarrow") is not None
-_WRITE_OPTIONS: dict[str, object] = {"use_arrow": _ARROW, "promote_to_multi": True}
+_WRITE_OPTIONS: dict[str, object] = {"use_arrow": True, "promote_to_multi": True}
 
 
 OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet")
@@ -327,7 +325,7 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
     ]
     if extra:  # an unexpected column: keep a plain table rather than lose it
         pyogrio.write_dataframe(
-            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=True
         )
         return
     pid = hits["parcel_id"]
@@ -376,7 +374,7 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
         }
     )
     pyogrio.write_dataframe(
-        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=True
     )
     pyogrio.write_dataframe(zones, path, layer=ZONES_LAYER, driver="GPKG", append=True)
     case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(regimes))

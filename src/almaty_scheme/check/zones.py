@@ -44,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 from shapely import STRtree
 
@@ -806,6 +807,19 @@ def geometry_cache_path(
     return base / "zones" / f"{h.hexdigest()[:32]}.pickle"
 
 
+_CACHE_READ_ERRORS = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,  # a class of an older version, renamed or moved
+    ImportError,
+    ValueError,
+    TypeError,
+    IndexError,
+)
+"""What unpickling a truncated, corrupt or outdated cache file raises."""
+
+
 def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
     if path is None or not path.is_file():
         return None
@@ -814,7 +828,7 @@ def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
             geo = pickle.load(f)
         if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
             return geo
-    except Exception as exc:  # a broken cache is rebuilt, never fatal
+    except _CACHE_READ_ERRORS as exc:  # a broken cache is rebuilt, never fatal
         log.info("ignoring unreadable zone cache %s (%s)", path, exc)
     return None
 
@@ -872,7 +886,7 @@ def load_zones(
         )
     try:
         names = {str(r[0]) for r in pyogrio.list_layers(p)}
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(f"Cannot open {p} as a GeoPackage", [f"GDAL says: {exc}."]) from None
     present = [n for n in LAYER_NAMES if n in names]
     if not present:
