@@ -21,6 +21,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+from tqdm.auto import tqdm
+
 from almaty_scheme import settings
 
 T = TypeVar("T")
@@ -75,8 +77,6 @@ def progress(
     """
     if not progress_enabled():
         return iterable
-    from tqdm.auto import tqdm
-
     return tqdm(
         iterable,
         total=total,
@@ -105,8 +105,6 @@ class ProgressCounter:
     ) -> None:
         self._bar: Any = None
         if progress_enabled():
-            from tqdm.auto import tqdm
-
             self._bar = tqdm(
                 total=total,
                 desc=desc,

@@ -25,6 +25,7 @@ Coordinates are shifted to a local origin per piece (overlaps) or per parcel
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -55,8 +56,6 @@ def _coords_threaded(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``shapely.get_coordinates`` and ``get_num_coordinates`` on two threads."""
     if len(geoms) < 100_000:
         return shapely.get_coordinates(geoms), shapely.get_num_coordinates(geoms)
-    from concurrent.futures import ThreadPoolExecutor
-
     halves = np.array_split(geoms, 2)
     with ThreadPoolExecutor(2) as ex:
         xy = list(ex.map(shapely.get_coordinates, halves))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import atomic_path, atomic_write_text, check_writable
 from almaty_scheme.io.gpkg import write_layers
+from almaty_scheme.qgis.styles import style_finalizer
 
 log = logging.getLogger(__name__)
 
@@ -420,14 +421,6 @@ def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
-def _style_finalizer(layer_names: list[str]) -> Callable[[Path], None] | None:
-    try:
-        from almaty_scheme.qgis.styles import style_finalizer
-    except ImportError:  # pragma: no cover - styles are optional
-        return None
-    return style_finalizer(layer_names)
-
-
 def write_results(
     result: CheckResult,
     out: str | Path,
@@ -501,7 +494,7 @@ def write_results(
             ),
             crs=WORKING_CRS,
         )
-    styles = _style_finalizer([PARCELS_LAYER, HITS_LAYER])
+    styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
     summary_table = pd.DataFrame(
         {
             "key": list(summary.keys()),
@@ -520,8 +513,7 @@ def write_results(
             _gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG", append=True
         )
         pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
-        if styles is not None:
-            styles(tmp)
+        styles(tmp)
 
     write_layers(
         paths["gpkg"],
