@@ -24,6 +24,7 @@ from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_ca
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.run import RunOutcome, run_check
 from almaty_scheme.crs import to_working_crs
+from almaty_scheme.resources import default_data_dir
 from almaty_scheme.restrictions.common import BuildOptions, LayerNote
 
 USER_SOURCE = "user data (Python API)"
@@ -143,6 +144,7 @@ def build(
     cat = catalogue if catalogue is not None else default_catalogue()
     notes: list[LayerNote] = []
     if base is None:
+        data = data if data is not None else default_data_dir()  # as the CLI does
         base, notes = load_base(data, user_layers=user_layers, field_map=field_map, catalogue=cat)
     elif not isinstance(base, BaseData):
         base = base_data(base)
