@@ -21,8 +21,8 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from almaty_scheme.api import base_data
+if TYPE_CHECKING:  # what type checkers see: build, check, catalogue as the API functions
+    from almaty_scheme.api import base_data, build, catalogue, check
     from almaty_scheme.base.model import BaseData
     from almaty_scheme.build import BuildResult, load_base
     from almaty_scheme.catalogue.loader import Catalogue
