@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # what type checkers see: build, check, catalogue as the API functions
     from almaty_scheme.api import base_data, build, catalogue, check
     from almaty_scheme.base.model import BaseData
-    from almaty_scheme.build import BuildResult, load_base
+    from almaty_scheme.build import BuildOptions, BuildResult, load_base
     from almaty_scheme.catalogue.loader import Catalogue
     from almaty_scheme.check.options import CheckOptions
     from almaty_scheme.check.run import RunOutcome
@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # what type checkers see: build, check, catalogue as the API 
         OutputExistsError,
         UsageError,
     )
-    from almaty_scheme.restrictions.common import BuildOptions
 
 __version__ = "0.1.0"
 
@@ -50,7 +49,7 @@ _EXPORTS: dict[str, str] = {
     "base_data": "almaty_scheme.api",
     "load_base": "almaty_scheme.build",
     "BuildResult": "almaty_scheme.build",
-    "BuildOptions": "almaty_scheme.restrictions.common",
+    "BuildOptions": "almaty_scheme.build",
     "CheckOptions": "almaty_scheme.check.options",
     "RunOutcome": "almaty_scheme.check.run",
     "Catalogue": "almaty_scheme.catalogue.loader",

@@ -19,13 +19,12 @@ from pathlib import Path
 import geopandas as gpd
 
 from almaty_scheme.base.model import BaseData, LayerProvenance
-from almaty_scheme.build import BuildResult, build_layers, load_base, write_build
+from almaty_scheme.build import BuildOptions, BuildResult, build_layers, load_base, write_build
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.run import RunOutcome, run_check
 from almaty_scheme.crs import to_working_crs
 from almaty_scheme.resources import default_data_dir
-from almaty_scheme.restrictions.common import BuildOptions, LayerNote
 
 USER_SOURCE = "user data (Python API)"
 """The ``source`` recorded for base layers given as GeoDataFrames."""
@@ -127,7 +126,7 @@ def build(
     catalogue
         The rule catalogue (default: shipped; see :func:`catalogue`).
     options
-        Build choices (:class:`~almaty_scheme.restrictions.common.BuildOptions`).
+        Build choices (:class:`~almaty_scheme.build.BuildOptions`).
     overwrite
         Replace an existing ``out``.
 
@@ -142,13 +141,13 @@ def build(
         Unusable inputs, or ``out`` exists without ``overwrite``.
     """
     cat = catalogue if catalogue is not None else default_catalogue()
-    notes: list[LayerNote] = []
     if base is None:
         data = data if data is not None else default_data_dir()  # as the CLI does
-        base, notes = load_base(data, user_layers=user_layers, field_map=field_map, catalogue=cat)
-    elif not isinstance(base, BaseData):
-        base = base_data(base)
-    result = build_layers(cat, base, options, extra_notes=notes, data_dir=data)
+        loaded, notes = load_base(data, user_layers=user_layers, field_map=field_map, catalogue=cat)
+        result = build_layers(cat, loaded, options, extra_notes=notes, data_dir=data)
+    else:
+        given = base if isinstance(base, BaseData) else base_data(base)
+        result = build_layers(cat, given, options, data_dir=data)
     if out is not None:
         write_build(result, out, overwrite=overwrite)
     return result
