@@ -1,6 +1,7 @@
 # almaty-scheme: two commands on a fresh machine
 #   make demo   set up (venv + install) and run the main job on ../shared/data
-#   make test   set up and run the whole test suite
+#   make test   set up and run the whole test suite (what CI runs)
+#   make test-fast  the unit tests without the slow ones (quick feedback, under 90 s)
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ OUT    ?= out
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo test test-fast lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m "not slow" tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

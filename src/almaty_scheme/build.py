@@ -35,6 +35,7 @@ from almaty_scheme import __version__
 from almaty_scheme.base.assemble import assemble_base
 from almaty_scheme.base.model import BASE_LAYERS, BaseData
 from almaty_scheme.build_result import BuildResult, report_paths
+from almaty_scheme.callable_module import make_callable
 from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import check_writable
@@ -427,3 +428,6 @@ def write_build(result: BuildResult, path: str | Path, *, overwrite: bool = Fals
     )
     write_report(result, target, overwrite=overwrite)
     return target
+
+
+make_callable(__name__, "almaty_scheme.api", "build")  # almaty_scheme.build(...): api.build

@@ -18,8 +18,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import os
 import sys
+
+from almaty_scheme import settings
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,8 @@ def pin_mmap_threshold(threshold: int = DEFAULT_THRESHOLD) -> bool:
     """
     if not sys.platform.startswith("linux"):
         return False
-    if os.environ.get("ALMATY_SCHEME_MALLOC_TUNING", "1") == "0":
-        return False
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    env = settings.current()
+    if not env.malloc_tuning or env.malloc_mmap_threshold_set:
         return False
     name = ctypes.util.find_library("c")
     if not name:

@@ -16,16 +16,15 @@ Otherwise the iterable is returned unchanged, so wrapping costs nothing.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from almaty_scheme import logs
+from tqdm.auto import tqdm
+
+from almaty_scheme import logs, settings
 
 T = TypeVar("T")
-
-_ENV = "ALMATY_SCHEME_PROGRESS"
 
 
 def _stream() -> Any:
@@ -35,10 +34,10 @@ def _stream() -> Any:
 
 def progress_enabled() -> bool:
     """Whether progress bars should be drawn now (see the module docstring)."""
-    forced = os.environ.get(_ENV)
-    if forced is not None:
-        return forced.strip().lower() not in ("0", "false", "no", "off", "")
-    if os.environ.get("CI"):
+    env = settings.current()
+    if env.progress is not None:
+        return env.progress
+    if env.ci:
         return False
     if logs.is_quiet():
         return False
@@ -77,8 +76,6 @@ def progress(
     """
     if not progress_enabled():
         return iterable
-    from tqdm.auto import tqdm
-
     return tqdm(
         iterable,
         total=total,
@@ -107,8 +104,6 @@ class ProgressCounter:
     ) -> None:
         self._bar: Any = None
         if progress_enabled():
-            from tqdm.auto import tqdm
-
             self._bar = tqdm(
                 total=total,
                 desc=desc,

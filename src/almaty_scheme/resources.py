@@ -9,16 +9,16 @@ override both. The reference open data is never shipped: it is read from
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from almaty_scheme import settings
 
 _PKG = Path(__file__).resolve().parent
 
 
-def _locate(kind: str, env: str) -> Path:
-    override = os.environ.get(env)
-    if override:
-        return Path(override)
+def _locate(kind: str, override: Path | None) -> Path:
+    if override is not None:
+        return override
     packaged = _PKG / "_data" / kind
     if packaged.is_dir():
         return packaged
@@ -28,12 +28,12 @@ def _locate(kind: str, env: str) -> Path:
 
 def layers_dir() -> Path:
     """Directory of the rule catalogue (YAML + CSV)."""
-    return _locate("layers", "ALMATY_SCHEME_LAYERS")
+    return _locate("layers", settings.current().layers_dir)
 
 
 def styles_dir() -> Path:
     """Directory of the QML/SLD styles."""
-    return _locate("styles", "ALMATY_SCHEME_STYLES")
+    return _locate("styles", settings.current().styles_dir)
 
 
 def repo_root() -> Path | None:
@@ -48,9 +48,9 @@ def default_data_dir() -> Path:
     Order: ``$ALMATY_SCHEME_DATA``; ``<repo>/../shared/data``; ``./../shared/data``
     relative to the current directory.
     """
-    env = os.environ.get("ALMATY_SCHEME_DATA")
-    if env:
-        return Path(env)
+    env = settings.current().data_dir
+    if env is not None:
+        return env
     root = repo_root()
     if root is not None and (root.parent / "shared" / "data").is_dir():
         return root.parent / "shared" / "data"
@@ -59,7 +59,7 @@ def default_data_dir() -> Path:
 
 def default_seed_path() -> Path:
     """The scheme's text (Russian), used by the catalogue's quote checks."""
-    env = os.environ.get("ALMATY_SCHEME_SEED")
-    if env:
-        return Path(env)
+    env = settings.current().seed_path
+    if env is not None:
+        return env
     return default_data_dir().parent / "seeds" / "000_1955661b31950516.txt"

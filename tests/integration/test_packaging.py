@@ -46,6 +46,7 @@ def test_wheel_holds_catalogue_and_styles(wheel: Path) -> None:
     styles = {p.name for p in (ROOT / "styles").iterdir() if p.is_file()}
     assert {f"almaty_scheme/_data/layers/{n}" for n in layers} <= names
     assert {f"almaty_scheme/_data/styles/{n}" for n in styles} <= names
+    assert "almaty_scheme/py.typed" in names  # typed package (PEP 561)
 
 
 def test_installed_cli_uses_the_packaged_catalogue(wheel: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from check_world import parcels, prepared, sq
 
 from almaty_scheme.check.engine import check_parcels, plain
 from almaty_scheme.check.inputs import prepare_parcels
+from almaty_scheme.check.options import CheckOptions
 
 pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
@@ -52,7 +53,9 @@ def test_dask_engine_equals_local_engine(client) -> None:  # type: ignore[no-unt
     zones = prepared()
     frame = _frame(zones)
     local = check_parcels(frame, zones)
-    dist = check_parcels_dask(frame, zones, client=client, npartitions=5)
+    dist = check_parcels_dask(
+        frame, zones, CheckOptions(engine="dask", partitions=5), client=client
+    )
     # partitions really were spatial and several
     assert len(client.scheduler_info()["workers"]) == 2
     pd.testing.assert_frame_equal(plain(local.parcels), plain(dist.parcels))
@@ -62,8 +65,7 @@ def test_dask_engine_equals_local_engine(client) -> None:  # type: ignore[no-unt
     # with overlap geometries (hits are a GeoDataFrame)
     sub = frame.iloc[:60]
     local_g = check_parcels(sub, zones, with_overlap_geometry=True)
-    dist_g = check_parcels_dask(
-        sub, zones, client=client, npartitions=3, with_overlap_geometry=True
-    )
+    opts = CheckOptions(engine="dask", partitions=3, with_overlap_geometry=True)
+    dist_g = check_parcels_dask(sub, zones, opts, client=client)
     assert len(local_g.hits) == len(dist_g.hits) > 0
     assert local_g.hits.geometry.geom_equals_exact(dist_g.hits.geometry, 1e-6).all()

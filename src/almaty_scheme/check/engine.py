@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,28 +301,6 @@ def overlay_areas(
     return _Overlay(pi[starts], owner[starts], sums, out_pieces)
 
 
-def covered_area(
-    geoms: np.ndarray,
-    areas: np.ndarray,
-    index: TileIndex | None,
-    whole: shapely.Geometry | None = None,
-    *,
-    rings: FlatRings | None = None,
-) -> np.ndarray:
-    """Area of each polygon inside the (dissolved, tiled) mask; ``areas`` if no mask.
-
-    ``whole`` (the dissolved mask) is accepted for compatibility and not needed: the
-    compiled clipping settles polygons inside a piece without clipping.
-    """
-    if index is None:
-        return areas.copy()
-    out = np.zeros(len(geoms))
-    if len(geoms):
-        ov = overlay_areas(geoms, areas, index, rings=rings)
-        np.add.at(out, ov.parcel, ov.area)
-    return np.minimum(np.maximum(out, 0.0), areas)
-
-
 def source_distances(
     geoms: np.ndarray,
     zone_idx: np.ndarray,
@@ -398,14 +377,82 @@ def source_distances(
     return out
 
 
-def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> np.ndarray:
-    lu = zones.land_use
-    default = lu.code[lu.default_class]
-    if use_class is None:
-        return np.full(n, default, dtype=np.int64)
-    codes, uniq = pd.factorize(pd.Series(use_class).astype(object))
-    table = np.array([lu.code.get(str(u), default) for u in uniq] + [default], dtype=np.int64)
-    return table[np.where(codes < 0, len(uniq), codes)]
+class _Clock:
+    """Seconds per named stage (a stage may be entered several times: it adds up)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t
+
+    def done(self) -> dict[str, float]:
+        """The timings with ``total`` (since the clock was made)."""
+        self.timings["total"] = time.perf_counter() - self.t0
+        return self.timings
+
+
+@dataclass
+class _Parcels:
+    """The parcels being checked: their frame and what every stage reads of them."""
+
+    frame: gpd.GeoDataFrame  # reset index; the stages add their columns to it
+    reason: np.ndarray  # invalid-input reason per row, None where valid
+    valid: np.ndarray  # bool per row
+    vidx: np.ndarray  # rows of the valid parcels
+    geoms: np.ndarray  # the valid parcels' geometries (vidx order)
+    rings: FlatRings  # the same, flattened for the compiled kernels
+    area: np.ndarray  # area per row (m²), NaN where invalid
+    use: np.ndarray  # land-use class code per row
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class _Coverage:
+    """Area (m²) and share (%) of each parcel inside the boundary and the coverage."""
+
+    in_b: np.ndarray
+    in_c: np.ndarray
+    b_pct: np.ndarray
+    c_pct: np.ndarray
+
+
+@dataclass
+class _Hits:
+    """Parcel x zone hits (one entry per pair whose overlap exceeds MIN_OVERLAP_M2)."""
+
+    local: np.ndarray  # index into _Parcels.geoms
+    parcel: np.ndarray  # row of the parcel
+    zone: np.ndarray  # row of the zone in PreparedZones.zones
+    overlap: np.ndarray
+    share: np.ndarray
+    possible: np.ndarray  # the zone is a `possible` band
+    rule_regime: np.ndarray  # the rule's regime code for the parcel's use
+    regime: np.ndarray  # effective regime code (possible bands capped at conditional)
+    pieces: np.ndarray | None  # overlap geometries, when asked for
+    dist: np.ndarray = field(default_factory=lambda: np.empty(0))  # distance to source
+
+
+@dataclass
+class _Worst:
+    """Per parcel: hit counts and the worst hit (-1 / NaN where there is none)."""
+
+    n_hits: np.ndarray
+    n_pro: np.ndarray
+    n_con: np.ndarray
+    zone: np.ndarray
+    regime: np.ndarray
+    share: np.ndarray
+    hit: np.ndarray  # index into _Hits
 
 
 def check_parcels(
@@ -416,6 +463,13 @@ def check_parcels(
     with_overlap_geometry: bool = False,
 ) -> CheckResult:
     """Check parcels against prepared restriction zones.
+
+    The pipeline, one function per stage: validity (:func:`_validity`), boundary and
+    coverage (:func:`_coverage`), overlay (:func:`_overlay`), distance to the zones'
+    sources (:func:`source_distances`), worst hit and verdicts (:func:`_worst_hits`,
+    :func:`_verdict_columns`), functional zone (:func:`_functional_zone_columns`), near
+    distances (:func:`_near_columns`), explanations (:func:`_explanation_columns`),
+    column order (:func:`_column_order`) and the hits table (:func:`_hits_frame`).
 
     Parameters
     ----------
@@ -438,8 +492,35 @@ def check_parcels(
         ``parcels`` has exactly the input rows in input order.
     """
     require_working_crs(parcels, name="parcels")
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    clock = _Clock()
+    with clock("boundary_coverage"):
+        p = _validity(parcels, zones)
+        cover = _coverage(p, zones)
+    with clock("overlay"):
+        hits = _overlay(p, zones, with_overlap_geometry)
+    with clock("source_distance"):
+        hits.dist = source_distances(p.geoms, hits.zone, zones, rings=p.rings, geom_idx=hits.local)
+    with clock("verdict"):
+        worst = _worst_hits(hits, p.n)
+        _verdict_columns(p, cover, hits, worst, zones)
+        _functional_zone_columns(p, hits, zones)
+    with clock("near"):
+        near_cols = _near_columns(p, hits, zones, near_m)
+    with clock("explain"):
+        _explanation_columns(p.frame, worst.zone, zones, near_cols)
+    frame = _column_order(p.frame, near_cols)
+    with clock("hits_table"):
+        table = _hits_frame(frame["parcel_id"], hits, zones)
+    timings = clock.done()
+    log.debug("check of %d parcel(s): %s", p.n, {k: round(v, 3) for k, v in timings.items()})
+    near_keys = list(zones.near_keys) if near_m else []
+    return CheckResult(parcels=frame, hits=table, near_keys=near_keys, timings=timings)
+
+
+def _validity(parcels: gpd.GeoDataFrame, zones: PreparedZones) -> _Parcels:
+    """Stage 1, validity: a parcel is checked unless it has an ``invalid_reason`` or a
+    null (``null_geometry``) or empty (``empty_geometry``) geometry. Gives generated ids
+    (``P000001``...) when there is no ``parcel_id``, areas and land-use codes."""
     n = len(parcels)
     frame = parcels.reset_index(drop=True).copy(deep=False)  # copy-on-write: no data copied
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
@@ -458,21 +539,35 @@ def check_parcels(
     valid = reason == None  # noqa: E711
     vidx = np.flatnonzero(valid)
     vg = geoms[vidx]
-    cls = _class_codes(frame["use_class"] if "use_class" in frame.columns else None, zones, n)
-
     area = np.full(n, np.nan)
     area[vidx] = shapely.area(vg)
-    vg_area = area[vidx]
+    use = _class_codes(frame["use_class"] if "use_class" in frame.columns else None, zones, n)
+    rings = FlatRings.from_geoms(vg)
+    return _Parcels(frame, reason, valid, vidx, vg, rings, area, use)
 
-    # --- boundary and coverage ---------------------------------------------------
-    t = time.perf_counter()
+
+def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> np.ndarray:
+    lu = zones.land_use
+    default = lu.code[lu.default_class]
+    if use_class is None:
+        return np.full(n, default, dtype=np.int64)
+    codes, uniq = pd.factorize(pd.Series(use_class).astype(object))
+    table = np.array([lu.code.get(str(u), default) for u in uniq] + [default], dtype=np.int64)
+    return table[np.where(codes < 0, len(uniq), codes)]
+
+
+def _coverage(p: _Parcels, zones: PreparedZones) -> _Coverage:
+    """Stage 2, boundary and coverage: the area of each valid parcel inside the
+    dissolved boundary and inside the base-data coverage (one compiled clipping pass
+    over both masks); the whole parcel when a mask is absent. NaN for invalid rows."""
+    n, vidx = p.n, p.vidx
+    vg_area = p.area[vidx]
     in_b = np.full(n, np.nan)
     in_c = np.full(n, np.nan)
-    rings = FlatRings.from_geoms(vg)
     masks = zones.mask_pieces()
     if masks is not None and len(vidx):
         # boundary (owner 0) and coverage (owner 1) in one compiled pass
-        gi, ow, ar = overlap_by_clipping(rings, masks)
+        gi, ow, ar = overlap_by_clipping(p.rings, masks)
         cov = np.zeros((len(vidx), 2))
         np.add.at(cov, (gi, ow), ar)
         cov = np.minimum(np.maximum(cov, 0.0), vg_area[:, None])
@@ -482,223 +577,229 @@ def check_parcels(
         in_b[vidx] = vg_area
         in_c[vidx] = vg_area
     with np.errstate(invalid="ignore", divide="ignore"):
-        b_pct = np.clip(in_b / area * 100.0, 0.0, 100.0)
-        c_pct = np.clip(in_c / area * 100.0, 0.0, 100.0)
-    timings["boundary_coverage"] = time.perf_counter() - t
+        b_pct = np.clip(in_b / p.area * 100.0, 0.0, 100.0)
+        c_pct = np.clip(in_c / p.area * 100.0, 0.0, 100.0)
+    return _Coverage(in_b, in_c, b_pct, c_pct)
 
-    # --- hits ------------------------------------------------------------------------
-    t = time.perf_counter()
-    ov = overlay_areas(vg, vg_area, zones.tiles, pieces=with_overlap_geometry, rings=rings)
+
+def _overlay(p: _Parcels, zones: PreparedZones, with_geometry: bool) -> _Hits:
+    """Stage 3, overlay: every (parcel, zone) pair overlapping by more than
+    :data:`MIN_OVERLAP_M2`, with its overlap (never more than the parcel), share and
+    regime: the rule's regime for the parcel's use, capped at ``conditional`` in a
+    ``possible`` band."""
+    ov = overlay_areas(p.geoms, p.area[p.vidx], zones.tiles, pieces=with_geometry, rings=p.rings)
     keep = ov.area > MIN_OVERLAP_M2
-    h_local = ov.parcel[keep]
-    h_parcel = vidx[h_local]
-    h_zone = ov.owner[keep]
-    h_overlap = np.minimum(ov.area[keep], area[h_parcel])  # rounding never exceeds the parcel
-    h_pieces = ov.pieces[keep] if ov.pieces is not None else None
+    local = ov.parcel[keep]
+    parcel = p.vidx[local]
+    zone = ov.owner[keep]
+    overlap = np.minimum(ov.area[keep], p.area[parcel])  # rounding never exceeds the parcel
+    pieces = ov.pieces[keep] if ov.pieces is not None else None
     with np.errstate(invalid="ignore", divide="ignore"):
-        h_share = np.clip(h_overlap / area[h_parcel] * 100.0, 0.0, 100.0)
+        share = np.clip(overlap / p.area[parcel] * 100.0, 0.0, 100.0)
     zt = zones.zones
     certainty = zt["certainty"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
-    h_possible = certainty[h_zone] == "possible" if len(h_zone) else np.zeros(0, bool)
-    h_rule_regime = (
-        zones.regimes[h_zone, cls[h_parcel]].astype(np.int64)
-        if len(h_zone)
-        else np.zeros(0, np.int64)
+    possible = certainty[zone] == "possible" if len(zone) else np.zeros(0, bool)
+    rule_regime = (
+        zones.regimes[zone, p.use[parcel]].astype(np.int64) if len(zone) else np.zeros(0, np.int64)
     )
-    h_regime = np.where(h_possible, np.minimum(h_rule_regime, CONDITIONAL), h_rule_regime)
-    timings["overlay"] = time.perf_counter() - t
+    regime = np.where(possible, np.minimum(rule_regime, CONDITIONAL), rule_regime)
+    return _Hits(local, parcel, zone, overlap, share, possible, rule_regime, regime, pieces)
 
-    t = time.perf_counter()
-    h_dist = source_distances(vg, h_zone, zones, rings=rings, geom_idx=h_local)
-    timings["source_distance"] = time.perf_counter() - t
 
-    # --- per-parcel aggregation -----------------------------------------------------
-    t = time.perf_counter()
-    n_hits = np.bincount(h_parcel, minlength=n)
-    n_pro = np.bincount(h_parcel[h_regime == PROHIBITED], minlength=n)
-    n_con = np.bincount(h_parcel[h_regime == CONDITIONAL], minlength=n)
-    worst_zone = np.full(n, -1, dtype=np.int64)
-    worst_regime = np.full(n, -1, dtype=np.int64)
-    worst_share = np.full(n, np.nan)
-    worst_hit = np.full(n, -1, dtype=np.int64)
-    if len(h_parcel):
+def _worst_hits(h: _Hits, n: int) -> _Worst:
+    """Stage 4a, worst hit per parcel: highest regime, then certain before possible,
+    then largest share, then largest overlap, then zone order."""
+    n_hits = np.bincount(h.parcel, minlength=n)
+    n_pro = np.bincount(h.parcel[h.regime == PROHIBITED], minlength=n)
+    n_con = np.bincount(h.parcel[h.regime == CONDITIONAL], minlength=n)
+    w = _Worst(
+        n_hits,
+        n_pro,
+        n_con,
+        zone=np.full(n, -1, dtype=np.int64),
+        regime=np.full(n, -1, dtype=np.int64),
+        share=np.full(n, np.nan),
+        hit=np.full(n, -1, dtype=np.int64),
+    )
+    if len(h.parcel):
         # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
         keys = np.column_stack(
-            [-h_regime, h_possible, -np.round(h_share, 6), -np.round(h_overlap, 3), h_zone]
+            [-h.regime, h.possible, -np.round(h.share, 6), -np.round(h.overlap, 3), h.zone]
         ).astype(np.float64)
-        best_all = best_per_group(h_parcel, keys, n)
+        best_all = best_per_group(h.parcel, keys, n)
         p = np.flatnonzero(best_all >= 0)
         best = best_all[p]
-        worst_zone[p] = h_zone[best]
-        worst_regime[p] = h_regime[best]
-        worst_share[p] = h_share[best]
-        worst_hit[p] = best
+        w.zone[p] = h.zone[best]
+        w.regime[p] = h.regime[best]
+        w.share[p] = h.share[best]
+        w.hit[p] = best
+    return w
 
-    # verdicts and reasons as codes into VERDICTS / REASONS
+
+def _verdicts(
+    p: _Parcels, cover: _Coverage, h: _Hits, w: _Worst, zones: PreparedZones
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Stage 4b, verdicts and reasons as codes into VERDICTS and the returned reasons
+    (:data:`REASONS` plus the invalid-input reasons met). Later rules win: coverage
+    shares, then the worst regime, then outside, then invalid input."""
+    n, valid = p.n, p.valid
     verdict = np.full(n, VERDICTS.index("clear"), dtype=np.int64)
     vreason = np.full(n, REASONS.index("no_restrictions"), dtype=np.int64)
-    vreason[n_hits > 0] = REASONS.index("use_allowed")
-    part_b = valid & (b_pct < 99.95)
-    part_c = valid & (c_pct < 99.95)
+    vreason[w.n_hits > 0] = REASONS.index("use_allowed")
+    part_b = valid & (cover.b_pct < 99.95)
+    part_c = valid & (cover.c_pct < 99.95)
     vreason[part_c] = REASONS.index("partly_outside_coverage")
     vreason[part_b] = REASONS.index("partly_outside_boundary")
-    con = worst_regime == CONDITIONAL
+    con = w.regime == CONDITIONAL
     verdict[con] = VERDICTS.index("conditional")
     vreason[con] = REASONS.index("use_conditional")
-    if con.any() and len(h_parcel):
-        wh = worst_hit[con]
-        has_reg = zt["has_regime"].to_numpy(dtype=bool)
-        why = np.where(
-            h_possible[wh] & (h_rule_regime[wh] == PROHIBITED),
+    if con.any() and len(h.parcel):
+        wh = w.hit[con]
+        has_reg = zones.zones["has_regime"].to_numpy(dtype=bool)
+        vreason[con] = np.where(
+            h.possible[wh] & (h.rule_regime[wh] == PROHIBITED),
             REASONS.index("possible_band"),
             np.where(
-                ~has_reg[h_zone[wh]], REASONS.index("no_regime"), REASONS.index("use_conditional")
+                ~has_reg[h.zone[wh]], REASONS.index("no_regime"), REASONS.index("use_conditional")
             ),
         )
-        vreason[con] = why
-    pro = worst_regime == PROHIBITED
+    pro = w.regime == PROHIBITED
     verdict[pro] = VERDICTS.index("prohibited")
     vreason[pro] = REASONS.index("use_prohibited")
-    out_b = valid & (in_b <= MIN_OVERLAP_M2)
-    out_c = valid & ~out_b & (in_c <= MIN_OVERLAP_M2)
+    out_b = valid & (cover.in_b <= MIN_OVERLAP_M2)
+    out_c = valid & ~out_b & (cover.in_c <= MIN_OVERLAP_M2)
     verdict[out_b | out_c] = VERDICTS.index("outside")
     vreason[out_b] = REASONS.index("outside_boundary")
     vreason[out_c] = REASONS.index("outside_coverage")
     verdict[~valid] = VERDICTS.index("invalid_input")
     reasons = list(REASONS)
     if (~valid).any():
-        inv_codes, inv_uniq = pd.factorize(pd.Series(reason[~valid], dtype=object))
-        extra = [str(u) for u in inv_uniq if str(u) not in reasons]
-        reasons += extra
+        inv_codes, inv_uniq = pd.factorize(pd.Series(p.reason[~valid], dtype=object))
+        reasons += [str(u) for u in inv_uniq if str(u) not in reasons]
         lookup = np.array([reasons.index(str(u)) for u in inv_uniq], dtype=np.int64)
         vreason[~valid] = lookup[inv_codes]
+    return verdict, vreason, reasons
 
+
+def _verdict_columns(
+    p: _Parcels, cover: _Coverage, h: _Hits, w: _Worst, zones: PreparedZones
+) -> None:
+    """Stage 4c: the verdict, reason, worst-hit, count, area and inside-% columns."""
+    verdict, vreason, reasons = _verdicts(p, cover, h, w, zones)
+    frame = p.frame
     frame["verdict"] = _from_codes(verdict, VERDICTS)
     frame["verdict_reason"] = _from_codes(vreason, reasons)
-    frame["worst_rule_id"] = zones.categorical("rule_id", worst_zone)
-    frame["worst_family"] = zones.categorical("family", worst_zone)
-    frame["worst_layer"] = zones.categorical("layer", worst_zone)
-    frame["worst_regime"] = _from_codes(np.where(worst_regime >= 0, worst_regime, -1), REGIME_NAMES)
-    frame["worst_certainty"] = zones.categorical("certainty", worst_zone)
-    frame["worst_share_pct"] = worst_share
-    frame["n_hits"] = n_hits.astype(np.int64)
-    frame["n_prohibited"] = n_pro.astype(np.int64)
-    frame["n_conditional"] = n_con.astype(np.int64)
-    frame["area_m2"] = area
-    frame["inside_boundary_pct"] = b_pct
-    frame["inside_coverage_pct"] = c_pct
+    frame["worst_rule_id"] = zones.categorical("rule_id", w.zone)
+    frame["worst_family"] = zones.categorical("family", w.zone)
+    frame["worst_layer"] = zones.categorical("layer", w.zone)
+    frame["worst_regime"] = _from_codes(np.where(w.regime >= 0, w.regime, -1), REGIME_NAMES)
+    frame["worst_certainty"] = zones.categorical("certainty", w.zone)
+    frame["worst_share_pct"] = w.share
+    frame["n_hits"] = w.n_hits.astype(np.int64)
+    frame["n_prohibited"] = w.n_pro.astype(np.int64)
+    frame["n_conditional"] = w.n_con.astype(np.int64)
+    frame["area_m2"] = p.area
+    frame["inside_boundary_pct"] = cover.b_pct
+    frame["inside_coverage_pct"] = cover.c_pct
 
-    # functional group / subzone: the functional zone with the largest overlap
+
+def _functional_zone_columns(p: _Parcels, h: _Hits, zones: PreparedZones) -> None:
+    """Stage 5, functional zone: ``functional_group`` and ``subzone`` of the
+    ``functional_zones`` feature with the largest overlap (ties: zone order)."""
+    n, zt = p.n, zones.zones
     fz_row = np.full(n, -1, dtype=np.int64)
-    if len(h_parcel) and "functional_group" in zt.columns:
-        fz = (zt["layer"].astype(str).to_numpy() == "functional_zones")[h_zone]
+    if len(h.parcel) and "functional_group" in zt.columns:
+        fz = (zt["layer"].astype(str).to_numpy() == "functional_zones")[h.zone]
         if fz.any():
-            hp, hz, ho = h_parcel[fz], h_zone[fz], h_overlap[fz]
+            hp, hz, ho = h.parcel[fz], h.zone[fz], h.overlap[fz]
             b = best_per_group(hp, np.column_stack([-np.round(ho, 3), hz]).astype(float), n)
             has_fz = b >= 0
             fz_row[has_fz] = hz[b[has_fz]]
-    frame["functional_group"] = zones.categorical("functional_group", fz_row)
-    frame["subzone"] = zones.categorical("subzone", fz_row)
-    timings["verdict"] = time.perf_counter() - t
+    p.frame["functional_group"] = zones.categorical("functional_group", fz_row)
+    p.frame["subzone"] = zones.categorical("subzone", fz_row)
 
-    # --- near distances --------------------------------------------------------------
-    t = time.perf_counter()
-    near_cols: list[str] = []
-    if near_m:
-        fam = zt["family"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
-        lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
-        near_keys = zones.near_keys
-        # a family with per-layer keys is the minimum of its layers (no extra query)
-        sub = {
-            k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
-            for k in near_keys
-        }
-        values: dict[str, np.ndarray] = {}
-        touching_by_key: dict[str, np.ndarray] = {}
-        for key in near_keys:
-            touch_key = ((fam == key) | (lay == key))[h_zone] if len(h_zone) else np.zeros(0, bool)
-            touching = np.zeros(n, bool)
-            touching[h_parcel[touch_key]] = True
-            touching_by_key[key] = touching
-        # leaf keys (no sub-keys): one compiled pass over a grid of every key's outlines
-        leaves = [k for k in near_keys if not sub[k] and len(zones.near[k])]
-        if leaves and len(vidx):
-            seg, seg_key, grid = zones.near_segments(leaves)
-            skip = np.column_stack([touching_by_key[k][vidx] for k in leaves])
-            dist = nearest_distances_by_key(rings, skip, float(near_m), seg, seg_key, grid)
-        for key in sorted(near_keys, key=lambda k: len(sub[k])):
-            vals = np.full(n, np.nan)
-            if sub[key]:
-                vals = np.fmin.reduce([values[o] for o in sub[key]])
-            elif key in leaves and len(vidx):
-                d = dist[:, leaves.index(key)]
-                ok = d <= near_m
-                vals[vidx[ok]] = d[ok]
-            vals[touching_by_key[key]] = 0.0
-            values[key] = vals
-        for key in near_keys:
-            col = f"near_{key}_m"
-            near_cols.append(col)
-            frame[col] = values[key]
-    timings["near"] = time.perf_counter() - t
 
-    # --- explanations ----------------------------------------------------------------
-    t = time.perf_counter()
-    frame["_worst_zone"] = worst_zone
+def _near_columns(p: _Parcels, h: _Hits, zones: PreparedZones, near_m: float | None) -> list[str]:
+    """Stage 6, near distances: ``near_<key>_m`` = 0 when the parcel hits a zone of the
+    family or layer ``key``, else the distance to the nearest one within ``near_m``,
+    else null. Leaf keys are measured in one compiled pass; a family with per-layer
+    keys is the minimum of its layers. Returns the new column names."""
+    if not near_m:
+        return []
+    n, vidx = p.n, p.vidx
+    zt = zones.zones
+    fam = zt["family"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
+    lay = zt["layer"].astype(str).to_numpy() if len(zt) else np.empty(0, dtype=object)
+    near_keys = zones.near_keys
+    # a family with per-layer keys is the minimum of its layers (no extra query)
+    sub = {
+        k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
+        for k in near_keys
+    }
+    touching_by_key: dict[str, np.ndarray] = {}
+    for key in near_keys:
+        touch_key = ((fam == key) | (lay == key))[h.zone] if len(h.zone) else np.zeros(0, bool)
+        touching = np.zeros(n, bool)
+        touching[h.parcel[touch_key]] = True
+        touching_by_key[key] = touching
+    # leaf keys (no sub-keys): one compiled pass over a grid of every key's outlines
+    leaves = [k for k in near_keys if not sub[k] and len(zones.near[k])]
+    if leaves and len(vidx):
+        seg, seg_key, grid = zones.near_segments(leaves)
+        skip = np.column_stack([touching_by_key[k][vidx] for k in leaves])
+        dist = nearest_distances_by_key(p.rings, skip, float(near_m), seg, seg_key, grid)
+    values: dict[str, np.ndarray] = {}
+    for key in sorted(near_keys, key=lambda k: len(sub[k])):
+        vals = np.full(n, np.nan)
+        if sub[key]:
+            vals = np.fmin.reduce([values[o] for o in sub[key]])
+        elif key in leaves and len(vidx):
+            d = dist[:, leaves.index(key)]
+            ok = d <= near_m
+            vals[vidx[ok]] = d[ok]
+        vals[touching_by_key[key]] = 0.0
+        values[key] = vals
+    near_cols = [f"near_{key}_m" for key in near_keys]
+    for key, col in zip(near_keys, near_cols, strict=True):
+        p.frame[col] = values[key]
+    return near_cols
+
+
+def _explanation_columns(
+    frame: gpd.GeoDataFrame, worst_zone: np.ndarray, zones: PreparedZones, near_cols: list[str]
+) -> None:
+    """Stage 7, explanations: ``explanation_ru`` / ``explanation_en``
+    (:func:`~almaty_scheme.check.verdict.explain`; zone phrases cached on ``zones``)."""
     lu = zones.land_use
     phrases = zones.derived.setdefault("phrases", {})
-    en, ru = explain(frame, zt, dict(lu.titles), dict(lu.titles_ru), near_cols, phrases)
+    en, ru = explain(
+        frame.assign(_worst_zone=worst_zone),  # copy-on-write: no data copied
+        zones.zones,
+        dict(lu.titles),
+        dict(lu.titles_ru),
+        near_cols,
+        phrases,
+    )
     frame["explanation_ru"] = ru
     frame["explanation_en"] = en
-    frame = frame.drop(columns="_worst_zone")
-    timings["explain"] = time.perf_counter() - t
 
-    # column order: input columns, then ours, then near, geometry last
+
+def _column_order(frame: gpd.GeoDataFrame, near_cols: list[str]) -> gpd.GeoDataFrame:
+    """Stage 8, column order: input columns, then :data:`VERDICT_COLUMNS`, then the
+    near columns, geometry last."""
     ours = [*VERDICT_COLUMNS, *near_cols]
     base = [c for c in frame.columns if c not in ours and c != frame.geometry.name]
-    frame = frame[[*base, *ours, frame.geometry.name]]
-
-    # --- hits table ----------------------------------------------------------------------
-    t = time.perf_counter()
-    hits = _hits_frame(
-        frame["parcel_id"],
-        h_parcel,
-        h_zone,
-        h_overlap,
-        h_share,
-        h_dist,
-        h_regime,
-        h_rule_regime,
-        zones,
-        h_pieces,
-    )
-    timings["hits_table"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t0
-    log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
-    return CheckResult(
-        parcels=frame, hits=hits, near_keys=list(zones.near_keys) if near_m else [], timings=timings
-    )
+    return frame[[*base, *ours, frame.geometry.name]]
 
 
-def _hits_frame(
-    ids: pd.Series,
-    h_parcel: np.ndarray,
-    h_zone: np.ndarray,
-    h_overlap: np.ndarray,
-    h_share: np.ndarray,
-    h_dist: np.ndarray,
-    h_regime: np.ndarray,
-    h_rule_regime: np.ndarray,
-    zones: PreparedZones,
-    pieces: np.ndarray | None,
-) -> pd.DataFrame:
-    """The hits table, columnar: strings are categoricals over the zone table (and over
-    the parcel ids), so no string is copied per hit."""
+def _hits_frame(ids: pd.Series, h: _Hits, zones: PreparedZones) -> pd.DataFrame:
+    """Stage 9, the hits table, columnar: strings are categoricals over the zone table
+    (and over the parcel ids), so no string is copied per hit."""
     # hits sorted by parcel (input order), then zone row: deterministic
-    o = np.lexsort((h_zone, h_parcel))
-    h_parcel, h_zone = h_parcel[o], h_zone[o]
+    o = np.lexsort((h.zone, h.parcel))
+    h_parcel, h_zone = h.parcel[o], h.zone[o]
     zt = zones.zones
     # parcel ids are unique (inputs.prepare_parcels makes them so); a frame built by
     # hand may repeat them, then the ids are copied
@@ -727,11 +828,11 @@ def _hits_frame(
         "zone_fid": num("zone_fid", "Int64"),
         "zone_name": cat("name"),
         "certainty": cat("certainty"),
-        "overlap_m2": h_overlap[o],
-        "share_pct": h_share[o],
-        "distance_to_source_m": h_dist[o],
-        "regime": _from_codes(h_regime[o], regimes),
-        "rule_regime": _from_codes(h_rule_regime[o], regimes),
+        "overlap_m2": h.overlap[o],
+        "share_pct": h.share[o],
+        "distance_to_source_m": h.dist[o],
+        "regime": _from_codes(h.regime[o], regimes),
+        "rule_regime": _from_codes(h.rule_regime[o], regimes),
         "width_m": num("width_m", "Float64"),
         "band_inner_m": num("band_inner_m", "Float64"),
         "band_outer_m": num("band_outer_m", "Float64"),
@@ -744,8 +845,8 @@ def _hits_frame(
         "reading": cat("reading"),
     }
     df = pd.DataFrame(data)
-    if pieces is not None:
+    if h.pieces is not None:
         return gpd.GeoDataFrame(
-            df, geometry=gpd.GeoSeries(pieces[o], crs=WORKING_CRS), crs=WORKING_CRS
+            df, geometry=gpd.GeoSeries(h.pieces[o], crs=WORKING_CRS), crs=WORKING_CRS
         )
     return df

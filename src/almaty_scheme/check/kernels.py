@@ -25,9 +25,10 @@ Coordinates are shifted to a local origin per piece (overlaps) or per parcel
 from __future__ import annotations
 
 import math
-import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import shapely
 from numba import njit, prange
@@ -39,11 +40,15 @@ owners (very large parcels) are recomputed with enough slots."""
 _CHUNK = 200_000  # parcels per kernel call (bounds the slot buffers' memory)
 
 
-def num_threads() -> int:
-    """Threads the kernels use (numba's setting; ``NUMBA_NUM_THREADS`` caps it)."""
-    import numba
+def set_threads(n: int | None) -> None:
+    """Use ``n`` threads in the compiled kernels (``None``: leave numba's setting, one per
+    core unless ``NUMBA_NUM_THREADS`` caps it); capped at numba's maximum.
 
-    return int(numba.get_num_threads())
+    The check run calls it with :attr:`~almaty_scheme.settings.Settings.numba_threads`
+    (``ALMATY_SCHEME_NUMBA_THREADS``).
+    """
+    if n is not None:
+        numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- data
@@ -51,8 +56,6 @@ def _coords_threaded(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``shapely.get_coordinates`` and ``get_num_coordinates`` on two threads."""
     if len(geoms) < 100_000:
         return shapely.get_coordinates(geoms), shapely.get_num_coordinates(geoms)
-    from concurrent.futures import ThreadPoolExecutor
-
     halves = np.array_split(geoms, 2)
     with ThreadPoolExecutor(2) as ex:
         xy = list(ex.map(shapely.get_coordinates, halves))
@@ -306,6 +309,61 @@ def _ring_area(x: np.ndarray, y: np.ndarray, s: int, n: int) -> float:  # pragma
     return 0.5 * a
 
 
+@njit(cache=True, inline="always")
+def _ring_bounds(
+    x: np.ndarray, y: np.ndarray, s: int, nv: int
+) -> tuple[float, float, float, float]:  # pragma: no cover - jit
+    """``(xmin, xmax, ymin, ymax)`` of the ``nv`` vertices of a ring from ``s``."""
+    rx0 = x[s]
+    rx1 = x[s]
+    ry0 = y[s]
+    ry1 = y[s]
+    for i in range(s + 1, s + nv):
+        if x[i] < rx0:
+            rx0 = x[i]
+        if x[i] > rx1:
+            rx1 = x[i]
+        if y[i] < ry0:
+            ry0 = y[i]
+        if y[i] > ry1:
+            ry1 = y[i]
+    return rx0, rx1, ry0, ry1
+
+
+@njit(cache=True, inline="always")
+def _add_to_owner(
+    owners: np.ndarray, areas: np.ndarray, gl: int, c: int, o: int, a: float, slots: int
+) -> tuple[int, bool]:  # pragma: no cover - jit
+    """Add area ``a`` to owner ``o`` among parcel ``gl``'s ``c`` slots (a new slot when
+    ``o`` is not there yet); returns the new slot count and whether the slots overflowed."""
+    for h in range(c):
+        if owners[gl, h] == o:
+            areas[gl, h] += a
+            return c, False
+    if c < slots:
+        owners[gl, c] = o
+        areas[gl, c] = a
+        return c + 1, False
+    return c, True
+
+
+@njit(cache=True, inline="always")
+def _sort_owners(
+    owners: np.ndarray, areas: np.ndarray, gl: int, c: int
+) -> None:  # pragma: no cover - jit
+    """Parcel ``gl``'s ``c`` owners in increasing order (insertion sort of a few entries)."""
+    for i in range(1, c):
+        ko = owners[gl, i]
+        ka = areas[gl, i]
+        j = i - 1
+        while j >= 0 and owners[gl, j] > ko:
+            owners[gl, j + 1] = owners[gl, j]
+            areas[gl, j + 1] = areas[gl, j]
+            j -= 1
+        owners[gl, j + 1] = ko
+        areas[gl, j + 1] = ka
+
+
 @njit(cache=True, parallel=True)
 def _overlap_kernel(
     gidx: np.ndarray,
@@ -362,19 +420,7 @@ def _overlap_kernel(
                 nv = ring_off[r + 1] - s - 1
                 if nv < 3:
                     continue
-                rx0 = x[s]
-                rx1 = x[s]
-                ry0 = y[s]
-                ry1 = y[s]
-                for i in range(s + 1, s + nv):
-                    if x[i] < rx0:
-                        rx0 = x[i]
-                    if x[i] > rx1:
-                        rx1 = x[i]
-                    if y[i] < ry0:
-                        ry0 = y[i]
-                    if y[i] > ry1:
-                        ry1 = y[i]
+                rx0, rx1, ry0, ry1 = _ring_bounds(x, y, s, nv)
                 rarea = _ring_area(x, y, s, nv)
                 sgn = ring_sign[r]
                 orient = 1.0 if rarea >= 0.0 else -1.0
@@ -409,33 +455,44 @@ def _overlap_kernel(
                                     * orient
                                     * sgn
                                 )
-                            o = powner[k]
-                            found = -1
-                            for h in range(c):
-                                if owners[gl, h] == o:
-                                    found = h
-                                    break
-                            if found >= 0:
-                                areas[gl, found] += a
-                            elif c < slots:
-                                owners[gl, c] = o
-                                areas[gl, c] = a
-                                c += 1
-                            else:
-                                overflow = True
-            # owners in increasing order (insertion sort of a few entries)
-            for i in range(1, c):
-                ko = owners[gl, i]
-                ka = areas[gl, i]
-                j = i - 1
-                while j >= 0 and owners[gl, j] > ko:
-                    owners[gl, j + 1] = owners[gl, j]
-                    areas[gl, j + 1] = areas[gl, j]
-                    j -= 1
-                owners[gl, j + 1] = ko
-                areas[gl, j + 1] = ka
+                            c, full = _add_to_owner(owners, areas, gl, c, powner[k], a, slots)
+                            overflow = overflow or full
+            _sort_owners(owners, areas, gl, c)
             count[gl] = -1 if overflow else c
     return count, owners, areas
+
+
+def _overlap_pass(
+    gidx: np.ndarray,
+    rings: FlatRings,
+    coords: np.ndarray,
+    bounds: np.ndarray,
+    is_box: np.ndarray,
+    owner: np.ndarray,
+    grid: Grid,
+    slots: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon."""
+    return _overlap_kernel(
+        gidx,
+        rings.x,
+        rings.y,
+        rings.ring_offsets,
+        rings.geom_offsets,
+        rings.ring_sign,
+        coords,
+        bounds,
+        is_box,
+        owner,
+        grid.x0,
+        grid.y0,
+        grid.size,
+        grid.nx,
+        grid.ny,
+        grid.start,
+        grid.items,
+        slots,
+    )
 
 
 def overlap_sums(
@@ -475,47 +532,11 @@ def overlap_sums(
     per_geom = np.zeros(g_total, np.int64)
     for a in range(0, g_total, _CHUNK):
         gidx = np.ascontiguousarray(order[a : a + _CHUNK])
-        cnt, own, area = _overlap_kernel(
-            gidx,
-            rings.x,
-            rings.y,
-            rings.ring_offsets,
-            rings.geom_offsets,
-            rings.ring_sign,
-            coords,
-            bounds,
-            is_box,
-            owner,
-            grid.x0,
-            grid.y0,
-            grid.size,
-            grid.nx,
-            grid.ny,
-            grid.start,
-            grid.items,
-            slots,
-        )
+        cnt, own, area = _overlap_pass(gidx, rings, coords, bounds, is_box, owner, grid, slots)
         for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
             one = gidx[int(r) : int(r) + 1]
-            cnt2, own2, area2 = _overlap_kernel(
-                one,
-                rings.x,
-                rings.y,
-                rings.ring_offsets,
-                rings.geom_offsets,
-                rings.ring_sign,
-                coords,
-                bounds,
-                is_box,
-                owner,
-                grid.x0,
-                grid.y0,
-                grid.size,
-                grid.nx,
-                grid.ny,
-                grid.start,
-                grid.items,
-                int(owner.max()) + 1,
+            cnt2, own2, area2 = _overlap_pass(
+                one, rings, coords, bounds, is_box, owner, grid, int(owner.max()) + 1
             )
             k = int(cnt2[0])
             blocks.append((one, cnt2, own2[:, :k], area2[:, :k]))
@@ -631,85 +652,6 @@ def _seg_seg2(
     if v < m:
         m = v
     return m
-
-
-@njit(cache=True, parallel=True)
-def _near_kernel(
-    x: np.ndarray,
-    y: np.ndarray,
-    ring_off: np.ndarray,
-    geom_off: np.ndarray,
-    sel: np.ndarray,
-    seg: np.ndarray,
-    radius: np.ndarray,
-    gx0: float,
-    gy0: float,
-    gsize: float,
-    gnx: int,
-    gny: int,
-    gstart: np.ndarray,
-    gitems: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - jit
-    n = len(sel)
-    out = np.full(n, np.inf)
-    for t in prange(n):
-        g = sel[t]
-        rad = radius[t]
-        r0 = geom_off[g]
-        r1 = geom_off[g + 1]
-        s0 = ring_off[r0]
-        s1 = ring_off[r1]
-        ox = x[s0]
-        oy = y[s0]
-        bx0 = x[s0]
-        bx1 = x[s0]
-        by0 = y[s0]
-        by1 = y[s0]
-        for i in range(s0, s1):
-            if x[i] < bx0:
-                bx0 = x[i]
-            if x[i] > bx1:
-                bx1 = x[i]
-            if y[i] < by0:
-                by0 = y[i]
-            if y[i] > by1:
-                by1 = y[i]
-        best2 = rad * rad
-        found = False
-        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
-        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
-        iy0 = _cell(by0 - rad, gy0, gsize, gny)
-        iy1 = _cell(by1 + rad, gy0, gsize, gny)
-        for cj in range(iy0, iy1 + 1):
-            for ci in range(ix0, ix1 + 1):
-                cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
-                    sx0 = min(seg[k, 0], seg[k, 2])
-                    sx1 = max(seg[k, 0], seg[k, 2])
-                    sy0 = min(seg[k, 1], seg[k, 3])
-                    sy1 = max(seg[k, 1], seg[k, 3])
-                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
-                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
-                    if gxd * gxd + gyd * gyd > best2:
-                        continue
-                    cx = seg[k, 0] - ox
-                    cy = seg[k, 1] - oy
-                    dx = seg[k, 2] - ox
-                    dy = seg[k, 3] - oy
-                    for r in range(r0, r1):
-                        a = ring_off[r]
-                        b = ring_off[r + 1]
-                        for i in range(a, b - 1):
-                            d = _seg_seg2(
-                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
-                            )
-                            if d <= best2:
-                                best2 = d
-                                found = True
-        if found:
-            out[t] = math.sqrt(best2)
-    return out
 
 
 @njit(cache=True)
@@ -872,56 +814,6 @@ def keyed_distances(
         grid.items,
     )
     out = np.empty(len(pair_geom))
-    out[o] = d
-    return out
-
-
-def nearest_distances(
-    rings: FlatRings,
-    sel: np.ndarray,
-    radius: np.ndarray,
-    segments: np.ndarray,
-    grid: Grid,
-    *,
-    ordered: bool = False,
-) -> np.ndarray:
-    """Distance from each selected polygon to the nearest segment within its radius.
-
-    Parameters
-    ----------
-    rings
-        The polygons (:class:`FlatRings`).
-    sel
-        Indices of the polygons to measure.
-    radius
-        Search radius per selected polygon (m); ``inf`` where nothing is within it.
-    segments
-        ``(S, 4)`` x1, y1, x2, y2.
-    grid
-        :class:`Grid` over the segments' bounds.
-    ordered
-        ``sel`` already follows :meth:`FlatRings.spatial_order` (skips a sort).
-    """
-    if len(sel) == 0 or len(segments) == 0:
-        return np.full(len(sel), np.inf)
-    o = np.arange(len(sel)) if ordered else _spatially(rings, sel)
-    d = _near_kernel(
-        rings.x,
-        rings.y,
-        rings.ring_offsets,
-        rings.geom_offsets,
-        np.ascontiguousarray(np.asarray(sel, np.int64)[o]),
-        segments,
-        np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
-        grid.x0,
-        grid.y0,
-        grid.size,
-        grid.nx,
-        grid.ny,
-        grid.start,
-        grid.items,
-    )
-    out = np.empty(len(sel))
     out[o] = d
     return out
 
@@ -1130,35 +1022,3 @@ def segment_bounds(seg: np.ndarray) -> np.ndarray:
         ],
         axis=1,
     )
-
-
-def warm_up() -> None:
-    """Load the compiled kernels (numba's cache; compiles them on a first run) with
-    tiny inputs, e.g. in a background thread while the inputs are read."""
-    g = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
-    r = FlatRings.from_geoms(g)
-    grid = Grid.build(np.array([[0.0, 0.0, 1.0, 1.0]]))
-    pc = np.array([[[0, 0], [1, 0], [1, 1], [0, 1]]], dtype=float)
-    overlap_sums(
-        r, pc, np.array([[0.0, 0.0, 1.0, 1.0]]), np.ones(1, bool), np.zeros(1, np.int64), grid
-    )
-    seg = np.array([[0.0, 0.0, 1.0, 1.0]])
-    nearest_distances_by_key(r, np.zeros((1, 1), bool), 1.0, seg, np.zeros(1, np.int64), grid)
-    keyed_distances(
-        r,
-        np.zeros(1, np.int64),
-        np.zeros(1, np.int64),
-        np.ones(1),
-        np.array([0, 1], np.int64),
-        np.zeros(1, np.int64),
-        seg,
-        np.zeros(1, np.int64),
-        grid,
-    )
-    best_per_group(np.zeros(1, np.int64), np.zeros((1, 2)), 1)
-
-
-if os.environ.get("ALMATY_SCHEME_NUMBA_THREADS"):  # pragma: no cover - tuning knob
-    import numba as _nb
-
-    _nb.set_num_threads(int(os.environ["ALMATY_SCHEME_NUMBA_THREADS"]))

@@ -25,11 +25,10 @@ batches): ``results.parquet`` (parcels), ``results.hits.parquet``,
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import atomic_path, atomic_write_text, check_writable
 from almaty_scheme.io.gpkg import write_layers
+from almaty_scheme.qgis.styles import style_finalizer
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ HITS_LAYER = "parcel_hits"
 ISSUES_LAYER = "parcel_input_issues"
 SUMMARY_LAYER = "check_summary"
 
-_ARROW = importlib.util.find_spec("pyarrow") is not None
-_WRITE_OPTIONS: dict[str, object] = {"use_arrow": _ARROW, "promote_to_multi": True}
+_WRITE_OPTIONS: dict[str, object] = {"use_arrow": True, "promote_to_multi": True}
 
 
 OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet")
@@ -327,7 +326,7 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
     ]
     if extra:  # an unexpected column: keep a plain table rather than lose it
         pyogrio.write_dataframe(
-            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=True
         )
         return
     pid = hits["parcel_id"]
@@ -376,7 +375,7 @@ def _write_hits_view(path: Path, hits: pd.DataFrame, parcel_ids: pd.Series) -> N
         }
     )
     pyogrio.write_dataframe(
-        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=_ARROW
+        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=True
     )
     pyogrio.write_dataframe(zones, path, layer=ZONES_LAYER, driver="GPKG", append=True)
     case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(regimes))
@@ -420,14 +419,6 @@ def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
             "original_wkt": pd.Series(dtype="string"),
         }
     )
-
-
-def _style_finalizer(layer_names: list[str]) -> Callable[[Path], None] | None:
-    try:
-        from almaty_scheme.qgis.styles import style_finalizer
-    except ImportError:  # pragma: no cover - styles are optional
-        return None
-    return style_finalizer(layer_names)
 
 
 def write_results(
@@ -503,7 +494,7 @@ def write_results(
             ),
             crs=WORKING_CRS,
         )
-    styles = _style_finalizer([PARCELS_LAYER, HITS_LAYER])
+    styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
     summary_table = pd.DataFrame(
         {
             "key": list(summary.keys()),
@@ -522,8 +513,7 @@ def write_results(
             _gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG", append=True
         )
         pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
-        if styles is not None:
-            styles(tmp)
+        styles(tmp)
 
     write_layers(
         paths["gpkg"],

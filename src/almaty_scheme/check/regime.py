@@ -20,6 +20,7 @@ with array indexing: :data:`ALLOWED` 0, :data:`CONDITIONAL` 1, :data:`PROHIBITED
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import unicodedata
@@ -270,8 +271,6 @@ def load_use_aliases(path: str | Path, land_use: LandUse) -> dict[str, str]:
     known = set(land_use.classes)
     for alias, cid, where in pairs:
         if not isinstance(cid, str) or cid not in known:
-            import difflib
-
             close = difflib.get_close_matches(str(cid), sorted(known), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             problems.append(

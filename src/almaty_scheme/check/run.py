@@ -1,24 +1,34 @@
 """One call for a whole check run: read, validate, check, summarise, write.
 
-This is what ``almaty-scheme check`` calls; notebooks may call it too, or use the
-pieces (:func:`~almaty_scheme.check.inputs.read_parcels`,
-:func:`~almaty_scheme.check.inputs.prepare_parcels`,
-:func:`~almaty_scheme.check.zones.load_zones`,
-:func:`~almaty_scheme.check.engine.check_parcels`,
-:func:`~almaty_scheme.check.output.write_results`).
+This is what ``almaty-scheme check`` and :func:`almaty_scheme.check` call. Its stages,
+in order: the options and output paths are checked (:func:`_check_outputs`, before any
+work), the catalogue and land-use classes are loaded (:func:`_rules`), the parcels are
+read and validated (:func:`_parcel_input`; a GeoDataFrame is taken as it is), the
+zones are prepared (:func:`~almaty_scheme.check.zones.load_zones`), the engine runs
+(:func:`_run_engine`), the summary is made and, when ``out`` is given, everything is
+written (:func:`~almaty_scheme.check.output.write_results`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from almaty_scheme.catalogue.loader import default_catalogue, load_catalogue
-from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcels
-from almaty_scheme.check.inputs import prepare_parcels, read_parcels
+import geopandas as gpd
+import pandas as pd
+
+from almaty_scheme import settings
+from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
+from almaty_scheme.check.dask_engine import check_parcels_dask
+from almaty_scheme.check.engine import CheckResult, check_parcels
+from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels
+from almaty_scheme.check.kernels import set_threads
+from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
     check_outputs_writable,
@@ -26,27 +36,49 @@ from almaty_scheme.check.output import (
     summarise,
     write_results,
 )
-from almaty_scheme.check.regime import land_use_from_catalogue, load_use_aliases
-from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M, load_zones
+from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_use_aliases
+from almaty_scheme.check.zones import PreparedZones, load_zones
 from almaty_scheme.errors import UsageError
 
 log = logging.getLogger(__name__)
 
-ENGINES: tuple[str, ...] = ("local", "dask")
-"""Execution engines: ``local`` (one process, compiled kernels on every core) and
-``dask`` (spatial partitions on a ``dask.distributed`` cluster,
-:mod:`~almaty_scheme.check.dask_engine`)."""
-
-FAIL_ON: tuple[str, ...] = ("prohibited", "conditional")
+IN_MEMORY = "<GeoDataFrame>"
+"""What the summary's ``inputs.parcels`` says when the parcels were a GeoDataFrame."""
 
 
 @dataclass
 class RunOutcome:
-    """What a run produced."""
+    """What a run produced.
+
+    Attributes
+    ----------
+    result
+        The checked parcels (``result.parcels``, a GeoDataFrame) and their hits
+        (``result.hits``).
+    summary
+        The summary (what ``<out>.summary.json`` holds).
+    paths
+        Files written, by kind (empty when no ``out`` was given).
+    issues
+        One row per input problem found and how it was handled
+        (the ``parcel_input_issues`` table).
+    """
 
     result: CheckResult
     summary: dict[str, Any]
     paths: dict[str, Path]
+    issues: pd.DataFrame
+
+    @property
+    def parcels(self) -> gpd.GeoDataFrame:
+        """Every input parcel once, in input order, with the verdict columns."""
+        return self.result.parcels
+
+    @property
+    def hits(self) -> pd.DataFrame:
+        """One row per parcel x zone feature touched (a GeoDataFrame with the overlap
+        geometry when ``with_overlap_geometry``)."""
+        return self.result.hits
 
 
 def failing(summary: dict[str, Any], fail_on: str | None) -> bool:
@@ -60,35 +92,37 @@ def failing(summary: dict[str, Any], fail_on: str | None) -> bool:
     return bool(bv.get("prohibited", 0) or bv.get("conditional", 0))
 
 
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = time.perf_counter() - t
+
+
 def run_check(
-    parcels: str | Path,
+    parcels: str | Path | gpd.GeoDataFrame,
     *,
     layers: str | Path,
-    out: str | Path,
-    id_field: str | None = None,
-    use_field: str | None = None,
-    use_aliases: str | Path | None = None,
-    assume_crs: str | None = None,
-    layer: str | None = None,
-    near_m: float | None = DEFAULT_NEAR_M,
-    with_overlap_geometry: bool = False,
-    csv: bool = False,
-    parquet: bool = False,
-    overwrite: bool = False,
-    engine: str = "local",
-    catalogue_dir: str | Path | None = None,
-    tile_size: float = DEFAULT_TILE_SIZE_M,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    partitions: int | None = None,
-    zones_cache: bool | str | Path = True,
+    out: str | Path | None = None,
+    options: CheckOptions | None = None,
 ) -> RunOutcome:
-    """Check the parcels in a file against a built GeoPackage and write the results.
+    """Check parcels against a built GeoPackage; write the results when ``out`` is given.
 
-    ``engine="dask"`` runs the check on a Dask cluster (``scheduler`` address, or a
-    ``LocalCluster`` of ``workers`` processes), in ``partitions`` spatial partitions;
-    the results are the same as the local engine's. ``zones_cache`` is passed to
-    :func:`~almaty_scheme.check.zones.load_zones` (``False`` disables the cache).
+    Parameters
+    ----------
+    parcels
+        A vector file (any format the readers know, any declared CRS), or a
+        GeoDataFrame in any CRS (reprojected to EPSG:32643; ``options.assume_crs`` when
+        it has none).
+    layers
+        The built restriction-layer GeoPackage (never modified).
+    out
+        Result GeoPackage (``.gpkg``) or GeoParquet base name (``.parquet``), with the
+        summary JSON beside it; ``None`` keeps everything in memory.
+    options
+        :class:`~almaty_scheme.check.options.CheckOptions` (default: the CLI's defaults).
 
     Raises
     ------
@@ -97,15 +131,58 @@ def run_check(
     DataError, CRSError, CatalogueError
         Unusable parcels, layers or catalogue.
     """
-    if engine not in ENGINES:
-        raise UsageError(f"Unknown engine {engine!r}", [f"Use one of: {', '.join(ENGINES)}."])
-    if engine != "dask" and (scheduler or workers or partitions):
-        raise UsageError(
-            "--scheduler, --workers and --partitions need --engine dask",
-            ["Add --engine dask, or drop those options."],
+    opts = options or CheckOptions()
+    opts.validate()
+    _check_outputs(parcels, layers, out, opts)
+    timings: dict[str, float] = {}
+    with _timed(timings, "catalogue"):
+        cat, land_use = _rules(opts)
+    pin = _parcel_input(parcels, land_use, opts, timings)
+    with _timed(timings, "load_zones"):
+        zones = load_zones(
+            layers,
+            catalogue=cat,
+            land_use=land_use,
+            tile_size=opts.tile_size,
+            cache=opts.zones_cache,
         )
-    if near_m is not None and near_m < 0:
-        raise UsageError("--near must be >= 0", ["Give a distance in metres, 0 to disable."])
+    with _timed(timings, "check"):
+        result = _run_engine(pin.frame, zones, opts)
+    timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
+    pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
+    with _timed(timings, "summary"):
+        summary = _summary(parcels, result, zones, cat, pin, opts, timings)
+    written: dict[str, Path] = {}
+    if out is not None:
+        with _timed(timings, "write"):
+            written = write_results(
+                result,
+                out,
+                summary=summary,
+                issues=pin.issues,
+                overwrite=opts.overwrite,
+                csv=opts.csv,
+                parquet=opts.parquet,
+            )
+    summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    return RunOutcome(result=result, summary=summary, paths=written, issues=pin.issues)
+
+
+def _check_outputs(
+    parcels: str | Path | gpd.GeoDataFrame,
+    layers: str | Path,
+    out: str | Path | None,
+    opts: CheckOptions,
+) -> None:
+    """Check the files a run will write before any work: a known suffix, no input
+    replaced, nothing existing replaced without ``overwrite``."""
+    if out is None:
+        if opts.csv or opts.parquet:
+            raise UsageError(
+                "csv and parquet copies need an output path", ["Give out=... as well."]
+            )
+        return
     if Path(out).suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(
             f"--out {out} must end in .gpkg or .parquet",
@@ -114,85 +191,83 @@ def run_check(
                 "--out results.parquet (GeoParquet files, fastest)."
             ],
         )
-    if (
-        Path(out).resolve() == Path(parcels).resolve()
-        or Path(out).resolve() == Path(layers).resolve()
-    ):
+    inputs = [Path(layers)] + ([] if isinstance(parcels, gpd.GeoDataFrame) else [Path(parcels)])
+    if any(Path(out).resolve() == p.resolve() for p in inputs):
         raise UsageError("--out would replace an input file", ["Choose another output path."])
-    paths = output_paths(out, csv=csv, parquet=parquet)
-    check_outputs_writable(paths, overwrite=overwrite)
+    paths = output_paths(out, csv=opts.csv, parquet=opts.parquet)
+    check_outputs_writable(paths, overwrite=opts.overwrite)
 
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    cat = load_catalogue(catalogue_dir) if catalogue_dir is not None else default_catalogue()
+
+def _rules(opts: CheckOptions) -> tuple[Catalogue, LandUse]:
+    """The rule catalogue (shipped or ``catalogue_dir``) and its land-use classes, with
+    the user's aliases merged in."""
+    cat = (
+        load_catalogue(opts.catalogue_dir)
+        if opts.catalogue_dir is not None
+        else default_catalogue()
+    )
     land_use = land_use_from_catalogue(cat)
-    if use_aliases is not None:
-        land_use = land_use.with_aliases(load_use_aliases(use_aliases, land_use))
-    timings["catalogue"] = time.perf_counter() - t
+    if opts.use_aliases is not None:
+        land_use = land_use.with_aliases(load_use_aliases(opts.use_aliases, land_use))
+    return cat, land_use
 
-    t = time.perf_counter()
-    raw = read_parcels(parcels, layer=layer, assume_crs=assume_crs)
-    timings["read"] = time.perf_counter() - t
-    t = time.perf_counter()
-    pin = prepare_parcels(
-        raw, land_use, id_field=id_field, use_field=use_field, name=Path(parcels).name
-    )
-    timings["validate"] = time.perf_counter() - t
-    del raw
 
-    t = time.perf_counter()
-    zones = load_zones(
-        layers, catalogue=cat, land_use=land_use, tile_size=tile_size, cache=zones_cache
-    )
-    timings["load_zones"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if engine == "dask":
-        from almaty_scheme.check.dask_engine import check_parcels_dask
-
-        result = check_parcels_dask(
-            pin.frame,
-            zones,
-            near_m=near_m or None,
-            with_overlap_geometry=with_overlap_geometry,
-            scheduler=scheduler,
-            workers=workers,
-            npartitions=partitions,
-        )
+def _parcel_input(
+    parcels: str | Path | gpd.GeoDataFrame,
+    land_use: LandUse,
+    opts: CheckOptions,
+    timings: dict[str, float],
+) -> ParcelInput:
+    """Read (unless already a GeoDataFrame), validate, repair and flag the parcels."""
+    if isinstance(parcels, gpd.GeoDataFrame):
+        raw, name, assume = parcels, "parcels", opts.assume_crs
+        timings["read"] = 0.0
     else:
-        result = check_parcels(
-            pin.frame, zones, near_m=near_m or None, with_overlap_geometry=with_overlap_geometry
+        with _timed(timings, "read"):
+            raw = read_parcels(parcels, layer=opts.layer, assume_crs=opts.assume_crs)
+        name, assume = Path(parcels).name, None  # the reader has settled the CRS
+    with _timed(timings, "validate"):
+        return prepare_parcels(
+            raw,
+            land_use,
+            id_field=opts.id_field,
+            use_field=opts.use_field,
+            assume_crs=assume,
+            name=name,
         )
-    timings["check"] = time.perf_counter() - t
-    for k, v in result.timings.items():
-        if k != "total":
-            timings[f"check.{k}"] = v
-    pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
 
+
+def _run_engine(frame: gpd.GeoDataFrame, zones: PreparedZones, opts: CheckOptions) -> CheckResult:
+    """The check itself, on this machine (compiled kernels on every core, or
+    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster."""
+    if opts.engine == "dask":
+        return check_parcels_dask(frame, zones, opts)
+    set_threads(settings.current().numba_threads)
+    return check_parcels(
+        frame, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
+    )
+
+
+def _summary(
+    parcels: str | Path | gpd.GeoDataFrame,
+    result: CheckResult,
+    zones: PreparedZones,
+    cat: Catalogue,
+    pin: ParcelInput,
+    opts: CheckOptions,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """The run's summary (:func:`~almaty_scheme.check.output.summarise`) with its inputs
+    and the catalogue version."""
     inputs = {
-        "parcels": str(parcels),
-        "layer": layer,
+        "parcels": IN_MEMORY if isinstance(parcels, gpd.GeoDataFrame) else str(parcels),
+        "layer": opts.layer,
         **pin.report,
-        "use_aliases": str(use_aliases) if use_aliases else None,
-        "near_m": near_m,
-        "engine": engine,
-        "scheduler": scheduler,
+        "use_aliases": str(opts.use_aliases) if opts.use_aliases else None,
+        "near_m": opts.near_m,
+        "engine": opts.engine,
+        "scheduler": opts.scheduler,
     }
-    t = time.perf_counter()
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
-    timings["summary"] = time.perf_counter() - t
-    t = time.perf_counter()
-    written = write_results(
-        result,
-        out,
-        summary=summary,
-        issues=pin.issues,
-        overwrite=overwrite,
-        csv=csv,
-        parquet=parquet,
-    )
-    timings["write"] = time.perf_counter() - t
-    summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
-    return RunOutcome(result=result, summary=summary, paths=written)
+    return summary

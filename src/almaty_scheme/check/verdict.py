@@ -289,30 +289,6 @@ def compose_hit(
     return en + ".", ru + "."
 
 
-def hit_sentence(
-    z: pd.Series,
-    *,
-    use_title: str,
-    use_title_ru: str,
-    share: float,
-    regime: str,
-    reason: str,
-) -> tuple[str, str]:
-    """The explanation of a parcel whose worst finding is a hit on zone row ``z``.
-
-    ``z`` is a row of :attr:`PreparedZones.zones`; ``regime`` the effective regime.
-    """
-    return compose_hit(
-        zone_phrases(z),
-        use_title=use_title,
-        use_title_ru=use_title_ru,
-        share_en=share_text(share, "en"),
-        share_ru=share_text(share, "ru"),
-        regime=regime,
-        reason=reason,
-    )
-
-
 _SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
 _SHARE_RU = np.array([share_text(q / 10, "ru") for q in range(1001)], dtype=object)
 
@@ -398,6 +374,43 @@ class _Texts:
         return pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
 
 
+@dataclass
+class _Cases:
+    """The columns :func:`explain` reads, as integer codes and their distinct values."""
+
+    v_codes: np.ndarray
+    v_cats: np.ndarray
+    w_all: np.ndarray
+    w_uni: np.ndarray
+    u_all: np.ndarray
+    u_uni: np.ndarray
+    r_all: np.ndarray
+    r_uni: np.ndarray
+    wz: np.ndarray
+    share: np.ndarray
+    nh: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Cases:
+        return cls(
+            *_codes(frame["verdict"]),
+            *_codes(frame["verdict_reason"]),
+            *_codes(frame["use_class"]),
+            *_codes(frame["worst_regime"]),
+            wz=frame["_worst_zone"].to_numpy(),
+            share=frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan),
+            nh=frame["n_hits"].to_numpy(),
+        )
+
+    def is_verdict(self, *names: str) -> np.ndarray:
+        wanted = [i for i, c in enumerate(self.v_cats) if c in names]
+        return np.isin(self.v_codes, wanted)
+
+    def is_reason(self, name: str) -> np.ndarray:
+        wanted = [i for i, c in enumerate(self.w_uni) if c == name]
+        return np.isin(self.w_all, wanted)
+
+
 def explain(
     frame: pd.DataFrame,
     zones: pd.DataFrame,
@@ -417,125 +430,142 @@ def explain(
     n = len(frame)
     en = _Texts(n)
     ru = _Texts(n)
-    cache = phrases if phrases is not None else {}
-    v_codes, v_cats = _codes(frame["verdict"])
-    w_all, w_uni = _codes(frame["verdict_reason"])
-    u_all, u_uni = _codes(frame["use_class"])
-    r_all, r_uni = _codes(frame["worst_regime"])
-    wz = frame["_worst_zone"].to_numpy()
-    share = frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan)
-    nh = frame["n_hits"].to_numpy()
+    c = _Cases.of(frame)
+    _explain_outside_invalid(c, en, ru)
+    _explain_hits(c, zones, titles, titles_ru, phrases if phrases is not None else {}, en, ru)
+    _explain_clear(frame, c, titles, titles_ru, near_cols, en, ru)
+    return en.categorical(), ru.categorical()
 
-    def is_verdict(*names: str) -> np.ndarray:
-        wanted = [i for i, c in enumerate(v_cats) if c in names]
-        return np.isin(v_codes, wanted)
 
-    def is_reason(name: str) -> np.ndarray:
-        wanted = [i for i, c in enumerate(w_uni) if c == name]
-        return np.isin(w_all, wanted)
-
+def _explain_outside_invalid(c: _Cases, en: _Texts, ru: _Texts) -> None:
+    """``outside`` and ``invalid_input`` parcels: one sentence per reason."""
     for r in ("outside_boundary", "outside_coverage"):
-        m = is_verdict("outside") & is_reason(r)
+        m = c.is_verdict("outside") & c.is_reason(r)
         if m.any():
             e, rr = outside_sentence(r)
             en[m], ru[m] = e, rr
-    inv = is_verdict("invalid_input")
-    for rcode in np.unique(w_all[inv]):
-        m = inv & (w_all == rcode)
-        e, rr = invalid_sentence(str(w_uni[rcode]) if rcode >= 0 else "invalid")
+    inv = c.is_verdict("invalid_input")
+    for rcode in np.unique(c.w_all[inv]):
+        m = inv & (c.w_all == rcode)
+        e, rr = invalid_sentence(str(c.w_uni[rcode]) if rcode >= 0 else "invalid")
         en[m], ru[m] = e, rr
 
-    hit_v = is_verdict("prohibited", "conditional")
-    if hit_v.any():
-        idx = np.flatnonzero(hit_v)
-        q = np.clip(np.rint(np.nan_to_num(share[idx]) * 10), 0, 1000).astype(np.int64)
-        zc = wz[idx].astype(np.int64)
-        uc, rc, wc = u_all[idx], r_all[idx], w_all[idx]
-        key = (
-            (((zc * (len(u_uni) + 1) + uc + 1) * 1001 + q) * (len(r_uni) + 1) + rc + 1)
-            * (len(w_uni) + 1)
-            + wc
-            + 1
-        )
-        inv, ukeys = pd.factorize(key)  # (numpy's unique is slow on millions)
-        inv = np.asarray(inv, np.int64)
-        first = np.empty(len(ukeys), np.int64)
-        first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
-        missing = [int(z) for z in pd.unique(zc) if int(z) not in cache]
-        if missing:
-            rows = zones.iloc[missing].to_dict("records")
-            for z, rec in zip(missing, rows, strict=True):
-                cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
-        u_arr, r_arr, w_arr = u_uni, r_uni, w_uni
-        t_en = np.empty(len(ukeys), dtype=object)
-        t_ru = np.empty(len(ukeys), dtype=object)
-        for k, f in enumerate(first):
-            u = str(u_arr[uc[f]]) if uc[f] >= 0 else ""
-            t_en[k], t_ru[k] = compose_hit(
-                cache[int(zc[f])],
-                use_title=titles.get(u, u),
-                use_title_ru=titles_ru.get(u, u),
-                share_en=_SHARE_EN[q[f]],
-                share_ru=_SHARE_RU[q[f]],
-                regime=str(r_arr[rc[f]]),
-                reason=str(w_arr[wc[f]]),
-            )
-        en.set_codes(idx, inv.ravel(), t_en)
-        ru.set_codes(idx, inv.ravel(), t_ru)
 
-    clear = is_verdict("clear")
-    if clear.any():
-        idx = np.flatnonzero(clear)
-        codes, uniq = pd.MultiIndex.from_arrays([u_all[idx], nh[idx]]).factorize()
-        texts = []
-        for uc0, h in uniq:
-            u = str(u_uni[uc0]) if uc0 >= 0 else ""
-            texts.append(clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)))
-        m = len(idx)
-        # every suffix as an integer code; texts are composed once per distinct case
-        suf = np.full(m, -1, dtype=np.int64)
-        # the most specific keys: a family column is dropped when it has layer columns
-        specific = [
-            c
-            for c in near_cols
-            if not any(o != c and o.startswith(c[:-2] + "_") for o in near_cols)
-        ]
-        span = 1
-        if specific:
-            near = np.column_stack(
-                [frame[c].to_numpy(dtype=float, na_value=np.nan)[idx] for c in specific]
-            )
-            near = np.where(near > 0, near, np.nan)
-            has = ~np.isnan(near).all(axis=1)
-            if has.any():
-                j = np.nanargmin(np.where(np.isnan(near[has]), np.inf, near[has]), axis=1)
-                d = np.rint(near[has][np.arange(int(has.sum())), j]).astype(np.int64)
-                span = int(d.max()) + 1
-                suf[has] = j * span + d  # f"{d:.0f}" rounds half to even, as rint does
-        bnd = frame["inside_boundary_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
-        cov = frame["inside_coverage_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
-        part_b = np.isfinite(bnd) & (bnd < 99.95)
-        part = np.isfinite(cov) & (cov < 99.95) & ~part_b
-        pb = np.full(m, -1, dtype=np.int64)
-        pc = np.full(m, -1, dtype=np.int64)
-        pb[part_b] = np.rint(100 - bnd[part_b]).astype(np.int64)
-        pc[part] = np.rint(100 - cov[part]).astype(np.int64)
-        combo, cases = pd.MultiIndex.from_arrays([codes, suf, pb, pc]).factorize()
-        t_en = np.empty(len(cases), dtype=object)
-        t_ru = np.empty(len(cases), dtype=object)
-        for k, (c0, sc, b0, c1) in enumerate(cases):
-            e, r = texts[int(c0)]
-            if sc >= 0:
-                key = specific[int(sc) // span][len("near_") : -len("_m")]
-                se, sr = near_suffix(key, float(int(sc) % span))
-                e, r = e + se, r + sr
-            if b0 >= 0:
-                e += f"; {b0} % of the parcel is outside the agglomeration boundary"
-                r += f"; {b0} % участка за границей агломерации"
-            if c1 >= 0:
-                e += f"; {c1} % of the parcel is outside the base-data coverage and was not checked"
-                r += f"; {c1} % участка вне покрытия исходных данных и не проверено"
-            t_en[k], t_ru[k] = e + ".", r + "."
-        en.set_codes(idx, np.asarray(combo, np.int64), t_en)
-        ru.set_codes(idx, np.asarray(combo, np.int64), t_ru)
-    return en.categorical(), ru.categorical()
+def _explain_hits(
+    c: _Cases,
+    zones: pd.DataFrame,
+    titles: dict[str, str],
+    titles_ru: dict[str, str],
+    cache: dict[int, ZonePhrases],
+    en: _Texts,
+    ru: _Texts,
+) -> None:
+    """``prohibited`` / ``conditional`` parcels: the worst hit's sentence, composed once
+    per distinct (zone, use, share to 0.1 %, regime, reason)."""
+    hit_v = c.is_verdict("prohibited", "conditional")
+    if not hit_v.any():
+        return
+    idx = np.flatnonzero(hit_v)
+    q = np.clip(np.rint(np.nan_to_num(c.share[idx]) * 10), 0, 1000).astype(np.int64)
+    zc = c.wz[idx].astype(np.int64)
+    uc, rc, wc = c.u_all[idx], c.r_all[idx], c.w_all[idx]
+    key = (
+        (((zc * (len(c.u_uni) + 1) + uc + 1) * 1001 + q) * (len(c.r_uni) + 1) + rc + 1)
+        * (len(c.w_uni) + 1)
+        + wc
+        + 1
+    )
+    inv, ukeys = pd.factorize(key)  # (numpy's unique is slow on millions)
+    inv = np.asarray(inv, np.int64)
+    first = np.empty(len(ukeys), np.int64)
+    first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
+    missing = [int(z) for z in pd.unique(zc) if int(z) not in cache]
+    if missing:
+        rows = zones.iloc[missing].to_dict("records")
+        for z, rec in zip(missing, rows, strict=True):
+            cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
+    u_arr, r_arr, w_arr = c.u_uni, c.r_uni, c.w_uni
+    t_en = np.empty(len(ukeys), dtype=object)
+    t_ru = np.empty(len(ukeys), dtype=object)
+    for k, f in enumerate(first):
+        u = str(u_arr[uc[f]]) if uc[f] >= 0 else ""
+        t_en[k], t_ru[k] = compose_hit(
+            cache[int(zc[f])],
+            use_title=titles.get(u, u),
+            use_title_ru=titles_ru.get(u, u),
+            share_en=_SHARE_EN[q[f]],
+            share_ru=_SHARE_RU[q[f]],
+            regime=str(r_arr[rc[f]]),
+            reason=str(w_arr[wc[f]]),
+        )
+    en.set_codes(idx, inv.ravel(), t_en)
+    ru.set_codes(idx, inv.ravel(), t_ru)
+
+
+def _explain_clear(
+    frame: pd.DataFrame,
+    c: _Cases,
+    titles: dict[str, str],
+    titles_ru: dict[str, str],
+    near_cols: list[str],
+    en: _Texts,
+    ru: _Texts,
+) -> None:
+    """``clear`` parcels: the sentence, then the nearest zone and the share outside the
+    boundary or the coverage, composed once per distinct case."""
+    clear = c.is_verdict("clear")
+    if not clear.any():
+        return
+    idx = np.flatnonzero(clear)
+    codes, uniq = pd.MultiIndex.from_arrays([c.u_all[idx], c.nh[idx]]).factorize()
+    texts = []
+    for uc0, h in uniq:
+        u = str(c.u_uni[uc0]) if uc0 >= 0 else ""
+        texts.append(clear_sentence(int(h), titles.get(u, u), titles_ru.get(u, u)))
+    m = len(idx)
+    # every suffix as an integer code; texts are composed once per distinct case
+    suf = np.full(m, -1, dtype=np.int64)
+    # the most specific keys: a family column is dropped when it has layer columns
+    specific = [
+        col
+        for col in near_cols
+        if not any(o != col and o.startswith(col[:-2] + "_") for o in near_cols)
+    ]
+    span = 1
+    if specific:
+        near = np.column_stack(
+            [frame[col].to_numpy(dtype=float, na_value=np.nan)[idx] for col in specific]
+        )
+        near = np.where(near > 0, near, np.nan)
+        has = ~np.isnan(near).all(axis=1)
+        if has.any():
+            j = np.nanargmin(np.where(np.isnan(near[has]), np.inf, near[has]), axis=1)
+            d = np.rint(near[has][np.arange(int(has.sum())), j]).astype(np.int64)
+            span = int(d.max()) + 1
+            suf[has] = j * span + d  # f"{d:.0f}" rounds half to even, as rint does
+    bnd = frame["inside_boundary_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
+    cov = frame["inside_coverage_pct"].to_numpy(dtype=float, na_value=np.nan)[idx]
+    part_b = np.isfinite(bnd) & (bnd < 99.95)
+    part = np.isfinite(cov) & (cov < 99.95) & ~part_b
+    pb = np.full(m, -1, dtype=np.int64)
+    pc = np.full(m, -1, dtype=np.int64)
+    pb[part_b] = np.rint(100 - bnd[part_b]).astype(np.int64)
+    pc[part] = np.rint(100 - cov[part]).astype(np.int64)
+    combo, cases = pd.MultiIndex.from_arrays([codes, suf, pb, pc]).factorize()
+    t_en = np.empty(len(cases), dtype=object)
+    t_ru = np.empty(len(cases), dtype=object)
+    for k, (c0, sc, b0, c1) in enumerate(cases):
+        e, r = texts[int(c0)]
+        if sc >= 0:
+            key = specific[int(sc) // span][len("near_") : -len("_m")]
+            se, sr = near_suffix(key, float(int(sc) % span))
+            e, r = e + se, r + sr
+        if b0 >= 0:
+            e += f"; {b0} % of the parcel is outside the agglomeration boundary"
+            r += f"; {b0} % участка за границей агломерации"
+        if c1 >= 0:
+            e += f"; {c1} % of the parcel is outside the base-data coverage and was not checked"
+            r += f"; {c1} % участка вне покрытия исходных данных и не проверено"
+        t_en[k], t_ru[k] = e + ".", r + "."
+    en.set_codes(idx, np.asarray(combo, np.int64), t_en)
+    ru.set_codes(idx, np.asarray(combo, np.int64), t_ru)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
 import pickle
 import time
 from collections.abc import Mapping
@@ -45,10 +44,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import shapely
 from shapely import STRtree
 
-from almaty_scheme import __version__
+from almaty_scheme import __version__, settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
 from almaty_scheme.check.kernels import (
@@ -783,11 +783,11 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
 def default_cache_dir() -> Path:
     """Where prepared zone geometry is cached: ``$ALMATY_SCHEME_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/almaty-scheme`` (``~/.cache/almaty-scheme``)."""
-    env = os.environ.get("ALMATY_SCHEME_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "almaty-scheme"
+    env = settings.current()
+    if env.cache_dir is not None:
+        return env.cache_dir
+    xdg = env.xdg_cache_home
+    return (xdg if xdg is not None else Path.home() / ".cache") / "almaty-scheme"
 
 
 def geometry_cache_path(
@@ -807,6 +807,19 @@ def geometry_cache_path(
     return base / "zones" / f"{h.hexdigest()[:32]}.pickle"
 
 
+_CACHE_READ_ERRORS = (
+    OSError,
+    EOFError,
+    pickle.UnpicklingError,
+    AttributeError,  # a class of an older version, renamed or moved
+    ImportError,
+    ValueError,
+    TypeError,
+    IndexError,
+)
+"""What unpickling a truncated, corrupt or outdated cache file raises."""
+
+
 def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
     if path is None or not path.is_file():
         return None
@@ -815,7 +828,7 @@ def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
             geo = pickle.load(f)
         if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
             return geo
-    except Exception as exc:  # a broken cache is rebuilt, never fatal
+    except _CACHE_READ_ERRORS as exc:  # a broken cache is rebuilt, never fatal
         log.info("ignoring unreadable zone cache %s (%s)", path, exc)
     return None
 
@@ -873,7 +886,7 @@ def load_zones(
         )
     try:
         names = {str(r[0]) for r in pyogrio.list_layers(p)}
-    except Exception as exc:
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise DataError(f"Cannot open {p} as a GeoPackage", [f"GDAL says: {exc}."]) from None
     present = [n for n in LAYER_NAMES if n in names]
     if not present:

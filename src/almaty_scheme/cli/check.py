@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from almaty_scheme.check.engine import DEFAULT_NEAR_M
+from almaty_scheme.check.options import ENGINES, FAIL_ON, CheckOptions
 from almaty_scheme.check.output import format_summary
-from almaty_scheme.check.run import ENGINES, FAIL_ON, failing, run_check
+from almaty_scheme.check.run import failing, run_check
 from almaty_scheme.cli.options import catalogue_option, json_option, overwrite_option
+from almaty_scheme.memory import pin_mmap_threshold
 
 EXIT_FAIL_ON = 3
 """Exit code when ``--fail-on`` is triggered (0 ok, 1 error, 2 usage error)."""
@@ -147,13 +149,8 @@ def check(
     in Russian and English. Exit codes: 0 ok, 1 data error, 2 usage error,
     3 --fail-on triggered.
     """
-    from almaty_scheme.memory import pin_mmap_threshold
-
     pin_mmap_threshold()  # freed temporaries go back to the system (peak memory)
-    outcome = run_check(
-        parcels,
-        layers=layers,
-        out=out,
+    options = CheckOptions(
         id_field=id_field,
         use_field=use_field,
         use_aliases=use_aliases,
@@ -171,6 +168,7 @@ def check(
         partitions=partitions,
         zones_cache=not no_zones_cache,
     )
+    outcome = run_check(parcels, layers=layers, out=out, options=options)
     if as_json:
         click.echo(json.dumps(outcome.summary, ensure_ascii=False, indent=2, default=str))
     else:

@@ -1,0 +1,118 @@
+"""Every environment variable the toolkit reads, in one place.
+
+No other module reads ``os.environ``: they call :func:`current` and use the fields of
+the frozen :class:`Settings` it returns. Nothing is read at import time; each call takes
+a fresh snapshot (a handful of dictionary look-ups), so a variable set by a script or a
+test before a run is seen by that run.
+
+========================================  ==========================================  =========================================
+variable                                  meaning                                     default
+========================================  ==========================================  =========================================
+``ALMATY_SCHEME_LAYERS``                  folder of the rule catalogue (YAML, CSV)    shipped ``layers/`` (``_data`` in a wheel)
+``ALMATY_SCHEME_STYLES``                  folder of the QML/SLD styles                shipped ``styles/``
+``ALMATY_SCHEME_DATA``                    folder of the reference open data           ``../shared/data`` beside the checkout
+``ALMATY_SCHEME_SEED``                    the scheme's text (quote checks)            ``<data>/../seeds/000_…txt``
+``ALMATY_SCHEME_CACHE_DIR``               cache of prepared zone geometry             ``$XDG_CACHE_HOME/almaty-scheme``
+``XDG_CACHE_HOME``                        user cache root (freedesktop)               ``~/.cache``
+``ALMATY_SCHEME_PROGRESS``                ``1`` forces progress bars on, ``0`` off    on when stderr is a terminal
+``CI``                                    set on CI runners: no progress bars         unset
+``ALMATY_SCHEME_NUMBA_THREADS``           threads of the compiled check kernels       numba's default (one per core)
+``ALMATY_SCHEME_MALLOC_TUNING``           ``0`` turns the glibc mmap pinning off      on (``1``)
+``MALLOC_MMAP_THRESHOLD_``                glibc's own switch; when set it wins        unset
+========================================  ==========================================  =========================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_OFF = ("0", "false", "no", "off", "")
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    return Path(value) if value else None
+
+
+def _threads(value: str | None) -> int | None:
+    if not value:
+        return None
+    n = int(value)
+    if n < 1:
+        raise ValueError(f"ALMATY_SCHEME_NUMBA_THREADS must be >= 1, not {value!r}")
+    return n
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the environment variables the toolkit reads (see the module table).
+
+    Attributes
+    ----------
+    layers_dir, styles_dir
+        Overrides of the shipped catalogue and styles folders (``None``: shipped).
+    data_dir, seed_path
+        Overrides of the reference data folder and of the scheme's text.
+    cache_dir
+        Override of the zone-geometry cache folder.
+    xdg_cache_home
+        ``$XDG_CACHE_HOME`` (the cache goes to ``<it>/almaty-scheme`` without an override).
+    progress
+        ``True``/``False`` when ``ALMATY_SCHEME_PROGRESS`` forces bars on/off, else ``None``.
+    ci
+        ``CI`` is set to something non-empty.
+    numba_threads
+        Threads of the compiled kernels, or ``None`` for numba's default.
+    malloc_tuning
+        ``ALMATY_SCHEME_MALLOC_TUNING`` is not ``0``.
+    malloc_mmap_threshold_set
+        glibc's ``MALLOC_MMAP_THRESHOLD_`` is present (then it wins over the tuning).
+    """
+
+    layers_dir: Path | None = None
+    styles_dir: Path | None = None
+    data_dir: Path | None = None
+    seed_path: Path | None = None
+    cache_dir: Path | None = None
+    xdg_cache_home: Path | None = None
+    progress: bool | None = None
+    ci: bool = False
+    numba_threads: int | None = None
+    malloc_tuning: bool = True
+    malloc_mmap_threshold_set: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the variables from ``env`` (default: ``os.environ``).
+
+        Raises
+        ------
+        ValueError
+            ``ALMATY_SCHEME_NUMBA_THREADS`` is not a positive integer.
+        """
+        e: Mapping[str, str] = os.environ if env is None else env
+        forced = e.get("ALMATY_SCHEME_PROGRESS")
+        return cls(
+            layers_dir=_path(e, "ALMATY_SCHEME_LAYERS"),
+            styles_dir=_path(e, "ALMATY_SCHEME_STYLES"),
+            data_dir=_path(e, "ALMATY_SCHEME_DATA"),
+            seed_path=_path(e, "ALMATY_SCHEME_SEED"),
+            cache_dir=_path(e, "ALMATY_SCHEME_CACHE_DIR"),
+            xdg_cache_home=_path(e, "XDG_CACHE_HOME"),
+            progress=None if forced is None else forced.strip().lower() not in _OFF,
+            ci=bool(e.get("CI")),
+            numba_threads=_threads(e.get("ALMATY_SCHEME_NUMBA_THREADS")),
+            malloc_tuning=e.get("ALMATY_SCHEME_MALLOC_TUNING", "1") != "0",
+            malloc_mmap_threshold_set="MALLOC_MMAP_THRESHOLD_" in e,
+        )
+
+
+def current() -> Settings:
+    """The settings as the environment holds them now."""
+    return Settings.from_env()
+
+
+__all__ = ["Settings", "current"]

@@ -1,0 +1,36 @@
+"""Unit-test configuration: which tests are ``slow`` (left out of ``make test-fast``).
+
+``make test-fast`` runs ``pytest -n 2 -m "not slow" tests/unit`` for quick feedback
+(under 90 s on the 2-core development machine); ``make test`` (CI) runs everything.
+The slow tests are listed here, in one place, with why they are slow, rather than
+decorated in each file. Chosen from ``pytest -n 2 tests/unit --durations=60``: together
+they took about 40 % of the unit suite's time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+SLOW: dict[str, str] = {
+    "test_check_dask.py::test_dask_engine_equals_local_engine": "starts a Dask LocalCluster; "
+    "each worker process loads (or compiles) the numba kernels",
+    "test_api.py::test_readme_script": "builds every family of the shipped catalogue, then "
+    "checks twice",
+    "test_report.py::test_html_is_self_contained_and_pdf_has_pages": "renders a PDF",
+    "test_check_clip.py::test_clipping_equals_geos": "hypothesis, 40 examples against GEOS",
+    "test_check_properties.py::test_verdict_does_not_depend_on_row_order": "hypothesis, "
+    "two checks per example",
+    "test_plot.py::test_overview_png_and_pdf": "renders a PNG and a PDF map",
+    "test_restrictions_zoning.py::test_partition_invariants": "hypothesis, a full priority "
+    "overlay per example",
+    "test_osm.py::test_import_writes_every_layer": "a whole OSM import",
+}
+"""``file::test`` -> why it is slow."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SLOW` ``slow``."""
+    for item in items:
+        key = f"{item.path.name}::{item.originalname if isinstance(item, pytest.Function) else item.name}"
+        if key in SLOW:
+            item.add_marker(pytest.mark.slow)
