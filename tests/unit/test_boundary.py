@@ -519,3 +519,76 @@ def test_tidy_outline_fills_holes_but_not_excluded_water() -> None:
     assert "holes filled" in note and "dropped" in note
     same, none = tidy_outline(geom, water, OutlineSpec(reading="outline reading"))
     assert same.area == pytest.approx(geom.area) and none == ""
+
+
+WATER_LINE = {
+    "rivers": ["Или"],
+    "dam_end": "west",
+    "core": "c",
+    "sources": [SRC],
+    "reading": "the reservoir and the river below the dam",
+}
+
+
+def _two_whole(**over: Any) -> tuple[BoundaryConfig, gpd.GeoDataFrame]:
+    """Core c: 10 x 10 km at x 0-10 km; whole territory w: x 10-20 km, y 0-30 km."""
+    whole = {"treatment": "whole", "sources": [SRC]}
+    cfg = _config(
+        territories=[
+            {**whole, "id": "c", "name_ru": "Ядро", "kato_prefixes": ["1"],
+             "appendix15_districts": ["Ядро"]},
+            {**whole, "id": "w", "name_ru": "Район", "kato_prefixes": ["2"],
+             "appendix15_districts": ["Район"]},
+        ],
+        **over,
+    )  # fmt: skip
+    admin = _admin(
+        [("1", 2018, box(0, 0, 10_000, 10_000)), ("2", 2018, box(10_000, 0, 20_000, 30_000))]
+    )
+    return cfg, district_territories(admin, cfg)
+
+
+def _reservoir_and_river() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    # reservoir across x 14-30 km at y 10-12 km; the river leaves it at its western end
+    # (x = 14 km) and runs to x = 8 km, beyond the territory's western edge
+    water = gpd.GeoDataFrame(
+        {"kind": pd.Series(["reservoir"], dtype="string")},
+        geometry=[box(14_000, 10_000, 30_000, 12_000)],
+        crs=WORKING_CRS,
+    )
+    rivers = gpd.GeoDataFrame(
+        {"name_ru": pd.Series(["Или", "Или"], dtype="string")},
+        geometry=[
+            shapely.LineString([(14_000, 11_000), (8_000, 11_000)]),  # below the dam
+            shapely.LineString([(30_000, 11_000), (40_000, 11_000)]),  # above it
+        ],
+        crs=WORKING_CRS,
+    )
+    return water, rivers
+
+
+def test_whole_territory_loses_its_land_beyond_the_water_line() -> None:
+    """w's land north of the reservoir and the river (y > 12 km, and y 11-12 km west of
+    the reservoir) is beyond the water seen from c and is cut; its land to the south and
+    its reservoir water stay. The river counts 2 m wide (buffered by 1 m each side)."""
+    cfg, terr = _two_whole(water_line=WATER_LINE)
+    water, rivers = _reservoir_and_river()
+    empty = _points([], [], "w")
+    res = build_boundary(terr, empty, water, cfg, rivers=rivers)
+    w = res.parts.set_index("part").loc["w"]
+    assert "beyond the water line" in w["method"]
+    # w keeps y 0-11 km west of the reservoir (4 x 11 km, less half the river's 2 m)
+    # and y 0-12 km under it (6 x 12 km: the water stays): 44 + 72 = 116 km²
+    assert w.geometry.area == pytest.approx(116e6, abs=4_000 * 1 + 1)
+    without = build_boundary(terr, empty, water, _two_whole()[0], rivers=rivers)
+    assert without.parts.set_index("part").loc["w"].geometry.area == pytest.approx(300e6)
+
+
+def test_river_above_the_dam_does_not_cut() -> None:
+    """With the dam at the eastern end, the river leaving there (x 30-40 km) is outside
+    w and the western river is upstream: the reservoir alone does not split w, whose
+    land runs round its western end (x 10-14 km), so nothing is cut."""
+    cfg, terr = _two_whole(water_line={**WATER_LINE, "dam_end": "east"})
+    water, rivers = _reservoir_and_river()
+    res = build_boundary(terr, _points([], [], "w"), water, cfg, rivers=rivers)
+    assert res.parts.set_index("part").loc["w"].geometry.area == pytest.approx(300e6)

@@ -349,7 +349,12 @@ def assemble_base(
     figures: dict[str, Any] = {}
     join = _join_settlements(base, cat, table, territories, bcfg, figures)
     res_b = build_boundary(
-        territories, join.settlements, base["water_bodies"], bcfg, dem_path=base.dem_path
+        territories,
+        join.settlements,
+        base["water_bodies"],
+        bcfg,
+        dem_path=base.dem_path,
+        rivers=base["rivers"],
     )
     figures.update(res_b.figures)
     _set_boundary(base, res_b.boundary, user, user_paths, figures)

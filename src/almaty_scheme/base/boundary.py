@@ -14,7 +14,10 @@ parameter and every textual anchor is data there, with its quote and seed lines)
    ``admin_year`` (KATO prefixes), corrected by ``annex`` entries where a later
    layer shows territory the older layer files under another district (the 2018
    layer's Kapchagay is the town only; its rural districts sit in "Talgar").
-2. **Whole territories** (``treatment: whole``) are taken entirely.
+2. **Whole territories** (``treatment: whole``) are taken entirely, except their land
+   beyond the northern water line (``water_line``: the reservoir and its river below
+   the dam, :func:`clip_beyond_water`): the text's north line runs along the south
+   shore (L115-116), and only listed places of partial territories lie beyond it.
 3. **Partial territories**: the territory is split into Voronoi cells of the
    settlement points inside it (:func:`voronoi_cells`), an approximation of its
    rural districts; the cells whose settlement Appendix 15 lists are kept;
@@ -556,6 +559,7 @@ def build_boundary(
     config: BoundaryConfig,
     *,
     dem_path: Path | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
 ) -> BoundaryResult:
     """Build the agglomeration boundary (steps 2-4 of the module docstring).
 
@@ -570,6 +574,9 @@ def build_boundary(
         the reservoir.
     dem_path
         DEM for locating lakes (optional; discs are used without it).
+    rivers
+        Canonical ``rivers``: the river of ``config.water_line`` below the dam continues
+        the northern water line (whole territories lose their land beyond it).
 
     Returns
     -------
@@ -585,10 +592,13 @@ def build_boundary(
     seeds = _seeds(settlements, config.partial_method)
     parts: list[dict[str, Any]] = []
     cell_rows: list[dict[str, Any]] = []
+    water_line = _water_line(reservoir, rivers, config)
+    core = land_this_side(territories, water_line, config)
     for _, t in territories.iterrows():
         if t["treatment"] == "whole":
+            geom, how = clip_beyond_water(t.geometry, water_line, core)
             parts.append(
-                _part(t["territory"], t["territory"], "whole", "whole territory", t.geometry)
+                _part(t["territory"], t["territory"], "whole", "whole territory" + how, geom)
             )
             continue
         part, rows = _partial_territory(t, seeds, config.partial_method)
@@ -637,6 +647,89 @@ def build_boundary(
         )
     result.figures["boundary_area"]["shore_band_kha"] = round(band_ha / 1000, 2)
     return result
+
+
+def _water_line(
+    reservoir: BaseGeometry, rivers: gpd.GeoDataFrame | None, config: BoundaryConfig
+) -> BaseGeometry:
+    """The northern water line: the reservoir and its river below the dam.
+
+    The dam is at the reservoir's ``dam_end`` (its downstream end; Kapchagay's is the
+    western one): of the named river's parts outside the reservoir that touch it, the
+    river below the dam is the one whose contact lies farthest toward that end, with the
+    parts that continue it.
+    """
+    spec = config.water_line
+    if spec is None or reservoir.is_empty:
+        return reservoir
+    if rivers is None or rivers.empty:
+        log.warning("no rivers given: the water line is the reservoir alone")
+        return reservoir
+    named = pd.Series(False, index=rivers.index)
+    for col in ("name", "name_ru"):
+        if col in rivers.columns:
+            named |= rivers[col].astype("string").isin(spec.rivers).fillna(False)
+    river = shapely.union_all(rivers.loc[named, "geometry"].to_numpy())
+    pieces = list(shapely.get_parts(shapely.line_merge(shapely.difference(river, reservoir))))
+    touching = [p for p in pieces if p.distance(reservoir) < 50.0]
+    if not touching:
+        log.warning("the river %s does not reach the reservoir", spec.rivers[0])
+        return reservoir
+    axis, sign = {"west": (0, 1), "east": (0, -1), "south": (1, 1), "north": (1, -1)}[spec.dam_end]
+
+    def contact(p: BaseGeometry) -> float:
+        ends = [q for q in (p.coords[0], p.coords[-1]) if Point(q).distance(reservoir) < 50.0]
+        return sign * min(sign * q[axis] for q in ends) if ends else np.inf
+
+    chain = [min(touching, key=lambda p: sign * contact(p))]
+    grown = True
+    while grown:
+        grown = False
+        for p in pieces:
+            if p not in chain and p not in touching and any(p.distance(c) < 50.0 for c in chain):
+                chain.append(p)
+                grown = True
+    return shapely.union_all([reservoir, *[c.buffer(1.0) for c in chain]])
+
+
+def clip_beyond_water(
+    geom: BaseGeometry, water: BaseGeometry, this_side: BaseGeometry | None
+) -> tuple[BaseGeometry, str]:
+    """``geom`` without its land beyond ``water``.
+
+    ``this_side`` is the land reachable from the core without crossing the water (see
+    :func:`land_this_side`). The pieces of ``geom``'s land outside it are removed; the
+    water itself stays (its treatment is the reservoir's, not this step's).
+    """
+    if this_side is None or water.is_empty:
+        return geom, ""
+    land = _polygonal(shapely.difference(geom, water))
+    beyond = _polygonal(shapely.difference(land, this_side.buffer(1.0)))
+    if beyond.area < 1e4:
+        return geom, ""
+    kept = _polygonal(shapely.difference(geom, beyond))
+    return kept, f", without {beyond.area / 1e7:,.1f} thousand ha beyond the water line"
+
+
+def land_this_side(
+    territories: gpd.GeoDataFrame, water: BaseGeometry, config: BoundaryConfig
+) -> BaseGeometry | None:
+    """The whole territories' land connected to the core territory without crossing the
+    water line: the connected piece of (union of whole territories minus the water) that
+    holds the core's representative point."""
+    if config.water_line is None or water.is_empty:
+        return None
+    whole = territories[territories["treatment"] == "whole"]
+    core = territories.loc[territories["territory"] == config.water_line.core, "geometry"]
+    if core.empty:
+        raise DataError(
+            f"boundary.yaml: water_line.core {config.water_line.core!r} is not a territory",
+            ["Name one of the territories' ids."],
+        )
+    anchor = core.iloc[0].representative_point()
+    land = _polygonal(shapely.difference(shapely.union_all(whole.geometry.to_numpy()), water))
+    pieces = shapely.get_parts(land)
+    return min(pieces, key=lambda p: p.distance(anchor)) if len(pieces) else None
 
 
 def _check_inputs(

@@ -74,6 +74,19 @@ class ReservoirSpec(_Strict):
     reading: str = Field(min_length=10)
 
 
+class WaterLineSpec(_Strict):
+    """The northern line as a water line: the reservoir plus the named river below the
+    dam. Land of a whole territory that lies beyond it, seen from the ``core`` territory
+    (the straight line from the land to the core crosses the water), is not in the
+    agglomeration; the text's only land beyond the water is partial (listed places)."""
+
+    rivers: list[str] = Field(min_length=1)
+    dam_end: Literal["west", "east", "north", "south"]
+    core: str
+    sources: list[SchemeSource] = Field(min_length=1)
+    reading: str = Field(min_length=10)
+
+
 class ShoreSettlement(_Strict):
     """A listed settlement the text puts on the reservoir's shore (its cell is shore)."""
 
@@ -158,6 +171,7 @@ class BoundaryConfig(_Strict):
     territories: list[Territory] = Field(min_length=1)
     partial_method: PartialMethod
     reservoir: ReservoirSpec
+    water_line: WaterLineSpec | None = None
     shore_band: ShoreBandSpec | None = None
     lakes: list[LakeSpec] = Field(default_factory=list)
     national_park: ParkSpec
