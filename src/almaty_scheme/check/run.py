@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,15 @@ from almaty_scheme.check.engine import DEFAULT_NEAR_M, CheckResult, check_parcel
 from almaty_scheme.check.inputs import prepare_parcels, read_parcels
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
-    check_outputs_writable,
     output_paths,
     summarise,
     write_results,
 )
+from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import land_use_from_catalogue, load_use_aliases
 from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M, load_zones
 from almaty_scheme.errors import UsageError
+from almaty_scheme.io.outset import OutputSet
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +84,16 @@ def run_check(
     workers: int | None = None,
     partitions: int | None = None,
     zones_cache: bool | str | Path = True,
+    allow_missing_layers: Sequence[str] = (),
 ) -> RunOutcome:
     """Check the parcels in a file against a built GeoPackage and write the results.
 
     ``engine="dask"`` runs the check on a Dask cluster (``scheduler`` address, or a
     ``LocalCluster`` of ``workers`` processes), in ``partitions`` spatial partitions;
     the results are the same as the local engine's. ``zones_cache`` is passed to
-    :func:`~almaty_scheme.check.zones.load_zones` (``False`` disables the cache).
+    :func:`~almaty_scheme.check.zones.load_zones` (``False`` disables the cache), as is
+    ``allow_missing_layers`` (restriction layers the user accepts to be absent; they
+    are recorded in the summary and the parcels table's description).
 
     Raises
     ------
@@ -114,13 +119,9 @@ def run_check(
                 "--out results.parquet (GeoParquet files, fastest)."
             ],
         )
-    if (
-        Path(out).resolve() == Path(parcels).resolve()
-        or Path(out).resolve() == Path(layers).resolve()
-    ):
-        raise UsageError("--out would replace an input file", ["Choose another output path."])
     paths = output_paths(out, csv=csv, parquet=parquet)
-    check_outputs_writable(paths, overwrite=overwrite)
+    inputs_read = input_files(parcels, layers, use_aliases, catalogue_dir)
+    OutputSet(paths, inputs=inputs_read, overwrite=overwrite).preflight()
 
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -139,10 +140,17 @@ def run_check(
     )
     timings["validate"] = time.perf_counter() - t
     del raw
+    if Path(out).suffix.lower() == ".gpkg":
+        check_column_count(pin.frame, out)
 
     t = time.perf_counter()
     zones = load_zones(
-        layers, catalogue=cat, land_use=land_use, tile_size=tile_size, cache=zones_cache
+        layers,
+        catalogue=cat,
+        land_use=land_use,
+        tile_size=tile_size,
+        cache=zones_cache,
+        allow_missing=allow_missing_layers,
     )
     timings["load_zones"] = time.perf_counter() - t
 
@@ -181,6 +189,7 @@ def run_check(
     t = time.perf_counter()
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
+    summary["layers_missing"] = list(zones.missing_layers)
     timings["summary"] = time.perf_counter() - t
     t = time.perf_counter()
     written = write_results(
@@ -191,6 +200,7 @@ def run_check(
         overwrite=overwrite,
         csv=csv,
         parquet=parquet,
+        inputs=inputs_read,
     )
     timings["write"] = time.perf_counter() - t
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}

@@ -36,7 +36,7 @@ import math
 import os
 import pickle
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ from almaty_scheme.check.kernels import (
 )
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
 from almaty_scheme.crs import require_working_crs, to_working_crs
-from almaty_scheme.errors import DataError
+from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
 
@@ -412,6 +412,8 @@ class PreparedZones:
     coverage_geom: shapely.Geometry | None = None
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
     """Per-zone values computed on first use (explanation phrases, column codes)."""
+    missing_layers: tuple[str, ...] = ()
+    """Restriction layers absent from the layers file, allowed by the caller."""
 
     def column_codes(self, col: str) -> tuple[np.ndarray, pd.Index]:
         """``(codes, categories)`` of a zone-table column (-1 for missing), computed once;
@@ -841,6 +843,7 @@ def load_zones(
     land_use: LandUse | None = None,
     tile_size: float = DEFAULT_TILE_SIZE_M,
     cache: bool | str | Path = True,
+    allow_missing: Sequence[str] = (),
 ) -> PreparedZones:
     """Read the built GeoPackage (brief_contracts §3) and prepare it.
 
@@ -856,11 +859,16 @@ def load_zones(
         Cache the geometric indexes (the slow part, several seconds) in a file keyed
         by the GeoPackage's content hash: ``True`` in :func:`default_cache_dir`, a
         folder to use that one, ``False`` to prepare from scratch every time.
+    allow_missing
+        Restriction layers the caller accepts to be absent (``--allow-missing-layers``);
+        any other missing layer is refused, since parcels in its zones would come out
+        milder than they are. They are kept in :attr:`PreparedZones.missing_layers`.
 
     Raises
     ------
     DataError
-        If the file is missing, unreadable, or has none of the restriction layers.
+        If the file is missing, unreadable, has none of the restriction layers, or
+        lacks a layer not in ``allow_missing``.
     """
     p = Path(path)
     if not p.is_file():
@@ -881,9 +889,7 @@ def load_zones(
             f"{p.name} holds none of the restriction layers",
             [f"Expected layers such as {', '.join(LAYER_NAMES[:4])}...; is it a build output?"],
         )
-    missing = [n for n in LAYER_NAMES if n not in names]
-    if missing:
-        log.warning("%s lacks layer(s) %s; they are not checked", p.name, ", ".join(missing))
+    missing = check_layer_set(p.name, names, allow_missing)
 
     def read(layer: str) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(p, layer=layer, fid_as_index=True)
@@ -913,7 +919,7 @@ def load_zones(
             built_with,
             cat.version,
         )
-    return prepare_zones(
+    prepared = prepare_zones(
         layers,
         boundary=boundary,
         coverage=coverage,
@@ -929,3 +935,41 @@ def load_zones(
             else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
         ),
     )
+    prepared.missing_layers = tuple(missing)
+    return prepared
+
+
+def check_layer_set(name: str, present: set[str], allow_missing: Sequence[str]) -> list[str]:
+    """The restriction layers missing from a layers file, if the user allowed each.
+
+    Raises
+    ------
+    UsageError
+        ``allow_missing`` names a layer that does not exist.
+    DataError
+        A layer is missing and not allowed (with the exact option that allows it).
+    """
+    unknown = sorted(set(allow_missing) - set(LAYER_NAMES))
+    if unknown:
+        raise UsageError(
+            f"--allow-missing-layers names unknown layer(s): {', '.join(unknown)}",
+            [f"Layers are: {', '.join(LAYER_NAMES)}."],
+        )
+    missing = [n for n in LAYER_NAMES if n not in present]
+    refused = [n for n in missing if n not in allow_missing]
+    if refused:
+        raise DataError(
+            f"{name} lacks the restriction layer(s) {', '.join(refused)}: parcels in those "
+            "zones would come out milder than they are",
+            [
+                "Rebuild the layers with 'almaty-scheme build', or accept the gap explicitly "
+                f"with --allow-missing-layers {','.join(missing)} (recorded in every output)."
+            ],
+        )
+    if missing:
+        log.warning(
+            "%s lacks layer(s) %s (allowed by --allow-missing-layers): they are not checked",
+            name,
+            ", ".join(missing),
+        )
+    return missing
