@@ -25,7 +25,8 @@ Preparation, done once per run:
   (``near_<key>_m``); functional zones (which cover everything) have none.
 
 Everything is plain numpy arrays of shapely geometries plus STRtrees: picklable, so a
-distributed engine can broadcast one :class:`PreparedZones` to its workers.
+distributed engine can broadcast one :class:`PreparedZones` to its workers. The on-disk
+zone cache never uses pickle (:mod:`~almaty_scheme.check.zone_cache`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import os
-import pickle
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from shapely import STRtree
 
 from almaty_scheme import __version__
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
+from almaty_scheme.check import zone_cache
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
 from almaty_scheme.check.kernels import (
     NEAR_GRID_CELL_M,
@@ -59,9 +59,9 @@ from almaty_scheme.check.kernels import (
     split_segments,
 )
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
+from almaty_scheme.check.zone_cache import default_cache_dir
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
-from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.restrictions.common import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -641,7 +641,7 @@ def prepare_zones(
     path
         Where the layers came from (reported in the summary).
     geometry_cache
-        A pickle file for the geometric indexes (tiles, convex pieces, grids, outline
+        A zone cache entry for the geometric indexes (tiles, convex pieces, grids, outline
         segments, source pieces): loaded if present, written otherwise. Only valid
         for the exact layers it was made from (see :func:`geometry_cache_path`).
     """
@@ -723,7 +723,7 @@ def prepare_zones(
     )
 
 
-GEOMETRY_CACHE_VERSION = 6
+GEOMETRY_CACHE_VERSION = 7
 """Bump when the cached geometric indexes change shape (old cache files are ignored)."""
 
 
@@ -782,20 +782,11 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
     return index
 
 
-def default_cache_dir() -> Path:
-    """Where prepared zone geometry is cached: ``$ALMATY_SCHEME_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/almaty-scheme`` (``~/.cache/almaty-scheme``)."""
-    env = os.environ.get("ALMATY_SCHEME_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "almaty-scheme"
-
-
 def geometry_cache_path(
     layers: str | Path, tile_size: float, cache_dir: str | Path | None = None
 ) -> Path:
-    """Cache file for the prepared geometry of a layers GeoPackage.
+    """Cache entry for the prepared geometry of a layers GeoPackage
+    (:mod:`~almaty_scheme.check.zone_cache`).
 
     The key is the SHA-256 of the file's bytes, the tile size, the cache format
     version and the toolkit version: a rebuilt GeoPackage never meets a stale cache.
@@ -806,34 +797,27 @@ def geometry_cache_path(
             h.update(block)
     h.update(f"|{tile_size:g}|{GEOMETRY_CACHE_VERSION}|{__version__}".encode())
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return base / "zones" / f"{h.hexdigest()[:32]}.pickle"
+    return base / "zones" / f"{h.hexdigest()[:32]}{zone_cache.ENTRY_SUFFIX}"
+
+
+CACHE_CLASSES: dict[str, type] = {
+    c.__name__: c for c in (TileIndex, NearIndex, SourceIndex, ConvexPieces, Grid)
+}
+"""The only classes a cache entry may build (:mod:`~almaty_scheme.io.arraystore`)."""
 
 
 def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
-    if path is None or not path.is_file():
+    if path is None:
         return None
-    try:
-        with path.open("rb") as f:
-            geo = pickle.load(f)
-        if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
-            return geo
-    except Exception as exc:  # a broken cache is rebuilt, never fatal
-        log.info("ignoring unreadable zone cache %s (%s)", path, exc)
+    geo = zone_cache.load_entry(path, CACHE_CLASSES)
+    if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
+        return geo
     return None
 
 
 def _save_geometry_cache(path: Path | None, geo: dict[str, Any]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as f:
-            pickle.dump(
-                {**geo, "_version": GEOMETRY_CACHE_VERSION}, f, protocol=pickle.HIGHEST_PROTOCOL
-            )
-        log.info("cached prepared zone geometry in %s", path)
-    except OSError as exc:  # read-only home, full disk: work without the cache
-        log.info("could not write the zone cache %s (%s)", path, exc)
+    if path is not None:
+        zone_cache.save_entry(path, {**geo, "_version": GEOMETRY_CACHE_VERSION})
 
 
 def load_zones(
