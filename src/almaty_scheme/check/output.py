@@ -234,7 +234,15 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
     if inp.get("n_invalid"):
         notes.append(f"{inp['n_invalid']} invalid input(s)")
     flags = inp.get("flags") or {}
-    for k in ("repaired", "duplicate_id", "generated_id", "unknown_use", "z_dropped"):
+    for k in (
+        "repaired",
+        "duplicate_id",
+        "generated_id",
+        "unknown_use",
+        "z_dropped",
+        "m_dropped",
+        "overlapping_parts_merged",
+    ):
         if flags.get(k):
             notes.append(f"{flags[k]} {k}")
     if notes:
@@ -274,12 +282,19 @@ def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object:
             sample = s.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
-                out[c] = s.map(
-                    lambda v: (
-                        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                    )
-                ).astype("string")
+                out[c] = s.map(_cell_text).astype("string")
     return out
+
+
+def _cell_text(v: Any) -> str | None:
+    """A cell as text: lists and mappings (JSON properties) as JSON, never Python repr."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list | tuple | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
 
 
 HITS_DATA_LAYER = "parcel_hits_data"
@@ -511,7 +526,7 @@ def _write_set(
     hits = result.hits
     hits_geo = isinstance(hits, gpd.GeoDataFrame)
     if csv:
-        df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
+        df = _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name)))
         df["wkt"] = shapely.to_wkt(
             np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
         )
