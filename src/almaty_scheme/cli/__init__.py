@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -33,6 +34,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("almaty_scheme.cli.report", "report", "Write an HTML/PDF report of check results."),
     "cache": ("almaty_scheme.cli.cache", "cache", "Show or clear the zone cache (info, clear)."),
 }
+
+_log = logging.getLogger("almaty_scheme.cli")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -79,6 +82,23 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     if verbose < 1:
         # keep the library's chatter at INFO for our own loggers only
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    warnings.showwarning = _log_warning
+
+
+def _log_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Third-party warnings (pyogrio, numpy, shapely) go to the log as one line, without
+    the source line Python prints by default."""
+    where = filename.rsplit("/site-packages/", 1)[-1]
+    logging.getLogger("almaty_scheme.warnings").warning(
+        "%s: %s (%s:%d)", category.__name__, message, where, lineno
+    )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,6 +132,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except OSError as exc:  # the file system said no: say what and where, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(
+            f"error: {exc.strerror or exc}{where}\n  - Check the path, its permissions and "
+            "the free disk space, then run the command again.",
+            err=True,
+        )
+        _log.debug("traceback", exc_info=True)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: one line for the user, the traceback with -vv
+        click.echo(
+            f"error: internal error ({type(exc).__name__}: {exc})\n  - This is a bug in "
+            "almaty-scheme: please report it with the command you ran (-vv shows the "
+            "traceback). Outputs are only replaced when a run completes.",
+            err=True,
+        )
+        _log.debug("traceback", exc_info=True)
+        return EXIT_ERROR
     if isinstance(rv, int):
         return rv
     return EXIT_OK
