@@ -15,27 +15,12 @@ import pandas as pd
 from almaty_scheme.check.engine import VERDICT_COLUMNS
 from almaty_scheme.check.zones import HIT_LAYERS
 from almaty_scheme.errors import DataError
+from almaty_scheme.io.outset import input_files
+
+__all__ = ["SQLITE_MAX_COLUMNS", "check_column_count", "input_files", "output_columns_bound"]
 
 SQLITE_MAX_COLUMNS = 2000
 """SQLite's default ``SQLITE_MAX_COLUMN``: no table (nor view) may have more columns."""
-
-_SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
-
-
-def input_files(*paths: str | Path | None) -> tuple[Path, ...]:
-    """Every file a run reads: the given paths, a Shapefile's sidecars, a catalogue
-    folder's files (``None`` entries are skipped)."""
-    out: list[Path] = []
-    for p in paths:
-        if p is None:
-            continue
-        q = Path(p)
-        out.append(q)
-        if q.suffix.lower() == ".shp":
-            out.extend(q.with_suffix(s) for s in _SHAPEFILE_SIDECARS if s != ".shp")
-        if q.is_dir():
-            out.extend(f for f in q.iterdir() if f.is_file())
-    return tuple(out)
 
 
 def output_columns_bound(frame: pd.DataFrame) -> int:

@@ -120,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # one "error:" line like every other refusal
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f"\n  - See '{exc.ctx.command_path} --help'."
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)

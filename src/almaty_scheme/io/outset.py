@@ -168,6 +168,25 @@ def _first_existing_parent(p: Path) -> Path:
     return q
 
 
+_SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+
+
+def input_files(*paths: str | Path | None) -> tuple[Path, ...]:
+    """Every file a run reads: the given paths, a Shapefile's sidecars, the files in a
+    folder (a catalogue, a data folder); ``None`` entries are skipped."""
+    out: list[Path] = []
+    for p in paths:
+        if p is None:
+            continue
+        q = Path(p)
+        out.append(q)
+        if q.suffix.lower() == ".shp":
+            out.extend(q.with_suffix(s) for s in _SHAPEFILE_SIDECARS if s != ".shp")
+        if q.is_dir():
+            out.extend(f for f in q.rglob("*") if f.is_file())
+    return tuple(out)
+
+
 class OutputSet:
     """Files written together and replaced together (see the module docstring).
 
