@@ -38,10 +38,10 @@ import pytest
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_world import CATALOGUE_DIR, X0, Y0, layers, parcels, sq  # noqa: E402
+from check_world import CATALOGUE_DIR, X0, Y0, layers, parcels, sq
 
-from almaty_scheme.cli import main  # noqa: E402
-from almaty_scheme.crs import WORKING_CRS  # noqa: E402
+from almaty_scheme.cli import main
+from almaty_scheme.crs import WORKING_CRS
 
 OSM_SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "osm" / "almaty_sample.osm"
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
@@ -312,7 +312,7 @@ def _rings_geojson(c: Ctx) -> list[str]:
         feature(
             {
                 "type": "Polygon",
-                "coordinates": [ring(1000 + 200 * i, 6000) + [ring(1000 + 200 * i, 6000)[0]]],
+                "coordinates": [[*ring(1000 + 200 * i, 6000), ring(1000 + 200 * i, 6000)[0]]],
             },
             parcel_id=f"R{i}",
         )
@@ -763,7 +763,7 @@ def run_cli(argv: list[str]) -> Outcome:
     with redirect_stdout(out), redirect_stderr(err):
         try:
             code: int | None = main(["-q", *argv])
-        except BaseException:  # noqa: BLE001 - the contract forbids any
+        except BaseException:
             traceback.print_exc(file=err)
             code, tb = None, True
     text = err.getvalue()
@@ -846,7 +846,7 @@ def verdict_ok(case: Case, r: dict[str, Any]) -> bool:
     if r["traceback"] or r["temp_left"]:
         return False
     if case.outcome == "rejected":
-        changed = [k for k in r["inputs_changed"]]
+        changed = list(r["inputs_changed"])
         return (
             r["exit"] in (1, 2)
             and (case.exit_code is None or r["exit"] == case.exit_code)
@@ -972,7 +972,7 @@ def corpus_table(base: Path) -> list[dict[str, Any]]:
         c = _ctx(d, lay)
         try:
             r = evaluate(case, c)
-        except Exception as exc:  # noqa: BLE001 - a case that cannot even be evaluated
+        except Exception as exc:
             r = {
                 "case": case.id,
                 "expected": case.outcome,
