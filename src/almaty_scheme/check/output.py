@@ -1,7 +1,9 @@
 """Writing check results: GeoPackage, CSV, GeoParquet and the summary JSON.
 
-Files written for ``--out results.gpkg`` (every one atomically: a temporary file in the
-same folder, renamed on success; nothing is replaced without ``overwrite``):
+Files written for ``--out results.gpkg``, replaced together by one
+:class:`~almaty_scheme.io.outset.OutputSet` (temporary files in the same folder, a commit
+journal, the summary last; nothing is replaced without ``overwrite``, no output may be an
+input; the summary table and the JSON carry the same ``run_id``):
 
 ``results.gpkg``
     ``parcels`` (every input parcel, MultiPolygon, null geometry for invalid input),
