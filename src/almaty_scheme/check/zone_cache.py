@@ -122,7 +122,12 @@ def save_entry(entry: Path, value: Any) -> None:
     except (OSError, TypeError) as exc:
         log.info("could not write the zone cache %s (%s)", entry, exc)
         return
-    evict(entry.parent.parent, max_bytes(), keep=entry)
+    try:
+        limit = max_bytes()
+    except UsageError as exc:
+        log.warning("%s; keeping the default bound of %.0f MiB", exc.summary, DEFAULT_MAX_MB)
+        limit = int(DEFAULT_MAX_MB * 2**20)
+    evict(entry.parent.parent, limit, keep=entry)
 
 
 def _entries(cache_dir: Path) -> list[Path]:
