@@ -48,7 +48,10 @@ def test_click_usage_error_is_one_error_line(capsys: pytest.CaptureFixture[str])
     assert "almaty-scheme check --help" in err
 
 
-def test_third_party_warnings_are_one_log_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_third_party_warnings_are_one_log_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path))
     assert main(["-q", "cache", "info"]) == 0  # sets up logging as every command does
     capsys.readouterr()
     with warnings.catch_warnings():
