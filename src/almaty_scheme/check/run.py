@@ -28,7 +28,7 @@ from almaty_scheme.check.output import (
 )
 from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import land_use_from_catalogue, load_use_aliases
-from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M, load_zones
+from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M, layers_file_layers, load_zones
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.outset import OutputSet
 
@@ -122,6 +122,7 @@ def run_check(
     paths = output_paths(out, csv=csv, parquet=parquet)
     inputs_read = input_files(parcels, layers, use_aliases, catalogue_dir)
     OutputSet(paths, inputs=inputs_read, overwrite=overwrite).preflight()
+    layers_file_layers(Path(layers), allow_missing_layers)  # before reading any parcel
 
     timings: dict[str, float] = {}
     t = time.perf_counter()

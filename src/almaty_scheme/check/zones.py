@@ -855,25 +855,14 @@ def load_zones(
         lacks a layer not in ``allow_missing``.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(
-            f"Restriction layers {p} not found",
-            [
-                "Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
-                "or pass --layers with the path of a built GeoPackage."
-            ],
-        )
-    try:
-        names = {str(r[0]) for r in pyogrio.list_layers(p)}
-    except Exception as exc:
-        raise DataError(f"Cannot open {p} as a GeoPackage", [f"GDAL says: {exc}."]) from None
+    names, missing = layers_file_layers(p, allow_missing)
     present = [n for n in LAYER_NAMES if n in names]
-    if not present:
-        raise DataError(
-            f"{p.name} holds none of the restriction layers",
-            [f"Expected layers such as {', '.join(LAYER_NAMES[:4])}...; is it a build output?"],
+    if missing:
+        log.warning(
+            "%s lacks layer(s) %s (allowed by --allow-missing-layers): they are not checked",
+            p.name,
+            ", ".join(missing),
         )
-    missing = check_layer_set(p.name, names, allow_missing)
 
     def read(layer: str) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(p, layer=layer, fid_as_index=True)
@@ -923,6 +912,36 @@ def load_zones(
     return prepared
 
 
+def layers_file_layers(path: Path, allow_missing: Sequence[str] = ()) -> tuple[set[str], list[str]]:
+    """The layer names of a layers file and its missing restriction layers (allowed
+    by ``allow_missing``); cheap, so a check calls it before reading any parcel.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable, has none of the restriction layers, or
+        lacks one not allowed (:func:`check_layer_set`).
+    """
+    if not path.is_file():
+        raise DataError(
+            f"Restriction layers {path} not found",
+            [
+                "Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
+                "or pass --layers with the path of a built GeoPackage."
+            ],
+        )
+    try:
+        names = {str(r[0]) for r in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise DataError(f"Cannot open {path} as a GeoPackage", [f"GDAL says: {exc}."]) from None
+    if not any(n in names for n in LAYER_NAMES):
+        raise DataError(
+            f"{path.name} holds none of the restriction layers",
+            [f"Expected layers such as {', '.join(LAYER_NAMES[:4])}...; is it a build output?"],
+        )
+    return names, check_layer_set(path.name, names, allow_missing)
+
+
 def check_layer_set(name: str, present: set[str], allow_missing: Sequence[str]) -> list[str]:
     """The restriction layers missing from a layers file, if the user allowed each.
 
@@ -949,11 +968,5 @@ def check_layer_set(name: str, present: set[str], allow_missing: Sequence[str]) 
                 "Rebuild the layers with 'almaty-scheme build', or accept the gap explicitly "
                 f"with --allow-missing-layers {','.join(missing)} (recorded in every output)."
             ],
-        )
-    if missing:
-        log.warning(
-            "%s lacks layer(s) %s (allowed by --allow-missing-layers): they are not checked",
-            name,
-            ", ".join(missing),
         )
     return missing
