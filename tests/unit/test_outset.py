@@ -113,3 +113,31 @@ def test_input_files_lists_shapefile_sidecars_and_folders(tmp_path: Path) -> Non
     got = input_files(tmp_path / "p.shp", None, tmp_path / "cat")
     names = {p.name for p in got}
     assert {"p.shp", "p.dbf", "p.shx", "p.prj", "p.cpg", "roads.yaml"} <= names
+
+
+def test_a_failed_rename_leaves_a_journal_the_next_run_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "r.gpkg").write_text("old gpkg")
+    (tmp_path / "r.summary.json").write_text("old json")
+    s = _set(tmp_path, overwrite=True)
+    s.tmp("gpkg").write_text("new gpkg")
+    s.tmp("summary").write_text("new json")
+    real = Path.replace
+    calls = []
+
+    def flaky(self: Path, target: Path) -> Path:  # the second rename fails
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", flaky)
+    with pytest.raises(OSError), s.writing():
+        s.commit(["gpkg", "summary"])
+    monkeypatch.setattr(Path, "replace", real)
+    monkeypatch.setattr(outset, "pid_alive", lambda pid: False)  # as if the run had ended
+    recover_folder(tmp_path)
+    assert (tmp_path / "r.gpkg").read_text() == "new gpkg"
+    assert (tmp_path / "r.summary.json").read_text() == "new json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.gpkg", "r.summary.json"]

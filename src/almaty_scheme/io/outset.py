@@ -211,6 +211,7 @@ class OutputSet:
         self.inputs = [Path(p) for p in inputs if p is not None]
         self.overwrite = overwrite
         self._tmp: dict[str, Path] = {}
+        self._journal: Path | None = None
 
     def preflight(self) -> None:
         """Refuse, before any work, a set that cannot be written (module docstring, 1).
@@ -268,7 +269,11 @@ class OutputSet:
         return self._tmp[key]
 
     def abort(self) -> None:
-        """Remove every temporary file written so far."""
+        """Remove every temporary file written so far; once a commit journal exists the
+        files are kept, so that the next run finishes the set (never half of it)."""
+        if self._journal is not None and self._journal.exists():
+            log.warning("the output set could not be completed; the next run finishes it")
+            return
         for t in self._tmp.values():
             remove_path(t)
         self._tmp.clear()
@@ -296,6 +301,7 @@ class OutputSet:
             json.dump({"renames": renames}, f)
             f.flush()
             os.fsync(f.fileno())
+        self._journal = journal
         for i, k in enumerate(keys):
             target = self.paths[k]
             if target.is_dir():
@@ -307,6 +313,7 @@ class OutputSet:
             if i == 0:
                 fault_point("commit")
         journal.unlink()
+        self._journal = None
         self._tmp.clear()
         return {k: self.paths[k] for k in keys}
 
