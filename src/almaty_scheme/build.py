@@ -38,13 +38,14 @@ from almaty_scheme.build_result import BuildResult, report_paths
 from almaty_scheme.callable_module import make_callable
 from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.io.gpkg import write_layers
+from almaty_scheme.io.outset import OutputSet, input_files
 from almaty_scheme.qgis.styles import style_finalizer
 from almaty_scheme.report.build_report import (
     reconciliation_figures,
     relevant_findings,
-    write_report,
+    report_json,
+    report_markdown,
 )
 from almaty_scheme.restrictions.boundary import build_boundary
 from almaty_scheme.restrictions.elevation import build_elevation_belts
@@ -399,18 +400,48 @@ def _geometry_types(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, str]:
     return out
 
 
-def write_build(result: BuildResult, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the GeoPackage (atomically, styles embedded) and the report.
+def build_inputs(
+    data_dir: str | Path | None,
+    base_packages: tuple[Path, ...],
+    user_layers: Mapping[str, Path],
+    field_map: str | Path | None,
+    catalogue_dir: str | Path | None,
+) -> tuple[Path, ...]:
+    """Every file a build reads (no output may replace one of them)."""
+    return input_files(data_dir, *base_packages, *user_layers.values(), field_map, catalogue_dir)
+
+
+def build_outputs(
+    path: str | Path, *, inputs: tuple[str | Path | None, ...] = (), overwrite: bool = False
+) -> OutputSet:
+    """The files a build writes (GeoPackage, Markdown and JSON report), as one set."""
+    target = Path(path)
+    md, js = report_paths(target)
+    return OutputSet(
+        {"gpkg": target, "report_md": md, "report_json": js}, inputs=inputs, overwrite=overwrite
+    )
+
+
+def write_build(
+    result: BuildResult,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    inputs: tuple[str | Path | None, ...] = (),
+) -> Path:
+    """Write the GeoPackage (styles embedded if available) and the report, replaced
+    together (:class:`~almaty_scheme.io.outset.OutputSet`).
 
     Raises
     ------
     OutputExistsError
         If ``path`` or a report file exists and ``overwrite`` is false (checked first).
+    UsageError
+        If an output is one of ``inputs``.
     """
     target = Path(path)
-    md, js = report_paths(target)
-    for p in (target, md, js):
-        check_writable(p, overwrite=overwrite)
+    outs = build_outputs(target, inputs=inputs, overwrite=overwrite)
+    outs.preflight()
     finalize_styles = style_finalizer(list(result.layers))
 
     def finalize(tmp: Path) -> None:
@@ -419,14 +450,16 @@ def write_build(result: BuildResult, path: str | Path, *, overwrite: bool = Fals
         )
         finalize_styles(tmp)
 
-    write_layers(
-        target,
-        result.layers,
-        overwrite=overwrite,
-        finalize=finalize,
-        geometry_types=_geometry_types(result.layers),
-    )
-    write_report(result, target, overwrite=overwrite)
+    with outs.writing():
+        write_layers(
+            outs.tmp("gpkg"),
+            result.layers,
+            finalize=finalize,
+            geometry_types=_geometry_types(result.layers),
+        )
+        outs.tmp("report_md").write_text(report_markdown(result, target), encoding="utf-8")
+        outs.tmp("report_json").write_text(report_json(result, target), encoding="utf-8")
+        outs.commit(["gpkg", "report_md", "report_json"])
     return target
 
 

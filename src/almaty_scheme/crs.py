@@ -15,6 +15,7 @@ import logging
 from typing import TypeVar
 
 import geopandas as gpd
+import numpy as np
 from pyproj import CRS
 
 from almaty_scheme.errors import CRSError
@@ -59,14 +60,33 @@ def to_working_crs(
     name
         How to call the dataset in error messages (usually its file name).
     assume_crs
-        CRS to assign when ``data`` has none. Never overrides a declared CRS.
+        CRS to assign when ``data`` has none, or when the declared CRS is impossible for
+        the coordinates (:func:`coordinate_problem`); never overrides a plausible one.
 
     Raises
     ------
     CRSError
-        If ``data`` has no CRS and ``assume_crs`` is not given.
+        If ``data`` has no CRS and ``assume_crs`` is not given, or its coordinates are
+        impossible for its CRS (degrees declared as metres, swapped axes, metres
+        declared as degrees) and no ``assume_crs`` fixes that.
     """
     crs = data.crs
+    problem = coordinate_problem(data) if crs is not None else None
+    if problem is not None and assume_crs is not None:
+        assumed = parse_crs(assume_crs)
+        log.warning("%s: %s; using --assume-crs %s instead", name, problem, assumed.to_string())
+        data = data.set_crs(assumed, allow_override=True)
+        crs = data.crs
+        problem = coordinate_problem(data)
+    if problem is not None:
+        raise CRSError(
+            f"{name}: {problem}",
+            [
+                "Fix the CRS declared by the file (QGIS: Layer > Set CRS, then re-export), "
+                "or pass --assume-crs with the CRS the coordinates are really in (for example "
+                "--assume-crs EPSG:4326 for lon/lat degrees, EPSG:32643 for UTM 43N metres)."
+            ],
+        )
     if crs is None:
         if assume_crs is None:
             raise CRSError(
@@ -82,6 +102,62 @@ def to_working_crs(
         return data
     log.info("%s: reprojecting from %s to EPSG:%d", name, data.crs.to_string(), WORKING_EPSG)
     return data.to_crs(WORKING_CRS)
+
+
+REGION_LONLAT: tuple[float, float, float, float] = (46.0, 40.0, 88.0, 56.0)
+"""Kazakhstan, roughly (lon/lat bounds): where data for this toolkit can lie. Used only to
+tell degrees from metres and swapped axes apart, never to refuse data elsewhere."""
+
+
+def _meets_region(xmin: float, ymin: float, xmax: float, ymax: float) -> bool:
+    rx0, ry0, rx1, ry1 = REGION_LONLAT
+    return xmin <= rx1 and xmax >= rx0 and ymin <= ry1 and ymax >= ry0
+
+
+def coordinate_problem(data: gpd.GeoDataFrame | gpd.GeoSeries) -> str | None:
+    """What is impossible about the coordinates for the declared CRS, or ``None``.
+
+    * geographic CRS, values beyond +-180 / +-90: metres declared as degrees (a UTM
+      layer labelled EPSG:4326 used to overflow while tiling);
+    * geographic CRS, the data misses the region but lies in it with x and y swapped:
+      latitude, longitude order;
+    * projected CRS, every value within +-180 / +-90 and in the region read as
+      lon/lat (or lat/lon): degrees declared as metres (came out 100 % ``outside``).
+
+    Empty data and data without coordinates have no problem.
+    """
+    crs = CRS.from_user_input(data.crs)
+    geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
+    if len(geoms) == 0:
+        return None
+    b = np.asarray(geoms.total_bounds, dtype=float)
+    if not np.isfinite(b).all():
+        return None
+    xmin, ymin, xmax, ymax = (float(v) for v in b)
+    label = crs.to_string()
+    in_degrees = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
+    if crs.is_geographic:
+        if not in_degrees:
+            return (
+                f"coordinates x {xmin:.6g}..{xmax:.6g}, y {ymin:.6g}..{ymax:.6g} are "
+                f"impossible for {label} (degrees lie within +-180 / +-90): they look like "
+                "metres of a projected CRS"
+            )
+        if not _meets_region(xmin, ymin, xmax, ymax) and _meets_region(ymin, xmin, ymax, xmax):
+            return (
+                f"the axes look swapped: x {xmin:.4f}..{xmax:.4f} and y {ymin:.4f}..{ymax:.4f} "
+                f"lie in Kazakhstan only read as latitude, longitude (declared {label}); swap "
+                "x and y (QGIS: Processing > Swap X and Y coordinates) and check again"
+            )
+        return None
+    if in_degrees and (
+        _meets_region(xmin, ymin, xmax, ymax) or _meets_region(ymin, xmin, ymax, xmax)
+    ):
+        return (
+            f"coordinates x {xmin:.4f}..{xmax:.4f}, y {ymin:.4f}..{ymax:.4f} look like "
+            f"lon/lat degrees, but the file declares {label} (metres)"
+        )
+    return None
 
 
 def require_working_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str = "dataset") -> None:

@@ -19,6 +19,10 @@ variable                                  meaning                               
 ``ALMATY_SCHEME_NUMBA_THREADS``           threads of the compiled check kernels       numba's default (one per core)
 ``ALMATY_SCHEME_MALLOC_TUNING``           ``0`` turns the glibc mmap pinning off      on (``1``)
 ``MALLOC_MMAP_THRESHOLD_``                glibc's own switch; when set it wins        unset
+``ALMATY_SCHEME_CACHE_MAX_MB``            bound of the zone cache (LRU eviction)      1024 (``0`` keeps nothing)
+``ALMATY_SCHEME_FAULT_POINT``             tests: pause the writer at this named point unset
+``ALMATY_SCHEME_FAULT_SIGNAL``            tests: file to write the pid to on pausing  unset
+``ALMATY_SCHEME_FAULT_WAIT_S``            tests: how long to pause                    60
 ========================================  ==========================================  =========================================
 """
 
@@ -70,6 +74,11 @@ class Settings:
         ``ALMATY_SCHEME_MALLOC_TUNING`` is not ``0``.
     malloc_mmap_threshold_set
         glibc's ``MALLOC_MMAP_THRESHOLD_`` is present (then it wins over the tuning).
+    cache_max_mb
+        The zone cache's bound as given (validated by ``check.zone_cache.max_bytes``).
+    fault_point, fault_signal, fault_wait_s
+        Fault injection for the kill tests (``io.outset``): where to pause, the file that
+        announces the pause, and for how long.
     """
 
     layers_dir: Path | None = None
@@ -83,6 +92,10 @@ class Settings:
     numba_threads: int | None = None
     malloc_tuning: bool = True
     malloc_mmap_threshold_set: bool = False
+    cache_max_mb: str | None = None
+    fault_point: str | None = None
+    fault_signal: Path | None = None
+    fault_wait_s: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +120,10 @@ class Settings:
             numba_threads=_threads(e.get("ALMATY_SCHEME_NUMBA_THREADS")),
             malloc_tuning=e.get("ALMATY_SCHEME_MALLOC_TUNING", "1") != "0",
             malloc_mmap_threshold_set="MALLOC_MMAP_THRESHOLD_" in e,
+            cache_max_mb=e.get("ALMATY_SCHEME_CACHE_MAX_MB"),
+            fault_point=e.get("ALMATY_SCHEME_FAULT_POINT"),
+            fault_signal=_path(e, "ALMATY_SCHEME_FAULT_SIGNAL"),
+            fault_wait_s=float(e.get("ALMATY_SCHEME_FAULT_WAIT_S", "60")),
         )
 
 

@@ -236,7 +236,7 @@ def test_parquet_only_output_and_zone_cache(world, zone_cache) -> None:
     hits = pd.read_parquet(d / "res.hits.parquet")
     assert set(hits["parcel_id"].astype(str)) == {"A", "B"}
     assert (d / "res.issues.parquet").is_file() and (d / "res.summary.json").is_file()
-    cached = list((zone_cache / "zones").glob("*.pickle"))
+    cached = list((zone_cache / "zones").glob("*.npz"))
     assert len(cached) == 1
     # a second run loads the cache and gives the same answer
     assert (

@@ -16,8 +16,11 @@ a point or line among polygons         ``invalid_reason = not_polygon``
 invalid polygon (self-intersection...) repaired with ``make_valid`` (method ``structure``),
                                        flag ``repaired``; if nothing polygonal is left,
                                        ``invalid_reason = invalid_geometry``
-geometry collection                    polygonal parts kept, flag ``non_polygon_parts_dropped``
-Z / M coordinates                      dropped, flag ``z_dropped``
+unclosed ring (refused by GEOS)         closed on read (:mod:`almaty_scheme.io.readers`),
+                                       flag ``repaired``
+geometry collection                    polygonal parts kept, flag ``non_polygon_parts_dropped``;
+                                       overlapping parts merged, flag ``overlapping_parts_merged``
+Z / M coordinates                      dropped, flag ``z_dropped`` / ``m_dropped``
 missing id                             generated (``P000001`` by row), flag ``generated_id``
 duplicate id                           first kept, later ones get ``#2``, ``#3``...; all
                                        flagged ``duplicate_id`` and listed in the report
@@ -52,7 +55,9 @@ log = logging.getLogger(__name__)
 FLAGS: tuple[str, ...] = (
     "repaired",
     "non_polygon_parts_dropped",
+    "overlapping_parts_merged",
     "z_dropped",
+    "m_dropped",
     "generated_id",
     "duplicate_id",
     "unknown_use",
@@ -275,8 +280,10 @@ def _repair_geometries(
     ok = present & ~is_empty
     z = np.zeros(n, bool)
     z[ok] = shapely.has_z(geoms[ok])
-    if z.any():
-        out[z] = shapely.force_2d(geoms[z])
+    m = np.zeros(n, bool)
+    m[ok] = shapely.has_m(geoms[ok])
+    if (z | m).any():
+        out[z | m] = shapely.force_2d(geoms[z | m])
     # non-finite coordinates
     coords, cidx = shapely.get_coordinates(out[ok], return_index=True)
     bad_local = np.zeros(int(ok.sum()), bool)
@@ -291,6 +298,7 @@ def _repair_geometries(
     tid = np.full(n, -1, dtype=np.int64)
     tid[ok] = shapely.get_type_id(out[ok])
     parts_dropped = np.zeros(n, bool)
+    merged = np.zeros(n, bool)
     for i in np.flatnonzero(ok & (tid == _COLLECTION)):
         parts = shapely.get_parts(out[i])
         polys = [p for p in parts if shapely.get_type_id(p) in _POLY_TYPES]
@@ -299,6 +307,18 @@ def _repair_geometries(
             detail[i] = f"{len(parts) - len(polys)} non-polygon part(s) dropped"
         if polys:
             out[i] = shapely.union_all(polys) if len(polys) > 1 else polys[0]
+            parts_area = float(sum(shapely.area(polys)))
+            if len(polys) > 1 and parts_area > float(shapely.area(out[i])) * (1 + 1e-9):
+                merged[i] = True
+                detail[i] = "; ".join(
+                    x
+                    for x in (
+                        detail[i],
+                        f"{len(polys)} overlapping polygon parts merged "
+                        f"({parts_area:.1f} m² of parts, {float(shapely.area(out[i])):.1f} m² merged)",
+                    )
+                    if x
+                )
             tid[i] = shapely.get_type_id(out[i])
         else:
             tid[i] = 0
@@ -320,8 +340,28 @@ def _repair_geometries(
             detail[i] = f"nothing polygonal left after repair: {why}"
             repaired[i] = False
     out[reason != None] = None  # noqa: E711 - element-wise comparison on object array
-    flags = {"repaired": repaired, "non_polygon_parts_dropped": parts_dropped, "z_dropped": z}
+    flags = {
+        "repaired": repaired,
+        "non_polygon_parts_dropped": parts_dropped,
+        "overlapping_parts_merged": merged,
+        "z_dropped": z,
+        "m_dropped": m,
+    }
     return out, reason, flags, detail
+
+
+def _flag_repaired_on_read(
+    rows: Any, reason: np.ndarray, flags: dict[str, np.ndarray], detail: np.ndarray
+) -> None:
+    """Flag ``repaired`` the rows the reader had to repair to decode at all (unclosed
+    rings: :func:`almaty_scheme.io.readers.read_vector` lists them in
+    ``attrs["repaired_on_read"]``)."""
+    for i in rows:
+        if 0 <= i < len(reason) and reason[i] is None:
+            flags["repaired"][i] = True
+            detail[i] = "; ".join(
+                x for x in (detail[i], "ring closed on read (the file's ring was unclosed)") if x
+            )
 
 
 def prepare_parcels(
@@ -384,6 +424,7 @@ def prepare_parcels(
 
     geoms_in = gdf.geometry.to_numpy()
     geoms, reason, flags, detail = _repair_geometries(np.asarray(geoms_in, dtype=object))
+    _flag_repaired_on_read(raw.attrs.get("repaired_on_read", ()), reason, flags, detail)
 
     n_present = int((reason != "null_geometry").sum() - (reason == "empty_geometry").sum())
     n_notpoly = int((reason == "not_polygon").sum())
@@ -431,12 +472,25 @@ def prepare_parcels(
     frame["invalid_reason"] = pd.array(reason, dtype="string")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
 
-    changed = (reason != None) | flags["repaired"] | flags["non_polygon_parts_dropped"]  # noqa: E711
+    changed = (
+        (reason != None)  # noqa: E711
+        | flags["repaired"]
+        | flags["non_polygon_parts_dropped"]
+        | flags["overlapping_parts_merged"]
+    )
     idx = np.flatnonzero(changed)
     issue = np.where(
         reason[idx] != None,  # noqa: E711
         reason[idx],
-        np.where(flags["repaired"][idx], "repaired", "non_polygon_parts_dropped"),
+        np.where(
+            flags["repaired"][idx],
+            "repaired",
+            np.where(
+                flags["non_polygon_parts_dropped"][idx],
+                "non_polygon_parts_dropped",
+                "overlapping_parts_merged",
+            ),
+        ),
     )
     issues = pd.DataFrame(
         {

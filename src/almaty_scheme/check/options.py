@@ -62,6 +62,10 @@ class CheckOptions:
     zones_cache
         Cache of the prepared zone geometry: ``True`` (default folder), a folder, or
         ``False`` (``--no-zones-cache``).
+    allow_missing_layers
+        Restriction layers the user accepts to be absent from the layers file
+        (``--allow-missing-layers``); they are recorded in the summary and the parcels
+        table's description. Any other missing layer refuses the run.
     """
 
     id_field: str | None = None
@@ -81,6 +85,7 @@ class CheckOptions:
     workers: int | None = None
     partitions: int | None = None
     zones_cache: bool | str | Path = True
+    allow_missing_layers: tuple[str, ...] = ()
 
     def validate(self) -> None:
         """Raise :class:`~almaty_scheme.errors.UsageError` for contradictory values: an

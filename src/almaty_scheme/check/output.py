@@ -1,7 +1,9 @@
 """Writing check results: GeoPackage, CSV, GeoParquet and the summary JSON.
 
-Files written for ``--out results.gpkg`` (every one atomically: a temporary file in the
-same folder, renamed on success; nothing is replaced without ``overwrite``):
+Files written for ``--out results.gpkg``, replaced together by one
+:class:`~almaty_scheme.io.outset.OutputSet` (temporary files in the same folder, a commit
+journal, the summary last; nothing is replaced without ``overwrite``, no output may be an
+input; the summary table and the JSON carry the same ``run_id``):
 
 ``results.gpkg``
     ``parcels`` (every input parcel, MultiPolygon, null geometry for invalid input),
@@ -28,6 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
+import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,8 +47,9 @@ from almaty_scheme.check.engine import CheckResult
 from almaty_scheme.check.verdict import VERDICTS
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
-from almaty_scheme.io.atomic import atomic_path, atomic_write_text, check_writable
+from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.io.gpkg import write_layers
+from almaty_scheme.io.outset import OutputSet, fault_point
 from almaty_scheme.qgis.styles import style_finalizer
 
 log = logging.getLogger(__name__)
@@ -165,6 +170,7 @@ def summarise(
                     "conditional": int(con[i]),
                 }
     summary: dict[str, Any] = {
+        "run_id": new_run_id(),
         "n_parcels": len(p),
         "by_verdict": by_verdict,
         "by_reason": dict(sorted(by_reason.items())),
@@ -229,7 +235,15 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
     if inp.get("n_invalid"):
         notes.append(f"{inp['n_invalid']} invalid input(s)")
     flags = inp.get("flags") or {}
-    for k in ("repaired", "duplicate_id", "generated_id", "unknown_use", "z_dropped"):
+    for k in (
+        "repaired",
+        "duplicate_id",
+        "generated_id",
+        "unknown_use",
+        "z_dropped",
+        "m_dropped",
+        "overlapping_parts_merged",
+    ):
         if flags.get(k):
             notes.append(f"{flags[k]} {k}")
     if notes:
@@ -269,12 +283,19 @@ def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object:
             sample = s.dropna()
             if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
-                out[c] = s.map(
-                    lambda v: (
-                        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-                    )
-                ).astype("string")
+                out[c] = s.map(_cell_text).astype("string")
     return out
+
+
+def _cell_text(v: Any) -> str | None:
+    """A cell as text: lists and mappings (JSON properties) as JSON, never Python repr."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list | tuple | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
 
 
 HITS_DATA_LAYER = "parcel_hits_data"
@@ -421,6 +442,32 @@ def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
+def summary_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """The ``check_summary`` table: one row per summary key, the value as JSON text."""
+    return pd.DataFrame(
+        {
+            "key": list(summary.keys()),
+            "value": [json.dumps(v, ensure_ascii=False, default=str) for v in summary.values()],
+        }
+    )
+
+
+def read_summary(gpkg: str | Path) -> dict[str, Any]:
+    """The summary stored in a results GeoPackage's ``check_summary`` table."""
+    t = pyogrio.read_dataframe(gpkg, layer=SUMMARY_LAYER, read_geometry=False)
+    out: dict[str, Any] = {}
+    for k, v in zip(t["key"], t["value"], strict=True):
+        try:
+            out[str(k)] = json.loads(v)
+        except (TypeError, ValueError):  # written by an older version: plain text
+            out[str(k)] = v
+    return out
+
+
+def _summary_json(summary: Mapping[str, Any]) -> str:
+    return json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
 def write_results(
     result: CheckResult,
     out: str | Path,
@@ -430,8 +477,14 @@ def write_results(
     overwrite: bool = False,
     csv: bool = False,
     parquet: bool = False,
+    inputs: tuple[str | Path | None, ...] = (),
 ) -> dict[str, Path]:
     """Write the results (see the module docstring); return the paths written.
+
+    Every file is written to a temporary path first and the set is committed together
+    by one :class:`~almaty_scheme.io.outset.OutputSet` (the summary JSON last; it is
+    made from the ``check_summary`` table of the written GeoPackage, and both carry the
+    summary's ``run_id``). ``inputs`` are refused as outputs.
 
     Raises
     ------
@@ -439,44 +492,69 @@ def write_results(
         If any output exists and ``overwrite`` is false (checked before writing anything).
     """
     paths = output_paths(out, csv=csv, parquet=parquet)
-    check_outputs_writable(paths, overwrite=overwrite)
+    order = [k for k in paths if k != "summary"] + ["summary"]
+    outs = OutputSet({k: paths[k] for k in order}, inputs=inputs, overwrite=overwrite)
+    outs.preflight()
+    if "run_id" not in summary:
+        summary = {"run_id": new_run_id(), **summary}
+    with outs.writing():
+        _write_set(outs, result, summary=summary, issues=issues, csv=csv)
+        fault_point("written")
+        written = outs.commit(order)
+    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+    return written
+
+
+def _write_set(
+    outs: OutputSet,
+    result: CheckResult,
+    *,
+    summary: Mapping[str, Any],
+    issues: pd.DataFrame | None,
+    csv: bool,
+) -> None:
+    """Write every file of the set to its temporary path (:func:`write_results`)."""
+    paths = outs.paths
     parcels = result.parcels
     hits = result.hits
     hits_geo = isinstance(hits, gpd.GeoDataFrame)
-    written: dict[str, Path] = {}
     if csv:
-        with atomic_path(paths["parcels_csv"], overwrite=overwrite) as tmp:
-            df = pd.DataFrame(parcels.drop(columns=parcels.geometry.name))
-            df["wkt"] = shapely.to_wkt(
-                np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
-            )
-            df.to_csv(tmp, index=False, encoding="utf-8-sig")
-        written["parcels_csv"] = paths["parcels_csv"]
-        with atomic_path(paths["hits_csv"], overwrite=overwrite) as tmp:
-            hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
-            hd.to_csv(tmp, index=False, encoding="utf-8-sig")
-        written["hits_csv"] = paths["hits_csv"]
+        df = _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name)))
+        df["wkt"] = shapely.to_wkt(
+            np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
+        )
+        df.to_csv(outs.tmp("parcels_csv"), index=False, encoding="utf-8-sig")
+        hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
+        hd.to_csv(outs.tmp("hits_csv"), index=False, encoding="utf-8-sig")
     if "parcels_parquet" in paths:
-
-        def to_parquet(df: pd.DataFrame, key: str) -> None:
-            with atomic_path(paths[key], overwrite=overwrite) as tmp:
-                df.to_parquet(tmp, index=False)
-
         # two files at once: Arrow and shapely release the GIL while they encode
         with ThreadPoolExecutor(2) as ex:
             jobs = [
-                ex.submit(to_parquet, parcels, "parcels_parquet"),
-                ex.submit(to_parquet, hits, "hits_parquet"),
+                ex.submit(parcels.to_parquet, outs.tmp("parcels_parquet"), index=False),
+                ex.submit(hits.to_parquet, outs.tmp("hits_parquet"), index=False),
             ]
             for j in jobs:
                 j.result()
-        written["parcels_parquet"] = paths["parcels_parquet"]
-        written["hits_parquet"] = paths["hits_parquet"]
     if "gpkg" not in paths:
-        with atomic_path(paths["issues_parquet"], overwrite=overwrite) as tmp:
-            _issues_frame(issues).to_parquet(tmp, index=False)
-        written["issues_parquet"] = paths["issues_parquet"]
-        return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
+        _issues_frame(issues).to_parquet(outs.tmp("issues_parquet"), index=False)
+        outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
+        return
+    _write_gpkg(outs.tmp("gpkg"), result, summary=summary, issues=issues)
+    # the JSON is made from the table just written: the pair cannot disagree
+    outs.tmp("summary").write_text(_summary_json(read_summary(outs.tmp("gpkg"))), encoding="utf-8")
+
+
+def _write_gpkg(
+    path: Path,
+    result: CheckResult,
+    *,
+    summary: Mapping[str, Any],
+    issues: pd.DataFrame | None,
+) -> None:
+    """The results GeoPackage (module docstring) at ``path``."""
+    parcels = result.parcels
+    hits = result.hits
+    hits_geo = isinstance(hits, gpd.GeoDataFrame)
     pg = gpd.GeoDataFrame(
         _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
         geometry=gpd.GeoSeries(
@@ -495,15 +573,8 @@ def write_results(
             crs=WORKING_CRS,
         )
     styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
-    summary_table = pd.DataFrame(
-        {
-            "key": list(summary.keys()),
-            "value": [
-                v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-                for v in summary.values()
-            ],
-        }
-    )
+    table = summary_table(summary)
+    note = _parcels_description(summary)
 
     def finalize(tmp: Path) -> None:
         if not hits_geo:
@@ -512,30 +583,42 @@ def write_results(
         pyogrio.write_dataframe(
             _gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG", append=True
         )
-        pyogrio.write_dataframe(summary_table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
+        pyogrio.write_dataframe(table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
+        if note:
+            con = sqlite3.connect(tmp)
+            try:
+                con.execute(
+                    "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+                    (note, PARCELS_LAYER),
+                )
+                con.commit()
+            finally:
+                con.close()
         styles(tmp)
 
     write_layers(
-        paths["gpkg"],
+        path,
         layers,
-        overwrite=overwrite,
+        overwrite=False,
         finalize=finalize,
         geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
         write_options=_WRITE_OPTIONS,
     )
-    written["gpkg"] = paths["gpkg"]
-    return _write_summary(paths["summary"], summary, written, overwrite=overwrite)
 
 
-def _write_summary(
-    path: Path, summary: Mapping[str, Any], written: dict[str, Path], *, overwrite: bool
-) -> dict[str, Path]:
-    """Write the summary JSON last (atomically) and log every path written."""
-    atomic_write_text(
-        path,
-        json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n",
-        overwrite=overwrite,
-    )
-    written["summary"] = path
-    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
-    return written
+def _parcels_description(summary: Mapping[str, Any]) -> str:
+    """The ``gpkg_contents`` description of the parcels table: the run id, and the
+    restriction layers that were missing (allowed by ``--allow-missing-layers``)."""
+    text = f"check results, run {summary.get('run_id', '?')}"
+    missing = summary.get("layers_missing") or []
+    if missing:
+        text += (
+            "; NOT CHECKED against the missing restriction layer(s) "
+            f"{', '.join(missing)} (--allow-missing-layers)"
+        )
+    return text
+
+
+def new_run_id() -> str:
+    """A run id: UTC time and a random suffix (sorts by time, unique)."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]

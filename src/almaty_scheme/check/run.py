@@ -31,14 +31,15 @@ from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
-    check_outputs_writable,
     output_paths,
     summarise,
     write_results,
 )
+from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_use_aliases
-from almaty_scheme.check.zones import PreparedZones, load_zones
+from almaty_scheme.check.zones import PreparedZones, layers_file_layers, load_zones
 from almaty_scheme.errors import UsageError
+from almaty_scheme.io.outset import OutputSet
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,13 @@ def run_check(
     opts = options or CheckOptions()
     opts.validate()
     _check_outputs(parcels, layers, out, opts)
+    layers_file_layers(Path(layers), opts.allow_missing_layers)  # before reading any parcel
     timings: dict[str, float] = {}
     with _timed(timings, "catalogue"):
         cat, land_use = _rules(opts)
     pin = _parcel_input(parcels, land_use, opts, timings)
+    if out is not None and Path(out).suffix.lower() == ".gpkg":
+        check_column_count(pin.frame, out)
     with _timed(timings, "load_zones"):
         zones = load_zones(
             layers,
@@ -145,6 +149,7 @@ def run_check(
             land_use=land_use,
             tile_size=opts.tile_size,
             cache=opts.zones_cache,
+            allow_missing=opts.allow_missing_layers,
         )
     with _timed(timings, "check"):
         result = _run_engine(pin.frame, zones, opts)
@@ -163,6 +168,7 @@ def run_check(
                 overwrite=opts.overwrite,
                 csv=opts.csv,
                 parquet=opts.parquet,
+                inputs=_inputs_read(parcels, layers, opts),
             )
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
@@ -191,11 +197,18 @@ def _check_outputs(
                 "--out results.parquet (GeoParquet files, fastest)."
             ],
         )
-    inputs = [Path(layers)] + ([] if isinstance(parcels, gpd.GeoDataFrame) else [Path(parcels)])
-    if any(Path(out).resolve() == p.resolve() for p in inputs):
-        raise UsageError("--out would replace an input file", ["Choose another output path."])
     paths = output_paths(out, csv=opts.csv, parquet=opts.parquet)
-    check_outputs_writable(paths, overwrite=opts.overwrite)
+    OutputSet(
+        paths, inputs=_inputs_read(parcels, layers, opts), overwrite=opts.overwrite
+    ).preflight()
+
+
+def _inputs_read(
+    parcels: str | Path | gpd.GeoDataFrame, layers: str | Path, opts: CheckOptions
+) -> tuple[Path, ...]:
+    """Every file the run reads (no output may replace one of them)."""
+    pfile = None if isinstance(parcels, gpd.GeoDataFrame) else parcels
+    return input_files(pfile, layers, opts.use_aliases, opts.catalogue_dir)
 
 
 def _rules(opts: CheckOptions) -> tuple[Catalogue, LandUse]:
@@ -270,4 +283,5 @@ def _summary(
     }
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
+    summary["layers_missing"] = list(zones.missing_layers)
     return summary

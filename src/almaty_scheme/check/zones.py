@@ -25,7 +25,8 @@ Preparation, done once per run:
   (``near_<key>_m``); functional zones (which cover everything) have none.
 
 Everything is plain numpy arrays of shapely geometries plus STRtrees: picklable, so a
-distributed engine can broadcast one :class:`PreparedZones` to its workers.
+distributed engine can broadcast one :class:`PreparedZones` to its workers. The on-disk
+zone cache never uses pickle (:mod:`~almaty_scheme.check.zone_cache`).
 """
 
 from __future__ import annotations
@@ -33,9 +34,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import pickle
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,9 @@ import pyogrio.errors
 import shapely
 from shapely import STRtree
 
-from almaty_scheme import __version__, settings
+from almaty_scheme import __version__
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
+from almaty_scheme.check import zone_cache
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
 from almaty_scheme.check.kernels import (
     NEAR_GRID_CELL_M,
@@ -59,9 +60,9 @@ from almaty_scheme.check.kernels import (
     split_segments,
 )
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
+from almaty_scheme.check.zone_cache import default_cache_dir
 from almaty_scheme.crs import require_working_crs, to_working_crs
-from almaty_scheme.errors import DataError
-from almaty_scheme.io.atomic import atomic_path
+from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -412,6 +413,8 @@ class PreparedZones:
     coverage_geom: shapely.Geometry | None = None
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
     """Per-zone values computed on first use (explanation phrases, column codes)."""
+    missing_layers: tuple[str, ...] = ()
+    """Restriction layers absent from the layers file, allowed by the caller."""
 
     def column_codes(self, col: str) -> tuple[np.ndarray, pd.Index]:
         """``(codes, categories)`` of a zone-table column (-1 for missing), computed once;
@@ -639,7 +642,7 @@ def prepare_zones(
     path
         Where the layers came from (reported in the summary).
     geometry_cache
-        A pickle file for the geometric indexes (tiles, convex pieces, grids, outline
+        A zone cache entry for the geometric indexes (tiles, convex pieces, grids, outline
         segments, source pieces): loaded if present, written otherwise. Only valid
         for the exact layers it was made from (see :func:`geometry_cache_path`).
     """
@@ -721,7 +724,7 @@ def prepare_zones(
     )
 
 
-GEOMETRY_CACHE_VERSION = 6
+GEOMETRY_CACHE_VERSION = 7
 """Bump when the cached geometric indexes change shape (old cache files are ignored)."""
 
 
@@ -780,20 +783,11 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
     return index
 
 
-def default_cache_dir() -> Path:
-    """Where prepared zone geometry is cached: ``$ALMATY_SCHEME_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/almaty-scheme`` (``~/.cache/almaty-scheme``)."""
-    env = settings.current()
-    if env.cache_dir is not None:
-        return env.cache_dir
-    xdg = env.xdg_cache_home
-    return (xdg if xdg is not None else Path.home() / ".cache") / "almaty-scheme"
-
-
 def geometry_cache_path(
     layers: str | Path, tile_size: float, cache_dir: str | Path | None = None
 ) -> Path:
-    """Cache file for the prepared geometry of a layers GeoPackage.
+    """Cache entry for the prepared geometry of a layers GeoPackage
+    (:mod:`~almaty_scheme.check.zone_cache`).
 
     The key is the SHA-256 of the file's bytes, the tile size, the cache format
     version and the toolkit version: a rebuilt GeoPackage never meets a stale cache.
@@ -804,47 +798,27 @@ def geometry_cache_path(
             h.update(block)
     h.update(f"|{tile_size:g}|{GEOMETRY_CACHE_VERSION}|{__version__}".encode())
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return base / "zones" / f"{h.hexdigest()[:32]}.pickle"
+    return base / "zones" / f"{h.hexdigest()[:32]}{zone_cache.ENTRY_SUFFIX}"
 
 
-_CACHE_READ_ERRORS = (
-    OSError,
-    EOFError,
-    pickle.UnpicklingError,
-    AttributeError,  # a class of an older version, renamed or moved
-    ImportError,
-    ValueError,
-    TypeError,
-    IndexError,
-)
-"""What unpickling a truncated, corrupt or outdated cache file raises."""
+CACHE_CLASSES: dict[str, type] = {
+    c.__name__: c for c in (TileIndex, NearIndex, SourceIndex, ConvexPieces, Grid)
+}
+"""The only classes a cache entry may build (:mod:`~almaty_scheme.io.arraystore`)."""
 
 
 def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
-    if path is None or not path.is_file():
+    if path is None:
         return None
-    try:
-        with path.open("rb") as f:
-            geo = pickle.load(f)
-        if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
-            return geo
-    except _CACHE_READ_ERRORS as exc:  # a broken cache is rebuilt, never fatal
-        log.info("ignoring unreadable zone cache %s (%s)", path, exc)
+    geo = zone_cache.load_entry(path, CACHE_CLASSES)
+    if isinstance(geo, dict) and geo.get("_version") == GEOMETRY_CACHE_VERSION:
+        return geo
     return None
 
 
 def _save_geometry_cache(path: Path | None, geo: dict[str, Any]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as f:
-            pickle.dump(
-                {**geo, "_version": GEOMETRY_CACHE_VERSION}, f, protocol=pickle.HIGHEST_PROTOCOL
-            )
-        log.info("cached prepared zone geometry in %s", path)
-    except OSError as exc:  # read-only home, full disk: work without the cache
-        log.info("could not write the zone cache %s (%s)", path, exc)
+    if path is not None:
+        zone_cache.save_entry(path, {**geo, "_version": GEOMETRY_CACHE_VERSION})
 
 
 def load_zones(
@@ -854,6 +828,7 @@ def load_zones(
     land_use: LandUse | None = None,
     tile_size: float = DEFAULT_TILE_SIZE_M,
     cache: bool | str | Path = True,
+    allow_missing: Sequence[str] = (),
 ) -> PreparedZones:
     """Read the built GeoPackage (brief_contracts §3) and prepare it.
 
@@ -869,34 +844,26 @@ def load_zones(
         Cache the geometric indexes (the slow part, several seconds) in a file keyed
         by the GeoPackage's content hash: ``True`` in :func:`default_cache_dir`, a
         folder to use that one, ``False`` to prepare from scratch every time.
+    allow_missing
+        Restriction layers the caller accepts to be absent (``--allow-missing-layers``);
+        any other missing layer is refused, since parcels in its zones would come out
+        milder than they are. They are kept in :attr:`PreparedZones.missing_layers`.
 
     Raises
     ------
     DataError
-        If the file is missing, unreadable, or has none of the restriction layers.
+        If the file is missing, unreadable, has none of the restriction layers, or
+        lacks a layer not in ``allow_missing``.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataError(
-            f"Restriction layers {p} not found",
-            [
-                "Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
-                "or pass --layers with the path of a built GeoPackage."
-            ],
-        )
-    try:
-        names = {str(r[0]) for r in pyogrio.list_layers(p)}
-    except (pyogrio.errors.DataSourceError, OSError) as exc:
-        raise DataError(f"Cannot open {p} as a GeoPackage", [f"GDAL says: {exc}."]) from None
+    names, missing = layers_file_layers(p, allow_missing)
     present = [n for n in LAYER_NAMES if n in names]
-    if not present:
-        raise DataError(
-            f"{p.name} holds none of the restriction layers",
-            [f"Expected layers such as {', '.join(LAYER_NAMES[:4])}...; is it a build output?"],
-        )
-    missing = [n for n in LAYER_NAMES if n not in names]
     if missing:
-        log.warning("%s lacks layer(s) %s; they are not checked", p.name, ", ".join(missing))
+        log.warning(
+            "%s lacks layer(s) %s (allowed by --allow-missing-layers): they are not checked",
+            p.name,
+            ", ".join(missing),
+        )
 
     def read(layer: str) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(p, layer=layer, fid_as_index=True)
@@ -926,7 +893,7 @@ def load_zones(
             built_with,
             cat.version,
         )
-    return prepare_zones(
+    prepared = prepare_zones(
         layers,
         boundary=boundary,
         coverage=coverage,
@@ -942,3 +909,65 @@ def load_zones(
             else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
         ),
     )
+    prepared.missing_layers = tuple(missing)
+    return prepared
+
+
+def layers_file_layers(path: Path, allow_missing: Sequence[str] = ()) -> tuple[set[str], list[str]]:
+    """The layer names of a layers file and its missing restriction layers (allowed
+    by ``allow_missing``); cheap, so a check calls it before reading any parcel.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable, has none of the restriction layers, or
+        lacks one not allowed (:func:`check_layer_set`).
+    """
+    if not path.is_file():
+        raise DataError(
+            f"Restriction layers {path} not found",
+            [
+                "Build them first with 'almaty-scheme build --out out/almaty_scheme.gpkg', "
+                "or pass --layers with the path of a built GeoPackage."
+            ],
+        )
+    try:
+        names = {str(r[0]) for r in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise DataError(f"Cannot open {path} as a GeoPackage", [f"GDAL says: {exc}."]) from None
+    if not any(n in names for n in LAYER_NAMES):
+        raise DataError(
+            f"{path.name} holds none of the restriction layers",
+            [f"Expected layers such as {', '.join(LAYER_NAMES[:4])}...; is it a build output?"],
+        )
+    return names, check_layer_set(path.name, names, allow_missing)
+
+
+def check_layer_set(name: str, present: set[str], allow_missing: Sequence[str]) -> list[str]:
+    """The restriction layers missing from a layers file, if the user allowed each.
+
+    Raises
+    ------
+    UsageError
+        ``allow_missing`` names a layer that does not exist.
+    DataError
+        A layer is missing and not allowed (with the exact option that allows it).
+    """
+    unknown = sorted(set(allow_missing) - set(LAYER_NAMES))
+    if unknown:
+        raise UsageError(
+            f"--allow-missing-layers names unknown layer(s): {', '.join(unknown)}",
+            [f"Layers are: {', '.join(LAYER_NAMES)}."],
+        )
+    missing = [n for n in LAYER_NAMES if n not in present]
+    refused = [n for n in missing if n not in allow_missing]
+    if refused:
+        raise DataError(
+            f"{name} lacks the restriction layer(s) {', '.join(refused)}: parcels in those "
+            "zones would come out milder than they are",
+            [
+                "Rebuild the layers with 'almaty-scheme build', or accept the gap explicitly "
+                f"with --allow-missing-layers {','.join(missing)} (recorded in every output)."
+            ],
+        )
+    return missing

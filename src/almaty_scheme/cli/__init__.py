@@ -8,6 +8,7 @@ Subcommands live in their own modules and are imported lazily, so ``--help`` is 
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 from typing import Any
 
@@ -30,7 +31,10 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "qgis-project": ("almaty_scheme.cli.qgis", "qgis_project", "Write a QGIS project (.qgz)."),
     "map": ("almaty_scheme.cli.maps", "map_cmd", "Render overview and check-result maps."),
     "report": ("almaty_scheme.cli.report", "report", "Write an HTML/PDF report of check results."),
+    "cache": ("almaty_scheme.cli.cache", "cache", "Show or clear the zone cache (info, clear)."),
 }
+
+_log = logging.getLogger("almaty_scheme.cli")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -135,8 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # one "error:" line like every other refusal
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f"\n  - See '{exc.ctx.command_path} --help'."
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
         return EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -147,6 +154,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except OSError as exc:  # the file system said no: say what and where, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(
+            f"error: {exc.strerror or exc}{where}\n  - Check the path, its permissions and "
+            "the free disk space, then run the command again.",
+            err=True,
+        )
+        _log.debug("traceback", exc_info=True)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: one line for the user, the traceback with -vv
+        click.echo(
+            f"error: internal error ({type(exc).__name__}: {exc})\n  - This is a bug in "
+            "almaty-scheme: please report it with the command you ran (-vv shows the "
+            "traceback). Outputs are only replaced when a run completes.",
+            err=True,
+        )
+        _log.debug("traceback", exc_info=True)
+        return EXIT_ERROR
     if isinstance(rv, int):
         return rv
     return EXIT_OK

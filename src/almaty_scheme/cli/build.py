@@ -13,7 +13,9 @@ from almaty_scheme.build import (
     BUILD_STEPS,
     BuildOptions,
     BuildResult,
+    build_inputs,
     build_layers,
+    build_outputs,
     load_base,
     report_paths,
     write_build,
@@ -21,7 +23,6 @@ from almaty_scheme.build import (
 from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.cli.options import catalogue_option, overwrite_option
 from almaty_scheme.errors import UsageError
-from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.progress import ProgressCounter
 from almaty_scheme.resources import default_data_dir
 
@@ -167,9 +168,11 @@ def build(
     for pkg in base_packages:
         users.update(base_package_layers(pkg))
     users.update(_parse_base_layers(base_layers))  # explicit layers win
-    md, js = report_paths(out)
-    for p in (out, md, js):  # fail before any work
-        check_writable(p, overwrite=overwrite)
+    md, _ = report_paths(out)
+    inputs = build_inputs(
+        data_dir or default_data_dir(), base_packages, users, field_map, catalogue_dir
+    )
+    build_outputs(out, inputs=inputs, overwrite=overwrite).preflight()  # before any work
     options = BuildOptions(
         range_policy=range_policy,  # type: ignore[arg-type]
         river_half_width_m=river_half_width,
@@ -193,7 +196,7 @@ def build(
             data_dir=data,
             progress=lambda _name: bar.update(1),
         )
-    write_build(result, out, overwrite=overwrite)
+    write_build(result, out, overwrite=overwrite, inputs=inputs)
     _echo_summary(result, out, md, time.perf_counter() - t0)
 
 

@@ -114,6 +114,13 @@ EXIT_FAIL_ON = 3
     help="Prepare the zones from scratch instead of using the cache "
     "(~/.cache/almaty-scheme, or $ALMATY_SCHEME_CACHE_DIR).",
 )
+@click.option(
+    "--allow-missing-layers",
+    default="",
+    metavar="LAYER,LAYER",
+    help="Accept these restriction layers being absent from --layers (otherwise refused); "
+    "recorded in the summary and the parcels table.",
+)
 @overwrite_option
 @catalogue_option
 @json_option
@@ -136,6 +143,7 @@ def check(
     workers: int | None,
     partitions: int | None,
     no_zones_cache: bool,
+    allow_missing_layers: str,
     overwrite: bool,
     catalogue_dir: Path | None,
     as_json: bool,
@@ -167,6 +175,7 @@ def check(
         workers=workers,
         partitions=partitions,
         zones_cache=not no_zones_cache,
+        allow_missing_layers=tuple(s.strip() for s in allow_missing_layers.split(",") if s.strip()),
     )
     outcome = run_check(parcels, layers=layers, out=out, options=options)
     if as_json:

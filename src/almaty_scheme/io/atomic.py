@@ -1,19 +1,22 @@
 """Atomic output: write to a temporary file beside the target, then rename.
 
 An interrupted run (error, Ctrl-C) leaves no half-written file, and an existing
-output is never replaced unless ``overwrite`` is true.
+output is never replaced unless ``overwrite`` is true. Temporary names carry the pid
+(:func:`~almaty_scheme.io.outset.partial_name`); those of killed runs are removed the next
+time a file is written to the same folder. Sets of files that must be replaced together
+use :class:`~almaty_scheme.io.outset.OutputSet`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import uuid
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from almaty_scheme.errors import OutputExistsError
+from almaty_scheme.io.outset import partial_name, recover_folder, remove_path
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +33,6 @@ def check_writable(path: str | Path, *, overwrite: bool) -> Path:
     return p
 
 
-def _cleanup(tmp: Path) -> None:
-    for suffix in ("", *_SIDECARS):
-        q = tmp.with_name(tmp.name + suffix)
-        try:
-            if q.is_dir():
-                import shutil
-
-                shutil.rmtree(q)
-            elif q.exists():
-                q.unlink()
-        except OSError:  # pragma: no cover - best effort
-            log.warning("could not remove temporary file %s", q)
-
-
 @contextmanager
 def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it to ``path`` on success.
@@ -57,20 +46,17 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """
     target = check_writable(path, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(
-        f".{target.stem}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}{target.suffix}"
-    )
+    recover_folder(target.parent)
+    tmp = partial_name(target)
     try:
         yield tmp
         if not tmp.exists():
             raise FileNotFoundError(f"nothing was written to {tmp}")
         if target.is_dir() and overwrite:
-            import shutil
-
             shutil.rmtree(target)
         tmp.replace(target)
     except BaseException:
-        _cleanup(tmp)
+        remove_path(tmp)
         raise
     finally:
         for suffix in _SIDECARS:

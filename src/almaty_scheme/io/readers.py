@@ -24,6 +24,7 @@ import re
 import struct
 import warnings
 import zipfile
+from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -64,6 +65,9 @@ VECTOR_SUFFIXES: dict[str, str] = {
     ".sqlite": "SpatiaLite",
 }
 """File suffixes :func:`read_vector` accepts, with the format they mean."""
+
+GEOMETRY_COLUMN = "geometry"
+"""The name geopandas gives the geometry column (an attribute of that name is renamed)."""
 
 WKT_COLUMNS: tuple[str, ...] = ("wkt", "geometry", "geom", "the_geom", "wkt_geom")
 """CSV columns holding WKT geometries (matched case-insensitively)."""
@@ -276,21 +280,139 @@ def _read_ogr_raw(path: Path, layer: str | None, encoding: str | None) -> gpd.Ge
         kwargs["layer"] = layer
     if encoding is not None:
         kwargs["encoding"] = encoding
+    if _has_geometry_attribute(path, kwargs):
+        return _read_ogr_wkb(path, kwargs, None)
     if HAS_ARROW:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                return pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+                gdf = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
+            if _count_matches(path, gdf, kwargs):
+                return gdf
         except pyogrio.errors.DataSourceError as exc:
             raise _source_error(path, exc) from exc
+        except shapely.errors.GEOSException as exc:
+            return _read_ogr_wkb(path, kwargs, exc)
         except Exception as exc:  # Arrow cannot take some inputs; the row path can
             log.debug("%s: Arrow read failed (%s); reading without Arrow", path.name, exc)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return pyogrio.read_dataframe(path, use_arrow=False, **kwargs)
+            gdf = pyogrio.read_dataframe(path, use_arrow=False, **kwargs)
+    except shapely.errors.GEOSException as exc:
+        return _read_ogr_wkb(path, kwargs, exc)
     except Exception as exc:
+        if "malformed" in str(exc) or "not a database" in str(exc):
+            raise _damaged_error(path, kwargs, exc) from exc
         raise _source_error(path, exc) from exc
+    if not _count_matches(path, gdf, kwargs):
+        log.warning(
+            "%s declares %d feature(s) but %d were read; using what GDAL reads row by row",
+            path.name,
+            _declared_count(path, kwargs),
+            len(gdf),
+        )
+    return gdf
+
+
+def _declared_count(path: Path, kwargs: Mapping[str, Any]) -> int:
+    """The feature count the file declares (-1 if it cannot tell cheaply)."""
+    try:
+        info = pyogrio.read_info(path, layer=kwargs.get("layer"))
+    except Exception:
+        return -1
+    return int(info.get("features", -1))
+
+
+def _count_matches(path: Path, gdf: gpd.GeoDataFrame, kwargs: Mapping[str, Any]) -> bool:
+    """Whether a read returned every feature the file declares.
+
+    The Arrow read stops silently at a damaged SQLite page (a GeoPackage with corrupted
+    pages gave 1 144 of 2 000 rows); the row-by-row read raises SQLite's "malformed"
+    error instead, so a short Arrow read is retried row by row (:func:`_read_ogr_raw`).
+    """
+    declared = _declared_count(path, kwargs)
+    if declared < 0 or declared == len(gdf):
+        return True
+    log.info("%s: %d of %d declared features read through Arrow", path.name, len(gdf), declared)
+    return False
+
+
+def _damaged_error(path: Path, kwargs: Mapping[str, Any], exc: Exception) -> DataError:
+    declared = _declared_count(path, kwargs)
+    of = f" of its {declared} features" if declared >= 0 else ""
+    return DataError(
+        f"{path.name} is damaged: only part{of} can be read (SQLite: {exc})",
+        [
+            "Nothing was checked, so that no parcel is silently lost. Restore the file from "
+            "its source or a backup, or salvage it with `sqlite3 damaged.gpkg .recover | "
+            "sqlite3 salvaged.gpkg` and compare the feature counts before using it."
+        ],
+    )
+
+
+def _has_geometry_attribute(path: Path, kwargs: Mapping[str, Any]) -> bool:
+    """Whether the layer has an attribute (not its geometry) named ``geometry``: geopandas
+    would put the geometry in its place and the attribute would be lost."""
+    try:
+        fields = pyogrio.read_info(path, layer=kwargs.get("layer"))["fields"]
+    except Exception:
+        return False
+    return GEOMETRY_COLUMN in {str(f) for f in fields}
+
+
+def free_name(name: str, taken: Any) -> str:
+    """``name_1``, or ``name_2``... whichever is not in ``taken``."""
+    used = {str(c) for c in taken}
+    k = 1
+    while f"{name}_{k}" in used:
+        k += 1
+    return f"{name}_{k}"
+
+
+def _read_ogr_wkb(
+    path: Path, kwargs: Mapping[str, Any], first_error: Exception | None
+) -> gpd.GeoDataFrame:
+    """Read through the raw WKB, for what the frame readers cannot take whole:
+
+    * geometries shapely refuses (an unclosed ring): decoded with ``on_invalid="fix"``
+      (rings are closed); the rows that needed it are listed in
+      ``attrs["repaired_on_read"]`` (0-based) so that the caller flags them per feature;
+    * an attribute named ``geometry``: kept, renamed ``geometry_1``.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _fids, wkb, fields = pyogrio.raw.read(path, **kwargs)
+    except Exception as exc:
+        raise _source_error(path, first_error or exc) from exc
+    names = [str(f) for f in meta["fields"]]
+    n = len(fields[0]) if len(fields) else (0 if wkb is None else len(wkb))
+    wkb = np.asarray(wkb, dtype=object) if wkb is not None else np.full(n, None, dtype=object)
+    strict = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    present = np.array([b is not None for b in wkb], bool)
+    repaired = np.flatnonzero(present & shapely.is_missing(strict) & ~shapely.is_missing(fixed))
+    lost = np.flatnonzero(present & shapely.is_missing(fixed))
+    data = dict(zip(names, fields, strict=True))
+    if GEOMETRY_COLUMN in data:
+        new = free_name(GEOMETRY_COLUMN, names)
+        data[new] = data.pop(GEOMETRY_COLUMN)
+        log.warning("%s: the attribute 'geometry' is kept as %r", path.name, new)
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame(data, index=pd.RangeIndex(n)), geometry=gpd.GeoSeries(fixed), crs=meta["crs"]
+    )
+    gdf.attrs["repaired_on_read"] = [int(i) for i in repaired]
+    if first_error is not None:
+        log.warning(
+            "%s: %d geometr(ies) repaired on read (unclosed rings); %d could not be decoded "
+            "and are null (%s)",
+            path.name,
+            len(repaired),
+            len(lost),
+            first_error,
+        )
+    return gdf
 
 
 def _declared_crs_problem(path: Path) -> str | None:
@@ -390,16 +512,22 @@ def _read_csv(
         text = df[wkt_col].astype(str).str.strip()
         blank = text.isin(["", "nan", "NULL", "null", "None"]).to_numpy()
         geoms = np.full(len(df), None, dtype=object)
+        strict = np.full(len(df), None, dtype=object)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            geoms[~blank] = shapely.from_wkt(text.to_numpy()[~blank], on_invalid="ignore")
+            strict[~blank] = shapely.from_wkt(text.to_numpy()[~blank], on_invalid="ignore")
+            geoms[~blank] = shapely.from_wkt(text.to_numpy()[~blank], on_invalid="fix")
+        repaired = [int(i) for i in np.flatnonzero(pd.isna(strict) & ~pd.isna(geoms))]
         bad = [int(i) for i in np.flatnonzero(~blank & pd.isna(geoms))]
         if bad:
             raise DataError(
                 f"{path.name}: column {wkt_col!r} has text that is not WKT",
                 [f"Fix lines {_row_list(bad)} of {path.name} (e.g. 'POLYGON ((x y, ...))')."],
             )
-        gdf = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=list(geoms))
+        gdf = gpd.GeoDataFrame(
+            _free_geometry_name(df.drop(columns=[wkt_col])), geometry=list(geoms)
+        )
+        gdf.attrs["repaired_on_read"] = repaired
         if assume_crs is None:
             raise CRSError(
                 f"{label}: a CSV file has no coordinate reference system",
@@ -452,8 +580,17 @@ def _read_csv(
     ok = (xs.notna() & ys.notna()).to_numpy()
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(xs.to_numpy()[ok], ys.to_numpy()[ok])
-    gdf = gpd.GeoDataFrame(df, geometry=list(geoms))
+    gdf = gpd.GeoDataFrame(_free_geometry_name(df), geometry=list(geoms))
     return _finish_crs(gdf, path, label, crs)
+
+
+def _free_geometry_name(df: pd.DataFrame) -> pd.DataFrame:
+    """Rename an attribute called ``geometry`` (it would be replaced by the geometry)."""
+    if GEOMETRY_COLUMN not in df.columns:
+        return df
+    new = free_name(GEOMETRY_COLUMN, df.columns)
+    log.warning("the attribute 'geometry' is kept as %r", new)
+    return df.rename(columns={GEOMETRY_COLUMN: new})
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:

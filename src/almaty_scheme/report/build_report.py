@@ -600,17 +600,18 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
+def report_json(result: BuildResult, gpkg_path: str | Path) -> str:
+    """The JSON report as text (:func:`report_dict`)."""
+    return json.dumps(
+        report_dict(result, gpkg_path), ensure_ascii=False, indent=2, default=_json_default
+    )
+
+
 def write_report(
     result: BuildResult, gpkg_path: str | Path, *, overwrite: bool = False
 ) -> tuple[Path, Path]:
     """Write ``<stem>.report.md`` and ``<stem>.report.json`` beside the GeoPackage."""
     md, js = report_paths(gpkg_path)
     atomic_write_text(md, report_markdown(result, gpkg_path), overwrite=overwrite)
-    atomic_write_text(
-        js,
-        json.dumps(
-            report_dict(result, gpkg_path), ensure_ascii=False, indent=2, default=_json_default
-        ),
-        overwrite=overwrite,
-    )
+    atomic_write_text(js, report_json(result, gpkg_path), overwrite=overwrite)
     return md, js

@@ -91,6 +91,13 @@ class ReportData:
 
 
 def _read_summary(results_gpkg: Path) -> dict[str, Any]:
+    """The check's summary: the GeoPackage's ``check_summary`` table (values as JSON,
+    written with the results, so it always belongs to them), else the JSON beside it."""
+    try:
+        t = pyogrio.read_dataframe(results_gpkg, layer="check_summary", read_geometry=False)
+        return {str(k): json.loads(v) for k, v in zip(t["key"], t["value"], strict=True)}
+    except Exception:  # an older result (plain-text values) or no table: use the JSON
+        log.debug("no JSON check_summary table in %s", results_gpkg)
     p = results_gpkg.with_suffix("").with_name(results_gpkg.stem + ".summary.json")
     alt = results_gpkg.with_name("summary.json")
     for cand in (p, alt):

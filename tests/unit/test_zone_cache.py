@@ -1,0 +1,135 @@
+"""The zone cache: a format that cannot run code, a digest, a bound with LRU eviction."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from check_world import write_gpkg
+
+from almaty_scheme.check import zone_cache
+from almaty_scheme.check.zones import CACHE_CLASSES, geometry_cache_path, load_zones
+from almaty_scheme.cli import main
+from almaty_scheme.io import arraystore
+
+
+@pytest.fixture(scope="module")
+def layers_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_gpkg(tmp_path_factory.mktemp("layers") / "layers.gpkg")
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(d))
+    monkeypatch.delenv("ALMATY_SCHEME_CACHE_MAX_MB", raising=False)
+    return d
+
+
+class _Planted:
+    """Unpickling this writes a file: the attack a pickle cache allowed."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.write_text, (self.marker, "pwned"))
+
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert len(a.tiles) == len(b.tiles)
+    assert shapely.equals_exact(a.tiles.tiles, b.tiles.tiles, tolerance=0).all()
+    np.testing.assert_array_equal(a.tiles.pieces.coords, b.tiles.pieces.coords)
+    np.testing.assert_array_equal(a.sources.segments, b.sources.segments)
+    assert sorted(a.near) == sorted(b.near)
+
+
+def test_round_trip_is_exact_and_has_a_digest(layers_gpkg: Path, cache_dir: Path) -> None:
+    first = load_zones(layers_gpkg, cache=True)
+    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    assert entry.suffix == ".npz" and entry.is_file()
+    assert entry.with_suffix(".sha256").read_text().strip() == zone_cache._digest(entry)
+    again = load_zones(layers_gpkg, cache=True)
+    _same(first, again)
+    assert again.derived.keys() == first.derived.keys()
+
+
+def test_planted_pickle_is_never_loaded(layers_gpkg: Path, cache_dir: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    entry.parent.mkdir(parents=True)
+    legacy = entry.with_suffix(".pickle")
+    legacy.write_bytes(pickle.dumps(_Planted(marker)))
+    # an .npz holding a pickled object array, with a matching digest
+    np.savez(entry, __manifest__=np.array([_Planted(marker)], dtype=object))
+    entry.with_suffix(".sha256").write_text(zone_cache._digest(entry))
+    load_zones(layers_gpkg, cache=True)
+    assert not marker.exists()
+    assert not legacy.exists()  # old-format entries are removed
+    assert entry.is_file()  # replaced by a good entry
+    assert arraystore.load(entry, CACHE_CLASSES)["_version"] >= 7
+
+
+def test_unknown_class_is_refused(tmp_path: Path) -> None:
+    class Evil:
+        pass
+
+    e = Evil()
+    e.x = 1  # type: ignore[attr-defined]
+    arraystore.save(tmp_path / "x.npz", {"a": e})
+    with pytest.raises(arraystore.StoreError, match="not allowed"):
+        arraystore.load(tmp_path / "x.npz", CACHE_CLASSES)
+
+
+def test_digest_mismatch_rebuilds(layers_gpkg: Path, cache_dir: Path) -> None:
+    load_zones(layers_gpkg, cache=True)
+    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    entry.with_suffix(".sha256").write_text("0" * 64)
+    assert zone_cache.load_entry(entry, CACHE_CLASSES) is None
+    assert not entry.exists()
+    load_zones(layers_gpkg, cache=True)
+    assert zone_cache.load_entry(entry, CACHE_CLASSES) is not None
+
+
+def test_lru_eviction_keeps_the_bound(
+    layers_gpkg: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_zones(layers_gpkg, cache=True)
+    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    size = entry.stat().st_size + entry.with_suffix(".sha256").stat().st_size
+    # two older entries: the least recently used one must go first
+    old = []
+    for i, age in enumerate((300, 100)):
+        p = entry.with_name(f"old{i}.npz")
+        p.write_bytes(entry.read_bytes())
+        p.with_suffix(".sha256").write_text(zone_cache._digest(p))
+        t = time.time() - age
+        os.utime(p, (t, t))
+        old.append(p)
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_MAX_MB", str(2.5 * size / 2**20))
+    removed = zone_cache.evict(cache_dir, zone_cache.max_bytes(), keep=entry)
+    assert removed == [old[0]]
+    assert old[1].exists() and entry.exists()
+    info = zone_cache.cache_info()
+    assert info["n_entries"] == 2
+
+
+def test_bad_bound_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_MAX_MB", "lots")
+    with pytest.raises(zone_cache.UsageError):
+        zone_cache.max_bytes()
+
+
+def test_cache_cli(layers_gpkg: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    load_zones(layers_gpkg, cache=True)
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert str(cache_dir) in out and "1 entr(ies)" in out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 2 file(s)" in capsys.readouterr().out
+    assert zone_cache.cache_info()["n_entries"] == 0
