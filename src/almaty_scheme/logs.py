@@ -42,11 +42,18 @@ _WARNINGS = f"{ROOT}.warnings"
 
 
 class TqdmHandler(logging.StreamHandler[TextIO]):
-    """A stream handler that writes through :func:`tqdm.write` so bars stay intact."""
+    """A stream handler that writes through :func:`tqdm.write` so bars stay intact.
+
+    Without an explicit stream it writes to whatever ``sys.stderr`` is when a record is
+    emitted (so a replaced stderr, as in tests or notebooks, is followed)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._follow = stream is None
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            tqdm.write(self.format(record), file=self.stream)
+            tqdm.write(self.format(record), file=sys.stderr if self._follow else self.stream)
         except (ValueError, OSError):  # stream closed under us
             self.handleError(record)
 
@@ -76,7 +83,7 @@ def level_for(verbose: int, quiet: bool) -> int:
     return NOTICE
 
 
-def _show_warning(
+def show_warning(
     message: Warning | str,
     category: type[Warning],
     filename: str,
@@ -85,7 +92,11 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Replacement for :func:`warnings.showwarning`: one log line, no source line."""
-    where = filename.rsplit("/", 1)[-1]
+    where = (
+        filename.rsplit("/site-packages/", 1)[-1]
+        if "/site-packages/" in filename
+        else filename.rsplit("/", 1)[-1]
+    )
     logging.getLogger(_WARNINGS).warning(
         "%s: %s (%s:%d)", category.__name__, str(message).strip(), where, lineno
     )
@@ -100,14 +111,14 @@ def configure(verbose: int = 0, quiet: bool = False, stream: TextIO | None = Non
     level = level_for(verbose, quiet)
     root = logging.getLogger(ROOT)
     if stream is not None or not any(isinstance(h, TqdmHandler) for h in root.handlers):
-        handler = TqdmHandler(stream or sys.stderr)
+        handler = TqdmHandler(stream)
         handler.setFormatter(_Formatter())
         root.handlers[:] = [handler]
         root.propagate = False
     root.setLevel(level)
     for name in ("pyogrio", "fiona", "rasterio", "numba", "distributed"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
-    warnings.showwarning = _show_warning
+    warnings.showwarning = show_warning
     warnings.simplefilter("default")  # each distinct warning once per place
     return level
 

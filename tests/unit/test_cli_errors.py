@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import almaty_scheme.cli.check as check_cli
-from almaty_scheme.cli import _log_warning, main
+from almaty_scheme.cli import main
+from almaty_scheme.logs import show_warning
 
 
 def _boom(exc: BaseException):  # type: ignore[no-untyped-def]
@@ -56,7 +57,7 @@ def test_third_party_warnings_are_one_log_line(
     capsys.readouterr()
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        warnings.showwarning = _log_warning  # what the CLI installs (restored on exit)
+        warnings.showwarning = show_warning  # what the CLI installs (restored on exit)
         warnings.warn_explicit(
             "invalid value encountered in intersects",
             RuntimeWarning,
@@ -65,6 +66,6 @@ def test_third_party_warnings_are_one_log_line(
         )
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        "WARNING almaty_scheme.warnings: RuntimeWarning: invalid value encountered in "
+        "warning: RuntimeWarning: invalid value encountered in "
         "intersects (shapely/predicates.py:900)"
     ]
