@@ -28,6 +28,8 @@ def test_defaults_are_the_cli_defaults() -> None:
         seen.add(field)
         if name == "no_zones_cache":
             assert opts.zones_cache is (not default)
+        elif name == "allow_missing_layers":  # comma-separated on the command line
+            assert opts.allow_missing_layers == tuple(x for x in default.split(",") if x)
         else:
             assert getattr(opts, field) == default, name
     assert fields - seen == {"tile_size"}  # the only option without a flag

@@ -32,6 +32,10 @@ def test_every_variable_is_read() -> None:
         "ALMATY_SCHEME_NUMBA_THREADS": "3",
         "ALMATY_SCHEME_MALLOC_TUNING": "0",
         "MALLOC_MMAP_THRESHOLD_": "65536",
+        "ALMATY_SCHEME_CACHE_MAX_MB": "512",
+        "ALMATY_SCHEME_FAULT_POINT": "commit",
+        "ALMATY_SCHEME_FAULT_SIGNAL": "/sig",
+        "ALMATY_SCHEME_FAULT_WAIT_S": "2.5",
     }
     s = Settings.from_env(env)
     assert (s.layers_dir, s.styles_dir, s.data_dir) == (Path("/l"), Path("/s"), Path("/d"))
@@ -42,6 +46,12 @@ def test_every_variable_is_read() -> None:
     )
     assert s.progress is False and s.ci is True and s.numba_threads == 3
     assert s.malloc_tuning is False and s.malloc_mmap_threshold_set is True
+    assert (s.cache_max_mb, s.fault_point, s.fault_signal, s.fault_wait_s) == (
+        "512",
+        "commit",
+        Path("/sig"),
+        2.5,
+    )
     assert Settings.from_env({"ALMATY_SCHEME_PROGRESS": "1"}).progress is True
     # every variable of the module's table is one of these
     table = set(re.findall(r"^``([A-Z_]+)``", settings.__doc__ or "", re.M))
