@@ -67,13 +67,30 @@ def _attribute_table(path: Path, name: str, extra: list[str]) -> pd.DataFrame:
     return df.drop(columns=[c for c in df.columns if _volatile_row(c, extra)])
 
 
+def _short(v: Any, n: int = 100) -> str:
+    text = repr(v)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _compare_frames(a: pd.DataFrame, b: pd.DataFrame, where: str) -> list[str]:
     if list(a.columns) != list(b.columns):
         gone = [c for c in a.columns if c not in b.columns]
         new = [c for c in b.columns if c not in a.columns]
         return [f"{where}: columns differ (only before: {gone}; only after: {new})"]
     if len(a) != len(b):
-        return [f"{where}: {len(a)} rows before, {len(b)} after"]
+        out = [f"{where}: {len(a)} rows before, {len(b)} after"]
+        if {"key", "value"} <= set(a.columns):
+            ka, kb = set(a["key"]), set(b["key"])
+            out += [f"{where}: key only after: {k}" for k in sorted(kb - ka)]
+            out += [f"{where}: key only before: {k}" for k in sorted(ka - kb)]
+            common = sorted(ka & kb)
+            va, vb = a.set_index("key")["value"], b.set_index("key")["value"]
+            out += [
+                f"{where}[{k}]: {_short(va[k])} -> {_short(vb[k])}"
+                for k in common
+                if va[k] != vb[k]
+            ]
+        return out
     out = []
     for col in a.columns:
         x, y = a[col].reset_index(drop=True), b[col].reset_index(drop=True)
@@ -85,7 +102,7 @@ def _compare_frames(a: pd.DataFrame, b: pd.DataFrame, where: str) -> list[str]:
             i = int(np.flatnonzero(~same)[0])
             out.append(
                 f"{where}.{col}: {int((~same).sum())} row(s) differ, first at row {i}: "
-                f"{x.iloc[i]!r} -> {y.iloc[i]!r}"
+                f"{_short(x.iloc[i])} -> {_short(y.iloc[i])}"
             )
     return out
 
