@@ -29,6 +29,7 @@ from almaty_scheme.check.output import (
 from almaty_scheme.check.regime import land_use_from_catalogue, load_use_aliases
 from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M, load_zones
 from almaty_scheme.errors import UsageError
+from almaty_scheme.progress import stage
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ ENGINES: tuple[str, ...] = ("local", "dask")
 :mod:`~almaty_scheme.check.dask_engine`)."""
 
 FAIL_ON: tuple[str, ...] = ("prohibited", "conditional")
+
+_STAGES = 6
+"""Coarse stages of :func:`run_check` reported by :func:`~almaty_scheme.progress.stage`."""
 
 
 @dataclass
@@ -123,6 +127,7 @@ def run_check(
     check_outputs_writable(paths, overwrite=overwrite)
 
     timings: dict[str, float] = {}
+    stage("loading the rule catalogue", 0, _STAGES)
     t = time.perf_counter()
     cat = load_catalogue(catalogue_dir) if catalogue_dir is not None else default_catalogue()
     land_use = land_use_from_catalogue(cat)
@@ -130,6 +135,7 @@ def run_check(
         land_use = land_use.with_aliases(load_use_aliases(use_aliases, land_use))
     timings["catalogue"] = time.perf_counter() - t
 
+    stage("reading parcels", 1, _STAGES)
     t = time.perf_counter()
     raw = read_parcels(parcels, layer=layer, assume_crs=assume_crs)
     timings["read"] = time.perf_counter() - t
@@ -140,12 +146,14 @@ def run_check(
     timings["validate"] = time.perf_counter() - t
     del raw
 
+    stage("preparing restriction zones", 2, _STAGES)
     t = time.perf_counter()
     zones = load_zones(
         layers, catalogue=cat, land_use=land_use, tile_size=tile_size, cache=zones_cache
     )
     timings["load_zones"] = time.perf_counter() - t
 
+    stage("checking parcels", 3, _STAGES)
     t = time.perf_counter()
     if engine == "dask":
         from almaty_scheme.check.dask_engine import check_parcels_dask
@@ -178,10 +186,12 @@ def run_check(
         "engine": engine,
         "scheduler": scheduler,
     }
+    stage("summarising", 4, _STAGES)
     t = time.perf_counter()
     summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
     timings["summary"] = time.perf_counter() - t
+    stage("writing results", 5, _STAGES)
     t = time.perf_counter()
     written = write_results(
         result,
@@ -194,5 +204,6 @@ def run_check(
     )
     timings["write"] = time.perf_counter() - t
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+    stage("done", _STAGES, _STAGES)
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return RunOutcome(result=result, summary=summary, paths=written)

@@ -31,6 +31,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "qgis-project": ("almaty_scheme.cli.qgis", "qgis_project", "Write a QGIS project (.qgz)."),
     "map": ("almaty_scheme.cli.maps", "map_cmd", "Render overview and check-result maps."),
     "report": ("almaty_scheme.cli.report", "report", "Write an HTML/PDF report of check results."),
+    "qgis-plugin": (
+        "almaty_scheme.cli.qgis",
+        "qgis_plugin",
+        "Write the QGIS Processing plugin (.zip).",
+    ),
 }
 
 EXIT_OK = 0
@@ -84,10 +89,20 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.version_option(__version__, prog_name="almaty-scheme")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
-def cli(verbose: int, quiet: bool) -> None:
+@click.option(
+    "--progress-json",
+    is_flag=True,
+    help="Report progress as JSON lines on stderr instead of bars (for the QGIS plugin "
+    "and other front ends; same as ALMATY_SCHEME_PROGRESS=json).",
+)
+def cli(verbose: int, quiet: bool, progress_json: bool) -> None:
     """Restriction layers and parcel checks for the Almaty agglomeration scheme
     (decree No. 514 of 13 Aug 2020)."""
     _setup_logging(verbose, quiet)
+    if progress_json:
+        from almaty_scheme.progress import enable_json
+
+        enable_json()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -49,3 +50,31 @@ def qgis_project(
         layers_gpkg, out, results_gpkg=results_gpkg, title=title, overwrite=overwrite
     )
     click.echo(f"wrote {path}")
+
+
+@click.command("qgis-plugin")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Plugin zip to write (install it with Plugins > Install from ZIP).",
+)
+@overwrite_option
+def qgis_plugin(out: Path, overwrite: bool) -> None:
+    """Write the QGIS plugin: a Processing provider 'almaty_scheme' with the algorithms
+    build, check, map and report, which run this toolkit in its own environment.
+
+    Install it in QGIS (Plugins > Manage and Install Plugins > Install from ZIP), then
+    point it at this toolkit's executable (Settings > Options > Processing > Providers
+    > Almaty scheme), or set ALMATY_SCHEME_EXE. Example:
+
+        almaty-scheme qgis-plugin --out out/almaty_scheme_plugin.zip
+    """
+    from almaty_scheme.qgis.plugin_zip import write_plugin_zip
+
+    path = write_plugin_zip(out, overwrite=overwrite)
+    click.echo(f"wrote {path}")
+    exe = shutil.which("almaty-scheme")
+    if exe:
+        click.echo(f"toolkit executable for the plugin setting / ALMATY_SCHEME_EXE: {exe}")
