@@ -33,12 +33,26 @@ from almaty_scheme.cli.options import overwrite_option
     help="Project file to write (.qgz, or .qgs for plain XML).",
 )
 @click.option("--title", default=None, help="Project title (default: the scheme's title).")
+@click.option(
+    "--lang",
+    type=click.Choice(["ru", "en"]),
+    default="ru",
+    show_default=True,
+    help="Language of the layer and group names and of the print layout.",
+)
 @overwrite_option
 def qgis_project(
-    layers_gpkg: Path, results_gpkg: Path | None, out: Path, title: str | None, overwrite: bool
+    layers_gpkg: Path,
+    results_gpkg: Path | None,
+    out: Path,
+    title: str | None,
+    lang: str,
+    overwrite: bool,
 ) -> None:
     """Write a QGIS project: layers grouped by the scheme's four zone groups, base data
-    and check results, styled, in EPSG:32643, with paths relative to the project.
+    and check results, styled, in EPSG:32643, with paths relative to the project, and
+    a print layout (map, legend, scale bar, north arrow, title, attribution, rule
+    catalogue version).
 
     QGIS is not needed to write it. Example:
 
@@ -47,7 +61,12 @@ def qgis_project(
     from almaty_scheme.qgis.project import write_project
 
     path = write_project(
-        layers_gpkg, out, results_gpkg=results_gpkg, title=title, overwrite=overwrite
+        layers_gpkg,
+        out,
+        results_gpkg=results_gpkg,
+        title=title,
+        overwrite=overwrite,
+        lang=lang,  # type: ignore[arg-type]
     )
     click.echo(f"wrote {path}")
 
