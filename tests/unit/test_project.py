@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -9,9 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from almaty_scheme.cli import cli
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
+
+from almaty_scheme.catalogue.loader import default_catalogue
+from almaty_scheme.cli import cli, main
 from almaty_scheme.errors import DataError, OutputExistsError
-from almaty_scheme.qgis.project import attribution_text, write_project
+from almaty_scheme.qgis.project import attribution_text, build_info, write_project
 from almaty_scheme.qgis.sample import SAMPLE_COUNTS, write_sample
 
 GROUPS = [
@@ -147,3 +152,35 @@ def test_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
 
     assert main(args) == 2  # exists, no --overwrite
     assert main([*args, "--overwrite"]) == 0
+
+
+def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
+    layers = write_gpkg(tmp_path / "layers.gpkg")
+    src = tmp_path / "p.gpkg"
+    parcels([sq(1000, 5000)], cad=["A"], use=["ИЖС"]).to_file(src)
+    results = tmp_path / "r.gpkg"
+    argv = ["check", str(src), "--layers", str(layers), "--out", str(results)]
+    assert main([*argv, "--catalogue", str(CATALOGUE_DIR)]) == 0
+    names = {}
+    for lang in ("ru", "en"):
+        out = write_project(layers, tmp_path / f"{lang}.qgz", results_gpkg=results, lang=lang)
+        root = _read_qgz(out)
+        tree = root.find("layer-tree-group")
+        assert tree is not None
+        names[lang] = [n.get("name") for n in tree.iter("layer-tree-layer")]
+        sources = " ".join(n.get("source") or "" for n in tree.iter("layer-tree-layer"))
+        for internal in ("parcel_hits_data", "check_zones", "check_summary", "layer_styles"):
+            assert f"layername={internal}" not in sources
+        # human names only: no table names, no "group: table" ids
+        assert not any("_" in (n or "") for n in names[lang]), names[lang]
+        layout = root.find("Layouts/Layout")
+        assert layout is not None
+        ids = {i.get("id") for i in layout.iter("LayoutItem")}
+        assert {"map", "legend", "scalebar", "north_arrow", "title", "attribution"} <= ids
+        assert {"catalogue"} <= ids
+        labels = {i.get("id"): i.get("labelText") for i in layout.iter("LayoutItem")}
+        version = build_info(layers).get("catalogue_version") or default_catalogue().version
+        assert f" {version} " in (labels["catalogue"] or "")
+    assert "Участки" in names["ru"] and "Parcels" in names["en"]
+    assert "Граница агломерации" in names["ru"] and "Agglomeration boundary" in names["en"]
+    assert "Пересечения участков с зонами" in names["ru"]
