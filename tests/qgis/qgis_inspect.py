@@ -234,6 +234,7 @@ def inspect_layout(path, png, dpi):
     settings = QgsLayoutExporter.ImageExportSettings()
     settings.dpi = float(dpi)
     settings.appendGeoreference = False  # PNG cannot take GDAL's georeference update
+    settings.exportMetadata = False
     res = QgsLayoutExporter(layout).exportToImage(png, settings)
     out["export_result"] = int(res)
     img = QImage(png)

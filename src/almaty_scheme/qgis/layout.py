@@ -5,7 +5,8 @@ One A3 landscape layout ("Карта / Map") with:
 * the map of the project's visible layers over the agglomeration boundary (extent widened
   to the map frame's proportions so the scale is the same in x and y);
 * a legend of the visible layers that have features, filtered by the map's content
-  (only symbols drawn in the map are listed), in two columns;
+  (only symbols drawn in the map are listed), in two columns, its labels in the
+  layout's language (the layer styles themselves keep "ru / en" labels);
 * a scale bar in kilometres and a north arrow (QGIS's default arrow, grid north, linked
   to the map: the project is in EPSG:32643, UTM zone 43N);
 * the title, a subtitle naming the decree, the data sources' attribution and a line
@@ -66,11 +67,16 @@ TEXT: dict[str, dict[Lang, str]] = {
 
 @dataclass(frozen=True)
 class LegendLayer:
-    """A layer listed in the legend: its project id, name and data source."""
+    """A layer listed in the legend: its project id, name and data source.
+
+    ``labels`` replace the style's (bilingual) legend labels, in the order of QGIS's
+    legend nodes for the layer's renderer (empty: keep the style's labels).
+    """
 
     layer_id: str
     name: str
     source: str
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,7 +289,9 @@ def _legend(layout: ET.Element, layers: Sequence[LegendLayer], font: str, lang: 
                 "patch_size": "-1,-1",
             },
         )
-        ET.SubElement(node, "customproperties")
+        props = ET.SubElement(ET.SubElement(node, "customproperties"), "Option", type="Map")
+        for i, text in enumerate(lyr.labels):
+            ET.SubElement(props, "Option", name=f"legend/label-{i}", type="QString", value=text)
 
 
 _NICE_KM = (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500)

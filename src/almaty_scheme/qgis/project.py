@@ -42,7 +42,7 @@ from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.qgis.layout import Lang, LayoutText, LegendLayer, layout_element
 from almaty_scheme.qgis.qml import QGIS_VERSION, qml_element, quote_field, quote_value
-from almaty_scheme.qgis.spec import StyleSpec, default_spec
+from almaty_scheme.qgis.spec import StyleSpec, default_spec, style_classes
 from almaty_scheme.restrictions.common import LAYER_NAMES
 
 log = logging.getLogger(__name__)
@@ -282,6 +282,29 @@ def layer_title(name: str, lang: Lang = "ru", spec: StyleSpec | None = None) -> 
     if name in _EXTRA_TITLES:
         return _EXTRA_TITLES[name][lang]
     return name
+
+
+def legend_labels(name: str, lang: Lang = "ru", spec: StyleSpec | None = None) -> tuple[str, ...]:
+    """The legend labels of layer ``name`` in ``lang``, in QGIS's legend-node order.
+
+    Categorized and flat rule-based renderers have one node per class; the nested
+    ``groups`` renderer has a node per parent rule (functional group) followed by its
+    children. Single-symbol layers (and unknown ones) get ``()``: the layer name is
+    their label.
+    """
+    spec = spec or default_spec()
+    if name not in spec.layers or spec.layers[name].renderer == "single":
+        return ()
+    out: list[str] = []
+    seen: set[str] = set()
+    for c in style_classes(name, spec):
+        if c.group is not None and c.where and c.where[0][1] is not None:
+            key = str(c.where[0][1])
+            if key not in seen:
+                seen.add(key)
+                out.append(str(getattr(c.group, lang)))
+        out.append(str(getattr(c.label, lang)))
+    return tuple(out)
 
 
 def _srs_element(parent: ET.Element, crs: CRS) -> None:
@@ -534,7 +557,9 @@ def project_document(
         _srs_element(dve, WORKING_CRS)
         text = LayoutText(title, attribution, cat_version, __version__, info.get("built_at", ""))
         legend = [
-            LegendLayer(e.layer_id, e.title, _datasource(e, project_dir))
+            LegendLayer(
+                e.layer_id, e.title, _datasource(e, project_dir), legend_labels(e.layer, lang, spec)
+            )
             for e in entries
             if e.visible and e.features > 0 and e.geometry is not None
         ]
