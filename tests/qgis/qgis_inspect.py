@@ -204,6 +204,11 @@ def _item_info(item):
         root = item.model().rootGroup()
         info["layers"] = [n.name() for n in root.findLayers()]
         info["title"] = item.title()
+        model = item.model()
+        info["labels"] = {
+            n.name(): [ln.data(0) for ln in model.layerOriginalLegendNodes(n)]
+            for n in root.findLayers()
+        }
     elif isinstance(item, QgsLayoutItemScaleBar):
         info["linked_map"] = item.linkedMap().id() if item.linkedMap() else None
         info["units_label"] = item.unitLabel()

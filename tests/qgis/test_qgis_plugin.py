@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 
 from almaty_scheme.cli import main
+from almaty_scheme.qgis.spec import style_classes
 
 pytestmark = pytest.mark.qgis
 
@@ -191,6 +192,10 @@ def test_layout_exports_to_a_png_that_is_not_blank(
     assert parcels_name in items["map"]["layers"]
     for name in items["legend"]["layers"]:  # human names only, never table names
         assert "_" not in name, name
+    # the legend's labels are the layout's language, in the renderer's order
+    want = [getattr(c.label, lang) for c in style_classes("parcels")]
+    assert items["legend"]["labels"][parcels_name] == want
+    assert want[0] == {"ru": "Запрещено", "en": "Prohibited"}[lang]
     assert items["scalebar"]["units_label"] == {"ru": "км", "en": "km"}[lang]
     # not blank: the map and legend draw many colours over a good part of the page
     assert got["non_white_share"] > 0.05
