@@ -16,6 +16,7 @@ water-protection zone, where farming is conditional; C is 2 000 m from the river
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -202,3 +203,46 @@ def test_layout_exports_to_a_png_that_is_not_blank(
     assert got["distinct_colours"] > 20
     if os.environ.get("ALMATY_SCHEME_KEEP_PNG"):
         png.replace(Path(os.environ["ALMATY_SCHEME_KEEP_PNG"]).with_suffix(f".{lang}.png"))
+
+
+def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
+    qgis_environ: dict[str, str], world: dict[str, Path], tmp_path: Path
+) -> None:
+    """What the Processing dialog does: any layer (memory, selected features only) works,
+    and the results are loaded with the verdict style and human names."""
+    config, env = _profile(tmp_path, qgis_environ)
+    plugins = config / "profiles" / "default" / "python" / "plugins"
+    out = tmp_path / "run.json"
+    script = Path(__file__).with_name("qgis_plugin_run.py")
+    res = subprocess.run(
+        [
+            "/usr/bin/python3",
+            str(script),
+            str(plugins),
+            f"{world['parcels']}|layername=plots",
+            str(world["layers"]),
+            str(CATALOGUE_DIR),
+            str(tmp_path),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert out.is_file(), res.stdout[-3000:] + res.stderr[-3000:]
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert got["runs"]["memory"]["PROHIBITED"] == 1 and got["runs"]["memory"]["CLEAR"] == 1
+    assert got["runs"]["selected"]["OUTSIDE"] == 1
+    assert got["runs"]["selected"]["INVALID_INPUT"] == 1
+    parcels_layers = [lyr for lyr in got["loaded"] if "verdicts" in lyr]
+    assert [lyr["verdicts"] for lyr in parcels_layers] == [
+        {"A": "prohibited", "B": "conditional", "C": "clear"},
+        {"D": "outside", "E": "invalid_input"},
+    ]
+    for lyr in parcels_layers:
+        assert lyr["name"] == "Участки"
+        assert lyr["renderer"] == "categorizedSymbol"  # the verdict style from the file
+    hits = [lyr for lyr in got["loaded"] if "layername=parcel_hits" in lyr["source"]]
+    assert [h["name"] for h in hits] == ["Пересечения участков с зонами"] * 2

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
+    QgsMapLayer,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
@@ -31,6 +33,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsSettings,
+    QgsVectorLayer,
 )
 
 from . import toolkit
@@ -142,9 +145,35 @@ def _quote(arg: str) -> str:
     return f'"{arg}"' if (" " in arg or not arg) else arg
 
 
+class StyleFromFile(QgsProcessingLayerPostProcessorInterface):
+    """Apply the default style stored in the layer's GeoPackage (``layer_styles``).
+
+    Processing loads result layers without their default style; the toolkit embeds
+    one (verdict colours, Russian field aliases) in every GeoPackage it writes.
+    """
+
+    def postProcessLayer(
+        self, layer: QgsMapLayer, context: QgsProcessingContext, feedback: QgsProcessingFeedback
+    ) -> None:
+        if not isinstance(layer, QgsVectorLayer):
+            return
+        message, ok = layer.loadDefaultStyle()  # the provider's (GeoPackage's) default
+        if not ok:
+            feedback.pushInfo(f"{layer.name()}: no style stored in the file ({message})")
+        layer.triggerRepaint()
+
+
+_POST_PROCESSORS: list[StyleFromFile] = []
+"""Keeps the post-processors alive until QGIS calls them (it holds raw pointers)."""
+
+
 def _load(context: QgsProcessingContext, uri: str, name: str, output: str) -> None:
-    """Load ``uri`` into the project when the algorithm finishes (styled from the file)."""
+    """Load ``uri`` into the project when the algorithm finishes, styled from the file."""
     details = QgsProcessingContext.LayerDetails(name, context.project(), output)
+    post = StyleFromFile()
+    _POST_PROCESSORS.append(post)
+    del _POST_PROCESSORS[:-32]  # a few recent runs are plenty
+    details.setPostProcessor(post)
     context.addLayerToLoadOnCompletion(uri, details)
 
 
@@ -318,9 +347,10 @@ class CheckAlgorithm(ToolkitAlgorithm):
         result.update({v.upper(): int(_count(counts.get(v))) for v in VERDICTS})
         fail_on = FAIL_ON[self.parameterAsEnum(parameters, "FAIL_ON", context)]
         if self.returncode == 3 and fail_on:
+            found = "Prohibited" if fail_on == "prohibited" else "Prohibited or conditional"
             raise QgsProcessingException(
-                f"Parcels found that are {fail_on} (or worse): see {out}. The results "
-                "were written but not loaded."
+                f"{found} parcels found (Fail when parcels are: {fail_on}). The results "
+                f"were written to {out} but not loaded."
             )
         return result
 
