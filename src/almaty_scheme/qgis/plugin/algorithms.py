@@ -88,9 +88,6 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:
         return self.HELP + "\n\n" + _TOOLKIT_NOTE
 
-    def helpUrl(self) -> str:
-        return "https://github.com/almaty-scheme/almaty-scheme#qgis-plugin"
-
     def createInstance(self) -> ToolkitAlgorithm:
         return type(self)()
 
@@ -238,8 +235,8 @@ class CheckAlgorithm(ToolkitAlgorithm):
                 QgsProcessingParameterFile(
                     "USE_ALIASES",
                     "Use aliases (YAML)",
-                    extension="yaml",
                     optional=True,
+                    fileFilter="YAML (*.yaml *.yml)",
                 ),
                 "YAML file mapping your own use codes or names to land-use class ids.",
             )
