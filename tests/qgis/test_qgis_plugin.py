@@ -205,12 +205,24 @@ def test_layout_exports_to_a_png_that_is_not_blank(
         png.replace(Path(os.environ["ALMATY_SCHEME_KEEP_PNG"]).with_suffix(f".{lang}.png"))
 
 
+@pytest.mark.parametrize(
+    ("locale", "names"),
+    [
+        ("ru_RU.UTF-8", ("Участки", "Пересечения участков с зонами")),
+        ("en_US.UTF-8", ("Parcels", "Parcel hits")),
+    ],
+)
 def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
-    qgis_environ: dict[str, str], world: dict[str, Path], tmp_path: Path
+    qgis_environ: dict[str, str],
+    world: dict[str, Path],
+    tmp_path: Path,
+    locale: str,
+    names: tuple[str, str],
 ) -> None:
     """What the Processing dialog does: any layer (memory, selected features only) works,
-    and the results are loaded with the verdict style and human names."""
+    and the results are loaded with the verdict style and human names in QGIS's language."""
     config, env = _profile(tmp_path, qgis_environ)
+    env["LANG"] = env["LC_ALL"] = locale
     plugins = config / "profiles" / "default" / "python" / "plugins"
     out = tmp_path / "run.json"
     script = Path(__file__).with_name("qgis_plugin_run.py")
@@ -242,7 +254,7 @@ def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
         {"D": "outside", "E": "invalid_input"},
     ]
     for lyr in parcels_layers:
-        assert lyr["name"] == "Участки"
+        assert lyr["name"] == names[0]
         assert lyr["renderer"] == "categorizedSymbol"  # the verdict style from the file
     hits = [lyr for lyr in got["loaded"] if "layername=parcel_hits" in lyr["source"]]
-    assert [h["name"] for h in hits] == ["Пересечения участков с зонами"] * 2
+    assert [h["name"] for h in hits] == [names[1]] * 2

@@ -28,13 +28,16 @@ def _names() -> dict[str, dict[str, str]]:
 
 
 def ui_lang() -> str:
-    """``"ru"`` when QGIS runs in Russian or Kazakh, else ``"en"``."""
+    """``"en"`` when QGIS runs in a language other than Russian or Kazakh, else ``"ru"``.
+
+    An unset locale (``C``, e.g. a server) gets Russian, the toolkit's default.
+    """
     try:
-        from qgis.core import QgsSettings
+        from qgis.core import QgsApplication
     except ImportError:  # outside QGIS
         return "ru"
-    locale = str(QgsSettings().value("locale/userLocale", "") or "")
-    return "ru" if locale[:2].lower() in ("ru", "kk", "") else "en"
+    locale = (QgsApplication.locale() or "").lower()
+    return "ru" if locale[:2] in ("ru", "kk", "c", "") else "en"
 
 
 def layer_title(layer: str, lang: str) -> str:

@@ -196,6 +196,7 @@ def run(
         env=_child_env(),
         cwd=str(Path.home()),
         start_new_session=os.name == "posix",  # cancel stops the whole process group
+        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console on Windows
     ) as proc:
         return _follow(proc, on_progress, on_line, is_cancelled, poll_s)
 
