@@ -17,6 +17,7 @@ from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 from almaty_scheme.cli import main
 from almaty_scheme.progress import ProgressCounter, emit, progress
 from almaty_scheme.qgis.plugin import toolkit
+from almaty_scheme.qgis.plugin.i18n import RU
 from almaty_scheme.qgis.plugin_zip import PLUGIN_SOURCE
 
 ALLOWED_IMPORTS = {
@@ -192,3 +193,36 @@ def test_check_cli_streams_stages(tmp_path: Path, capsys, monkeypatch) -> None:
     fractions = [s["fraction"] for s in stages]
     assert fractions == sorted(fractions) and fractions[0] == 0 and fractions[-1] == 1
     assert "checking parcels" in [s["desc"] for s in stages]
+
+
+def _shown_texts() -> list[str]:
+    """Texts the algorithms show: titles, help, parameter descriptions, help, options."""
+    tree = ast.parse((PLUGIN_SOURCE / "algorithms.py").read_text(encoding="utf-8"))
+
+    def text(n: ast.AST) -> str | None:
+        return n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else None
+
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name.startswith(("QgsProcessingParameter", "QgsProcessingOutput")):
+                out += [t for t in map(text, node.args[1:2]) if t]
+                for kw in node.keywords:
+                    if kw.arg == "options" and isinstance(kw.value, ast.List):
+                        out += [t for t in map(text, kw.value.elts) if t]
+            if name in ("_help", "tr"):
+                out += [t for t in map(text, node.args[-1:]) if t]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = getattr(node.targets[0], "id", "")
+            if target in ("TITLE", "HELP", "_TOOLKIT_NOTE") and text(node.value):
+                out.append(str(text(node.value)))
+    return list(dict.fromkeys(out))
+
+
+def test_every_shown_text_has_a_russian_translation() -> None:
+    texts = _shown_texts()
+    assert len(texts) > 50
+    missing = [t for t in texts if t not in RU]
+    assert not missing, missing
+    assert RU["Check parcels against the scheme"] == "Проверка участков по схеме"

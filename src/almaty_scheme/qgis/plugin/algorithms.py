@@ -37,6 +37,7 @@ from qgis.core import (
 )
 
 from . import toolkit
+from .i18n import tr
 from .names import layer_title, ui_lang
 
 SETTING_EXE = "ALMATY_SCHEME_EXE"
@@ -62,7 +63,11 @@ def _advanced(param: QgsProcessingParameterDefinition) -> QgsProcessingParameter
 
 
 def _help(param: QgsProcessingParameterDefinition, text: str) -> QgsProcessingParameterDefinition:
-    param.setHelp(text)  # shown as the tooltip of the parameter's widget
+    """Set the help text (shown in the widget's tooltip); translate every text."""
+    param.setDescription(tr(param.description()))
+    param.setHelp(tr(text))
+    if isinstance(param, QgsProcessingParameterEnum):
+        param.setOptions([tr(o) for o in param.options()])
     return param
 
 
@@ -77,7 +82,7 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
         return self.NAME
 
     def displayName(self) -> str:
-        return self.TITLE
+        return tr(self.TITLE)
 
     def group(self) -> str:
         return ""
@@ -86,7 +91,7 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
         return ""
 
     def shortHelpString(self) -> str:
-        return self.HELP + "\n\n" + _TOOLKIT_NOTE
+        return tr(self.HELP) + "\n\n" + tr(_TOOLKIT_NOTE)
 
     def createInstance(self) -> ToolkitAlgorithm:
         return type(self)()
@@ -317,8 +322,8 @@ class CheckAlgorithm(ToolkitAlgorithm):
                 "written beside it. An existing file is replaced.",
             )
         )
-        self.addOutput(QgsProcessingOutputVectorLayer("PARCELS_OUT", "Checked parcels"))
-        self.addOutput(QgsProcessingOutputFile("SUMMARY", "Summary (JSON file)"))
+        self.addOutput(QgsProcessingOutputVectorLayer("PARCELS_OUT", tr("Checked parcels")))
+        self.addOutput(QgsProcessingOutputFile("SUMMARY", tr("Summary (JSON file)")))
         for v in VERDICTS:
             self.addOutput(QgsProcessingOutputNumber(v.upper(), f"Parcels {v}"))
 

@@ -8,6 +8,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .algorithms import ALGORITHMS, SETTING_EXE
+from .i18n import tr
 
 ICON = Path(__file__).with_name("icon.svg")
 
@@ -55,7 +56,7 @@ def _add_setting(group: str) -> None:
         Setting(
             group,
             SETTING_EXE,
-            "almaty-scheme executable (in the toolkit's own Python environment)",
+            tr("almaty-scheme executable (in the toolkit's own Python environment)"),
             "",
             valuetype=Setting.FILE,
         )
