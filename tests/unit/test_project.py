@@ -16,6 +16,7 @@ from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.cli import cli, main
 from almaty_scheme.errors import DataError, OutputExistsError
+from almaty_scheme.qgis.layout import fit_extent, segment_km
 from almaty_scheme.qgis.project import attribution_text, build_info, write_project
 from almaty_scheme.qgis.sample import SAMPLE_COUNTS, write_sample
 
@@ -184,3 +185,18 @@ def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
     assert "Участки" in names["ru"] and "Parcels" in names["en"]
     assert "Граница агломерации" in names["ru"] and "Agglomeration boundary" in names["en"]
     assert "Пересечения участков с зонами" in names["ru"]
+
+
+def test_layout_extent_and_scale_bar_segment() -> None:
+    # already the frame's shape: unchanged without margin
+    assert fit_extent((0, 0, 100, 50), 200, 100, margin=0) == (0, 0, 100, 50)
+    # too narrow for a 2:1 frame: widened about the centre to 200 x 100
+    assert fit_extent((0, 0, 100, 100), 200, 100, margin=0) == (-50, 0, 150, 100)
+    # too flat: heightened; a 5 % margin on each side first (110 x 11 -> 110 x 55)
+    assert fit_extent((0, 0, 100, 10), 200, 100, margin=0.05) == pytest.approx(
+        (-5, -22.5, 105, 32.5)
+    )
+    # 255 km across 255 mm is 1 km per mm: a 15 mm segment is 15 km, rounded to 20
+    # (|20 - 15| / 20 = 0.25 beats |10 - 15| / 10 = 0.5)
+    assert segment_km((0, 0, 255_000, 1), 255) == 20
+    assert segment_km((0, 0, 25_500, 1), 255) == 2  # 1.5 km -> 2 (0.25) over 1 (0.5)
