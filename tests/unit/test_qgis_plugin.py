@@ -226,3 +226,15 @@ def test_every_shown_text_has_a_russian_translation() -> None:
     missing = [t for t in texts if t not in RU]
     assert not missing, missing
     assert RU["Check parcels against the scheme"] == "Проверка участков по схеме"
+
+
+def test_ticks_show_a_long_stage_is_running(tmp_path: Path) -> None:
+    exe = _fake_exe(
+        tmp_path,
+        "print(json.dumps({'progress': {'desc': 'x', 'done': 0, 'total': 1, 'fraction': 0}}),"
+        " file=sys.stderr, flush=True)\ntime.sleep(2.6)",
+    )
+    ticks: list[float] = []
+    res = toolkit.run(toolkit.Toolkit((str(exe),), "test"), [], on_tick=ticks.append)
+    assert res.returncode == 0
+    assert len(ticks) >= 2 and ticks == sorted(ticks) and ticks[-1] >= 1.5

@@ -105,11 +105,18 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(f"almaty-scheme found via {tk.found_by}: {tk.command[0]}")
         feedback.pushCommandInfo(" ".join(_quote(a) for a in tk.argv(args)))
 
+        stage = {"desc": ""}
+
         def on_progress(frac: float | None, desc: str | None) -> None:
             if frac is not None:
                 feedback.setProgress(100.0 * frac)
             if desc:
+                stage["desc"] = desc
                 feedback.setProgressText(desc)
+
+        def on_tick(seconds: float) -> None:  # a long stage is still running
+            if stage["desc"] and seconds >= 2:
+                feedback.setProgressText(f"{stage['desc']} ({seconds:.0f} s)")
 
         def on_line(stream: str, line: str) -> None:
             if not line.strip():
@@ -122,7 +129,12 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
                 feedback.pushInfo(line)
 
         res = toolkit.run(
-            tk, args, on_progress=on_progress, on_line=on_line, is_cancelled=feedback.isCanceled
+            tk,
+            args,
+            on_progress=on_progress,
+            on_line=on_line,
+            is_cancelled=feedback.isCanceled,
+            on_tick=on_tick,
         )
         if res.cancelled:
             raise QgsProcessingException("Cancelled: the almaty-scheme run was stopped.")

@@ -177,6 +177,7 @@ def run(
     on_progress: Callable[[float | None, str | None], None] | None = None,
     on_line: Callable[[str, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    on_tick: Callable[[float], None] | None = None,
     poll_s: float = 0.1,
 ) -> RunResult:
     """Run ``almaty-scheme --progress-json ARGS`` and wait, reporting as it goes.
@@ -184,6 +185,8 @@ def run(
     ``on_line(stream, text)`` gets every non-progress line of ``stdout``/``stderr`` as
     it arrives; ``on_progress(fraction, desc)`` every progress line. When
     ``is_cancelled()`` turns true the process is terminated (killed after 5 s).
+    ``on_tick(seconds)`` is called about once a second with the time since the last
+    progress line (so a front end can show that a long stage is still running).
     """
     with subprocess.Popen(
         toolkit.argv(args),
@@ -198,16 +201,19 @@ def run(
         start_new_session=os.name == "posix",  # cancel stops the whole process group
         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console on Windows
     ) as proc:
-        return _follow(proc, on_progress, on_line, is_cancelled, poll_s)
+        hooks = _Hooks(on_progress, on_line, is_cancelled, on_tick)
+        return _follow(proc, hooks, poll_s)
 
 
-def _follow(
-    proc: subprocess.Popen[str],
-    on_progress: Callable[[float | None, str | None], None] | None,
-    on_line: Callable[[str, str], None] | None,
-    is_cancelled: Callable[[], bool] | None,
-    poll_s: float,
-) -> RunResult:
+@dataclass
+class _Hooks:
+    on_progress: Callable[[float | None, str | None], None] | None
+    on_line: Callable[[str, str], None] | None
+    is_cancelled: Callable[[], bool] | None
+    on_tick: Callable[[float], None] | None
+
+
+def _follow(proc: subprocess.Popen[str], hooks: _Hooks, poll_s: float) -> RunResult:
     """Read both pipes until they close, dispatching lines; stop on cancel."""
     q: queue.Queue[tuple[str, str | None]] = queue.Queue()
     threads = [
@@ -218,10 +224,15 @@ def _follow(
         t.start()
     out: dict[str, list[str]] = {"stdout": [], "stderr": []}
     open_streams, cancelled = 2, False
+    last_progress = last_tick = time.monotonic()
     while open_streams:
-        if not cancelled and is_cancelled is not None and is_cancelled():
+        if not cancelled and hooks.is_cancelled is not None and hooks.is_cancelled():
             cancelled = True
             _stop(proc)
+        now = time.monotonic()
+        if hooks.on_tick is not None and now - last_tick >= 1.0:
+            last_tick = now
+            hooks.on_tick(now - last_progress)
         try:
             name, line = q.get(timeout=poll_s)
         except queue.Empty:
@@ -231,12 +242,13 @@ def _follow(
             continue
         prog = parse_progress(line) if name == "stderr" else None
         if prog is not None:
-            if on_progress is not None:
-                on_progress(*prog)
+            last_progress = time.monotonic()
+            if hooks.on_progress is not None:
+                hooks.on_progress(*prog)
             continue
         out[name].append(line)
-        if on_line is not None:
-            on_line(name, line)
+        if hooks.on_line is not None:
+            hooks.on_line(name, line)
     rc = proc.wait()
     return RunResult(rc, "\n".join(out["stdout"]), "\n".join(out["stderr"]), cancelled)
 
