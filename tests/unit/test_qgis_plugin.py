@@ -238,3 +238,17 @@ def test_ticks_show_a_long_stage_is_running(tmp_path: Path) -> None:
     res = toolkit.run(toolkit.Toolkit((str(exe),), "test"), [], on_tick=ticks.append)
     assert res.returncode == 0
     assert len(ticks) >= 2 and ticks == sorted(ticks) and ticks[-1] >= 1.5
+
+
+def test_error_block_keeps_the_fixes() -> None:
+    stderr = (
+        "INFO almaty_scheme.io: read x\n"
+        "error: --out r.gpkg already exists\n"
+        "  - Pass --overwrite to replace it, or choose another path.\n"
+        "WARNING later\n"
+    )
+    assert toolkit.error_block(stderr) == (
+        "error: --out r.gpkg already exists\n"
+        "  - Pass --overwrite to replace it, or choose another path."
+    )
+    assert toolkit.error_block("INFO nothing wrong") == ""

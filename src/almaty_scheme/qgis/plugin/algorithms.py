@@ -139,8 +139,7 @@ class ToolkitAlgorithm(QgsProcessingAlgorithm):
         if res.cancelled:
             raise QgsProcessingException("Cancelled: the almaty-scheme run was stopped.")
         if res.returncode not in (0, 3):
-            errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
-            detail = "\n".join(errors) or res.stderr[-2000:]
+            detail = toolkit.error_block(res.stderr) or res.stderr[-2000:]
             raise QgsProcessingException(
                 f"almaty-scheme exited with code {res.returncode}:\n{detail}"
             )

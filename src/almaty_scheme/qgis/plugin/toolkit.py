@@ -154,6 +154,20 @@ def parse_progress(line: str) -> tuple[float | None, str | None] | None:
     return (float(frac) if frac is not None else None, data.get("desc"))
 
 
+def error_block(stderr: str) -> str:
+    """The toolkit's ``error:`` line(s) with the indented fixes that follow each."""
+    out: list[str] = []
+    keep = False
+    for line in stderr.splitlines():
+        if line.startswith("error:"):
+            keep = True
+        elif not line.startswith(" "):
+            keep = False
+        if keep:
+            out.append(line)
+    return "\n".join(out)
+
+
 @dataclass
 class RunResult:
     """What a toolkit run returned."""
