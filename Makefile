@@ -22,14 +22,15 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/almaty-scheme rules verify
 	$(BIN)/almaty-scheme build --data $(DATA) --out $(OUT)/almaty_scheme.gpkg --overwrite
-	$(BIN)/almaty-scheme qgis-project --layers $(OUT)/almaty_scheme.gpkg --out $(OUT)/almaty_scheme.qgz --overwrite
 	$(BIN)/almaty-scheme map --layers $(OUT)/almaty_scheme.gpkg --out $(OUT)/overview.png --overwrite
 	$(BIN)/almaty-scheme map --layers $(OUT)/almaty_scheme.gpkg --out $(OUT)/overview.pdf --overwrite
 	$(BIN)/python scripts/make_parcels.py --layers $(OUT)/almaty_scheme.gpkg --n 5000 --seed 1 --out $(OUT)/demo_parcels.gpkg --overwrite
 	$(BIN)/almaty-scheme check $(OUT)/demo_parcels.gpkg --layers $(OUT)/almaty_scheme.gpkg --id-field cad_num --use-field use --out $(OUT)/results.gpkg --overwrite
+	$(BIN)/almaty-scheme qgis-project --layers $(OUT)/almaty_scheme.gpkg --results $(OUT)/results.gpkg --out $(OUT)/almaty_scheme.qgz --overwrite
+	$(BIN)/almaty-scheme qgis-plugin --out $(OUT)/almaty_scheme_plugin.zip --overwrite
 	$(BIN)/almaty-scheme map --layers $(OUT)/almaty_scheme.gpkg --results $(OUT)/results.gpkg --out $(OUT)/results.png --overwrite
 	$(BIN)/almaty-scheme report $(OUT)/results.gpkg --layers $(OUT)/almaty_scheme.gpkg --out $(OUT)/report.html --pdf $(OUT)/report.pdf --max-parcels 20 --overwrite
-	@echo "Outputs in $(OUT)/: almaty_scheme.gpkg (+ .report.md/.json), almaty_scheme.qgz, overview.png/.pdf, results.gpkg (+ summary.json), results.png, report.html/.pdf"
+	@echo "Outputs in $(OUT)/: almaty_scheme.gpkg (+ .report.md/.json), almaty_scheme.qgz (with a print layout), almaty_scheme_plugin.zip (QGIS plugin), overview.png/.pdf, results.gpkg (+ summary.json), results.png, report.html/.pdf"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests scripts

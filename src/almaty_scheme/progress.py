@@ -12,11 +12,20 @@ A bar is drawn (by tqdm, on stderr) only when all of these hold:
   (``ALMATY_SCHEME_PROGRESS=1`` forces bars on, e.g. for a demo recording).
 
 Otherwise the iterable is returned unchanged, so wrapping costs nothing.
+
+**Machine-readable progress** (for the QGIS plugin and other front ends):
+``almaty-scheme --progress-json ...`` or ``ALMATY_SCHEME_PROGRESS=json`` replaces the
+bars by one JSON line on stderr per step, e.g.
+``{"progress": {"desc": "checking parcels", "done": 3, "total": 6, "fraction": 0.5}}``
+(``total``/``fraction`` are ``null`` when unknown). Lines are emitted by bars and
+counters (at most ~1 % steps) and by :func:`stage` for the coarse stages of a run.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -26,14 +35,88 @@ from almaty_scheme import logs, settings
 
 T = TypeVar("T")
 
+_JSON = False
+"""Set by :func:`enable_json` (``--progress-json``)."""
+
 
 def _stream() -> Any:
     """Where bars go (stderr); a function so tests can substitute a terminal."""
     return sys.stderr
 
 
+def json_mode() -> bool:
+    """Whether progress goes out as JSON lines (``--progress-json`` or
+    ``ALMATY_SCHEME_PROGRESS=json``)."""
+    return _JSON or settings.current().progress_json
+
+
+def enable_json() -> None:
+    """Switch this process to JSON progress lines."""
+    global _JSON
+    _JSON = True
+
+
+def emit(desc: str | None, done: int, total: int | None) -> None:
+    """Write one JSON progress line to stderr (only in :func:`json_mode`)."""
+    if not json_mode():
+        return
+    frac = None if not total else round(min(max(done / total, 0.0), 1.0), 4)
+    line = {"progress": {"desc": desc, "done": done, "total": total, "fraction": frac}}
+    stream = _stream()
+    stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+    stream.flush()
+
+
+def stage(desc: str, done: int, total: int) -> None:
+    """Report that stage ``done`` of ``total`` of a run starts (JSON mode only).
+
+    ``done`` counts the stages finished before this one, so ``stage("writing", 5, 6)``
+    puts the bar at 5/6.
+    """
+    emit(desc, done, total)
+
+
+class _JsonBar:
+    """A tqdm-like counter writing JSON lines, throttled to ~1 % steps or 0.5 s."""
+
+    def __init__(self, total: int | None, desc: str | None) -> None:
+        self.total, self.desc, self.n = total, desc, 0
+        self._last_n, self._last_t = -1, 0.0
+        self._emit(force=True)
+
+    def _emit(self, force: bool = False) -> None:
+        step = max(1, (self.total or 0) // 100)
+        now = time.monotonic()
+        if force or self.n - self._last_n >= step or now - self._last_t >= 0.5:
+            emit(self.desc, self.n, self.total)
+            self._last_n, self._last_t = self.n, now
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self._emit(force=self.total is not None and self.n >= self.total)
+
+    def close(self) -> None:
+        if self.n != self._last_n:
+            self._emit(force=True)
+
+
+def _json_iter(iterable: Iterable[T], total: int | None, desc: str | None) -> Iterator[T]:
+    if total is None:
+        try:
+            total = len(iterable)  # type: ignore[arg-type]
+        except TypeError:
+            total = None
+    bar = _JsonBar(total, desc)
+    for item in iterable:
+        yield item
+        bar.update(1)
+    bar.close()
+
+
 def progress_enabled() -> bool:
     """Whether progress bars should be drawn now (see the module docstring)."""
+    if json_mode():
+        return False
     env = settings.current()
     if env.progress is not None:
         return env.progress
@@ -74,6 +157,8 @@ def progress(
     kwargs
         Passed to :class:`tqdm.tqdm`.
     """
+    if json_mode():
+        return _json_iter(iterable, total, desc)
     if not progress_enabled():
         return iterable
     return tqdm(
@@ -103,7 +188,9 @@ class ProgressCounter:
         self, total: int | None = None, desc: str | None = None, *, unit: str = "it", **kwargs: Any
     ) -> None:
         self._bar: Any = None
-        if progress_enabled():
+        if json_mode():
+            self._bar = _JsonBar(total, desc)
+        elif progress_enabled():
             self._bar = tqdm(
                 total=total,
                 desc=desc,
@@ -142,4 +229,13 @@ def iterate(iterable: Iterable[T], desc: str, total: int | None = None) -> Itera
     yield from progress(iterable, total=total, desc=desc)
 
 
-__all__ = ["ProgressCounter", "iterate", "progress", "progress_enabled"]
+__all__ = [
+    "ProgressCounter",
+    "emit",
+    "enable_json",
+    "iterate",
+    "json_mode",
+    "progress",
+    "progress_enabled",
+    "stage",
+]

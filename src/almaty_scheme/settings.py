@@ -14,7 +14,7 @@ variable                                  meaning                               
 ``ALMATY_SCHEME_SEED``                    the scheme's text (quote checks)            ``<data>/../seeds/000_…txt``
 ``ALMATY_SCHEME_CACHE_DIR``               cache of prepared zone geometry             ``$XDG_CACHE_HOME/almaty-scheme``
 ``XDG_CACHE_HOME``                        user cache root (freedesktop)               ``~/.cache``
-``ALMATY_SCHEME_PROGRESS``                ``1`` forces progress bars on, ``0`` off    on when stderr is a terminal
+``ALMATY_SCHEME_PROGRESS``                ``1``/``0`` bars on/off, ``json`` JSON lines on when stderr is a terminal
 ``CI``                                    set on CI runners: no progress bars         unset
 ``ALMATY_SCHEME_NUMBA_THREADS``           threads of the compiled check kernels       numba's default (one per core)
 ``ALMATY_SCHEME_MALLOC_TUNING``           ``0`` turns the glibc mmap pinning off      on (``1``)
@@ -66,6 +66,8 @@ class Settings:
         ``$XDG_CACHE_HOME`` (the cache goes to ``<it>/almaty-scheme`` without an override).
     progress
         ``True``/``False`` when ``ALMATY_SCHEME_PROGRESS`` forces bars on/off, else ``None``.
+    progress_json
+        ``ALMATY_SCHEME_PROGRESS=json``: progress as JSON lines (front ends, QGIS).
     ci
         ``CI`` is set to something non-empty.
     numba_threads
@@ -88,6 +90,7 @@ class Settings:
     cache_dir: Path | None = None
     xdg_cache_home: Path | None = None
     progress: bool | None = None
+    progress_json: bool = False
     ci: bool = False
     numba_threads: int | None = None
     malloc_tuning: bool = True
@@ -115,7 +118,10 @@ class Settings:
             seed_path=_path(e, "ALMATY_SCHEME_SEED"),
             cache_dir=_path(e, "ALMATY_SCHEME_CACHE_DIR"),
             xdg_cache_home=_path(e, "XDG_CACHE_HOME"),
-            progress=None if forced is None else forced.strip().lower() not in _OFF,
+            progress=None
+            if forced is None or forced.strip().lower() == "json"
+            else forced.strip().lower() not in _OFF,
+            progress_json=(forced or "").strip().lower() == "json",
             ci=bool(e.get("CI")),
             numba_threads=_threads(e.get("ALMATY_SCHEME_NUMBA_THREADS")),
             malloc_tuning=e.get("ALMATY_SCHEME_MALLOC_TUNING", "1") != "0",

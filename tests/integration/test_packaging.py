@@ -47,6 +47,11 @@ def test_wheel_holds_catalogue_and_styles(wheel: Path) -> None:
     assert {f"almaty_scheme/_data/layers/{n}" for n in layers} <= names
     assert {f"almaty_scheme/_data/styles/{n}" for n in styles} <= names
     assert "almaty_scheme/py.typed" in names  # typed package (PEP 561)
+    # the QGIS plugin's own files (qgis-plugin zips them from the installed package)
+    plugin = ROOT / "src" / "almaty_scheme" / "qgis" / "plugin"
+    files = {p.name for p in plugin.iterdir() if p.is_file() and p.suffix != ".pyc"}
+    assert {"metadata.txt", "icon.svg", "algorithms.py"} <= files
+    assert {f"almaty_scheme/qgis/plugin/{n}" for n in files} <= names
 
 
 def test_installed_cli_uses_the_packaged_catalogue(wheel: Path, tmp_path: Path) -> None:

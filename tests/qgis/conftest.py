@@ -46,6 +46,12 @@ def qgis_ok() -> None:
 
 
 @pytest.fixture
+def qgis_environ(qgis_ok: None, tmp_path: Path) -> dict[str, str]:
+    """The environment to run QGIS programs in (offscreen, no venv variables)."""
+    return _qgis_env(tmp_path)
+
+
+@pytest.fixture
 def inspect_qgis(qgis_ok: None, tmp_path: Path) -> Callable[..., Any]:
     """Run qgis_inspect.py MODE ARGS... under the system Python; return its JSON."""
 

@@ -5,6 +5,7 @@ Usage (QT_QPA_PLATFORM=offscreen)::
     /usr/bin/python3 qgis_inspect.py project FILE.qgz OUT.json
     /usr/bin/python3 qgis_inspect.py gpkg FILE.gpkg OUT.json        # default styles from layer_styles
     /usr/bin/python3 qgis_inspect.py qml FILE.gpkg STYLES_DIR OUT.json   # each <layer>.qml / .sld
+    /usr/bin/python3 qgis_inspect.py layout FILE.qgz OUT.png DPI OUT.json  # export the layout
 
 Per layer it reports: valid, feature count, geometry type, subset string, renderer type,
 categories (value, label) or rules (filter, label, nested), the symbol layer classes,
@@ -177,6 +178,87 @@ def inspect_qml(path, styles_dir):
     return out
 
 
+def _item_info(item):
+    from qgis.core import (
+        QgsLayoutItemLabel,
+        QgsLayoutItemLegend,
+        QgsLayoutItemMap,
+        QgsLayoutItemPicture,
+        QgsLayoutItemScaleBar,
+    )
+
+    rect = item.sceneBoundingRect()
+    info = {
+        "type": type(item).__name__,
+        "rect_mm": [rect.x(), rect.y(), rect.width(), rect.height()],
+    }
+    if isinstance(item, QgsLayoutItemLabel):
+        info["text"] = item.currentText()
+    elif isinstance(item, QgsLayoutItemMap):
+        ext = item.extent()
+        info["extent"] = [ext.xMinimum(), ext.yMinimum(), ext.xMaximum(), ext.yMaximum()]
+        info["scale"] = item.scale()
+        info["layers"] = [lyr.name() for lyr in item.layersToRender()]
+    elif isinstance(item, QgsLayoutItemLegend):
+        info["linked_map"] = item.linkedMap().id() if item.linkedMap() else None
+        root = item.model().rootGroup()
+        info["layers"] = [n.name() for n in root.findLayers()]
+        info["title"] = item.title()
+        model = item.model()
+        info["labels"] = {
+            n.name(): [ln.data(0) for ln in model.layerOriginalLegendNodes(n)]
+            for n in root.findLayers()
+        }
+    elif isinstance(item, QgsLayoutItemScaleBar):
+        info["linked_map"] = item.linkedMap().id() if item.linkedMap() else None
+        info["units_label"] = item.unitLabel()
+    elif isinstance(item, QgsLayoutItemPicture):
+        info["file"] = item.picturePath()
+        info["linked_map"] = item.linkedMap().id() if item.linkedMap() else None
+    return info
+
+
+def inspect_layout(path, png, dpi):
+    """Open the project, describe its layouts and export the first one to ``png``."""
+    from qgis.core import QgsLayoutExporter
+    from qgis.PyQt.QtGui import QImage
+
+    proj = QgsProject.instance()
+    ok = proj.read(path)
+    layouts = proj.layoutManager().printLayouts()
+    out = {"read_ok": bool(ok), "layouts": [lay.name() for lay in layouts]}
+    if not layouts:
+        return out
+    layout = layouts[0]
+    out["pages"] = layout.pageCollection().pageCount()
+    page = layout.pageCollection().page(0)
+    out["page_mm"] = [page.pageSize().width(), page.pageSize().height()]
+    out["items"] = {
+        item.id(): _item_info(item) for item in layout.items() if hasattr(item, "id") and item.id()
+    }
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = float(dpi)
+    settings.appendGeoreference = False  # PNG cannot take GDAL's georeference update
+    settings.exportMetadata = False
+    res = QgsLayoutExporter(layout).exportToImage(png, settings)
+    out["export_result"] = int(res)
+    img = QImage(png)
+    out["png_size"] = [img.width(), img.height()]
+    # share of non-white pixels and distinct colours, sampled on a grid
+    step = max(1, min(img.width(), img.height()) // 200)
+    total = non_white = 0
+    colours = set()
+    for y in range(0, img.height(), step):
+        for x in range(0, img.width(), step):
+            c = img.pixel(x, y) & 0xFFFFFF
+            total += 1
+            non_white += c != 0xFFFFFF
+            colours.add(c)
+    out["non_white_share"] = non_white / max(total, 1)
+    out["distinct_colours"] = len(colours)
+    return out
+
+
 def main(argv):
     mode = argv[1]
     app = QgsApplication([], False)
@@ -190,6 +272,9 @@ def main(argv):
     elif mode == "qml":
         result = inspect_qml(argv[2], argv[3])
         out_path = argv[4]
+    elif mode == "layout":
+        result = inspect_layout(argv[2], argv[3], argv[4])
+        out_path = argv[5]
     else:
         raise SystemExit(f"unknown mode {mode}")
     with Path(out_path).open("w", encoding="utf-8") as f:

@@ -126,7 +126,7 @@ class GroupSpec(_Strict):
     """A group of the project's layer tree."""
 
     key: str
-    title: str
+    title: Bilingual
     layers: list[str]
 
 

@@ -40,11 +40,16 @@ from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_us
 from almaty_scheme.check.zones import PreparedZones, layers_file_layers, load_zones
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.outset import OutputSet
+from almaty_scheme.logs import NOTICE
+from almaty_scheme.progress import stage
 
 log = logging.getLogger(__name__)
 
 IN_MEMORY = "<GeoDataFrame>"
 """What the summary's ``inputs.parcels`` says when the parcels were a GeoDataFrame."""
+
+_STAGES = 6
+"""Coarse stages of :func:`run_check` reported by :func:`~almaty_scheme.progress.stage`."""
 
 
 @dataclass
@@ -93,13 +98,21 @@ def failing(summary: dict[str, Any], fail_on: str | None) -> bool:
     return bool(bv.get("prohibited", 0) or bv.get("conditional", 0))
 
 
+_STAGES = 6
+"""Coarse stages of a run, reported by :func:`~almaty_scheme.progress.stage`."""
+
+
 @contextmanager
-def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+def _timed(timings: dict[str, float], name: str, done: str | None = None) -> Iterator[None]:
+    """Time the block into ``timings[name]``; log ``check: <done> in X s`` (the one
+    line per finished step shown by default) when ``done`` is given and it succeeds."""
     t = time.perf_counter()
     try:
         yield
     finally:
         timings[name] = time.perf_counter() - t
+    if done:
+        log.log(NOTICE, "check: %s in %.1f s", done, timings[name])
 
 
 def run_check(
@@ -137,12 +150,17 @@ def run_check(
     _check_outputs(parcels, layers, out, opts)
     layers_file_layers(Path(layers), opts.allow_missing_layers)  # before reading any parcel
     timings: dict[str, float] = {}
+    stage("loading the rule catalogue", 0, _STAGES)
     with _timed(timings, "catalogue"):
         cat, land_use = _rules(opts)
+    stage("reading parcels", 1, _STAGES)
     pin = _parcel_input(parcels, land_use, opts, timings)
+    log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
+            timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
     if out is not None and Path(out).suffix.lower() == ".gpkg":
         check_column_count(pin.frame, out)
-    with _timed(timings, "load_zones"):
+    stage("preparing restriction zones", 2, _STAGES)
+    with _timed(timings, "load_zones", "prepared the restriction zones"):
         zones = load_zones(
             layers,
             catalogue=cat,
@@ -151,15 +169,18 @@ def run_check(
             cache=opts.zones_cache,
             allow_missing=opts.allow_missing_layers,
         )
-    with _timed(timings, "check"):
+    stage("checking parcels", 3, _STAGES)
+    with _timed(timings, "check", "checked the parcels"):
         result = _run_engine(pin.frame, zones, opts)
     timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
     pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
+    stage("summarising", 4, _STAGES)
     with _timed(timings, "summary"):
         summary = _summary(parcels, result, zones, cat, pin, opts, timings)
     written: dict[str, Path] = {}
     if out is not None:
-        with _timed(timings, "write"):
+        stage("writing results", 5, _STAGES)
+        with _timed(timings, "write", "wrote the results"):
             written = write_results(
                 result,
                 out,
@@ -170,6 +191,7 @@ def run_check(
                 parquet=opts.parquet,
                 inputs=_inputs_read(parcels, layers, opts),
             )
+    stage("done", _STAGES, _STAGES)
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return RunOutcome(result=result, summary=summary, paths=written, issues=pin.issues)

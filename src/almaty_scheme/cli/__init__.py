@@ -16,6 +16,7 @@ import click
 
 from almaty_scheme import __version__, logs
 from almaty_scheme.errors import AlmatySchemeError, UsageError
+from almaty_scheme.progress import enable_json
 
 # name -> (module, attribute, short help)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -32,6 +33,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "map": ("almaty_scheme.cli.maps", "map_cmd", "Render overview and check-result maps."),
     "report": ("almaty_scheme.cli.report", "report", "Write an HTML/PDF report of check results."),
     "cache": ("almaty_scheme.cli.cache", "cache", "Show or clear the zone cache (info, clear)."),
+    "qgis-plugin": (
+        "almaty_scheme.cli.qgis",
+        "qgis_plugin",
+        "Write the QGIS Processing plugin (.zip).",
+    ),
 }
 
 _log = logging.getLogger("almaty_scheme.cli")
@@ -118,8 +124,14 @@ def _verbosity_options() -> list[click.Parameter]:
 @click.option(
     "-q", "--quiet", is_flag=True, help="Only warnings and errors (no step lines, no bars)."
 )
+@click.option(
+    "--progress-json",
+    is_flag=True,
+    help="Report progress as JSON lines on stderr instead of bars (for the QGIS plugin "
+    "and other front ends; same as ALMATY_SCHEME_PROGRESS=json).",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: bool, progress_json: bool) -> None:
     """Restriction layers and parcel checks for the Almaty agglomeration scheme
     (decree No. 514 of 13 Aug 2020).
 
@@ -128,6 +140,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.meta["almaty_scheme.verbose"] = verbose
     ctx.meta["almaty_scheme.quiet"] = quiet
     logs.configure(verbose, quiet)
+    if progress_json:
+        enable_json()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from almaty_scheme.build import (
 from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.cli.options import catalogue_option, overwrite_option
 from almaty_scheme.errors import UsageError
-from almaty_scheme.progress import ProgressCounter
+from almaty_scheme.progress import ProgressCounter, emit
 from almaty_scheme.resources import default_data_dir
 
 DEFAULT_OUT = Path("out") / "almaty_scheme.gpkg"
@@ -186,6 +186,7 @@ def build(
     t0 = time.perf_counter()
     cat = load_catalogue(catalogue_dir)
     data = data_dir or default_data_dir()
+    emit("loading base data", 0, None)  # --progress-json only; the steps follow
     base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
     with ProgressCounter(total=BUILD_STEPS, desc="building layers", unit="step") as bar:
         result = build_layers(

@@ -42,13 +42,30 @@ from almaty_scheme.catalogue.datafile import read_yaml
 from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
 from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
+from almaty_scheme.qgis.layout import Lang, LayoutText, LegendLayer, layout_element
 from almaty_scheme.qgis.qml import QGIS_VERSION, qml_element, quote_field, quote_value
-from almaty_scheme.qgis.spec import StyleSpec, default_spec
+from almaty_scheme.qgis.spec import StyleSpec, default_spec, style_classes
 from almaty_scheme.restrictions.schema import LAYER_NAMES
 
 log = logging.getLogger(__name__)
 
-_SKIP_TABLES = {"layer_styles", "build_info"}
+_SKIP_TABLES = {
+    "layer_styles",
+    "build_info",
+    # internal tables of the check results: parcel_hits is the view users read
+    "parcel_hits_data",
+    "check_zones",
+    "check_summary",
+}
+"""Tables never shown as project layers."""
+
+_EXTRA_TITLES: dict[str, dict[str, str]] = {
+    "parcel_input_issues": {
+        "ru": "Исправленные входные геометрии участков",
+        "en": "Parcel input issues (original geometries)",
+    },
+}
+"""Human names of shown tables that have no style of their own."""
 _HIDDEN = {"coverage", "base_boundary", "base_admin_units"}
 """Layers added unchecked (duplicates or clutter at the overview scale)."""
 
@@ -187,34 +204,31 @@ def plan_tree(
     *,
     spec: StyleSpec | None = None,
     catalogue: object | None = None,
+    lang: Lang = "ru",
 ) -> list[GroupNode | LayerEntry]:
     """The project's layer tree, top (drawn last) to bottom.
 
     Layers absent from the files are left out; layers present but unknown to the spec
-    are added at the end of the base-data group, with QGIS's default style.
+    are added at the end of the base-data group, with QGIS's default style. Layer and
+    group names are human names in ``lang`` (Russian by default), never table names
+    (except for tables the toolkit does not know, e.g. a user's extra base layer).
     """
     spec = spec or default_spec()
     infos = {n: (layers_gpkg, *i) for n, i in _layer_infos(layers_gpkg).items()}
     if results_gpkg is not None:
         infos.update({n: (results_gpkg, *i) for n, i in _layer_infos(results_gpkg).items()})
     by_group = catalogue_groups(catalogue)
-    groups = {g.key: GroupNode(g.title) for g in spec.project.groups}
+    groups = {g.key: GroupNode(getattr(g.title, lang)) for g in spec.project.groups}
     top: dict[str, LayerEntry] = {}
     placed: set[str] = set()
 
     def entry(name: str, **kw: object) -> LayerEntry:
         gpkg, gtype, n, ext = infos[name]
-        title = spec.layers[name].title.both() if name in spec.layers else name
-        return LayerEntry(
-            name,
-            gpkg,
-            title,
-            gtype,
-            n,
-            ext,  # type: ignore[arg-type]
-            visible=name not in _HIDDEN,
-            **kw,  # type: ignore[arg-type]
-        )
+        e = LayerEntry(name, gpkg, layer_title(name, lang, spec), gtype, n, ext)  # type: ignore[arg-type]
+        e.visible = name not in _HIDDEN
+        for k, v in kw.items():
+            setattr(e, k, v)
+        return e
 
     # restriction layers split by the groups their rules name
     for name in LAYER_NAMES:
@@ -230,7 +244,8 @@ def plan_tree(
                 e.subset = (
                     f"{quote_field('rule_id')} IN ({', '.join(map(quote_value, e.rule_ids))})"
                 )
-                e.title = f"{e.title}: {spec.labels['functional_group'][g].ru}"
+                group_label = getattr(spec.labels["functional_group"][g], lang)
+                e.title = f"{e.title}: {group_label.lstrip('0123456789 ')}"
                 groups[g].children.append(e)
             placed.add(name)
     for gspec in spec.project.groups:
@@ -254,6 +269,39 @@ def plan_tree(
         elif item in top:
             tree.append(top[item])
     return tree
+
+
+def layer_title(name: str, lang: Lang = "ru", spec: StyleSpec | None = None) -> str:
+    """The human name of layer ``name`` in ``lang`` (its table name if unknown)."""
+    spec = spec or default_spec()
+    if name in spec.layers:
+        return str(getattr(spec.layers[name].title, lang))
+    if name in _EXTRA_TITLES:
+        return _EXTRA_TITLES[name][lang]
+    return name
+
+
+def legend_labels(name: str, lang: Lang = "ru", spec: StyleSpec | None = None) -> tuple[str, ...]:
+    """The legend labels of layer ``name`` in ``lang``, in QGIS's legend-node order.
+
+    Categorized and flat rule-based renderers have one node per class; the nested
+    ``groups`` renderer has a node per parent rule (functional group) followed by its
+    children. Single-symbol layers (and unknown ones) get ``()``: the layer name is
+    their label.
+    """
+    spec = spec or default_spec()
+    if name not in spec.layers or spec.layers[name].renderer == "single":
+        return ()
+    out: list[str] = []
+    seen: set[str] = set()
+    for c in style_classes(name, spec):
+        if c.group is not None and c.where and c.where[0][1] is not None:
+            key = str(c.where[0][1])
+            if key not in seen:
+                seen.add(key)
+                out.append(str(getattr(c.group, lang)))
+        out.append(str(getattr(c.label, lang)))
+    return tuple(out)
 
 
 def _srs_element(parent: ET.Element, crs: CRS) -> None:
@@ -380,22 +428,23 @@ def project_document(
     title: str | None = None,
     spec: StyleSpec | None = None,
     catalogue: object | None = None,
+    lang: Lang = "ru",
 ) -> ET.Element:
     """The ``<qgis>`` project element for the given GeoPackages.
 
     ``project_path`` is where the project will be written: data sources are relative
-    to its folder.
+    to its folder. Layer, group and layout texts are in ``lang``.
     """
     spec = spec or default_spec()
     layers_gpkg = Path(layers_gpkg)
     results = Path(results_gpkg) if results_gpkg is not None else None
     project_dir = Path(project_path).parent
-    tree = plan_tree(layers_gpkg, results, spec=spec, catalogue=catalogue)
+    tree = plan_tree(layers_gpkg, results, spec=spec, catalogue=catalogue, lang=lang)
     entries = _entries(tree)
     info = build_info(layers_gpkg)
     attribution = attribution_text(layers_gpkg)
     cat_version = info.get("catalogue_version") or _catalogue_version(catalogue)
-    title = title or spec.project.title.both()
+    title = title or str(getattr(spec.project.title, lang))
     now = dt.datetime.now().replace(microsecond=0).isoformat()
 
     root = ET.Element(
@@ -415,29 +464,6 @@ def project_document(
     pcrs = ET.SubElement(root, "projectCrs")
     _srs_element(pcrs, WORKING_CRS)
 
-    _layer_tree(root, tree, entries, project_dir)
-    full = _full_extent(entries)
-    if full is not None:
-        _map_canvas(root, full)
-    pl = ET.SubElement(root, "projectlayers")
-    for e in entries:
-        pl.append(_maplayer(e, project_dir, spec, attribution))
-    lo = ET.SubElement(root, "layerorder")
-    for e in entries:
-        ET.SubElement(lo, "layer", id=e.layer_id)
-    _properties(root, attribution, cat_version)
-    _metadata(root, spec, title, cat_version, info, attribution, now)
-    _view_settings(root, full)
-    return root
-
-
-def _layer_tree(
-    root: ET.Element,
-    tree: list[GroupNode | LayerEntry],
-    entries: list[LayerEntry],
-    project_dir: Path,
-) -> None:
-    """The layer tree: groups and layers in the spec's order, and the custom order."""
     ltg = ET.SubElement(root, "layer-tree-group")
     ET.SubElement(ltg, "customproperties")
     for item in tree:
@@ -456,20 +482,23 @@ def _layer_tree(
     for e in entries:
         ET.SubElement(order, "item").text = e.layer_id
 
+    full = _full_extent(entries)
+    if full is not None:
+        canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
+        ET.SubElement(canvas, "units").text = "meters"
+        _extent(canvas, "extent", full)
+        ET.SubElement(canvas, "rotation").text = "0"
+        dest = ET.SubElement(canvas, "destinationsrs")
+        _srs_element(dest, WORKING_CRS)
+        ET.SubElement(canvas, "rendermaptile").text = "0"
 
-def _map_canvas(root: ET.Element, full: tuple[float, float, float, float]) -> None:
-    """The map canvas on the full extent, in the working CRS."""
-    canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas", annotationsVisible="1")
-    ET.SubElement(canvas, "units").text = "meters"
-    _extent(canvas, "extent", full)
-    ET.SubElement(canvas, "rotation").text = "0"
-    dest = ET.SubElement(canvas, "destinationsrs")
-    _srs_element(dest, WORKING_CRS)
-    ET.SubElement(canvas, "rendermaptile").text = "0"
+    pl = ET.SubElement(root, "projectlayers")
+    for e in entries:
+        pl.append(_maplayer(e, project_dir, spec, attribution))
+    lo = ET.SubElement(root, "layerorder")
+    for e in entries:
+        ET.SubElement(lo, "layer", id=e.layer_id)
 
-
-def _properties(root: ET.Element, attribution: str, cat_version: str) -> None:
-    """Relative paths, metres and hectares, and the toolkit's own properties."""
     props = ET.SubElement(root, "properties")
     paths = ET.SubElement(props, "Paths")
     ET.SubElement(paths, "Absolute", type="bool").text = "false"
@@ -483,21 +512,10 @@ def _properties(root: ET.Element, attribution: str, cat_version: str) -> None:
     ET.SubElement(own, "catalogue_version", type="QString").text = cat_version
     ET.SubElement(own, "toolkit_version", type="QString").text = __version__
 
-
-def _metadata(
-    root: ET.Element,
-    spec: StyleSpec,
-    title: str,
-    cat_version: str,
-    info: dict[str, str],
-    attribution: str,
-    now: str,
-) -> None:
-    """Project metadata: title, abstract with the decree and versions, keywords, history."""
     md = ET.SubElement(root, "projectMetadata")
     ET.SubElement(md, "identifier").text = f"almaty-scheme/{cat_version}"
     ET.SubElement(md, "parentidentifier")
-    ET.SubElement(md, "language").text = "ru"
+    ET.SubElement(md, "language").text = lang
     ET.SubElement(md, "type").text = "project"
     ET.SubElement(md, "title").text = title
     abstract = (
@@ -522,9 +540,6 @@ def _metadata(
     ET.SubElement(md, "author").text = "almaty-scheme"
     ET.SubElement(md, "creation").text = now
 
-
-def _view_settings(root: ET.Element, full: tuple[float, float, float, float] | None) -> None:
-    """The default view extent (the full extent)."""
     view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")
     ET.SubElement(view, "Scales")
     if full is not None:
@@ -537,6 +552,18 @@ def _view_settings(root: ET.Element, full: tuple[float, float, float, float] | N
             },
         )
         _srs_element(dve, WORKING_CRS)
+        text = LayoutText(title, attribution, cat_version, __version__, info.get("built_at", ""))
+        legend = [
+            LegendLayer(
+                e.layer_id, e.title, _datasource(e, project_dir), legend_labels(e.layer, lang, spec)
+            )
+            for e in entries
+            if e.visible and e.features > 0 and e.geometry is not None
+        ]
+        root.append(
+            layout_element(extent=full, legend=legend, text=text, font=spec.font, lang=lang)
+        )
+    return root
 
 
 def _catalogue_version(catalogue: object | None) -> str:
@@ -583,6 +610,7 @@ def write_project(
     title: str | None = None,
     overwrite: bool = False,
     catalogue: object | None = None,
+    lang: Lang = "ru",
 ) -> Path:
     """Write a ``.qgz`` (or, by suffix, a plain ``.qgs``) project atomically.
 
@@ -595,9 +623,11 @@ def write_project(
     results_gpkg
         Optional check results (``almaty-scheme check``), added as the top group.
     title
-        Project title (default: the scheme's title in Russian and English).
+        Project title (default: the scheme's title in ``lang``).
     overwrite
         Replace an existing project.
+    lang
+        Language of the layer, group and layout texts: ``"ru"`` (default) or ``"en"``.
 
     Raises
     ------
@@ -614,10 +644,12 @@ def write_project(
     ]
     if out.suffix.lower() not in (".qgz", ".qgs"):
         problems.append(f"{out.name}: the project must end in .qgz or .qgs.")
+    if lang not in ("ru", "en"):
+        problems.append(f"language {lang!r}: use ru or en.")
     if problems:
         raise DataError("cannot write the QGIS project", problems)
     text = project_xml(
-        layers_gpkg, out, results_gpkg=results_gpkg, title=title, catalogue=catalogue
+        layers_gpkg, out, results_gpkg=results_gpkg, title=title, catalogue=catalogue, lang=lang
     )
     with atomic_path(out, overwrite=overwrite) as tmp:
         if out.suffix.lower() == ".qgs":
