@@ -364,6 +364,7 @@ def build_functional_zones(
                 "what no higher-priority subzone took"
                 if p.remainder
                 else f"built from {', '.join(p.inputs)} minus all earlier subzones",
+                p.rule.reading if p.rule is not None else None,
             ),
         )
         rec["area_ha"] = p.geom.area / 10_000.0
