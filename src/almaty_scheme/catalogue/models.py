@@ -272,6 +272,8 @@ class AppliesTo(_Strict):
     voltage_kv: float | None = None
     diameter_mm: Interval | None = None
     nominal_diameter_mm: Interval | None = None
+    # the matched pipeline's threads, outside diameters as the text gives them (gas facts)
+    thread_diameters_mm: list[float] = Field(default_factory=list)
     pressure_mpa: Interval | None = None
     soil: Literal["dry", "wet"] | None = None
     inside_settlement: bool | None = None

@@ -1,18 +1,29 @@
 """Trunk gas pipeline zones (подзона магистральных газопроводов), L570-583.
 
 The scheme gives no width (finding ``gas.finding.no_width_in_scheme``); the catalogue
-holds external norms. Two kinds of features, both built **once per corridor**
-(``corridor_id`` of the base; parallel threads of one corridor are never stacked):
+holds external norms. Two kinds of features, built per corridor (``corridor_id`` of
+the base; parallel threads of one corridor are never stacked under one rule):
 
 * protection zone (``gas_protection_zone``): ``d`` metres each side of every thread's
   axis, flat ends, the threads' strips dissolved into one feature per corridor;
 * minimum distance (``gas_minimum_distance``, the "sanitary" distance to settlements and
-  buildings): ``d`` metres from any thread of the corridor (round ends), ``d`` from the
-  rule whose nominal-diameter interval holds the **largest DN of the corridor** and whose
+  buildings, TR EAEU 049/2020 Table 16): ``d`` metres from a thread's axis (round ends),
+  ``d`` from the rule whose nominal-diameter interval holds the thread's DN and whose
   pressure interval holds the line's pressure (unknown pressure: trunk class 2.5-10 MPa
-  assumed). Threads with an unknown DN make the corridor's distance uncertain: the width
-  of the largest known DN (or, with no DN known, the smallest candidate) is built as
-  ``certain`` and the band up to the largest candidate as ``possible``.
+  assumed). When every thread's DN is known, the corridor gets **one feature per
+  distance rule**, built around the threads of that class (a DN 1000 and a DN 500
+  thread give a 250 m and a 150 m feature; threads of one class are dissolved). Threads
+  with an unknown DN make the corridor's distance uncertain: the width of the largest
+  known DN (or, with no DN known, the smallest candidate) is built around every thread
+  as ``certain`` and the band up to the largest candidate as ``possible``.
+
+Thread diameters the scheme states (``gas_fact`` rules with
+``applies_to.thread_diameters_mm``, e.g. the Bukhara - Tashkent - Bishkek - Almaty line,
+two threads of 1020 and 530 mm, L576-579) fill in lines of that name whose diameter the
+data does not give: as many unknown-diameter lines as threads get one diameter each, in
+the order the fact lists them; a single line is drawn as all the threads on one axis
+(their separation is unknown). Each such line's ``diameter_note`` says so and the
+features cite the scheme lines beside the norm.
 
 ``source_fid`` of a corridor feature lists the ``base_id`` of every thread, comma-separated.
 """
@@ -20,6 +31,7 @@ holds external norms. Two kinds of features, both built **once per corridor**
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -28,6 +40,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.base.reference import nominal_diameter
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.common import (
     Band,
@@ -35,8 +48,10 @@ from almaty_scheme.restrictions.common import (
     LayerNote,
     NoteBook,
     band_record,
+    feature_names,
     finish_layer,
     join_reading,
+    name_matches,
     reference_band,
     select_rules,
     width_bands,
@@ -60,10 +75,6 @@ def line_dn(row: pd.Series) -> tuple[float | None, str | None]:
     od = _num(row.get("diameter_mm"))
     if od is None:
         return None, note
-    try:
-        from almaty_scheme.base.reference import nominal_diameter
-    except ImportError:  # pragma: no cover - base helper absent
-        return None, "outside diameter given, no OD->DN table available"
     dn2, note2 = nominal_diameter(od)
     return dn2, note2
 
@@ -89,6 +100,148 @@ def distance_rules_for(rules: list[Rule], dn: float | None, pressure: float | No
             continue
         out.append(r)
     return sorted(out, key=lambda r: (r.width.value_m if r.width else 0.0, r.id))
+
+
+@dataclass
+class DistanceBand:
+    """One minimum-distance feature of a corridor: its rule, band and threads."""
+
+    rule: Rule
+    band: Band
+    threads: gpd.GeoDataFrame
+    dn: float | None
+    candidates: tuple[float, float] | None = None
+
+
+def distance_bands(
+    g: gpd.GeoDataFrame, dist_rules: list[Rule], pressure: float | None
+) -> list[DistanceBand]:
+    """The minimum-distance bands of one corridor (rule in the module docstring).
+
+    Every DN known: one ``certain`` band per distance rule around the threads of that
+    class, widest first. Some DN unknown: the largest known DN's width (or the smallest
+    candidate) as ``certain`` and the ring to the largest candidate as ``possible``,
+    both around every thread, with the candidates' range.
+    """
+    anyc = distance_rules_for(dist_rules, None, pressure)
+    if not anyc:
+        return []
+    dns = [line_dn(row)[0] for _, row in g.iterrows()]
+    known = [d for d in dns if d is not None]
+    if known and len(known) == len(dns):
+        classes: dict[str, tuple[Rule, list[int], list[float]]] = {}
+        for i, dn in enumerate(dns):
+            assert dn is not None
+            fits = distance_rules_for(dist_rules, dn, pressure)
+            if not fits:
+                break
+            r = fits[-1]
+            classes.setdefault(r.id, (r, [], []))
+            classes[r.id][1].append(i)
+            classes[r.id][2].append(dn)
+        else:
+            out = []
+            for r, idx, cdns in classes.values():
+                w = float(r.width.value_m or 0) if r.width else 0.0
+                dn_txt = ", ".join(f"{d:g}" for d in sorted(set(cdns)))
+                why = f"DN {dn_txt}: {len(idx)} of {len(dns)} thread(s) in this class"
+                band = Band(0.0, w, "certain", "per_side", why)
+                out.append(DistanceBand(r, band, g.iloc[idx], max(cdns)))
+            return sorted(out, key=lambda d: (-d.band.outer_m, d.rule.id))
+    max_dn = max(known) if known else None
+    fit = distance_rules_for(dist_rules, max_dn, pressure) if max_dn is not None else []
+    lo_rule, hi_rule = (fit[-1] if fit else anyc[0]), anyc[-1]
+    lo = float(lo_rule.width.value_m or 0) if lo_rule.width else 0.0
+    hi = float(hi_rule.width.value_m or 0) if hi_rule.width else 0.0
+    unknown = len(dns) - len(known)
+    if fit:
+        why = f"largest known DN {max_dn:g}, {unknown} of {len(dns)} thread(s) with unknown DN"
+    elif known:
+        why = f"no distance rule holds DN {max_dn:g}; candidates of every class"
+    else:
+        why = f"DN unknown for all {len(dns)} thread(s)"
+    cand = (lo, hi) if hi > lo else None
+    out = [DistanceBand(lo_rule, Band(0.0, lo, "certain", "per_side", why), g, max_dn, cand)]
+    if hi > lo:
+        why_hi = why + "; band to the largest candidate"
+        out.append(
+            DistanceBand(hi_rule, Band(lo, hi, "possible", "per_side", why_hi), g, max_dn, cand)
+        )
+    return out
+
+
+def _unknown_dn(row: pd.Series) -> bool:
+    return _num(row.get("nominal_diameter_mm")) is None and _num(row.get("diameter_mm")) is None
+
+
+def apply_thread_facts(
+    pipes: gpd.GeoDataFrame, facts: Iterable[Rule], nb: NoteBook
+) -> gpd.GeoDataFrame:
+    """Fill in the thread diameters the scheme states for pipelines the data leaves open.
+
+    For each ``gas_fact`` rule with ``applies_to.thread_diameters_mm`` (outside
+    diameters, as the text gives them) and ``names``: the lines whose name (or
+    ``project``) matches and whose diameter is unknown are, per corridor, either as
+    many as the threads (each gets one diameter, in the fact's order, lines sorted by
+    ``base_id``) or one line (drawn as every thread on the same axis, ``base_id``
+    suffixed ``/thread<i>``). Other counts are left unknown and reported. DN comes from
+    the outside-to-nominal table; ``diameter_note`` and ``_dn_cite`` carry the source.
+    """
+    facts = [f for f in facts if f.applies_to and f.applies_to.thread_diameters_mm]
+    if not facts or pipes.empty:
+        return pipes
+    pipes = pipes.copy()
+    for col, dtype in (("_dn_cite", "string"), ("diameter_note", "string")):
+        if col not in pipes.columns:
+            pipes[col] = pd.Series(pd.NA, index=pipes.index, dtype=dtype)
+    for fact in facts:
+        at = fact.applies_to
+        assert at is not None
+        hit = [
+            i
+            for i, row in pipes.iterrows()
+            if _unknown_dn(row)
+            and name_matches(at.names, feature_names(row, ("name", "project", "name_ru")))
+        ]
+        if not hit:
+            continue
+        ods = list(at.thread_diameters_mm)
+        keys = pipes.loc[hit, "corridor_id"] if "corridor_id" in pipes.columns else None
+        groups: dict[str, list[Any]] = {}
+        for i in hit:
+            k = keys[i] if keys is not None and isinstance(keys[i], str) else str(i)
+            groups.setdefault(k, []).append(i)
+        for idx in groups.values():
+            idx = sorted(idx, key=lambda i: str(pipes.at[i, "base_id"]))
+            if len(idx) == 1 and len(ods) > 1:
+                row = pipes.loc[idx]
+                pipes = pipes.drop(index=idx)
+                copies = [
+                    row.assign(base_id=f"{row['base_id'].iloc[0]}/thread{t + 1}")
+                    for t in range(len(ods))
+                ]
+                new = pd.concat(copies, ignore_index=True)
+                how = f"the data has one line; the scheme's {len(ods)} threads are drawn on its axis (their separation is unknown)"
+                pipes = gpd.GeoDataFrame(pd.concat([pipes, new], ignore_index=True), crs=pipes.crs)
+                idx = list(pipes.index[-len(ods) :])
+            elif len(idx) == len(ods):
+                how = f"{len(ods)} lines of the data, diameters given in the fact's order (which line is which thread is not known)"
+            else:
+                nb.add(
+                    "warning",
+                    f"{fact.id}: {len(idx)} matching lines for {len(ods)} threads; diameters left unknown",
+                    fact.id,
+                )
+                continue
+            for t, (i, od) in enumerate(zip(idx, ods, strict=True)):
+                dn, dn_note = nominal_diameter(od)
+                pipes.loc[i, ["diameter_mm", "nominal_diameter_mm"]] = [od, dn]
+                pipes.loc[i, "diameter_note"] = (
+                    f"thread {t + 1} of {len(ods)}: outside diameter {od:g} mm from the scheme "
+                    f"({fact.source.cite()}, rule {fact.id}); {how}; {dn_note}"
+                )
+                pipes.loc[i, "_dn_cite"] = f"thread diameters: {fact.citation()}"
+    return pipes
 
 
 def _corridors(pipes: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
@@ -136,6 +289,7 @@ def build_gas_pipeline_zones(
     if not dist_rules:
         nb.add("missing", "no gas_minimum_distance rules in the catalogue")
     pipes = pipes.loc[~(pipes.geometry.isna() | pipes.geometry.is_empty)]
+    pipes = apply_thread_facts(pipes, select_rules(rules, kinds=("gas_fact",)), nb)
     records: list[dict[str, Any]] = []
     geoms: list[BaseGeometry] = []
     for corr, g in _corridors(pipes):
@@ -169,81 +323,40 @@ def build_gas_pipeline_zones(
                 geoms.append(geom)
         if not dist_rules:
             continue
-        dns: list[float] = []
-        dn_notes: list[str] = []
-        unknown = 0
-        pressures: list[float] = []
-        for _, row in g.iterrows():
-            dn, note = line_dn(row)
-            if dn is None:
-                unknown += 1
-            else:
-                dns.append(dn)
-            if note:
-                dn_notes.append(note)
-            p = _num(row.get("pressure_mpa"))
-            if p is not None:
-                pressures.append(p)
+        pressures = [p for p in (_num(v) for v in g.get("pressure_mpa", [])) if p is not None]
         pressure = max(pressures) if pressures else None
+        bands = distance_bands(g, dist_rules, pressure)
+        if not bands:
+            nb.add("skipped", f"corridor {corr}: no minimum-distance rule for pressure {pressure}")
+            continue
         p_note = (
             f"pressure {pressure:g} MPa"
             if pressure is not None
             else "pressure unknown: trunk class 2.5-10 MPa assumed"
         )
-        max_dn = max(dns) if dns else None
-        known = distance_rules_for(dist_rules, max_dn, pressure) if max_dn is not None else []
-        anyc = distance_rules_for(dist_rules, None, pressure)
-        if not anyc:
-            nb.add("skipped", f"corridor {corr}: no minimum-distance rule for pressure {pressure}")
-            continue
-        bands: list[tuple[Rule, Band]] = []
-        if known and unknown == 0:
-            rule = known[-1]
-            assert rule.width is not None and rule.width.value_m is not None
-            why = f"largest DN of the corridor: {max_dn:g}"
-            bands.append((rule, Band(0.0, rule.width.value_m, "certain", "per_side", why)))
-        else:
-            lo_rule = known[-1] if known else anyc[0]
-            hi_rule = anyc[-1]
-            assert lo_rule.width is not None and hi_rule.width is not None
-            lo, hi = float(lo_rule.width.value_m or 0), float(hi_rule.width.value_m or 0)
-            why = (
-                f"largest known DN {max_dn:g}, {unknown} of {n} thread(s) with unknown DN"
-                if known
-                else f"DN unknown for all {n} thread(s)"
-            )
-            bands.append((lo_rule, Band(0.0, lo, "certain", "per_side", why)))
-            if hi > lo:
-                bands.append(
-                    (
-                        hi_rule,
-                        Band(
-                            lo, hi, "possible", "per_side", why + "; band to the largest candidate"
-                        ),
-                    )
-                )
-        lo_w = bands[0][1].outer_m
-        hi_w = bands[-1][1].outer_m
-        for rule, b in bands:
-            inner, outer = b.distances()
-            geom = shapely.union_all([reference_band(ln, inner, outer, flat=False) for ln in lines])
+        for db in bands:
+            inner, outer = db.band.distances()
+            ls = list(db.threads.geometry)
+            geom = shapely.union_all([reference_band(ln, inner, outer, flat=False) for ln in ls])
             if inner > 0:
                 geom = shapely.difference(
-                    geom,
-                    shapely.union_all([shapely.buffer(ln, inner, quad_segs=16) for ln in lines]),
+                    geom, shapely.union_all([shapely.buffer(ln, inner, quad_segs=16) for ln in ls])
                 )
-            rec = band_record(rule, b)
-            if hi_w > lo_w:  # the candidates' range, as for a ranged rule
-                rec.update(width_min_m=lo_w, width_max_m=hi_w)
+            rec = band_record(db.rule, db.band)
+            if db.candidates is not None:  # the candidates' range, as for a ranged rule
+                rec.update(width_min_m=db.candidates[0], width_max_m=db.candidates[1])
+            notes = sorted({str(v) for v in db.threads["diameter_note"].dropna()})
             rec.update(
-                prov,
-                name=name,
+                _provenance(db.threads),
+                name=_names(db.threads),
                 corridor_id=corr,
-                nominal_diameter_mm=max_dn,
-                reading=join_reading(
-                    corr_note, b.reading, p_note, "; ".join(sorted(set(dn_notes))) or None
-                ),
+                nominal_diameter_mm=db.dn,
+                reading=join_reading(corr_note, db.band.reading, p_note, "; ".join(notes) or None),
             )
+            cites = sorted({str(v) for v in db.threads.get("_dn_cite", pd.Series()).dropna()})
+            if cites:
+                rec["citation"] = "; ".join([str(rec["citation"]), *cites])
+                rec["citation_ru"] = "; ".join([str(rec["citation_ru"]), *cites])
             records.append(rec)
             geoms.append(geom)
     gdf = zones_frame(records, geoms, EXTRA_COLUMNS, min_area=options.min_sliver_m2)
