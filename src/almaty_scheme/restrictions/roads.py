@@ -19,6 +19,17 @@ Matching base lines to rules
    segment limits (``segment_from``/``segment_to``) cannot be applied to a line with no
    segment information, so a name match on a segmented rule says so in ``reading``.
 
+Sections
+--------
+A rule whose ``applies_to`` gives its section's ends as geometry (``section_from`` /
+``section_to``: the lines of another road rule such as BAKAD, a territory outline such
+as the Almaty city boundary, or the agglomeration boundary) is built only on the part of
+each line between them (:mod:`almaty_scheme.restrictions.sections`): the New Kuldzha
+route's one centreline carries 125 m from the city boundary to BAKAD and 140 m from
+BAKAD to the agglomeration boundary (L265-267), cut where it meets BAKAD. ``reading``
+says where the cut was made and from which geometry. An end with no geometry (no BAKAD
+line, no territory outline) leaves the whole line to the rule, and says so.
+
 Where corridors of different rules overlap (junctions, items 2 and 7 on one road)
 every feature is kept: rules are never merged silently.
 """
@@ -30,14 +41,17 @@ from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
-from almaty_scheme.catalogue.models import Rule
+from almaty_scheme.catalogue.models import Rule, SectionEnd
 from almaty_scheme.restrictions.common import (
     BuildOptions,
     LayerNote,
     NoteBook,
     band_record,
+    boundary_geometry,
     feature_names,
     finish_layer,
     join_reading,
@@ -49,6 +63,7 @@ from almaty_scheme.restrictions.common import (
     width_bands,
     zones_frame,
 )
+from almaty_scheme.restrictions.sections import Cutter, cut_section, single_line
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +101,56 @@ def match_roads(rule: Rule, roads: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     return out
 
 
+def _cutter(
+    end: SectionEnd, base: BaseData, roads: gpd.GeoDataFrame, rules: dict[str, Rule], pos: int
+) -> Cutter:
+    """The geometry of one section end (the line being cut is never its own cutter)."""
+    if end.road_rule:
+        r = rules.get(end.road_rule)
+        if r is not None:
+            hits = [p for p, _ in match_roads(r, roads) if p != pos]
+        else:
+            hits = [
+                p
+                for p in range(len(roads))
+                if p != pos and end.road_rule in _rule_ids(roads.iloc[p].get("rule_ids"))
+            ]
+        geoms = [roads.geometry.iloc[p] for p in hits]
+        return Cutter(end.label(), shapely.union_all(geoms) if geoms else None)
+    if end.territory:
+        return Cutter(end.label(), base.territories.get(end.territory))
+    return Cutter(end.label(), boundary_geometry(base), to_line_end=True)
+
+
+def section_of(
+    rule: Rule,
+    line: BaseGeometry,
+    base: BaseData,
+    roads: gpd.GeoDataFrame,
+    pos: int,
+    rules: dict[str, Rule],
+) -> tuple[BaseGeometry | None, str | None]:
+    """The part of ``line`` the rule's section covers, and the reading of the cut.
+
+    Returns ``(line, None)`` for a rule without section ends, ``(line, why)`` when the
+    section cannot be cut (the whole line is kept) and ``(None, why)`` when the section
+    does not lie on this line. ``rules`` are the road rules by id (to find the lines
+    of a ``road_rule`` end by name as well as by tag).
+    """
+    at = rule.applies_to
+    if at is None or at.section_from is None or at.section_to is None:
+        return line, None
+    single = single_line(line)
+    if single is None:
+        return line, "line in disconnected parts: section ends not applied, whole line built"
+    start = _cutter(at.section_from, base, roads, rules, pos)
+    end = _cutter(at.section_to, base, roads, rules, pos)
+    sec = cut_section(single, start, end)
+    if start.geometry is None or end.geometry is None:
+        return line, f"{sec.reading}: section ends not applied, whole line built"
+    return sec.line, sec.reading
+
+
 def build_road_corridors(
     rules: Iterable[Rule], base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
@@ -108,6 +173,7 @@ def build_road_corridors(
         nb.add("missing", "no road_corridor rules in the catalogue")
     records: list[dict[str, Any]] = []
     geoms = []
+    by_id = {r.id: r for r in road_rules}
     for rule in road_rules:
         if rule.width is None:
             nb.add("skipped", "rule has no width", rule.id)
@@ -127,9 +193,14 @@ def build_road_corridors(
             line = row.geometry
             if line is None or line.is_empty:
                 continue
+            line, cut_note = section_of(rule, line, base, roads, pos, by_id)
+            if line is None:
+                nb.add("skipped", f"line {row.get('base_id')}: {cut_note}", rule.id)
+                continue
             seg_note = None
             if (
                 how == "name"
+                and cut_note is None
                 and rule.applies_to
                 and (rule.applies_to.segment_from or rule.applies_to.segment_to)
             ):
@@ -151,6 +222,7 @@ def build_road_corridors(
                     "schematic alignment, not a surveyed centreline" if schematic else None,
                     b.reading,
                     seg_note,
+                    cut_note,
                 )
                 records.append(rec)
                 geoms.append(reference_band(line, inner, outer, flat=True))
@@ -170,4 +242,4 @@ def road_corridor_union(
     return gdf.loc[sel.fillna(False).astype(bool)]
 
 
-__all__ = ["build_road_corridors", "match_roads", "road_corridor_union"]
+__all__ = ["build_road_corridors", "match_roads", "road_corridor_union", "section_of"]
