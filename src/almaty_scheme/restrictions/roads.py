@@ -116,7 +116,8 @@ def _cutter(
                 if p != pos and end.road_rule in _rule_ids(roads.iloc[p].get("rule_ids"))
             ]
         geoms = [roads.geometry.iloc[p] for p in hits]
-        return Cutter(end.label(), shapely.union_all(geoms) if geoms else None)
+        label = end.label() + (f" ({r.title})" if r is not None else "")
+        return Cutter(label, shapely.union_all(geoms) if geoms else None)
     if end.territory:
         return Cutter(end.label(), base.territories.get(end.territory))
     return Cutter(end.label(), boundary_geometry(base), to_line_end=True)
