@@ -205,3 +205,26 @@ def test_thread_fact_leaves_known_diameters_alone() -> None:
     )
     gdf, _ = build_gas_pipeline_zones(RULES_BTBA, base, BuildOptions())
     assert list(gdf[gdf.kind == "gas_minimum_distance"].rule_id) == ["gas.minimum_distance.dn_300"]
+
+
+def test_scheme_threads_in_two_corridors() -> None:
+    """Two single lines in two corridors: each gets both threads (4 distance features)."""
+    rows = [
+        {
+            "name": "Bukhara-Tashkent-Bishkek-Almaty Gas Pipeline",
+            "corridor_id": f"c{k}",
+            "geometry": line((0, 5000 * k), (1000, 5000 * k)),
+        }
+        for k in range(2)
+    ]
+    gdf, _ = build_gas_pipeline_zones(RULES_BTBA, make_base(gas_pipelines=rows), BuildOptions())
+    mdz = gdf[gdf.kind == "gas_minimum_distance"]
+    assert sorted(mdz.source_fid) == [
+        "gas_pipelines:0/thread1",
+        "gas_pipelines:0/thread2",
+        "gas_pipelines:1/thread1",
+        "gas_pipelines:1/thread2",
+    ]
+    assert mdz.geometry.area.sum() == pytest.approx(
+        2 * (1000 * 500 + ngon_area(250) + 1000 * 300 + ngon_area(150))
+    )

@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from restriction_world import box, line, make_base, rule
+from restriction_world import box, line, make_base
 
+from almaty_scheme.catalogue import load_catalogue
+from almaty_scheme.resources import layers_dir
 from almaty_scheme.restrictions.common import BuildOptions
 from almaty_scheme.restrictions.roads import build_road_corridors
 from almaty_scheme.restrictions.sections import Cutter, cut_section
 
 BAKAD_ID = "roads.almaty_ust_kamenogorsk.bakad"
-WIDTH = {"semantics": "total", "measured_from": "centreline"}
-CITY_BAKAD = rule(
-    "roads.new_kuldzha.city_bakad",
-    "road_corridor",
-    layer="road_corridors",
-    applies_to={
-        "feature": "road",
-        "section_from": {"territory": "almaty_city"},
-        "section_to": {"road_rule": BAKAD_ID},
-    },
-    width={"value_m": 125, **WIDTH},
-)
-BAKAD_BOUNDARY = rule(
-    "roads.new_kuldzha.bakad_boundary",
-    "road_corridor",
-    layer="road_corridors",
-    applies_to={
-        "feature": "road",
-        "section_from": {"road_rule": BAKAD_ID},
-        "section_to": {"boundary": True},
-    },
-    width={"value_m": 140, **WIDTH},
-)
+CAT = load_catalogue(layers_dir())
+# the catalogue's own item 3 rules: their section ends are part of what is tested
+CITY_BAKAD = CAT.get("roads.new_kuldzha.city_bakad")
+BAKAD_BOUNDARY = CAT.get("roads.new_kuldzha.bakad_boundary")
 RULES = [CITY_BAKAD, BAKAD_BOUNDARY]
 KULDZHA_IDS = "roads.new_kuldzha.city_bakad,roads.new_kuldzha.bakad_boundary"
 CITY = box(-5000, -1000, 0, 1000)
@@ -76,6 +59,8 @@ def test_10km_road_cut_at_bakad_4km_gives_500000_and_840000_m2() -> None:
     reading = gdf.set_index("rule_id").reading[CITY_BAKAD.id]
     assert "km 0.0 (where the line meets the outline of territory almaty_city)" in reading
     assert f"km 4.0 (where the line meets the lines of road rule {BAKAD_ID})" in reading
+    assert CITY_BAKAD.applies_to is not None and CITY_BAKAD.width is not None
+    assert CITY_BAKAD.width.value_m == 125 and BAKAD_BOUNDARY.width.value_m == 140  # L266-267
     reading = gdf.set_index("rule_id").reading[BAKAD_BOUNDARY.id]
     assert "km 10.0 (the line's end towards the agglomeration boundary)" in reading
 

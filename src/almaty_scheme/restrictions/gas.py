@@ -174,6 +174,23 @@ def _unknown_dn(row: pd.Series) -> bool:
     return _num(row.get("nominal_diameter_mm")) is None and _num(row.get("diameter_mm")) is None
 
 
+def _thread_rows(pipes: gpd.GeoDataFrame, i: Any, n: int) -> tuple[gpd.GeoDataFrame, list[Any]]:
+    """Replace row ``i`` by ``n`` copies on the same axis (``base_id`` + ``/thread<k>``)."""
+    labels: list[Any]
+    if pd.api.types.is_integer_dtype(pipes.index):
+        nxt = int(pipes.index.max()) + 1
+        labels = list(range(nxt, nxt + n))
+    else:
+        labels = [f"{i}/thread{k + 1}" for k in range(n)]
+    row = pipes.loc[[i]]
+    copies = [
+        row.assign(base_id=f"{row['base_id'].iloc[0]}/thread{k + 1}").set_axis([labels[k]])
+        for k in range(n)
+    ]
+    out = pd.concat([pipes.drop(index=i), *copies])
+    return gpd.GeoDataFrame(out, geometry=pipes.geometry.name, crs=pipes.crs), labels
+
+
 def apply_thread_facts(
     pipes: gpd.GeoDataFrame, facts: Iterable[Rule], nb: NoteBook
 ) -> gpd.GeoDataFrame:
@@ -191,47 +208,35 @@ def apply_thread_facts(
     if not facts or pipes.empty:
         return pipes
     pipes = pipes.copy()
-    for col, dtype in (("_dn_cite", "string"), ("diameter_note", "string")):
+    for col in ("_dn_cite", "diameter_note"):
         if col not in pipes.columns:
-            pipes[col] = pd.Series(pd.NA, index=pipes.index, dtype=dtype)
+            pipes[col] = pd.Series(pd.NA, index=pipes.index, dtype="string")
     for fact in facts:
         at = fact.applies_to
         assert at is not None
-        hit = [
-            i
-            for i, row in pipes.iterrows()
-            if _unknown_dn(row)
-            and name_matches(at.names, feature_names(row, ("name", "project", "name_ru")))
-        ]
-        if not hit:
-            continue
         ods = list(at.thread_diameters_mm)
-        keys = pipes.loc[hit, "corridor_id"] if "corridor_id" in pipes.columns else None
         groups: dict[str, list[Any]] = {}
-        for i in hit:
-            k = keys[i] if keys is not None and isinstance(keys[i], str) else str(i)
-            groups.setdefault(k, []).append(i)
+        for i, row in pipes.iterrows():
+            names = feature_names(row, ("name", "project", "name_ru"))
+            if _unknown_dn(row) and name_matches(at.names, names):
+                corr = row.get("corridor_id")
+                groups.setdefault(corr if isinstance(corr, str) else f"line:{i}", []).append(i)
         for idx in groups.values():
             idx = sorted(idx, key=lambda i: str(pipes.at[i, "base_id"]))
             if len(idx) == 1 and len(ods) > 1:
-                row = pipes.loc[idx]
-                pipes = pipes.drop(index=idx)
-                copies = [
-                    row.assign(base_id=f"{row['base_id'].iloc[0]}/thread{t + 1}")
-                    for t in range(len(ods))
-                ]
-                new = pd.concat(copies, ignore_index=True)
-                how = f"the data has one line; the scheme's {len(ods)} threads are drawn on its axis (their separation is unknown)"
-                pipes = gpd.GeoDataFrame(pd.concat([pipes, new], ignore_index=True), crs=pipes.crs)
-                idx = list(pipes.index[-len(ods) :])
-            elif len(idx) == len(ods):
-                how = f"{len(ods)} lines of the data, diameters given in the fact's order (which line is which thread is not known)"
-            else:
-                nb.add(
-                    "warning",
-                    f"{fact.id}: {len(idx)} matching lines for {len(ods)} threads; diameters left unknown",
-                    fact.id,
+                pipes, idx = _thread_rows(pipes, idx[0], len(ods))
+                how = (
+                    f"the data has one line; the scheme's {len(ods)} threads are drawn on "
+                    "its axis (their separation is unknown)"
                 )
+            elif len(idx) == len(ods):
+                how = (
+                    f"{len(ods)} lines in the data, given the diameters in the fact's order "
+                    "(which line is which thread is not known)"
+                )
+            else:
+                why = f"{len(idx)} matching lines for {len(ods)} threads; diameters left unknown"
+                nb.add("warning", f"{fact.id}: {why}", fact.id)
                 continue
             for t, (i, od) in enumerate(zip(idx, ods, strict=True)):
                 dn, dn_note = nominal_diameter(od)
