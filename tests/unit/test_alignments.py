@@ -202,3 +202,44 @@ def test_real_centreline_wins_rule_by_rule() -> None:
 def test_shipped_alignments_load() -> None:
     af = load_alignments()
     assert "bakad" in {a.id for a in af.alignments}
+
+
+def test_item7_has_its_own_alignment_through_shamalgan() -> None:
+    """Issue 13: item 7 (330.5 m) no longer lies on item 6's line (the real alignments.yaml).
+
+    Synthetic places: BAKAD's western end Kyrgauyldy at (0, 0), Kaskelen at (-10, 0) km,
+    Uzynagash at (-20, 0) km, Shamalgan at (-10, -3) km. Item 6 is the straight 20 km line
+    along y = 0; item 7 bends through Shamalgan, 2 x sqrt(10² + 3²) km = 20.8806 km long,
+    and Kaskelen lies 3 x 10 / sqrt(10² + 3²) = 2.8735 km from it: the 70 m and 165.25 m
+    half-widths are far apart there. Alignments whose places are absent are skipped.
+    """
+    pts = {
+        "Кыргауылды": (0, 0),
+        "Каскелен": (-10_000, 0),
+        "Узынагаш": (-20_000, 0),
+        "Шамалган": (-10_000, -3_000),
+    }
+    districts = {"Узынагаш": "Жамбылский район"}
+    s = gpd.GeoDataFrame(
+        {
+            "name": list(pts),
+            "scheme_name": list(pts),
+            "district": [districts.get(n, "Карасайский район") for n in pts],
+        },
+        geometry=[Point(*p) for p in pts.values()],
+        crs=WORKING_CRS,
+    )
+    ctx = AlignmentContext(s, box(-50_000, -50_000, 50_000, 50_000), {})
+    res = build_alignments(load_alignments(), ctx)
+    lines = {r.alignment_id: r.geometry.geoms[0] for r in res.roads.itertuples()}
+    assert set(res.roads.loc[res.roads.alignment_id == "additional_exit", "rule_ids"]) == {
+        "roads.additional_exit.bakad_uzynagash"
+    }
+    assert set(res.roads.loc[res.roads.alignment_id == "almaty_bishkek_uzynagash", "rule_ids"]) == {
+        "roads.almaty_bishkek.bakad_uzynagash"
+    }
+    item6, item7 = lines["almaty_bishkek_uzynagash"], lines["additional_exit"]
+    assert item6.length == pytest.approx(20_000.0)
+    assert item7.length == pytest.approx(2 * (10_000**2 + 3_000**2) ** 0.5)
+    assert Point(-10_000, 0).distance(item7) == pytest.approx(30_000_000 / (109_000_000**0.5))
+    assert item7.distance(Point(-10_000, -3_000)) == pytest.approx(0.0)

@@ -65,3 +65,20 @@ def test_attributes_override_the_band_and_shape_gets_per_side_distances() -> Non
 
 def test_rule_without_width_gives_no_band() -> None:
     assert rule_bands(rule("zoning.fact.x", "fact"), None) == []
+
+
+def test_also_cite_is_appended_to_both_citations_of_every_band() -> None:
+    """The data's own source (e.g. scheme lines giving a diameter) follows the rule's."""
+    feats = Features()
+    feats.add_bands(
+        rule_bands(RANGED, "both"),
+        partial(reference_band, LINE, flat=True),
+        {},
+        also_cite=["thread diameters: scheme L576-579"],
+    )
+    gdf = feats.frame()
+    own = RANGED.citation()
+    assert list(gdf.citation) == [f"{own}; thread diameters: scheme L576-579"] * 2
+    assert (
+        list(gdf.citation_ru) == [f"{RANGED.citation_ru()}; thread diameters: scheme L576-579"] * 2
+    )

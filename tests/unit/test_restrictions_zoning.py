@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from restriction_world import box, catalogue_of, make_base, rule
 
+from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.crs import WORKING_CRS
+from almaty_scheme.resources import layers_dir
 from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.zoning import build_functional_zones
 
@@ -141,3 +144,29 @@ def test_partition_invariants(wpz: list, forest: list, towns: list) -> None:
     layers = {"water_protection_zones": zone_layer(*wpz), "forest_belts": zone_layer(*forest)}
     gdf, _ = build_functional_zones(catalogue_of(RULES), base, BuildOptions(), layers)
     assert_partition(gdf, BOUNDARY)
+
+
+def test_hazardous_subzone_takes_certain_gas_bands_only() -> None:
+    """Issue 13: the catalogue's hazardous-objects subzone is built from certain bands.
+
+    A 10 km pipeline along y = 5000 with a certain 100 m-per-side band (10 000 x 200 m =
+    200 ha) and a possible ring out to 250 m per side (10 000 x 300 m = 300 ha): the
+    subzone covers exactly the 200 ha, not 500 ha (scheme L566-568 and the rule's reading).
+    """
+    hazardous = load_catalogue(layers_dir()).get("zoning.subzone.hazardous_objects")
+    assert hazardous.composed_of == ["layer:gas_pipeline_zones/certain"]
+    base = make_base(boundary=[{"name": "b", "geometry": BOUNDARY}])
+    certain = zone_layer(box(0, 4900, 10_000, 5100))
+    possible = zone_layer(
+        box(0, 4750, 10_000, 4900), box(0, 5100, 10_000, 5250), certainty="possible"
+    )
+    layers = {
+        "gas_pipeline_zones": gpd.GeoDataFrame(pd.concat([certain, possible]), crs=WORKING_CRS)
+    }
+    rules = [*GROUPS, hazardous, sub("agricultural", "extensive", 2, "remainder")]
+    gdf, _notes = build_functional_zones(catalogue_of(rules), base, BuildOptions(), layers)
+    assert_partition(gdf, BOUNDARY)
+    row = gdf[gdf.subzone == "hazardous_objects"].iloc[0]
+    assert row.geometry.area == pytest.approx(2_000_000.0)
+    assert row.certainty == "certain"
+    assert "certain gas-pipeline bands only" in row.reading

@@ -496,11 +496,8 @@ def _set_roads(
 ) -> None:
     """Step 5: schematic alignments of the scheme's roads; the user's roads win."""
     af = load_alignments(_config_path(cat, "alignments.yaml"))
-    ctx = AlignmentContext(
-        base["settlements"],
-        bgeom,
-        dict(zip(territories["territory"], territories.geometry, strict=True)),
-    )
+    base.territories = dict(zip(territories["territory"], territories.geometry, strict=True))
+    ctx = AlignmentContext(base["settlements"], bgeom, dict(base.territories))
     road_rules = [r for r in cat if getattr(r, "family", None) == "roads"]
     al = build_alignments(af, ctx, [r.id for r in road_rules])
     figures.update(al.figures)

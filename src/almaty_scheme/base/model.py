@@ -26,6 +26,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.crs import WORKING_CRS
 
@@ -196,6 +197,8 @@ class BaseData:
     dem_path: Path | None = None
     provenance: list[LayerProvenance] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
+    territories: dict[str, BaseGeometry] = field(default_factory=dict)
+    """Territory outlines of ``boundary.yaml`` by id (e.g. ``almaty_city``), EPSG:32643."""
 
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
         if name not in BASE_LAYERS:

@@ -244,6 +244,35 @@ class Width(_Strict):
         return f"{val} m {self.semantics.replace('_', ' ')}"
 
 
+class SectionEnd(_Strict):
+    """One end of a section "from X to Y" of a line: the geometry the line is cut at.
+
+    Exactly one of: ``road_rule`` (the lines that carry that road rule, e.g. BAKAD),
+    ``territory`` (the outline of a territory of ``boundary.yaml``, e.g. ``almaty_city``)
+    or ``boundary`` (the agglomeration boundary: the section runs on to the line's end on
+    that side and is clipped to the boundary like every layer).
+    """
+
+    road_rule: str | None = None
+    territory: str | None = None
+    boundary: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> SectionEnd:
+        n = sum([self.road_rule is not None, self.territory is not None, self.boundary])
+        if n != 1:
+            raise ValueError("a section end needs exactly one of road_rule, territory, boundary")
+        return self
+
+    def label(self) -> str:
+        """Short text for readings, e.g. ``road rule roads.x`` or ``territory almaty_city``."""
+        if self.road_rule:
+            return f"the lines of road rule {self.road_rule}"
+        if self.territory:
+            return f"the outline of territory {self.territory}"
+        return "the agglomeration boundary"
+
+
 class AppliesTo(_Strict):
     """Which base features a rule applies to. Omitted fields do not restrict."""
 
@@ -268,10 +297,15 @@ class AppliesTo(_Strict):
     refs: list[str] = Field(default_factory=list)
     segment_from: str | None = None
     segment_to: str | None = None
+    # the segment as geometry: the builder cuts a line carrying several sections here
+    section_from: SectionEnd | None = None
+    section_to: SectionEnd | None = None
     via: list[str] = Field(default_factory=list)
     voltage_kv: float | None = None
     diameter_mm: Interval | None = None
     nominal_diameter_mm: Interval | None = None
+    # the matched pipeline's threads, outside diameters as the text gives them (gas facts)
+    thread_diameters_mm: list[float] = Field(default_factory=list)
     pressure_mpa: Interval | None = None
     soil: Literal["dry", "wet"] | None = None
     inside_settlement: bool | None = None

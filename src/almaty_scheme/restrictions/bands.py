@@ -153,6 +153,7 @@ class Features:
         *,
         before: Sequence[str | None] = (),
         after: Sequence[str | None] = (),
+        also_cite: Sequence[str] = (),
     ) -> None:
         """Append one feature per ``(rule, band)``: the band loop of every family.
 
@@ -165,12 +166,17 @@ class Features:
         columns), then ``attributes`` (source, name, family columns; they override the
         band's values, e.g. ``certainty``), and ``reading`` = ``before`` + the band's own
         reading + ``after``, joined by :func:`~almaty_scheme.restrictions.text.join_reading`.
+        ``also_cite`` (sources of the feature's data beside the rule's own, e.g. the scheme
+        lines that give a pipeline's diameters) is appended to ``citation`` and
+        ``citation_ru``.
         """
         for rule, b in bands:
             inner, outer = b.distances()
             rec = band_record(rule, b)
             rec.update(attributes)
             rec["reading"] = join_reading(*before, b.reading, *after)
+            for key in ("citation", "citation_ru") if also_cite else ():
+                rec[key] = "; ".join(str(c) for c in (rec.get(key), *also_cite) if c)
             self.add(rec, shape(inner, outer))
 
     def frame(

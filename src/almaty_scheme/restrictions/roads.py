@@ -19,6 +19,17 @@ Matching base lines to rules
    segment limits (``segment_from``/``segment_to``) cannot be applied to a line with no
    segment information, so a name match on a segmented rule says so in ``reading``.
 
+Sections
+--------
+A rule whose ``applies_to`` gives its section's ends as geometry (``section_from`` /
+``section_to``: the lines of another road rule such as BAKAD, a territory outline such
+as the Almaty city boundary, or the agglomeration boundary) is built only on the part of
+each line between them (:mod:`almaty_scheme.restrictions.sections`): the New Kuldzha
+route's one centreline carries 125 m from the city boundary to BAKAD and 140 m from
+BAKAD to the agglomeration boundary (L265-267), cut where it meets BAKAD. ``reading``
+says where the cut was made and from which geometry. An end with no geometry (no BAKAD
+line, no territory outline) leaves the whole line to the rule, and says so.
+
 Where corridors of different rules overlap (junctions, items 2 and 7 on one road)
 every feature is kept: rules are never merged silently.
 """
@@ -30,16 +41,19 @@ from functools import partial
 from typing import Any
 
 import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.catalogue import Catalogue
-from almaty_scheme.catalogue.models import Rule
+from almaty_scheme.catalogue.models import Rule, SectionEnd
 from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
 from almaty_scheme.restrictions.frames import finish_layer
-from almaty_scheme.restrictions.geometry import reference_band
+from almaty_scheme.restrictions.geometry import boundary_geometry, reference_band
 from almaty_scheme.restrictions.names import feature_names, name_matches
 from almaty_scheme.restrictions.notes import LayerNote, NoteBook
 from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.sections import Cutter, cut_section, single_line
 from almaty_scheme.restrictions.text import text
 
 log = logging.getLogger(__name__)
@@ -78,6 +92,57 @@ def match_roads(rule: Rule, roads: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     return out
 
 
+def _cutter(
+    end: SectionEnd, base: BaseData, roads: gpd.GeoDataFrame, rules: dict[str, Rule], pos: int
+) -> Cutter:
+    """The geometry of one section end (the line being cut is never its own cutter)."""
+    if end.road_rule:
+        r = rules.get(end.road_rule)
+        if r is not None:
+            hits = [p for p, _ in match_roads(r, roads) if p != pos]
+        else:
+            hits = [
+                p
+                for p in range(len(roads))
+                if p != pos and end.road_rule in _rule_ids(roads.iloc[p].get("rule_ids"))
+            ]
+        geoms = [roads.geometry.iloc[p] for p in hits]
+        label = end.label() + (f" ({r.title})" if r is not None else "")
+        return Cutter(label, shapely.union_all(geoms) if geoms else None)
+    if end.territory:
+        return Cutter(end.label(), base.territories.get(end.territory))
+    return Cutter(end.label(), boundary_geometry(base), to_line_end=True)
+
+
+def section_of(
+    rule: Rule,
+    line: BaseGeometry,
+    base: BaseData,
+    roads: gpd.GeoDataFrame,
+    pos: int,
+    rules: dict[str, Rule],
+) -> tuple[BaseGeometry | None, str | None]:
+    """The part of ``line`` the rule's section covers, and the reading of the cut.
+
+    Returns ``(line, None)`` for a rule without section ends, ``(line, why)`` when the
+    section cannot be cut (the whole line is kept) and ``(None, why)`` when the section
+    does not lie on this line. ``rules`` are the road rules by id (to find the lines
+    of a ``road_rule`` end by name as well as by tag).
+    """
+    at = rule.applies_to
+    if at is None or at.section_from is None or at.section_to is None:
+        return line, None
+    single = single_line(line)
+    if single is None:
+        return line, "line in disconnected parts: section ends not applied, whole line built"
+    start = _cutter(at.section_from, base, roads, rules, pos)
+    end = _cutter(at.section_to, base, roads, rules, pos)
+    sec = cut_section(single, start, end)
+    if start.geometry is None or end.geometry is None:
+        return line, f"{sec.reading}: section ends not applied, whole line built"
+    return sec.line, sec.reading
+
+
 def build_road_corridors(
     catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
@@ -99,6 +164,7 @@ def build_road_corridors(
     if not road_rules:
         nb.add("missing", "no road_corridor rules in the catalogue")
     feats = Features()
+    by_id = {r.id: r for r in road_rules}
     for rule in road_rules:
         if rule.width is None:
             nb.add("skipped", "rule has no width", rule.id)
@@ -123,6 +189,10 @@ def build_road_corridors(
             line = row.geometry
             if line is None or line.is_empty:
                 continue
+            line, cut_note = section_of(rule, line, base, roads, pos, by_id)
+            if line is None:
+                nb.add("skipped", f"line {row.get('base_id')}: {cut_note}", rule.id)
+                continue
             schematic = (text(row.get("category")) or "") == "schematic"
             feats.add_bands(
                 bands,
@@ -135,7 +205,11 @@ def build_road_corridors(
                     how_measured,
                     "schematic alignment, not a surveyed centreline" if schematic else None,
                 ),
-                after=(_segment_note(rule) if how == "name" else None,),
+                after=(
+                    # a section cut by geometry needs no segment information on the line
+                    _segment_note(rule) if how == "name" and cut_note is None else None,
+                    cut_note,
+                ),
             )
     gdf = feats.frame(min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
@@ -153,4 +227,4 @@ def _segment_note(rule: Rule) -> str | None:
     )
 
 
-__all__ = ["build_road_corridors", "match_roads"]
+__all__ = ["build_road_corridors", "match_roads", "section_of"]

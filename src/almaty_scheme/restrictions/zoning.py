@@ -361,6 +361,7 @@ def _piece_record(p: _Piece, order_text: str) -> dict[str, Any]:
             "what no higher-priority subzone took"
             if p.remainder
             else f"built from {', '.join(p.inputs)} minus all earlier subzones",
+            p.rule.reading if p.rule is not None else None,
         ),
     )
     rec["area_ha"] = p.geom.area / 10_000.0
