@@ -233,10 +233,13 @@ def _geometry(
             return _partial_line(obj)
         return None, "missing node locations (cut at the extract's border)"
     except RuntimeError as exc:
-        text = re.sub(r"\s*\((way|relation)_id=\d+\)", "", str(exc))
+        text = re.sub(r"\s*\((way|relation|area)_id=\d+\)", "", str(exc))
         if kind == "line":
             return None, f"degenerate line ({text})"
-        return None, f"broken area ({text})"
+        return None, (
+            f"broken area ({text}: rings that do not close, with fewer than 3 points, "
+            "or that cross themselves)"
+        )
     return shapely.from_wkb(raw), None
 
 
@@ -272,6 +275,27 @@ def _repair_area(geom: BaseGeometry) -> BaseGeometry | None:
         return None
     out = shapely.union_all(polys)
     return out if not out.is_empty else None
+
+
+def _remember_invalid_ring(way: Any, store: dict[int, BaseGeometry]) -> None:
+    """Keep the repaired polygon of a closed way whose ring is invalid (e.g. a bow tie).
+
+    libosmium refuses such rings (the area comes out empty); the polygon built from the
+    way's own nodes and repaired by :func:`_repair_area` replaces it. Only invalid rings
+    are stored, so memory stays small.
+    """
+    if not way.is_closed() or len(way.nodes) < 4:
+        return
+    try:
+        coords = [(nd.lon, nd.lat) for nd in way.nodes]
+    except osmium.InvalidLocationError:
+        return
+    ring = shapely.Polygon(coords)
+    if ring.is_valid:
+        return
+    fixed = _repair_area(ring)
+    if fixed is not None:
+        store[way.id] = fixed
 
 
 def _osm_id(obj: Any, kind: Kind) -> str:
@@ -366,6 +390,7 @@ def iter_osm(
     wkb = osmium.geom.WKBFactory()
     candidates: dict[int, str] = {}  # multipolygon relations selected as areas
     assembled: set[int] = set()
+    invalid_rings: dict[int, BaseGeometry] = {}  # closed ways libosmium will reject
     try:
         obj: Any
         for obj in _processor(p, selection, storage):
@@ -381,10 +406,15 @@ def iter_osm(
             if kind == "area" and not obj.from_way():
                 assembled.add(obj.orig_id())
             tags = dict(obj.tags)
+            if kind == "line" and selection.matches("area", tags):
+                _remember_invalid_ring(obj, invalid_rings)
             if not selection.matches(kind, tags):
                 continue
             osm_id = _osm_id(obj, kind)
             geom, why = _geometry(obj, kind, wkb)
+            if geom is None and kind == "area" and obj.from_way():
+                geom = invalid_rings.pop(obj.orig_id(), None)
+                why = "partial" if geom is not None else why
             if geom is None:
                 st.skip(osm_id, why or "no geometry")
                 continue
