@@ -19,7 +19,7 @@ import importlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from almaty_scheme.restrictions.common import (
     text,
     zones_frame,
 )
+from almaty_scheme.restrictions.official import OfficialZones, apply_official_zones
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +305,7 @@ def build_layers(
     progress: ProgressFn | None = None,
     extra_notes: list[LayerNote] | None = None,
     data_dir: str | Path | None = None,
+    official: Sequence[OfficialZones] = (),
 ) -> BuildResult:
     """Build every restriction layer, ``coverage``, the ``base_*`` layers and the figures.
 
@@ -321,6 +323,9 @@ def build_layers(
         Notes from loading the base, added to the report.
     data_dir
         Recorded in ``build_info``.
+    official
+        Official polygons (``--zone-layer``) that replace or join the drawn zones of
+        their rule before the functional zoning (:mod:`almaty_scheme.restrictions.official`).
     """
     from almaty_scheme.restrictions.elevation import build_elevation_belts
     from almaty_scheme.restrictions.forest import build_forest_belts
@@ -371,6 +376,7 @@ def build_layers(
         gdf, ns = step(name, fn)
         layers[name] = gdf
         notes.extend(ns)
+    apply_official_zones(layers, official, notes)
     fz, ns = step("functional_zones", lambda: build_functional_zones(rules, base, opts, layers))
     layers["functional_zones"] = fz
     notes.extend(ns)
@@ -396,6 +402,9 @@ def build_layers(
     }
     for k, v in opts.as_dict().items():
         info.setdefault(f"option.{k}", "" if v is None else str(v))
+    for oz in official:
+        key, val = f"zone_layer.{oz.spec.rule_id}", f"{oz.spec.path}:{oz.spec.mode}"
+        info[key] = f"{info[key]}; {val}" if key in info else val
     build_info = pd.DataFrame(
         {
             "key": pd.Series(list(info), dtype="string"),

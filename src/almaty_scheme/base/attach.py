@@ -198,8 +198,7 @@ def rule_geometry_figure(base: Any, rules: Iterable[Any]) -> dict[str, Any]:
             f"the DEM-derived stream, labelled. {text}"
         ),
         "citation": "",
-        "rules_real": ", ".join(e["rule_id"] for e in entries if e["status"] == "real"),
-        "rules_not_real": ", ".join(e["rule_id"] for e in entries if e["status"] != "real"),
+        **{f"rules_{k}": ", ".join(v) for k, v in by.items()},
         "rules": entries,
     }
 

@@ -123,6 +123,15 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
     help="Also draw the 2000 m aerial-spraying band from the water edge (L665-667) "
     "into water_protection_zones (conditional for farming, forestry, dachas).",
 )
+@click.option(
+    "--zone-layer",
+    "zone_layers",
+    multiple=True,
+    metavar="RULE_ID=PATH[:add]",
+    help="Official polygons of a rule (an akimat's water-protection zones, a cadastral "
+    "ZOUIT export): they replace the zones drawn for RULE_ID (':add' keeps both), with "
+    "accuracy 'official'; repeatable.",
+)
 @click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
 @overwrite_option
 def build(
@@ -139,6 +148,7 @@ def build(
     kapchagay_contour: str,
     unnamed_derived_certainty: str,
     aerial_spraying_band: bool,
+    zone_layers: tuple[str, ...],
     no_base_layers: bool,
     overwrite: bool,
 ) -> None:
@@ -160,6 +170,7 @@ def build(
     from almaty_scheme.io.atomic import check_writable
     from almaty_scheme.progress import ProgressCounter
     from almaty_scheme.resources import default_data_dir
+    from almaty_scheme.restrictions.official import load_official_zones, parse_zone_layer
 
     users: dict[str, Path] = {}
     for pkg in base_packages:
@@ -180,6 +191,7 @@ def build(
     )
     t0 = time.perf_counter()
     cat = load_catalogue(catalogue_dir)
+    official = load_official_zones([parse_zone_layer(v) for v in zone_layers], cat)
     data = data_dir or default_data_dir()
     base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
     with ProgressCounter(total=BUILD_STEPS, desc="building layers", unit="step") as bar:
@@ -190,6 +202,7 @@ def build(
             extra_notes=notes,
             data_dir=data,
             progress=lambda _name: bar.update(1),
+            official=official,
         )
     write_build(result, out, overwrite=overwrite)
     elapsed = time.perf_counter() - t0
@@ -217,6 +230,15 @@ def build(
             ref = "" if f.get("scheme") is None else f" vs scheme {f['scheme']:,.1f}"
             pct = "" if f.get("difference_pct") is None else f" ({f['difference_pct']:+.1f} %)"
             click.echo(f"  {f['label']}: ours {f['ours']:,.1f} {f.get('unit', '')}{ref}{pct}")
+    for f in result.base_figures:
+        if f.get("key") == "real_geometry":
+            for status in ("real", "schematic", "derived", "none"):
+                click.echo(f"    {status}: {f.get(f'rules_{status}') or '-'}")
+    for oz in official:
+        click.echo(
+            f"Official zones: {len(oz.zones)} polygon(s) from {oz.spec.path} for "
+            f"{oz.spec.rule_id} ({oz.spec.mode}) in {oz.layer}"
+        )
     click.echo("")
     click.echo(f"{'layer':<26}{'features':>9}{'area, ha':>14}")
     for s in result.summary:
