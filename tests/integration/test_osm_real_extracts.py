@@ -41,6 +41,8 @@ _OFFLINE_HINTS = (
     "timed out",
     "ProxyError",
 )
+pytestmark = pytest.mark.download
+
 KNOWN_REASONS = (
     "missing node locations",
     "degenerate line",

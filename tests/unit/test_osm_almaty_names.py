@@ -221,3 +221,25 @@ def test_bbox_clips(result: OsmImport) -> None:
     full = _by(result.layers["roads"]).loc["way/110"].geometry.length
     assert roads.loc["way/110"].geometry.length == pytest.approx(full / 2, rel=2e-3)
     assert got.stats.outside_bbox > 0
+
+
+def test_cli_reports_skips_repairs_time_and_memory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o.gpkg"
+    assert main(["-q", "import-osm", str(FIXTURE), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "skipped 3 broken features:" in text
+    assert "e.g. relation/203: multipolygon not assembled" in text
+    assert "repaired 1 geometries" in text
+    assert "way/121: voltage=high is not a voltage in volts" in text
+    assert "peak memory" in text and "read in" in text
+    log_rows = gpd.read_file(out, layer="osm_import_log")
+    assert sorted(log_rows["osm_id"]) == [
+        "relation/202",
+        "relation/203",
+        "way/121",
+        "way/132",
+        "way/151",
+        "way/171",
+    ]
