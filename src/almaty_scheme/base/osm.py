@@ -93,6 +93,11 @@ LINEAR_WATER: frozenset[str] = frozenset(
 WATER_SUBSTANCES: frozenset[str] = frozenset(
     {"water", "drinking_water", "cold_water", "potable_water"}
 )
+STANDING_WATER: frozenset[str] = frozenset(
+    {"reservoir", "lake", "pond", "basin", "oxbow", "lagoon", "fishpond", "reflecting_pool",
+     "lock", "moat", "yes", "salt_lake", "intermittent"}
+)  # fmt: skip
+"""``water=*`` values read as water bodies (areas) even without ``natural=water``."""
 GAS_SUBSTANCES: frozenset[str] = frozenset({"gas", "natural_gas", "cng"})
 SETTLEMENT_PLACES: tuple[str, ...] = (
     "city", "town", "village", "hamlet", "isolated_dwelling", "suburb", "quarter",
@@ -127,7 +132,7 @@ SELECTION = TagSelection(
     },
     areas={
         "natural": _F({"water"}),
-        "water": _F(),
+        "water": _F(STANDING_WATER),
         "landuse": _F({"reservoir"}),
         "leisure": _F({"nature_reserve"}),
         "boundary": _F({"protected_area", "national_park"}),

@@ -95,6 +95,19 @@ class TagSelection:
         """Every key of the three selections (for the C++ pre-filter)."""
         return sorted(set(self.points) | set(self.lines) | set(self.areas))
 
+    def prefilter(self, *kinds: Kind) -> osmium.filter.TagFilter | osmium.filter.KeyFilter:
+        """A C++ filter passing the objects any of ``kinds`` could select.
+
+        Exact ``(key, value)`` pairs when every key lists its values (so that the
+        millions of ``power=tower`` nodes or ``highway=footway`` ways of a country
+        never reach Python); a key filter when one key takes any value.
+        """
+        sels = [{"point": self.points, "line": self.lines, "area": self.areas}[k] for k in kinds]
+        if any(not values for sel in sels for values in sel.values()):
+            return osmium.filter.KeyFilter(*sorted({k for sel in sels for k in sel}))
+        pairs = sorted({(k, v) for sel in sels for k, values in sel.items() for v in values})
+        return osmium.filter.TagFilter(*pairs)
+
 
 @dataclass(frozen=True)
 class OsmFeature:
@@ -334,12 +347,11 @@ def _finish_geometry(
 
 
 def _processor(path: Path, selection: TagSelection, storage: str) -> osmium.FileProcessor:
-    keys = selection.keys()
     return (
         osmium.FileProcessor(str(path))
         .with_locations(storage)
-        .with_areas(osmium.filter.KeyFilter(*selection.areas.keys()))
-        .with_filter(osmium.filter.KeyFilter(*keys))
+        .with_areas(selection.prefilter("area"))
+        .with_filter(selection.prefilter("point", "line", "area"))
     )
 
 
