@@ -13,14 +13,15 @@ from almaty_scheme.cli.options import overwrite_option
 MAX_SHOWN = 10
 
 
-def _echo_result(result: OsmImport, out: Path) -> None:
+def _echo_result(result: OsmImport, out: Path, bbox: bool) -> None:
     counts = result.counts
     width = max(len(n) for n in OSM_LAYERS)
     for name in OSM_LAYERS:
         click.echo(f"{name:<{width}}  {counts[name]:>8}")
     st = result.stats
     n_skip = sum(st.skip_reasons.values())
-    click.echo(f"skipped {n_skip} broken features:" if n_skip else "skipped 0 features")
+    where = " in the whole extract (a broken feature cannot be placed in the box)" if bbox else ""
+    click.echo(f"skipped {n_skip} broken features{where}:" if n_skip else "skipped 0 features")
     for reason, n in st.skip_reasons.most_common():
         click.echo(f"  {n:>7}  {reason}")
     for s in st.skipped[:MAX_SHOWN]:
@@ -88,4 +89,4 @@ def import_osm(
     result = run_import(
         extract, out, overwrite=overwrite, bbox=bbox or None, storage=location_index
     )
-    _echo_result(result, out)
+    _echo_result(result, out, bbox is not None)
