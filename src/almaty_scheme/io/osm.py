@@ -37,6 +37,7 @@ A file that is not OSM, or a truncated one, raises :class:`~almaty_scheme.errors
 from __future__ import annotations
 
 import logging
+import os
 import re
 import resource
 import time
@@ -60,6 +61,16 @@ OSM_SUFFIXES: tuple[str, ...] = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.g
 
 LOCATION_STORAGE = "sparse_mem_array"
 """Node location index: 16 bytes per node in RAM (a 120 MB country PBF: ~15 M nodes)."""
+
+READ_AHEAD: dict[str, str] = {
+    "OSMIUM_MAX_INPUT_QUEUE_SIZE": "4",
+    "OSMIUM_MAX_OSMDATA_QUEUE_SIZE": "4",
+    "OSMIUM_MAX_WORK_QUEUE_SIZE": "4",
+}
+"""libosmium's read-ahead queues (default 20 buffers each). The decoding threads outrun
+the Python loop, so full queues held ~300 MiB of decoded blocks on a 113 MiB PBF; with 4
+the peak fell from 715 to 409 MiB (``docs/design.md``). Set only where the environment
+does not already say otherwise."""
 
 MAX_LISTED_SKIPS = 1000
 """How many skipped features are listed one by one (all are counted)."""
@@ -398,6 +409,8 @@ def iter_osm(
     st = stats if stats is not None else OsmReadStats()
     st.path = str(p)
     st.header_box = header_box(p)
+    for key, value in READ_AHEAD.items():
+        os.environ.setdefault(key, value)
     t0 = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
     candidates: dict[int, str] = {}  # multipolygon relations selected as areas
