@@ -17,12 +17,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
+from almaty_scheme.base.alignments import merge_roads
 from almaty_scheme.base.attach import attach_road_rules, ref_tokens, rule_geometry
-from almaty_scheme.base.model import BaseData, LayerProvenance
+from almaty_scheme.base.model import BaseData, LayerProvenance, conform
 from almaty_scheme.base.osm import OsmImport, read_osm
 from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.cli import main
+from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "osm"
@@ -243,3 +246,38 @@ def test_cli_reports_skips_repairs_time_and_memory(
         "way/151",
         "way/171",
     ]
+
+
+def test_real_roads_replace_schematic_alignments_rule_by_rule(result: OsmImport) -> None:
+    cat = default_catalogue()
+    road_rules = [r for r in cat if r.family == "roads"]
+    schematic = conform(
+        "roads",
+        gpd.GeoDataFrame(
+            {
+                "rule_ids": ["roads.almaty_bishkek.bakad_uzynagash", "roads.almaty_khorgos_local"],
+                "accuracy": ["schematic from scheme text"] * 2,
+                "source": ["layers/alignments.yaml"] * 2,
+            },
+            geometry=[
+                shapely.LineString([(650_000, 4_780_000), (640_000, 4_780_000)]),
+                shapely.LineString([(660_000, 4_790_000), (680_000, 4_800_000)]),
+            ],
+            crs=WORKING_CRS,
+        ),
+    )
+    real = attach_road_rules(result.layers["roads"], road_rules)
+    merged = merge_roads(real, schematic, road_rules)
+    assert sorted(merged["accuracy"]) == [
+        "open data (OSM)",
+        "open data (OSM)",
+        "schematic from scheme text",
+    ]
+    left = merged[merged["accuracy"] == "schematic from scheme text"]
+    assert list(left["rule_ids"]) == ["roads.almaty_khorgos_local"]  # no real Khorgos road
+    base = BaseData()
+    base.set("roads", merged, LayerProvenance("roads", "loaded", "t"))
+    entries = {e["rule_id"]: e["status"] for e in rule_geometry(base, road_rules)}
+    assert entries["roads.almaty_bishkek.bakad_uzynagash"] == "real"
+    assert entries["roads.almaty_khorgos_local"] == "schematic"
+    assert entries["roads.new_kuldzha.city_bakad"] == "none"
