@@ -281,3 +281,12 @@ def test_real_roads_replace_schematic_alignments_rule_by_rule(result: OsmImport)
     assert entries["roads.almaty_bishkek.bakad_uzynagash"] == "real"
     assert entries["roads.almaty_khorgos_local"] == "schematic"
     assert entries["roads.new_kuldzha.city_bakad"] == "none"
+
+
+def test_unknown_location_index_is_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "o.gpkg"
+    args = ["-q", "import-osm", str(FIXTURE), "--out", str(out), "--location-index", "nope"]
+    assert main(args) == 2
+    assert not out.exists()
+    got = read_osm(FIXTURE, storage="sparse_file_array," + str(tmp_path / "nodes.bin"))
+    assert got.counts["roads"] == 2

@@ -49,10 +49,11 @@ from typing import Any, Literal
 
 import osmium
 import osmium.filter
+import osmium.index
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from almaty_scheme.errors import DataError
+from almaty_scheme.errors import DataError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,17 @@ def check_extract_path(path: str | Path) -> Path:
             ],
         )
     return p
+
+
+def check_storage(storage: str) -> str:
+    """The node-location index name, or :class:`UsageError` naming the valid ones."""
+    kinds = list(osmium.index.map_types())
+    if storage.split(",", 1)[0] not in kinds:
+        raise UsageError(
+            f"Unknown node-location index {storage!r}",
+            [f"Use one of {', '.join(kinds)} (file-based ones as TYPE,PATH)."],
+        )
+    return storage
 
 
 def header_box(path: Path) -> tuple[float, float, float, float] | None:
@@ -404,8 +416,11 @@ def iter_osm(
     DataError
         Missing, misnamed, not-OSM or truncated file (raised even after some features
         were yielded: a truncated file is never a partial success).
+    UsageError
+        Unknown ``storage``.
     """
     p = check_extract_path(path)
+    check_storage(storage)
     st = stats if stats is not None else OsmReadStats()
     st.path = str(p)
     st.header_box = header_box(p)
