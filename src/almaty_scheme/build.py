@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -54,6 +54,7 @@ from almaty_scheme.restrictions.gas import build_gas_pipeline_zones
 from almaty_scheme.restrictions.geometry import boundary_geometry, clean_polygon
 from almaty_scheme.restrictions.industrial import build_industrial_zones
 from almaty_scheme.restrictions.notes import LayerNote
+from almaty_scheme.restrictions.official import OfficialZones, apply_official_zones
 from almaty_scheme.restrictions.options import BuildOptions
 from almaty_scheme.restrictions.power import build_power_line_zones
 from almaty_scheme.restrictions.railways import build_railway_zones
@@ -279,13 +280,16 @@ def _restriction_layers(
     opts: BuildOptions,
     steps: _Steps,
     notes: list[LayerNote],
+    official: Sequence[OfficialZones] = (),
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of :data:`LAYER_NAMES`, in that order (notes appended to ``notes``)."""
+    """Every layer of :data:`LAYER_NAMES`, in that order (notes appended to ``notes``);
+    official polygons replace or join their rule's zones before the functional zoning."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     for name, builder in FAMILY_STEPS:
         made, ns = steps.run(name, partial(builder, catalogue, base, opts))
         layers.update(made)
         notes.extend(ns)
+    apply_official_zones(layers, official, notes)
     fz, ns = steps.run(
         "functional_zones", lambda: build_functional_zones(catalogue, base, opts, layers)
     )
@@ -295,7 +299,10 @@ def _restriction_layers(
 
 
 def _build_info(
-    catalogue: Catalogue, opts: BuildOptions, data_dir: str | Path | None
+    catalogue: Catalogue,
+    opts: BuildOptions,
+    data_dir: str | Path | None,
+    official: Sequence[OfficialZones] = (),
 ) -> pd.DataFrame:
     """The ``build_info`` table: versions, time, CRS and every option (key/value strings)."""
     info = {
@@ -308,6 +315,9 @@ def _build_info(
     }
     for k, v in opts.as_dict().items():
         info.setdefault(f"option.{k}", "" if v is None else str(v))
+    for oz in official:
+        key, val = f"zone_layer.{oz.spec.rule_id}", f"{oz.spec.path}:{oz.spec.mode}"
+        info[key] = f"{info[key]}; {val}" if key in info else val
     return pd.DataFrame(
         {
             "key": pd.Series(list(info), dtype="string"),
@@ -324,6 +334,7 @@ def build_layers(
     progress: ProgressFn | None = None,
     extra_notes: list[LayerNote] | None = None,
     data_dir: str | Path | None = None,
+    official: Sequence[OfficialZones] = (),
 ) -> BuildResult:
     """Build every restriction layer, ``coverage``, the ``base_*`` layers and the figures.
 
@@ -341,11 +352,17 @@ def build_layers(
         Notes from loading the base, added to the report.
     data_dir
         Recorded in ``build_info``.
+    official
+        Official polygons (``--zone-layer``) that replace or join the drawn zones of
+        their rule before the functional zoning (:mod:`almaty_scheme.restrictions.official`).
+    official
+        Official polygons (``--zone-layer``) that replace or join the drawn zones of
+        their rule before the functional zoning (:mod:`almaty_scheme.restrictions.official`).
     """
     opts = options or BuildOptions()
     notes: list[LayerNote] = list(extra_notes or [])
     steps = _Steps(progress)
-    ordered = _restriction_layers(catalogue, base, opts, steps, notes)
+    ordered = _restriction_layers(catalogue, base, opts, steps, notes, official)
     summary = [_layer_summary(n, ordered[n], notes) for n in LAYER_NAMES]
     ordered["coverage"] = build_coverage(base, notes)
     if opts.include_base:
@@ -354,7 +371,7 @@ def build_layers(
     figures = steps.run("figures", lambda: reconciliation_figures(catalogue, base, ordered))
     return BuildResult(
         layers=ordered,
-        build_info=_build_info(catalogue, opts, data_dir),
+        build_info=_build_info(catalogue, opts, data_dir, official),
         notes=notes,
         figures=figures,
         summary=summary,

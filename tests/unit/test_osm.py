@@ -21,10 +21,10 @@ import shapely
 from pyproj import CRS
 
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
+from almaty_scheme.base.osm import LOG_LAYER, OSM_LAYERS, import_osm, normalize_ref, read_osm
 from almaty_scheme.cli import main
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError, OutputExistsError
-from almaty_scheme.io.osm import OSM_LAYERS, import_osm, normalize_ref, parse_hstore, read_osm
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "osm" / "almaty_sample.osm"
 A = 6_378_137.0
@@ -59,7 +59,7 @@ def _square_ha(lon0: float, lat0: float, size: float) -> float:
 
 @pytest.fixture(scope="module")
 def layers() -> dict[str, gpd.GeoDataFrame]:
-    return read_osm(FIXTURE)
+    return read_osm(FIXTURE).layers
 
 
 def _by_osm(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -220,22 +220,6 @@ def test_settlements(layers: dict[str, gpd.GeoDataFrame]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ('"a"=>"1","b"=>"2"', {"a": "1", "b": "2"}),
-        ('"name:ru"=>"x, y => z"', {"name:ru": "x, y => z"}),
-        (r'"q"=>"say \"hi\"","p"=>"a\\b"', {"q": 'say "hi"', "p": "a\\b"}),
-        ('"a"=>NULL,"b"=>"2"', {"b": "2"}),
-        ('"a"=>"1",garbage', {"a": "1"}),
-        ("", {}),
-        (None, {}),
-    ],
-)
-def test_parse_hstore(text: object, expected: dict[str, str]) -> None:
-    assert parse_hstore(text) == expected
-
-
-@pytest.mark.parametrize(
     ("ref", "expected"),
     [
         ("А-2", "А-2"),
@@ -254,7 +238,7 @@ def test_normalize_ref(ref: str, expected: str | None) -> None:
 
 
 def test_bbox_filter() -> None:
-    got = read_osm(FIXTURE, bbox=(77.095, 43.49, 77.175, 43.52))
+    got = read_osm(FIXTURE, bbox=(77.095, 43.49, 77.175, 43.52)).layers
     assert len(got["roads"]) == 6
     assert len(got["rivers"]) == 0
     assert len(got["settlements"]) == 0
@@ -262,10 +246,10 @@ def test_bbox_filter() -> None:
 
 def test_import_writes_every_layer(tmp_path: Path) -> None:
     out = tmp_path / "base.gpkg"
-    counts = import_osm(FIXTURE, out)
+    counts = import_osm(FIXTURE, out).counts
     assert counts["roads"] == 6
     listed = {str(n): str(t) for n, t in pyogrio.list_layers(out)}
-    assert set(listed) == set(OSM_LAYERS)
+    assert set(listed) == {*OSM_LAYERS, LOG_LAYER}
     roads = gpd.read_file(out, layer="roads")
     assert CRS.from_user_input(roads.crs) == WORKING_CRS
     assert set(roads["ref_norm"].dropna()) == {"А-2", "М-36", "КВ-15", "А-3;М-39"}

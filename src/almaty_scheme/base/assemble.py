@@ -5,8 +5,9 @@
 
 1. **User layers** (``user_layers``: base-layer name -> file, read by
    :func:`~almaty_scheme.io.readers.read_base_layer`) replace the reference layer of
-   the same name, except ``roads`` (real centrelines replace schematic alignments rule
-   by rule, :func:`~almaty_scheme.base.alignments.merge_roads`) and
+   the same name, except ``roads`` (real centrelines get their rules by ref and name,
+   :func:`~almaty_scheme.base.attach.attach_road_rules`, and replace schematic
+   alignments rule by rule, :func:`~almaty_scheme.base.alignments.merge_roads`) and
    ``settlement_footprints`` (real footprints replace derived ones settlement by
    settlement, :func:`~almaty_scheme.base.footprints.apply_real_footprints`). A user
    ``boundary`` replaces the derived boundary.
@@ -34,7 +35,8 @@
 ``citation`` (see :func:`almaty_scheme.base.boundary.figure`): ``boundary_area``,
 ``reservoir_inside``, ``settlement_match`` (with ``unmatched``: row, name, district,
 reason), ``footprints_urban``, ``footprints_rural``, ``alignment_length_*``,
-``alignment_rules``, plus ``derived_rivers`` and ``coverage``.
+``alignment_rules``, plus ``derived_rivers``, ``coverage`` and ``real_geometry`` (which
+named road/river/reservoir rules found real geometry, :mod:`~almaty_scheme.base.attach`).
 :func:`format_figures` renders them as lines for the CLI.
 """
 
@@ -58,6 +60,11 @@ from almaty_scheme.base.alignments import (
     build_alignments,
     load_alignments,
     merge_roads,
+)
+from almaty_scheme.base.attach import (
+    attach_road_rules,
+    format_rule_geometry,
+    rule_geometry_figure,
 )
 from almaty_scheme.base.boundary import (
     build_boundary,
@@ -365,6 +372,7 @@ def assemble_base(
     cov = _coverage(base)
     base.layers["coverage"] = cov
     figures["coverage"] = _coverage_figure(base, cov)
+    figures["real_geometry"] = rule_geometry_figure(base, cat)
     base.figures.update(figures)
     return base
 
@@ -504,7 +512,7 @@ def _set_roads(
     roads = al.roads
     rstatus = "schematic"
     if "roads" in user:
-        roads = merge_roads(user["roads"], roads, road_rules)
+        roads = merge_roads(attach_road_rules(user["roads"], road_rules), roads, road_rules)
         rstatus = "loaded"
     base.set(
         "roads",
@@ -579,6 +587,9 @@ def format_figures(figures: Mapping[str, Any]) -> list[str]:
             continue
         if key == "derived_rivers":
             lines.append(f"{f['label']}: {f.get('status')}")
+            continue
+        if key == "real_geometry":
+            lines += format_rule_geometry(f)
             continue
         ours, scheme, unit = f.get("ours"), f.get("scheme"), f.get("unit", "")
         if ours is None:

@@ -25,6 +25,11 @@ from almaty_scheme.cli.options import catalogue_option, overwrite_option
 from almaty_scheme.errors import UsageError
 from almaty_scheme.progress import ProgressCounter, emit
 from almaty_scheme.resources import default_data_dir
+from almaty_scheme.restrictions.official import (
+    OfficialZones,
+    load_official_zones,
+    parse_zone_layer,
+)
 
 DEFAULT_OUT = Path("out") / "almaty_scheme.gpkg"
 
@@ -140,6 +145,15 @@ def _parse_base_layers(values: tuple[str, ...]) -> dict[str, Path]:
     help="Also draw the 2000 m aerial-spraying band from the water edge (L665-667) "
     "into water_protection_zones (conditional for farming, forestry, dachas).",
 )
+@click.option(
+    "--zone-layer",
+    "zone_layers",
+    multiple=True,
+    metavar="RULE_ID=PATH[:add]",
+    help="Official polygons of a rule (an akimat's water-protection zones, a cadastral "
+    "ZOUIT export): they replace the zones drawn for RULE_ID (':add' keeps both), with "
+    "accuracy 'official'; repeatable.",
+)
 @click.option("--no-base-layers", is_flag=True, help="Do not write the base_* layers.")
 @overwrite_option
 def build(
@@ -156,6 +170,7 @@ def build(
     contour_source: str,
     unnamed_derived_certainty: str,
     aerial_spraying_band: bool,
+    zone_layers: tuple[str, ...],
     no_base_layers: bool,
     overwrite: bool,
 ) -> None:
@@ -185,6 +200,7 @@ def build(
     )
     t0 = time.perf_counter()
     cat = load_catalogue(catalogue_dir)
+    official = load_official_zones([parse_zone_layer(v) for v in zone_layers], cat)
     data = data_dir or default_data_dir()
     emit("loading base data", 0, None)  # --progress-json only; the steps follow
     base, notes = load_base(data, user_layers=users, field_map=field_map, catalogue=cat)
@@ -196,12 +212,19 @@ def build(
             extra_notes=notes,
             data_dir=data,
             progress=lambda _name: bar.update(1),
+            official=official,
         )
     write_build(result, out, overwrite=overwrite, inputs=inputs)
-    _echo_summary(result, out, md, time.perf_counter() - t0)
+    _echo_summary(result, out, md, time.perf_counter() - t0, official)
 
 
-def _echo_summary(result: BuildResult, out: Path, md: Path, elapsed: float) -> None:
+def _echo_summary(
+    result: BuildResult,
+    out: Path,
+    md: Path,
+    elapsed: float,
+    official: list[OfficialZones] | tuple[OfficialZones, ...] = (),
+) -> None:
     """Print the base data, the layers, the figures and the warnings of a build."""
     click.echo("Base data:")
     for pv in result.base_provenance:
@@ -226,6 +249,15 @@ def _echo_summary(result: BuildResult, out: Path, md: Path, elapsed: float) -> N
             ref = "" if f.get("scheme") is None else f" vs scheme {f['scheme']:,.1f}"
             pct = "" if f.get("difference_pct") is None else f" ({f['difference_pct']:+.1f} %)"
             click.echo(f"  {f['label']}: ours {f['ours']:,.1f} {f.get('unit', '')}{ref}{pct}")
+    for f in result.base_figures:
+        if f.get("key") == "real_geometry":
+            for status in ("real", "schematic", "derived", "none"):
+                click.echo(f"    {status}: {f.get(f'rules_{status}') or '-'}")
+    for oz in official:
+        click.echo(
+            f"Official zones: {len(oz.zones)} polygon(s) from {oz.spec.path} for "
+            f"{oz.spec.rule_id} ({oz.spec.mode}) in {oz.layer}"
+        )
     click.echo("")
     click.echo(f"{'layer':<26}{'features':>9}{'area, ha':>14}")
     for s in result.summary:

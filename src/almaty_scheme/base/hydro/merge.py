@@ -52,9 +52,10 @@ def merge_rivers(
     Rules:
 
     1. A named real river replaces every derived feature of the same river: names are
-       compared by :func:`river_key` over ``name`` and ``name_ru``, and two names are
-       the same river when they share a key or appear in one ``aliases`` group (default:
-       the anchors file's names and aliases).
+       compared by :func:`river_key` over ``name``, ``name_ru``, ``name_kk``, ``name_en``,
+       ``int_name`` and ``old_name``, and two names are the same river when they share
+       a key or appear in one ``aliases`` group (default: the anchors file's names and
+       aliases).
     2. Unnamed real rivers are kept as they are.
     3. A derived *unnamed* stream is dropped when at least ``cover_share`` of its length
        lies within ``cover_distance_m`` of a real river (it is the same watercourse).
@@ -80,7 +81,7 @@ def merge_rivers(
         out = []
         for _, row in df.iterrows():
             ks: set[Any] = set()
-            for c in ("name", "name_ru"):
+            for c in ("name", "name_ru", "name_kk", "name_en", "int_name", "old_name"):
                 if c in df.columns:
                     k = river_key(row[c])
                     if k:
