@@ -34,6 +34,7 @@ import yaml
 
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.models import LandUseClass, Regime, Rule
+from almaty_scheme.catalogue.regimes import decide
 from almaty_scheme.errors import CatalogueError, UsageError
 
 log = logging.getLogger(__name__)
@@ -286,7 +287,8 @@ def load_use_aliases(path: str | Path, land_use: LandUse) -> dict[str, str]:
 
 
 def regime_code(regime: Regime | None, class_id: str, groups: Iterable[str]) -> int:
-    """The regime code of a class under a rule's regime (see module docstring).
+    """The regime code of a class under a rule's regime (see module docstring); the one
+    resolution the regime matrix uses too (:func:`almaty_scheme.catalogue.regimes.decide`).
 
     >>> r = Regime(default="conditional", prohibited=["livestock_farm"], allowed=["group:open"])
     >>> REGIME_NAMES[regime_code(r, "livestock_farm", ["construction"])]
@@ -296,22 +298,7 @@ def regime_code(regime: Regime | None, class_id: str, groups: Iterable[str]) -> 
     >>> REGIME_NAMES[regime_code(None, "residential", [])]
     'conditional'
     """
-    if regime is None:
-        return CONDITIONAL
-    explicit: list[int] = []
-    by_group: list[int] = []
-    gset = {f"group:{g}" for g in groups}
-    for name in REGIME_NAMES:
-        tokens = getattr(regime, name)
-        if class_id in tokens:
-            explicit.append(REGIME_CODES[name])
-        if gset.intersection(tokens):
-            by_group.append(REGIME_CODES[name])
-    if explicit:
-        return max(explicit)
-    if by_group:
-        return max(by_group)
-    return REGIME_CODES[regime.default]
+    return REGIME_CODES[decide(regime, class_id, groups)[0]]
 
 
 def regime_matrix(rules: Iterable[Rule | None], land_use: LandUse) -> np.ndarray:
