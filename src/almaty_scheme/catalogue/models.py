@@ -339,7 +339,8 @@ class Regime(_Strict):
     Sources of the cells (zone rule x land-use class): ``notes`` maps an entry (a class
     id or ``group:`` token listed above, or ``default``) to its own
     :class:`RegimeNote`; an entry without a note takes the regime's ``source`` and
-    ``reading``. Every cell must end with a source or a reading (tested).
+    ``reading``. Every cell must end with a source or a reading, and every note must
+    name ``default`` or a listed entry (``rules verify`` and a test check both).
     """
 
     default: RegimeValue = "allowed"
@@ -351,17 +352,6 @@ class Regime(_Strict):
     source: Source | None = None
     reading: str | None = None
     notes: dict[str, RegimeNote] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _notes_name_entries(self) -> Regime:
-        listed = {"default", *self.prohibited, *self.conditional, *self.allowed}
-        unknown = sorted(set(self.notes) - listed)
-        if unknown:
-            raise ValueError(
-                f"regime notes for {', '.join(unknown)}: a note must name 'default' or an "
-                "entry of the prohibited, conditional or allowed lists"
-            )
-        return self
 
 
 class Rule(_Strict):

@@ -206,3 +206,24 @@ def regimes_table(cells: list[RegimeCell], source_width: int = 80) -> str:
     for r in rows:
         out.append("  ".join(r[k][: widths[k]].ljust(widths[k]) for k in cols).rstrip())
     return "\n".join(out)
+
+
+def regime_problems(cat: Catalogue) -> list[str]:
+    """Defects of the regime matrix: notes that name no entry, cells without a source."""
+    out = []
+    for rule in cat:
+        reg = rule.regime
+        if reg is None:
+            continue
+        listed = {"default", *reg.prohibited, *reg.conditional, *reg.allowed}
+        for key in sorted(set(reg.notes) - listed):
+            out.append(
+                f"{rule.id}: regime note {key!r} names no entry of the regime "
+                "(use 'default' or an entry of prohibited / conditional / allowed)."
+            )
+    for c in unsourced_cells(cat):
+        out.append(
+            f"{c.zone_rule} x {c.use}: {c.regime} (decided by {c.decided_by}) has no source "
+            "and no reading; add regime.notes or regime.source / regime.reading."
+        )
+    return out

@@ -11,7 +11,12 @@ import click
 from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.catalogue.present import rule_record, rule_row, rules_table
 from almaty_scheme.catalogue.quotes import verify_quotes
-from almaty_scheme.catalogue.regimes import regime_cells, regimes_table, zone_rules
+from almaty_scheme.catalogue.regimes import (
+    regime_cells,
+    regime_problems,
+    regimes_table,
+    zone_rules,
+)
 from almaty_scheme.cli.options import catalogue_option, json_option
 from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import default_seed_path
@@ -71,12 +76,19 @@ def show_cmd(rule_id: str, catalogue_dir: Path | None, as_json: bool) -> None:
     help="The scheme's text (default: ../shared/seeds/000_1955661b31950516.txt).",
 )
 def verify_cmd(catalogue_dir: Path | None, seed: Path | None) -> None:
-    """Check every scheme quote against the scheme's text."""
+    """Check every scheme quote against the scheme's text, and that every regime cell has a source."""
     cat = load_catalogue(catalogue_dir)
     problems = verify_quotes(cat, seed or default_seed_path())
     if problems:
         raise CatalogueError(f"{len(problems)} quote(s) do not match the scheme's text", problems)
-    click.echo(f"All scheme quotes of {len(cat)} rules and {len(cat.findings)} findings match.")
+    matrix = regime_problems(cat)
+    if matrix:
+        raise CatalogueError(f"{len(matrix)} problem(s) in the regime matrix", matrix)
+    n_cells = len(regime_cells(cat))
+    click.echo(
+        f"All scheme quotes of {len(cat)} rules and {len(cat.findings)} findings match; "
+        f"all {n_cells} regime cells have a source or a reading."
+    )
 
 
 @rules.command("regimes")
