@@ -19,10 +19,12 @@ Geometric rules
   (road centreline, river line or water body, pipe axis...): 0 if they intersect;
   null when the zone has no source feature (e.g. DEM belts, composite zones).
 * **Regime** of a hit: the zone rule's regime for the parcel's land-use class; in the
-  ``possible`` band of a ranged width it is capped at ``conditional`` (catalogue
-  finding ``water_protection.finding.ranges_without_sections``).
-* **Worst hit**: highest regime, then certain before possible, then largest share,
-  then largest overlap, then zone order (deterministic, independent of row order).
+  ``possible`` band of a ranged width, and on the part of a proposed zone that lies on
+  existing settlement land, it is capped at ``conditional`` (see
+  :func:`~almaty_scheme.check.verdict.effective_regimes`).
+* **Worst hit**: highest regime, then highest rule regime (a capped prohibition before
+  a plain condition), then certain before possible, then largest share, then largest
+  overlap, then zone order (deterministic, independent of row order).
 * **Near** ``near_<key>_m``: 0 when the parcel hits a zone of the family (or layer)
   ``key``; else the distance to the nearest such zone if within ``near_m``; else null.
 * **Outside**: a parcel whose overlap with the dissolved boundary (coverage) is at most
@@ -51,7 +53,13 @@ from almaty_scheme.check.kernels import (
     nearest_distances_by_key,
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
-from almaty_scheme.check.verdict import VERDICTS, explain
+from almaty_scheme.check.verdict import (
+    VERDICTS,
+    conditional_reasons,
+    effective_regimes,
+    explain,
+    on_settlement_proposals,
+)
 from almaty_scheme.check.zones import PreparedZones, TileIndex
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 
@@ -74,7 +82,8 @@ REASONS: tuple[str, ...] = (
     "partly_outside_coverage",
     "partly_outside_boundary",
     "use_conditional",
-    "possible_band",
+    "possibly_prohibited",
+    "proposal_on_settlement",
     "no_regime",
     "use_prohibited",
     "outside_boundary",
@@ -505,7 +514,8 @@ def check_parcels(
         if len(h_zone)
         else np.zeros(0, np.int64)
     )
-    h_regime = np.where(h_possible, np.minimum(h_rule_regime, CONDITIONAL), h_rule_regime)
+    h_proposal = on_settlement_proposals(zt)[h_zone] if len(h_zone) else np.zeros(0, bool)
+    h_regime = effective_regimes(h_rule_regime, h_possible, h_proposal)
     timings["overlay"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -526,7 +536,14 @@ def check_parcels(
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
         keys = np.column_stack(
-            [-h_regime, h_possible, -np.round(h_share, 6), -np.round(h_overlap, 3), h_zone]
+            [
+                -h_regime,
+                -h_rule_regime,  # a capped prohibition names the verdict (issue 13)
+                h_possible,
+                -np.round(h_share, 6),
+                -np.round(h_overlap, 3),
+                h_zone,
+            ]
         ).astype(np.float64)
         best_all = best_per_group(h_parcel, keys, n)
         p = np.flatnonzero(best_all >= 0)
@@ -550,14 +567,10 @@ def check_parcels(
     if con.any() and len(h_parcel):
         wh = worst_hit[con]
         has_reg = zt["has_regime"].to_numpy(dtype=bool)
-        why = np.where(
-            h_possible[wh] & (h_rule_regime[wh] == PROHIBITED),
-            REASONS.index("possible_band"),
-            np.where(
-                ~has_reg[h_zone[wh]], REASONS.index("no_regime"), REASONS.index("use_conditional")
-            ),
+        why = conditional_reasons(
+            h_rule_regime[wh], h_possible[wh], h_proposal[wh], has_reg[h_zone[wh]]
         )
-        vreason[con] = why
+        vreason[con] = [REASONS.index(r) for r in why]
     pro = worst_regime == PROHIBITED
     verdict[pro] = VERDICTS.index("prohibited")
     vreason[pro] = REASONS.index("use_prohibited")

@@ -34,6 +34,7 @@ import yaml
 
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.models import LandUseClass, Regime, Rule
+from almaty_scheme.catalogue.regimes import cell as matrix_cell
 from almaty_scheme.catalogue.regimes import decide
 from almaty_scheme.errors import CatalogueError, UsageError
 
@@ -312,3 +313,43 @@ def regime_matrix(rules: Iterable[Rule | None], land_use: LandUse) -> np.ndarray
     if not rows:
         return np.zeros((0, len(land_use.classes)), dtype=np.int8)
     return np.asarray(rows, dtype=np.int8)
+
+
+def regime_source_columns(rules: Iterable[Rule | None], land_use: LandUse) -> dict[str, list[Any]]:
+    """Per zone row, what explanations cite: the regime's source for each class, and the
+    words that make the rule a proposal.
+
+    Returns ``regime_sources`` (class id -> (English, Russian) source of the matrix cell:
+    the scheme line or act, or the catalogue's reading), ``proposal_citation`` and
+    ``proposal_citation_ru`` (``None`` for rules that are not proposals). Rules repeat over
+    zone rows, so each rule's texts are built once and shared.
+    """
+    cache: dict[str, tuple[dict[str, tuple[str, str]], str | None, str | None]] = {}
+    out: dict[str, list[Any]] = {
+        "regime_sources": [],
+        "proposal_citation": [],
+        "proposal_citation_ru": [],
+    }
+    for rule in rules:
+        if rule is None:
+            out["regime_sources"].append({})
+            out["proposal_citation"].append(None)
+            out["proposal_citation_ru"].append(None)
+            continue
+        if rule.id not in cache:
+            texts: dict[str, tuple[str, str]] = {}
+            for cid in land_use.classes:
+                c = matrix_cell(rule, cid, land_use.groups.get(cid, frozenset()))
+                ref = f"catalogue reading, see rules regimes --zone {rule.id} --use {cid}"
+                ref_ru = f"прочтение каталога, см. rules regimes --zone {rule.id} --use {cid}"
+                if c.source is not None:
+                    texts[cid] = (c.source, c.source_ru or c.source)
+                elif c.reading:
+                    texts[cid] = (ref, ref_ru)
+            st = rule.status_source if rule.proposed else None
+            cache[rule.id] = (texts, st.cite() if st else None, st.cite_ru() if st else None)
+        texts, p_en, p_ru = cache[rule.id]
+        out["regime_sources"].append(texts)
+        out["proposal_citation"].append(p_en)
+        out["proposal_citation_ru"].append(p_ru)
+    return out
