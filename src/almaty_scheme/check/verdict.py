@@ -43,12 +43,11 @@ import numpy as np
 import pandas as pd
 
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED
+from almaty_scheme.restrictions.proposals import PROPOSAL_ON_SETTLEMENT
 
 VERDICTS: tuple[str, ...] = ("prohibited", "conditional", "clear", "outside", "invalid_input")
 """All verdicts, worst first."""
 
-PROPOSAL_ON_SETTLEMENT = "proposed_on_settlement"
-"""``status`` of a zone feature: the part of a proposed zone on existing settlement land."""
 
 
 def on_settlement_proposals(zones: pd.DataFrame) -> np.ndarray:

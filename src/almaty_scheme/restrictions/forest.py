@@ -39,6 +39,7 @@ from almaty_scheme.restrictions.common import (
     width_bands,
     zones_frame,
 )
+from almaty_scheme.restrictions.proposals import STATUS_COLUMN, split_proposals
 from almaty_scheme.restrictions.roads import match_roads
 
 LAYER = "forest_belts"
@@ -115,6 +116,7 @@ def build_forest_belts(
                 "no base line carries the road(s) " + ", ".join(r.id for r in carriers),
                 belt.id,
             )
-    gdf = zones_frame(records, geoms, min_area=options.min_sliver_m2)
+    records, geoms = split_proposals(records, geoms, {r.id: r for r in belts}, base, nb)
+    gdf = zones_frame(records, geoms, STATUS_COLUMN, min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes
