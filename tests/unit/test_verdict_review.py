@@ -20,6 +20,7 @@ from shapely.geometry import box
 from almaty_scheme.catalogue import default_catalogue
 from almaty_scheme.check.engine import CheckResult, check_parcels
 from almaty_scheme.check.inputs import prepare_parcels
+from almaty_scheme.check.output import format_summary, summarise
 from almaty_scheme.check.regime import land_use_from_catalogue
 from almaty_scheme.check.zones import PreparedZones, prepare_zones
 from almaty_scheme.crs import WORKING_CRS
@@ -145,3 +146,17 @@ def test_verdict_matches_the_reading(
         assert "; regime: " in en, en
         assert source in en.split("; regime: ", 1)[1], en
         assert "режим:" in p["explanation_ru"]
+
+
+def test_summary_counts_possible_and_proposal_prohibitions_apart(result: CheckResult) -> None:
+    cases = _cases()
+    summary = summarise(result)
+    n_possible = sum(e[1] == "possibly_prohibited" for *_, e in cases)
+    n_proposal = sum(e[1] == "proposal_on_settlement" for *_, e in cases)
+    assert n_possible >= 5 and n_proposal >= 5
+    assert summary["possibly_prohibited"] == n_possible
+    assert summary["proposal_on_settlement"] == n_proposal
+    assert summary["by_verdict"]["conditional"] == sum(e[0] == "conditional" for *_, e in cases)
+    text = format_summary(summary)
+    assert f"of which possibly prohibited (possible band): {n_possible}" in text
+    assert f"of which proposal on settlement land: {n_proposal}" in text
