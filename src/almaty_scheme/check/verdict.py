@@ -49,7 +49,6 @@ VERDICTS: tuple[str, ...] = ("prohibited", "conditional", "clear", "outside", "i
 """All verdicts, worst first."""
 
 
-
 def on_settlement_proposals(zones: pd.DataFrame) -> np.ndarray:
     """Boolean per zone row: the feature is a proposal on existing settlement land."""
     if "status" not in zones.columns or len(zones) == 0:
