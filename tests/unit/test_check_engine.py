@@ -88,7 +88,7 @@ def test_possible_band_prohibition_is_conditional(zones) -> None:
     res = run(zones, [sq(1000, 6000)], uses=["ферма"])
     p = res.parcels.iloc[0]
     assert p["verdict"] == "conditional"
-    assert p["verdict_reason"] == "possible_band"
+    assert p["verdict_reason"] == "possibly_prohibited"
     assert p["worst_certainty"] == "possible"
     assert "possible band" in p["explanation_en"]
     assert "prohibited if the wider width applies" in p["explanation_en"]

@@ -343,12 +343,38 @@ class Anchor(_Strict):
         return self
 
 
+class RegimeNote(_Strict):
+    """Why one entry of a regime is what it is: a source, a reading, or both.
+
+    An entry is a land-use class id, a ``group:<name>`` token or ``default``; its note
+    is the source of every cell of the regime matrix that the entry decides (see
+    :mod:`almaty_scheme.catalogue.regimes`). ``reading`` says how the team read the
+    text where the source does not state the value outright (or where the text is
+    silent, what a planner in Almaty would expect).
+    """
+
+    source: Source | None = None
+    reading: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> RegimeNote:
+        if self.source is None and not self.reading:
+            raise ValueError("a regime note needs a source, a reading or both")
+        return self
+
+
 class Regime(_Strict):
     """What a zone allows, by land-use class (ids from ``layers/land_use.yaml``).
 
     List entries are land-use class ids or ``group:<name>`` (a group defined in
     ``land_use.yaml``, e.g. ``group:construction``). The most specific mention wins:
     a class id beats a group; ``default`` applies to everything unmentioned.
+
+    Sources of the cells (zone rule x land-use class): ``notes`` maps an entry (a class
+    id or ``group:`` token listed above, or ``default``) to its own
+    :class:`RegimeNote`; an entry without a note takes the regime's ``source`` and
+    ``reading``. Every cell must end with a source or a reading, and every note must
+    name ``default`` or a listed entry (``rules verify`` and a test check both).
     """
 
     default: RegimeValue = "allowed"
@@ -358,6 +384,8 @@ class Regime(_Strict):
     condition: str | None = None
     condition_ru: str | None = None
     source: Source | None = None
+    reading: str | None = None
+    notes: dict[str, RegimeNote] = Field(default_factory=dict)
 
 
 class Rule(_Strict):
@@ -383,6 +411,8 @@ class Rule(_Strict):
     regime: Regime | None = None
     priority: int | None = None
     composed_of: list[str] = Field(default_factory=list)
+    status: Literal["established", "proposed"] | None = None
+    status_source: SchemeSource | None = None
     source: Source
     also_sources: list[Source] = Field(default_factory=list)
     reading: str | None = None
@@ -401,7 +431,17 @@ class Rule(_Strict):
     def _id_prefix(self) -> Rule:
         if self.id.split(".", 1)[0] != self.family:
             raise ValueError(f"id {self.id!r} must start with its family '{self.family}.'")
+        if self.status == "proposed" and self.status_source is None:
+            raise ValueError(
+                "status: proposed needs status_source, the scheme's words that make the rule "
+                "a proposal (e.g. 'Предлагается включить ...')"
+            )
         return self
+
+    @property
+    def proposed(self) -> bool:
+        """Whether the scheme only proposes this rule (it does not override existing land)."""
+        return self.status == "proposed"
 
     def citation(self) -> str:
         """All sources of the rule as one short string."""

@@ -42,15 +42,22 @@ def iter_sources(cat: Catalogue) -> Iterator[tuple[str, Source]]:
     """Every source of the catalogue with its owner label.
 
     Yields ``(owner, source)`` for each rule's ``source``, ``also_sources`` and
-    ``regime.source`` (owner ``"<id> (regime)"``) and each finding's sources (owner
+    ``regime.source`` (owner ``"<id> (regime)"``), ``status_source`` and the regime notes
+    sources (owner ``"<id> (regime <entry>)"``) and each finding's sources (owner
     ``"finding <id>"``), in catalogue order.
     """
     for rule in cat:
         yield rule.id, rule.source
         for s in rule.also_sources:
             yield rule.id, s
+        if rule.status_source is not None:
+            yield f"{rule.id} (status)", rule.status_source
         if rule.regime is not None and rule.regime.source is not None:
             yield f"{rule.id} (regime)", rule.regime.source
+        if rule.regime is not None:
+            for entry, note in rule.regime.notes.items():
+                if note.source is not None:
+                    yield f"{rule.id} (regime {entry})", note.source
     for f in cat.findings.values():
         for s in f.sources:
             yield f"finding {f.id}", s

@@ -19,10 +19,12 @@ Geometric rules
   (road centreline, river line or water body, pipe axis...): 0 if they intersect;
   null when the zone has no source feature (e.g. DEM belts, composite zones).
 * **Regime** of a hit: the zone rule's regime for the parcel's land-use class; in the
-  ``possible`` band of a ranged width it is capped at ``conditional`` (catalogue
-  finding ``water_protection.finding.ranges_without_sections``).
-* **Worst hit**: highest regime, then certain before possible, then largest share,
-  then largest overlap, then zone order (deterministic, independent of row order).
+  ``possible`` band of a ranged width, and on the part of a proposed zone that lies on
+  existing settlement land, it is capped at ``conditional`` (see
+  :func:`~almaty_scheme.check.verdict.effective_regimes`).
+* **Worst hit**: highest regime, then highest rule regime (a capped prohibition before
+  a plain condition), then certain before possible, then largest share, then largest
+  overlap, then zone order (deterministic, independent of row order).
 * **Near** ``near_<key>_m``: 0 when the parcel hits a zone of the family (or layer)
   ``key``; else the distance to the nearest such zone if within ``near_m``; else null.
 * **Outside**: a parcel whose overlap with the dissolved boundary (coverage) is at most
@@ -52,7 +54,13 @@ from almaty_scheme.check.kernels import (
     nearest_distances_by_key,
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
-from almaty_scheme.check.verdict import VERDICTS, explain
+from almaty_scheme.check.verdict import (
+    VERDICTS,
+    conditional_reasons,
+    effective_regimes,
+    explain,
+    on_settlement_proposals,
+)
 from almaty_scheme.check.zones import PreparedZones, TileIndex
 from almaty_scheme.crs import WORKING_CRS, require_working_crs
 
@@ -75,7 +83,8 @@ REASONS: tuple[str, ...] = (
     "partly_outside_coverage",
     "partly_outside_boundary",
     "use_conditional",
-    "possible_band",
+    "possibly_prohibited",
+    "proposal_on_settlement",
     "no_regime",
     "use_prohibited",
     "outside_boundary",
@@ -436,8 +445,9 @@ class _Hits:
     overlap: np.ndarray
     share: np.ndarray
     possible: np.ndarray  # the zone is a `possible` band
+    proposal: np.ndarray  # the zone is a proposal's part on existing settlement land
     rule_regime: np.ndarray  # the rule's regime code for the parcel's use
-    regime: np.ndarray  # effective regime code (possible bands capped at conditional)
+    regime: np.ndarray  # effective regime code (possible bands and proposals capped)
     pieces: np.ndarray | None  # overlap geometries, when asked for
     dist: np.ndarray = field(default_factory=lambda: np.empty(0))  # distance to source
 
@@ -586,7 +596,8 @@ def _overlay(p: _Parcels, zones: PreparedZones, with_geometry: bool) -> _Hits:
     """Stage 3, overlay: every (parcel, zone) pair overlapping by more than
     :data:`MIN_OVERLAP_M2`, with its overlap (never more than the parcel), share and
     regime: the rule's regime for the parcel's use, capped at ``conditional`` in a
-    ``possible`` band."""
+    ``possible`` band and on a proposed zone's part on existing settlement land
+    (:func:`~almaty_scheme.check.verdict.effective_regimes`)."""
     ov = overlay_areas(p.geoms, p.area[p.vidx], zones.tiles, pieces=with_geometry, rings=p.rings)
     keep = ov.area > MIN_OVERLAP_M2
     local = ov.parcel[keep]
@@ -602,13 +613,17 @@ def _overlay(p: _Parcels, zones: PreparedZones, with_geometry: bool) -> _Hits:
     rule_regime = (
         zones.regimes[zone, p.use[parcel]].astype(np.int64) if len(zone) else np.zeros(0, np.int64)
     )
-    regime = np.where(possible, np.minimum(rule_regime, CONDITIONAL), rule_regime)
-    return _Hits(local, parcel, zone, overlap, share, possible, rule_regime, regime, pieces)
+    proposal = on_settlement_proposals(zt)[zone] if len(zone) else np.zeros(0, bool)
+    regime = effective_regimes(rule_regime, possible, proposal)
+    return _Hits(
+        local, parcel, zone, overlap, share, possible, proposal, rule_regime, regime, pieces
+    )
 
 
 def _worst_hits(h: _Hits, n: int) -> _Worst:
-    """Stage 4a, worst hit per parcel: highest regime, then certain before possible,
-    then largest share, then largest overlap, then zone order."""
+    """Stage 4a, worst hit per parcel: highest regime, then highest rule regime (a
+    capped prohibition before a plain condition), then certain before possible, then
+    largest share, then largest overlap, then zone order."""
     n_hits = np.bincount(h.parcel, minlength=n)
     n_pro = np.bincount(h.parcel[h.regime == PROHIBITED], minlength=n)
     n_con = np.bincount(h.parcel[h.regime == CONDITIONAL], minlength=n)
@@ -626,7 +641,14 @@ def _worst_hits(h: _Hits, n: int) -> _Worst:
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
         keys = np.column_stack(
-            [-h.regime, h.possible, -np.round(h.share, 6), -np.round(h.overlap, 3), h.zone]
+            [
+                -h.regime,
+                -h.rule_regime,  # a capped prohibition names the verdict (issue 13)
+                h.possible,
+                -np.round(h.share, 6),
+                -np.round(h.overlap, 3),
+                h.zone,
+            ]
         ).astype(np.float64)
         best_all = best_per_group(h.parcel, keys, n)
         p = np.flatnonzero(best_all >= 0)
@@ -658,13 +680,10 @@ def _verdicts(
     if con.any() and len(h.parcel):
         wh = w.hit[con]
         has_reg = zones.zones["has_regime"].to_numpy(dtype=bool)
-        vreason[con] = np.where(
-            h.possible[wh] & (h.rule_regime[wh] == PROHIBITED),
-            REASONS.index("possible_band"),
-            np.where(
-                ~has_reg[h.zone[wh]], REASONS.index("no_regime"), REASONS.index("use_conditional")
-            ),
+        why = conditional_reasons(
+            h.rule_regime[wh], h.possible[wh], h.proposal[wh], has_reg[h.zone[wh]]
         )
+        vreason[con] = [REASONS.index(r) for r in why]
     pro = w.regime == PROHIBITED
     verdict[pro] = VERDICTS.index("prohibited")
     vreason[pro] = REASONS.index("use_prohibited")

@@ -112,6 +112,9 @@ def summarise(
     """The summary of a check (brief_contracts §5).
 
     Keys: ``n_parcels``; ``by_verdict`` (every verdict, 0 if absent); ``by_reason``;
+    ``possibly_prohibited`` (conditional parcels that are prohibited if a possible band
+    applies) and ``proposal_on_settlement`` (conditional because a proposed zone meets
+    existing settlement land), counted apart from the plain conditional ones;
     ``area_m2`` (total area of valid parcels); ``area_by_verdict_m2``;
     ``area_affected_m2`` (area of the parcels whose verdict is prohibited or
     conditional); ``overlap_restricted_m2`` (sum of the overlaps of hits whose regime is
@@ -174,6 +177,8 @@ def summarise(
         "n_parcels": len(p),
         "by_verdict": by_verdict,
         "by_reason": dict(sorted(by_reason.items())),
+        "possibly_prohibited": by_reason.get("possibly_prohibited", 0),
+        "proposal_on_settlement": by_reason.get("proposal_on_settlement", 0),
         "area_m2": round(float(area.sum()), 2),
         "area_by_verdict_m2": {k: round(v, 2) for k, v in area_by_verdict.items()},
         "area_affected_m2": round(
@@ -219,6 +224,13 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
         a = summary["area_by_verdict_m2"].get(v, 0.0) / 10_000
         pct = 100.0 * c / n if n else 0.0
         lines.append(f"  {v:<14}{c:>9}  {pct:5.1f} %  {a:12.1f} ha")
+        if v == "conditional":
+            for key, label in (
+                ("possibly_prohibited", "possibly prohibited (possible band)"),
+                ("proposal_on_settlement", "proposal on settlement land"),
+            ):
+                if summary.get(key):
+                    lines.append(f"    of which {label}: {summary[key]}")
     lines.append(
         f"  area affected (prohibited + conditional): {summary['area_affected_m2'] / 10_000:.1f} ha"
     )

@@ -35,6 +35,8 @@ import yaml
 
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.models import LandUseClass, Regime, Rule
+from almaty_scheme.catalogue.regimes import cell as matrix_cell
+from almaty_scheme.catalogue.regimes import decide
 from almaty_scheme.errors import CatalogueError, UsageError
 
 log = logging.getLogger(__name__)
@@ -285,7 +287,8 @@ def load_use_aliases(path: str | Path, land_use: LandUse) -> dict[str, str]:
 
 
 def regime_code(regime: Regime | None, class_id: str, groups: Iterable[str]) -> int:
-    """The regime code of a class under a rule's regime (see module docstring).
+    """The regime code of a class under a rule's regime (see module docstring); the one
+    resolution the regime matrix uses too (:func:`almaty_scheme.catalogue.regimes.decide`).
 
     >>> r = Regime(default="conditional", prohibited=["livestock_farm"], allowed=["group:open"])
     >>> REGIME_NAMES[regime_code(r, "livestock_farm", ["construction"])]
@@ -295,22 +298,7 @@ def regime_code(regime: Regime | None, class_id: str, groups: Iterable[str]) -> 
     >>> REGIME_NAMES[regime_code(None, "residential", [])]
     'conditional'
     """
-    if regime is None:
-        return CONDITIONAL
-    explicit: list[int] = []
-    by_group: list[int] = []
-    gset = {f"group:{g}" for g in groups}
-    for name in REGIME_NAMES:
-        tokens = getattr(regime, name)
-        if class_id in tokens:
-            explicit.append(REGIME_CODES[name])
-        if gset.intersection(tokens):
-            by_group.append(REGIME_CODES[name])
-    if explicit:
-        return max(explicit)
-    if by_group:
-        return max(by_group)
-    return REGIME_CODES[regime.default]
+    return REGIME_CODES[decide(regime, class_id, groups)[0]]
 
 
 def regime_matrix(rules: Iterable[Rule | None], land_use: LandUse) -> np.ndarray:
@@ -324,3 +312,43 @@ def regime_matrix(rules: Iterable[Rule | None], land_use: LandUse) -> np.ndarray
     if not rows:
         return np.zeros((0, len(land_use.classes)), dtype=np.int8)
     return np.asarray(rows, dtype=np.int8)
+
+
+def regime_source_columns(rules: Iterable[Rule | None], land_use: LandUse) -> dict[str, list[Any]]:
+    """Per zone row, what explanations cite: the regime's source for each class, and the
+    words that make the rule a proposal.
+
+    Returns ``regime_sources`` (class id -> (English, Russian) source of the matrix cell:
+    the scheme line or act, or the catalogue's reading), ``proposal_citation`` and
+    ``proposal_citation_ru`` (``None`` for rules that are not proposals). Rules repeat over
+    zone rows, so each rule's texts are built once and shared.
+    """
+    cache: dict[str, tuple[dict[str, tuple[str, str]], str | None, str | None]] = {}
+    out: dict[str, list[Any]] = {
+        "regime_sources": [],
+        "proposal_citation": [],
+        "proposal_citation_ru": [],
+    }
+    for rule in rules:
+        if rule is None:
+            out["regime_sources"].append({})
+            out["proposal_citation"].append(None)
+            out["proposal_citation_ru"].append(None)
+            continue
+        if rule.id not in cache:
+            texts: dict[str, tuple[str, str]] = {}
+            for cid in land_use.classes:
+                c = matrix_cell(rule, cid, land_use.groups.get(cid, frozenset()))
+                ref = f"catalogue reading, see rules regimes --zone {rule.id} --use {cid}"
+                ref_ru = f"прочтение каталога, см. rules regimes --zone {rule.id} --use {cid}"
+                if c.source is not None:
+                    texts[cid] = (c.source, c.source_ru or c.source)
+                elif c.reading:
+                    texts[cid] = (ref, ref_ru)
+            st = rule.status_source if rule.proposed else None
+            cache[rule.id] = (texts, st.cite() if st else None, st.cite_ru() if st else None)
+        texts, p_en, p_ru = cache[rule.id]
+        out["regime_sources"].append(texts)
+        out["proposal_citation"].append(p_en)
+        out["proposal_citation_ru"].append(p_ru)
+    return out

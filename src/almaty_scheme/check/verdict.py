@@ -12,9 +12,13 @@ A parcel's verdict (brief_contracts §5):
     *certain* hit (``use_prohibited``);
 ``conditional``
     the use needs approvals in some zone (``use_conditional``), the zone's rule has no
-    regime (``no_regime``: agree with the local executive body), or the use would be
-    prohibited but the parcel lies only in the ``possible`` band of a ranged width
-    (``possible_band``, finding ``water_protection.finding.ranges_without_sections``);
+    regime (``no_regime``: agree with the local executive body), the use would be
+    prohibited but every prohibiting hit lies only in a ``possible`` band (the band of a
+    ranged width, an unknown pipe diameter or soil, a DEM-derived unnamed stream:
+    ``possibly_prohibited``, counted apart in the summary), or the prohibition comes from
+    a proposed zone (``status: proposed``) on existing settlement land
+    (``proposal_on_settlement``, finding
+    ``zoning.finding.proposals_vs_existing_settlements``);
 ``clear``
     every touched zone allows the use (``use_allowed``) or nothing is touched
     (``no_restrictions``); ``partly_outside_coverage`` / ``partly_outside_boundary``
@@ -22,21 +26,74 @@ A parcel's verdict (brief_contracts §5):
 
 The explanation names the worst finding: the share of the parcel, the zone (rule title
 and the name of what it surrounds), the width (and the band for a possible hit), the
-citation, and caveats on the geometry (``derived from DEM``, ``schematic``) and on
-unverified widths.
+zone's citation, caveats on the geometry (``derived from DEM``, ``schematic``) and on
+unverified widths, and the source of the regime that decided the verdict (the regime
+matrix cell of the zone's rule and the parcel's use: a scheme line, an external act or
+the catalogue's reading, see ``almaty-scheme rules regimes``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED
+from almaty_scheme.restrictions.proposals import PROPOSAL_ON_SETTLEMENT
+
 VERDICTS: tuple[str, ...] = ("prohibited", "conditional", "clear", "outside", "invalid_input")
 """All verdicts, worst first."""
+
+
+def on_settlement_proposals(zones: pd.DataFrame) -> np.ndarray:
+    """Boolean per zone row: the feature is a proposal on existing settlement land."""
+    if "status" not in zones.columns or len(zones) == 0:
+        return np.zeros(len(zones), dtype=bool)
+    return (
+        (zones["status"].astype("string") == PROPOSAL_ON_SETTLEMENT)
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+
+
+def effective_regimes(
+    rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray
+) -> np.ndarray:
+    """Regime codes of hits after the caps: a hit in a ``possible`` band, or on a proposed
+    zone's part on existing settlement land, is at most conditional (code 1).
+
+    >>> effective_regimes(np.array([2, 2, 2, 0]), np.array([False, True, False, True]),
+    ...                   np.array([False, False, True, False])).tolist()
+    [2, 1, 1, 0]
+    """
+    return np.where(possible | proposal, np.minimum(rule_regime, CONDITIONAL), rule_regime)
+
+
+def conditional_reasons(
+    rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray, has_regime: np.ndarray
+) -> list[str]:
+    """``verdict_reason`` of conditional parcels from their worst hit's arrays.
+
+    A capped prohibition names the reason: ``possibly_prohibited`` (possible band; it wins
+    when both caps apply) or ``proposal_on_settlement``; else ``no_regime`` when the
+    rule has no regime; else ``use_conditional``.
+    """
+    capped = rule_regime == PROHIBITED
+    out = np.where(
+        capped & possible,
+        "possibly_prohibited",
+        np.where(
+            capped & proposal,
+            "proposal_on_settlement",
+            np.where(has_regime, "use_conditional", "no_regime"),
+        ),
+    )
+    return [str(x) for x in out]
+
 
 REGIME_EN = {"prohibited": "Prohibited", "conditional": "Conditional", "allowed": "Allowed"}
 REGIME_RU = {
@@ -236,13 +293,20 @@ def _caveats(z: pd.Series, lang: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ZonePhrases:
-    """The parts of an explanation that depend on the zone only (computed once per zone)."""
+    """The parts of an explanation that depend on the zone only (computed once per zone).
+
+    ``regime_src`` maps a land-use class to the English and Russian source of the
+    zone rule's regime for it (the regime matrix cell); ``proposal`` is the citation of
+    the words that make the rule a proposal, for a feature on existing settlement land.
+    """
 
     zone_en: str
     zone_ru: str
     details_en: str
     details_ru: str
     possible: bool
+    regime_src: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    proposal: tuple[str, str] | None = None
 
 
 def zone_phrases(z: pd.Series) -> ZonePhrases:
@@ -251,12 +315,21 @@ def zone_phrases(z: pd.Series) -> ZonePhrases:
     cit_ru = str(_g(z, "citation_ru") or "") or (cite_ru(cit) if cit else "")
     details_en = [p for p in (_width(z, "en"), cit) if p] + _caveats(z, "en")
     details_ru = [p for p in (_width(z, "ru"), cit_ru) if p] + _caveats(z, "ru")
+    src = _g(z, "regime_sources")
+    prop = _g(z, "proposal_citation")
+    on_settlement = str(_g(z, "status")) == PROPOSAL_ON_SETTLEMENT
     return ZonePhrases(
         zone_en=_zone_en(z),
         zone_ru=_zone_ru(z),
         details_en="; ".join(details_en),
         details_ru="; ".join(details_ru),
         possible=str(_g(z, "certainty")) == "possible",
+        regime_src=src if isinstance(src, Mapping) else {},
+        proposal=(
+            (str(prop), str(_g(z, "proposal_citation_ru") or prop))
+            if on_settlement and isinstance(prop, str) and prop
+            else None
+        ),
     )
 
 
@@ -269,8 +342,13 @@ def compose_hit(
     share_ru: str,
     regime: str,
     reason: str,
+    use: str = "",
 ) -> tuple[str, str]:
-    """The explanation sentence of a hit verdict from its parts."""
+    """The explanation sentence of a hit verdict from its parts.
+
+    ``use`` is the parcel's land-use class: the sentence ends with the source of the
+    zone rule's regime for it (issue 13: the zone *and* the regime's source).
+    """
     where_en = "lies only in the possible band of" if ph.possible else "lies in"
     where_ru = "только в возможной полосе зоны" if ph.possible else "в зоне"
     en = (
@@ -280,9 +358,23 @@ def compose_hit(
         f"{REGIME_RU[regime]} для «{use_title_ru}»: {share_ru} — {where_ru} "
         f"{ph.zone_ru} ({ph.details_ru})"
     )
-    if reason == "possible_band":
-        en += "; prohibited if the wider width applies"
-        ru += "; запрещено, если действует большая ширина"
+    src = ph.regime_src.get(use)
+    if src is not None:
+        en += f"; regime: {src[0]}"
+        ru += f"; режим: {src[1]}"
+    if reason == "possibly_prohibited":
+        en += "; possibly prohibited: prohibited if the wider width applies"
+        ru += "; возможно запрещено: запрещено, если действует большая ширина"
+    elif reason == "proposal_on_settlement":
+        p_en, p_ru = ph.proposal or ("the scheme", "схема")
+        en += (
+            f"; the zone is a proposal of the scheme ({p_en}) on existing settlement land, "
+            "so at most conditional"
+        )
+        ru += (
+            f"; зона лишь предложена схемой ({p_ru}) на землях существующего населённого "
+            "пункта, поэтому не строже согласования"
+        )
     elif reason == "no_regime":
         en += "; no regime in the scheme: agree with the local executive body"
         ru += "; режим схемой не установлен: согласовать с местным исполнительным органом"
@@ -497,6 +589,7 @@ def _explain_hits(
             share_ru=_SHARE_RU[q[f]],
             regime=str(r_arr[rc[f]]),
             reason=str(w_arr[wc[f]]),
+            use=u,
         )
     en.set_codes(idx, inv.ravel(), t_en)
     ru.set_codes(idx, inv.ravel(), t_ru)

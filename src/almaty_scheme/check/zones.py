@@ -59,7 +59,12 @@ from almaty_scheme.check.kernels import (
     segments_of,
     split_segments,
 )
-from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, regime_matrix
+from almaty_scheme.check.regime import (
+    LandUse,
+    land_use_from_catalogue,
+    regime_matrix,
+    regime_source_columns,
+)
 from almaty_scheme.check.zone_cache import default_cache_dir
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
@@ -81,7 +86,7 @@ HIT_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n != "boundary")
 NO_NEAR_FAMILIES: frozenset[str] = frozenset({"zoning"})
 """Families without ``near_<family>_m``: functional zones cover the whole agglomeration."""
 
-EXTRA_ZONE_COLUMNS: tuple[str, ...] = ("functional_group", "subzone", "zone_label")
+EXTRA_ZONE_COLUMNS: tuple[str, ...] = ("functional_group", "subzone", "zone_label", "status")
 
 _POLY = (3, 6)
 
@@ -669,6 +674,8 @@ def prepare_zones(
     for c in ("title", "title_ru", "condition", "condition_ru", "width_label"):
         zones[c] = zones[c].astype("string")
     regimes = regime_matrix(rules, lu)
+    for col, values in regime_source_columns(rules, lu).items():
+        zones[col] = values
 
     t0 = time.perf_counter()
     geo = _load_geometry_cache(geometry_cache)

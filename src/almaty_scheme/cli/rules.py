@@ -1,7 +1,8 @@
-"""``almaty-scheme rules list|show|verify``."""
+"""``almaty-scheme rules list|show|verify|regimes``."""
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -10,8 +11,14 @@ import click
 from almaty_scheme.catalogue import load_catalogue
 from almaty_scheme.catalogue.present import rule_record, rule_row, rules_table
 from almaty_scheme.catalogue.quotes import verify_quotes
+from almaty_scheme.catalogue.regimes import (
+    regime_cells,
+    regime_problems,
+    regimes_table,
+    zone_rules,
+)
 from almaty_scheme.cli.options import catalogue_option, json_option
-from almaty_scheme.errors import CatalogueError
+from almaty_scheme.errors import CatalogueError, UsageError
 from almaty_scheme.resources import default_seed_path
 
 
@@ -69,9 +76,55 @@ def show_cmd(rule_id: str, catalogue_dir: Path | None, as_json: bool) -> None:
     help="The scheme's text (default: ../shared/seeds/000_1955661b31950516.txt).",
 )
 def verify_cmd(catalogue_dir: Path | None, seed: Path | None) -> None:
-    """Check every scheme quote against the scheme's text."""
+    """Check every scheme quote against the scheme's text, and that every regime cell has a source."""
     cat = load_catalogue(catalogue_dir)
     problems = verify_quotes(cat, seed or default_seed_path())
     if problems:
         raise CatalogueError(f"{len(problems)} quote(s) do not match the scheme's text", problems)
-    click.echo(f"All scheme quotes of {len(cat)} rules and {len(cat.findings)} findings match.")
+    matrix = regime_problems(cat)
+    if matrix:
+        raise CatalogueError(f"{len(matrix)} problem(s) in the regime matrix", matrix)
+    n_cells = len(regime_cells(cat))
+    click.echo(
+        f"All scheme quotes of {len(cat)} rules and {len(cat.findings)} findings match; "
+        f"all {n_cells} regime cells have a source or a reading."
+    )
+
+
+@rules.command("regimes")
+@catalogue_option
+@json_option
+@click.option("--zone", "zone", default=None, metavar="RULE_ID", help="Only this zone rule.")
+@click.option("--use", "use", default=None, metavar="CLASS", help="Only this land-use class.")
+def regimes_cmd(
+    catalogue_dir: Path | None, as_json: bool, zone: str | None, use: str | None
+) -> None:
+    """The regime matrix: every zone rule x land-use class, each cell with its source."""
+    cat = load_catalogue(catalogue_dir)
+    if zone is not None and zone not in {r.id for r in zone_rules(cat)}:
+        cat.get(zone)  # an unknown id: a usage error listing close matches
+        raise UsageError(
+            f"{zone} is not a zone rule (it draws no features a parcel can hit)",
+            ["See 'almaty-scheme rules list' for the rules with a layer."],
+        )
+    classes = cat.land_use_classes()
+    if use is not None and use not in classes:
+        close = difflib.get_close_matches(use, list(classes), n=3)
+        raise UsageError(
+            f"{use!r} is not a land-use class",
+            [f"Did you mean {', '.join(close)}?" if close else f"Classes: {', '.join(classes)}."],
+        )
+    cells = regime_cells(cat, zone=zone, use=use)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in cells], ensure_ascii=False, indent=2))
+        return
+    click.echo(regimes_table(cells))
+    n_rules = len({c.zone_rule for c in cells})
+    counts = {
+        v: sum(c.regime == v for c in cells) for v in ("prohibited", "conditional", "allowed")
+    }
+    click.echo(
+        f"\n{len(cells)} cell(s) of {n_rules} zone rule(s); "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + f"; catalogue {cat.version}"
+    )

@@ -45,6 +45,7 @@ from almaty_scheme.restrictions.frames import finish_layer, zones_frame
 from almaty_scheme.restrictions.geometry import boundary_geometry
 from almaty_scheme.restrictions.notes import LayerNote, NoteBook
 from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.proposals import STATUS_COLUMN, split_proposals
 from almaty_scheme.restrictions.text import join_reading
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,9 @@ def build_elevation_belts(
         )
         records.append(rec)
         geoms.append(geom)
-    gdf = zones_frame(records, geoms, EXTRA_COLUMNS, min_area=options.min_sliver_m2)
+    records, geoms = split_proposals(records, geoms, {r.id: r for r in belt_rules}, base, nb)
+    gdf = zones_frame(
+        records, geoms, {**EXTRA_COLUMNS, **STATUS_COLUMN}, min_area=options.min_sliver_m2
+    )
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

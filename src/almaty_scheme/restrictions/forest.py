@@ -26,11 +26,12 @@ from almaty_scheme.base.model import BaseData
 from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.restrictions.bands import Features, rule_bands, source_attributes
-from almaty_scheme.restrictions.frames import finish_layer
+from almaty_scheme.restrictions.frames import finish_layer, zones_frame
 from almaty_scheme.restrictions.geometry import reference_band
 from almaty_scheme.restrictions.names import name_matches
 from almaty_scheme.restrictions.notes import LayerNote, NoteBook
 from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.proposals import STATUS_COLUMN, split_proposals
 from almaty_scheme.restrictions.roads import match_roads
 from almaty_scheme.restrictions.text import text
 
@@ -110,6 +111,7 @@ def build_forest_belts(
                 "no base line carries the road(s) " + ", ".join(r.id for r in carriers),
                 belt.id,
             )
-    gdf = feats.frame(min_area=options.min_sliver_m2)
+    records, geoms = split_proposals(feats.records, feats.geoms, {r.id: r for r in belts}, base, nb)
+    gdf = zones_frame(records, geoms, STATUS_COLUMN, min_area=options.min_sliver_m2)
     gdf = finish_layer(gdf, base, options, nb.notes, LAYER)
     return gdf, nb.notes

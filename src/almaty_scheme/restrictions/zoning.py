@@ -47,6 +47,7 @@ from almaty_scheme.restrictions.frames import zones_frame
 from almaty_scheme.restrictions.geometry import boundary_geometry, clean_polygon
 from almaty_scheme.restrictions.notes import LayerNote, NoteBook
 from almaty_scheme.restrictions.options import BuildOptions
+from almaty_scheme.restrictions.proposals import PROPOSAL_ON_SETTLEMENT
 from almaty_scheme.restrictions.text import join_reading
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,15 @@ def _certain_filter(gdf: gpd.GeoDataFrame, certainty: str | None) -> gpd.GeoData
     return gdf.loc[(gdf["certainty"] == certainty).fillna(False).astype(bool)]
 
 
+def _established(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop the parts of proposed zones on existing settlement land: a proposal does not
+    take a town's land in the partition (:mod:`almaty_scheme.restrictions.proposals`)."""
+    if "status" not in gdf.columns:
+        return gdf
+    on_settlement = (gdf["status"].astype("string") == PROPOSAL_ON_SETTLEMENT).fillna(False)
+    return gdf.loc[~on_settlement.to_numpy(dtype=bool)]
+
+
 def _accuracies(gdf: pd.DataFrame) -> list[str]:
     if "accuracy" not in gdf.columns:
         return []
@@ -123,7 +133,7 @@ def resolve_token(
         if gdf is None:
             nb.add("warning", f"{owner}: composed_of names unknown layer {name!r}", owner)
             return shapely.MultiPolygon(), []
-        sel = _certain_filter(gdf, cert or None)
+        sel = _established(_certain_filter(gdf, cert or None))
         return _union(sel.geometry), _accuracies(sel)
     if kind == "base":
         if ref not in BASE_LAYERS:
@@ -144,7 +154,7 @@ def resolve_token(
         made = []
         for gdf in layers.values():
             if "rule_id" in gdf.columns:
-                sel = gdf.loc[(gdf["rule_id"] == ref).fillna(False).astype(bool)]
+                sel = _established(gdf.loc[(gdf["rule_id"] == ref).fillna(False).astype(bool)])
                 if len(sel):
                     made.append(sel)
         if made:
