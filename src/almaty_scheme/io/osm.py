@@ -424,7 +424,7 @@ def iter_osm(
     st = stats if stats is not None else OsmReadStats()
     st.path = str(p)
     st.header_box = header_box(p)
-    for key, value in READ_AHEAD.items():
+    for key, value in READ_AHEAD.items():  # libosmium reads these (we only set them)
         os.environ.setdefault(key, value)
     t0 = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
