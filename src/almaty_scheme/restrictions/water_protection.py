@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -218,6 +219,35 @@ def kapchagay_reference(
     )
 
 
+def contour_offset(
+    contour: BaseGeometry, water: BaseGeometry, step_m: float = 50.0
+) -> tuple[float, float]:
+    """Mean and largest distance (m) from the contour's outline to the water's outline.
+
+    The contour polygon's outline is sampled every ``step_m`` metres; each sample's
+    distance to the water polygon's outline is measured. ``(0, 0)`` when they coincide.
+    """
+    line = shapely.boundary(contour)
+    if line.is_empty or contour.equals(water):
+        return 0.0, 0.0
+    n = max(int(line.length / step_m), 1)
+    pts = shapely.line_interpolate_point(line, np.linspace(0.0, line.length, n, endpoint=False))
+    d = shapely.distance(pts, shapely.boundary(water))
+    return float(np.mean(d)), float(np.max(d))
+
+
+def contour_offset_reading(contour: BaseGeometry, water: BaseGeometry) -> str:
+    """How far the contour used lies from the water edge, and where its bands start."""
+    mean_m, max_m = contour_offset(contour, water)
+    extra_ha = shapely.difference(contour, water).area / 1e4
+    return (
+        f"contour used lies {mean_m:,.0f} m (mean) / {max_m:,.0f} m (max) from the water "
+        f"edge of the base data; the {extra_ha:,.0f} ha between the water edge and the "
+        "contour (land below the normal level) belong to the strip and the zone, whose "
+        "widths are measured from the contour"
+    )
+
+
 def build_water_protection(
     rules: Iterable[Rule], base: BaseData, options: BuildOptions
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerNote]]:
@@ -254,6 +284,7 @@ def build_water_protection(
             *,
             channel: BaseGeometry | None,
             offset: float,
+            fill: BaseGeometry | None = None,
             records: list[dict[str, Any]] = records,
             geoms: list[BaseGeometry] = geoms,
         ) -> None:
@@ -274,6 +305,8 @@ def build_water_protection(
                     flat=False,
                     exclude=channel,
                 )
+                if fill is not None and inner == 0 and not fill.is_empty:
+                    g = shapely.union(g, fill)  # water edge to contour: part of the band
                 if not water.is_empty:
                     g = shapely.difference(g, water)
                 rec = band_record(rule, b)
@@ -329,8 +362,11 @@ def build_water_protection(
                 if rule.width is None:
                     continue
                 ref, ref_reading = poly, "measured from the water-body polygon outline"
+                fill = None
                 if rule.width.measured_from == "contour":
                     ref, ref_reading = kapchagay_reference(poly, rule, base, options, nb)
+                    fill = shapely.difference(ref, poly)
+                    ref_reading = join_reading(ref_reading, contour_offset_reading(ref, poly))
                     nb.add("reading", ref_reading, rule.id)
                 emit(
                     rule,
@@ -340,6 +376,7 @@ def build_water_protection(
                     join_reading(ref_reading, why),
                     channel=None,
                     offset=0.0,
+                    fill=fill,
                 )
         for rule in krules:
             if rule.id in used:
