@@ -366,7 +366,7 @@ def build_water_protection(
                 if rule.width.measured_from == "contour":
                     ref, ref_reading = kapchagay_reference(poly, rule, base, options, nb)
                     fill = shapely.difference(ref, poly)
-                    ref_reading = join_reading(ref_reading, contour_offset_reading(ref, poly))
+                    ref_reading = join_reading(ref_reading, contour_offset_reading(ref, poly)) or ""
                     nb.add("reading", ref_reading, rule.id)
                 emit(
                     rule,
