@@ -24,10 +24,13 @@ import pandas as pd
 import shapely
 
 from almaty_scheme.base.model import BaseData
+from almaty_scheme.catalogue.appendices import load_land_balance
 from almaty_scheme.catalogue.data_models import SchemeFigures
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.registry import load_data
+from almaty_scheme.errors import AlmatySchemeError
 from almaty_scheme.io.atomic import atomic_write_text
+from almaty_scheme.report.reconciliation import reconciliation_rows
 from almaty_scheme.restrictions.common import LAYER_NAMES, name_matches, text
 
 if TYPE_CHECKING:
@@ -66,8 +69,6 @@ def _scheme_value(
         return float(r.area_ha), f"{r.citation()} ({rule_id})"
     if balance_key:
         try:
-            from almaty_scheme.catalogue.appendices import load_land_balance
-
             lb = load_land_balance(catalogue)
             row = lb.loc[lb["key"] == balance_key]
             if len(row):
@@ -86,6 +87,7 @@ def _figure(
     unit: str,
     explanation: str,
     comparable: bool = True,
+    not_comparable: str = "",
 ) -> dict[str, Any]:
     sv, src = scheme
     diff = None if ours is None else ours - sv
@@ -100,6 +102,7 @@ def _figure(
         "difference": None if diff is None else round(diff, 2),
         "difference_pct": None if pct is None else round(pct, 1),
         "comparable": comparable and ours is not None,
+        "not_comparable": "" if comparable else (not_comparable or "for scale"),
         "explanation": explanation,
     }
 
@@ -272,6 +275,9 @@ def reconciliation_figures(
     )
     fps = base["settlement_footprints"]
     fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
+    derived_ha = 0.0
+    if len(fps) and "target_ha" in fps.columns:
+        derived_ha = _union_area_ha([in_bnd(g) for g in fps.loc[fps["target_ha"].notna()].geometry])
     figs.append(
         _figure(
             "settlement_land",
@@ -286,6 +292,10 @@ def reconciliation_figures(
                 if fp_ha is not None
                 else "No settlement footprints in the base data."
             ),
+            comparable=derived_ha == 0,
+            not_comparable=f"circular: {derived_ha:,.0f} ha of derived footprints are sized from "
+            "Appendix 1's settlement land (only area lost to neighbours, the boundary and "
+            "places without a real point differs)",
         )
     )
     ind = layers.get("industrial_zones")
@@ -318,6 +328,9 @@ def reconciliation_figures(
             ind_ha,
             "ha",
             expl,
+            comparable=False,
+            not_comparable="circular: each zone is drawn at its stated area (only zones not "
+            "drawn or cut by the boundary differ)",
         )
     )
     fz = layers.get("functional_zones")
@@ -330,10 +343,22 @@ def reconciliation_figures(
                 float(fz.geometry.area.sum()) / 1e4,
                 "ha",
                 "A planar partition: must equal the boundary area (difference = rounding).",
-                comparable=True,
+                comparable=False,
+                not_comparable="circular: the zones partition the boundary itself (a "
+                "self-check, not a comparison with the scheme)",
             )
         )
+    figs += reconciliation_rows(layers, _land_balance(catalogue))
     return figs
+
+
+def _land_balance(catalogue: Catalogue) -> pd.DataFrame | None:
+    """Appendix 1 (``appendix1_land_balance.csv``), or ``None`` if the catalogue lacks it."""
+    try:
+        return load_land_balance(catalogue)
+    except (AlmatySchemeError, OSError, ValueError) as exc:
+        log.debug("land balance unavailable: %s", exc)
+        return None
 
 
 def relevant_findings(
@@ -448,7 +473,8 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
                 else _fmt(f["difference"])
             )
         )
-        label = f["label"] + ("" if f["comparable"] else " *(for scale)*")
+        nc = f.get("not_comparable") or "for scale"
+        label = f["label"] + ("" if f["comparable"] else f" *(not comparable: {nc})*")
         lines.append(
             f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
             f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |"
@@ -476,8 +502,13 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
                 )
             )
             unit = f" {f.get('unit')}" if f.get("unit") else ""
+            blabel = str(f.get("label")) + (
+                f" *(not comparable: {f.get('not_comparable') or 'for scale'})*"
+                if f.get("comparable") is False
+                else ""
+            )
             lines.append(
-                f"| {_md_cell(f.get('label'))} | {_fmt(_num(f.get('scheme')))}{unit} | "
+                f"| {_md_cell(blabel)} | {_fmt(_num(f.get('scheme')))}{unit} | "
                 f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
                 f"{_md_cell(f.get('explanation'))} |"
             )
