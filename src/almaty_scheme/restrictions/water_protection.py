@@ -240,6 +240,8 @@ def contour_offset_reading(contour: BaseGeometry, water: BaseGeometry) -> str:
     """How far the contour used lies from the water edge, and where its bands start."""
     mean_m, max_m = contour_offset(contour, water)
     extra_ha = shapely.difference(contour, water).area / 1e4
+    if extra_ha < 0.01:
+        return "the contour used is the water edge itself (0 m from it)"
     return (
         f"contour used lies {mean_m:,.0f} m (mean) / {max_m:,.0f} m (max) from the water "
         f"edge of the base data; the {extra_ha:,.0f} ha between the water edge and the "
