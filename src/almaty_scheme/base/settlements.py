@@ -21,7 +21,14 @@ points (OSM ``place`` nodes, GeoNames) with Russian, Kazakh or Latin names. The 
    ``outside_km`` km, better tier first, then town > village > hamlet, then the
    tagged population nearest to the scheme's 2018 population.
 
-Every row ends either matched (``match`` says how) or unmatched with a reason.
+   A ``fuzzy`` candidate counts only when ``settlement_names.yaml`` ``reviewed``
+   accepts it (with a reason); a ``reject`` entry removes a candidate at any tier.
+5. **Placement** of the rows left without a point (:mod:`almaty_scheme.base.placement`):
+   the rural district's matched places' centroid, or the territory's centroid, with
+   ``accuracy_m`` and a ``placement`` label; the layer holds these points too.
+
+Every row ends either matched (``match`` says how) or placed, with the reason it has no
+point.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ Zones and strips are measured on each side from the water edge, landwards:
   level, L590-591). Open data has no such contour: ``BuildOptions.kapchagay_contour``
   chooses ``shoreline`` (the reservoir polygon stands for it) or ``dem`` (DEM cells at
   or below the contour that touch the reservoir, within ``contour_search_m`` of its
-  shoreline, joined with the polygon); each feature's ``reading`` says which;
+  shoreline, joined with the polygon); each feature's ``reading`` says which and how
+  far (mean/max) the contour used lies from the water edge. The land between the water
+  edge and the contour lies below the normal level and belongs to the strip and the
+  zone: a band ``[0, d]`` is ``buffer(contour, d) - water``, not ``- contour``;
 * a river given as a centreline: the water edge is approximated by a line
   ``BuildOptions.river_half_width_m`` (``h``) from the centreline on each side; a width
   ``d`` gives ``buffer(line, h + d) - buffer(line, h)`` (round ends; with ``h = 0`` the
