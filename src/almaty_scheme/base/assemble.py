@@ -614,8 +614,10 @@ def format_figures(figures: Mapping[str, Any]) -> list[str]:
         lines.append(text)
     un = figures.get("settlement_match", {}).get("unmatched", [])
     if un:
-        lines.append(f"Unmatched Appendix 15 settlements ({len(un)}):")
-        lines += [
-            f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}" for u in un
-        ]
+        lines.append(f"Appendix 15 settlements without a real point ({len(un)}):")
+        for u in un:
+            line = f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}"
+            if str(u.get("placement") or "").startswith("placed"):
+                line += f"; {u['placement']}, +/- {u['accuracy_m']:,.0f} m"
+            lines.append(line)
     return lines
