@@ -10,12 +10,14 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from almaty_scheme.restrictions.common import LayerNote, rule_attributes, zones_frame
 
 from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.cli import main
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import CRSError, DataError, UsageError
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.frames import zones_frame
+from almaty_scheme.restrictions.notes import LayerNote
 from almaty_scheme.restrictions.official import (
     ZoneLayerSpec,
     apply_official_zones,

@@ -41,7 +41,9 @@ import shapely
 from almaty_scheme.catalogue.models import Rule
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.readers import read_vector
-from almaty_scheme.restrictions.common import LayerNote, rule_attributes, zones_frame
+from almaty_scheme.restrictions.bands import rule_attributes
+from almaty_scheme.restrictions.frames import zones_frame
+from almaty_scheme.restrictions.notes import LayerNote
 
 log = logging.getLogger(__name__)
 
