@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import shapely
 from restriction_world import P, box, catalogue_of, line, make_base, rule
@@ -160,3 +162,34 @@ def test_a_namesake_in_another_district_is_not_used() -> None:
         n.kind == "skipped" and "none in городская администрация Капчагай" in n.message
         for n in notes
     )
+
+
+def test_zone_on_a_placed_settlement_carries_its_accuracy() -> None:
+    """Заречное has no real point: placed at a centroid with 36 600 m accuracy."""
+    zar = rule(
+        "industrial.arna",
+        "industrial_zone",
+        area_ha=1303,
+        anchor={"kind": "settlement", "name": "Заречное"},
+    )
+    base = make_base(
+        settlements=[
+            {
+                "name": "Заречное",
+                "district": "городская администрация Капчагай",
+                "placement": "placed: centroid of the territory kapchagay_ca",
+                "accuracy_m": 36_600.0,
+                "geometry": shapely.Point(P(0, 0)),
+            }
+        ]
+    )
+    gdf, _ = build_industrial_zones(catalogue_of([zar]), base, BuildOptions())  # type: ignore[arg-type]
+    row = gdf.iloc[0]
+    assert row.geometry.area / 1e4 == pytest.approx(1303, rel=1e-12)
+    assert row.anchor_accuracy_m == 36_600.0
+    assert row.accuracy == f"{SCHEMATIC}; anchor placed, accuracy +/- 36600 m"
+    assert "no real point: placed: centroid of the territory kapchagay_ca" in row.reading
+    # a real point: no anchor accuracy
+    gdf, _ = build_industrial_zones(catalogue_of([KAIRAT]), _base(), BuildOptions())  # type: ignore[arg-type]
+    assert gdf.iloc[0].accuracy == SCHEMATIC
+    assert math.isnan(float(gdf.iloc[0].anchor_accuracy_m))

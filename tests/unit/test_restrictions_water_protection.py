@@ -201,11 +201,60 @@ def test_kapchagay_contour_from_dem(tmp_path) -> None:  # type: ignore[no-untype
         catalogue_of([KAP]), base, BuildOptions(contour_source="dem", elevation_min_cells=1)
     )
     g = layers["water_protection_strips"].iloc[0]
-    # measured from the 479 m line (the rim's outer edge), not from the shoreline
+    # measured from the 479 m line (the rim's outer edge); the rim between the water
+    # edge and the contour (land below the normal level) belongs to the strip too
     grown = box(-200, -200, 1200, 1200)
-    assert g.geometry.intersection(grown).area == pytest.approx(0, abs=1e-3)
-    assert g.geometry.area == pytest.approx(4 * 1400 * 100 + ngon_area(100), rel=1e-6)
+    rim = grown.difference(box(0, 0, 1000, 1000))
+    assert g.geometry.intersection(rim).area == pytest.approx(1400**2 - 1000**2, rel=1e-9)
+    assert g.geometry.intersection(box(0, 0, 1000, 1000)).area == pytest.approx(0, abs=1e-6)
+    assert g.geometry.area == pytest.approx(
+        (1400**2 - 1000**2) + 4 * 1400 * 100 + ngon_area(100), rel=1e-6
+    )
     assert "DEM cells at or below 479" in g.reading
+    # contour outline to water outline: 200 m along the sides, 200 * sqrt(2) at the corners
+    assert "/ 283 m (max) from the water edge" in g.reading
+
+
+def test_kapchagay_strip_from_a_contour_50_m_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """1 km square reservoir, 479 m contour 50 m outside its edge, 100 m strip: the strip
+    is the land from the water edge out to 100 m beyond the contour (150 m from the
+    water): (1100^2 - 1000^2) + 4 * 1100 * 100 + the rounded corners' 64-gon of 100 m."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from restriction_world import X0, Y0
+
+    # 50 m cells over [-1000, 2000]^2; 470 m under the water, 478 m in a 50 m rim
+    z = np.full((60, 60), 490, dtype="int16")
+    z[19:41, 19:41] = 478  # x, y in [-50, 1050]
+    z[20:40, 20:40] = 470
+    dem = tmp_path / "dem50.tif"
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=60,
+        height=60,
+        count=1,
+        dtype="int16",
+        crs="EPSG:32643",
+        transform=from_origin(X0 - 1000, Y0 + 2000, 50, 50),
+    ) as d:
+        d.write(z, 1)
+    water = box(0, 0, 1000, 1000)
+    base = make_base(
+        dem_path=dem,
+        water_bodies=[{"name": "Kapchagay reservoir", "kind": "reservoir", "geometry": water}],
+    )
+    layers, _ = build_water_protection(
+        catalogue_of([KAP]), base, BuildOptions(contour_source="dem", elevation_min_cells=1)
+    )
+    g = layers["water_protection_strips"].iloc[0]
+    expected = (1100**2 - 1000**2) + 4 * 1100 * 100 + ngon_area(100)
+    assert g.geometry.area == pytest.approx(expected, rel=1e-6)
+    assert g.geometry.intersection(water).area == pytest.approx(0, abs=1e-6)
+    assert g.geometry.distance(water) == pytest.approx(0, abs=1e-6)  # starts at the water
+    assert "/ 71 m (max)" in g.reading  # 50 * sqrt(2) at the corners
 
 
 def test_unnamed_derived_streams_are_possible_named_ones_keep_certainty() -> None:

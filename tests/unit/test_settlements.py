@@ -8,7 +8,12 @@ import pytest
 from shapely.geometry import Point, box
 
 from almaty_scheme.base.settlements import dedupe_points, join_appendix15
-from almaty_scheme.catalogue.data_models import NameAlias, SettlementNames
+from almaty_scheme.catalogue.data_models import (
+    NameAlias,
+    Placement,
+    ReviewedMatch,
+    SettlementNames,
+)
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import DataError
 
@@ -149,3 +154,88 @@ def test_dedupe_keeps_osm_and_merges_geonames_names() -> None:
     assert dropped["duplicate_of"].tolist() == ["osm:0"]
     far, none = dedupe_points(pts, dedupe_m=500)
     assert len(far) == 2 and none.empty
+
+
+def test_unmatched_place_goes_to_its_rural_district_centroid() -> None:
+    """Two matched places of X с/о at (10, 10) and (20, 10) km: the third goes to their
+    centroid (15, 10) km, accuracy = the set's radius 5 km; a place of a district with no
+    matched place goes to its territory's centroid (75, 25) km, accuracy = distance to the
+    square's corner, sqrt(2) * 25 km = 35 355 m (rounded to 10 m)."""
+    pts = _pts([("Алма", 10_000, 10_000, "village"), ("Берк", 20_000, 10_000, "village")])
+    table = _table(
+        [
+            ("settlement", "Аский район", "Алма", 100),
+            ("settlement", "Аский район", "Берк", 100),
+            ("settlement", "Аский район", "Нигде", 100),
+            ("settlement", "Бэский район", "Никуда", 50),
+        ]
+    )
+    res = join_appendix15(pts, table, TERR, DISTRICTS)
+    assert len(res.matched) == 2 and len(res.placed) == 2
+    rows = res.rows.set_index("row_id")
+    assert pd.isna(rows.loc["A15-003", "base_id"])  # no real point
+    assert rows.loc["A15-003", "accuracy_m"] == 5000.0
+    assert rows.loc["A15-003", "placement"].startswith(
+        "placed: centroid of the 2 matched place(s) of X с/о"
+    )
+    assert rows.loc["A15-004", "accuracy_m"] == 35360.0
+    assert "centroid of the territory b" in rows.loc["A15-004", "placement"]
+    s = res.settlements.set_index("scheme_row")
+    assert s.geometry["A15-003"].equals(Point(15_000, 10_000))
+    assert s.geometry["A15-004"].equals(Point(75_000, 25_000))
+    assert s.at["A15-003", "pop_2050"] == 400
+    assert s.at["A15-001", "placement"] == "matched" and pd.isna(s.at["A15-001", "accuracy_m"])
+    assert s.at["A15-003", "origin"] == "placed"
+
+
+def test_placement_accuracy_floor() -> None:
+    """A stated floor (8 km) wins over a smaller radius (5 km)."""
+    pts = _pts([("Алма", 10_000, 10_000, "village"), ("Берк", 20_000, 10_000, "village")])
+    table = _table(
+        [
+            ("settlement", "Аский район", "Алма", 100),
+            ("settlement", "Аский район", "Берк", 100),
+            ("settlement", "Аский район", "Нигде", 100),
+        ]
+    )
+    names = SettlementNames(version="1.0.0", placement=Placement(min_accuracy_m=8000))
+    res = join_appendix15(pts, table, TERR, DISTRICTS, names=names)
+    assert res.placed["accuracy_m"].tolist() == [8000.0]
+    assert "floor 8000 m" in res.placed["placement"].iloc[0]
+
+
+def test_fuzzy_candidate_needs_a_review_and_a_reject_removes_one() -> None:
+    pts = _pts([("Жыңғылды", 10_000, 10_000, "village"), ("Куат", 20_000, 20_000, "village")])
+    table = _table(
+        [
+            ("settlement", "Аский район", "Жангылды", 100),
+            ("settlement", "Аский район", "Жана Куат", 100),
+        ]
+    )
+    res = join_appendix15(pts, table, TERR, DISTRICTS)
+    rows = res.rows.set_index("row_id")
+    assert pd.isna(rows.loc["A15-001", "base_id"])  # fuzzy 0.88, not reviewed
+    assert "needs a reviewed entry" in rows.loc["A15-001", "reason"]
+    assert rows.loc["A15-002", "match"] == "variant"
+    names = SettlementNames(
+        version="1.0.0",
+        reviewed=[
+            ReviewedMatch(
+                settlement="Жангылды",
+                point_name="Жыңғылды",
+                decision="accept",
+                reason="same word in Kazakh spelling",
+            ),
+            ReviewedMatch(
+                settlement="Жана Куат",
+                point_name="Куат",
+                decision="reject",
+                reason="another village (test)",
+            ),
+        ],
+    )
+    rows = join_appendix15(pts, table, TERR, DISTRICTS, names=names).rows.set_index("row_id")
+    assert rows.loc["A15-001", "base_id"] == "settlements:0"
+    assert rows.loc["A15-001", "reason"].startswith("reviewed match: same word")
+    assert pd.isna(rows.loc["A15-002", "base_id"])
+    assert "rejected: another village" in rows.loc["A15-002", "reason"]

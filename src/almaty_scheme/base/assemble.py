@@ -83,6 +83,7 @@ from almaty_scheme.base.read import read_base_layer
 from almaty_scheme.base.reference import load_reference
 from almaty_scheme.base.settlements import (
     JoinResult,
+    is_placed,
     join_appendix15,
     load_settlement_names,
 )
@@ -238,24 +239,32 @@ def _text(v: Any) -> str | None:
 
 
 def settlement_figures(join: JoinResult) -> dict[str, Any]:
-    """Match rate of Appendix 15 and the list of unmatched rows with reasons."""
+    """Appendix 15 places matched to points and placed by method, with the reasons."""
     rows = join.rows
     existing = rows[rows["row_kind"] != "planned_city"]
-    matched = int(existing["base_id"].notna().sum())
-    un = join.unmatched
+    matched = int((existing["placement"] == "matched").sum())
+    placed = join.placed
+    methods = placed["placement"].str.split(" of ").str[0].value_counts().to_dict()
     return {
         "settlement_match": figure(
             "Appendix 15 settlements matched to points",
             float(len(existing)),
             float(matched),
             "settlements",
-            f"{matched} of {len(existing)} existing places ({100 * join.match_rate():.1f} %); "
-            f"{len(rows)} rows incl. the planned city. The rest are absent from the "
-            "reference points (OSM export and GeoNames lack them); a settlements file from "
-            "the user fills the gaps.",
+            f"{matched} of {len(existing)} existing places matched to a real point "
+            f"({100 * join.match_rate():.1f} %); the other {len(placed)} are placed by a "
+            "stated method (rural-district centroid, or the territory's centroid when the "
+            f"rural district has no matched place), accuracy floor "
+            f"{join.accuracy_floor_m:,.0f} m (base.placement); {len(rows)} rows incl. the "
+            "planned city. Placed points do not seed the boundary's cells, get no derived "
+            "footprint and anchor no river; a settlements file from the user replaces them.",
             "scheme L4378-5055",
             match_rate=round(join.match_rate(), 4),
             match_rate_all_rows=round(join.match_rate(existing_only=False), 4),
+            matched=matched,
+            placed=len(placed),
+            placed_by_method=methods,
+            accuracy_floor_m=round(join.accuracy_floor_m, 0),
             by_tier=rows["match"].str.split(" ").str[0].value_counts().to_dict(),
             unmatched=[
                 {
@@ -264,12 +273,19 @@ def settlement_figures(join: JoinResult) -> dict[str, Any]:
                     "district": _text(r["district"]),
                     "rural_district": _text(r["rural_district"]),
                     "reason": r["reason"],
+                    "placement": r["placement"],
+                    "accuracy_m": None if pd.isna(r["accuracy_m"]) else float(r["accuracy_m"]),
                 }
-                for _, r in un.iterrows()
+                for _, r in join.unmatched.iterrows()
             ],
             duplicates_dropped=len(join.duplicates),
         )
     }
+
+
+def real_points(settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Settlement points without the placed ones (for boundary seeds, footprints, rivers)."""
+    return settlements[~is_placed(settlements)]
 
 
 def _derive_rivers(
@@ -291,7 +307,7 @@ def _derive_rivers(
             base.dem_path,
             boundary,
             water_bodies=base["water_bodies"],
-            places=base["settlements"],
+            places=real_points(base["settlements"]),
             report=report,
             reference_rivers=base["rivers"],
         )
@@ -357,7 +373,7 @@ def assemble_base(
     join = _join_settlements(base, cat, table, territories, bcfg, figures)
     res_b = build_boundary(
         territories,
-        join.settlements,
+        real_points(join.settlements),
         base["water_bodies"],
         bcfg,
         dem_path=base.dem_path,
@@ -414,7 +430,8 @@ def _join_settlements(
             "loaded",
             "reference/user points joined to Appendix 15 by name",
             accuracy="point positions of the source; populations from Appendix 15",
-            note=f"{len(join.matched)} of {len(join.rows)} Appendix 15 rows matched",
+            note=f"{len(join.matched)} of {len(join.rows)} Appendix 15 rows matched to a "
+            f"point, {len(join.placed)} placed (see 'placement' and 'accuracy_m')",
         ),
     )
     return join
@@ -475,7 +492,7 @@ def _set_footprints(
             [f"{fcfg.city_territory!r} is not a territory of boundary.yaml."],
         )
     fp = derive_footprints(
-        join.settlements, table, balance, city.iloc[0], bgeom, fcfg, horizon=horizon
+        real_points(join.settlements), table, balance, city.iloc[0], bgeom, fcfg, horizon=horizon
     )
     figures.update(fp.figures)
     footprints = fp.footprints
@@ -605,8 +622,10 @@ def format_figures(figures: Mapping[str, Any]) -> list[str]:
         lines.append(text)
     un = figures.get("settlement_match", {}).get("unmatched", [])
     if un:
-        lines.append(f"Unmatched Appendix 15 settlements ({len(un)}):")
-        lines += [
-            f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}" for u in un
-        ]
+        lines.append(f"Appendix 15 settlements without a real point ({len(un)}):")
+        for u in un:
+            line = f"  {u['row_id']} {u['settlement']} ({u['district'] or '-'}): {u['reason']}"
+            if str(u.get("placement") or "").startswith("placed"):
+                line += f"; {u['placement']}, +/- {u['accuracy_m']:,.0f} m"
+            lines.append(line)
     return lines

@@ -283,6 +283,8 @@ def _footprint_figures(
             "discs lose area where they meet neighbours' cells or the boundary.",
             "scheme L3771",
             horizon=str(horizon),
+            comparable=False,
+            not_comparable="circular: footprints are sized from this Appendix 1 figure",
         ),
         "footprints_rural": figure(
             "Rural settlement land drawn as footprints",
@@ -294,6 +296,8 @@ def _footprint_figures(
             "limits.",
             "scheme L3773",
             horizon=str(horizon),
+            comparable=False,
+            not_comparable="circular: footprints are sized from this Appendix 1 figure",
         ),
     }
 

@@ -21,7 +21,14 @@ points (OSM ``place`` nodes, GeoNames) with Russian, Kazakh or Latin names. The 
    ``outside_km`` km, better tier first, then town > village > hamlet, then the
    tagged population nearest to the scheme's 2018 population.
 
-Every row ends either matched (``match`` says how) or unmatched with a reason.
+   A ``fuzzy`` candidate counts only when ``settlement_names.yaml`` ``reviewed``
+   accepts it (with a reason); a ``reject`` entry removes a candidate at any tier.
+5. **Placement** of the rows left without a point (:mod:`almaty_scheme.base.placement`):
+   the rural district's matched places' centroid, or the territory's centroid, with
+   ``accuracy_m`` and a ``placement`` label; the layer holds these points too.
+
+Every row ends either matched (``match`` says how) or placed, with the reason it has no
+point.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ import pandas as pd
 
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
-from almaty_scheme.catalogue.data_models import SettlementNames
+from almaty_scheme.base.placement import MATCHED, PLACED_PREFIX, Placed, place_unmatched
+from almaty_scheme.catalogue.data_models import ReviewedMatch, SettlementNames
 from almaty_scheme.catalogue.datafile import load_model
 from almaty_scheme.catalogue.registry import shipped_path
 from almaty_scheme.crs import require_working_crs
@@ -85,8 +93,11 @@ class JoinResult:
         (``origin``, ``origin_id``, ``alt_names``...).
     rows
         One line per matchable Appendix 15 row: ``row_id``, ``number``, ``row_kind``,
-        ``district``, ``settlement``, ``territory``, ``base_id`` (matched point or
-        NA), ``match`` (tier or ``unmatched``), ``reason``.
+        ``district``, ``settlement``, ``territory``, ``base_id`` (matched real point
+        or NA), ``match`` (tier, ``placed`` or ``unmatched``), ``reason``,
+        ``placement`` (``matched``, the placement method, or ``unmatched``),
+        ``accuracy_m`` and ``placed_id`` (the placed point's ``base_id``) for placed
+        rows (:mod:`almaty_scheme.base.placement`).
     duplicates
         Points dropped as duplicates: ``origin_id``, ``name``, ``duplicate_of``.
     """
@@ -94,23 +105,29 @@ class JoinResult:
     settlements: gpd.GeoDataFrame
     rows: pd.DataFrame
     duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    accuracy_floor_m: float = 0.0
 
     @property
     def matched(self) -> pd.DataFrame:
-        """Rows with a point."""
-        return self.rows[self.rows["base_id"].notna()]
+        """Rows matched to a real point."""
+        return self.rows[self.rows["placement"] == MATCHED]
+
+    @property
+    def placed(self) -> pd.DataFrame:
+        """Rows without a real point, placed by a stated method (``placement``)."""
+        return self.rows[self.rows["placement"].str.startswith(PLACED_PREFIX)]
 
     @property
     def unmatched(self) -> pd.DataFrame:
-        """Rows without a point, with the reason."""
-        return self.rows[self.rows["base_id"].isna()]
+        """Rows without a real point (placed or not), with the reason."""
+        return self.rows[self.rows["placement"] != MATCHED]
 
     def match_rate(self, *, existing_only: bool = True) -> float:
-        """Share of rows matched (``existing_only`` leaves out planned cities)."""
+        """Share of rows matched to a real point (``existing_only``: no planned cities)."""
         rows = self.rows
         if existing_only:
             rows = rows[rows["row_kind"] != "planned_city"]
-        return float(rows["base_id"].notna().mean()) if len(rows) else 0.0
+        return float((rows["placement"] == MATCHED).mean()) if len(rows) else 0.0
 
 
 def _point_names(row: pd.Series) -> list[str]:
@@ -318,12 +335,83 @@ def join_appendix15(
     base_ids = dict(zip(pts.index, layer["base_id"], strict=True)) if "base_id" in layer else {}
     res_rows["base_id"] = res_rows["point"].map(base_ids).astype("string")
     res_rows = res_rows.drop(columns=["point"])
-    log.info(
-        "Appendix 15 join: %d of %d rows matched",
-        int(res_rows["base_id"].notna().sum()),
-        len(res_rows),
+    res_rows["placement"] = np.where(res_rows["base_id"].notna(), MATCHED, "unmatched")
+    res_rows["accuracy_m"] = np.nan
+    res_rows["placed_id"] = pd.Series(pd.NA, index=res_rows.index, dtype="string")
+    placed, floor_m = place_unmatched(
+        res_rows, layer.set_index("base_id").geometry, territories, names.placement
     )
-    return JoinResult(settlements=layer, rows=res_rows, duplicates=dropped)
+    layer = _add_placed(layer, rows, res_rows, placed)
+    log.info(
+        "Appendix 15 join: %d of %d rows matched, %d placed (accuracy floor %.0f m)",
+        int((res_rows["placement"] == MATCHED).sum()),
+        len(res_rows),
+        len(placed),
+        floor_m,
+    )
+    return JoinResult(
+        settlements=layer, rows=res_rows, duplicates=dropped, accuracy_floor_m=floor_m
+    )
+
+
+def _add_placed(
+    layer: gpd.GeoDataFrame,
+    rows: pd.DataFrame,
+    res_rows: pd.DataFrame,
+    placed: dict[Any, Placed],
+) -> gpd.GeoDataFrame:
+    """Append one point per placed row to the layer and record it in ``res_rows``."""
+    layer = layer.copy()
+    layer["placement"] = pd.Series(pd.NA, index=layer.index, dtype="string")
+    layer.loc[layer["in_appendix15"], "placement"] = MATCHED
+    layer["accuracy_m"] = np.nan
+    if not placed:
+        return layer
+    by_row_id = {r["row_id"]: r for _, r in rows.iterrows()}
+    new = []
+    for idx, p in placed.items():
+        rr = res_rows.loc[idx]
+        r = by_row_id[rr["row_id"]]
+        bid = f"settlements:placed:{rr['row_id']}"
+        res_rows.at[idx, "placed_id"] = bid
+        res_rows.at[idx, "placement"] = p.placement
+        res_rows.at[idx, "accuracy_m"] = p.accuracy_m
+        res_rows.at[idx, "match"] = "placed"
+        rd = r.get("rural_district")
+        rec: dict[str, Any] = {
+            "base_id": bid,
+            "source": "placed from Appendix 15 (no point in the data)",
+            "accuracy": f"+/- {p.accuracy_m:.0f} m ({p.placement})",
+            "name": r["settlement"],
+            "district": r.get("district"),
+            "rural_district": rd if isinstance(rd, str) and rd else pd.NA,
+            "scheme_row": r["row_id"],
+            "match": "placed",
+            "in_appendix15": True,
+            "scheme_name": r["settlement"],
+            "territory": str(rr["territory"]).split(",")[0] or pd.NA,
+            "origin": "placed",
+            "placement": p.placement,
+            "accuracy_m": p.accuracy_m,
+            "geometry": p.point,
+        }
+        for c in ("pop_2018", "pop_2025", "pop_2035", "pop_2050"):
+            rec[c] = pd.to_numeric(pd.Series([r.get(c)]), errors="coerce").iloc[0]
+        new.append(rec)
+    add = gpd.GeoDataFrame(new, geometry="geometry", crs=layer.crs)
+    out = pd.concat([layer, add], ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs=layer.crs)
+    out["in_appendix15"] = out["in_appendix15"].astype(bool)
+    return conform("settlements", out)
+
+
+def is_placed(settlements: pd.DataFrame) -> pd.Series:
+    """True for points placed by :mod:`almaty_scheme.base.placement` (not real points)."""
+    if "placement" not in settlements.columns:
+        return pd.Series(False, index=settlements.index)
+    return (
+        settlements["placement"].astype("string").str.startswith(PLACED_PREFIX).fillna(False)
+    ).astype(bool)
 
 
 def _check_table_columns(table: pd.DataFrame) -> None:
@@ -375,6 +463,39 @@ class _JoinContext:
     names: SettlementNames
     pt_keys: dict[Any, _Keys]
     outside_km: float
+    refused: dict[Any, list[str]] = field(default_factory=dict)
+    """Row index -> candidates refused by review (or fuzzy ones not reviewed), as text."""
+
+
+def _review(names: SettlementNames, r: pd.Series, point_keys: _Keys) -> ReviewedMatch | None:
+    """The ``reviewed`` entry of ``settlement_names.yaml`` for row ``r`` and a point."""
+    for e in names.reviewed:
+        if loose_name(e.settlement) != loose_name(r["settlement"]):
+            continue
+        if e.district and district_key(e.district) != district_key(r.get("district")):
+            continue
+        if loose_name(e.point_name) in point_keys[1]:
+            return e
+    return None
+
+
+def _reviewed_tier(
+    ctx: _JoinContext, idx: Any, r: pd.Series, j: Any, t: tuple[int, float]
+) -> tuple[int, float] | None:
+    """Apply the review table: rejected pairs and unreviewed fuzzy pairs are dropped."""
+    e = _review(ctx.names, r, ctx.pt_keys[j])
+    pname = str(ctx.pts.at[j, "name"]) if "name" in ctx.pts.columns else str(j)
+    label = f"{TIERS[t[0]]} {t[1]:.2f}" if t[0] == 3 else TIERS[t[0]]
+    if e is not None and e.decision == "reject":
+        ctx.refused.setdefault(idx, []).append(f"{pname!r} ({label}) rejected: {e.reason}")
+        return None
+    if t[0] == 3 and e is None:
+        ctx.refused.setdefault(idx, []).append(
+            f"{pname!r} ({label}) not accepted: a fuzzy candidate needs a reviewed entry "
+            "in layers/settlement_names.yaml"
+        )
+        return None
+    return t
 
 
 def _aliases_for(names: SettlementNames, r: pd.Series) -> list[str]:
@@ -417,6 +538,9 @@ def _candidate_pairs(
                     continue
             t = match_tier(rkeys, ctx.pt_keys[j], fuzzy_min)
             if t is None or (t[0] == 3 and not inside):
+                continue
+            t = _reviewed_tier(ctx, idx, r, j, t)
+            if t is None:
                 continue
             status = pts.at[j, "status"] if "status" in pts.columns else None
             rank = _STATUS_RANK.get(str(status), 5)
@@ -469,6 +593,8 @@ def _unmatched_reason(
     reason = reason or known.get((loose_name(r["settlement"]), ""))
     if reason is not None:
         return reason
+    if idx in ctx.refused and not any(p[6] == idx for p in pairs):
+        return "candidates refused: " + "; ".join(ctx.refused[idx])
     near = sorted({p[7] for p in pairs if p[6] == idx})
     rk = name_key_sets([str(r["settlement"]), *_aliases_for(ctx.names, r)])
     far = [
@@ -501,7 +627,11 @@ def _result_rows(
     out_rows = []
     for idx, r in ctx.rows.iterrows():
         j = row_to_pt.get(idx)
-        reason = "" if j is not None else _unmatched_reason(ctx, idx, r, pairs, pt_to_row)
+        if j is None:
+            reason = _unmatched_reason(ctx, idx, r, pairs, pt_to_row)
+        else:
+            e = _review(ctx.names, r, ctx.pt_keys[j])
+            reason = f"reviewed match: {e.reason}" if e is not None else ""
         out_rows.append(
             {
                 "row_id": r["row_id"],

@@ -170,12 +170,41 @@ class NoData(_NamesStrict):
     reason: str = Field(min_length=3)
 
 
+class ReviewedMatch(_NamesStrict):
+    """A doubtful (fuzzy or surname-only) match a person decided, with the reason.
+
+    A ``fuzzy`` candidate is never used unless an ``accept`` entry names it; a
+    ``reject`` entry removes the candidate at any tier.
+    """
+
+    settlement: str = Field(min_length=1)
+    district: str | None = None
+    point_name: str = Field(min_length=1)
+    decision: Literal["accept", "reject"]
+    reason: str = Field(min_length=10)
+
+
+class Placement(_NamesStrict):
+    """How an Appendix 15 place without a point is placed (see base.settlements).
+
+    ``min_accuracy_m``: the least accuracy given to a rural-district centroid; ``None``
+    = the median radius of the rural districts with at least ``well_matched_min``
+    matched places (measured on the data at hand).
+    """
+
+    min_accuracy_m: float | None = Field(default=None, gt=0)
+    well_matched_min: int = Field(default=3, ge=2)
+    note: str = ""
+
+
 class SettlementNames(_NamesStrict):
     """``layers/settlement_names.yaml``: aliases and known gaps of the reference points."""
 
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     aliases: list[NameAlias] = Field(default_factory=list)
     known_missing: list[NoData] = Field(default_factory=list)
+    reviewed: list[ReviewedMatch] = Field(default_factory=list)
+    placement: Placement = Field(default_factory=Placement)
 
 
 # --------------------------------------------------------------------------- footprints.yaml

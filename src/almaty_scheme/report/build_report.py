@@ -25,10 +25,13 @@ import shapely
 
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.build_result import BuildResult, report_paths
+from almaty_scheme.catalogue.appendices import load_land_balance
 from almaty_scheme.catalogue.data_models import SchemeFigures
 from almaty_scheme.catalogue.loader import Catalogue
 from almaty_scheme.catalogue.registry import load_data
+from almaty_scheme.errors import AlmatySchemeError
 from almaty_scheme.io.atomic import atomic_write_text
+from almaty_scheme.report.reconciliation import reconciliation_rows
 from almaty_scheme.restrictions.names import name_matches
 from almaty_scheme.restrictions.schema import LAYER_NAMES
 from almaty_scheme.restrictions.text import text
@@ -66,8 +69,6 @@ def _scheme_value(
         return float(r.area_ha), f"{r.citation()} ({rule_id})"
     if balance_key:
         try:
-            from almaty_scheme.catalogue.appendices import load_land_balance
-
             lb = load_land_balance(catalogue)
             row = lb.loc[lb["key"] == balance_key]
             if len(row):
@@ -86,6 +87,7 @@ def _figure(
     unit: str,
     explanation: str,
     comparable: bool = True,
+    not_comparable: str = "",
 ) -> dict[str, Any]:
     sv, src = scheme
     diff = None if ours is None else ours - sv
@@ -100,6 +102,7 @@ def _figure(
         "difference": None if diff is None else round(diff, 2),
         "difference_pct": None if pct is None else round(pct, 1),
         "comparable": comparable and ours is not None,
+        "not_comparable": "" if comparable else (not_comparable or "for scale"),
         "explanation": explanation,
     }
 
@@ -177,24 +180,7 @@ def reconciliation_figures(
         )
     )
     figs += _gas_figures(catalogue, base, layers, in_bnd)
-    fps = base["settlement_footprints"]
-    fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
-    figs.append(
-        _figure(
-            "settlement_land",
-            "Settlement land (footprints inside the boundary)",
-            _scheme_value(catalogue, "settlements", balance_key="settlements"),
-            fp_ha,
-            "ha",
-            (
-                "Footprints from the base (real outlines or derived from population, see their "
-                "'method'); the scheme's land of settlements counts the whole administrative land of "
-                "each settlement, usually far larger than the built-up area."
-                if fp_ha is not None
-                else "No settlement footprints in the base data."
-            ),
-        )
-    )
+    figs.append(_settlement_figure(catalogue, base, in_bnd))
     figs.append(_industrial_figure(catalogue, layers))
     fz = layers.get("functional_zones")
     if fz is not None and len(fz) and b_area is not None:
@@ -206,9 +192,12 @@ def reconciliation_figures(
                 float(fz.geometry.area.sum()) / 1e4,
                 "ha",
                 "A planar partition: must equal the boundary area (difference = rounding).",
-                comparable=True,
+                comparable=False,
+                not_comparable="circular: the zones partition the boundary itself (a "
+                "self-check, not a comparison with the scheme)",
             )
         )
+    figs += reconciliation_rows(layers, _land_balance(catalogue))
     return figs
 
 
@@ -330,6 +319,39 @@ def _gas_figures(
     return figs
 
 
+def _settlement_figure(
+    catalogue: Catalogue, base: BaseData, in_bnd: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """Settlement footprints inside the boundary beside Appendix 1's settlement land.
+
+    Not comparable (circular) when some footprints are derived: those are sized from
+    Appendix 1's settlement land itself (``target_ha``).
+    """
+    fps = base["settlement_footprints"]
+    fp_ha = _union_area_ha([in_bnd(g) for g in fps.geometry]) if len(fps) else None
+    derived_ha = 0.0
+    if len(fps) and "target_ha" in fps.columns:
+        derived_ha = _union_area_ha([in_bnd(g) for g in fps.loc[fps["target_ha"].notna()].geometry])
+    return _figure(
+        "settlement_land",
+        "Settlement land (footprints inside the boundary)",
+        _scheme_value(catalogue, "settlements", balance_key="settlements"),
+        fp_ha,
+        "ha",
+        (
+            "Footprints from the base (real outlines or derived from population, see their "
+            "'method'); the scheme's land of settlements counts the whole administrative land of "
+            "each settlement, usually far larger than the built-up area."
+            if fp_ha is not None
+            else "No settlement footprints in the base data."
+        ),
+        comparable=derived_ha == 0,
+        not_comparable=f"circular: {derived_ha:,.0f} ha of derived footprints are sized from "
+        "Appendix 1's settlement land (only area lost to neighbours, the boundary and "
+        "places without a real point differs)",
+    )
+
+
 def _industrial_figure(
     catalogue: Catalogue, layers: Mapping[str, gpd.GeoDataFrame]
 ) -> dict[str, Any]:
@@ -363,7 +385,19 @@ def _industrial_figure(
         ind_ha,
         "ha",
         expl,
+        comparable=False,
+        not_comparable="circular: each zone is drawn at its stated area (only zones not "
+        "drawn or cut by the boundary differ)",
     )
+
+
+def _land_balance(catalogue: Catalogue) -> pd.DataFrame | None:
+    """Appendix 1 (``appendix1_land_balance.csv``), or ``None`` if the catalogue lacks it."""
+    try:
+        return load_land_balance(catalogue)
+    except (AlmatySchemeError, OSError, ValueError) as exc:
+        log.debug("land balance unavailable: %s", exc)
+        return None
 
 
 def relevant_findings(
@@ -491,7 +525,8 @@ def _reconciliation_lines(figs: list[dict[str, Any]]) -> list[str]:
                 else _fmt(f["difference"])
             )
         )
-        label = f["label"] + ("" if f["comparable"] else " *(for scale)*")
+        nc = f.get("not_comparable") or "for scale"
+        label = f["label"] + ("" if f["comparable"] else f" *(not comparable: {nc})*")
         lines.append(
             f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
             f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |"
@@ -524,8 +559,13 @@ def _base_figure_lines(bf: list[dict[str, Any]]) -> list[str]:
                 )
             )
             unit = f" {f.get('unit')}" if f.get("unit") else ""
+            blabel = str(f.get("label")) + (
+                f" *(not comparable: {f.get('not_comparable') or 'for scale'})*"
+                if f.get("comparable") is False
+                else ""
+            )
             lines.append(
-                f"| {_md_cell(f.get('label'))} | {_fmt(_num(f.get('scheme')))}{unit} | "
+                f"| {_md_cell(blabel)} | {_fmt(_num(f.get('scheme')))}{unit} | "
                 f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
                 f"{_md_cell(f.get('explanation'))} |"
             )

@@ -52,6 +52,7 @@ EXTRA_COLUMNS = {
     "schematic": "boolean",
     "anchor_kind": "string",
     "anchor_name": "string",
+    "anchor_accuracy_m": "float64",
 }
 N_SIDES = 4 * QUAD_SEGS
 
@@ -144,6 +145,15 @@ def _admin_candidates(admin: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return order.sort_values("_pref", kind="mergesort")
 
 
+def anchor_accuracy_m(row: pd.Series) -> float | None:
+    """Accuracy in metres of a placed settlement point, ``None`` for a real point."""
+    acc = row.get("accuracy_m")
+    placement = text(row.get("placement"))
+    if placement is None or not placement.startswith("placed") or acc is None or pd.isna(acc):
+        return None
+    return float(acc)
+
+
 def resolve_anchor(
     rule: Rule, base: BaseData, rules_by_id: dict[str, Rule] | None = None
 ) -> tuple[Point | None, str, str]:
@@ -168,6 +178,12 @@ def resolve_anchor(
         )
         src = f"settlement {row.get('base_id')} ({text(row.get('source')) or 'base'})"
         reading_bits += [f"centred at the settlement {a.name}", amb or ""]
+        acc = anchor_accuracy_m(row)
+        if acc is not None:
+            reading_bits.append(
+                f"the settlement has no real point: {text(row.get('placement'))}, "
+                f"accuracy +/- {acc:.0f} m"
+            )
     elif a.kind == "admin_unit":
         row, amb = find_named(_admin_candidates(base["admin_units"]), a.name or "")
         if row is None:
@@ -213,6 +229,15 @@ def resolve_anchor(
     return pt, src, join_reading(*reading_bits) or ""
 
 
+def _rule_anchor_accuracy(rule: Rule, base: BaseData) -> float | None:
+    """Accuracy of a rule's settlement anchor when that settlement is a placed point."""
+    a = rule.anchor
+    if a is None or a.kind != "settlement":
+        return None
+    row, _ = find_named(base["settlements"], a.name or "", a.district)
+    return None if row is None else anchor_accuracy_m(row)
+
+
 def build_industrial_zones(
     catalogue: Catalogue, base: BaseData, options: BuildOptions
 ) -> tuple[gpd.GeoDataFrame, list[LayerNote]]:
@@ -233,11 +258,14 @@ def build_industrial_zones(
             nb.add("skipped", f"not drawn: {reading}", rule.id)
             continue
         rec = rule_attributes(rule)
+        acc_m = _rule_anchor_accuracy(rule, base)
         rec.update(
             name=rule.title_ru or rule.title,
             certainty="certain",
             source=src,
-            accuracy=SCHEMATIC,
+            accuracy=SCHEMATIC
+            + (f"; anchor placed, accuracy +/- {acc_m:.0f} m" if acc_m is not None else ""),
+            anchor_accuracy_m=acc_m,
             source_layer=None,
             source_fid=None,
             area_ha_scheme=rule.area_ha,

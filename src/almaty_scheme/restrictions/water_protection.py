@@ -10,7 +10,10 @@ Zones and strips are measured on each side from the water edge, landwards:
   level, L590-591). Open data has no such contour: ``BuildOptions.contour_source``
   chooses ``shoreline`` (the reservoir polygon stands for it) or ``dem`` (DEM cells at
   or below the contour that touch the reservoir, within ``contour_search_m`` of its
-  shoreline, joined with the polygon); each feature's ``reading`` says which;
+  shoreline, joined with the polygon); each feature's ``reading`` says which and how
+  far (mean/max) the contour used lies from the water edge. The land between the water
+  edge and the contour lies below the normal level and belongs to the strip and the
+  zone: a band ``[0, d]`` is ``buffer(contour, d) - water``, not ``- contour``;
 * a river given as a centreline: the water edge is approximated by a line
   ``BuildOptions.river_half_width_m`` (``h``) from the centreline on each side; a width
   ``d`` gives ``buffer(line, h + d) - buffer(line, h)`` (round ends; with ``h = 0`` the
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -208,6 +212,37 @@ def contour_reference(
     )
 
 
+def contour_offset(
+    contour: BaseGeometry, water: BaseGeometry, step_m: float = 50.0
+) -> tuple[float, float]:
+    """Mean and largest distance (m) from the contour's outline to the water's outline.
+
+    The contour polygon's outline is sampled every ``step_m`` metres; each sample's
+    distance to the water polygon's outline is measured. ``(0, 0)`` when they coincide.
+    """
+    line = shapely.boundary(contour)
+    if line.is_empty or contour.equals(water):
+        return 0.0, 0.0
+    n = max(int(line.length / step_m), 1)
+    pts = shapely.line_interpolate_point(line, np.linspace(0.0, line.length, n, endpoint=False))
+    d = shapely.distance(pts, shapely.boundary(water))
+    return float(np.mean(d)), float(np.max(d))
+
+
+def contour_offset_reading(contour: BaseGeometry, water: BaseGeometry) -> str:
+    """How far the contour used lies from the water edge, and where its bands start."""
+    mean_m, max_m = contour_offset(contour, water)
+    extra_ha = shapely.difference(contour, water).area / 1e4
+    if extra_ha < 0.01:
+        return "the contour used is the water edge itself (0 m from it)"
+    return (
+        f"contour used lies {mean_m:,.0f} m (mean) / {max_m:,.0f} m (max) from the water "
+        f"edge of the base data; the {extra_ha:,.0f} ha between the water edge and the "
+        "contour (land below the normal level) belong to the strip and the zone, whose "
+        "widths are measured from the contour"
+    )
+
+
 @dataclass
 class _Water:
     """What every water-protection feature of one build shares."""
@@ -270,11 +305,15 @@ def _add_zone(
     *,
     channel: BaseGeometry | None,
     offset: float,
+    fill: BaseGeometry | None = None,
 ) -> None:
     """The bands of one rule around one water feature, water surfaces removed.
 
     Geometric rule: the land between ``offset + inner`` and ``offset + outer`` metres from
-    ``ref`` (round ends), ``channel`` and the water surfaces cut out.
+    ``ref`` (round ends), ``channel`` and the water surfaces cut out. ``fill`` (the land
+    between the water edge and a contour ``ref``, below the normal level) joins the
+    band that starts at ``inner = 0``, so that band runs from the water edge while its
+    width is measured from the contour.
     """
     options = ctx.options
     demote = (
@@ -294,6 +333,8 @@ def _add_zone(
             flat=False,
             exclude=channel,
         )
+        if fill is not None and inner == 0 and not fill.is_empty:
+            g = shapely.union(g, fill)  # water edge to contour: part of the first band
         return g if water.is_empty else shapely.difference(g, water)
 
     nm = row.get("name_ru") if isinstance(row.get("name_ru"), str) else None
@@ -364,11 +405,25 @@ def _add_body_zones(
             if rule.width is None:
                 continue
             ref, ref_reading = poly, "measured from the water-body polygon outline"
+            fill = None
             if rule.width.measured_from == "contour":
                 ref, ref_reading = contour_reference(poly, rule, ctx.base, ctx.options, nb)
+                fill = shapely.difference(ref, poly)
+                ref_reading = join_reading(ref_reading, contour_offset_reading(ref, poly)) or ""
                 nb.add("reading", ref_reading, rule.id)
             reading = join_reading(ref_reading, why)
-            _add_zone(feats, rule, row, "water_bodies", ref, reading, ctx, channel=None, offset=0.0)
+            _add_zone(
+                feats,
+                rule,
+                row,
+                "water_bodies",
+                ref,
+                reading,
+                ctx,
+                channel=None,
+                offset=0.0,
+                fill=fill,
+            )
 
 
 def _note_unused(krules: list[Rule], used: set[str], nb: NoteBook) -> None:
