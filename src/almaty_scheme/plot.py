@@ -46,9 +46,10 @@ from matplotlib_scalebar.scalebar import ScaleBar
 from pyproj import Transformer
 
 from almaty_scheme import __version__
-from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
+from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
-from almaty_scheme.io.atomic import atomic_path
+from almaty_scheme.io.atomic import atomic_path, check_writable
+from almaty_scheme.qgis.project import attribution_text, build_info
 from almaty_scheme.qgis.spec import (
     VERDICTS,
     StyleClass,
@@ -126,8 +127,6 @@ def read_layers(
     for n in wanted:
         gdf = pyogrio.read_dataframe(path, layer=n)
         if gdf.crs is None or gdf.crs != WORKING_CRS:
-            from almaty_scheme.crs import to_working_crs
-
             gdf = to_working_crs(gdf, name=f"{path.name}:{n}")
         out[n] = gdf
     return out
@@ -443,7 +442,6 @@ def add_grid(ax: Axes, lang: str = "ru") -> None:
 def attribution_line(layers_gpkg: str | Path | None = None, lang: str = "ru") -> str:
     """The map's foot: the data sources' attribution (licence names as their authors
     write them), the scheme, the toolkit and the rule catalogue version, in ``lang``."""
-    from almaty_scheme.qgis.project import attribution_text, build_info
 
     info = build_info(layers_gpkg) if layers_gpkg else {}
     cat = info.get("catalogue_version", "")
@@ -960,7 +958,6 @@ def results_map(
 
 def _check_target(out_path: str | Path, overwrite: bool) -> None:
     """Fail before rendering (which can take a while) if the output cannot be written."""
-    from almaty_scheme.io.atomic import check_writable
 
     out = Path(out_path)
     if out.suffix.lower() not in SAVE_FORMATS:

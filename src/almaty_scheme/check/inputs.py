@@ -49,6 +49,7 @@ from pyproj import CRS
 from almaty_scheme.check.regime import LandUse
 from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
+from almaty_scheme.io.readers import read_vector
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,6 @@ def read_parcels(
     DataError, CRSError
         Missing or unreadable file, several layers and none chosen, no usable CRS.
     """
-    from almaty_scheme.io.readers import read_vector
 
     return read_vector(
         path, layer=layer, assume_crs=assume_crs, encoding=encoding, name=Path(path).name

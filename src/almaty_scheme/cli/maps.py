@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.plot import overview_map, results_map
 
 
 @click.command("map")
@@ -63,7 +64,6 @@ def map_cmd(
 
         almaty-scheme map --layers out/almaty_scheme.gpkg --out out/overview.png
     """
-    from almaty_scheme.plot import overview_map, results_map
 
     if results_gpkg is None:
         path = overview_map(layers_gpkg, out, title=title, overwrite=overwrite, lang=lang, dpi=dpi)

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.qgis.plugin_zip import write_plugin_zip
+from almaty_scheme.qgis.project import write_project
 
 
 @click.command("qgis-project")
@@ -58,7 +60,6 @@ def qgis_project(
 
         almaty-scheme qgis-project --layers out/almaty_scheme.gpkg --out out/almaty_scheme.qgz
     """
-    from almaty_scheme.qgis.project import write_project
 
     path = write_project(
         layers_gpkg,
@@ -90,7 +91,6 @@ def qgis_plugin(out: Path, overwrite: bool) -> None:
 
         almaty-scheme qgis-plugin --out out/almaty_scheme_plugin.zip
     """
-    from almaty_scheme.qgis.plugin_zip import write_plugin_zip
 
     path = write_plugin_zip(out, overwrite=overwrite)
     click.echo(f"wrote {path}")

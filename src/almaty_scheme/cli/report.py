@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.report.check_report import write_report
 
 
 @click.command("report")
@@ -55,7 +56,6 @@ def report(
         almaty-scheme report out/results.gpkg --layers out/almaty_scheme.gpkg \\
             --out out/report.html --pdf out/report.pdf
     """
-    from almaty_scheme.report.check_report import write_report
 
     paths = write_report(
         results, out, layers_gpkg=layers_gpkg, pdf=pdf, max_parcels=max_parcels, overwrite=overwrite

@@ -39,6 +39,7 @@ from pyproj import CRS
 from almaty_scheme import __version__
 from almaty_scheme.base.sources import load_sources, sources_path
 from almaty_scheme.catalogue.datafile import read_yaml
+from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.crs import WORKING_CRS, WORKING_EPSG
 from almaty_scheme.errors import AlmatySchemeError, DataError
 from almaty_scheme.io.atomic import atomic_path
@@ -184,8 +185,6 @@ def catalogue_groups(catalogue: object | None = None) -> dict[str, dict[str, lis
     """
     try:
         if catalogue is None:
-            from almaty_scheme.catalogue.loader import default_catalogue
-
             catalogue = default_catalogue()
         rules = list(catalogue)  # type: ignore[call-overload]
     except AlmatySchemeError as exc:
@@ -569,8 +568,6 @@ def project_document(
 def _catalogue_version(catalogue: object | None) -> str:
     try:
         if catalogue is None:
-            from almaty_scheme.catalogue.loader import default_catalogue
-
             catalogue = default_catalogue()
         return str(catalogue.version)  # type: ignore[attr-defined]
     except AlmatySchemeError:

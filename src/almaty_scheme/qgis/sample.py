@@ -22,6 +22,7 @@ from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.qgis.spec import HIT_COLUMNS, PARCEL_COLUMNS
+from almaty_scheme.qgis.styles import style_finalizer
 from almaty_scheme.restrictions.frames import zones_frame
 from almaty_scheme.restrictions.geometry import band, line_buffer
 from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
@@ -355,7 +356,6 @@ def write_sample(
     path: str | Path, *, results: bool = False, styles: bool = True, overwrite: bool = False
 ) -> Path:
     """Write the sample layers (or, with ``results``, the sample check result) to ``path``."""
-    from almaty_scheme.qgis.styles import style_finalizer
 
     layers = sample_results() if results else sample_layers()
     geo = {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from almaty_scheme.base.model import BASE_LAYERS, PROVENANCE_COLUMNS
 from almaty_scheme.catalogue.datafile import load_model
+from almaty_scheme.catalogue.models import FAMILIES
 from almaty_scheme.catalogue.style_models import (
     Bilingual,
     StyleSpec,
@@ -195,8 +196,6 @@ def layer_fields(name: str) -> tuple[str, ...]:
     if name.startswith("base_") and name[5:] in BASE_LAYERS:
         return (*PROVENANCE_COLUMNS, *BASE_LAYERS[name[5:]].columns)
     if name == "parcels":
-        from almaty_scheme.catalogue.models import FAMILIES
-
         return (*PARCEL_COLUMNS, *(f"near_{f}_m" for f in FAMILIES))
     if name == "parcel_hits":
         return HIT_COLUMNS

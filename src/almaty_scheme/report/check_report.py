@@ -37,7 +37,9 @@ from almaty_scheme import __version__
 from almaty_scheme.catalogue import default_catalogue
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.atomic import atomic_path, check_writable
+from almaty_scheme.plot import parcel_figure, read_layers, results_figure
 from almaty_scheme.progress import progress
+from almaty_scheme.qgis.project import attribution_text
 from almaty_scheme.qgis.spec import VERDICTS, default_spec
 from almaty_scheme.report import pdf
 
@@ -220,7 +222,6 @@ def collect(
     prohibited = parcels[parcels["verdict"] == "prohibited"]
     chosen = prohibited.head(max(max_parcels, 0))
     pages = _parcel_pages(path, listed, chosen, hits)
-    from almaty_scheme.qgis.project import attribution_text
 
     return ReportData(
         results_path=path,
@@ -344,7 +345,6 @@ def _png(fig: Figure, dpi: int) -> str:
 def _layers(data: ReportData) -> dict[str, gpd.GeoDataFrame]:
     if data.layers_path is None:
         return {}
-    from almaty_scheme.plot import read_layers
 
     return read_layers(data.layers_path)
 
@@ -464,7 +464,6 @@ _HIT_HEADERS = {
 
 def render_html(data: ReportData, *, dpi: int = 110) -> str:
     """The report as one self-contained HTML document."""
-    from almaty_scheme.plot import parcel_figure, results_figure
 
     layers = _layers(data)
     overview = _png(results_figure(data.results_path, data.layers_path), dpi)
@@ -622,7 +621,6 @@ def _pdf_summary(data: ReportData) -> list[Any]:
 
 def _pdf_parcel(page: ParcelPage, layers: dict[str, gpd.GeoDataFrame]) -> list[Any]:
     """One prohibited parcel: heading, map, the zones it meets, the explanations."""
-    from almaty_scheme.plot import parcel_figure
 
     st = pdf.styles()
     r = page.row
@@ -704,7 +702,6 @@ def render_pdf(data: ReportData, pdf_path: Path) -> None:
     prohibited parcel (at most ``max_parcels``). Laid out by ReportLab (see
     :mod:`almaty_scheme.report.pdf`), so text never overlaps and nothing is cut.
     """
-    from almaty_scheme.plot import results_figure
 
     layers = _layers(data)
     story = _pdf_summary(data)
