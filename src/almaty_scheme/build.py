@@ -40,6 +40,7 @@ from almaty_scheme.catalogue import Catalogue
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.io.outset import OutputSet, input_files
+from almaty_scheme.logs import NOTICE, step
 from almaty_scheme.qgis.styles import style_finalizer
 from almaty_scheme.report.build_report import (
     reconciliation_figures,
@@ -172,12 +173,13 @@ def load_base(
     options = (
         {"field_maps": {name: Path(field_map) for name in users}} if field_map is not None else None
     )
-    base = assemble_base(
-        Path(data_dir) if data_dir else None,
-        user_layers=users or None,
-        catalogue=catalogue,
-        options=options,
-    )
+    with step(log, "build: assembled the base data (boundary, settlements, roads, rivers)"):
+        base = assemble_base(
+            Path(data_dir) if data_dir else None,
+            user_layers=users or None,
+            catalogue=catalogue,
+            options=options,
+        )
     return base, []
 
 
@@ -270,7 +272,7 @@ class _Steps:
         t0 = time.perf_counter()
         out = fn()
         self.timings[name] = round(time.perf_counter() - t0, 3)
-        log.info("built %s in %.2f s", name, self.timings[name])
+        log.log(NOTICE, "build: %s in %.1f s", name, self.timings[name])
         return out
 
 

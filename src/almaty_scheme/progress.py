@@ -67,13 +67,32 @@ def emit(desc: str | None, done: int, total: int | None) -> None:
     stream.flush()
 
 
+_STAGE_BAR: Any = None
+"""The terminal bar of the current run's coarse stages (see :func:`stage`)."""
+
+
 def stage(desc: str, done: int, total: int) -> None:
-    """Report that stage ``done`` of ``total`` of a run starts (JSON mode only).
+    """Report that stage ``done`` of ``total`` of a run starts.
 
     ``done`` counts the stages finished before this one, so ``stage("writing", 5, 6)``
-    puts the bar at 5/6.
+    puts the bar at 5/6. In JSON mode one line is emitted; on a terminal a stage bar
+    shows the current stage and the elapsed time (and closes at ``done == total``).
     """
+    global _STAGE_BAR
     emit(desc, done, total)
+    if json_mode() or not progress_enabled():
+        return
+    if _STAGE_BAR is None or done == 0:
+        if _STAGE_BAR is not None:
+            _STAGE_BAR.close()
+        _STAGE_BAR = tqdm(
+            total=total, unit="stage", leave=False, file=_stream(), dynamic_ncols=True
+        )
+    _STAGE_BAR.set_description_str(desc)
+    _STAGE_BAR.update(done - _STAGE_BAR.n)
+    if done >= total:
+        _STAGE_BAR.close()
+        _STAGE_BAR = None
 
 
 class _JsonBar:
