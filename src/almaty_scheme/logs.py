@@ -14,7 +14,8 @@ flag      level        what is shown
 
 Third-party warnings (pyogrio, numpy, shapely ...) go through logging as one line each
 (``warning: RuntimeWarning: invalid value encountered in ...``), without the source line
-Python's default warning display prints. Log records are written through
+Python's default warning display prints; deprecation warnings, which are addressed to
+the developers of a library, are logged at DEBUG (``-vv``). Log records are written through
 :func:`tqdm.tqdm.write`, so a progress bar on the terminal is not broken by them.
 
 The library only logs (``logging.getLogger(__name__)``); it never configures handlers.
@@ -83,6 +84,10 @@ def level_for(verbose: int, quiet: bool) -> int:
     return NOTICE
 
 
+_DEV_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+"""Addressed to developers of a library, not to the user: shown with ``-vv`` only."""
+
+
 def show_warning(
     message: Warning | str,
     category: type[Warning],
@@ -97,8 +102,9 @@ def show_warning(
         if "/site-packages/" in filename
         else filename.rsplit("/", 1)[-1]
     )
-    logging.getLogger(_WARNINGS).warning(
-        "%s: %s (%s:%d)", category.__name__, str(message).strip(), where, lineno
+    level = logging.DEBUG if issubclass(category, _DEV_WARNINGS) else logging.WARNING
+    logging.getLogger(_WARNINGS).log(
+        level, "%s: %s (%s:%d)", category.__name__, str(message).strip(), where, lineno
     )
 
 

@@ -73,3 +73,13 @@ def test_quiet_and_verbose_before_or_after_the_subcommand(where: str) -> None:
     assert logging.getLogger(logs.ROOT).level == logging.DEBUG
     assert main(args) == 0
     assert logging.getLogger(logs.ROOT).level == logs.NOTICE
+
+
+def test_deprecation_warnings_of_libraries_are_debug_only() -> None:
+    out = io.StringIO()
+    logs.configure(0, False, stream=out)
+    warnings.warn_explicit("use @", PendingDeprecationWarning, "/v/site-packages/rasterio/w.py", 3)
+    assert out.getvalue() == ""
+    logs.configure(2, False, stream=out)
+    warnings.warn_explicit("use @", PendingDeprecationWarning, "/v/site-packages/rasterio/w.py", 4)
+    assert "PendingDeprecationWarning: use @ (rasterio/w.py:4)" in out.getvalue()
