@@ -236,11 +236,15 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
     )
     rules = sorted(summary["by_rule"].items(), key=lambda kv: (-kv[1]["count"], kv[0]))
     if rules:
-        lines.append(f"  restrictions touched (top {min(top, len(rules))} of {len(rules)}):")
+        lines.append(
+            f"  restrictions touched (top {min(top, len(rules))} of {len(rules)}; parcels in "
+            "the zone, overlap, and of those parcels how many the zone's regime prohibits "
+            "or makes conditional for their use):"
+        )
         for rid, r in rules[:top]:
             lines.append(
                 f"    {rid:<52}{r['count']:>8} parcel(s) {r['area_m2'] / 10_000:10.2f} ha"
-                f"  (prohibited {r['prohibited']}, conditional {r['conditional']})"
+                f"  (regime prohibits {r['prohibited']}, conditional {r['conditional']})"
             )
     inp = summary.get("inputs") or {}
     notes = []
