@@ -194,11 +194,6 @@ def test_real_verdict_matches_the_reading(
 ) -> None:
     res, _ = checked
     p = res.parcels.set_index("parcel_id").loc[case.name]
-    if case.subzone is None and p["subzone"] == "hazardous_objects":
-        pytest.xfail(
-            "the hazardous-objects subzone is still built from possible gas bands and "
-            "labelled certain (issue 13 geometry part, branch h13g)"
-        )
     assert (p["verdict"], p["verdict_reason"]) == (case.verdict, case.reason), (
         f"{case.lines}: {p['explanation_en']}"
     )
