@@ -50,10 +50,12 @@ def json_mode() -> bool:
     return _JSON or settings.current().progress_json
 
 
-def enable_json() -> None:
-    """Switch this process to JSON progress lines."""
+def enable_json(on: bool = True) -> None:
+    """Switch this process to JSON progress lines (``on=False`` switches back; the CLI
+    sets it on every invocation, so one run's ``--progress-json`` never leaks into the
+    next call of ``main`` in the same process)."""
     global _JSON
-    _JSON = True
+    _JSON = on
 
 
 def emit(desc: str | None, done: int, total: int | None) -> None:

@@ -140,8 +140,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, progress_json: bool) -> N
     ctx.meta["almaty_scheme.verbose"] = verbose
     ctx.meta["almaty_scheme.quiet"] = quiet
     logs.configure(verbose, quiet)
-    if progress_json:
-        enable_json()
+    enable_json(progress_json)
 
 
 def main(argv: list[str] | None = None) -> int:
