@@ -146,6 +146,13 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, progress_json: bool) -> N
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit codes."""
     try:
+        return _run(argv)
+    finally:
+        enable_json(False)  # --progress-json lasts for one invocation
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         rv: Any = cli.main(args=argv, prog_name="almaty-scheme", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
