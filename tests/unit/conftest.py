@@ -24,6 +24,14 @@ SLOW: dict[str, str] = {
     "test_restrictions_zoning.py::test_partition_invariants": "hypothesis, a full priority "
     "overlay per example",
     "test_osm.py::test_import_writes_every_layer": "a whole OSM import",
+    "test_kill_check.py::test_kill_before_commit_keeps_the_previous_set": "kills a real check "
+    "subprocess, then runs another",
+    "test_kill_check.py::test_kill_during_commit_is_finished_by_the_next_run": "kills a real "
+    "check subprocess mid-commit, then runs another",
+    "test_kill_check.py::test_kill_after_delay_leaves_a_consistent_set": "real check "
+    "subprocesses killed after delays",
+    "test_report.py::test_pdf_text_never_overlaps_and_nothing_is_cut": "renders a PDF and "
+    "reads its word boxes",
 }
 """``file::test`` -> why it is slow."""
 
