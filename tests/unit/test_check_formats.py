@@ -125,7 +125,8 @@ def test_unknown_dst_crs_refused(world: dict[str, Path], tmp_path: Path) -> None
 
 def test_overlap_geometry_hits_beside(world: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "res.geojson"
-    assert run(world, out, "--with-overlap-geometry", "--dst-crs", "EPSG:28413") == 0
+    assert run(world, out, "--with-overlap-geometry", "--dst-crs", "EPSG:28413", "--parquet") == 0
+    assert len(pd.read_parquet(tmp_path / "res.parcels.parquet")) == 4
     hits = pyogrio.read_dataframe(tmp_path / "res.hits.geojson")
     assert len(hits) and hits.crs.to_epsg() == 28413
     assert not (tmp_path / "res.hits.csv").exists()

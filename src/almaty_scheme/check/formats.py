@@ -70,8 +70,11 @@ SHP_FIELDS: dict[str, str] = {
 _TEXT_CUT_NOTE = "text cut to 254 bytes; full text in {csv}"
 
 
-def flat_paths(out: Path, *, hits_geometry: bool, csv: bool) -> dict[str, Path]:
-    """Every file of a single-layer result set for ``out`` (module docstring)."""
+def flat_paths(
+    out: Path, *, hits_geometry: bool, csv: bool, parquet: bool = False
+) -> dict[str, Path]:
+    """Every file of a single-layer result set for ``out`` (module docstring); ``csv``
+    adds ``x.parcels.csv``, ``parquet`` ``x.parcels.parquet`` and ``x.hits.parquet``."""
     ext = out.suffix.lower()
     stem = out.with_suffix("")
     paths: dict[str, Path] = {"parcels_file": out}
@@ -86,6 +89,9 @@ def flat_paths(out: Path, *, hits_geometry: bool, csv: bool) -> dict[str, Path]:
     else:
         paths["hits_csv"] = Path(f"{stem}.hits.csv")
     paths["issues_csv"] = Path(f"{stem}.input_issues.csv")
+    if parquet:
+        paths["parcels_parquet"] = Path(f"{stem}.parcels.parquet")
+        paths["hits_parquet"] = Path(f"{stem}.hits.parquet")
     paths["summary"] = Path(f"{stem}.summary.json")
     return paths
 

@@ -86,7 +86,7 @@ def output_paths(
     p = Path(out)
     stem = p.with_suffix("")
     if p.suffix.lower() in FLAT_SUFFIXES:
-        return flat_paths(p, hits_geometry=hits_geometry, csv=csv)
+        return flat_paths(p, hits_geometry=hits_geometry, csv=csv, parquet=parquet)
     if p.suffix.lower() == ".parquet":
         paths = {
             "parcels_parquet": p,
@@ -557,11 +557,7 @@ def _write_set(
     parcels = result.parcels
     hits = result.hits
     hits_geo = isinstance(hits, gpd.GeoDataFrame)
-    if "parcels_file" in paths:
-        write_flat(outs, parcels, hits, _issues_frame(issues))
-        outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
-        return
-    if csv:
+    if csv and "parcels_file" not in paths:
         df = _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name)))
         df["wkt"] = shapely.to_wkt(
             np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
@@ -578,6 +574,10 @@ def _write_set(
             ]
             for j in jobs:
                 j.result()
+    if "parcels_file" in paths:
+        write_flat(outs, parcels, hits, _issues_frame(issues))
+        outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
+        return
     if "gpkg" not in paths:
         _issues_frame(issues).to_parquet(outs.tmp("issues_parquet"), index=False)
         outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
