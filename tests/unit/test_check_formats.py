@@ -82,6 +82,8 @@ def test_shapefile_fields_follow_the_mapping(world: dict[str, Path], tmp_path: P
     m = dict(zip(fields["full_name"], fields["shp_field"], strict=True))
     assert m["explanation_ru"] == "expl_ru"
     assert m["verdict"] == "verdict"
+    note = fields.set_index("full_name").loc["explanation_ru", "note"]
+    assert "res.parcels.csv" in note
     full = pd.read_csv(tmp_path / "res.parcels.csv", encoding="utf-8-sig")
     shp = pyogrio.read_dataframe(out, read_geometry=False)
     for f, s in zip(full["explanation_ru"], shp["expl_ru"], strict=True):
@@ -91,9 +93,17 @@ def test_shapefile_fields_follow_the_mapping(world: dict[str, Path], tmp_path: P
 
 def test_field_names_are_short_and_unique() -> None:
     names = shp_field_names(
-        ["near_water_protection_m", "explanation_ru", "explanation_rus", "EXPL_RU", "a"]
+        [
+            "near_water_protection_m",
+            "near_water_protection_strips_m",
+            "explanation_ru",
+            "explanation_rus",
+            "EXPL_RU",
+            "a",
+        ]
     )
     assert names["near_water_protection_m"] == "nr_wat_pro"
+    assert names["near_water_protection_strips_m"] == "nr_waprst"
     assert names["explanation_ru"] == "expl_ru"
     assert names["a"] == "a"
     low = [v.lower() for v in names.values()]

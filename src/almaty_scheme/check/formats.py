@@ -64,10 +64,12 @@ SHP_FIELDS: dict[str, str] = {
     "inside_boundary_pct": "in_bnd_pct",
     "inside_coverage_pct": "in_cov_pct",
     "functional_group": "func_group",
+    "input_flags": "in_flags",
+    "invalid_reason": "inv_reason",
 }
 """Shapefile names of the verdict columns longer than 10 characters."""
 
-_TEXT_CUT_NOTE = "text cut to 254 bytes; full text in {csv}"
+_TEXT_CUT_NOTE = "text over 254 bytes is cut ({n} value(s) cut here); full text in {csv}"
 
 
 def flat_paths(
@@ -97,13 +99,18 @@ def flat_paths(
 
 
 def _abbrev(name: str) -> str:
-    """``near_water_protection_m`` -> ``nr_wat_pro``; other names: the first three
-    letters of each ``_`` part, joined (cut to 10 characters)."""
+    """``near_water_protection_m`` -> ``nr_wat_pro``: the first three letters of each
+    ``_`` part (``near_..._m`` -> ``nr_...``); when that is over 10 characters, the first
+    two letters of each part, unseparated (``near_water_protection_strips_m`` ->
+    ``nr_waprst``), cut to 10."""
     if name.startswith("near_") and name.endswith("_m"):
-        parts = ["nr", *(w[:3] for w in name[5:-2].split("_") if w)]
+        head, words = "nr_", [w for w in name[5:-2].split("_") if w]
     else:
-        parts = [w[:3] for w in name.split("_") if w] or [name]
-    return "_".join(parts)[:10]
+        head, words = "", [w for w in name.split("_") if w] or [name]
+    three = head + "_".join(w[:3] for w in words)
+    if len(three) <= 10:
+        return three
+    return (head + "".join(w[:2] for w in words))[:10]
 
 
 def shp_field_names(columns: list[str]) -> dict[str, str]:
@@ -142,15 +149,25 @@ def flat_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _cut_text(s: pd.Series) -> tuple[pd.Series, bool]:
-    """Text cut to :data:`DBF_TEXT_BYTES` UTF-8 bytes on a character boundary."""
+def _cut_text(s: pd.Series) -> tuple[pd.Series, int]:
+    """Text cut to :data:`DBF_TEXT_BYTES` UTF-8 bytes on a character boundary, and how
+    many values were cut."""
     lens = s.map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
     long = lens > DBF_TEXT_BYTES
     if not long.any():
-        return s, False
+        return s, 0
     out = s.copy()
     out[long] = s[long].map(lambda v: v.encode("utf-8")[:DBF_TEXT_BYTES].decode("utf-8", "ignore"))
-    return out, True
+    return out, int(long.sum())
+
+
+def _kind(s: pd.Series) -> str:
+    """The DBF type of a column as an analyst reads it: integer, real or text."""
+    if pd.api.types.is_integer_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(s.dtype):
+        return "real"
+    return "text"
 
 
 def write_flat(
@@ -219,13 +236,11 @@ def _write_shapefile(outs: OutputSet, parcels: gpd.GeoDataFrame) -> None:
     full_csv = paths["parcels_csv"].name
     rows = []
     for c in cols:
-        note = ""
-        if df[c].dtype == object:
-            df[c], was_cut = _cut_text(df[c])
-            note = _TEXT_CUT_NOTE.format(csv=full_csv) if was_cut else ""
-        rows.append(
-            {"shp_field": names[c], "full_name": c, "type": str(parcels[c].dtype), "note": note}
-        )
+        note, kind = "", _kind(parcels[c])
+        if kind == "text":
+            df[c], n_cut = _cut_text(df[c])
+            note = _TEXT_CUT_NOTE.format(n=n_cut, csv=full_csv)
+        rows.append({"shp_field": names[c], "full_name": c, "type": kind, "note": note})
     df = df.rename(columns=names)
     shp = outs.tmp("parcels_file")
     pyogrio.write_dataframe(
@@ -238,7 +253,11 @@ def _write_shapefile(outs: OutputSet, parcels: gpd.GeoDataFrame) -> None:
     fields = pd.DataFrame(rows, columns=["shp_field", "full_name", "type", "note"])
     fields.to_csv(outs.tmp("fields_csv"), index=False, encoding="utf-8-sig")
     renamed = [f"{c}->{names[c]}" for c in cols if names[c] != c]
-    cut = [r["full_name"] for r in rows if r["note"]]
+    cut = [
+        r["full_name"]
+        for r in rows
+        if r["note"] and not r["note"].startswith("text over 254 bytes is cut (0 ")
+    ]
     log.info(
         "shapefile %s: renamed %d field(s) to 10 characters (%s), full names in %s; "
         "text cut to 254 bytes in %s, full text in %s; hits in %s",
