@@ -243,13 +243,19 @@ def _write_shapefile(outs: OutputSet, parcels: gpd.GeoDataFrame) -> None:
         rows.append({"shp_field": names[c], "full_name": c, "type": kind, "note": note})
     df = df.rename(columns=names)
     shp = outs.tmp("parcels_file")
-    pyogrio.write_dataframe(
-        df, shp, driver="ESRI Shapefile", promote_to_multi=True, layer_options={"ENCODING": "UTF-8"}
-    )
-    for s in SHP_SIDECARS:  # GDAL wrote them beside the temporary .shp: move them to theirs
-        written = shp.with_suffix(s)
-        if written.exists():
-            written.replace(outs.tmp(f"shp{s}"))
+    try:
+        pyogrio.write_dataframe(
+            df,
+            shp,
+            driver="ESRI Shapefile",
+            promote_to_multi=True,
+            layer_options={"ENCODING": "UTF-8"},
+        )
+    finally:  # GDAL wrote them beside the temporary .shp: move them to their own
+        for s in SHP_SIDECARS:  # temporary names (removed with the set on failure)
+            written = shp.with_suffix(s)
+            if written.exists():
+                written.replace(outs.tmp(f"shp{s}"))
     fields = pd.DataFrame(rows, columns=["shp_field", "full_name", "type", "note"])
     fields.to_csv(outs.tmp("fields_csv"), index=False, encoding="utf-8-sig")
     renamed = [f"{c}->{names[c]}" for c in cols if names[c] != c]
