@@ -250,4 +250,4 @@ def test_parquet_only_output_and_zone_cache(world, zone_cache) -> None:
 def test_dask_options_need_the_dask_engine(world, capsys) -> None:
     assert run(world, "--scheduler", "tcp://127.0.0.1:1") == 2
     assert "--engine dask" in capsys.readouterr().err
-    assert run(world, out="res.shp") == 2
+    assert run(world, out="res.kml") == 2

@@ -599,7 +599,7 @@ CHECK_CASES: list[Case] = [
         "rejected",
         exit_code=2,
     ),
-    _c("out_bad_suffix", _out_is("res.shp"), "rejected", exit_code=2, says=".gpkg or .parquet"),
+    _c("out_bad_suffix", _out_is("res.kml"), "rejected", exit_code=2, says=".gpkg, .parquet, .fgb"),
     _c(
         "out_same_as_input", _same_as_input, "rejected", exit_code=2, says="would replace the input"
     ),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pyproj
+
 from almaty_scheme.check.engine import DEFAULT_NEAR_M
 from almaty_scheme.check.zones import DEFAULT_TILE_SIZE_M
 from almaty_scheme.errors import UsageError
@@ -66,6 +68,10 @@ class CheckOptions:
         Restriction layers the user accepts to be absent from the layers file
         (``--allow-missing-layers``); they are recorded in the summary and the parcels
         table's description. Any other missing layer refuses the run.
+    dst_crs
+        CRS of the written geometry (``--dst-crs``, e.g. ``EPSG:4326`` or
+        ``EPSG:28413`` Pulkovo-1942); ``None`` keeps EPSG:32643. Areas and distances
+        are always measured in EPSG:32643.
     """
 
     id_field: str | None = None
@@ -86,6 +92,7 @@ class CheckOptions:
     partitions: int | None = None
     zones_cache: bool | str | Path = True
     allow_missing_layers: tuple[str, ...] = ()
+    dst_crs: str | None = None
 
     def validate(self) -> None:
         """Raise :class:`~almaty_scheme.errors.UsageError` for contradictory values: an
@@ -101,6 +108,14 @@ class CheckOptions:
             )
         if self.near_m is not None and self.near_m < 0:
             raise UsageError("--near must be >= 0", ["Give a distance in metres, 0 to disable."])
+        if self.dst_crs is not None:
+            try:
+                pyproj.CRS.from_user_input(self.dst_crs)
+            except pyproj.exceptions.CRSError:
+                raise UsageError(
+                    f"Unknown --dst-crs {self.dst_crs!r}",
+                    ["Give an EPSG code, e.g. --dst-crs EPSG:4326 or EPSG:28413."],
+                ) from None
 
     @property
     def near(self) -> float | None:

@@ -19,6 +19,10 @@ input; the summary table and the JSON carry the same ``run_id``):
 ``results.parcels.parquet``, ``results.hits.parquet`` (``--parquet``)
     GeoParquet.
 
+With ``--out results.fgb``, ``.geojson`` or ``.shp`` the set is single-layer files
+(:mod:`~almaty_scheme.check.formats`). ``dst_crs`` (``--dst-crs``) reprojects the
+written geometry only; every measure is made in EPSG:32643.
+
 With ``--out results.parquet`` only GeoParquet is written (fastest for large
 batches): ``results.parquet`` (parcels), ``results.hits.parquet``,
 ``results.issues.parquet`` and ``results.summary.json``. Text columns that repeat
@@ -44,6 +48,7 @@ import pyogrio
 import shapely
 
 from almaty_scheme.check.engine import CheckResult
+from almaty_scheme.check.formats import FLAT_SUFFIXES, flat_paths, to_output_crs, write_flat
 from almaty_scheme.check.verdict import VERDICTS
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
@@ -62,19 +67,26 @@ SUMMARY_LAYER = "check_summary"
 _WRITE_OPTIONS: dict[str, object] = {"use_arrow": True, "promote_to_multi": True}
 
 
-OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet")
-"""Suffixes ``--out`` may have: a GeoPackage, or GeoParquet files only."""
+OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet", *FLAT_SUFFIXES)
+"""Suffixes ``--out`` may have: a GeoPackage, GeoParquet files, or FlatGeobuf, GeoJSON,
+Shapefile (:mod:`~almaty_scheme.check.formats`)."""
 
 
-def output_paths(out: str | Path, *, csv: bool = False, parquet: bool = False) -> dict[str, Path]:
+def output_paths(
+    out: str | Path, *, csv: bool = False, parquet: bool = False, hits_geometry: bool = False
+) -> dict[str, Path]:
     """Every file a check writes for ``out`` (see the module docstring).
 
     With ``out`` ending in ``.parquet`` the results are GeoParquet only:
     ``results.parquet`` (parcels), ``results.hits.parquet``, ``results.issues.parquet``
-    and the summary JSON (no GeoPackage).
+    and the summary JSON (no GeoPackage). With ``.fgb``, ``.geojson`` or ``.shp``:
+    :func:`~almaty_scheme.check.formats.flat_paths` (``hits_geometry``: the hits carry
+    overlap polygons).
     """
     p = Path(out)
     stem = p.with_suffix("")
+    if p.suffix.lower() in FLAT_SUFFIXES:
+        return flat_paths(p, hits_geometry=hits_geometry, csv=csv, parquet=parquet)
     if p.suffix.lower() == ".parquet":
         paths = {
             "parcels_parquet": p,
@@ -494,8 +506,12 @@ def write_results(
     csv: bool = False,
     parquet: bool = False,
     inputs: tuple[str | Path | None, ...] = (),
+    dst_crs: str | None = None,
 ) -> dict[str, Path]:
     """Write the results (see the module docstring); return the paths written.
+
+    ``dst_crs`` reprojects the written geometry (default EPSG:32643, the CRS every
+    area and distance was measured in).
 
     Every file is written to a temporary path first and the set is committed together
     by one :class:`~almaty_scheme.io.outset.OutputSet` (the summary JSON last; it is
@@ -507,12 +523,19 @@ def write_results(
     OutputExistsError
         If any output exists and ``overwrite`` is false (checked before writing anything).
     """
-    paths = output_paths(out, csv=csv, parquet=parquet)
+    paths = output_paths(
+        out, csv=csv, parquet=parquet, hits_geometry=isinstance(result.hits, gpd.GeoDataFrame)
+    )
     order = [k for k in paths if k != "summary"] + ["summary"]
     outs = OutputSet({k: paths[k] for k in order}, inputs=inputs, overwrite=overwrite)
     outs.preflight()
     if "run_id" not in summary:
         summary = {"run_id": new_run_id(), **summary}
+    summary = {**summary, "output_crs": str(dst_crs or WORKING_CRS)}
+    parcels, hits = to_output_crs(result.parcels, result.hits, dst_crs)
+    result = CheckResult(
+        parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
+    )
     with outs.writing():
         _write_set(outs, result, summary=summary, issues=issues, csv=csv)
         fault_point("written")
@@ -534,7 +557,7 @@ def _write_set(
     parcels = result.parcels
     hits = result.hits
     hits_geo = isinstance(hits, gpd.GeoDataFrame)
-    if csv:
+    if csv and "parcels_file" not in paths:
         df = _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name)))
         df["wkt"] = shapely.to_wkt(
             np.asarray(parcels.geometry.to_numpy(), dtype=object), rounding_precision=3
@@ -551,6 +574,10 @@ def _write_set(
             ]
             for j in jobs:
                 j.result()
+    if "parcels_file" in paths:
+        write_flat(outs, parcels, hits, _issues_frame(issues))
+        outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
+        return
     if "gpkg" not in paths:
         _issues_frame(issues).to_parquet(outs.tmp("issues_parquet"), index=False)
         outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
@@ -574,9 +601,9 @@ def _write_gpkg(
     pg = gpd.GeoDataFrame(
         _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
         geometry=gpd.GeoSeries(
-            _multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)), crs=WORKING_CRS
+            _multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)), crs=parcels.crs
         ),
-        crs=WORKING_CRS,
+        crs=parcels.crs,
     )
     layers: dict[str, gpd.GeoDataFrame] = {PARCELS_LAYER: pg}
     if hits_geo:
@@ -584,9 +611,9 @@ def _write_gpkg(
         layers[HITS_LAYER] = gpd.GeoDataFrame(
             _gpkg_ready(pd.DataFrame(hits.drop(columns=hits.geometry.name))),
             geometry=gpd.GeoSeries(
-                _multi(np.asarray(hits.geometry.to_numpy(), dtype=object)), crs=WORKING_CRS
+                _multi(np.asarray(hits.geometry.to_numpy(), dtype=object)), crs=hits.crs
             ),
-            crs=WORKING_CRS,
+            crs=hits.crs,
         )
     styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
     table = summary_table(summary)

@@ -190,6 +190,7 @@ def run_check(
                 csv=opts.csv,
                 parquet=opts.parquet,
                 inputs=_inputs_read(parcels, layers, opts),
+                dst_crs=opts.dst_crs,
             )
     stage("done", _STAGES, _STAGES)
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
@@ -213,13 +214,19 @@ def _check_outputs(
         return
     if Path(out).suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(
-            f"--out {out} must end in .gpkg or .parquet",
+            f"--out {out} must end in one of {', '.join(OUT_SUFFIXES)}",
             [
-                "For example --out results.gpkg (GeoPackage with every table) or "
-                "--out results.parquet (GeoParquet files, fastest)."
+                "For example --out results.gpkg (GeoPackage with every table), "
+                "--out results.parquet (GeoParquet files, fastest), or results.fgb, "
+                "results.geojson, results.shp (parcels layer; hits in results.hits.csv)."
             ],
         )
-    paths = output_paths(out, csv=opts.csv, parquet=opts.parquet)
+    paths = output_paths(
+        out,
+        csv=opts.csv,
+        parquet=opts.parquet,
+        hits_geometry=opts.with_overlap_geometry,
+    )
     OutputSet(
         paths, inputs=_inputs_read(parcels, layers, opts), overwrite=opts.overwrite
     ).preflight()

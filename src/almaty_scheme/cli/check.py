@@ -31,8 +31,18 @@ EXIT_FAIL_ON = 3
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Result GeoPackage (layers parcels, parcel_hits), or results.parquet for "
-    "GeoParquet files only (fastest); summary JSON beside it.",
+    help="Result file: .gpkg (layers parcels, parcel_hits), .parquet (GeoParquet files "
+    "only, fastest), or .fgb, .geojson, .shp (the parcels layer; hits in <stem>.hits.csv, "
+    "input issues in <stem>.input_issues.csv). A .shp has field names cut to 10 "
+    "characters (mapping in <stem>.fields.csv) and text to 254 bytes (full text in "
+    "<stem>.parcels.csv). Summary JSON beside every format.",
+)
+@click.option(
+    "--dst-crs",
+    default=None,
+    metavar="CRS",
+    help="CRS of the written geometry, e.g. EPSG:4326 or EPSG:28413 (Pulkovo-1942) "
+    "(default EPSG:32643). Areas and distances are always measured in EPSG:32643.",
 )
 @click.option("--layer", default=None, help="Layer of PARCELS to read (multi-layer files).")
 @click.option(
@@ -128,6 +138,7 @@ def check(
     parcels: Path,
     layers: Path,
     out: Path,
+    dst_crs: str | None,
     layer: str | None,
     id_field: str | None,
     use_field: str | None,
@@ -176,6 +187,7 @@ def check(
         partitions=partitions,
         zones_cache=not no_zones_cache,
         allow_missing_layers=tuple(s.strip() for s in allow_missing_layers.split(",") if s.strip()),
+        dst_crs=dst_crs,
     )
     outcome = run_check(parcels, layers=layers, out=out, options=options)
     if as_json:
