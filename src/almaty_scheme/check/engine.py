@@ -47,6 +47,7 @@ import shapely
 from pandas.api.types import union_categoricals
 
 from almaty_scheme.check.clip import overlap_by_clipping
+from almaty_scheme.check.inputs import RESERVED_COLUMNS
 from almaty_scheme.check.kernels import (
     FlatRings,
     best_per_group,
@@ -123,26 +124,7 @@ HIT_COLUMNS: tuple[str, ...] = (
 )
 """Columns of ``parcel_hits`` (brief_contracts §5, plus widths and provenance)."""
 
-VERDICT_COLUMNS: tuple[str, ...] = (
-    "verdict",
-    "verdict_reason",
-    "worst_rule_id",
-    "worst_family",
-    "worst_layer",
-    "worst_regime",
-    "worst_certainty",
-    "worst_share_pct",
-    "n_hits",
-    "n_prohibited",
-    "n_conditional",
-    "explanation_ru",
-    "explanation_en",
-    "area_m2",
-    "inside_boundary_pct",
-    "inside_coverage_pct",
-    "functional_group",
-    "subzone",
-)
+VERDICT_COLUMNS: tuple[str, ...] = RESERVED_COLUMNS[RESERVED_COLUMNS.index("verdict") :]
 """Columns the engine adds to ``parcels`` (``near_<key>_m`` follow)."""
 
 
