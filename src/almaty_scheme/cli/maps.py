@@ -6,40 +6,22 @@ from pathlib import Path
 
 import click
 
-from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.cli.options import (
+    lang_option,
+    layers_option,
+    out_option,
+    overwrite_option,
+    results_option,
+)
 from almaty_scheme.plot import overview_map, results_map
 
 
 @click.command("map")
-@click.option(
-    "--layers",
-    "layers_gpkg",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The built GeoPackage (almaty-scheme build).",
-)
-@click.option(
-    "--results",
-    "results_gpkg",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Check results: draw parcels by verdict instead of the overview.",
-)
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Map file: .png, .pdf or .svg.",
-)
+@layers_option()
+@results_option("Check results: draw parcels by verdict instead of the overview.")
+@out_option("Map file: .png, .pdf or .svg.")
 @click.option("--title", default=None, help="Map title (default: a descriptive one).")
-@click.option(
-    "--lang",
-    type=click.Choice(["ru", "en"]),
-    default="ru",
-    show_default=True,
-    help="Language of the title, legend, labels and attribution.",
-)
+@lang_option("Language of the title, legend, labels and attribution.")
 @click.option(
     "--dpi",
     type=click.IntRange(50, 1200),

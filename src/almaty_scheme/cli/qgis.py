@@ -7,41 +7,23 @@ from pathlib import Path
 
 import click
 
-from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.cli.options import (
+    lang_option,
+    layers_option,
+    out_option,
+    overwrite_option,
+    results_option,
+)
 from almaty_scheme.qgis.plugin_zip import write_plugin_zip
 from almaty_scheme.qgis.project import write_project
 
 
 @click.command("qgis-project")
-@click.option(
-    "--layers",
-    "layers_gpkg",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The built GeoPackage (almaty-scheme build).",
-)
-@click.option(
-    "--results",
-    "results_gpkg",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Check results (almaty-scheme check), added as the top group.",
-)
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Project file to write (.qgz, or .qgs for plain XML).",
-)
+@layers_option()
+@results_option("Check results (almaty-scheme check), added as the top group.")
+@out_option("Project file to write (.qgz, or .qgs for plain XML).")
 @click.option("--title", default=None, help="Project title (default: the scheme's title).")
-@click.option(
-    "--lang",
-    type=click.Choice(["ru", "en"]),
-    default="ru",
-    show_default=True,
-    help="Language of the layer and group names and of the print layout.",
-)
+@lang_option("Language of the layer and group names and of the print layout.")
 @overwrite_option
 def qgis_project(
     layers_gpkg: Path,

@@ -6,26 +6,14 @@ from pathlib import Path
 
 import click
 
-from almaty_scheme.cli.options import overwrite_option
+from almaty_scheme.cli.options import layers_option, out_option, overwrite_option
 from almaty_scheme.report.check_report import write_report
 
 
 @click.command("report")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--layers",
-    "layers_gpkg",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The built GeoPackage, to draw the zones on the maps.",
-)
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="HTML report to write (self-contained, works offline).",
-)
+@layers_option(required=False, help="The built GeoPackage, to draw the zones on the maps.")
+@out_option("HTML report to write (self-contained, works offline).")
 @click.option(
     "--pdf",
     "pdf",
