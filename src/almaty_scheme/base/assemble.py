@@ -68,6 +68,7 @@ from almaty_scheme.base.attach import (
 )
 from almaty_scheme.base.boundary import (
     build_boundary,
+    land_beyond_water,
     district_territories,
     figure,
     load_boundary_config,
@@ -373,7 +374,7 @@ def assemble_base(
     join = _join_settlements(base, cat, table, territories, bcfg, figures)
     res_b = build_boundary(
         territories,
-        real_points(join.settlements),
+        join.settlements,
         base["water_bodies"],
         bcfg,
         dem_path=base.dem_path,
@@ -418,8 +419,14 @@ def _join_settlements(
 ) -> JoinResult:
     """Step 2: settlement points joined to Appendix 15 replace the raw points."""
     names = load_settlement_names(_config_path(cat, "settlement_names.yaml"))
+    beyond = land_beyond_water(territories, base["water_bodies"], base["rivers"], bcfg)
     join = join_appendix15(
-        base["settlements"], table, territories, bcfg.district_territory(), names=names
+        base["settlements"],
+        table,
+        territories,
+        bcfg.district_territory(),
+        names=names,
+        beyond=beyond,
     )
     figures.update(settlement_figures(join))
     base.set(

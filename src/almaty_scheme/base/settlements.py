@@ -281,6 +281,7 @@ def join_appendix15(
     fuzzy_min: float = 0.85,
     outside_km: float = 10.0,
     dedupe_m: float = 10_000.0,
+    beyond: dict[str, Any] | None = None,
 ) -> JoinResult:
     """Join Appendix 15 rows to settlement points (method in the module docstring).
 
@@ -303,6 +304,9 @@ def join_appendix15(
     outside_km
         A point in another territory may still match when it lies within this
         distance of the row's territory and no point inside matches.
+    beyond
+        Territory id -> its land beyond the northern water line, for the far-bank
+        placement (:func:`almaty_scheme.base.placement.far_bank_point`).
 
     Raises
     ------
@@ -339,7 +343,7 @@ def join_appendix15(
     res_rows["accuracy_m"] = np.nan
     res_rows["placed_id"] = pd.Series(pd.NA, index=res_rows.index, dtype="string")
     placed, floor_m = place_unmatched(
-        res_rows, layer.set_index("base_id").geometry, territories, names.placement
+        res_rows, layer.set_index("base_id").geometry, territories, names.placement, beyond
     )
     layer = _add_placed(layer, rows, res_rows, placed)
     log.info(

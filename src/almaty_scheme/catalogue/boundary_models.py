@@ -61,6 +61,9 @@ class PartialMethod(_Strict):
     cell_radius_km: float | None = Field(default=None, gt=0)
     closing_km: float = Field(default=0.0, ge=0)
     fill_holes: bool = True
+    rural_districts: bool = False
+    rural_district_hull: bool = False
+    placed_seeds: bool = False
     reading: str = Field(min_length=10)
 
 
