@@ -8,7 +8,8 @@ Usage::
 Assembles the base once (reference data), then rebuilds only the boundary with one
 parameter changed at a time, and prints the area (thousand ha, against the scheme's
 939.49) and the Kapchagay water inside (ha, against 33 897.7). The shipped values are
-marked with ``*``. Nothing is written.
+marked with ``*``. The settlements are the joined ones, placed points included (the
+boundary seeds only those ``partial_method.placed_seeds`` allows). Nothing is written.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def main() -> None:
         (("partial_method", "cell_radius_km"), [3, 4, 5, 6, 7.5, 10], None),
         (("partial_method", "closing_km"), [0, 1, 2, 3], None),
         (("shore_band", "max_gap_km"), [15, 20, 25, 30, 40], None),
+        (("partial_method", "rural_districts"), [False, True], None),
+        (("partial_method", "placed_seeds"), [False, True], None),
+        (("partial_method", "rural_district_hull"), [False, True], None),
     ]
     print(f"{'parameter':32} {'value':>6}  {'area, kha':>10} {'vs 939.49':>9}  {'water, ha':>10}")
     for path, values, _ in grid:
@@ -64,7 +68,7 @@ def main() -> None:
             water = float(res.figures["reservoir_inside"]["ours"])
             mark = "*" if v == shipped else " "
             print(
-                f"{'.'.join(path):32} {v:>6}{mark} {kha:>10.1f} {100 * (kha / SCHEME_KHA - 1):>+8.1f}%"
+                f"{'.'.join(path):32} {v!s:>6}{mark} {kha:>10.1f} {100 * (kha / SCHEME_KHA - 1):>+8.1f}%"
                 f"  {water:>10,.0f}"
             )
     no_line = cfg.model_copy(update={"water_line": None})

@@ -892,8 +892,9 @@ def _partial_territory(
         f" within {radius:g} km" if radius is not None else ""
     )
     if method_cfg.rural_districts:
-        method += f", merged into {sum(1 for r in rd_rows if r['rural_district'])} rural districts" + (
-            " (each with the land between its places)" if method_cfg.rural_district_hull else ""
+        method += (
+            f", merged into {sum(1 for r in rd_rows if r['rural_district'])} rural districts"
+            + (" (each with the land between its places)" if method_cfg.rural_district_hull else "")
         )
     if kept.is_empty:
         log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
@@ -1054,6 +1055,21 @@ def figure(
     return out
 
 
+def free_parameters(config: BoundaryConfig) -> dict[str, Any]:
+    """Every free parameter of the reconstruction and its value (for the report)."""
+    pm = config.partial_method
+    out: dict[str, Any] = {
+        "partial_method.cell_radius_km": pm.cell_radius_km,
+        "partial_method.closing_km": pm.closing_km,
+        "partial_method.rural_districts": pm.rural_districts,
+        "partial_method.rural_district_hull": pm.rural_district_hull,
+        "partial_method.placed_seeds": pm.placed_seeds,
+    }
+    if config.shore_band is not None:
+        out["shore_band.max_gap_km"] = config.shore_band.max_gap_km
+    return out
+
+
 def boundary_figures(
     boundary: gpd.GeoDataFrame, reservoir: BaseGeometry, config: BoundaryConfig
 ) -> dict[str, Any]:
@@ -1064,6 +1080,7 @@ def boundary_figures(
     within = abs(area_kha - sa.value) <= sa.value * config.area_tolerance_pct / 100.0
     inside_ha = shapely.intersection(geom, reservoir).area / 1e4 if not reservoir.is_empty else 0.0
     sr = config.scheme_reservoir
+    params = free_parameters(config)
     return {
         "boundary_area": figure(
             "Agglomeration area",
@@ -1071,11 +1088,17 @@ def boundary_figures(
             round(area_kha, 2),
             sa.unit,
             "Reconstructed from 2018 admin districts and Voronoi cells of the Appendix 15 "
-            "settlements (layers/boundary.yaml); the scheme drew its line on rural-district "
-            "borders, which are not open data.",
+            "settlements merged per rural district (layers/boundary.yaml v"
+            + config.version
+            + "); the scheme drew its line on rural-district borders, which are not open "
+            "data. Free parameters, none fitted to the scheme's figure (their effect: "
+            "scripts/boundary_sensitivity.py): "
+            + ", ".join(f"{k} = {v}" for k, v in params.items())
+            + ".",
             sa.source.cite(),
             tolerance_pct=config.area_tolerance_pct,
             within_tolerance=within,
+            parameters=params,
         ),
         "reservoir_inside": figure(
             "Kapchagay reservoir water inside the boundary",
@@ -1085,8 +1108,18 @@ def boundary_figures(
             f"Reservoir mode '{config.reservoir.mode}': GSHHG shoreline (~1:1M, 922 km² in "
             "all) inside the whole territories"
             + (
-                "; partial territories stop at the shore."
+                "; partial territories stop at the shore"
                 if config.reservoir.mode == "shore"
+                else ""
+            )
+            + (
+                ", except the water of "
+                + ", ".join(config.reservoir.keep_water_of)
+                + " (reservoir.keep_water_of: the scheme's figure reads as that "
+                "administration's share of the reservoir, not as the water the text's "
+                "line encloses; the difference is the generalisation of the 1:1M shoreline "
+                "and of the admin lines across the water)."
+                if config.reservoir.keep_water_of
                 else "."
             ),
             sr.source.cite(),
