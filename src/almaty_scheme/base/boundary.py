@@ -431,11 +431,11 @@ def _seeds(settlements: gpd.GeoDataFrame, method: PartialMethod) -> gpd.GeoDataF
     s = settlements
     placed = _placed_mask(s)
     extra = s.iloc[0:0]
-    if method.placed_seeds and placed.any():
+    if method.placed_seeds and placed.any() and "accuracy_m" in s.columns:
         key = _rd_key(s)
         real_rd = set(key[~placed].dropna())
         reach = (method.cell_radius_km or np.inf) * 1000.0
-        acc = pd.to_numeric(s.get("accuracy_m"), errors="coerce")
+        acc = pd.to_numeric(s["accuracy_m"], errors="coerce")
         cand = placed & key.notna() & ~key.isin(real_rd) & (acc <= reach).fillna(False)
         extra = s[cand].loc[~key[cand].duplicated()]
     s = s[~placed]
@@ -1067,6 +1067,10 @@ def free_parameters(config: BoundaryConfig) -> dict[str, Any]:
     }
     if config.shore_band is not None:
         out["shore_band.max_gap_km"] = config.shore_band.max_gap_km
+    for i, lake in enumerate(config.lakes):
+        out[f"lakes.{i}.link_to_kept"] = lake.link_to_kept
+    if config.outline is not None:
+        out["outline.fill_holes"] = config.outline.fill_holes
     return out
 
 
