@@ -139,6 +139,32 @@ def test_whole_district_kept_whole_and_rural_district_from_its_cells() -> None:
     far = _config(rural_districts=True, placed_seeds=True, cell_radius_km=3)
     res3 = build_boundary(terr, _places(), _no_water(), far)
     assert "Частичный / Б с/о" not in set(res3.rural_districts["rural_district"])
+    # the target is reported, never fitted: 30 thousand ha against 20 is +50 %
+    targeted = seeded.model_copy(update={"target_pct": 2.0})
+    res4 = build_boundary(terr, _places(), _no_water(), targeted)
+    assert "Target ±2 %: not met (+50.0 %)." in res4.figures["boundary_area"]["explanation"]
+    assert "Target" not in res2.figures["boundary_area"]["explanation"]
+    params = res2.figures["boundary_area"]["parameters"]
+    assert params["partial_method.placed_seeds"] is True
+    assert "partial_method.placed_seeds = True" in res2.figures["boundary_area"]["explanation"]
+
+
+def test_placed_place_of_a_rural_district_with_a_real_point_seeds_nothing() -> None:
+    """A placed place of А с/о (which has the real А1) at x 25 km, accuracy 1 km: А с/о
+    already stands on А1, so the placed point is no seed and the cells stay those of
+    the real points and Б1 (bisectors x = 20 and 30 km): 300 km² as before."""
+    pts = _places()
+    extra = pts.iloc[[2]].copy()
+    extra["base_id"] = ["s:placed2"]
+    extra["name"] = ["А2"]
+    extra["rural_district"] = ["А с/о"]
+    extra["accuracy_m"] = [1000.0]
+    extra["geometry"] = [Point(24 * KM, 5 * KM)]
+    both = gpd.GeoDataFrame(pd.concat([pts, extra], ignore_index=True), crs=WORKING_CRS)
+    cfg = _config(rural_districts=True, placed_seeds=True)
+    res = build_boundary(_territories(cfg), both, _no_water(), cfg)
+    assert res.boundary.geometry.iloc[0].area == pytest.approx(300e6)
+    assert set(res.cells["name"]) == {"А1", "Чужое", "Б1"}
 
 
 def test_far_bank_point_is_the_half_disc_centroid() -> None:

@@ -1055,6 +1055,14 @@ def figure(
     return out
 
 
+def _target_note(target_pct: float | None, pct: float) -> str:
+    """' Target ±t %: met / not met.' (empty without a target)."""
+    if target_pct is None:
+        return ""
+    met = "met" if abs(pct) <= target_pct else "not met"
+    return f" Target ±{target_pct:g} %: {met} ({pct:+.1f} %)."
+
+
 def free_parameters(config: BoundaryConfig) -> dict[str, Any]:
     """Every free parameter of the reconstruction and its value (for the report)."""
     pm = config.partial_method
@@ -1085,6 +1093,8 @@ def boundary_figures(
     inside_ha = shapely.intersection(geom, reservoir).area / 1e4 if not reservoir.is_empty else 0.0
     sr = config.scheme_reservoir
     params = free_parameters(config)
+    inside_pct = 100.0 * (inside_ha - sr.value) / sr.value if sr.value else 0.0
+    area_pct = 100.0 * (area_kha - sa.value) / sa.value if sa.value else 0.0
     return {
         "boundary_area": figure(
             "Agglomeration area",
@@ -1098,7 +1108,8 @@ def boundary_figures(
             "data. Free parameters, none fitted to the scheme's figure (their effect: "
             "scripts/boundary_sensitivity.py): "
             + ", ".join(f"{k} = {v}" for k, v in params.items())
-            + ".",
+            + "."
+            + _target_note(config.target_pct, area_pct),
             sa.source.cite(),
             tolerance_pct=config.area_tolerance_pct,
             within_tolerance=within,
@@ -1125,7 +1136,8 @@ def boundary_figures(
                 "and of the admin lines across the water)."
                 if config.reservoir.keep_water_of
                 else "."
-            ),
+            )
+            + _target_note(config.target_pct, inside_pct),
             sr.source.cite(),
         ),
     }

@@ -170,6 +170,9 @@ class BoundaryConfig(_Strict):
     name: str
     scheme_area: SchemeFigure
     area_tolerance_pct: float = Field(gt=0, lt=100)
+    target_pct: float | None = Field(default=None, gt=0, lt=100)
+    """The accuracy the reconstruction aims at (area and reservoir water), reported as
+    met or not; never used to fit a parameter."""
     scheme_reservoir: SchemeFigure
     territories: list[Territory] = Field(min_length=1)
     partial_method: PartialMethod
