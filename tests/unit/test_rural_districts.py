@@ -18,6 +18,7 @@ from almaty_scheme.base.boundary import (
     district_territories,
     land_beyond_water,
     merge_rural_districts,
+    seed_bank,
 )
 from almaty_scheme.base.placement import far_bank_point, place_unmatched
 from almaty_scheme.catalogue.data_models import FarBank, Placement
@@ -241,3 +242,16 @@ def test_far_bank_place_lands_inside_its_rural_district() -> None:
     # without the far-bank entry the same row goes to the territory's centroid
     plain, _ = place_unmatched(rows, positions, terr, Placement(min_accuracy_m=3000), beyond)
     assert "centroid of the territory" in plain[1].placement
+
+
+def test_seed_bank_drops_land_across_the_water() -> None:
+    """A 10 x 10 km cell cut by a 2 km river along y 4-6 km, seed at y = 2 km: the
+    10 x 4 km across the river go, 60 km² stay; a cell the water does not split stays."""
+    cell = box(0, 0, 10 * KM, 10 * KM)
+    river = box(-KM, 4 * KM, 11 * KM, 6 * KM)
+    kept = seed_bank(cell, Point(5 * KM, 2 * KM), river)
+    assert kept.area == pytest.approx(60e6)
+    assert kept.contains(Point(5 * KM, 5 * KM)) and not kept.contains(Point(5 * KM, 8 * KM))
+    pond = box(KM, KM, 2 * KM, 2 * KM)
+    assert seed_bank(cell, Point(5 * KM, 2 * KM), pond).area == pytest.approx(100e6)
+    assert seed_bank(cell, Point(5 * KM, 2 * KM), None).area == pytest.approx(100e6)

@@ -633,7 +633,7 @@ def build_boundary(
                 _part(t["territory"], t["territory"], "whole", "whole territory" + how, geom)
             )
             continue
-        part, rows, rds = _partial_territory(t, seeds, config.partial_method)
+        part, rows, rds = _partial_territory(t, seeds, config.partial_method, water_line)
         parts.append(part)
         cell_rows += rows
         rd_rows += rds
@@ -848,11 +848,38 @@ def _part(
     }
 
 
+def seed_bank(cell: BaseGeometry, seed: Point, water: BaseGeometry | None) -> BaseGeometry:
+    """``cell`` without its land across ``water`` from ``seed``.
+
+    The land of ``cell`` outside ``water`` falls into pieces; the piece nearest the
+    seed is the seed's bank, the others lie across the water (a village's fields do not
+    cross the reservoir or the river below the dam) and are removed. The water itself
+    stays (the reservoir's treatment decides it).
+
+    Examples
+    --------
+    A 10 x 10 km cell cut by a 2 km river along y 4-6 km, seed at y = 2 km: the 10 x 4
+    km across the river go, 60 km² stay (the seed's bank and the river).
+    """
+    if water is None or water.is_empty or not cell.intersects(water):
+        return cell
+    pieces = list(shapely.get_parts(_polygonal(shapely.difference(cell, water))))
+    if len(pieces) < 2:
+        return cell
+    own = min(range(len(pieces)), key=lambda k: pieces[k].distance(seed))
+    across = shapely.union_all([p for k, p in enumerate(pieces) if k != own])
+    return _polygonal(shapely.difference(cell, across))
+
+
 def _partial_territory(
-    t: pd.Series, seeds: gpd.GeoDataFrame, method_cfg: PartialMethod
+    t: pd.Series,
+    seeds: gpd.GeoDataFrame,
+    method_cfg: PartialMethod,
+    water_line: BaseGeometry | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """Kept land of a partial territory (step 3), one row per Voronoi cell and one per
-    merged rural district."""
+    merged rural district. Cells lose their land across ``water_line`` from their seed
+    (:func:`seed_bank`)."""
     tgeom = t.geometry
     s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
     cells = voronoi_cells(s.geometry, tgeom)
@@ -864,6 +891,11 @@ def _partial_territory(
             index=cells.index,
             crs=cells.crs,
         )
+    cells = gpd.GeoSeries(
+        [seed_bank(c, p, water_line) for c, p in zip(cells, s.geometry, strict=True)],
+        index=cells.index,
+        crs=cells.crs,
+    )
     kept_mask = s["in_appendix15"].astype(bool)
     cell_rows = [
         {
