@@ -20,7 +20,11 @@ parameter and every textual anchor is data there, with its quote and seed lines)
    shore (L115-116), and only listed places of partial territories lie beyond it.
 3. **Partial territories**: the territory is split into Voronoi cells of the
    settlement points inside it (:func:`voronoi_cells`), an approximation of its
-   rural districts; the cells whose settlement Appendix 15 lists are kept;
+   rural districts, each cell limited to the reach around its point and to its
+   point's side of the water line (:func:`seed_bank`); the cells whose settlement
+   Appendix 15 lists are kept and merged per rural district
+   (:func:`merge_rural_districts`; a rural district without any real point stands on
+   its placed village, ``placed_seeds``);
    enclosed holes are filled (``fill_holes``); the reservoir's water is cut off when
    ``reservoir.mode`` is ``shore`` (the boundary "passes along the south shore").
    **Shore band** (:func:`shore_band`): a partial territory flagged ``reaches_shore``
