@@ -8,7 +8,8 @@ Usage::
 Assembles the base once (reference data), then rebuilds only the boundary with one
 parameter changed at a time, and prints the area (thousand ha, against the scheme's
 939.49) and the Kapchagay water inside (ha, against 33 897.7). The shipped values are
-marked with ``*``. Nothing is written.
+marked with ``*``. The settlements are the joined ones, placed points included (the
+boundary seeds only those ``partial_method.placed_seeds`` allows). Nothing is written.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from almaty_scheme.resources import default_data_dir
 SCHEME_KHA = 939.49
 
 
-def _variant(cfg: BoundaryConfig, path: tuple[str, ...], value: Any) -> BoundaryConfig:
+def _variant(cfg: BoundaryConfig, path: tuple[Any, ...], value: Any) -> BoundaryConfig:
     raw = cfg.model_dump()
     node = raw
     for key in path[:-1]:
@@ -41,10 +42,15 @@ def main() -> None:
     base = assemble_base(args.data, options={"derive_rivers": False})
     cfg = load_boundary_config()
     terr = district_territories(base["admin_units"], cfg)
-    grid: list[tuple[tuple[str, ...], list[Any], Any]] = [
+    grid: list[tuple[tuple[Any, ...], list[Any], Any]] = [
         (("partial_method", "cell_radius_km"), [3, 4, 5, 6, 7.5, 10], None),
         (("partial_method", "closing_km"), [0, 1, 2, 3], None),
         (("shore_band", "max_gap_km"), [15, 20, 25, 30, 40], None),
+        (("partial_method", "rural_districts"), [False, True], None),
+        (("partial_method", "placed_seeds"), [False, True], None),
+        (("partial_method", "rural_district_hull"), [False, True], None),
+        (("lakes", 0, "link_to_kept"), [False, True], None),
+        (("outline", "fill_holes"), [False, True], None),
     ]
     print(f"{'parameter':32} {'value':>6}  {'area, kha':>10} {'vs 939.49':>9}  {'water, ha':>10}")
     for path, values, _ in grid:
@@ -64,7 +70,7 @@ def main() -> None:
             water = float(res.figures["reservoir_inside"]["ours"])
             mark = "*" if v == shipped else " "
             print(
-                f"{'.'.join(path):32} {v:>6}{mark} {kha:>10.1f} {100 * (kha / SCHEME_KHA - 1):>+8.1f}%"
+                f"{'.'.join(map(str, path)):32} {v!s:>6}{mark} {kha:>10.1f} {100 * (kha / SCHEME_KHA - 1):>+8.1f}%"
                 f"  {water:>10,.0f}"
             )
     no_line = cfg.model_copy(update={"water_line": None})

@@ -70,6 +70,7 @@ from almaty_scheme.base.boundary import (
     build_boundary,
     district_territories,
     figure,
+    land_beyond_water,
     load_boundary_config,
 )
 from almaty_scheme.base.footprints import (
@@ -253,11 +254,14 @@ def settlement_figures(join: JoinResult) -> dict[str, Any]:
             "settlements",
             f"{matched} of {len(existing)} existing places matched to a real point "
             f"({100 * join.match_rate():.1f} %); the other {len(placed)} are placed by a "
-            "stated method (rural-district centroid, or the territory's centroid when the "
-            f"rural district has no matched place), accuracy floor "
+            "stated method (rural-district centroid; when the rural district has no "
+            "matched place, across the water from its seat where settlement_names.yaml "
+            "says so, else the territory's centroid), accuracy floor "
             f"{join.accuracy_floor_m:,.0f} m (base.placement); {len(rows)} rows incl. the "
-            "planned city. Placed points do not seed the boundary's cells, get no derived "
-            "footprint and anchor no river; a settlements file from the user replaces them.",
+            "planned city. Placed points get no derived footprint and anchor no river; "
+            "they seed the boundary's cells only for a rural district with no real point "
+            "(boundary.yaml partial_method.placed_seeds); a settlements file from the user "
+            "replaces them.",
             "scheme L4378-5055",
             match_rate=round(join.match_rate(), 4),
             match_rate_all_rows=round(join.match_rate(existing_only=False), 4),
@@ -373,7 +377,7 @@ def assemble_base(
     join = _join_settlements(base, cat, table, territories, bcfg, figures)
     res_b = build_boundary(
         territories,
-        real_points(join.settlements),
+        join.settlements,
         base["water_bodies"],
         bcfg,
         dem_path=base.dem_path,
@@ -418,8 +422,14 @@ def _join_settlements(
 ) -> JoinResult:
     """Step 2: settlement points joined to Appendix 15 replace the raw points."""
     names = load_settlement_names(_config_path(cat, "settlement_names.yaml"))
+    beyond = land_beyond_water(territories, base["water_bodies"], base["rivers"], bcfg)
     join = join_appendix15(
-        base["settlements"], table, territories, bcfg.district_territory(), names=names
+        base["settlements"],
+        table,
+        territories,
+        bcfg.district_territory(),
+        names=names,
+        beyond=beyond,
     )
     figures.update(settlement_figures(join))
     base.set(

@@ -20,7 +20,11 @@ parameter and every textual anchor is data there, with its quote and seed lines)
    shore (L115-116), and only listed places of partial territories lie beyond it.
 3. **Partial territories**: the territory is split into Voronoi cells of the
    settlement points inside it (:func:`voronoi_cells`), an approximation of its
-   rural districts; the cells whose settlement Appendix 15 lists are kept;
+   rural districts, each cell limited to the reach around its point and to its
+   point's side of the water line (:func:`seed_bank`); the cells whose settlement
+   Appendix 15 lists are kept and merged per rural district
+   (:func:`merge_rural_districts`; a rural district without any real point stands on
+   its placed village, ``placed_seeds``);
    enclosed holes are filled (``fill_holes``); the reservoir's water is cut off when
    ``reservoir.mode`` is ``shore`` (the boundary "passes along the south shore").
    **Shore band** (:func:`shore_band`): a partial territory flagged ``reaches_shore``
@@ -404,10 +408,41 @@ class BoundaryResult:
     parts: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
     figures: dict[str, Any] = field(default_factory=dict)
+    rural_districts: gpd.GeoDataFrame | None = None
+    """One row per merged rural district (``partial_method.rural_districts``)."""
+
+
+def _placed_mask(s: gpd.GeoDataFrame) -> pd.Series:
+    if "placement" not in s.columns:
+        return pd.Series(False, index=s.index)
+    return s["placement"].astype("string").str.startswith("placed").fillna(False).astype(bool)
+
+
+def _rd_key(s: gpd.GeoDataFrame) -> pd.Series:
+    """(district, rural district) of each listed point as one text key, NA otherwise."""
+    if "rural_district" not in s.columns or "district" not in s.columns:
+        return pd.Series(pd.NA, index=s.index, dtype="string")
+    rd = s["rural_district"].astype("string").str.strip()
+    key = s["district"].astype("string").fillna("") + " / " + rd
+    ok = rd.fillna("").ne("") & s["in_appendix15"].astype(bool)
+    return key.where(ok, pd.NA).astype("string")
 
 
 def _seeds(settlements: gpd.GeoDataFrame, method: PartialMethod) -> gpd.GeoDataFrame:
+    """The Voronoi seeds: real named points; placed points only where ``placed_seeds``
+    lets a rural district without any real point stand on its placed place (one seed per
+    rural district, when its accuracy is within the cells' reach)."""
     s = settlements
+    placed = _placed_mask(s)
+    extra = s.iloc[0:0]
+    if method.placed_seeds and placed.any() and "accuracy_m" in s.columns:
+        key = _rd_key(s)
+        real_rd = set(key[~placed].dropna())
+        reach = (method.cell_radius_km or np.inf) * 1000.0
+        acc = pd.to_numeric(s["accuracy_m"], errors="coerce")
+        cand = placed & key.notna() & ~key.isin(real_rd) & (acc <= reach).fillna(False)
+        extra = s[cand].loc[~key[cand].duplicated()]
+    s = s[~placed]
     if "status" in s.columns and method.seed_exclude_status:
         s = s[~s["status"].astype("string").isin(method.seed_exclude_status).fillna(False)]
     if method.seed_require_name:
@@ -416,7 +451,7 @@ def _seeds(settlements: gpd.GeoDataFrame, method: PartialMethod) -> gpd.GeoDataF
             if c in s.columns:
                 named |= s[c].astype("string").str.strip().fillna("").ne("")
         s = s[named]
-    return s
+    return pd.concat([s, extra]) if len(extra) else s
 
 
 def tidy_outline(
@@ -592,6 +627,7 @@ def build_boundary(
     seeds = _seeds(settlements, config.partial_method)
     parts: list[dict[str, Any]] = []
     cell_rows: list[dict[str, Any]] = []
+    rd_rows: list[dict[str, Any]] = []
     water_line = _water_line(reservoir, rivers, config)
     core = land_this_side(territories, water_line, config)
     for _, t in territories.iterrows():
@@ -601,9 +637,10 @@ def build_boundary(
                 _part(t["territory"], t["territory"], "whole", "whole territory" + how, geom)
             )
             continue
-        part, rows = _partial_territory(t, seeds, config.partial_method)
+        part, rows, rds = _partial_territory(t, seeds, config.partial_method, water_line)
         parts.append(part)
         cell_rows += rows
+        rd_rows += rds
     cells_gdf = _cells_frame(cell_rows)
     shore_note = _add_shore_bands(parts, territories, cells_gdf, reservoir, config)
     _apply_reservoir(parts, territories, reservoir, config)
@@ -637,6 +674,8 @@ def build_boundary(
     )
     boundary = _boundary_feature(whole, method, config)
     result = BoundaryResult(boundary=boundary, parts=parts_gdf, cells=cells_gdf)
+    if rd_rows:
+        result.rural_districts = gpd.GeoDataFrame(rd_rows, geometry="geometry", crs=WORKING_CRS)
     result.figures = boundary_figures(boundary, reservoir, config)
     band_ha = float(parts_gdf["shore_band_ha"].sum())
     if config.shore_band is not None and band_ha > 0:
@@ -732,6 +771,44 @@ def land_this_side(
     return min(pieces, key=lambda p: p.distance(anchor)) if len(pieces) else None
 
 
+def land_beyond_water(
+    territories: gpd.GeoDataFrame,
+    water_bodies: gpd.GeoDataFrame,
+    rivers: gpd.GeoDataFrame | None,
+    config: BoundaryConfig,
+) -> dict[str, BaseGeometry]:
+    """Each territory's land beyond the northern water line, as seen from the core.
+
+    The water line is the reservoir and the river below its dam (:func:`_water_line`).
+    A territory's land (outside the water line) is *this side* where it is connected,
+    through the whole territories and itself, to the piece nearest the core territory's
+    representative point; the rest is *beyond* (empty when nothing lies beyond, or no
+    ``water_line`` is configured). Used to place a rural district the text puts across
+    the water (settlement_names.yaml ``placement.far_bank``).
+    """
+    reservoir = _reservoir(water_bodies, config)
+    line = _water_line(reservoir, rivers, config)
+    if config.water_line is None or line.is_empty:
+        return {}
+    core = territories.loc[territories["territory"] == config.water_line.core, "geometry"]
+    if core.empty:
+        return {}
+    anchor = core.iloc[0].representative_point()
+    whole = shapely.union_all(
+        territories.loc[territories["treatment"] == "whole", "geometry"].to_numpy()
+    )
+    out: dict[str, BaseGeometry] = {}
+    for _, t in territories.iterrows():
+        land = _polygonal(shapely.difference(shapely.union(whole, t.geometry), line))
+        pieces = list(shapely.get_parts(land))
+        if not pieces:
+            continue
+        near = min(pieces, key=lambda p: p.distance(anchor))
+        own = _polygonal(shapely.difference(t.geometry, line))
+        out[str(t["territory"])] = _polygonal(shapely.difference(own, near.buffer(1.0)))
+    return out
+
+
 def _check_inputs(
     territories: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, water_bodies: gpd.GeoDataFrame
 ) -> None:
@@ -775,10 +852,38 @@ def _part(
     }
 
 
+def seed_bank(cell: BaseGeometry, seed: Point, water: BaseGeometry | None) -> BaseGeometry:
+    """``cell`` without its land across ``water`` from ``seed``.
+
+    The land of ``cell`` outside ``water`` falls into pieces; the piece nearest the
+    seed is the seed's bank, the others lie across the water (a village's fields do not
+    cross the reservoir or the river below the dam) and are removed. The water itself
+    stays (the reservoir's treatment decides it).
+
+    Examples
+    --------
+    A 10 x 10 km cell cut by a 2 km river along y 4-6 km, seed at y = 2 km: the 10 x 4
+    km across the river go, 60 km² stay (the seed's bank and the river).
+    """
+    if water is None or water.is_empty or not cell.intersects(water):
+        return cell
+    pieces = list(shapely.get_parts(_polygonal(shapely.difference(cell, water))))
+    if len(pieces) < 2:
+        return cell
+    own = min(range(len(pieces)), key=lambda k: pieces[k].distance(seed))
+    across = shapely.union_all([p for k, p in enumerate(pieces) if k != own])
+    return _polygonal(shapely.difference(cell, across))
+
+
 def _partial_territory(
-    t: pd.Series, seeds: gpd.GeoDataFrame, method_cfg: PartialMethod
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Kept land of a partial territory (step 3) and one row per Voronoi cell."""
+    t: pd.Series,
+    seeds: gpd.GeoDataFrame,
+    method_cfg: PartialMethod,
+    water_line: BaseGeometry | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Kept land of a partial territory (step 3), one row per Voronoi cell and one per
+    merged rural district. Cells lose their land across ``water_line`` from their seed
+    (:func:`seed_bank`)."""
     tgeom = t.geometry
     s = seeds[seeds["territory"].astype("string").eq(t["territory"]).fillna(False)]
     cells = voronoi_cells(s.geometry, tgeom)
@@ -790,6 +895,11 @@ def _partial_territory(
             index=cells.index,
             crs=cells.crs,
         )
+    cells = gpd.GeoSeries(
+        [seed_bank(c, p, water_line) for c, p in zip(cells, s.geometry, strict=True)],
+        index=cells.index,
+        crs=cells.crs,
+    )
     kept_mask = s["in_appendix15"].astype(bool)
     cell_rows = [
         {
@@ -802,15 +912,79 @@ def _partial_territory(
         }
         for i in s.index
     ]
-    kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
+    rd_rows: list[dict[str, Any]] = []
+    if method_cfg.rural_districts:
+        kept, rd_rows = merge_rural_districts(
+            cells[kept_mask],
+            _rd_key(s)[kept_mask],
+            tgeom,
+            hull=method_cfg.rural_district_hull,
+        )
+        for r in rd_rows:
+            r["territory"] = t["territory"]
+    else:
+        kept = shapely.union_all(cells[kept_mask].to_numpy()) if kept_mask.any() else Polygon()
     method = f"Voronoi cells of {int(kept_mask.sum())} listed of {len(s)} settlement points" + (
         f" within {radius:g} km" if radius is not None else ""
     )
+    if method_cfg.rural_districts:
+        method += (
+            f", merged into {sum(1 for r in rd_rows if r['rural_district'])} rural districts"
+            + (" (each with the land between its places)" if method_cfg.rural_district_hull else "")
+        )
     if kept.is_empty:
         log.warning("territory %s: no listed settlement inside; nothing kept", t["territory"])
     kept, how = _close_and_fill(kept, tgeom, method_cfg)
     part = _part(t["territory"], t["territory"], "partial", method + how, kept)
-    return part, cell_rows
+    return part, cell_rows, rd_rows
+
+
+def merge_rural_districts(
+    cells: gpd.GeoSeries,
+    keys: pd.Series,
+    region: BaseGeometry,
+    *,
+    hull: bool = False,
+) -> tuple[BaseGeometry, list[dict[str, Any]]]:
+    """The land of the listed rural districts: each one the union of its places' cells.
+
+    Appendix 15 gives every place its rural district (L4378-5055) and the text draws
+    the partial districts' lines along rural-district borders (L113-114, L117-118,
+    L121-123). A rural district is one contiguous unit holding its villages, so its
+    land is the union of the (reach-limited) Voronoi cells of its places and, with
+    ``hull``, also the land between them: the convex hull of those cells, clipped to
+    ``region``. Places without a rural district (towns) keep their own cell.
+    ``points``, ``cells`` and ``keys`` (rural-district key or NA) share one index.
+
+    Returns
+    -------
+    (land, rows)
+        The union over all rural districts, and one row per rural district
+        (``rural_district``, ``places``, ``area_ha``, ``geometry``).
+
+    Examples
+    --------
+    Two places of one rural district 4 km apart whose 1 km square cells do not touch:
+    without ``hull`` 2 km², with it the 1 x 5 km rectangle they span, 5 km².
+    """
+    rows: list[dict[str, Any]] = []
+    lands = []
+    for key, idx in keys.fillna("").groupby(keys.fillna("")).groups.items():
+        members = list(idx)
+        land = _polygonal(shapely.union_all(cells.loc[members].to_numpy()))
+        if hull and key and len(members) >= 2 and not land.is_empty:
+            h = shapely.convex_hull(land)
+            land = _polygonal(shapely.union(land, shapely.intersection(h, region)))
+        lands.append(land)
+        rows.append(
+            {
+                "rural_district": key,
+                "places": len(members),
+                "area_ha": land.area / 1e4,
+                "geometry": land,
+            }
+        )
+    return (shapely.union_all(lands) if lands else Polygon()), rows
 
 
 def _cells_frame(cell_rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
@@ -917,6 +1091,33 @@ def figure(
     return out
 
 
+def _target_note(target_pct: float | None, pct: float) -> str:
+    """' Target ±t %: met / not met.' (empty without a target)."""
+    if target_pct is None:
+        return ""
+    met = "met" if abs(pct) <= target_pct else "not met"
+    return f" Target ±{target_pct:g} %: {met} ({pct:+.1f} %)."
+
+
+def free_parameters(config: BoundaryConfig) -> dict[str, Any]:
+    """Every free parameter of the reconstruction and its value (for the report)."""
+    pm = config.partial_method
+    out: dict[str, Any] = {
+        "partial_method.cell_radius_km": pm.cell_radius_km,
+        "partial_method.closing_km": pm.closing_km,
+        "partial_method.rural_districts": pm.rural_districts,
+        "partial_method.rural_district_hull": pm.rural_district_hull,
+        "partial_method.placed_seeds": pm.placed_seeds,
+    }
+    if config.shore_band is not None:
+        out["shore_band.max_gap_km"] = config.shore_band.max_gap_km
+    for i, lake in enumerate(config.lakes):
+        out[f"lakes.{i}.link_to_kept"] = lake.link_to_kept
+    if config.outline is not None:
+        out["outline.fill_holes"] = config.outline.fill_holes
+    return out
+
+
 def boundary_figures(
     boundary: gpd.GeoDataFrame, reservoir: BaseGeometry, config: BoundaryConfig
 ) -> dict[str, Any]:
@@ -927,6 +1128,9 @@ def boundary_figures(
     within = abs(area_kha - sa.value) <= sa.value * config.area_tolerance_pct / 100.0
     inside_ha = shapely.intersection(geom, reservoir).area / 1e4 if not reservoir.is_empty else 0.0
     sr = config.scheme_reservoir
+    params = free_parameters(config)
+    inside_pct = 100.0 * (inside_ha - sr.value) / sr.value if sr.value else 0.0
+    area_pct = 100.0 * (area_kha - sa.value) / sa.value if sa.value else 0.0
     return {
         "boundary_area": figure(
             "Agglomeration area",
@@ -934,11 +1138,18 @@ def boundary_figures(
             round(area_kha, 2),
             sa.unit,
             "Reconstructed from 2018 admin districts and Voronoi cells of the Appendix 15 "
-            "settlements (layers/boundary.yaml); the scheme drew its line on rural-district "
-            "borders, which are not open data.",
+            "settlements merged per rural district (layers/boundary.yaml v"
+            + config.version
+            + "); the scheme drew its line on rural-district borders, which are not open "
+            "data. Free parameters, none fitted to the scheme's figure (their effect: "
+            "scripts/boundary_sensitivity.py): "
+            + ", ".join(f"{k} = {v}" for k, v in params.items())
+            + "."
+            + _target_note(config.target_pct, area_pct),
             sa.source.cite(),
             tolerance_pct=config.area_tolerance_pct,
             within_tolerance=within,
+            parameters=params,
         ),
         "reservoir_inside": figure(
             "Kapchagay reservoir water inside the boundary",
@@ -948,10 +1159,21 @@ def boundary_figures(
             f"Reservoir mode '{config.reservoir.mode}': GSHHG shoreline (~1:1M, 922 km² in "
             "all) inside the whole territories"
             + (
-                "; partial territories stop at the shore."
+                "; partial territories stop at the shore"
                 if config.reservoir.mode == "shore"
+                else ""
+            )
+            + (
+                ", except the water of "
+                + ", ".join(config.reservoir.keep_water_of)
+                + " (reservoir.keep_water_of: the scheme's figure reads as that "
+                "administration's share of the reservoir, not as the water the text's "
+                "line encloses; the difference is the generalisation of the 1:1M shoreline "
+                "and of the admin lines across the water)."
+                if config.reservoir.keep_water_of
                 else "."
-            ),
+            )
+            + _target_note(config.target_pct, inside_pct),
             sr.source.cite(),
         ),
     }

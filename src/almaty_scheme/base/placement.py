@@ -10,7 +10,13 @@ rural district:
    ``Placement.min_accuracy_m``, or (default) the median radius of the rural districts
    with at least ``well_matched_min`` matched places, measured on the data at hand
    (one matched place has radius 0, which says nothing about its neighbours).
-2. **Territory centroid**, when the rural district has no matched place: the centroid of
+2. **Far bank**, when the rural district has no matched place and
+   ``settlement_names.yaml`` ``placement.far_bank`` says it lies across the water from a
+   seat (Заречный с/о of the Kapchagay city administration: "за рекой", across the Ili
+   from the town; the text's northern line takes in land beyond the water there,
+   L115-117): :func:`far_bank_point` on the territory's land beyond the northern water
+   line; ``accuracy_m`` = the floor of rule 1 (a rural district's typical radius).
+3. **Territory centroid**, when the rural district has no matched place: the centroid of
    the place's district territory (its representative point when the centroid falls
    outside), ``accuracy_m`` = the largest distance from that point to the territory's
    outline (the territory's radius about it).
@@ -34,8 +40,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
 
-from almaty_scheme.catalogue.data_models import Placement
+from almaty_scheme.base.names import district_key, loose_name
+from almaty_scheme.catalogue.data_models import FarBank, Placement
 from almaty_scheme.crs import require_working_crs
 
 log = logging.getLogger(__name__)
@@ -104,13 +113,75 @@ def territory_point(geom: Any) -> tuple[Point, float]:
     return c, radius
 
 
+def far_bank_point(beyond: BaseGeometry, seat: Point, radius_m: float) -> tuple[Point, float]:
+    """A place across the water from ``seat``: rule 2 of the module docstring.
+
+    ``beyond`` is the territory's land on the far side of the water line. The bank
+    point nearest the seat is found; the place is the centroid of the land of
+    ``beyond`` within ``radius_m`` of that bank point (its representative point when the
+    centroid falls outside that land). Returns the point and its distance from the seat.
+
+    Examples
+    --------
+    Far-bank land x >= 100 (a river along x = 0..100) and the seat at (-50, 0): the bank
+    point is (100, 0) and, with a 1 km radius, the place is the centroid of the half
+    disc east of it, 4r/(3 pi) = 424.4 m inland, at (524.4, 0).
+    """
+    bank, _ = nearest_points(beyond, seat)
+    region = shapely.intersection(beyond, bank.buffer(radius_m, quad_segs=64))
+    c = region.centroid
+    if not region.contains(c):
+        c = region.representative_point()
+    return Point(c.x, c.y), float(c.distance(seat))
+
+
+def _far_bank_entry(r: pd.Series, cfg: Placement) -> FarBank | None:
+    rd = _key(r.get("rural_district"))
+    for e in cfg.far_bank:
+        if rd is None or loose_name(e.rural_district) != loose_name(rd):
+            continue
+        if e.district and district_key(e.district) != district_key(r.get("district")):
+            continue
+        return e
+    return None
+
+
+def _place_far_bank(
+    r: pd.Series,
+    e: FarBank,
+    seats: dict[tuple[str, str], Point],
+    beyond: dict[str, BaseGeometry],
+    floor_m: float,
+) -> Placed | None:
+    """Rule 2 for row ``r`` (``None`` if the seat is unmatched or no land lies beyond)."""
+    seat = seats.get((district_key(r.get("district")), loose_name(e.seat)))
+    terrs = [t.strip() for t in str(r.get("territory") or "").split(",") if t.strip()]
+    land = [beyond[t] for t in terrs if t in beyond and not beyond[t].is_empty]
+    if seat is None or not land:
+        return None
+    far = [g for g in shapely.get_parts(shapely.union_all(land)) if not g.intersects(seat)]
+    if not far or floor_m <= 0:
+        return None
+    p, dist = far_bank_point(shapely.union_all(far), seat, floor_m)
+    return Placed(
+        p,
+        round(floor_m, -1),
+        f"{PLACED_PREFIX}far bank: on the land of {','.join(terrs)} beyond the water line, "
+        f"centroid of its part within {floor_m:,.0f} m of the bank nearest {e.seat} "
+        f"({dist / 1000:.1f} km from it), no matched place in {e.rural_district} "
+        f"(layers/settlement_names.yaml placement.far_bank); accuracy = floor "
+        f"{round(floor_m, -1):.0f} m",
+    )
+
+
 def place_row(
     r: pd.Series,
     groups: dict[tuple[str, str], list[tuple[str, Point]]],
     territory_geoms: dict[str, Any],
     floor_m: float,
 ) -> Placed | None:
-    """Where an unmatched row goes (module docstring), or ``None`` without a territory."""
+    """Where an unmatched row goes by rules 1 and 3 (module docstring), ``None`` without
+    a territory."""
     rd = _key(r.get("rural_district"))
     g = groups.get((str(r["district"]), rd)) if rd is not None else None
     if g:
@@ -137,11 +208,22 @@ def place_row(
     )
 
 
+def _seats(rows: pd.DataFrame, positions: pd.Series) -> dict[tuple[str, str], Point]:
+    """(district key, loose name) -> point of every matched row."""
+    out = {}
+    for _, r in rows.iterrows():
+        bid = r.get("base_id")
+        if isinstance(bid, str) and bid in positions.index:
+            out[(district_key(r.get("district")), loose_name(r["settlement"]))] = positions[bid]
+    return out
+
+
 def place_unmatched(
     rows: pd.DataFrame,
     positions: pd.Series,
     territories: gpd.GeoDataFrame,
     cfg: Placement,
+    beyond: dict[str, BaseGeometry] | None = None,
 ) -> tuple[dict[Any, Placed], float]:
     """Placed points for the rows without ``base_id`` (planned cities excluded).
 
@@ -154,6 +236,9 @@ def place_unmatched(
         ``base_id`` -> point of the matched places (EPSG:32643).
     territories
         District territories with a ``territory`` id column.
+    beyond
+        Territory id -> its land beyond the northern water line (rule 2); without it,
+        rule 2 is skipped.
 
     Returns
     -------
@@ -164,11 +249,19 @@ def place_unmatched(
     groups = group_positions(rows, positions)
     floor_m = accuracy_floor(groups, cfg)
     tgeoms = dict(zip(territories["territory"], territories.geometry, strict=True))
+    seats = _seats(rows, positions)
     out: dict[Any, Placed] = {}
     for idx, r in rows.iterrows():
         if r["row_kind"] == "planned_city" or isinstance(r.get("base_id"), str):
             continue
-        p = place_row(r, groups, tgeoms, floor_m)
+        rd = _key(r.get("rural_district"))
+        e = _far_bank_entry(r, cfg)
+        p = None
+        if e is not None and not groups.get((str(r["district"]), rd or "")):
+            p = _place_far_bank(r, e, seats, beyond or {}, floor_m)
+            if p is None:
+                log.warning("Appendix 15 row %s: far-bank placement impossible", r.get("row_id"))
+        p = p or place_row(r, groups, tgeoms, floor_m)
         if p is None:
             log.warning("Appendix 15 row %s: no territory, not placed", r.get("row_id"))
             continue

@@ -13,7 +13,8 @@ points (OSM ``place`` nodes, GeoNames) with Russian, Kazakh or Latin names. The 
 3. **Candidates** for each Appendix 15 row: points sharing a name key at one of four
    tiers (:mod:`almaty_scheme.base.names`): ``exact`` (normalised names equal),
    ``loose`` (spelling-tolerant key equal), ``variant`` (genitive ending / surname
-   only), ``fuzzy`` (similarity of loose keys >= ``fuzzy_min``, same territory only).
+   only), ``fuzzy`` (similarity 2 x LCS / (sum of lengths) of loose keys >= ``fuzzy_min``,
+   rapidfuzz ``fuzz.ratio``; same territory only).
    Aliases from ``layers/settlement_names.yaml`` (renamings such as Капчагай →
    Қонаев) count as the row's own names.
 4. **Assignment**, one point per row and one row per point, greedily by the best
@@ -33,7 +34,6 @@ point.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +43,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 
 from almaty_scheme.base.model import conform
 from almaty_scheme.base.names import all_keys, district_key, loose_name, normalise_name
@@ -207,7 +208,9 @@ def assign_territory(
 
 
 def _fuzzy(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    """Similarity 2 x LCS / (len a + len b) in [0, 1] (rapidfuzz ``fuzz.ratio`` / 100,
+    the normalised Indel similarity)."""
+    return float(fuzz.ratio(a, b)) / 100.0
 
 
 _Keys = tuple[frozenset[str], frozenset[str], frozenset[str]]
@@ -281,6 +284,7 @@ def join_appendix15(
     fuzzy_min: float = 0.85,
     outside_km: float = 10.0,
     dedupe_m: float = 10_000.0,
+    beyond: dict[str, Any] | None = None,
 ) -> JoinResult:
     """Join Appendix 15 rows to settlement points (method in the module docstring).
 
@@ -303,6 +307,9 @@ def join_appendix15(
     outside_km
         A point in another territory may still match when it lies within this
         distance of the row's territory and no point inside matches.
+    beyond
+        Territory id -> its land beyond the northern water line, for the far-bank
+        placement (:func:`almaty_scheme.base.placement.far_bank_point`).
 
     Raises
     ------
@@ -339,7 +346,7 @@ def join_appendix15(
     res_rows["accuracy_m"] = np.nan
     res_rows["placed_id"] = pd.Series(pd.NA, index=res_rows.index, dtype="string")
     placed, floor_m = place_unmatched(
-        res_rows, layer.set_index("base_id").geometry, territories, names.placement
+        res_rows, layer.set_index("base_id").geometry, territories, names.placement, beyond
     )
     layer = _add_placed(layer, rows, res_rows, placed)
     log.info(

@@ -61,6 +61,9 @@ class PartialMethod(_Strict):
     cell_radius_km: float | None = Field(default=None, gt=0)
     closing_km: float = Field(default=0.0, ge=0)
     fill_holes: bool = True
+    rural_districts: bool = False
+    rural_district_hull: bool = False
+    placed_seeds: bool = False
     reading: str = Field(min_length=10)
 
 
@@ -167,6 +170,9 @@ class BoundaryConfig(_Strict):
     name: str
     scheme_area: SchemeFigure
     area_tolerance_pct: float = Field(gt=0, lt=100)
+    target_pct: float | None = Field(default=None, gt=0, lt=100)
+    """The accuracy the reconstruction aims at (area and reservoir water), reported as
+    met or not; never used to fit a parameter."""
     scheme_reservoir: SchemeFigure
     territories: list[Territory] = Field(min_length=1)
     partial_method: PartialMethod

@@ -184,16 +184,33 @@ class ReviewedMatch(_NamesStrict):
     reason: str = Field(min_length=10)
 
 
+class FarBank(_NamesStrict):
+    """A rural district without a matched place that lies across the water from a seat.
+
+    Its places are put on the territory's land beyond the northern water line (the
+    reservoir and the river below the dam, ``boundary.yaml`` ``water_line``), next to
+    the bank nearest the ``seat`` (a matched place of the same territory); see
+    ``base.placement.far_bank_point``.
+    """
+
+    rural_district: str = Field(min_length=1)
+    district: str | None = None
+    seat: str = Field(min_length=1)
+    reason: str = Field(min_length=10)
+
+
 class Placement(_NamesStrict):
     """How an Appendix 15 place without a point is placed (see base.settlements).
 
     ``min_accuracy_m``: the least accuracy given to a rural-district centroid; ``None``
     = the median radius of the rural districts with at least ``well_matched_min``
-    matched places (measured on the data at hand).
+    matched places (measured on the data at hand). ``far_bank``: rural districts
+    placed across the water from their seat instead of at the territory's centroid.
     """
 
     min_accuracy_m: float | None = Field(default=None, gt=0)
     well_matched_min: int = Field(default=3, ge=2)
+    far_bank: list[FarBank] = Field(default_factory=list)
     note: str = ""
 
 
