@@ -258,3 +258,35 @@ def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
         assert lyr["renderer"] == "categorizedSymbol"  # the verdict style from the file
     hits = [lyr for lyr in got["loaded"] if "layername=parcel_hits" in lyr["source"]]
     assert [h["name"] for h in hits] == [names[1]] * 2
+
+
+@pytest.mark.parametrize(
+    ("ext", "dst_crs", "epsg"), [(".shp", "EPSG:28413", 28413), (".fgb", "", 32643)]
+)
+def test_plugin_check_writes_every_cli_format_in_the_output_crs(
+    qgis_environ: dict[str, str],
+    world: dict[str, Path],
+    tmp_path: Path,
+    ext: str,
+    dst_crs: str,
+    epsg: int,
+) -> None:
+    """OUTPUT's suffix picks the format and DST_CRS the CRS, as --out and --dst-crs do."""
+    _, env = _profile(tmp_path, qgis_environ)
+    assert _qgis_process(env, "plugins", "enable", "almaty_scheme").returncode == 0
+    out = tmp_path / f"qgis_results{ext}"
+    params = [f"PARCELS={world['parcels']}|layername=plots", f"LAYERS={world['layers']}"]
+    params += ["ID_FIELD=cad", "USE_FIELD=use", f"CATALOGUE={CATALOGUE_DIR}", f"OUTPUT={out}"]
+    params += [f"DST_CRS={dst_crs}"] if dst_crs else []
+    res = _qgis_process(env, "--json", "run", "almaty_scheme:check", "--", *params)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    answer = json.loads(res.stdout[res.stdout.find("{") :])
+    assert answer["results"]["OUTPUT"] == str(out)
+    assert answer["results"]["PROHIBITED"] == 1 and answer["results"]["INVALID_INPUT"] == 1
+    got = gpd.read_file(out)
+    assert got.crs.to_epsg() == epsg
+    assert dict(zip(got["parcel_id"], got["verdict"], strict=True)) == {
+        **EXPECTED,
+        "E": "invalid_input",
+    }
+    assert (tmp_path / "qgis_results.hits.csv").is_file()
