@@ -133,6 +133,8 @@ def test_pdf_text_never_overlaps_and_nothing_is_cut(
     assert "Запрещено / Prohibited" in first
     # column headers wrap inside their cells instead of being cut
     assert {"Решает", "запрет", "Decides", "ban", "Участков", "зоне", "Parcels"} <= words
+    # ... and whole words: "Пересечени" + "е," once broke inside the word
+    assert {"Пересечение", "Overlap", "Площадь", "Семейство", "Family"} <= words
     assert "Показаны первые 1 из 3" in first
     assert "…" not in first
 

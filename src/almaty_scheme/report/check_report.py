@@ -572,7 +572,7 @@ def _pdf_summary(data: ReportData) -> list[Any]:
             pdf.table(
                 [_rule_cells(r, number=pdf.number) for r in data.by_rule.itertuples(index=False)],
                 RULE_HEADERS,
-                (0.39, 0.15, 0.10, 0.12, 0.12, 0.12),
+                (0.35, 0.15, 0.11, 0.12, 0.12, 0.15),  # whole header words
                 numeric=(2, 3, 4, 5),
             )
         )
