@@ -249,15 +249,26 @@ def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
     assert got["runs"]["selected"]["OUTSIDE"] == 1
     assert got["runs"]["selected"]["INVALID_INPUT"] == 1
     parcels_layers = [lyr for lyr in got["loaded"] if "verdicts" in lyr]
-    assert [lyr["verdicts"] for lyr in parcels_layers] == [
-        {"A": "prohibited", "B": "conditional", "C": "clear"},
-        {"D": "outside", "E": "invalid_input"},
-    ]
+    by_file = {Path(lyr["source"].split("|")[0]).name: lyr for lyr in parcels_layers}
+    assert {f: lyr["verdicts"] for f, lyr in by_file.items()} == {
+        "memory.gpkg": {"A": "prohibited", "B": "conditional", "C": "clear"},
+        "selected.gpkg": {"D": "outside", "E": "invalid_input"},
+        "flat.fgb": {"A": "prohibited", "B": "conditional", "C": "clear"},
+    }
     for lyr in parcels_layers:
         assert lyr["name"] == names[0]
-        assert lyr["renderer"] == "categorizedSymbol"  # the verdict style from the file
+        # the verdict style: from the GeoPackage, or the plugin's QML for the .fgb
+        assert lyr["renderer"] == "categorizedSymbol"
+    assert {f: lyr["crs"] for f, lyr in by_file.items()} == {
+        "memory.gpkg": "EPSG:32643",
+        "selected.gpkg": "EPSG:32643",
+        "flat.fgb": "EPSG:4326",
+    }
+    assert got["runs"]["flat"]["OUTPUT"].endswith("flat.fgb")
     hits = [lyr for lyr in got["loaded"] if "layername=parcel_hits" in lyr["source"]]
     assert [h["name"] for h in hits] == [names[1]] * 2
+    flat_hits = [lyr for lyr in got["loaded"] if lyr["source"].endswith("flat.hits.csv")]
+    assert [h["name"] for h in flat_hits] == [names[1]]
 
 
 @pytest.mark.parametrize(
