@@ -340,11 +340,20 @@ def draw_layer(
 # ---- cartographic furniture ------------------------------------------------------------
 
 
-def add_scale_bar(ax: Axes, *, location: str = "lower left") -> ScaleBar:
+_SCALE_UNITS = {"ru": {"km": "км", "m": "м", "cm": "см"}, "en": {}}
+"""Unit names of the scale bar in the map's language (matplotlib-scalebar writes SI)."""
+
+
+def _scale_text(value: float, unit: str, lang: str) -> str:
+    return f"{value:g} {_SCALE_UNITS.get(lang, {}).get(unit, unit)}"
+
+
+def add_scale_bar(ax: Axes, *, location: str = "lower left", lang: str = "ru") -> ScaleBar:
     """A black-and-white scale bar (matplotlib-scalebar) without a box over the map.
 
     The axes are in metres of EPSG:32643 (UTM: true scale to 0.04 % here), so one data
-    unit is one metre; the bar picks a round length itself. Returns the artist.
+    unit is one metre; the bar picks a round length itself and its unit is written in
+    ``lang`` (``25 км``). Returns the artist.
     """
     bar = ScaleBar(
         1.0,
@@ -357,6 +366,7 @@ def add_scale_bar(ax: Axes, *, location: str = "lower left") -> ScaleBar:
         width_fraction=0.008,
         scale_loc="top",
         border_pad=0.8,
+        scale_formatter=lambda value, unit: _scale_text(value, unit, lang),
     )
     ax.add_artist(bar)
     return bar
@@ -371,8 +381,15 @@ def grid_convergence_deg(x: float, y: float) -> float:
     return math.degrees(math.atan2(-(x2 - x), y2 - y))
 
 
-def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.95, 0.88)) -> float:
-    """A north arrow pointing to true north (rotated by the grid convergence)."""
+NORTH = {"ru": "С", "en": "N"}
+"""The north arrow's letter (*север* / north): one script per map."""
+
+
+def add_north_arrow(
+    ax: Axes, *, loc: tuple[float, float] = (0.95, 0.88), lang: str = "ru"
+) -> float:
+    """A north arrow pointing to true north (rotated by the grid convergence), marked
+    in ``lang``."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     angle = grid_convergence_deg((x0 + x1) / 2, (y0 + y1) / 2)
@@ -395,7 +412,7 @@ def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.95, 0.88)) -> flo
     ax.text(
         cx + dx * 0.75,
         cy + dy * 0.75,
-        "N",
+        NORTH.get(lang, "N"),
         transform=ax.transAxes,
         ha="center",
         va="bottom",
@@ -439,6 +456,14 @@ def add_grid(ax: Axes, lang: str = "ru") -> None:
     ax.set_ylabel(AXIS_LABELS[lang][1], fontsize=7)
 
 
+_ATTRIBUTION_RU = {
+    "Contains data from:": "Использованы данные:",
+    "© OpenStreetMap contributors": "© участники OpenStreetMap",
+}
+"""The attribution's own words in Russian (OpenStreetMap's guidelines allow the
+translated credit); source and licence names stay as their authors write them."""
+
+
 def attribution_line(layers_gpkg: str | Path | None = None, lang: str = "ru") -> str:
     """The map's foot: the data sources' attribution (licence names as their authors
     write them), the scheme, the toolkit and the rule catalogue version, in ``lang``."""
@@ -447,8 +472,11 @@ def attribution_line(layers_gpkg: str | Path | None = None, lang: str = "ru") ->
     cat = info.get("catalogue_version", "")
     if lang == "ru":
         made = f"almaty-scheme {__version__}" + (f", каталог правил {cat}" if cat else "")
+        sources = attribution_text(layers_gpkg)
+        for en, ru in _ATTRIBUTION_RU.items():  # the sentence in Russian; names as written
+            sources = sources.replace(en, ru)
         return (
-            f"{attribution_text(layers_gpkg)} Правила: Межрегиональная схема территориального "
+            f"{sources} Правила: Межрегиональная схема территориального "
             "развития Алматинской агломерации (постановление № 514 от 13.08.2020). "
             f"Подготовлено: {made}. Зоны — планировочные ограничения с точностью исходных "
             "данных (поле accuracy каждого объекта)."
@@ -475,9 +503,10 @@ def _finish(
 ) -> None:
     ax.set_aspect("equal")
     add_grid(ax, lang)
-    add_scale_bar(ax)
-    add_north_arrow(ax)
+    add_scale_bar(ax, lang=lang)
+    add_north_arrow(ax, lang=lang)
     ax.set_title(title, fontsize=11, fontweight="bold", loc="left")
+    declutter_labels(ax)
     if handles:
         fig.legend(
             handles=handles,
@@ -657,6 +686,7 @@ def _label_points(
         ax.annotate(
             name,
             (p.x, p.y),
+            gid=LABEL_GID,
             xytext=(3, 3),
             textcoords="offset points",
             fontsize=5.5,
@@ -665,6 +695,27 @@ def _label_points(
             bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
         )
     return drawn
+
+
+LABEL_GID = "settlement-label"
+"""Marks settlement labels for :func:`declutter_labels`."""
+
+
+def declutter_labels(ax: Axes, pad: float = 1.15) -> list[str]:
+    """Hide each settlement label whose box (grown by ``pad``) meets the box of a label
+    kept before it; labels are drawn most populous first, so the larger place keeps its
+    name. Run when the map's extent and aspect are final. Returns the hidden names."""
+    ax.apply_aspect()
+    kept: list[Any] = []
+    hidden: list[str] = []
+    for text in [t for t in ax.texts if t.get_gid() == LABEL_GID and t.get_visible()]:
+        box = text.get_window_extent().expanded(pad, pad)
+        if any(box.overlaps(k) for k in kept):
+            text.set_visible(False)
+            hidden.append(text.get_text())
+        else:
+            kept.append(box)
+    return hidden
 
 
 def _verdict_handles(parcels: gpd.GeoDataFrame, spec: StyleSpec, lang: str) -> list[Any]:
@@ -871,7 +922,7 @@ def draw_parcel_map(
     add_grid(ax)
     ax.set_xlabel(AXIS_LABELS["ru"][0].split(" (")[0], fontsize=6.5)
     add_scale_bar(ax)
-    add_north_arrow(ax, loc=(0.92, 0.86))
+    add_north_arrow(ax, loc=(0.92, 0.86), lang="ru")  # as the axis label
     return handles
 
 
@@ -973,6 +1024,7 @@ __all__ = [
     "add_north_arrow",
     "add_scale_bar",
     "attribution_line",
+    "declutter_labels",
     "draw_layer",
     "draw_parcel_map",
     "draw_parcels",

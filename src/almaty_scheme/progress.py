@@ -6,7 +6,8 @@
 
 A bar is drawn (by tqdm, on stderr) only when all of these hold:
 
-* stderr is a terminal (not a pipe, a file or a CI log);
+* stderr (where bars go) and stdout are terminals: not a pipe, a file or a CI log
+  (``almaty-scheme check ... > log.txt`` draws no bar);
 * the run is not quiet (``-q``, see :mod:`almaty_scheme.logs`);
 * ``CI`` is not set and ``ALMATY_SCHEME_PROGRESS`` is not ``0``
   (``ALMATY_SCHEME_PROGRESS=1`` forces bars on, e.g. for a demo recording).
@@ -42,6 +43,18 @@ _JSON = False
 def _stream() -> Any:
     """Where bars go (stderr); a function so tests can substitute a terminal."""
     return sys.stderr
+
+
+def _stdout() -> Any:
+    """The run's standard output (bars only when it is a terminal too); for tests."""
+    return sys.stdout
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):  # closed or replaced stream
+        return False
 
 
 def json_mode() -> bool:
@@ -145,11 +158,7 @@ def progress_enabled() -> bool:
         return False
     if logs.is_quiet():
         return False
-    stream = _stream()
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (AttributeError, ValueError):  # closed or replaced stream
-        return False
+    return _isatty(_stream()) and _isatty(_stdout())
 
 
 def progress(
@@ -209,6 +218,7 @@ class ProgressCounter:
         self, total: int | None = None, desc: str | None = None, *, unit: str = "it", **kwargs: Any
     ) -> None:
         self._bar: Any = None
+        self._stepped = False
         if json_mode():
             self._bar = _JsonBar(total, desc)
         elif progress_enabled():
@@ -231,6 +241,22 @@ class ProgressCounter:
         """Advance by ``n`` items."""
         if self._bar is not None:
             self._bar.update(n)
+
+    def step(self, desc: str) -> None:
+        """Start the named step of a run counted in steps: the step started before (if
+        any) counts as done and the bar's label becomes ``desc``, e.g.
+        ``bar.step("rivers: reading the DEM")`` ... ``bar.step("rivers: naming")``."""
+        if self._bar is None:
+            return
+        done = int(self._stepped)
+        self._stepped = True
+        if isinstance(self._bar, _JsonBar):  # one line: the new step, the count so far
+            self._bar.desc = desc
+            self._bar.n += done
+            self._bar._emit(force=True)
+            return
+        self._bar.update(done)
+        self._bar.set_description_str(desc)
 
     def close(self) -> None:
         """Remove the bar."""

@@ -5,9 +5,10 @@ Usage (system Python, QT_QPA_PLATFORM=offscreen, ALMATY_SCHEME_EXE set)::
     /usr/bin/python3 qgis_plugin_run.py PLUGINS_DIR PARCELS.gpkg|layername=L LAYERS.gpkg \
         CATALOGUE_DIR OUT_DIR OUT.json
 
-Runs ``almaty_scheme:check`` with ``processing.runAndLoadResults`` twice: on a memory
-layer made of features 1-3, and on the selected features 4-5 of the file layer ("Selected
-features only"). Reports the algorithm's results and the layers loaded into the project
+Runs ``almaty_scheme:check`` with ``processing.runAndLoadResults`` three times: on a
+memory layer made of features 1-3, on the selected features 4-5 of the file layer
+("Selected features only"), and on the memory layer again into FlatGeobuf in EPSG:4326
+(a format that stores no style: the plugin applies its shipped QML). Reports the algorithm's results and the layers loaded into the project
 (name, feature count, renderer, verdicts). Must not import the toolkit.
 """
 
@@ -72,11 +73,23 @@ def main(argv):
         feedback=feedback,
     )
     runs["selected"] = {k: v for k, v in res.items() if isinstance(v, (int, float, str))}
+    res = processing.runAndLoadResults(
+        "almaty_scheme:check",
+        {
+            **common,
+            "PARCELS": mem,
+            "OUTPUT": str(Path(out_dir) / "flat.fgb"),
+            "DST_CRS": "EPSG:4326",
+        },
+        feedback=feedback,
+    )
+    runs["flat"] = {k: v for k, v in res.items() if isinstance(v, (int, float, str))}
     loaded = []
     for lid, lyr in project.mapLayers().items():
         if lid in before:
             continue
         info = {"name": lyr.name(), "source": lyr.source(), "count": int(lyr.featureCount())}
+        info["crs"] = lyr.crs().authid()
         info["renderer"] = lyr.renderer().type() if lyr.isSpatial() else None
         if "verdict" in lyr.fields().names():
             info["verdicts"] = {str(f["parcel_id"]): f["verdict"] for f in lyr.getFeatures()}

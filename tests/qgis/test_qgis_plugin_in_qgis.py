@@ -249,12 +249,64 @@ def test_check_from_a_memory_layer_and_a_selection_loads_styled_results(
     assert got["runs"]["selected"]["OUTSIDE"] == 1
     assert got["runs"]["selected"]["INVALID_INPUT"] == 1
     parcels_layers = [lyr for lyr in got["loaded"] if "verdicts" in lyr]
-    assert [lyr["verdicts"] for lyr in parcels_layers] == [
-        {"A": "prohibited", "B": "conditional", "C": "clear"},
-        {"D": "outside", "E": "invalid_input"},
-    ]
+    by_file = {Path(lyr["source"].split("|")[0]).name: lyr for lyr in parcels_layers}
+    assert {f: lyr["verdicts"] for f, lyr in by_file.items()} == {
+        "memory.gpkg": {"A": "prohibited", "B": "conditional", "C": "clear"},
+        "selected.gpkg": {"D": "outside", "E": "invalid_input"},
+        "flat.fgb": {"A": "prohibited", "B": "conditional", "C": "clear"},
+    }
     for lyr in parcels_layers:
         assert lyr["name"] == names[0]
-        assert lyr["renderer"] == "categorizedSymbol"  # the verdict style from the file
+        # the verdict style: from the GeoPackage, or the plugin's QML for the .fgb
+        assert lyr["renderer"] == "categorizedSymbol"
+    assert {f: lyr["crs"] for f, lyr in by_file.items()} == {
+        "memory.gpkg": "EPSG:32643",
+        "selected.gpkg": "EPSG:32643",
+        "flat.fgb": "EPSG:4326",
+    }
+    assert got["runs"]["flat"]["OUTPUT"].endswith("flat.fgb")
     hits = [lyr for lyr in got["loaded"] if "layername=parcel_hits" in lyr["source"]]
     assert [h["name"] for h in hits] == [names[1]] * 2
+    flat_hits = [lyr for lyr in got["loaded"] if lyr["source"].endswith("flat.hits.csv")]
+    assert [h["name"] for h in flat_hits] == [names[1]]
+
+
+@pytest.mark.parametrize(
+    ("ext", "dst_crs", "epsg"),
+    [(".shp", "EPSG:28413", 28413), (".fgb", "", 32643), (".parquet", "EPSG:4326", 4326)],
+)
+def test_plugin_check_writes_every_cli_format_in_the_output_crs(
+    qgis_environ: dict[str, str],
+    world: dict[str, Path],
+    tmp_path: Path,
+    ext: str,
+    dst_crs: str,
+    epsg: int,
+) -> None:
+    """OUTPUT's suffix picks the format and DST_CRS the CRS, as --out and --dst-crs do."""
+    _, env = _profile(tmp_path, qgis_environ)
+    assert _qgis_process(env, "plugins", "enable", "almaty_scheme").returncode == 0
+    out = tmp_path / f"qgis_results{ext}"
+    params = [f"PARCELS={world['parcels']}|layername=plots", f"LAYERS={world['layers']}"]
+    params += ["ID_FIELD=cad", "USE_FIELD=use", f"CATALOGUE={CATALOGUE_DIR}", f"OUTPUT={out}"]
+    params += [f"DST_CRS={dst_crs}"] if dst_crs else []
+    res = _qgis_process(env, "--json", "run", "almaty_scheme:check", "--", *params)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    answer = json.loads(res.stdout[res.stdout.find("{") :])
+    assert answer["results"]["OUTPUT"] == str(out)
+    assert answer["results"]["PROHIBITED"] == 1 and answer["results"]["INVALID_INPUT"] == 1
+    got = gpd.read_parquet(out) if ext == ".parquet" else gpd.read_file(out)
+    assert got.crs.to_epsg() == epsg
+    assert dict(zip(got["parcel_id"], got["verdict"], strict=True)) == {
+        **EXPECTED,
+        "E": "invalid_input",
+    }
+    hits = "qgis_results.hits.parquet" if ext == ".parquet" else "qgis_results.hits.csv"
+    assert (tmp_path / hits).is_file()
+    if ext == ".parquet":  # Debian's QGIS 3.22 has GDAL 3.6 without the Parquet driver
+        probe = "from osgeo import ogr; print(ogr.GetDriverByName('Parquet') is not None)"
+        has_driver = subprocess.run(
+            ["/usr/bin/python3", "-c", probe], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        told = f"{out}: written, but this QGIS cannot open the format" in res.stdout
+        assert told == (has_driver == "False")

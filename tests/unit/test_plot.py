@@ -8,6 +8,7 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import pytest
 import shapely
+from matplotlib.figure import Figure
 from pyproj import Transformer
 
 from almaty_scheme.crs import WORKING_CRS
@@ -69,6 +70,8 @@ def test_scale_bar_is_metric_and_draws_no_box_over_the_map() -> None:
     assert bar in ax.artists
     assert bar.dx == 1.0 and bar.units == "m"  # one data unit (EPSG:32643) is one metre
     assert bar.frameon is False
+    assert bar.scale_formatter(25, "km") == "25 км"  # the map's language (default ru)
+    assert add_scale_bar(ax, lang="en").scale_formatter(500, "m") == "500 m"
     plt.close(fig)
 
 
@@ -162,3 +165,34 @@ def test_results_map_legend_counts_verdicts(sample: tuple[Path, Path], tmp_path:
     assert out.is_file()
     with pytest.raises(DataError):
         results_map(sample[0], None, tmp_path / "x.png")
+
+
+def test_overlapping_settlement_labels_keep_the_larger_place() -> None:
+    """Two names 300 m apart on a 50 km map overlap: the more populous keeps its label;
+    a third 20 km away is kept."""
+    from almaty_scheme.plot import _label_points, declutter_labels
+
+    pts = gpd.GeoDataFrame(
+        {"name_ru": ["Шамалган", "Каскелен", "Талгар"], "pop_2018": [9000, 60000, 50000]},
+        geometry=[shapely.Point(0, 0), shapely.Point(300, 200), shapely.Point(20_000, 0)],
+        crs=WORKING_CRS,
+    )
+    fig = Figure(figsize=(6, 6))
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    ax.set_xlim(-25_000, 25_000)
+    ax.set_ylim(-25_000, 25_000)
+    ax.set_aspect("equal")
+    assert _label_points(ax, pts, None, lang="ru") == ["Каскелен", "Талгар", "Шамалган"]
+    assert declutter_labels(ax) == ["Шамалган"]
+    shown = [t.get_text() for t in ax.texts if t.get_visible()]
+    assert shown == ["Каскелен", "Талгар"]
+
+
+def test_russian_map_has_russian_north_and_attribution() -> None:
+    from almaty_scheme.plot import NORTH, attribution_line
+
+    assert NORTH == {"ru": "С", "en": "N"}
+    ru = attribution_line(None, "ru")
+    assert ru.startswith("Использованы данные:") and "© участники OpenStreetMap" in ru
+    assert "Contains data" not in ru and "contributors" not in ru
+    assert attribution_line(None, "en").startswith("Contains data from:")

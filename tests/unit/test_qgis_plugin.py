@@ -9,14 +9,17 @@ import time
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 
+from almaty_scheme.check.output import OUT_SUFFIXES
 from almaty_scheme.cli import main
 from almaty_scheme.progress import ProgressCounter, emit, progress
-from almaty_scheme.qgis.plugin import toolkit
+from almaty_scheme.qgis.plugin import outputs, toolkit
 from almaty_scheme.qgis.plugin.i18n import RU
 from almaty_scheme.qgis.plugin_zip import PLUGIN_SOURCE
 
@@ -55,6 +58,9 @@ def test_zip_is_an_installable_plugin(tmp_path: Path) -> None:
         "almaty_scheme/provider.py",
         "almaty_scheme/algorithms.py",
         "almaty_scheme/toolkit.py",
+        "almaty_scheme/outputs.py",
+        "almaty_scheme/styles/parcels.qml",  # for results in formats without a style
+        "almaty_scheme/styles/parcel_hits.qml",
     } <= names
     assert not any("__pycache__" in n for n in names)
     fields = dict(line.split("=", 1) for line in meta.splitlines() if "=" in line)
@@ -252,3 +258,82 @@ def test_error_block_keeps_the_fixes() -> None:
         "  - Pass --overwrite to replace it, or choose another path."
     )
     assert toolkit.error_block("INFO nothing wrong") == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "want"),
+    [
+        ("r.gpkg", "r.gpkg"),
+        ("r.GPKG", "r.GPKG"),
+        ("r.parquet", "r.parquet"),
+        ("r.fgb", "r.fgb"),
+        ("r.geojson", "r.geojson"),
+        ("r.shp", "r.shp"),
+        ("r", "r.gpkg"),
+        ("r.txt", "r.gpkg"),
+    ],
+)
+def test_plugin_output_name_keeps_every_cli_format(name: str, want: str) -> None:
+    assert outputs.normalise_out(f"/d/{name}") == f"/d/{want}"
+
+
+def test_plugin_formats_are_the_cli_formats() -> None:
+    assert outputs.OUT_SUFFIXES == OUT_SUFFIXES
+    assert [f".{x.split('*.')[1].rstrip(')')}" for x in outputs.FILE_FILTER.split(";;")] == list(
+        OUT_SUFFIXES
+    )
+
+
+def test_plugin_crs_argument() -> None:
+    assert outputs.crs_argument("EPSG:28413", "GEOGCRS[...]") == "EPSG:28413"
+    assert outputs.crs_argument("", 'PROJCRS["local"]') == 'PROJCRS["local"]'
+    assert outputs.crs_argument("", "") is None
+
+
+@pytest.mark.parametrize(
+    ("ext", "dst_crs", "overlap"),
+    [
+        (".gpkg", None, False),
+        (".parquet", "EPSG:4326", False),
+        (".fgb", "EPSG:4326", False),
+        (".geojson", None, True),
+        (".shp", "EPSG:28413", False),
+    ],
+)
+def test_plugin_finds_the_results_the_cli_writes(
+    tmp_path: Path, ext: str, dst_crs: str | None, overlap: bool
+) -> None:
+    """The files the plugin loads are the ones ``check --out`` writes, in the output CRS.
+
+    A (x 1000-1100) lies 0-100 m from the river: prohibited for ИЖС (see
+    tests/qgis/test_qgis_plugin_in_qgis.py); C, 2 km from the river: clear.
+    """
+    layers = write_gpkg(tmp_path / "layers.gpkg")
+    src = tmp_path / "p.gpkg"
+    parcels([sq(1000, 5000), sq(5000, 7000)], cad=["A", "C"], use=["ИЖС", "парк"]).to_file(src)
+    out = outputs.normalise_out(str(tmp_path / f"r{ext}"))
+    argv = ["check", str(src), "--layers", str(layers), "--out", out, "--id-field", "cad"]
+    argv += ["--use-field", "use", "--catalogue", str(CATALOGUE_DIR)]
+    argv += ["--dst-crs", dst_crs] if dst_crs else []
+    argv += ["--with-overlap-geometry"] if overlap else []
+    assert main(argv) == 0
+    files = outputs.result_layers(out, overlap_geometry=overlap)
+    assert files.styled == (ext == ".gpkg")
+    assert json.loads(Path(files.summary).read_text(encoding="utf-8"))["by_verdict"]
+
+    def read(uri: str) -> pd.DataFrame:
+        path, _, layer = uri.partition("|layername=")
+        if path.endswith(".parquet"):  # the hits are a table without geometry
+            return pd.read_parquet(path) if "hits" in path else gpd.read_parquet(path)
+        return gpd.read_file(path, layer=layer or None)
+
+    got = read(files.parcels)
+    assert dict(zip(got["parcel_id"], got["verdict"], strict=True)) == {
+        "A": "prohibited",
+        "C": "clear",
+    }
+    assert got.crs.to_epsg() == int((dst_crs or "EPSG:32643").split(":")[1])
+    hits = read(files.hits)
+    assert "A" in set(hits["parcel_id"])
+    if overlap:
+        assert files.hits.endswith(".hits.geojson") and hits.geometry.notna().all()

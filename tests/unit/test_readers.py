@@ -294,3 +294,12 @@ def test_kazakh_crs_round_trip(
     assert back_lat == pytest.approx(lat, abs=1e-7)
     wx, wy = Transformer.from_crs(4326, 32643, always_xy=True).transform(lon, lat)
     assert pt.distance(shapely.Point(wx, wy)) < 0.01
+
+
+def test_detect_encoding_kazakh_letters_pick_kz1048() -> None:
+    """Kazakh letters exist only in KZ-1048 (cp1251 has no Қ, Ү, І as such): short
+    Kazakh values, where charset-normalizer picks cp1251 (see docs/design.md), are read
+    right; Russian-only text stays cp1251 (both code pages agree on it)."""
+    assert detect_encoding("Қонаев Іле ауданы".encode("kz1048")) == "kz1048"
+    assert detect_encoding("Үшқоңыр".encode("kz1048")) == "kz1048"
+    assert detect_encoding("Талгар склад".encode("kz1048")) == "cp1251"

@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from almaty_scheme.cli import main
 from almaty_scheme.errors import DataError, OutputExistsError, UsageError
 from almaty_scheme.qgis.sample import write_sample
-from almaty_scheme.report.check_report import collect, write_report
+from almaty_scheme.report.check_report import _TEMPLATES, _table, collect, write_report
 
 
 @pytest.fixture(scope="module")
@@ -132,5 +133,20 @@ def test_pdf_text_never_overlaps_and_nothing_is_cut(
     assert "Запрещено / Prohibited" in first
     # column headers wrap inside their cells instead of being cut
     assert {"Решает", "запрет", "Decides", "ban", "Участков", "зоне", "Parcels"} <= words
+    # ... and whole words: "Пересечени" + "е," once broke inside the word
+    assert {"Пересечение", "Overlap", "Площадь", "Семейство", "Family"} <= words
     assert "Показаны первые 1 из 3" in first
     assert "…" not in first
+
+
+def test_html_template_escapes_every_value() -> None:
+    """The Jinja2 template autoescapes: a parcel id or rule title with markup is text."""
+    table = _table(
+        pd.DataFrame({"a": ['<script>alert("x")</script>'], "n": [1234.5]}),
+        ["A&B", "N"],
+        numeric=["n"],
+    )
+    html = _TEMPLATES.get_template("macros.html.j2").module.table(table)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<th>A&amp;B</th>" in html
+    assert '<td class="num">1\u202f234.5</td>' in html

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely.geometry import box
 
+from almaty_scheme.base.hydro.streams import DERIVE_STEPS, derive_rivers
+from almaty_scheme.base.osm import read_osm
+from almaty_scheme.catalogue.data_models import HydroAnchors
+from almaty_scheme.cli import main
+from almaty_scheme.crs import WORKING_CRS
+from almaty_scheme.errors import DataError
 from almaty_scheme.progress import ProgressCounter, progress, progress_enabled
+
+OSM_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "osm" / "almaty_sample.osm"
 
 
 class _TTY(io.StringIO):
@@ -19,6 +31,7 @@ class _TTY(io.StringIO):
 def tty(monkeypatch: pytest.MonkeyPatch) -> _TTY:
     stream = _TTY()
     monkeypatch.setattr("almaty_scheme.progress._stream", lambda: stream)
+    monkeypatch.setattr("almaty_scheme.progress._stdout", _TTY)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("ALMATY_SCHEME_PROGRESS", raising=False)
     logging.getLogger("almaty_scheme").setLevel(logging.INFO)
@@ -52,9 +65,67 @@ def test_quiet_in_ci_and_with_minus_q(tty: _TTY, monkeypatch: pytest.MonkeyPatch
 
 def test_quiet_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("almaty_scheme.progress._stream", io.StringIO)
+    monkeypatch.setattr("almaty_scheme.progress._stdout", _TTY)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("ALMATY_SCHEME_PROGRESS", raising=False)
     items = (i for i in range(3))
     assert progress(items) is items
     monkeypatch.setenv("ALMATY_SCHEME_PROGRESS", "1")  # forced on, e.g. for a recording
     assert progress_enabled()
+
+
+def test_quiet_when_stdout_is_not_a_terminal(tty: _TTY, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``almaty-scheme ... > log.txt``: the output is captured, so no bar on stderr."""
+    monkeypatch.setattr("almaty_scheme.progress._stdout", io.StringIO)
+    assert not progress_enabled()
+    with ProgressCounter(total=2, desc="steps") as bar:
+        bar.step("one")
+        bar.step("two")
+        assert not bar.active
+    assert tty.getvalue() == ""
+
+
+def test_named_steps(tty: _TTY, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``step(desc)`` counts the step before as done and shows the new one's name."""
+    with ProgressCounter(total=3, desc="rivers", unit="step") as bar:
+        bar.step("rivers: reading the DEM")
+        assert bar._bar.n == 0 and bar._bar.desc == "rivers: reading the DEM"
+        bar.step("rivers: naming")
+        assert bar._bar.n == 1 and bar._bar.desc == "rivers: naming"
+    assert "rivers: reading the DEM" in tty.getvalue()
+    tty.truncate(0)
+    tty.seek(0)
+    monkeypatch.setenv("ALMATY_SCHEME_PROGRESS", "json")
+    with ProgressCounter(total=2, desc="rivers", unit="step") as bar:
+        bar.step("a")
+        bar.step("b")
+        bar.update(1)
+    got = [json.loads(x)["progress"] for x in tty.getvalue().splitlines()]
+    assert [(g["desc"], g["done"]) for g in got] == [
+        ("rivers", 0),
+        ("a", 0),
+        ("b", 1),
+        ("b", 2),
+    ]
+
+
+def test_river_derivation_reports_its_steps(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Every step of the ~7-20 s derivation is named on the bar, in order (JSON form)."""
+    monkeypatch.setenv("ALMATY_SCHEME_PROGRESS", "json")
+    boundary = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=WORKING_CRS)
+    with pytest.raises(DataError):  # a missing DEM: the bar still names the steps it reached
+        derive_rivers("/nonexistent/dem.tif", boundary, HydroAnchors(version="1.0.0"))
+    got = [json.loads(x)["progress"]["desc"] for x in capsys.readouterr().err.splitlines()]
+    assert got[:3] == ["rivers", DERIVE_STEPS[0], DERIVE_STEPS[1]]
+
+
+def test_osm_import_bar_and_minus_q(tty: _TTY, tmp_path: Path) -> None:
+    """import-osm draws a bar of features read on a terminal, none with -q."""
+    read_osm(OSM_FIXTURE)
+    assert f"reading {OSM_FIXTURE.name}" in tty.getvalue()
+    tty.truncate(0)
+    tty.seek(0)
+    assert main(["import-osm", str(OSM_FIXTURE), "--out", str(tmp_path / "a.gpkg"), "-q"]) == 0
+    assert tty.getvalue() == ""
+    assert main(["import-osm", str(OSM_FIXTURE), "--out", str(tmp_path / "b.gpkg")]) == 0
+    assert f"reading {OSM_FIXTURE.name}" in tty.getvalue()

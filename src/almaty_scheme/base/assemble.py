@@ -92,6 +92,7 @@ from almaty_scheme.catalogue.appendices import load_appendix15, load_land_balanc
 from almaty_scheme.catalogue.loader import default_catalogue
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.errors import AlmatySchemeError, DataError, UsageError
+from almaty_scheme.progress import ProgressCounter
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +328,17 @@ def _derive_rivers(
     }
 
 
+BASE_STEPS: tuple[str, ...] = (
+    "base data: reading the reference data",
+    "base data: joining settlements to Appendix 15",
+    "base data: the agglomeration boundary",
+    "base data: settlement footprints, road alignments",
+    "base data: rivers derived from the DEM",
+    "base data: coverage and figures",
+)
+"""The steps of :func:`assemble_base` shown on its progress bar."""
+
+
 def assemble_base(
     data_dir: str | Path | None = None,
     *,
@@ -359,6 +371,22 @@ def assemble_base(
     opts = dict(options or {})
     horizon = _check_options(opts)
     cat = _catalogue(catalogue)
+    with ProgressCounter(total=len(BASE_STEPS), desc="base data", unit="step") as bar:
+        bar.step(BASE_STEPS[0])
+        base = _assemble(bar, data_dir, user_layers, cat, opts, horizon)
+        bar.update(1)  # the last step done
+    return base
+
+
+def _assemble(
+    bar: ProgressCounter,
+    data_dir: str | Path | None,
+    user_layers: Mapping[str, str | Path] | None,
+    cat: Any,
+    opts: Mapping[str, Any],
+    horizon: Horizon,
+) -> BaseData:
+    """The steps of :func:`assemble_base`, each announced on ``bar``."""
     base = load_reference(Path(data_dir) if data_dir is not None else None)
     user_paths: dict[str, str | Path] = dict(user_layers or {})
     user = _read_user_layers(user_paths, opts)
@@ -370,11 +398,13 @@ def assemble_base(
             gdf,
             LayerProvenance(name, "loaded", f"user file {user_paths[name]}", accuracy="user data"),
         )
+    bar.step(BASE_STEPS[1])
     table = load_appendix15(cat)
     bcfg = load_boundary_config(_config_path(cat, "boundary.yaml"))
     territories = district_territories(base["admin_units"], bcfg)
     figures: dict[str, Any] = {}
     join = _join_settlements(base, cat, table, territories, bcfg, figures)
+    bar.step(BASE_STEPS[2])
     res_b = build_boundary(
         territories,
         join.settlements,
@@ -386,9 +416,12 @@ def assemble_base(
     figures.update(res_b.figures)
     _set_boundary(base, res_b.boundary, user, user_paths, figures)
     bgeom = shapely.union_all(base["boundary"].geometry.to_numpy())
+    bar.step(BASE_STEPS[3])
     _set_footprints(base, cat, user, territories, join, table, bgeom, horizon, figures)
     _set_roads(base, cat, user, territories, bgeom, figures)
+    bar.step(BASE_STEPS[4])
     _set_rivers(base, "rivers" in user, bool(opts.get("derive_rivers", True)), figures)
+    bar.step(BASE_STEPS[5])
     cov = _coverage(base)
     base.layers["coverage"] = cov
     figures["coverage"] = _coverage_figure(base, cov)

@@ -62,6 +62,7 @@ from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.io.osm import OsmReadStats, TagSelection, check_extract_path, iter_osm
 from almaty_scheme.io.readers import parse_diameter_mm, parse_voltages_kv, promote_to_multi
+from almaty_scheme.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -464,7 +465,9 @@ def read_osm(
     geoms: dict[str, list[Any]] = {name: [] for name in OSM_LAYERS}
     problems: list[tuple[str, str]] = []
     kwargs = {"storage": storage} if storage else {}
-    for feat in iter_osm(p, SELECTION, bbox=bbox, stats=stats, **kwargs):
+    features = iter_osm(p, SELECTION, bbox=bbox, stats=stats, **kwargs)
+    # the number of features is not known in advance: the bar counts those read
+    for feat in progress(features, desc=f"reading {p.name}", unit="feature"):
         for layer, (kinds, mapper) in _PLAN.items():
             if feat.kind not in kinds:
                 continue

@@ -4,7 +4,9 @@ The plugin's source is the package :mod:`almaty_scheme.qgis.plugin` (real files,
 as package data). The zip holds it as the folder ``almaty_scheme`` (the plugin id QGIS
 installs under), with ``metadata.txt`` stamped with the toolkit version and
 ``names.json``: the human layer names in Russian and English from the style spec, so
-the plugin names loaded layers like the ``.qgz`` does without importing the toolkit.
+the plugin names loaded layers like the ``.qgz`` does without importing the toolkit,
+and ``styles/parcels.qml``, ``styles/parcel_hits.qml`` for results in files that store
+no style.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from almaty_scheme import __version__
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.atomic import atomic_path
 from almaty_scheme.qgis.spec import StyleSpec, default_spec
+from almaty_scheme.qgis.styles import style_path
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,9 @@ PLUGIN_ID = "almaty_scheme"
 """The plugin folder inside the zip (and the Processing provider id)."""
 
 PLUGIN_SOURCE = Path(__file__).resolve().with_name("plugin")
+RESULT_STYLES: tuple[str, ...] = ("parcels", "parcel_hits")
+"""Layers whose QML styles ship in the zip (``styles/<layer>.qml``): check results
+written as GeoParquet, FlatGeobuf, GeoJSON or Shapefile store no style of their own."""
 _SHIPPED_SUFFIXES = {".py", ".txt", ".svg", ".png", ".json", ".md"}
 
 
@@ -68,5 +74,7 @@ def write_plugin_zip(out: str | Path, *, overwrite: bool = False) -> Path:
             zf.writestr(arc, data)
         names = json.dumps(plugin_names(), ensure_ascii=False, indent=1, sort_keys=True)
         zf.writestr(f"{PLUGIN_ID}/names.json", names.encode("utf-8"))
+        for layer in RESULT_STYLES:  # for results in formats that store no style
+            zf.write(style_path(layer), f"{PLUGIN_ID}/styles/{layer}.qml")
     log.info("wrote QGIS plugin %s (version %s)", out, __version__)
     return out

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from tabulate import tabulate
 
 from almaty_scheme.base.model import BaseData
 from almaty_scheme.build_result import BuildResult, report_paths
@@ -463,6 +464,18 @@ def _md_cell(text: Any) -> str:
     return str(text if text is not None else "-").replace("|", "\\|").replace("\n", " ")
 
 
+def _md_table(headers: list[str], rows: list[list[Any]], align: str) -> list[str]:
+    """A Markdown (GitHub pipe) table by tabulate: ``align`` has one letter per column,
+    ``l`` or ``r``; cells are text already formatted (``|`` escaped, no number parsing),
+    padded so that the file also reads as plain text."""
+    colalign = ["right" if a == "r" else "left" for a in align]
+    cells = [[_md_cell(c) for c in row] for row in rows]
+    text = tabulate(
+        cells, headers=headers, tablefmt="pipe", colalign=colalign, disable_numparse=True
+    )
+    return text.splitlines()
+
+
 def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) -> str:
     """The report as Markdown."""
     d = report_dict(result, gpkg_path)
@@ -478,9 +491,8 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         "",
         "## Layers",
         "",
-        "| layer | features | area, ha | certain, ha | time, s |",
-        "|---|---:|---:|---:|---:|",
     ]
+    rows = []
     for s in d["layers"]:
         t = result.timings.get(
             s["layer"],
@@ -488,10 +500,10 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
                 "water_protection" if s["layer"].startswith("water_protection") else "", None
             ),
         )
-        lines.append(
-            f"| {s['layer']} | {s['features']} | {_fmt(s['area_ha'])} | "
-            f"{_fmt(s['area_certain_ha'])} | {_fmt(t, 2)} |"
+        rows.append(
+            [s["layer"], s["features"], _fmt(s["area_ha"]), _fmt(s["area_certain_ha"]), _fmt(t, 2)]
         )
+    lines += _md_table(["layer", "features", "area, ha", "certain, ha", "time, s"], rows, "lrrrr")
     lines += [
         "",
         "Areas are of the union of a layer's features (overlaps counted once), inside the "
@@ -499,10 +511,12 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
         "",
         "## Reconciliation with the scheme",
         "",
-        "| figure | scheme | source | ours | difference | explanation |",
-        "|---|---:|---|---:|---:|---|",
     ]
-    lines += _reconciliation_lines(d["reconciliation"])
+    lines += _md_table(
+        ["figure", "scheme", "source", "ours", "difference", "explanation"],
+        _reconciliation_rows(d["reconciliation"]),
+        "lrlrrl",
+    )
     lines += _base_figure_lines([f for f in d.get("base_figures", []) if f.get("label")])
     lines += ["", "## Per layer: inputs, readings, gaps", ""]
     for s in d["layers"]:
@@ -512,9 +526,9 @@ def report_markdown(result: BuildResult, gpkg_path: str | Path | None = None) ->
     return "\n".join(lines)
 
 
-def _reconciliation_lines(figs: list[dict[str, Any]]) -> list[str]:
+def _reconciliation_rows(figs: list[dict[str, Any]]) -> list[list[Any]]:
     """Rows of the reconciliation table."""
-    lines = []
+    rows = []
     for f in figs:
         diff = (
             "-"
@@ -527,11 +541,17 @@ def _reconciliation_lines(figs: list[dict[str, Any]]) -> list[str]:
         )
         nc = f.get("not_comparable") or "for scale"
         label = f["label"] + ("" if f["comparable"] else f" *(not comparable: {nc})*")
-        lines.append(
-            f"| {_md_cell(label)} | {_fmt(f['scheme'])} {f['unit']} | {_md_cell(f['scheme_source'])} "
-            f"| {_fmt(f['ours'])} | {diff} | {_md_cell(f['explanation'])} |"
+        rows.append(
+            [
+                label,
+                f"{_fmt(f['scheme'])} {f['unit']}",
+                f["scheme_source"],
+                _fmt(f["ours"]),
+                diff,
+                f["explanation"],
+            ]
         )
-    return lines
+    return rows
 
 
 def _base_figure_lines(bf: list[dict[str, Any]]) -> list[str]:
@@ -542,9 +562,8 @@ def _base_figure_lines(bf: list[dict[str, Any]]) -> list[str]:
             "",
             "### Figures of the base data (from the base assembly)",
             "",
-            "| figure | scheme | ours | difference | explanation |",
-            "|---|---:|---:|---:|---|",
         ]
+        rows = []
         for f in bf:
             diff = (
                 "-"
@@ -564,11 +583,17 @@ def _base_figure_lines(bf: list[dict[str, Any]]) -> list[str]:
                 if f.get("comparable") is False
                 else ""
             )
-            lines.append(
-                f"| {_md_cell(blabel)} | {_fmt(_num(f.get('scheme')))}{unit} | "
-                f"{_fmt(_num(f.get('ours')))}{unit} | {diff} | "
-                f"{_md_cell(f.get('explanation'))} |"
+            rows.append(
+                [
+                    blabel,
+                    f"{_fmt(_num(f.get('scheme')))}{unit}",
+                    f"{_fmt(_num(f.get('ours')))}{unit}",
+                    diff,
+                    f.get("explanation"),
+                ]
             )
+        headers = ["figure", "scheme", "ours", "difference", "explanation"]
+        lines += _md_table(headers, rows, "lrrrl")
     return lines
 
 
@@ -616,14 +641,12 @@ def _notes_findings_base_lines(d: dict[str, Any]) -> list[str]:
         lines += [
             "## Base data",
             "",
-            "| layer | status | features | source | accuracy |",
-            "|---|---|---:|---|---|",
         ]
-        for p in d["base_provenance"]:
-            lines.append(
-                f"| {p.get('layer')} | {p.get('status')} | {p.get('features')} | "
-                f"{_md_cell(p.get('source'))} | {_md_cell(p.get('accuracy'))} |"
-            )
+        rows = [
+            [p.get("layer"), p.get("status"), p.get("features"), p.get("source"), p.get("accuracy")]
+            for p in d["base_provenance"]
+        ]
+        lines += _md_table(["layer", "status", "features", "source", "accuracy"], rows, "llrll")
         lines.append("")
     return lines
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 import json
 import logging
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import jinja2
 import pandas as pd
 import pyogrio
 from matplotlib.figure import Figure
@@ -351,30 +351,21 @@ def _layers(data: ReportData) -> dict[str, gpd.GeoDataFrame]:
 
 # ---- HTML -------------------------------------------------------------------------------
 
-_CSS = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:1100px;color:#1a1a1a;
-line-height:1.4;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.2em}h2{border-bottom:2px solid #ccc;padding-bottom:.2em;
-margin-top:2em}h3{margin-bottom:.3em}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
-th,td{border:1px solid #bbb;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.swatch{display:inline-block;width:.9em;height:.9em;border:1px solid #333;margin-right:.4em;
-vertical-align:middle}
-.meta{color:#555;font-size:.85em}.note{background:#fff8e1;border-left:4px solid #f0a30a;
-padding:.5em 1em}
-.parcel{page-break-before:always;border-top:1px solid #ddd;margin-top:2em}
-.explain{display:grid;grid-template-columns:1fr 1fr;gap:1em}
-.explain div{background:#f7f7f7;padding:.6em 1em;border-radius:4px}
-img{max-width:100%;height:auto;border:1px solid #ddd}
-footer{margin-top:3em;color:#555;font-size:.8em}
-"""
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("almaty_scheme.report", "templates"),
+    autoescape=True,  # every value is escaped; the template marks nothing safe
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=False,
+)
+"""The report's Jinja2 templates (``report/templates/``, shipped as package data)."""
 
 
 def _e(v: Any) -> str:
+    """A value as text: empty for missing values (the template escapes it)."""
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
-    return html.escape(str(v))
+    return str(v)
 
 
 def _fmt(v: Any, digits: int = 1) -> str:
@@ -392,51 +383,46 @@ def _table(
     headers: Sequence[str],
     numeric: Iterable[str] = (),
     digits: dict[str, int] | None = None,
-) -> str:
+) -> dict[str, Any]:
+    """A table for the template's ``table`` macro: headers and rows of cells
+    (``kind`` ``num`` right-aligned with thin-space thousands, else ``text``)."""
     nums = set(numeric)
     digits = digits or {}
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    rows = []
-    for _, r in df.iterrows():
-        cells = []
-        for c in df.columns:
-            if c in nums:
-                cells.append(f'<td class="num">{_fmt(r[c], digits.get(c, 1))}</td>')
-            else:
-                cells.append(f"<td>{r[c] if c == '_html' else _e(r[c])}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _verdict_table(data: ReportData) -> str:
-    spec = default_spec()
-    df = data.by_verdict.copy()
-    df.insert(
-        0,
-        "_html",
+    rows = [
         [
-            f'<span class="swatch" style="background:{spec.colours["verdict"][v]}"></span>'
-            f"{html.escape(spec.labels['verdict'][v].ru)} / {html.escape(spec.labels['verdict'][v].en)}"
-            for v in df["verdict"]
-        ],
-    )
-    df = df.drop(columns=["verdict"])
-    return _table(
+            {"kind": "num", "text": _fmt(r[c], digits.get(c, 1))}
+            if c in nums
+            else {"kind": "text", "text": _e(r[c])}
+            for c in df.columns
+        ]
+        for _, r in df.iterrows()
+    ]
+    return {"headers": list(headers), "rows": rows}
+
+
+def _verdict_table(data: ReportData) -> dict[str, Any]:
+    spec = default_spec()
+    df = data.by_verdict.drop(columns=["verdict"])
+    table = _table(
         df,
         VERDICT_HEADERS,
         numeric=["parcels", "share_pct", "area_ha"],
         digits={"parcels": 0, "share_pct": 1, "area_ha": 2},
     )
+    for row, v in zip(table["rows"], data.by_verdict["verdict"], strict=True):
+        label = f"{spec.labels['verdict'][v].ru} / {spec.labels['verdict'][v].en}"
+        row.insert(0, {"kind": "swatch", "text": label, "colour": spec.colours["verdict"][v]})
+    return table
 
 
-def _rule_table(data: ReportData) -> str:
+def _rule_table(data: ReportData) -> dict[str, Any] | None:
     if data.by_rule.empty:
-        return "<p>Участки не пересекают зон ограничений. / No parcel touches a restriction.</p>"
+        return None
     df = pd.DataFrame(
         [_rule_cells(r, number=_fmt) for r in data.by_rule.itertuples(index=False)],
         columns=["rule", "family", "parcels", "regime_prohibited", "decisive", "overlap_ha"],
     )
-    return f'<p class="meta">{_e(RULE_TABLE_NOTE)}</p>' + _table(
+    return _table(
         df,
         RULE_HEADERS,
         numeric=["parcels", "regime_prohibited", "decisive", "overlap_ha"],
@@ -463,60 +449,38 @@ _HIT_HEADERS = {
 
 
 def render_html(data: ReportData, *, dpi: int = 110) -> str:
-    """The report as one self-contained HTML document."""
-
+    """The report as one self-contained HTML document (template
+    ``report/templates/check_report.html.j2``, autoescaped)."""
     layers = _layers(data)
     overview = _png(results_figure(data.results_path, data.layers_path), dpi)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="ru"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Проверка участков / Parcel check: {_e(data.results_path.name)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Проверка участков по межрегиональной схеме / Parcel check against the "
-        "interregional scheme</h1>",
-        f'<p class="meta">Алматинская агломерация, постановление № 514 от 13.08.2020 / Almaty '
-        f"agglomeration, decree No. 514 of 13 Aug 2020. Результаты / results: "
-        f"<code>{_e(data.results_path.name)}</code>"
-        + (f", слои / layers: <code>{_e(data.layers_path.name)}</code>" if data.layers_path else "")
-        + (
-            f", каталог правил / rule catalogue {_e(data.summary.get('catalogue_version'))}"
-            if data.summary.get("catalogue_version")
-            else ""
-        )
-        + f". {_e(data.created)}.</p>",
-        "<h2>Сводка / Summary</h2>",
-        f"<p>Всего участков / Parcels checked: <b>{data.n_parcels}</b>.</p>",
-        "<h3>По заключениям / By verdict</h3>",
-        _verdict_table(data),
-        "<h3>По ограничениям / By restriction</h3>",
-        _rule_table(data),
-        "<h2>Обзорная карта / Overview map</h2>",
-        f'<img alt="overview map of the parcels by verdict" src="data:image/png;base64,{overview}">',
-        f"<h2>Запрещённые участки / Prohibited parcels ({data.n_prohibited})</h2>",
+    pages = [
+        _parcel_context(page, layers, dpi)
+        for page in progress(data.pages, desc="report pages", unit="parcel")
     ]
-    if data.n_left_out > 0:
-        parts.append(f'<p class="note">{_e(_left_out_note(data))}</p>')
-    if not data.pages:
-        parts.append("<p>Запрещённых участков нет. / No parcel is prohibited.</p>")
-    for page in progress(data.pages, desc="report pages", unit="parcel"):
-        parts.append(_parcel_html(page, layers, parcel_figure, dpi))
-    parts.append(f"<footer>{_e(data.attribution)} almaty-scheme {__version__}.</footer>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return _TEMPLATES.get_template("check_report.html.j2").render(
+        results_name=data.results_path.name,
+        layers_name=data.layers_path.name if data.layers_path else "",
+        catalogue_version=_e(data.summary.get("catalogue_version")),
+        created=data.created,
+        n_parcels=data.n_parcels,
+        verdict_table=_verdict_table(data),
+        rule_table=_rule_table(data),
+        rule_note=RULE_TABLE_NOTE,
+        overview_png=overview,
+        n_prohibited=data.n_prohibited,
+        left_out_note=_left_out_note(data) if data.n_left_out > 0 else "",
+        pages=pages,
+        attribution=data.attribution,
+        version=__version__,
+    )
 
 
-def _parcel_html(
-    page: ParcelPage, layers: dict[str, gpd.GeoDataFrame], parcel_figure: Any, dpi: int
-) -> str:
+def _parcel_context(
+    page: ParcelPage, layers: dict[str, gpd.GeoDataFrame], dpi: int
+) -> dict[str, Any]:
+    """What the template shows for one prohibited parcel: its figures, map and hits."""
     r = page.row
-    out = [
-        f'<section class="parcel"><h3>Участок / Parcel {_e(page.parcel_id)}</h3>',
-        f"<p>Назначение / Use: {_e(r.get('use_input'))} ({_e(r.get('use_class'))}); "
-        f"площадь / area: {_fmt(r.get('area_m2'), 0)} м²; наиболее строгое правило / "
-        f"worst rule: <code>{_e(r.get('worst_rule_id'))}</code> "
-        f"({_fmt(r.get('worst_share_pct'))} %).</p>",
-    ]
+    png = ""
     if page.geometry is not None:
         fig = parcel_figure(
             page.geometry,
@@ -524,31 +488,29 @@ def _parcel_html(
             hits=page.hits if isinstance(page.hits, gpd.GeoDataFrame) else None,
             title=f"{page.parcel_id}",
         )
-        out.append(
-            f'<img alt="map of parcel {_e(page.parcel_id)}" '
-            f'src="data:image/png;base64,{_png(fig, dpi)}">'
-        )
+        png = _png(fig, dpi)
     hf = _hits_frame(page)
+    hits = None
     if not hf.empty:
-        out.append(
-            _table(
-                hf,
-                [_HIT_HEADERS[c] for c in hf.columns],
-                numeric=[
-                    c
-                    for c in ("overlap_m2", "share_pct", "distance_to_source_m")
-                    if c in hf.columns
-                ],
-                digits={"overlap_m2": 0, "share_pct": 1, "distance_to_source_m": 0},
-            )
+        shown = ("overlap_m2", "share_pct", "distance_to_source_m")
+        hits = _table(
+            hf,
+            [_HIT_HEADERS[c] for c in hf.columns],
+            numeric=[c for c in shown if c in hf.columns],
+            digits={"overlap_m2": 0, "share_pct": 1, "distance_to_source_m": 0},
         )
-    out.append(
-        '<div class="explain">'
-        f"<div><b>Пояснение</b><br>{_e(r.get('explanation_ru'))}</div>"
-        f"<div><b>Explanation</b><br>{_e(r.get('explanation_en'))}</div></div>"
-    )
-    out.append("</section>")
-    return "\n".join(out)
+    return {
+        "parcel_id": _e(page.parcel_id),
+        "use_input": _e(r.get("use_input")),
+        "use_class": _e(r.get("use_class")),
+        "area": _fmt(r.get("area_m2"), 0),
+        "worst_rule_id": _e(r.get("worst_rule_id")),
+        "worst_share": _fmt(r.get("worst_share_pct")),
+        "png": png,
+        "hits": hits,
+        "explanation_ru": _e(r.get("explanation_ru")),
+        "explanation_en": _e(r.get("explanation_en")),
+    }
 
 
 # ---- PDF --------------------------------------------------------------------------------
@@ -610,7 +572,7 @@ def _pdf_summary(data: ReportData) -> list[Any]:
             pdf.table(
                 [_rule_cells(r, number=pdf.number) for r in data.by_rule.itertuples(index=False)],
                 RULE_HEADERS,
-                (0.39, 0.15, 0.10, 0.12, 0.12, 0.12),
+                (0.35, 0.15, 0.11, 0.12, 0.12, 0.15),  # whole header words
                 numeric=(2, 3, 4, 5),
             )
         )

@@ -11,7 +11,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -294,12 +294,22 @@ def snap_cell(
     return int(idx[k]), float(d[k])
 
 
+ROUTE_STEPS: tuple[str, ...] = (
+    "rivers: loading the flow-routing library",
+    "rivers: reading the DEM",
+    "rivers: filling pits, flow directions",
+    "rivers: upstream areas",
+)
+"""The steps :func:`route` reports to ``on_step``."""
+
+
 def route(
     dem_path: str | Path,
     *,
     water_bodies: gpd.GeoDataFrame | None = None,
     outlets: Sequence[tuple[str, float, float, float]] = (),
     flats: str = "priority_flood",
+    on_step: Callable[[str], None] | None = None,
 ) -> FlowModel:
     """Condition the DEM, compute D8 directions and upstream areas (km²).
 
@@ -314,6 +324,9 @@ def route(
         the network; the water body is the polygon under ``name`` in ``water_bodies``
         (``name``/``name_ru`` compared loosely) and the outlet cell the nearest land
         cell to lon/lat whose flow does not return to that water body.
+    on_step
+        Called with the name of each of the :data:`ROUTE_STEPS` steps as it starts
+        (progress bars).
 
     Raises
     ------
@@ -321,21 +334,26 @@ def route(
         If the DEM cannot be read or has no CRS.
     """
     t0 = time.perf_counter()
+    step = on_step or (lambda _desc: None)
+    step(ROUTE_STEPS[0])
     import pyflwdir  # numba JIT on import (seconds): only when rivers are derived
 
     path = Path(dem_path)
+    step(ROUTE_STEPS[1])
     zf, valid, transform, crs = _read_dem(path)
     shape = (int(zf.shape[0]), int(zf.shape[1]))
     geographic = bool(crs.is_geographic)
     dx, dy = _metric_cell(transform, shape, geographic)
     water = _rasterise_water(water_bodies, crs, transform, shape) * valid
 
+    step(ROUTE_STEPS[2])
     d8 = _condition_and_d8(zf, valid, water, dx, dy, flats=flats)
     n_pits = int(((d8 == _PYFLWDIR_PIT) & valid & (water == 0) & ~_edge_cells(valid)).sum())
     if n_pits:
         log.info(
             "%s: %d interior cells left without a D8 direction (flats/pits)", path.name, n_pits
         )
+    step(ROUTE_STEPS[3])
     cell = np.where(valid, cell_areas_km2(transform, shape, geographic), 0.0)
     flw = pyflwdir.from_array(
         d8, ftype="d8", transform=transform, latlon=geographic, check_ftype=False

@@ -17,12 +17,13 @@ import pandas as pd
 import shapely
 
 from almaty_scheme.base.hydro.anchors import load_anchors
-from almaty_scheme.base.hydro.flow import DEFAULT_THRESHOLD_KM2, FlowModel, route
+from almaty_scheme.base.hydro.flow import DEFAULT_THRESHOLD_KM2, ROUTE_STEPS, FlowModel, route
 from almaty_scheme.base.hydro.merge import ili_offset
 from almaty_scheme.base.hydro.naming import ResolvedAnchor, name_network, resolve_anchors
 from almaty_scheme.base.model import conform
 from almaty_scheme.catalogue.data_models import HydroAnchors, HydroRiver
 from almaty_scheme.crs import WORKING_CRS, require_working_crs, to_working_crs
+from almaty_scheme.progress import ProgressCounter
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,15 @@ def _dem_label(path: Path, model: FlowModel, dem_label: str | None) -> str:
     return f"{name} {res} (~{model.dx_m:.0f} m x {model.dy_m:.0f} m)"
 
 
+DERIVE_STEPS: tuple[str, ...] = (
+    *ROUTE_STEPS,
+    "rivers: naming rivers from the anchors",
+    "rivers: tracing stream segments",
+    "rivers: cutting at shorelines, clipping",
+)
+"""The steps of :func:`derive_rivers` shown on its progress bar (a few seconds each)."""
+
+
 def derive_rivers(
     dem_path: str | Path,
     boundary: gpd.GeoDataFrame | None = None,
@@ -161,24 +171,35 @@ def derive_rivers(
     _require_inputs(boundary, water_bodies, places, reference_rivers)
     if anchors is None or isinstance(anchors, (str, Path)):
         anchors = load_anchors(anchors)
-    model = route(path, water_bodies=water_bodies, outlets=_outlets(anchors), flats=flats)
-    streams = model.stream_mask(threshold_km2)
-    label, resolved = _named_network(model, anchors, streams, places)
-    lines, recs = _segment_lines(model, streams, label, keep_unnamed)
-    src, acc = _provenance(path, model, flats, threshold_km2, dem_label)
-    if not lines:
-        return _no_rivers()
-    by_num = dict(enumerate(anchors.rivers, start=1))
-    gdf, offset = _river_lines(
-        gpd.GeoDataFrame(
-            pd.DataFrame.from_records(recs), geometry=gpd.GeoSeries(lines, crs=model.crs)
-        ),
-        by_num,
-        path,
-        water_bodies=water_bodies,
-        reference_rivers=reference_rivers,
-        clip_area=_clip_area(boundary, clip_buffer_m),
-    )
+    with ProgressCounter(total=len(DERIVE_STEPS), desc="rivers", unit="step") as bar:
+        model = route(
+            path,
+            water_bodies=water_bodies,
+            outlets=_outlets(anchors),
+            flats=flats,
+            on_step=bar.step,
+        )
+        bar.step(DERIVE_STEPS[-3])
+        streams = model.stream_mask(threshold_km2)
+        label, resolved = _named_network(model, anchors, streams, places)
+        bar.step(DERIVE_STEPS[-2])
+        lines, recs = _segment_lines(model, streams, label, keep_unnamed)
+        src, acc = _provenance(path, model, flats, threshold_km2, dem_label)
+        if not lines:
+            return _no_rivers()
+        bar.step(DERIVE_STEPS[-1])
+        by_num = dict(enumerate(anchors.rivers, start=1))
+        gdf, offset = _river_lines(
+            gpd.GeoDataFrame(
+                pd.DataFrame.from_records(recs), geometry=gpd.GeoSeries(lines, crs=model.crs)
+            ),
+            by_num,
+            path,
+            water_bodies=water_bodies,
+            reference_rivers=reference_rivers,
+            clip_area=_clip_area(boundary, clip_buffer_m),
+        )
+        bar.update(1)  # the last step done
     _river_attributes(
         gdf, by_num, resolved, {"source": src, "licence": dem_licence, "accuracy": acc}
     )

@@ -39,6 +39,10 @@ from qgis.core import (
 from . import toolkit
 from .i18n import tr
 from .names import layer_title, ui_lang
+from .outputs import FILE_FILTER, ResultLayers, crs_argument, normalise_out, result_layers
+
+STYLES_DIR = Path(__file__).resolve().with_name("styles")
+"""QML styles shipped in the plugin zip, for results in files that store none."""
 
 SETTING_EXE = "ALMATY_SCHEME_EXE"
 """Processing setting (Providers > Almaty scheme) holding the executable's path."""
@@ -159,20 +163,30 @@ def _quote(arg: str) -> str:
 
 
 class StyleFromFile(QgsProcessingLayerPostProcessorInterface):
-    """Apply the default style stored in the layer's GeoPackage (``layer_styles``).
+    """Apply the default style stored in the layer's GeoPackage (``layer_styles``), or
+    for other formats the shipped ``styles/<style>.qml``.
 
     Processing loads result layers without their default style; the toolkit embeds
-    one (verdict colours, Russian field aliases) in every GeoPackage it writes.
+    one (verdict colours, Russian field aliases) in every GeoPackage it writes. The
+    other formats store no style, so the plugin zip carries the same QML files.
     """
+
+    def __init__(self, style: str = "") -> None:
+        super().__init__()
+        self.style = style
 
     def postProcessLayer(
         self, layer: QgsMapLayer, context: QgsProcessingContext, feedback: QgsProcessingFeedback
     ) -> None:
         if not isinstance(layer, QgsVectorLayer):
             return
-        message, ok = layer.loadDefaultStyle()  # the provider's (GeoPackage's) default
+        qml = STYLES_DIR / f"{self.style}.qml"
+        if self.style and qml.is_file():
+            message, ok = layer.loadNamedStyle(str(qml))
+        else:
+            message, ok = layer.loadDefaultStyle()  # the provider's (GeoPackage's) default
         if not ok:
-            feedback.pushInfo(f"{layer.name()}: no style stored in the file ({message})")
+            feedback.pushInfo(f"{layer.name()}: no style applied ({message})")
         layer.triggerRepaint()
 
 
@@ -180,10 +194,11 @@ _POST_PROCESSORS: list[StyleFromFile] = []
 """Keeps the post-processors alive until QGIS calls them (it holds raw pointers)."""
 
 
-def _load(context: QgsProcessingContext, uri: str, name: str, output: str) -> None:
-    """Load ``uri`` into the project when the algorithm finishes, styled from the file."""
+def _load(context: QgsProcessingContext, uri: str, name: str, output: str, style: str = "") -> None:
+    """Load ``uri`` into the project when the algorithm finishes, styled from the file
+    (or, with ``style``, from the shipped ``styles/<style>.qml``)."""
     details = QgsProcessingContext.LayerDetails(name, context.project(), output)
-    post = StyleFromFile()
+    post = StyleFromFile(style)
     _POST_PROCESSORS.append(post)
     del _POST_PROCESSORS[:-32]  # a few recent runs are plenty
     details.setPostProcessor(post)
@@ -201,8 +216,9 @@ class CheckAlgorithm(ToolkitAlgorithm):
         "parcel gets a verdict (prohibited, conditional, clear, outside, invalid_input), "
         "the restrictions it overlaps, the regime for its intended use and a one-line "
         "explanation in Russian and English. Results are written to a GeoPackage "
-        "(parcels, parcel_hits) and loaded into the project, styled by verdict; the "
-        "summary is written to the log."
+        "(parcels, parcel_hits), GeoParquet, FlatGeobuf, GeoJSON or Shapefile, in "
+        "EPSG:32643 or the output CRS you choose, and loaded into the project, styled by "
+        "verdict; the summary is written to the log."
     )
 
     def initAlgorithm(self, config: Any = None) -> None:
@@ -325,12 +341,23 @@ class CheckAlgorithm(ToolkitAlgorithm):
             )
         )
         add(
+            _advanced(
+                _help(
+                    QgsProcessingParameterCrs("DST_CRS", "Output CRS", optional=True),
+                    "CRS of the written geometry (e.g. EPSG:4326 or Pulkovo-1942 EPSG:28413). "
+                    "Default EPSG:32643. Areas and distances are always measured in "
+                    "EPSG:32643.",
+                )
+            )
+        )
+        add(
             _help(
-                QgsProcessingParameterFileDestination(
-                    "OUTPUT", "Check results", "GeoPackage (*.gpkg)"
-                ),
-                "Result GeoPackage (layers parcels and parcel_hits); results.summary.json is "
-                "written beside it. An existing file is replaced.",
+                QgsProcessingParameterFileDestination("OUTPUT", "Check results", FILE_FILTER),
+                "Result file: GeoPackage (layers parcels and parcel_hits), GeoParquet "
+                "(x.parquet and x.hits.parquet), FlatGeobuf, GeoJSON or Shapefile (the "
+                "parcels; hits in x.hits.csv; a Shapefile cuts field names to 10 characters, "
+                "see x.fields.csv). x.summary.json is written beside it. An existing result "
+                "is replaced.",
             )
         )
         self.addOutput(QgsProcessingOutputVectorLayer("PARCELS_OUT", tr("Checked parcels")))
@@ -347,15 +374,14 @@ class CheckAlgorithm(ToolkitAlgorithm):
         args = self._arguments(parameters, context, feedback)
         out = args[args.index("--out") + 1]
         self.run_toolkit(args, feedback)
-        summary = _read_summary(out)
-        lang = ui_lang()
-        _load(context, f"{out}|layername=parcels", layer_title("parcels", lang), "PARCELS_OUT")
-        _load(context, f"{out}|layername=parcel_hits", layer_title("parcel_hits", lang), "HITS")
+        files = result_layers(out, overlap_geometry="--with-overlap-geometry" in args)
+        summary = _read_summary(files.summary)
+        _load_results(context, feedback, files)
         counts = summary.get("by_verdict") or {}
         result: dict[str, Any] = {
             "OUTPUT": out,
-            "PARCELS_OUT": f"{out}|layername=parcels",
-            "SUMMARY": str(Path(out).with_suffix(".summary.json")),
+            "PARCELS_OUT": files.parcels,
+            "SUMMARY": files.summary,
         }
         result.update({v.upper(): int(_count(counts.get(v))) for v in VERDICTS})
         fail_on = FAIL_ON[self.parameterAsEnum(parameters, "FAIL_ON", context)]
@@ -390,10 +416,12 @@ class CheckAlgorithm(ToolkitAlgorithm):
                 f"Restriction layers not found: {layers!r}. Build them first "
                 "(Build restriction layers, or almaty-scheme build)."
             )
-        out = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        if Path(out).suffix.lower() != ".gpkg":
-            out = str(Path(out).with_suffix(".gpkg"))
+        out = normalise_out(self.parameterAsFileOutput(parameters, "OUTPUT", context))
         args = ["check", path, "--layers", layers, "--out", out, "--overwrite"]
+        dst = self.parameterAsCrs(parameters, "DST_CRS", context)
+        dst_crs = crs_argument(dst.authid(), dst.toWkt()) if dst.isValid() else None
+        if dst_crs:
+            args += ["--dst-crs", dst_crs]
         if layer:
             args += ["--layer", layer]
         for key, flag in (("ID_FIELD", "--id-field"), ("USE_FIELD", "--use-field")):
@@ -426,10 +454,31 @@ def _count(value: Any) -> float:
     return float(value or 0)
 
 
-def _read_summary(out: str) -> dict[str, Any]:
-    path = Path(out).with_suffix(".summary.json")
+def _load_results(
+    context: QgsProcessingContext, feedback: QgsProcessingFeedback, files: ResultLayers
+) -> None:
+    """Load the parcels and hits of a check run (any output format) into the project.
+
+    A file QGIS cannot open (GeoParquet with a GDAL built without Arrow, as in QGIS
+    3.22's packages) is not loaded; the log says where it is.
+    """
+    lang = ui_lang()
+    for uri, layer, output in (
+        (files.parcels, "parcels", "PARCELS_OUT"),
+        (files.hits, "parcel_hits", "HITS"),
+    ):
+        if not files.styled and not QgsVectorLayer(uri, layer, "ogr").isValid():
+            feedback.pushInfo(
+                f"{uri}: written, but this QGIS cannot open the format; open it in a QGIS "
+                "whose GDAL reads it, or choose another output format."
+            )
+            continue
+        _load(context, uri, layer_title(layer, lang), output, "" if files.styled else layer)
+
+
+def _read_summary(path: str) -> dict[str, Any]:
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
+        return dict(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return {}
 

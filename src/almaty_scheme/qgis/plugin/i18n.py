@@ -25,15 +25,18 @@ RU: dict[str, str] = {
     "territorial development of the Almaty agglomeration (decree No. 514). Every parcel "
     "gets a verdict (prohibited, conditional, clear, outside, invalid_input), the "
     "restrictions it overlaps, the regime for its intended use and a one-line explanation "
-    "in Russian and English. Results are written to a GeoPackage (parcels, parcel_hits) "
-    "and loaded into the project, styled by verdict; the summary is written to the log.": (
+    "in Russian and English. Results are written to a GeoPackage (parcels, parcel_hits), "
+    "GeoParquet, FlatGeobuf, GeoJSON or Shapefile, in EPSG:32643 or the output CRS you "
+    "choose, and loaded into the project, styled by verdict; the summary is written to the "
+    "log.": (
         "Проверяет земельные участки по слоям ограничений Межрегиональной схемы "
         "территориального развития Алматинской агломерации (постановление № 514). Каждый "
         "участок получает заключение (запрещено, условно, ограничений нет, вне границ, "
         "ошибка входных данных), перечень пересекаемых ограничений, режим для его целевого "
         "назначения и объяснение на русском и английском. Результаты записываются в "
-        "GeoPackage (parcels, parcel_hits) и добавляются в проект со стилем по заключению; "
-        "сводка выводится в журнал."
+        "GeoPackage (parcels, parcel_hits), GeoParquet, FlatGeobuf, GeoJSON или Shapefile, "
+        "в EPSG:32643 или в выбранной выходной системе координат, и добавляются в проект "
+        "со стилем по заключению; сводка выводится в журнал."
     ),
     "Builds the GeoPackage of restriction layers of the scheme (EPSG:32643): road "
     "corridors, railway, power-line, gas and water zones, forest and elevation belts, "
@@ -108,9 +111,19 @@ RU: dict[str, str] = {
     "A copy of the rule catalogue (layers/) with your readings.": "Копия каталога правил "
     "(layers/) с вашими прочтениями.",
     "Check results": "Результаты проверки",
-    "Result GeoPackage (layers parcels and parcel_hits); results.summary.json is written "
-    "beside it. An existing file is replaced.": "GeoPackage результатов (слои parcels и "
-    "parcel_hits); рядом записывается results.summary.json. Существующий файл заменяется.",
+    "Result file: GeoPackage (layers parcels and parcel_hits), GeoParquet (x.parquet and "
+    "x.hits.parquet), FlatGeobuf, GeoJSON or Shapefile (the parcels; hits in x.hits.csv; a "
+    "Shapefile cuts field names to 10 characters, see x.fields.csv). x.summary.json is "
+    "written beside it. An existing result is replaced.": "Файл результатов: GeoPackage "
+    "(слои parcels и parcel_hits), GeoParquet (x.parquet и x.hits.parquet), FlatGeobuf, "
+    "GeoJSON или Shapefile (участки; пересечения в x.hits.csv; в Shapefile имена полей "
+    "обрезаются до 10 символов, см. x.fields.csv). Рядом записывается x.summary.json. "
+    "Существующие результаты заменяются.",
+    "Output CRS": "Выходная система координат",
+    "CRS of the written geometry (e.g. EPSG:4326 or Pulkovo-1942 EPSG:28413). Default "
+    "EPSG:32643. Areas and distances are always measured in EPSG:32643.": "Система "
+    "координат записываемой геометрии (например, EPSG:4326 или Пулково-1942 EPSG:28413). "
+    "По умолчанию EPSG:32643. Площади и расстояния всегда измеряются в EPSG:32643.",
     "Checked parcels": "Проверенные участки",
     "Summary (JSON file)": "Сводка (файл JSON)",
     "Reference data folder": "Папка исходных данных",
