@@ -275,7 +275,13 @@ def warm_kernels(catalogue: Catalogue | None = None) -> WarmupReport:
         path = Path(tmp) / "warmup_layers.gpkg"
         _write_layers(_world(cat), path, cat)
         opts = CheckOptions(id_field="parcel_id", use_field="use", zones_cache=False)
-        run_check(_parcels(), layers=path, options=opts)
+        check_log = logging.getLogger("almaty_scheme.check")
+        level = check_log.level
+        check_log.setLevel(logging.WARNING)  # the synthetic check's step lines are noise
+        try:
+            run_check(_parcels(), layers=path, options=opts)
+        finally:
+            check_log.setLevel(level)
     report = WarmupReport(
         seconds=time.perf_counter() - t0,
         kernels={k: len(d.signatures) for k, d in entry_points(check_dispatchers()).items()},
