@@ -158,7 +158,7 @@ def _write_entry(entry: Path, encoded: arraystore.Encoded) -> None:
         with atomic_path(_digest_path(entry), overwrite=True) as tmp:
             tmp.write_text(_digest(entry) + "\n", encoding="ascii")
         log.info("cached prepared zone geometry in %s", entry)
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:
         log.info("could not write the zone cache %s (%s)", entry, exc)
         return
     try:

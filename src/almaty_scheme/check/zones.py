@@ -853,11 +853,16 @@ def start_kernel_runtime() -> threading.Thread:
     kernel of :meth:`Grid.build` with the argument types the check uses; numba's
     compiler lock makes a concurrent first call from the check wait for it.
     """
-    thread = threading.Thread(
-        target=Grid.build, args=(np.zeros((1, 4)), 1.0), name="numba-runtime", daemon=False
-    )
+    thread = threading.Thread(target=_first_kernel_call, name="numba-runtime", daemon=False)
     thread.start()
     return thread
+
+
+def _first_kernel_call() -> None:
+    try:
+        Grid.build(np.zeros((1, 4)), 1.0)
+    except Exception as exc:  # the check's own first call reports any real problem
+        log.debug("starting numba's runtime early failed: %s", exc)
 
 
 def geometry_cache_path(
