@@ -20,6 +20,12 @@ written as GeoPackage and GeoParquet), then times, each in its own subprocess un
   that has the extension; the extension pins its own duckdb, so keep it in its own venv);
 * ``dask``: the toolkit with ``--engine dask`` on a LocalCluster (GeoParquet).
 
+``--first-run PARCELS`` (alone or with ``--n``) times the first check a new user makes
+(:func:`run_first`): (a) both caches warm, (b) an empty zone cache, (c) a fresh install
+(an empty numba cache, the warm-up step of ``make setup`` timed on its own, then the
+check with an empty zone cache), and once a fresh install without the warm-up. The
+results go to the JSON's ``first_run`` and ``scripts/bench_tables.py`` prints them.
+
 Agreement (``agrees``): naive and duckdb give the same set of (parcel, layer, zone) pairs
 with an overlap above 0.02 m² as the toolkit's ``parcel_hits``, with overlap areas within
 0.01 % (or 0.001 m²); QGIS gives, for every parcel, the toolkit's number of zones touched (``n_hits``);
@@ -87,14 +93,18 @@ def timed(
     except subprocess.TimeoutExpired:
         rc, err = -1, f"timed out after {timeout} s"
     seconds = time.perf_counter() - t
-    rss = None
+    rss = cpu = None
     try:
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", Path(tpath).read_text())
+        text = Path(tpath).read_text()
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
         rss = int(m.group(1)) / 1024 if m else None
+        u = re.search(r"User time \(seconds\): ([\d.]+)", text)
+        k = re.search(r"System time \(seconds\): ([\d.]+)", text)
+        cpu = float(u.group(1)) + float(k.group(1)) if u and k else None
     except OSError:
         pass
     Path(tpath).unlink(missing_ok=True)
-    return {"seconds": seconds, "peak_rss_mb": rss, "rc": rc, "stderr": err[-2000:]}
+    return {"seconds": seconds, "peak_rss_mb": rss, "cpu_s": cpu, "rc": rc, "stderr": err[-2000:]}
 
 
 # ------------------------------------------------------------------ workers (subprocesses)
@@ -277,6 +287,15 @@ def compare_counts(
 def _cli_cmd(args: argparse.Namespace) -> list[str]:
     exe = Path(sys.executable).parent / "almaty-scheme"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "almaty_scheme.cli"]
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
 
 
 def run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -650,16 +669,115 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "runs": runs,
         "fits": fits,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        },
+        "machine": _machine(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "layers": str(layers),
         "notes": "Toolkit: best of --repeat runs, zone cache and numba cache warm; each run a "
         "fresh process (imports and JIT cache loading included). Baselines: one run.",
+    }
+
+
+# ------------------------------------------------------------------ first run (--first-run)
+FIRST_CASES = {
+    "warm": "(a) zone cache and numba cache warm",
+    "zone_cache_empty": "(b) empty zone cache, numba cache warm",
+    "warmup": "(c) setup's warm-up step (almaty-scheme cache warm) on an empty numba cache",
+    "fresh_install": "(c) fresh install: empty zone cache, after the warm-up",
+    "fresh_no_warmup": "fresh install without the warm-up: empty zone cache and numba cache",
+}
+
+
+def _reset(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def run_first(args: argparse.Namespace) -> dict[str, Any]:
+    """The first check of ``--first-run PARCELS``: (c) a fresh install (empty numba and
+    zone caches; the warm-up of ``make setup`` timed on its own, then the check), (b)
+    an empty zone cache with the compiled kernels cached, (a) both caches warm; and,
+    once, a fresh install without the warm-up. Every run is a new process; the numba
+    cache is isolated with ``NUMBA_CACHE_DIR`` and the zone cache with
+    ``ALMATY_SCHEME_CACHE_DIR``. ``--first-run-repeat`` rounds, each in the order
+    c, b, a (so that the cases share the machine's load alike)."""
+    from compare_outputs import compare_gpkg  # scripts/ is on sys.path
+
+    work = Path(args.work).resolve() / "first_run"
+    parcels = Path(args.first_run).resolve()
+    cli = _cli_cmd(args)
+    runs: list[dict[str, Any]] = []
+    outs: dict[str, Path] = {}
+
+    def one(case: str, rnd: int, cmd: list[str], numba: Path, zones: Path) -> None:
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(numba), "ALMATY_SCHEME_CACHE_DIR": str(zones)}
+        r = timed(cmd, env=env, timeout=args.baseline_timeout)
+        row = {
+            "case": case,
+            "what": FIRST_CASES[case],
+            "round": rnd,
+            "seconds": round(r["seconds"], 2) if r["rc"] == 0 else None,
+            "cpu_s": round(r["cpu_s"], 2) if r.get("cpu_s") is not None else None,
+            "peak_rss_mb": round(r["peak_rss_mb"], 1) if r.get("peak_rss_mb") else None,
+        }
+        if r["rc"] != 0:
+            row["reason"] = f"exit {r['rc']}: {r['stderr'][-400:]}"
+        runs.append(row)
+        log.info(
+            "first run %-16s round %d: %s s (cpu %s s)", case, rnd, row["seconds"], row["cpu_s"]
+        )
+
+    def check(case: str) -> list[str]:
+        outs[case] = work / f"{case}.gpkg"
+        return [
+            *cli,
+            "check",
+            str(parcels),
+            "--layers",
+            str(Path(args.layers).resolve()),
+            "--out",
+            str(outs[case]),
+            "--overwrite",
+            "-q",
+            *args.first_run_args.split(),
+        ]
+
+    for rnd in range(1, args.first_run_repeat + 1):
+        if rnd == 1 and not args.first_run_skip_cold:
+            one("fresh_no_warmup", rnd, check("fresh_no_warmup"),
+                _reset(work / "numba_cold"), _reset(work / "zones_cold"))  # fmt: skip
+        numba = _reset(work / "numba")
+        one("warmup", rnd, [*cli, "cache", "warm"], numba, _reset(work / "zones"))
+        one("fresh_install", rnd, check("fresh_install"), numba, _reset(work / "zones"))
+        one("zone_cache_empty", rnd, check("zone_cache_empty"), numba, _reset(work / "zones"))
+        one("warm", rnd, check("warm"), numba, work / "zones")
+    ref = outs.get("warm")
+    same = {
+        case: (not compare_gpkg(ref, out)) if ref and out.is_file() else None
+        for case, out in outs.items()
+        if case != "warm"
+    }
+    best: dict[str, Any] = {}
+    for case in FIRST_CASES:
+        done = [r for r in runs if r["case"] == case and r["seconds"] is not None]
+        if done:
+            b = min(done, key=lambda r: r["seconds"])
+            best[case] = {
+                "seconds": b["seconds"],
+                "cpu_s": b["cpu_s"],
+                "runs": len(done),
+                "identical_to_warm": same.get(case),
+            }
+    return {
+        "parcels": str(parcels),
+        "check_args": args.first_run_args,
+        "runs": runs,
+        "best": best,
+        "targets": {"zone_cache_empty": 6.0, "fresh_install": 10.0},
+        "notes": "Each case a new process under /usr/bin/time -v: wall seconds, user+system "
+        "CPU seconds. 'fresh_install' follows the 'warmup' step of the same round (what "
+        "'make setup' runs); 'identical_to_warm': scripts/compare_outputs.py finds no "
+        "difference with the warm run's results.",
     }
 
 
@@ -679,8 +797,26 @@ def main(argv: list[str] | None = None) -> int:
         "--n",
         type=int,
         action="append",
-        required=True,
+        default=[],
         help="number of parcels (repeat for several sizes)",
+    )
+    ap.add_argument(
+        "--first-run",
+        metavar="PARCELS",
+        default=None,
+        help="also time the first check of these parcels: (a) warm caches, (b) empty zone "
+        "cache, (c) fresh install (empty numba cache, the warm-up, then the check)",
+    )
+    ap.add_argument(
+        "--first-run-args",
+        default="--id-field cad_num --use-field use",
+        help="check options for --first-run (one string)",
+    )
+    ap.add_argument("--first-run-repeat", type=int, default=3, help="rounds of --first-run")
+    ap.add_argument(
+        "--first-run-skip-cold",
+        action="store_true",
+        help="leave out the fresh install without the warm-up (20-30 s of compiling)",
     )
     ap.add_argument("--layers", type=Path, default=Path("out/almaty_scheme.gpkg"))
     ap.add_argument(
@@ -718,7 +854,25 @@ def main(argv: list[str] | None = None) -> int:
     if not args.layers.is_file():
         print(f"error: {args.layers} not found; build it with almaty-scheme build", file=sys.stderr)
         return 1
-    res = run_bench(args)
+    if not args.n and not args.first_run:
+        print("error: give --n N (repeatable), --first-run PARCELS, or both", file=sys.stderr)
+        return 2
+    res = (
+        run_bench(args)
+        if args.n
+        else {
+            "runs": [],
+            "fits": {},
+            "machine": _machine(),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        }
+    )
+    if args.first_run:
+        res["first_run"] = run_first(args)
+        for r in res["first_run"]["runs"]:
+            print(
+                f"first run: {r['case']:<17} round {r['round']}  {r['seconds']} s  cpu {r['cpu_s']} s"
+            )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for r in res["runs"]:

@@ -4,9 +4,9 @@ Usage::
 
     python scripts/bench_tables.py bench/check.json
 
-Prints two tables for docs/performance.md: every run (time, parcels/s, peak memory,
-ratio against the toolkit, agreement) and the targets of the performance issue with the
-measured values.
+Prints the tables for docs/performance.md: every run (time, parcels/s, peak memory,
+ratio against the toolkit, agreement), the targets of the performance issue with the
+measured values, and, when the file has them (``--first-run``), the first-check runs.
 """
 
 from __future__ import annotations
@@ -116,15 +116,47 @@ def targets_table(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def first_run_table(first: dict[str, Any]) -> str:
+    """The first check (``bench_check.py --first-run``): every run, then the best of each
+    case against the issue's targets."""
+    out = [
+        "| case | round | s | CPU s | peak MB |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in first.get("runs", []):
+        out.append(
+            f"| {r['what']} | {r['round']} | {_fmt(r.get('seconds'), 2)} | "
+            f"{_fmt(r.get('cpu_s'), 2)} | {_fmt(r.get('peak_rss_mb'), 0)} |"
+        )
+    out += ["", "| case | best s | CPU s | runs | identical results | target | met? |"]
+    out.append("| --- | ---: | ---: | ---: | --- | ---: | --- |")
+    targets = first.get("targets", {})
+    for case, b in first.get("best", {}).items():
+        what = next((r["what"] for r in first["runs"] if r["case"] == case), case)
+        same = {True: "yes", False: "**no**", None: "-"}[b.get("identical_to_warm")]
+        limit = targets.get(case)
+        met = "-" if limit is None else ("yes" if b["seconds"] <= limit else "**no**")
+        out.append(
+            f"| {what} | {_fmt(b['seconds'], 2)} | {_fmt(b.get('cpu_s'), 2)} | {b['runs']} | "
+            f"{same if case != 'warm' else 'reference'} | "
+            f"{'-' if limit is None else f'<= {limit:g} s'} | {met} |"
+        )
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("json", type=Path)
     a = ap.parse_args()
     data = json.loads(a.json.read_text(encoding="utf-8"))
     print(f"Run of {data.get('date', '?')} on {data.get('machine', {})}\n")
-    print(results_table(data["runs"]))
-    print()
-    print(targets_table(data))
+    if data.get("runs"):
+        print(results_table(data["runs"]))
+        print()
+        print(targets_table(data))
+    if data.get("first_run"):
+        print()
+        print(first_run_table(data["first_run"]))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 
 import almaty_scheme.check.output as output_mod
 from almaty_scheme.check.engine import HIT_COLUMNS
+from almaty_scheme.check.zone_cache import wait_for_saves
 from almaty_scheme.cli import main
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "fixtures" / "check" / "problem_parcels.geojson"
@@ -236,6 +237,7 @@ def test_parquet_only_output_and_zone_cache(world, zone_cache) -> None:
     hits = pd.read_parquet(d / "res.hits.parquet")
     assert set(hits["parcel_id"].astype(str)) == {"A", "B"}
     assert (d / "res.issues.parquet").is_file() and (d / "res.summary.json").is_file()
+    wait_for_saves()  # the entry is written by a thread while the check runs
     cached = list((zone_cache / "zones").glob("*.npz"))
     assert len(cached) == 1
     # a second run loads the cache and gives the same answer

@@ -51,6 +51,7 @@ def _same(a, b) -> None:  # type: ignore[no-untyped-def]
 
 def test_round_trip_is_exact_and_has_a_digest(layers_gpkg: Path, cache_dir: Path) -> None:
     first = load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()  # the entry is written by a thread while the check runs
     entry = geometry_cache_path(layers_gpkg, 2000.0)
     assert entry.suffix == ".npz" and entry.is_file()
     assert entry.with_suffix(".sha256").read_text().strip() == zone_cache._digest(entry)
@@ -69,6 +70,7 @@ def test_planted_pickle_is_never_loaded(layers_gpkg: Path, cache_dir: Path, tmp_
     np.savez(entry, __manifest__=np.array([_Planted(marker)], dtype=object))
     entry.with_suffix(".sha256").write_text(zone_cache._digest(entry))
     load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()
     assert not marker.exists()
     assert not legacy.exists()  # old-format entries are removed
     assert entry.is_file()  # replaced by a good entry
@@ -88,6 +90,7 @@ def test_unknown_class_is_refused(tmp_path: Path) -> None:
 
 def test_digest_mismatch_rebuilds(layers_gpkg: Path, cache_dir: Path) -> None:
     load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()
     entry = geometry_cache_path(layers_gpkg, 2000.0)
     entry.with_suffix(".sha256").write_text("0" * 64)
     assert zone_cache.load_entry(entry, CACHE_CLASSES) is None
@@ -100,6 +103,7 @@ def test_lru_eviction_keeps_the_bound(
     layers_gpkg: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()
     entry = geometry_cache_path(layers_gpkg, 2000.0)
     size = entry.stat().st_size + entry.with_suffix(".sha256").stat().st_size
     # two older entries: the least recently used one must go first

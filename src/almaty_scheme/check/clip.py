@@ -17,6 +17,7 @@ disjoint); the tests check it against ``shapely.intersection`` on random polygon
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,8 +65,24 @@ def _is_box(g: np.ndarray) -> np.ndarray:
     )
 
 
-def convex_pieces(tiles: np.ndarray, owner: np.ndarray) -> ConvexPieces:
-    """Cut polygon tiles into boxes and triangles (see the module docstring)."""
+_TRIANGULATE_CHUNK = 2_000
+"""Tiles per task when the triangulation runs on a thread pool."""
+
+
+def _triangulate(tiles: np.ndarray, pool: Executor | None) -> np.ndarray:
+    """``shapely.constrained_delaunay_triangles`` of every tile, on ``pool``'s threads
+    in chunks when given (GEOS releases the GIL; the result is the same)."""
+    if pool is None or len(tiles) <= _TRIANGULATE_CHUNK:
+        return np.asarray(shapely.constrained_delaunay_triangles(tiles))
+    chunks = [tiles[i : i + _TRIANGULATE_CHUNK] for i in range(0, len(tiles), _TRIANGULATE_CHUNK)]
+    return np.concatenate(list(pool.map(shapely.constrained_delaunay_triangles, chunks)))
+
+
+def convex_pieces(
+    tiles: np.ndarray, owner: np.ndarray, pool: Executor | None = None
+) -> ConvexPieces:
+    """Cut polygon tiles into boxes and triangles (see the module docstring); the
+    triangulation runs on the threads of ``pool`` when one is given."""
     boxes = _is_box(tiles) if len(tiles) else np.zeros(0, bool)
     coords: list[np.ndarray] = []
     owners: list[np.ndarray] = []
@@ -86,9 +103,12 @@ def convex_pieces(tiles: np.ndarray, owner: np.ndarray) -> ConvexPieces:
         flags.append(np.ones(len(c), bool))
     rest = np.flatnonzero(~boxes)
     if len(rest):
-        tri = shapely.constrained_delaunay_triangles(tiles[rest])
-        parts, pidx = shapely.get_parts(tri, return_index=True)
-        xy = shapely.get_coordinates(shapely.get_exterior_ring(parts)).reshape(len(parts), 4, 2)
+        tri = _triangulate(tiles[rest], pool)
+        # every part is a triangle (4 coordinates, closed, no hole): read the coordinates
+        # of the collections at once instead of making a shapely object per triangle
+        flat, cidx = shapely.get_coordinates(tri, return_index=True)
+        xy = flat.reshape(-1, 4, 2)
+        pidx = cidx[::4]
         # orient counter-clockwise
         x, y = xy[:, :3, 0], xy[:, :3, 1]
         signed = (

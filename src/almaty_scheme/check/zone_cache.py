@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -92,6 +93,7 @@ def _digest_path(entry: Path) -> Path:
 def load_entry(entry: Path, classes: Mapping[str, type]) -> Any | None:
     """The cached value at ``entry`` if its digest matches, else ``None`` (a bad entry
     is removed). A hit refreshes the entry's time (least-recently-used eviction)."""
+    wait_for_saves()
     if not entry.is_file():
         return None
     try:
@@ -110,17 +112,53 @@ def load_entry(entry: Path, classes: Mapping[str, type]) -> Any | None:
         return None
 
 
-def save_entry(entry: Path, value: Any) -> None:
+_pending: list[threading.Thread] = []
+_pending_lock = threading.Lock()
+
+
+def wait_for_saves() -> None:
+    """Wait until the entries this process writes in the background are on disk."""
+    with _pending_lock:
+        pending = [t for t in _pending if t is not threading.current_thread()]
+        _pending[:] = [t for t in _pending if t not in pending]
+    for t in pending:
+        t.join()
+
+
+def save_entry(entry: Path, value: Any, *, background: bool = False) -> None:
     """Store ``value`` at ``entry`` with its digest, then evict to the bound. Never
-    fatal: a read-only home or a full disk only costs the cache."""
+    fatal: a read-only home or a full disk only costs the cache.
+
+    With ``background``, the value is encoded now and written by a thread while the
+    caller goes on (the check runs meanwhile); the process waits for the thread before
+    it exits, and :func:`load_entry`, :func:`cache_info` and :func:`clear_cache` wait
+    for it first. The entry appears at once, complete, or not at (written atomically).
+    """
+    try:
+        encoded = arraystore.encode(value)
+    except TypeError as exc:
+        log.info("could not write the zone cache %s (%s)", entry, exc)
+        return
+    if not background:
+        _write_entry(entry, encoded)
+        return
+    thread = threading.Thread(
+        target=_write_entry, args=(entry, encoded), name="zone-cache-save", daemon=False
+    )
+    with _pending_lock:
+        _pending.append(thread)
+    thread.start()
+
+
+def _write_entry(entry: Path, encoded: arraystore.Encoded) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(entry, overwrite=True) as tmp:
-            arraystore.save(tmp, value)
+            arraystore.write(tmp, encoded)
         with atomic_path(_digest_path(entry), overwrite=True) as tmp:
             tmp.write_text(_digest(entry) + "\n", encoding="ascii")
         log.info("cached prepared zone geometry in %s", entry)
-    except (OSError, TypeError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
         log.info("could not write the zone cache %s (%s)", entry, exc)
         return
     try:
@@ -182,6 +220,7 @@ def evict(cache_dir: Path, limit: int, *, keep: Path | None = None) -> list[Path
 
 def cache_info(cache_dir: Path | None = None) -> dict[str, Any]:
     """Where the cache is, its entries (name, MiB, last use) and total against the bound."""
+    wait_for_saves()
     d = cache_dir or default_cache_dir()
     entries = _entries(d)
     rows = [
@@ -203,6 +242,7 @@ def cache_info(cache_dir: Path | None = None) -> dict[str, Any]:
 
 def clear_cache(cache_dir: Path | None = None) -> int:
     """Remove every entry (and old-format or temporary files); return how many files."""
+    wait_for_saves()
     d = cache_dir or default_cache_dir()
     n = _drop_legacy(d)
     for p in _entries(d):

@@ -34,8 +34,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,7 @@ import pyogrio.errors
 import shapely
 from shapely import STRtree
 
-from almaty_scheme import __version__
+from almaty_scheme import __version__, settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue
 from almaty_scheme.check import zone_cache
 from almaty_scheme.check.clip import ConvexPieces, convex_pieces
@@ -153,7 +156,22 @@ def _tile_direct(
     if (~inside).any():
         pieces[~inside] = shapely.intersection(g, boxes[~inside])
     shapely.destroy_prepared(g)
-    return [p for p in (_polygonal(q) for q in pieces) if p is not None]
+    return _polygonal_pieces(pieces)
+
+
+def _polygonal_pieces(pieces: np.ndarray) -> list[shapely.Geometry]:
+    """:func:`_polygonal` of every piece, in order, those with an area only (vectorised:
+    polygons pass as they are; only geometry collections are looked into)."""
+    tid = shapely.get_type_id(pieces)
+    keep = np.isin(tid, _POLY) & ~shapely.is_empty(pieces)
+    mixed = np.flatnonzero(tid == 7)
+    if len(mixed) == 0:
+        return list(pieces[keep])
+    out = pieces.copy()
+    out[~keep] = None
+    for i in mixed:
+        out[i] = _polygonal(pieces[i])
+    return [p for p in out if p is not None]
 
 
 def _tile_one(g: shapely.Geometry, size: float) -> list[shapely.Geometry]:
@@ -184,8 +202,15 @@ def _tile_one(g: shapely.Geometry, size: float) -> list[shapely.Geometry]:
     return out
 
 
+def _tile_geometry(g: shapely.Geometry | None, size: float) -> list[shapely.Geometry]:
+    """Tiles of one input geometry, part by part (parts have tighter bounds)."""
+    if g is None or g.is_empty:
+        return []
+    return [t for part in shapely.get_parts(g) for t in _tile_one(part, size)]
+
+
 def tile_geometries(
-    geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M
+    geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M, pool: Executor | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut polygons into the cells of a square grid of ``size`` metres.
 
@@ -194,17 +219,20 @@ def tile_geometries(
     (their areas sum to its area up to floating-point rounding).
 
     Cells wholly inside a geometry are taken as the cell box itself (no clipping);
-    large geometries are halved recursively along grid lines first.
+    large geometries are halved recursively along grid lines first. With a thread
+    ``pool`` the geometries are cut in parallel (GEOS releases the GIL); the result is
+    the same, in the same order.
     """
     tiles: list[shapely.Geometry] = []
     owners: list[int] = []
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        for part in shapely.get_parts(g):  # parts have tighter bounds than the whole
-            pieces = _tile_one(part, size)
-            tiles.extend(pieces)
-            owners.extend([i] * len(pieces))
+    per_geom = (
+        pool.map(_tile_geometry, geoms, [size] * len(geoms))
+        if pool is not None
+        else (_tile_geometry(g, size) for g in geoms)
+    )
+    for i, pieces in enumerate(per_geom):
+        tiles.extend(pieces)
+        owners.extend([i] * len(pieces))
     arr = np.empty(len(tiles), dtype=object)
     arr[:] = tiles
     return arr, np.asarray(owners, dtype=np.int64)
@@ -222,15 +250,19 @@ class TileIndex:
     _tree: STRtree | None = None
 
     @classmethod
-    def from_tiles(cls, tiles: np.ndarray, owner: np.ndarray) -> TileIndex:
-        """Index existing tiles."""
-        return cls(tiles=tiles, owner=owner, pieces=convex_pieces(tiles, owner))
+    def from_tiles(
+        cls, tiles: np.ndarray, owner: np.ndarray, pool: Executor | None = None
+    ) -> TileIndex:
+        """Index existing tiles (triangulated on the threads of ``pool``, if given)."""
+        return cls(tiles=tiles, owner=owner, pieces=convex_pieces(tiles, owner, pool=pool))
 
     @classmethod
-    def build(cls, geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M) -> TileIndex:
-        """Tile ``geoms`` and index the tiles."""
-        tiles, owner = tile_geometries(geoms, size)
-        return cls.from_tiles(tiles, owner)
+    def build(
+        cls, geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M, pool: Executor | None = None
+    ) -> TileIndex:
+        """Tile ``geoms`` and index the tiles (in parallel on ``pool``, same result)."""
+        tiles, owner = tile_geometries(geoms, size, pool)
+        return cls.from_tiles(tiles, owner, pool)
 
     @property
     def tree(self) -> STRtree:
@@ -749,7 +781,14 @@ def _geometry_indexes(
         bad = ~shapely.is_valid(geoms)
         if bad.any():
             geoms[bad] = shapely.make_valid(geoms[bad])
-    tiles = TileIndex.build(geoms, tile_size)
+    # the masks are cut on the pool's threads while this thread hands it the zones
+    with ThreadPoolExecutor(_build_threads(), thread_name_prefix="zones") as pool:
+        masks = {
+            name: pool.submit(_mask_of, gdf, name, tile_size / MASK_TILE_DIVISOR)
+            for name, gdf in (("boundary", boundary), ("coverage", coverage))
+        }
+        tiles = TileIndex.build(geoms, tile_size, pool)
+        (btiles, bindex), (ctiles, cindex) = masks["boundary"].result(), masks["coverage"].result()
     near: dict[str, NearIndex] = {}
     if len(zones):
         fam = zones["family"].astype(str).to_numpy()
@@ -767,17 +806,30 @@ def _geometry_indexes(
                     near[lname] = NearIndex.build(geoms[m], rows[m])
             else:
                 near[f] = NearIndex.build(geoms[fam == f], rows[fam == f])
-    btiles = _dissolve(boundary, "boundary")
-    ctiles = _dissolve(coverage, "coverage")
     return {
         "tiles": tiles,
         "near": near,
-        "boundary": _mask_index(btiles, tile_size / MASK_TILE_DIVISOR),
-        "coverage": _mask_index(ctiles, tile_size / MASK_TILE_DIVISOR),
+        "boundary": bindex,
+        "coverage": cindex,
         "boundary_geom": btiles[0] if btiles is not None else None,
         "coverage_geom": ctiles[0] if ctiles is not None else None,
         "sources": _source_index(zones, sources, tile_size),
     }
+
+
+def _build_threads() -> int:
+    """Threads that prepare the zones: as many as the compiled kernels use
+    (``ALMATY_SCHEME_NUMBA_THREADS``, else one per core), at least 1."""
+    n = settings.current().numba_threads
+    return max(1, n if n is not None else (os.cpu_count() or 1))
+
+
+def _mask_of(
+    gdf: gpd.GeoDataFrame | None, name: str, size: float
+) -> tuple[np.ndarray | None, TileIndex | None]:
+    """The dissolved mask (boundary, coverage) and its :func:`_mask_index`."""
+    geoms = _dissolve(gdf, name)
+    return geoms, _mask_index(geoms, size)
 
 
 def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
@@ -788,6 +840,29 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
     index = TileIndex.build(geoms, size)
     index.tiles = np.empty(0, dtype=object)
     return index
+
+
+def start_kernel_runtime() -> threading.Thread:
+    """Start numba's runtime on a background thread and return the thread.
+
+    The first call of a compiled kernel in a process costs about 1.3 s even when its
+    machine code comes from numba's cache (numba sets up its compiler and typing
+    tables once per process). :func:`load_zones` starts it here, so that it runs while
+    this thread reads the layers and the zone cache (GDAL, hashing and WKB decoding
+    release the GIL) instead of at the first overlap of the check. The thread calls the
+    kernel of :meth:`Grid.build` with the argument types the check uses; numba's
+    compiler lock makes a concurrent first call from the check wait for it.
+    """
+    thread = threading.Thread(target=_first_kernel_call, name="numba-runtime", daemon=False)
+    thread.start()
+    return thread
+
+
+def _first_kernel_call() -> None:
+    try:
+        Grid.build(np.zeros((1, 4)), 1.0)
+    except Exception as exc:  # the check's own first call reports any real problem
+        log.debug("starting numba's runtime early failed: %s", exc)
 
 
 def geometry_cache_path(
@@ -825,7 +900,8 @@ def _load_geometry_cache(path: Path | None) -> dict[str, Any] | None:
 
 def _save_geometry_cache(path: Path | None, geo: dict[str, Any]) -> None:
     if path is not None:
-        zone_cache.save_entry(path, {**geo, "_version": GEOMETRY_CACHE_VERSION})
+        # written by a thread while the check runs (the process waits for it at exit)
+        zone_cache.save_entry(path, {**geo, "_version": GEOMETRY_CACHE_VERSION}, background=True)
 
 
 def load_zones(
@@ -864,6 +940,7 @@ def load_zones(
     """
     p = Path(path)
     names, missing = layers_file_layers(p, allow_missing)
+    start_kernel_runtime()
     present = [n for n in LAYER_NAMES if n in names]
     if missing:
         log.warning(

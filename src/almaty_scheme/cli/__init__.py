@@ -32,7 +32,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "qgis-project": ("almaty_scheme.cli.qgis", "qgis_project", "Write a QGIS project (.qgz)."),
     "map": ("almaty_scheme.cli.maps", "map_cmd", "Render overview and check-result maps."),
     "report": ("almaty_scheme.cli.report", "report", "Write an HTML/PDF report of check results."),
-    "cache": ("almaty_scheme.cli.cache", "cache", "Show or clear the zone cache (info, clear)."),
+    "cache": (
+        "almaty_scheme.cli.cache",
+        "cache",
+        "Show or clear the zone cache, compile the kernels (info, clear, warm).",
+    ),
     "qgis-plugin": (
         "almaty_scheme.cli.qgis",
         "qgis_plugin",

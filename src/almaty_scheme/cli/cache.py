@@ -1,4 +1,6 @@
-"""``almaty-scheme cache info|clear``: the zone cache (see :mod:`almaty_scheme.check.zone_cache`)."""
+"""``almaty-scheme cache info|clear|warm``: the zone cache (see
+:mod:`almaty_scheme.check.zone_cache`) and the compiled kernels
+(:mod:`almaty_scheme.check.warmup`)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ import json
 
 import click
 
+from almaty_scheme.check.warmup import warm_kernels
 from almaty_scheme.check.zone_cache import cache_info, clear_cache
 from almaty_scheme.cli.options import json_option
 
 
 @click.group()
 def cache() -> None:
-    """The zone cache: prepared restriction geometry kept between checks."""
+    """The zone cache (prepared restriction geometry kept between checks) and the
+    compiled kernels."""
 
 
 @cache.command("info")
@@ -37,3 +41,19 @@ def clear_cmd() -> None:
     """Remove every entry (the next check prepares the zones again)."""
     n = clear_cache()
     click.echo(f"removed {n} file(s) from the zone cache")
+
+
+@cache.command("warm")
+@json_option
+def warm_cmd(as_json: bool) -> None:
+    """Compile the check's kernels once (numba's cache), so that the first check does
+    not spend 20-25 s compiling them. ``make setup`` runs it."""
+    report = warm_kernels()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    n = sum(report.kernels.values())
+    click.echo(
+        f"compiled kernels ready in {report.seconds:.1f} s: {len(report.kernels)} kernel(s), "
+        f"{n} signature(s), cached in {report.cache_dir or '(no cache folder)'}"
+    )

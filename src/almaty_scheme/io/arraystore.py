@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +136,20 @@ class _Reader:
         return out.reshape(tuple(m["shape"]))
 
 
-def save(path: str | Path, value: Any) -> None:
-    """Write ``value`` (see the module docstring) to ``path`` (an ``.npz`` file).
+@dataclass(frozen=True)
+class Encoded:
+    """A value turned into the arrays of a store (:func:`encode`), ready to :func:`write`.
+
+    Geometries are already WKB and the manifest is fixed, so the value may change after
+    encoding (numeric arrays are kept by reference: do not modify them in place before
+    the write).
+    """
+
+    arrays: dict[str, np.ndarray]
+
+
+def encode(value: Any) -> Encoded:
+    """The arrays of the store of ``value`` (see the module docstring).
 
     Raises
     ------
@@ -146,9 +159,25 @@ def save(path: str | Path, value: Any) -> None:
     w = _Writer()
     manifest = w.enc(value)
     text = json.dumps(manifest, allow_nan=True).encode("utf-8")
+    return Encoded({"__manifest__": np.frombuffer(text, np.uint8), **w.arrays})
+
+
+def write(path: str | Path, encoded: Encoded) -> None:
+    """Write an :func:`encode`-d value to ``path`` (an ``.npz`` file)."""
+    arrays: dict[str, Any] = encoded.arrays
     with Path(path).open("wb") as f:
-        arrays: dict[str, Any] = {"__manifest__": np.frombuffer(text, np.uint8), **w.arrays}
         np.savez(f, **arrays)
+
+
+def save(path: str | Path, value: Any) -> None:
+    """Write ``value`` (see the module docstring) to ``path`` (an ``.npz`` file).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` holds something the store cannot represent.
+    """
+    write(path, encode(value))
 
 
 def load(path: str | Path, classes: Mapping[str, type]) -> Any:
