@@ -383,6 +383,11 @@ def compose_hit(
 
 _SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
 _SHARE_RU = np.array([share_text(q / 10, "ru") for q in range(1001)], dtype=object)
+_SHARE_CASE = np.asarray(
+    pd.factorize(pd.MultiIndex.from_arrays([_SHARE_EN, _SHARE_RU]))[0], dtype=np.int64
+)
+"""Share (in 0.1 % steps) -> code of its distinct text pair: 192 texts for 1001 steps,
+so explanations are composed once per distinct text, not once per step."""
 
 
 def outside_sentence(reason: str) -> tuple[str, str]:
@@ -442,7 +447,7 @@ class _Texts:
     """Texts per row built as categorical codes (no per-row string copies)."""
 
     def __init__(self, n: int) -> None:
-        self.codes = np.full(n, -1, dtype=np.int64)
+        self.codes = np.full(n, -1, dtype=np.int32)
         self.cats: list[np.ndarray] = []
         self.size = 0
 
@@ -561,8 +566,10 @@ def _explain_hits(
     q = np.clip(np.rint(np.nan_to_num(c.share[idx]) * 10), 0, 1000).astype(np.int64)
     zc = c.wz[idx].astype(np.int64)
     uc, rc, wc = c.u_all[idx], c.r_all[idx], c.w_all[idx]
+    # the share enters the text only through its wording: key on that, not on q
+    sc = _SHARE_CASE[q]
     key = (
-        (((zc * (len(c.u_uni) + 1) + uc + 1) * 1001 + q) * (len(c.r_uni) + 1) + rc + 1)
+        (((zc * (len(c.u_uni) + 1) + uc + 1) * 1001 + sc) * (len(c.r_uni) + 1) + rc + 1)
         * (len(c.w_uni) + 1)
         + wc
         + 1
