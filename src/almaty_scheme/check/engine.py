@@ -56,8 +56,9 @@ from almaty_scheme.check.kernels import (
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import (
+    CONDITIONAL_REASONS,
     VERDICTS,
-    conditional_reasons,
+    conditional_reason_codes,
     effective_regimes,
     explain,
     on_settlement_proposals,
@@ -670,10 +671,10 @@ def _verdicts(
     if con.any() and len(h.parcel):
         wh = w.hit[con]
         has_reg = zones.zones["has_regime"].to_numpy(dtype=bool)
-        why = conditional_reasons(
+        why = conditional_reason_codes(
             h.rule_regime[wh], h.possible[wh], h.proposal[wh], has_reg[h.zone[wh]]
         )
-        vreason[con] = [REASONS.index(r) for r in why]
+        vreason[con] = np.array([REASONS.index(r) for r in CONDITIONAL_REASONS])[why]
     pro = w.regime == PROHIBITED
     verdict[pro] = VERDICTS.index("prohibited")
     vreason[pro] = REASONS.index("use_prohibited")

@@ -73,26 +73,39 @@ def effective_regimes(
     return np.where(possible | proposal, np.minimum(rule_regime, CONDITIONAL), rule_regime)
 
 
-def conditional_reasons(
+CONDITIONAL_REASONS: tuple[str, ...] = (
+    "possibly_prohibited",
+    "proposal_on_settlement",
+    "use_conditional",
+    "no_regime",
+)
+"""The ``verdict_reason`` values of conditional parcels (:func:`conditional_reason_codes`)."""
+
+
+def conditional_reason_codes(
     rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray, has_regime: np.ndarray
-) -> list[str]:
-    """``verdict_reason`` of conditional parcels from their worst hit's arrays.
+) -> np.ndarray:
+    """``verdict_reason`` of conditional parcels from their worst hit's arrays, as codes
+    into :data:`CONDITIONAL_REASONS`.
 
     A capped prohibition names the reason: ``possibly_prohibited`` (possible band; it wins
     when both caps apply) or ``proposal_on_settlement``; else ``no_regime`` when the
     rule has no regime; else ``use_conditional``.
     """
     capped = rule_regime == PROHIBITED
-    out = np.where(
+    return np.where(
         capped & possible,
-        "possibly_prohibited",
-        np.where(
-            capped & proposal,
-            "proposal_on_settlement",
-            np.where(has_regime, "use_conditional", "no_regime"),
-        ),
-    )
-    return [str(x) for x in out]
+        0,
+        np.where(capped & proposal, 1, np.where(has_regime, 2, 3)),
+    ).astype(np.int64)
+
+
+def conditional_reasons(
+    rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray, has_regime: np.ndarray
+) -> list[str]:
+    """:func:`conditional_reason_codes` as names."""
+    codes = conditional_reason_codes(rule_regime, possible, proposal, has_regime)
+    return [CONDITIONAL_REASONS[int(c)] for c in codes]
 
 
 REGIME_EN = {"prohibited": "Prohibited", "conditional": "Conditional", "allowed": "Allowed"}
@@ -558,7 +571,8 @@ def _explain_hits(
     ru: _Texts,
 ) -> None:
     """``prohibited`` / ``conditional`` parcels: the worst hit's sentence, composed once
-    per distinct (zone, use, share to 0.1 %, regime, reason)."""
+    per distinct case: the zone's phrases (zones with the same phrases are one case),
+    use, wording of the share (0.1 % steps), regime and reason."""
     hit_v = c.is_verdict("prohibited", "conditional")
     if not hit_v.any():
         return
@@ -566,10 +580,25 @@ def _explain_hits(
     q = np.clip(np.rint(np.nan_to_num(c.share[idx]) * 10), 0, 1000).astype(np.int64)
     zc = c.wz[idx].astype(np.int64)
     uc, rc, wc = c.u_all[idx], c.r_all[idx], c.w_all[idx]
-    # the share enters the text only through its wording: key on that, not on q
-    sc = _SHARE_CASE[q]
+    uz = [int(z) for z in pd.unique(zc)]
+    missing = [z for z in uz if z not in cache]
+    if missing:
+        rows = zones.iloc[missing].to_dict("records")
+        for z, rec in zip(missing, rows, strict=True):
+            cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
+    # the texts depend on the zone only through its phrases, and on the share only
+    # through its wording: key on those, so each distinct text is composed once
+    case_of: dict[tuple[object, ...], int] = {}
+    zone_case = np.zeros(max(uz) + 1, np.int64)
+    for z in uz:
+        zone_case[z] = case_of.setdefault(_phrase_key(cache[z]), len(case_of))
     key = (
-        (((zc * (len(c.u_uni) + 1) + uc + 1) * 1001 + sc) * (len(c.r_uni) + 1) + rc + 1)
+        (
+            ((zone_case[zc] * (len(c.u_uni) + 1) + uc + 1) * 1001 + _SHARE_CASE[q])
+            * (len(c.r_uni) + 1)
+            + rc
+            + 1
+        )
         * (len(c.w_uni) + 1)
         + wc
         + 1
@@ -578,11 +607,6 @@ def _explain_hits(
     inv = np.asarray(inv, np.int64)
     first = np.empty(len(ukeys), np.int64)
     first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
-    missing = [int(z) for z in pd.unique(zc) if int(z) not in cache]
-    if missing:
-        rows = zones.iloc[missing].to_dict("records")
-        for z, rec in zip(missing, rows, strict=True):
-            cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
     u_arr, r_arr, w_arr = c.u_uni, c.r_uni, c.w_uni
     t_en = np.empty(len(ukeys), dtype=object)
     t_ru = np.empty(len(ukeys), dtype=object)
@@ -600,6 +624,19 @@ def _explain_hits(
         )
     en.set_codes(idx, inv.ravel(), t_en)
     ru.set_codes(idx, inv.ravel(), t_ru)
+
+
+def _phrase_key(ph: ZonePhrases) -> tuple[object, ...]:
+    """Everything of a zone's phrases that :func:`compose_hit` reads (hashable)."""
+    return (
+        ph.zone_en,
+        ph.zone_ru,
+        ph.details_en,
+        ph.details_ru,
+        ph.possible,
+        repr(sorted(ph.regime_src.items())),  # values may be lists
+        ph.proposal,
+    )
 
 
 def _explain_clear(
