@@ -43,6 +43,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pandas.api.types import union_categoricals
 
@@ -817,11 +819,16 @@ def _hits_frame(ids: pd.Series, h: _Hits, zones: PreparedZones) -> pd.DataFrame:
     h_parcel, h_zone = ordered(h.parcel), ordered(h.zone)
     zt = zones.zones
     # parcel ids are unique (inputs.prepare_parcels makes them so); a frame built by
-    # hand may repeat them, then the ids are copied
-    pid_codes, pid_uniq = pd.factorize(ids.astype(object))
-    if len(pid_uniq) == len(ids):
+    # hand may repeat them, then the ids are copied. Increasing ids (generated ones
+    # are) are unique without hashing them: the row is the code.
+    if _increasing_strings(ids):
         parcel_id: Any = pd.Categorical.from_codes(
-            np.asarray(pid_codes, np.int64)[h_parcel], categories=pd.Index(pid_uniq, dtype=object)
+            h_parcel, categories=pd.Index(ids.to_numpy(dtype=object), dtype=object)
+        )
+    elif len(pid_uniq := pd.factorize(ids.astype(object))[1]) == len(ids):
+        pid_codes = np.arange(len(ids), dtype=np.int64)  # unique: codes are the rows
+        parcel_id = pd.Categorical.from_codes(
+            pid_codes[h_parcel], categories=pd.Index(pid_uniq, dtype=object)
         )
     else:
         parcel_id = pd.array(ids.to_numpy(dtype=object)[h_parcel], dtype="string")
@@ -875,3 +882,14 @@ def _sorted_pairs(parcel: np.ndarray, zone: np.ndarray) -> bool:
     if (dp < 0).any():
         return False
     return bool(((dp > 0) | (zone[1:] > zone[:-1])).all())
+
+
+def _increasing_strings(ids: pd.Series) -> bool:
+    """Whether ``ids`` are Arrow-backed strings without nulls, strictly increasing (so
+    unique); a vectorised comparison, no hashing."""
+    if not isinstance(ids.dtype, pd.StringDtype) or ids.dtype.storage != "pyarrow":
+        return False
+    arr = pa.array(ids.array)
+    if arr.null_count or len(arr) < 2:
+        return arr.null_count == 0
+    return bool(pc.all(pc.greater(arr[1:], arr[:-1])).as_py())

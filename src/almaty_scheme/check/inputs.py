@@ -296,12 +296,12 @@ def _repair_geometries(
     if (z | m).any():
         out[z | m] = shapely.force_2d(geoms[z | m])
     # non-finite coordinates
-    coords, cidx = shapely.get_coordinates(out[ok], return_index=True)
+    # (the per-coordinate row index only when there is a bad coordinate to place)
     bad_local = np.zeros(int(ok.sum()), bool)
-    if len(coords):
+    if not np.isfinite(shapely.get_coordinates(out[ok])).all():
+        coords, cidx = shapely.get_coordinates(out[ok], return_index=True)
         nonfinite = ~np.isfinite(coords).all(axis=1)
-        if nonfinite.any():
-            bad_local[np.unique(cidx[nonfinite])] = True
+        bad_local[np.unique(cidx[nonfinite])] = True
     bad = np.zeros(n, bool)
     bad[np.flatnonzero(ok)[bad_local]] = True
     reason[bad] = "bad_coordinates"

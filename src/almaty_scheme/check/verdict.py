@@ -626,6 +626,25 @@ def _explain_hits(
     ru.set_codes(idx, inv.ravel(), t_ru)
 
 
+def _factorize_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Codes of the distinct rows of integer columns (each >= -1) and those rows, in
+    order of first appearance (as ``pd.MultiIndex.factorize``), through one int64 key."""
+    cols = [np.asarray(x, np.int64) for x in cols]
+    spans = [int(x.max()) + 2 if len(x) else 1 for x in cols]
+    if len(cols[0]) == 0 or math.prod(spans) >= 2**62:  # no room for one key
+        codes, uniq = pd.MultiIndex.from_arrays(cols).factorize()
+        return np.asarray(codes, np.int64), [tuple(int(v) for v in u) for u in uniq]
+    key = np.zeros(len(cols[0]), np.int64)
+    for x, span in zip(cols, spans, strict=True):
+        key = key * span + (x + 1)
+    codes, _ = pd.factorize(key)
+    codes = np.asarray(codes, np.int64)
+    first = np.empty(int(codes.max()) + 1, np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    rows = [tuple(int(x[f]) for x in cols) for f in first]
+    return codes, rows
+
+
 def _phrase_key(ph: ZonePhrases) -> tuple[object, ...]:
     """Everything of a zone's phrases that :func:`compose_hit` reads (hashable)."""
     return (
@@ -654,7 +673,7 @@ def _explain_clear(
     if not clear.any():
         return
     idx = np.flatnonzero(clear)
-    codes, uniq = pd.MultiIndex.from_arrays([c.u_all[idx], c.nh[idx]]).factorize()
+    codes, uniq = _factorize_rows([c.u_all[idx], c.nh[idx]])
     texts = []
     for uc0, h in uniq:
         u = str(c.u_uni[uc0]) if uc0 >= 0 else ""
@@ -688,7 +707,7 @@ def _explain_clear(
     pc = np.full(m, -1, dtype=np.int64)
     pb[part_b] = np.rint(100 - bnd[part_b]).astype(np.int64)
     pc[part] = np.rint(100 - cov[part]).astype(np.int64)
-    combo, cases = pd.MultiIndex.from_arrays([codes, suf, pb, pc]).factorize()
+    combo, cases = _factorize_rows([codes, suf, pb, pc])
     t_en = np.empty(len(cases), dtype=object)
     t_ru = np.empty(len(cases), dtype=object)
     for k, (c0, sc, b0, c1) in enumerate(cases):
