@@ -478,7 +478,14 @@ def prepare_parcels(
     frame["parcel_id"] = pd.array(ids, dtype="string")
     frame["input_row"] = np.arange(1, n + 1, dtype=np.int64)
     frame["use_input"] = use_text.to_numpy()
-    frame["use_class"] = pd.Categorical(use_cls)
+    frame["use_class"] = (
+        pd.Categorical(use_cls)
+        if use_field is not None or n == 0
+        # every row the default class: the same categorical without hashing n strings
+        else pd.Categorical.from_codes(
+            np.zeros(n, np.int8), categories=pd.Index([land_use.default_class])
+        )
+    )
     frame["input_flags"] = _flags_categorical(flags, n)
     frame["invalid_reason"] = pd.array(reason, dtype="string")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
