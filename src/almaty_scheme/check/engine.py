@@ -43,6 +43,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pandas.api.types import union_categoricals
 
@@ -56,8 +58,9 @@ from almaty_scheme.check.kernels import (
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import (
+    CONDITIONAL_REASONS,
     VERDICTS,
-    conditional_reasons,
+    conditional_reason_codes,
     effective_regimes,
     explain,
     on_settlement_proposals,
@@ -492,19 +495,28 @@ def check_parcels(
         hits = _overlay(p, zones, with_overlap_geometry)
     with clock("source_distance"):
         hits.dist = source_distances(p.geoms, hits.zone, zones, rings=p.rings, geom_idx=hits.local)
+    # what a stage no longer needs is let go as it ends (the frame keeps copies of the
+    # columns it was given): the peak memory of a large check is at its end
+    hits.local = hits.dist[:0].astype(np.int64)
     with clock("verdict"):
         worst = _worst_hits(hits, p.n)
         _verdict_columns(p, cover, hits, worst, zones)
         _functional_zone_columns(p, hits, zones)
+    worst_zone = worst.zone
+    del cover, worst
     with clock("near"):
         near_cols = _near_columns(p, hits, zones, near_m)
+    frame, n = p.frame, p.n
+    del p  # the flat rings, areas and validity arrays
     with clock("explain"):
-        _explanation_columns(p.frame, worst.zone, zones, near_cols)
-    frame = _column_order(p.frame, near_cols)
+        _explanation_columns(frame, worst_zone, zones, near_cols)
+    del worst_zone
+    frame = _column_order(frame, near_cols)
     with clock("hits_table"):
         table = _hits_frame(frame["parcel_id"], hits, zones)
+    del hits
     timings = clock.done()
-    log.debug("check of %d parcel(s): %s", p.n, {k: round(v, 3) for k, v in timings.items()})
+    log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
     near_keys = list(zones.near_keys) if near_m else []
     return CheckResult(parcels=frame, hits=table, near_keys=near_keys, timings=timings)
 
@@ -622,17 +634,16 @@ def _worst_hits(h: _Hits, n: int) -> _Worst:
         # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
-        keys = np.column_stack(
-            [
-                -h.regime,
-                -h.rule_regime,  # a capped prohibition names the verdict (issue 13)
-                h.possible,
-                -np.round(h.share, 6),
-                -np.round(h.overlap, 3),
-                h.zone,
-            ]
-        ).astype(np.float64)
+        # filled column by column: no mixed-type stack and no second float copy
+        keys = np.empty((len(h.parcel), 6), np.float64)
+        keys[:, 0] = -h.regime
+        keys[:, 1] = -h.rule_regime  # a capped prohibition names the verdict (issue 13)
+        keys[:, 2] = h.possible
+        keys[:, 3] = -np.round(h.share, 6)
+        keys[:, 4] = -np.round(h.overlap, 3)
+        keys[:, 5] = h.zone
         best_all = best_per_group(h.parcel, keys, n)
+        del keys
         p = np.flatnonzero(best_all >= 0)
         best = best_all[p]
         w.zone[p] = h.zone[best]
@@ -662,10 +673,10 @@ def _verdicts(
     if con.any() and len(h.parcel):
         wh = w.hit[con]
         has_reg = zones.zones["has_regime"].to_numpy(dtype=bool)
-        why = conditional_reasons(
+        why = conditional_reason_codes(
             h.rule_regime[wh], h.possible[wh], h.proposal[wh], has_reg[h.zone[wh]]
         )
-        vreason[con] = [REASONS.index(r) for r in why]
+        vreason[con] = np.array([REASONS.index(r) for r in CONDITIONAL_REASONS])[why]
     pro = w.regime == PROHIBITED
     verdict[pro] = VERDICTS.index("prohibited")
     vreason[pro] = REASONS.index("use_prohibited")
@@ -798,16 +809,26 @@ def _column_order(frame: gpd.GeoDataFrame, near_cols: list[str]) -> gpd.GeoDataF
 def _hits_frame(ids: pd.Series, h: _Hits, zones: PreparedZones) -> pd.DataFrame:
     """Stage 9, the hits table, columnar: strings are categoricals over the zone table
     (and over the parcel ids), so no string is copied per hit."""
-    # hits sorted by parcel (input order), then zone row: deterministic
-    o = np.lexsort((h.zone, h.parcel))
-    h_parcel, h_zone = h.parcel[o], h.zone[o]
+    # hits sorted by parcel (input order), then zone row: deterministic. The overlay
+    # gives them in that order already; then no permutation (and no copies) is made.
+    o = None if _sorted_pairs(h.parcel, h.zone) else np.lexsort((h.zone, h.parcel))
+
+    def ordered(a: np.ndarray) -> np.ndarray:
+        return a if o is None else a[o]
+
+    h_parcel, h_zone = ordered(h.parcel), ordered(h.zone)
     zt = zones.zones
     # parcel ids are unique (inputs.prepare_parcels makes them so); a frame built by
-    # hand may repeat them, then the ids are copied
-    pid_codes, pid_uniq = pd.factorize(ids.astype(object))
-    if len(pid_uniq) == len(ids):
+    # hand may repeat them, then the ids are copied. Increasing ids (generated ones
+    # are) are unique without hashing them: the row is the code.
+    if _increasing_strings(ids):
         parcel_id: Any = pd.Categorical.from_codes(
-            np.asarray(pid_codes, np.int64)[h_parcel], categories=pd.Index(pid_uniq, dtype=object)
+            h_parcel, categories=pd.Index(ids.to_numpy(dtype=object), dtype=object)
+        )
+    elif len(pid_uniq := pd.factorize(ids.astype(object))[1]) == len(ids):
+        pid_codes = np.arange(len(ids), dtype=np.int64)  # unique: codes are the rows
+        parcel_id = pd.Categorical.from_codes(
+            pid_codes[h_parcel], categories=pd.Index(pid_uniq, dtype=object)
         )
     else:
         parcel_id = pd.array(ids.to_numpy(dtype=object)[h_parcel], dtype="string")
@@ -829,11 +850,11 @@ def _hits_frame(ids: pd.Series, h: _Hits, zones: PreparedZones) -> pd.DataFrame:
         "zone_fid": num("zone_fid", "Int64"),
         "zone_name": cat("name"),
         "certainty": cat("certainty"),
-        "overlap_m2": h.overlap[o],
-        "share_pct": h.share[o],
-        "distance_to_source_m": h.dist[o],
-        "regime": _from_codes(h.regime[o], regimes),
-        "rule_regime": _from_codes(h.rule_regime[o], regimes),
+        "overlap_m2": ordered(h.overlap),
+        "share_pct": ordered(h.share),
+        "distance_to_source_m": ordered(h.dist),
+        "regime": _from_codes(ordered(h.regime), regimes),
+        "rule_regime": _from_codes(ordered(h.rule_regime), regimes),
         "width_m": num("width_m", "Float64"),
         "band_inner_m": num("band_inner_m", "Float64"),
         "band_outer_m": num("band_outer_m", "Float64"),
@@ -845,9 +866,30 @@ def _hits_frame(ids: pd.Series, h: _Hits, zones: PreparedZones) -> pd.DataFrame:
         "source": cat("source"),
         "reading": cat("reading"),
     }
-    df = pd.DataFrame(data)
+    df = pd.DataFrame(data, copy=False)  # no consolidation: the arrays are not copied
     if h.pieces is not None:
         return gpd.GeoDataFrame(
-            df, geometry=gpd.GeoSeries(h.pieces[o], crs=WORKING_CRS), crs=WORKING_CRS
+            df, geometry=gpd.GeoSeries(ordered(h.pieces), crs=WORKING_CRS), crs=WORKING_CRS
         )
     return df
+
+
+def _sorted_pairs(parcel: np.ndarray, zone: np.ndarray) -> bool:
+    """Whether the (parcel, zone) pairs are strictly increasing, parcel first."""
+    if len(parcel) < 2:
+        return True
+    dp = parcel[1:] - parcel[:-1]
+    if (dp < 0).any():
+        return False
+    return bool(((dp > 0) | (zone[1:] > zone[:-1])).all())
+
+
+def _increasing_strings(ids: pd.Series) -> bool:
+    """Whether ``ids`` are Arrow-backed strings without nulls, strictly increasing (so
+    unique); a vectorised comparison, no hashing."""
+    if not isinstance(ids.dtype, pd.StringDtype) or ids.dtype.storage != "pyarrow":
+        return False
+    arr = pa.array(ids.array)
+    if arr.null_count or len(arr) < 2:
+        return arr.null_count == 0
+    return bool(pc.all(pc.greater(arr[1:], arr[:-1])).as_py())

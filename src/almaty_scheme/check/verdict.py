@@ -73,26 +73,39 @@ def effective_regimes(
     return np.where(possible | proposal, np.minimum(rule_regime, CONDITIONAL), rule_regime)
 
 
-def conditional_reasons(
+CONDITIONAL_REASONS: tuple[str, ...] = (
+    "possibly_prohibited",
+    "proposal_on_settlement",
+    "use_conditional",
+    "no_regime",
+)
+"""The ``verdict_reason`` values of conditional parcels (:func:`conditional_reason_codes`)."""
+
+
+def conditional_reason_codes(
     rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray, has_regime: np.ndarray
-) -> list[str]:
-    """``verdict_reason`` of conditional parcels from their worst hit's arrays.
+) -> np.ndarray:
+    """``verdict_reason`` of conditional parcels from their worst hit's arrays, as codes
+    into :data:`CONDITIONAL_REASONS`.
 
     A capped prohibition names the reason: ``possibly_prohibited`` (possible band; it wins
     when both caps apply) or ``proposal_on_settlement``; else ``no_regime`` when the
     rule has no regime; else ``use_conditional``.
     """
     capped = rule_regime == PROHIBITED
-    out = np.where(
+    return np.where(
         capped & possible,
-        "possibly_prohibited",
-        np.where(
-            capped & proposal,
-            "proposal_on_settlement",
-            np.where(has_regime, "use_conditional", "no_regime"),
-        ),
-    )
-    return [str(x) for x in out]
+        0,
+        np.where(capped & proposal, 1, np.where(has_regime, 2, 3)),
+    ).astype(np.int64)
+
+
+def conditional_reasons(
+    rule_regime: np.ndarray, possible: np.ndarray, proposal: np.ndarray, has_regime: np.ndarray
+) -> list[str]:
+    """:func:`conditional_reason_codes` as names."""
+    codes = conditional_reason_codes(rule_regime, possible, proposal, has_regime)
+    return [CONDITIONAL_REASONS[int(c)] for c in codes]
 
 
 REGIME_EN = {"prohibited": "Prohibited", "conditional": "Conditional", "allowed": "Allowed"}
@@ -383,6 +396,11 @@ def compose_hit(
 
 _SHARE_EN = np.array([share_text(q / 10, "en") for q in range(1001)], dtype=object)
 _SHARE_RU = np.array([share_text(q / 10, "ru") for q in range(1001)], dtype=object)
+_SHARE_CASE = np.asarray(
+    pd.factorize(pd.MultiIndex.from_arrays([_SHARE_EN, _SHARE_RU]))[0], dtype=np.int64
+)
+"""Share (in 0.1 % steps) -> code of its distinct text pair: 192 texts for 1001 steps,
+so explanations are composed once per distinct text, not once per step."""
 
 
 def outside_sentence(reason: str) -> tuple[str, str]:
@@ -442,7 +460,7 @@ class _Texts:
     """Texts per row built as categorical codes (no per-row string copies)."""
 
     def __init__(self, n: int) -> None:
-        self.codes = np.full(n, -1, dtype=np.int64)
+        self.codes = np.full(n, -1, dtype=np.int32)
         self.cats: list[np.ndarray] = []
         self.size = 0
 
@@ -553,7 +571,8 @@ def _explain_hits(
     ru: _Texts,
 ) -> None:
     """``prohibited`` / ``conditional`` parcels: the worst hit's sentence, composed once
-    per distinct (zone, use, share to 0.1 %, regime, reason)."""
+    per distinct case: the zone's phrases (zones with the same phrases are one case),
+    use, wording of the share (0.1 % steps), regime and reason."""
     hit_v = c.is_verdict("prohibited", "conditional")
     if not hit_v.any():
         return
@@ -561,8 +580,25 @@ def _explain_hits(
     q = np.clip(np.rint(np.nan_to_num(c.share[idx]) * 10), 0, 1000).astype(np.int64)
     zc = c.wz[idx].astype(np.int64)
     uc, rc, wc = c.u_all[idx], c.r_all[idx], c.w_all[idx]
+    uz = [int(z) for z in pd.unique(zc)]
+    missing = [z for z in uz if z not in cache]
+    if missing:
+        rows = zones.iloc[missing].to_dict("records")
+        for z, rec in zip(missing, rows, strict=True):
+            cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
+    # the texts depend on the zone only through its phrases, and on the share only
+    # through its wording: key on those, so each distinct text is composed once
+    case_of: dict[tuple[object, ...], int] = {}
+    zone_case = np.zeros(max(uz) + 1, np.int64)
+    for z in uz:
+        zone_case[z] = case_of.setdefault(_phrase_key(cache[z]), len(case_of))
     key = (
-        (((zc * (len(c.u_uni) + 1) + uc + 1) * 1001 + q) * (len(c.r_uni) + 1) + rc + 1)
+        (
+            ((zone_case[zc] * (len(c.u_uni) + 1) + uc + 1) * 1001 + _SHARE_CASE[q])
+            * (len(c.r_uni) + 1)
+            + rc
+            + 1
+        )
         * (len(c.w_uni) + 1)
         + wc
         + 1
@@ -571,11 +607,6 @@ def _explain_hits(
     inv = np.asarray(inv, np.int64)
     first = np.empty(len(ukeys), np.int64)
     first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
-    missing = [int(z) for z in pd.unique(zc) if int(z) not in cache]
-    if missing:
-        rows = zones.iloc[missing].to_dict("records")
-        for z, rec in zip(missing, rows, strict=True):
-            cache[z] = zone_phrases(rec)  # type: ignore[arg-type]
     u_arr, r_arr, w_arr = c.u_uni, c.r_uni, c.w_uni
     t_en = np.empty(len(ukeys), dtype=object)
     t_ru = np.empty(len(ukeys), dtype=object)
@@ -595,6 +626,38 @@ def _explain_hits(
     ru.set_codes(idx, inv.ravel(), t_ru)
 
 
+def _factorize_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Codes of the distinct rows of integer columns (each >= -1) and those rows, in
+    order of first appearance (as ``pd.MultiIndex.factorize``), through one int64 key."""
+    cols = [np.asarray(x, np.int64) for x in cols]
+    spans = [int(x.max()) + 2 if len(x) else 1 for x in cols]
+    if len(cols[0]) == 0 or math.prod(spans) >= 2**62:  # no room for one key
+        codes, uniq = pd.MultiIndex.from_arrays(cols).factorize()
+        return np.asarray(codes, np.int64), [tuple(int(v) for v in u) for u in uniq]
+    key = np.zeros(len(cols[0]), np.int64)
+    for x, span in zip(cols, spans, strict=True):
+        key = key * span + (x + 1)
+    codes, _ = pd.factorize(key)
+    codes = np.asarray(codes, np.int64)
+    first = np.empty(int(codes.max()) + 1, np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
+    rows = [tuple(int(x[f]) for x in cols) for f in first]
+    return codes, rows
+
+
+def _phrase_key(ph: ZonePhrases) -> tuple[object, ...]:
+    """Everything of a zone's phrases that :func:`compose_hit` reads (hashable)."""
+    return (
+        ph.zone_en,
+        ph.zone_ru,
+        ph.details_en,
+        ph.details_ru,
+        ph.possible,
+        repr(sorted(ph.regime_src.items())),  # values may be lists
+        ph.proposal,
+    )
+
+
 def _explain_clear(
     frame: pd.DataFrame,
     c: _Cases,
@@ -610,7 +673,7 @@ def _explain_clear(
     if not clear.any():
         return
     idx = np.flatnonzero(clear)
-    codes, uniq = pd.MultiIndex.from_arrays([c.u_all[idx], c.nh[idx]]).factorize()
+    codes, uniq = _factorize_rows([c.u_all[idx], c.nh[idx]])
     texts = []
     for uc0, h in uniq:
         u = str(c.u_uni[uc0]) if uc0 >= 0 else ""
@@ -644,7 +707,7 @@ def _explain_clear(
     pc = np.full(m, -1, dtype=np.int64)
     pb[part_b] = np.rint(100 - bnd[part_b]).astype(np.int64)
     pc[part] = np.rint(100 - cov[part]).astype(np.int64)
-    combo, cases = pd.MultiIndex.from_arrays([codes, suf, pb, pc]).factorize()
+    combo, cases = _factorize_rows([codes, suf, pb, pc])
     t_en = np.empty(len(cases), dtype=object)
     t_ru = np.empty(len(cases), dtype=object)
     for k, (c0, sc, b0, c1) in enumerate(cases):
