@@ -76,6 +76,13 @@ ABS_TOL_M2 = 1e-3
 
 
 # ------------------------------------------------------------------ subprocess timing
+def _out_mb(out: Path) -> float:
+    """Size in MB (10^6 bytes) of a check's result files: the GeoPackage, or the
+    GeoParquet parcels file with its ``.hits``/``.issues`` siblings (summary excluded)."""
+    files = [out] if out.suffix == ".gpkg" else sorted(out.parent.glob(out.stem + "*.parquet"))
+    return round(sum(f.stat().st_size for f in files if f.exists()) / 1e6, 1)
+
+
 def timed(
     cmd: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600
 ) -> dict[str, Any]:
@@ -594,39 +601,45 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                     )
                 )
             else:
-                out = work / f"dask_{n}.parquet"
-                r = timed(
-                    [
-                        *_cli_cmd(args),
-                        "check",
-                        str(pq_path),
-                        "--layers",
-                        str(layers),
-                        "--out",
-                        str(out),
-                        "--id-field",
-                        "cad_num",
-                        "--use-field",
-                        "use",
-                        "--overwrite",
-                        "--engine",
-                        "dask",
-                        *cat,
-                    ],
-                    env=env,
-                )
-                ok = None
-                if r["rc"] == 0 and t_hits is not None:
-                    d_hits = pd.read_parquet(
-                        out.with_suffix(".hits.parquet"),
-                        columns=["parcel_id", "layer", "zone_fid", "overlap_m2"],
+                for workers in args.dask_workers:
+                    out = work / f"dask_{n}_w{workers}.parquet"
+                    r = timed(
+                        [
+                            *_cli_cmd(args),
+                            "check",
+                            str(pq_path),
+                            "--layers",
+                            str(layers),
+                            "--out",
+                            str(out),
+                            "--id-field",
+                            "cad_num",
+                            "--use-field",
+                            "use",
+                            "--overwrite",
+                            "--engine",
+                            "dask",
+                            *(["--workers", str(workers)] if workers else []),
+                            *cat,
+                        ],
+                        env=env,
                     )
-                    ok = bool(
-                        len(d_hits) == len(t_hits)
-                        and (d_hits.astype(str).to_numpy() == t_hits.astype(str).to_numpy()).all()
+                    ok = None
+                    if r["rc"] == 0 and t_hits is not None:
+                        d_hits = pd.read_parquet(
+                            out.with_suffix(".hits.parquet"),
+                            columns=["parcel_id", "layer", "zone_fid", "overlap_m2"],
+                        )
+                        ok = bool(
+                            len(d_hits) == len(t_hits)
+                            and (
+                                d_hits.astype(str).to_numpy() == t_hits.astype(str).to_numpy()
+                            ).all()
+                        )
+                        agreements.append(ok)
+                    base_rows.append(
+                        add("dask", "parquet", n, r, agrees=ok, workers=workers or "default")
                     )
-                    agreements.append(ok)
-                base_rows.append(add("dask", "parquet", n, r, agrees=ok))
         for fmt, r in tk.items():
             row = add(
                 "almaty-scheme",
@@ -639,6 +652,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 ),
                 repeats=args.repeat,
                 note=f"best of {args.repeat}, zone cache warm",
+                out_mb=_out_mb(r["out"]) if r["rc"] == 0 else None,
             )
             row["ratio_vs_toolkit"] = 1.0
         for row in base_rows:
@@ -838,6 +852,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-max-n", type=int, default=1_000_000)
     ap.add_argument("--qgis-max-n", type=int, default=100_000)
     ap.add_argument("--dask-max-n", type=int, default=1_000_000)
+    ap.add_argument(
+        "--dask-workers",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[0],
+        help="worker counts of the dask runs, comma-separated (0: the engine's default)",
+    )
     ap.add_argument(
         "--baseline-timeout",
         type=float,
