@@ -221,6 +221,7 @@ def test_copies_are_stored_once() -> None:
     frame["parcel_id"] = frame["name"].astype("string")
     frame["input_row"] = np.arange(1, len(frame) + 1)
     frame["other_row"] = np.arange(1, len(frame) + 1)
+    frame.insert(0, "blank", pd.array([None] * len(frame), dtype="string"))  # missing: skipped
     narrow = out_mod.narrow_parcels(frame)
     assert narrow.parcel_id == "name"
     assert {"parcel_id", "input_row"}.isdisjoint(narrow.data.columns)

@@ -536,15 +536,15 @@ def _copies(pg: pd.DataFrame, cols: list[str]) -> dict[str, str]:
         out["input_row"] = "fid"
     if "parcel_id" not in cols or pg["parcel_id"].isna().any():
         return out
-    pid = pg["parcel_id"].to_numpy(dtype=object)
+    pid = pg["parcel_id"]
+    head = pid.iloc[:64].tolist()
     for c in cols:
         v = pg[c]
         if c == "parcel_id" or not (v.dtype == object or pd.api.types.is_string_dtype(v.dtype)):
             continue
         if isinstance(v.dtype, pd.CategoricalDtype) or v.isna().any():
             continue
-        arr = v.to_numpy(dtype=object)
-        if np.array_equal(arr[:64], pid[:64]) and np.array_equal(arr, pid):
+        if v.iloc[:64].tolist() == head and (v.astype("str") == pid.astype("str")).all():
             out["parcel_id"] = c
             break
     return out
@@ -697,9 +697,8 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
             (v, d),
         )
         con.execute(
-            "INSERT INTO gpkg_ogr_contents (table_name, feature_count) "
-            f"SELECT ?, count(*) FROM {d}",
-            (v,),
+            "INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)",
+            (v, len(narrow.data)),
         )
         for op, sign in (("insert", "+"), ("delete", "-")):
             con.execute(
