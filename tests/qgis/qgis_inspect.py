@@ -6,6 +6,7 @@ Usage (QT_QPA_PLATFORM=offscreen)::
     /usr/bin/python3 qgis_inspect.py gpkg FILE.gpkg OUT.json        # default styles from layer_styles
     /usr/bin/python3 qgis_inspect.py qml FILE.gpkg STYLES_DIR OUT.json   # each <layer>.qml / .sld
     /usr/bin/python3 qgis_inspect.py layout FILE.qgz OUT.png DPI OUT.json  # export the layout
+    /usr/bin/python3 qgis_inspect.py identify FILE.gpkg LAYER X Y OUT.json  # identify tool
 
 Per layer it reports: valid, feature count, geometry type, subset string, renderer type,
 categories (value, label) or rules (filter, label, nested), the symbol layer classes,
@@ -259,9 +260,38 @@ def inspect_layout(path, png, dpi):
     return out
 
 
+def inspect_identify(path, name, x, y):
+    """Click QGIS's identify tool (all layers, top-down) on a map canvas at (x, y), in the
+    layer's CRS, the way a user does; report the layer and the features it returns."""
+    from qgis.core import QgsPointXY, QgsRectangle
+    from qgis.gui import QgsMapCanvas, QgsMapToolIdentify
+
+    layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+    out = describe(layer)
+    canvas = QgsMapCanvas()
+    canvas.resize(400, 400)
+    canvas.setDestinationCrs(layer.crs())
+    canvas.setLayers([layer])
+    canvas.setExtent(QgsRectangle(x - 500, y - 500, x + 500, y + 500))
+    tool = QgsMapToolIdentify(canvas)
+    px = canvas.getCoordinateTransform().transform(QgsPointXY(x, y))
+    found = tool.identify(int(px.x()), int(px.y()), [layer], QgsMapToolIdentify.TopDownAll)
+    out["identified"] = [
+        {
+            "layer": r.mLayer.name(),
+            "fid": int(r.mFeature.id()),
+            "attributes": {
+                f.name(): r.mFeature[f.name()] for f in r.mFeature.fields() if f.name() != "fid"
+            },
+        }
+        for r in found
+    ]
+    return out
+
+
 def main(argv):
     mode = argv[1]
-    app = QgsApplication([], False)
+    app = QgsApplication([], mode == "identify")  # the identify tool needs a map canvas
     app.initQgis()
     if mode == "project":
         result = inspect_project(argv[2])
@@ -275,6 +305,9 @@ def main(argv):
     elif mode == "layout":
         result = inspect_layout(argv[2], argv[3], argv[4])
         out_path = argv[5]
+    elif mode == "identify":
+        result = inspect_identify(argv[2], argv[3], float(argv[4]), float(argv[5]))
+        out_path = argv[6]
     else:
         raise SystemExit(f"unknown mode {mode}")
     with Path(out_path).open("w", encoding="utf-8") as f:

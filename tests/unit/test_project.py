@@ -170,8 +170,17 @@ def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
         assert tree is not None
         names[lang] = [n.get("name") for n in tree.iter("layer-tree-layer")]
         sources = " ".join(n.get("source") or "" for n in tree.iter("layer-tree-layer"))
-        for internal in ("parcel_hits_data", "check_zones", "check_summary", "layer_styles"):
+        for internal in (
+            "parcels_data",
+            "check_cases",
+            "explanation_texts",
+            "parcel_hits_data",
+            "check_zones",
+            "check_summary",
+            "layer_styles",
+        ):
             assert f"layername={internal}" not in sources
+        assert "layername=parcels" in sources
         # human names only: no table names, no "group: table" ids
         assert not any("_" in (n or "") for n in names[lang]), names[lang]
         layout = root.find("Layouts/Layout")

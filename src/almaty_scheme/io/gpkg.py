@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,15 +25,18 @@ def write_layers(
     require_metric: bool = True,
     geometry_types: Mapping[str, str] | None = None,
     write_options: Mapping[str, object] | None = None,
+    config: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``layers`` (name -> GeoDataFrame) into one GeoPackage, atomically.
 
     Empty layers are written too (with their schema), so that a consumer always finds
     every layer it expects. ``finalize(tmp_path)`` runs on the temporary file before
     the rename (e.g. to embed styles in ``layer_styles``). ``write_options`` are passed
-    to ``pyogrio.write_dataframe`` for every layer (e.g. ``use_arrow=True``).
+    to ``pyogrio.write_dataframe`` for every layer (e.g. ``use_arrow=True``). ``config``
+    are GDAL configuration options set while the layers are written (and restored
+    after), e.g. ``OGR_SQLITE_CACHE``.
     """
-    with atomic_path(path, overwrite=overwrite) as tmp:
+    with atomic_path(path, overwrite=overwrite) as tmp, gdal_config(config or {}):
         for name, gdf in layers.items():
             if require_metric:
                 require_working_crs(gdf, name=name)
@@ -49,3 +53,18 @@ def write_layers(
         if finalize is not None:
             finalize(tmp)
     return Path(path)
+
+
+@contextlib.contextmanager
+def gdal_config(options: Mapping[str, str]) -> Iterator[None]:
+    """Set GDAL configuration options for the block; restore the previous values after.
+
+    GDAL's options are process-wide: the block should not run beside other GDAL work
+    that must not see them.
+    """
+    old = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(dict(options))
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(old)

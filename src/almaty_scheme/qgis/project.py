@@ -53,7 +53,11 @@ log = logging.getLogger(__name__)
 _SKIP_TABLES = {
     "layer_styles",
     "build_info",
-    # internal tables of the check results: parcel_hits is the view users read
+    # internal tables of the check results: parcels and parcel_hits are the views users read
+    "parcels_data",
+    "check_cases",
+    "explanation_texts",
+    "check_texts",
     "parcel_hits_data",
     "check_zones",
     "check_summary",
