@@ -525,6 +525,22 @@ class PreparedZones:
         return sorted(self.near)
 
 
+def _typed_column(gdf: gpd.GeoDataFrame, c: str, t: Any) -> pd.Series:
+    """Column ``c`` of a zone layer as dtype ``t`` (all missing when the layer lacks it;
+    text when the values do not convert; all missing for a boolean that does not)."""
+    col = (
+        pd.Series(gdf[c].to_numpy(), index=range(len(gdf)))
+        if c in gdf.columns
+        else pd.Series(pd.NA, index=range(len(gdf)), dtype=object)
+    )
+    try:
+        return col.astype(t)
+    except (TypeError, ValueError):
+        if t == "boolean":
+            return pd.Series(pd.NA, index=col.index, dtype=object)
+        return col.astype("string")
+
+
 def _zone_table(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[pd.DataFrame, np.ndarray]:
     frames = []
     geoms = []
@@ -533,26 +549,25 @@ def _zone_table(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[pd.DataFrame, n
         if gdf is None or len(gdf) == 0:
             continue
         require_working_crs(gdf, name=lname)
-        df = pd.DataFrame(index=range(len(gdf)))
-        df["layer"] = lname
         fids = gdf.index.to_numpy() if gdf.index.name == "fid" else np.arange(1, len(gdf) + 1)
-        df["zone_fid"] = np.asarray(fids, dtype=np.int64)
+        cols: dict[str, Any] = {
+            "layer": lname,
+            "zone_fid": np.asarray(fids, dtype=np.int64),
+        }
         for c, t in ZONE_COLUMNS.items():
-            if c in gdf.columns:
-                df[c] = gdf[c].to_numpy()
-            else:
-                df[c] = pd.NA
-            try:
-                df[c] = df[c].astype(t)  # type: ignore[call-overload]
-            except (TypeError, ValueError):
-                df[c] = df[c].astype("string") if t != "boolean" else pd.NA
+            cols[c] = _typed_column(gdf, c, t)
         for c in EXTRA_ZONE_COLUMNS:
-            df[c] = gdf[c].astype("string").to_numpy() if c in gdf.columns else pd.NA
+            cols[c] = (
+                gdf[c].astype("string").to_numpy()
+                if c in gdf.columns
+                else pd.Series(pd.NA, index=range(len(gdf)), dtype=object)
+            )
+        df = pd.DataFrame(cols, index=range(len(gdf)))
         frames.append(df)
         geoms.append(np.asarray(gdf.geometry.to_numpy(), dtype=object))
     if not frames:
-        cols = ["layer", "zone_fid", *ZONE_COLUMNS, *EXTRA_ZONE_COLUMNS]
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}), np.empty(0, dtype=object)
+        names = ["layer", "zone_fid", *ZONE_COLUMNS, *EXTRA_ZONE_COLUMNS]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in names}), np.empty(0, dtype=object)
     zones = pd.concat(frames, ignore_index=True)
     zones["family"] = zones["family"].fillna(zones["layer"])
     zones["certainty"] = zones["certainty"].fillna("certain")
