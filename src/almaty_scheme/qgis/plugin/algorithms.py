@@ -75,6 +75,13 @@ def _help(param: QgsProcessingParameterDefinition, text: str) -> QgsProcessingPa
     return param
 
 
+def _gpkg(
+    name: str, title: str, text: str, *, optional: bool = False
+) -> QgsProcessingParameterDefinition:
+    """A GeoPackage file parameter with its help text."""
+    return _help(QgsProcessingParameterFile(name, title, extension="gpkg", optional=optional), text)
+
+
 class ToolkitAlgorithm(QgsProcessingAlgorithm):
     """Common behaviour: find the toolkit, run it with progress, log and cancel."""
 
@@ -233,10 +240,9 @@ class CheckAlgorithm(ToolkitAlgorithm):
             )
         )
         add(
-            _help(
-                QgsProcessingParameterFile(
-                    "LAYERS", "Restriction layers (GeoPackage)", extension="gpkg"
-                ),
+            _gpkg(
+                "LAYERS",
+                "Restriction layers (GeoPackage)",
                 "The GeoPackage written by 'Build restriction layers' "
                 "(almaty-scheme build), e.g. out/almaty_scheme.gpkg.",
             )
@@ -512,12 +518,12 @@ class BuildAlgorithm(ToolkitAlgorithm):
             )
         )
         add(
-            _help(
-                QgsProcessingParameterFile(
-                    "BASE", "Base layers (GeoPackage)", extension="gpkg", optional=True
-                ),
+            _gpkg(
+                "BASE",
+                "Base layers (GeoPackage)",
                 "Your own base layers named like the canonical ones (e.g. from "
                 "almaty-scheme import-osm); they win over the reference data.",
+                optional=True,
             )
         )
         add(
@@ -596,19 +602,18 @@ class MapAlgorithm(ToolkitAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.addParameter(
-            _help(
-                QgsProcessingParameterFile(
-                    "LAYERS", "Restriction layers (GeoPackage)", extension="gpkg"
-                ),
+            _gpkg(
+                "LAYERS",
+                "Restriction layers (GeoPackage)",
                 "The GeoPackage written by 'Build restriction layers'.",
             )
         )
         self.addParameter(
-            _help(
-                QgsProcessingParameterFile(
-                    "RESULTS", "Check results (GeoPackage)", extension="gpkg", optional=True
-                ),
+            _gpkg(
+                "RESULTS",
+                "Check results (GeoPackage)",
                 "Draw these parcels by verdict instead of the overview.",
+                optional=True,
             )
         )
         self.addParameter(
@@ -654,19 +659,18 @@ class ReportAlgorithm(ToolkitAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:
         self.addParameter(
-            _help(
-                QgsProcessingParameterFile(
-                    "RESULTS", "Check results (GeoPackage)", extension="gpkg"
-                ),
+            _gpkg(
+                "RESULTS",
+                "Check results (GeoPackage)",
                 "The GeoPackage written by 'Check parcels against the scheme'.",
             )
         )
         self.addParameter(
-            _help(
-                QgsProcessingParameterFile(
-                    "LAYERS", "Restriction layers (GeoPackage)", extension="gpkg", optional=True
-                ),
+            _gpkg(
+                "LAYERS",
+                "Restriction layers (GeoPackage)",
                 "The built GeoPackage, to draw the zones on the maps.",
+                optional=True,
             )
         )
         self.addParameter(
