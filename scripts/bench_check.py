@@ -291,6 +291,27 @@ def compare_counts(
 
 
 # ------------------------------------------------------------------------------ main
+def _check_cmd(
+    args: argparse.Namespace, parcels: Path, layers: Path, out: Path, *extra: str
+) -> list[str]:
+    """``almaty-scheme check`` of the bench's parcels (ids in ``cad_num``, use in ``use``)."""
+    return [
+        *_cli_cmd(args),
+        "check",
+        str(parcels),
+        "--layers",
+        str(layers),
+        "--out",
+        str(out),
+        "--id-field",
+        "cad_num",
+        "--use-field",
+        "use",
+        "--overwrite",
+        *extra,
+    ]
+
+
 def _cli_cmd(args: argparse.Namespace) -> list[str]:
     exe = Path(sys.executable).parent / "almaty-scheme"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "almaty_scheme.cli"]
@@ -394,22 +415,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         tk: dict[str, dict[str, Any]] = {}
         for fmt in args.formats:
             out = work / f"out_{n}.{fmt}"
-            cmd = [
-                *_cli_cmd(args),
-                "check",
-                str(inputs[fmt]),
-                "--layers",
-                str(layers),
-                "--out",
-                str(out),
-                "--id-field",
-                "cad_num",
-                "--use-field",
-                "use",
-                "--overwrite",
-                "--json",
-                *cat,
-            ]
+            cmd = _check_cmd(args, inputs[fmt], layers, out, "--json", *cat)
             if not tk:
                 timed(cmd, env=env)  # warm-up, not counted
             best = None
@@ -603,25 +609,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             else:
                 for workers in args.dask_workers:
                     out = work / f"dask_{n}_w{workers}.parquet"
+                    extra = ["--workers", str(workers)] if workers else []
                     r = timed(
-                        [
-                            *_cli_cmd(args),
-                            "check",
-                            str(pq_path),
-                            "--layers",
-                            str(layers),
-                            "--out",
-                            str(out),
-                            "--id-field",
-                            "cad_num",
-                            "--use-field",
-                            "use",
-                            "--overwrite",
-                            "--engine",
-                            "dask",
-                            *(["--workers", str(workers)] if workers else []),
-                            *cat,
-                        ],
+                        _check_cmd(args, pq_path, layers, out, "--engine", "dask", *extra, *cat),
                         env=env,
                     )
                     ok = None
