@@ -15,6 +15,7 @@ import pyogrio
 import pytest
 from check_world import CATALOGUE_DIR, X0, Y0, parcels, sq, write_gpkg
 
+from almaty_scheme.check import gpkg_out
 from almaty_scheme.check import output as out_mod
 from almaty_scheme.check.engine import HIT_COLUMNS, CheckResult
 from almaty_scheme.check.options import CheckOptions
@@ -48,9 +49,9 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _plain(frame: gpd.GeoDataFrame, path: Path) -> Path:
     """``frame`` written the way the parcels table was before the view: one plain table."""
     pg = gpd.GeoDataFrame(
-        out_mod._gpkg_ready(pd.DataFrame(frame.drop(columns=frame.geometry.name))),
+        gpkg_out._gpkg_ready(pd.DataFrame(frame.drop(columns=frame.geometry.name))),
         geometry=gpd.GeoSeries(
-            out_mod._multi(np.asarray(frame.geometry.to_numpy(), dtype=object)), crs=frame.crs
+            gpkg_out._multi(np.asarray(frame.geometry.to_numpy(), dtype=object)), crs=frame.crs
         ),
         crs=frame.crs,
     )
@@ -189,7 +190,7 @@ def _frame() -> gpd.GeoDataFrame:
 
 def test_narrow_parcels_codes_every_repeated_text(tmp_path: Path) -> None:
     frame = _frame()
-    narrow = out_mod.narrow_parcels(out_mod._gpkg_ready(frame))
+    narrow = gpkg_out.narrow_parcels(gpkg_out._gpkg_ready(frame))
     assert list(narrow.data.columns) == [
         "name",
         "kind_code",
@@ -222,7 +223,7 @@ def test_copies_are_stored_once() -> None:
     frame["input_row"] = np.arange(1, len(frame) + 1)
     frame["other_row"] = np.arange(1, len(frame) + 1)
     frame.insert(0, "blank", pd.array([None] * len(frame), dtype="string"))  # missing: skipped
-    narrow = out_mod.narrow_parcels(frame)
+    narrow = gpkg_out.narrow_parcels(frame)
     assert narrow.parcel_id == "name"
     assert {"parcel_id", "input_row"}.isdisjoint(narrow.data.columns)
     assert dict(narrow.select)["parcel_id"] == 'd."name"'
@@ -230,7 +231,7 @@ def test_copies_are_stored_once() -> None:
     assert dict(narrow.select)["other_row"] == 'd."other_row"'
     frame["input_row"] = np.arange(2, len(frame) + 2)  # not the fid: stored
     frame.loc[3, "parcel_id"] = "other"  # not the name: stored
-    narrow = out_mod.narrow_parcels(frame)
+    narrow = gpkg_out.narrow_parcels(frame)
     assert {"parcel_id", "input_row"} <= set(narrow.data.columns)
 
 

@@ -41,10 +41,9 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,20 @@ import shapely
 
 from almaty_scheme.check.engine import CheckResult
 from almaty_scheme.check.formats import FLAT_SUFFIXES, flat_paths, to_output_crs, write_flat
+from almaty_scheme.check.gpkg_out import (
+    GDAL_CONFIG,
+    HITS_DATA_LAYER,
+    HITS_LAYER,
+    ISSUES_LAYER,
+    PARCELS_LAYER,
+    SUMMARY_LAYER,
+    ZONES_LAYER,
+    GpkgResults,
+    HitCoder,
+    _gpkg_ready,
+    gpkg_frame,
+    write_hits_view,
+)
 from almaty_scheme.check.verdict import VERDICTS
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
@@ -65,17 +78,6 @@ from almaty_scheme.io.outset import OutputSet, fault_point
 from almaty_scheme.qgis.styles import style_finalizer
 
 log = logging.getLogger(__name__)
-
-PARCELS_LAYER = "parcels"
-HITS_LAYER = "parcel_hits"
-ISSUES_LAYER = "parcel_input_issues"
-SUMMARY_LAYER = "check_summary"
-
-_WRITE_OPTIONS: dict[str, object] = {"use_arrow": True, "promote_to_multi": True}
-_GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "128"}
-"""GDAL options while the results GeoPackage is written: a 128 MB SQLite page cache
-(GDAL's default is SQLite's 2 MB; paired runs at 10^6 parcels: about 10 % less time for
-parcels_data, 30-140 MB more memory; 512 MB gave no more and took 200 MB more)."""
 
 
 OUT_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet", *FLAT_SUFFIXES)
@@ -290,544 +292,6 @@ def format_summary(summary: Mapping[str, Any], *, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _multi(geoms: np.ndarray) -> np.ndarray:
-    """Polygonal parts only (collections from intersections lose their lines and points);
-    Polygon and MultiPolygon pass unchanged (the writer promotes them to MultiPolygon)."""
-    out = np.array(geoms, dtype=object)
-    tid = np.full(len(out), -1)
-    present = ~shapely.is_missing(out)
-    tid[present] = shapely.get_type_id(out[present])
-    empty = np.zeros(len(out), bool)
-    empty[present] = shapely.is_empty(out[present])
-    for i in np.flatnonzero(present & ~empty & ~np.isin(tid, (3, 6))):
-        polys = [
-            q
-            for p in shapely.get_parts(out[i])
-            if shapely.get_type_id(p) in (3, 6)
-            for q in shapely.get_parts(p)
-        ]
-        out[i] = shapely.MultiPolygon(polys) if polys else None
-    out[empty | ~present] = None
-    return out
-
-
-def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Make columns writable by GDAL: object columns of mixed types become strings."""
-    out = df.copy(deep=False)  # copy-on-write: columns are replaced, never modified
-    geom = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
-    for c in out.columns:
-        if c == geom:
-            continue
-        s = out[c]
-        if s.dtype == object:
-            sample = s.dropna()
-            if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
-                out[c] = s.map(_cell_text).astype("string")
-    return out
-
-
-def _cell_text(v: Any) -> str | None:
-    """A cell as text: lists and mappings (JSON properties) as JSON, never Python repr."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, np.ndarray):
-        v = v.tolist()
-    if isinstance(v, list | tuple | dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return str(v)
-
-
-HITS_DATA_LAYER = "parcel_hits_data"
-ZONES_LAYER = "check_zones"
-_HIT_ZONE_COLUMNS = (
-    "rule_id",
-    "family",
-    "layer",
-    "zone_fid",
-    "zone_name",
-    "certainty",
-    "width_m",
-    "band_inner_m",
-    "band_outer_m",
-    "width_semantics",
-    "measured_from",
-    "citation",
-    "verified",
-    "accuracy",
-    "source",
-    "reading",
-)
-
-
-PARCELS_DATA_LAYER = "parcels_data"
-CASES_TABLE = "check_cases"
-EXPLANATIONS_TABLE = "explanation_texts"
-TEXTS_TABLE = "check_texts"
-EXPLANATION_COLUMNS = ("explanation_ru", "explanation_en")
-_NEVER_CODED = frozenset({"parcel_id"})
-"""Columns stored as they are (the hits view joins the parcel ids from the data table)."""
-_MAX_TEXT_JOINS = 40
-"""Text columns coded through ``check_texts`` at most (SQLite joins at most 64 tables)."""
-_SAMPLE = 10_000
-
-
-@dataclass
-class NarrowParcels:
-    """The parcels frame split for storage (:func:`narrow_parcels`).
-
-    Attributes
-    ----------
-    data
-        ``parcels_data``: the geometry, every column that is not a repeated text, and
-        integer codes for those that are: ``case_code`` (the engine's categorical
-        texts), ``explanation_code`` and ``<column>_code`` (other repeated texts); a
-        missing text has a null code.
-    cases
-        ``check_cases``: each distinct combination of the categorical texts (verdict,
-        reason, worst rule, family, layer, regime, certainty, use class, flags,
-        functional zone, subzone) once, ``code`` first.
-    explanations
-        ``explanation_texts`` rows ``(code, explanation_ru, explanation_en)``: each
-        distinct pair once (the engine composes them per case).
-    texts
-        ``check_texts`` rows ``(code, column_name, text)`` for other repeated texts (a
-        user's land-use column, say); codes are unique over all those columns.
-    select
-        The view's columns, in the frame's order: ``(name, SQL expression)``.
-    joins
-        The view's ``LEFT JOIN`` clauses.
-    parcel_id
-        The data table's column that holds the parcel ids: ``parcel_id``, or the id
-        field's column when ``parcel_id`` repeats it exactly (then stored once).
-    """
-
-    data: gpd.GeoDataFrame
-    cases: pd.DataFrame | None = None
-    explanations: list[tuple[int, str | None, str | None]] = field(default_factory=list)
-    texts: list[tuple[int, str, str]] = field(default_factory=list)
-    select: list[tuple[str, str]] = field(default_factory=list)
-    joins: list[str] = field(default_factory=list)
-    parcel_id: str = "parcel_id"
-
-
-def _q(name: str) -> str:
-    """An SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _str_categorical(values: pd.Series) -> bool:
-    """Whether a column is a categorical of texts (the engine's repeated texts)."""
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        return False
-    cats = values.cat.categories
-    return bool(len(cats)) and all(isinstance(v, str) for v in cats)
-
-
-def text_codes(values: pd.Series) -> tuple[np.ndarray, list[str]] | None:
-    """Integer codes (-1 for a missing value) and the distinct texts of a column worth
-    storing once, or ``None`` to store the column as it is.
-
-    Worth it: a categorical of texts, or a text column whose values repeat (at most a
-    quarter of its values distinct, judged on the first rows before the whole column
-    is factorised). Columns of other types, and columns with no value at all, keep
-    their stored type.
-    """
-    if _str_categorical(values):
-        codes = np.asarray(values.cat.codes, np.int64)
-        return _used(codes, [str(v) for v in values.cat.categories])
-    if isinstance(values.dtype, pd.CategoricalDtype) or not (
-        values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-    ):
-        return None
-    head = values.iloc[:_SAMPLE]
-    if head.nunique() * 4 > len(head):
-        return None
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = list(uniques)
-    if not texts or len(texts) * 4 > len(values) or not all(isinstance(v, str) for v in texts):
-        return None
-    return np.asarray(codes, np.int64), texts
-
-
-def _used(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """The texts some row uses, and the codes renumbered to them (-1 stays -1)."""
-    used = np.bincount(codes[codes >= 0], minlength=len(texts)) > 0
-    if used.all():
-        return codes, texts
-    new = np.cumsum(used) - 1
-    kept = [t for t, u in zip(texts, used, strict=True) if u]
-    return np.where(codes < 0, -1, new[np.maximum(codes, 0)]), kept
-
-
-def _nullable(codes: np.ndarray) -> Any:
-    """Codes with -1 as null (a nullable integer array), or the plain array."""
-    missing = codes < 0
-    if missing.any():
-        return pd.arrays.IntegerArray(np.where(missing, 0, codes), missing)
-    return codes
-
-
-def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
-    """The first row of each of the ``n`` codes."""
-    first = np.full(n, -1, np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first
-
-
-def _cases(pg: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """One code per distinct combination of the categorical columns ``cols``, and the
-    table of combinations (``code`` then the columns, texts or null)."""
-    key = np.zeros(len(pg), np.int64)
-    for c in cols:
-        k = len(pg[c].cat.categories)
-        key = key * (k + 1) + np.asarray(pg[c].cat.codes, np.int64) + 1
-        key = np.asarray(pd.factorize(key)[0], np.int64)  # keeps the key small
-    n = int(key.max()) + 1 if len(key) else 0
-    first = _first_rows(key, n)
-    table = pd.DataFrame({"code": np.arange(n, dtype=np.int64)})
-    for c in cols:
-        codes = np.asarray(pg[c].cat.codes, np.int64)[first]
-        cats = np.asarray(pg[c].cat.categories, dtype=object)
-        table[c] = pd.Series(np.where(codes < 0, None, cats[np.maximum(codes, 0)]), dtype=object)
-    return key, table
-
-
-def _explanation_pairs(
-    ru: tuple[np.ndarray, list[str]], en: tuple[np.ndarray, list[str]]
-) -> tuple[np.ndarray, list[tuple[int, str | None, str | None]]]:
-    """One code per distinct (Russian, English) explanation pair, and the pairs; -1 where
-    both are missing."""
-    (rc, rt), (ec, et) = ru, en
-    if len(rt) == len(et) and np.array_equal(rc, ec):  # the engine's paired categories
-        return rc, [(i, rt[i], et[i]) for i in range(len(rt))]
-    some = (rc >= 0) | (ec >= 0)  # a row without either explanation gets a null code
-    key = (rc[some] + 1) * (len(et) + 1) + (ec[some] + 1)
-    found, uniq = pd.factorize(key)
-    codes = np.full(len(rc), -1, np.int64)
-    codes[some] = found
-    pairs = []
-    for i, k in enumerate(np.asarray(uniq, np.int64)):
-        r, e = divmod(int(k), len(et) + 1)
-        pairs.append((i, rt[r - 1] if r else None, et[e - 1] if e else None))
-    return codes, pairs
-
-
-def _explanation_codes(pg: pd.DataFrame) -> tuple[np.ndarray, list[Any]] | None:
-    """Codes and pairs of the two explanation columns, when both are texts to code."""
-    if not all(c in pg.columns for c in EXPLANATION_COLUMNS):
-        return None
-    ru, en = (text_codes(pg[c]) for c in EXPLANATION_COLUMNS)
-    if ru is None or en is None:
-        return None
-    return _explanation_pairs(ru, en)
-
-
-def _copies(pg: pd.DataFrame, cols: list[str]) -> dict[str, str]:
-    """Columns that repeat another column exactly, and what they repeat: ``parcel_id``
-    the id field's text (``--id-field``), ``input_row`` the feature id (1..n, the fid
-    GDAL gives the rows of ``parcels_data`` in order)."""
-    out: dict[str, str] = {}
-    row = pg["input_row"] if "input_row" in cols else None
-    if (
-        row is not None
-        and row.dtype == np.int64
-        and np.array_equal(row.to_numpy(), np.arange(1, len(pg) + 1))
-    ):
-        out["input_row"] = "fid"
-    if "parcel_id" not in cols or pg["parcel_id"].isna().any():
-        return out
-    pid = pg["parcel_id"]
-    head = pid.iloc[:64].tolist()
-    for c in cols:
-        v = pg[c]
-        if c == "parcel_id" or not (v.dtype == object or pd.api.types.is_string_dtype(v.dtype)):
-            continue
-        if isinstance(v.dtype, pd.CategoricalDtype) or v.isna().any():
-            continue
-        if v.iloc[:64].tolist() == head and (v.astype("str") == pid.astype("str")).all():
-            out["parcel_id"] = c
-            break
-    return out
-
-
-def narrow_parcels(pg: gpd.GeoDataFrame) -> NarrowParcels:
-    """Split the parcels frame (as written) into a narrow data table and lookup tables
-    (:class:`NarrowParcels`), so that each repeated text is stored once.
-
-    The view ``parcels`` (:func:`write_parcels_view`) gives back every column, in
-    order, with the same values: a coded column reads its text by a ``LEFT JOIN`` on
-    its code, and a column that repeats another (:func:`_copies`) reads that one.
-    """
-    geom = pg.geometry.name
-    cols = [c for c in pg.columns if c != geom]
-    taken = {*cols, "fid", "geom"}
-    out = NarrowParcels(data=gpd.GeoDataFrame())
-    copies = _copies(pg, cols)
-    plain = {*_NEVER_CODED, *copies.values()}
-    out.parcel_id = copies.get("parcel_id", "parcel_id")
-    data: dict[str, Any] = {}
-    expl = _explanation_codes(pg)
-    expl_cols = EXPLANATION_COLUMNS if expl is not None else ()
-    case_cols = [
-        c for c in cols if c not in expl_cols and c not in plain and _str_categorical(pg[c])
-    ]
-    offset = 0
-    for c in cols:
-        if c in copies:
-            out.select.append((c, f"d.{_q(copies[c])}"))
-            continue
-        if c in expl_cols:
-            if expl is not None:
-                codes, out.explanations = expl
-                expl = None
-                name = _unique_name("explanation_code", taken)
-                data[name] = _nullable(codes)
-                out.joins.append(f"LEFT JOIN {EXPLANATIONS_TABLE} e ON e.code = d.{_q(name)}")
-            out.select.append((c, f"e.{_q(c)}"))
-            continue
-        if c in case_cols:
-            if out.cases is None:
-                codes, out.cases = _cases(pg, case_cols)
-                name = _unique_name("case_code", taken)
-                data[name] = codes
-                out.joins.append(f"LEFT JOIN {CASES_TABLE} c ON c.code = d.{_q(name)}")
-            out.select.append((c, f"c.{_q(c)}"))
-            continue
-        coded = None
-        if c not in plain and len(out.joins) < _MAX_TEXT_JOINS:
-            coded = text_codes(pg[c])
-        if coded is None:
-            data[c] = pg[c]
-            out.select.append((c, f"d.{_q(c)}"))
-            continue
-        codes, texts = coded
-        name = _unique_name(f"{c}_code", taken)
-        alias = f"t{len(out.joins)}"
-        data[name] = _nullable(np.where(codes < 0, -1, codes + offset))
-        out.texts += [(offset + i, c, t) for i, t in enumerate(texts)]
-        offset += len(texts)
-        out.joins.append(f"LEFT JOIN {TEXTS_TABLE} {alias} ON {alias}.code = d.{_q(name)}")
-        out.select.append((c, f"{alias}.text"))
-    out.data = gpd.GeoDataFrame(data, geometry=pg.geometry.to_numpy(), crs=pg.crs)
-    return out
-
-
-def _unique_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``name_2``, ``name_3``... not in ``taken`` (case-insensitive, as
-    SQLite compares column names); the name chosen is added to ``taken``."""
-    low = {t.lower() for t in taken}
-    cand, i = name, 1
-    while cand.lower() in low:
-        i += 1
-        cand = f"{name}_{i}"
-    taken.add(cand)
-    return cand
-
-
-def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple[str, str]]:
-    """Create and fill the lookup tables of ``narrow``; return (name, description)."""
-    tables = []
-    if narrow.cases is not None:
-        cc = [c for c in narrow.cases.columns if c != "code"]
-        con.execute(
-            f"CREATE TABLE {CASES_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            + ", ".join(f"{_q(c)} TEXT" for c in cc)
-            + ")"
-        )
-        con.executemany(
-            f"INSERT INTO {CASES_TABLE} VALUES ({', '.join('?' * (len(cc) + 1))})",
-            narrow.cases.astype(object).itertuples(index=False, name=None),
-        )
-        tables.append((CASES_TABLE, "each distinct combination of the parcels' verdict texts"))
-    if narrow.explanations:
-        con.execute(
-            f"CREATE TABLE {EXPLANATIONS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            "explanation_ru TEXT, explanation_en TEXT)"
-        )
-        con.executemany(f"INSERT INTO {EXPLANATIONS_TABLE} VALUES (?, ?, ?)", narrow.explanations)
-        tables.append((EXPLANATIONS_TABLE, "each distinct pair of explanations once"))
-    if narrow.texts:
-        con.execute(
-            f"CREATE TABLE {TEXTS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            "column_name TEXT NOT NULL, text TEXT)"
-        )
-        con.executemany(f"INSERT INTO {TEXTS_TABLE} VALUES (?, ?, ?)", narrow.texts)
-        tables.append((TEXTS_TABLE, "the distinct texts of other repeated text columns"))
-    return tables
-
-
-def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -> None:
-    """Write the lookup tables of ``narrow`` and the registered spatial view ``parcels``.
-
-    ``parcels_data`` must be in ``path`` already (written by GDAL, with its ``fid``
-    primary key, ``geom`` column and R-tree). The view selects ``d.fid`` first and
-    ``d.geom`` under the same names, so GDAL (and QGIS) take ``fid`` as the feature id
-    and filter through the R-tree of ``parcels_data`` (GDAL's GeoPackage driver,
-    "spatial views": a view column that is the base table's geometry column, and one
-    that is its integer primary key). The view is registered in ``gpkg_contents`` (with
-    the data table's extent), ``gpkg_geometry_columns`` and ``gpkg_ogr_contents`` (its
-    feature count, kept by triggers on ``parcels_data``: counting the joined view
-    would read it all).
-    """
-    now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-    cols = ", ".join(f"{expr} AS {_q(name)}" for name, expr in narrow.select)
-    v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
-    with closing(sqlite3.connect(path)) as con, con:
-        tables = _lookup_tables(con, narrow)
-        con.executemany(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-            f"last_change) VALUES (?, 'attributes', ?, ?, {now})",
-            [(t, t, text) for t, text in tables],
-        )
-        con.execute(
-            f"CREATE VIEW {v} AS SELECT d.fid AS fid, d.geom AS geom, {cols} "
-            f"FROM {d} d {' '.join(narrow.joins)}"
-        )
-        con.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-            "last_change, min_x, min_y, max_x, max_y, srs_id) "
-            f"SELECT ?, 'features', ?, ?, {now}, min_x, min_y, max_x, max_y, srs_id "
-            "FROM gpkg_contents WHERE table_name = ?",
-            (v, v, description, d),
-        )
-        con.execute(
-            "INSERT INTO gpkg_geometry_columns (table_name, column_name, "
-            "geometry_type_name, srs_id, z, m) SELECT ?, column_name, geometry_type_name, "
-            "srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = ?",
-            (v, d),
-        )
-        con.execute(
-            "INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)",
-            (v, len(narrow.data)),
-        )
-        for op, sign in (("insert", "+"), ("delete", "-")):
-            con.execute(
-                f"CREATE TRIGGER trigger_{op}_feature_count_{v}_view AFTER {op.upper()} ON {d} "
-                f"BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count {sign} 1 "
-                f"WHERE lower(table_name) = lower('{v}'); END"
-            )
-        con.execute(
-            "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
-            (f"storage of the view {v}: open {v}", d),
-        )
-
-
-def _write_hits_view(
-    path: Path,
-    hits: pd.DataFrame,
-    parcel_ids: pd.Series,
-    parcels_table: str = PARCELS_LAYER,
-    parcel_id_column: str = "parcel_id",
-) -> None:
-    """Write ``parcel_hits`` as a view: one narrow row per hit in ``parcel_hits_data``
-    (parcel fid, zone key, overlap, share, distance, regime codes) and one row per zone
-    touched in ``check_zones`` (rule, name, widths, citation, provenance), joined by the
-    registered view ``parcel_hits`` that has every column of the table it replaces, in
-    the same order. GDAL, pyogrio and QGIS read it as a table; the file is ~15x smaller
-    and written ~2x faster than with the zone texts repeated on every hit.
-
-    The parcels table (``parcels_table``: ``parcels``, or ``parcels_data`` under the
-    view, whose column ``parcel_id_column`` holds the ids) must be in ``path`` already,
-    written in ``parcel_ids`` order (GDAL numbers its features 1..n in that order).
-    """
-    extra = [
-        c
-        for c in hits.columns
-        if c
-        not in (
-            "parcel_id",
-            *_HIT_ZONE_COLUMNS,
-            "overlap_m2",
-            "share_pct",
-            "distance_to_source_m",
-            "regime",
-            "rule_regime",
-        )
-    ]
-    if extra:  # an unexpected column: keep a plain table rather than lose it
-        pyogrio.write_dataframe(
-            _gpkg_ready(hits), path, layer=HITS_LAYER, driver="GPKG", append=True, use_arrow=True
-        )
-        return
-    pid = hits["parcel_id"]
-    if (
-        isinstance(pid.dtype, pd.CategoricalDtype)
-        and len(pid.cat.categories) == len(parcel_ids)
-        and (
-            np.asarray(pid.cat.categories, dtype=object) == parcel_ids.astype(object).to_numpy()
-        ).all()
-    ):
-        fid = np.asarray(pid.cat.codes, np.int64) + 1  # the engine's categories are the parcels
-    else:
-        fid = pd.Index(parcel_ids.astype(object)).get_indexer(pid.astype(object)) + 1
-    lay = hits["layer"]
-    lay_codes = (
-        np.asarray(lay.cat.codes, np.int64)
-        if isinstance(lay.dtype, pd.CategoricalDtype)
-        else np.asarray(pd.factorize(lay.astype(object))[0], np.int64)
-    )
-    zf = hits["zone_fid"].to_numpy(dtype=np.int64, na_value=-1)
-    zkey, zuniq = pd.factorize(lay_codes * (int(zf.max(initial=0)) + 2) + zf + 1)
-    first = np.full(len(zuniq), -1, np.int64)
-    first[zkey[::-1]] = np.arange(len(zkey) - 1, -1, -1)
-    zones = _gpkg_ready(
-        pd.DataFrame(hits.iloc[first][list(_HIT_ZONE_COLUMNS)]).reset_index(drop=True)
-    )
-    zones.insert(0, "zone_key", np.arange(len(zuniq), dtype=np.int64))
-    regimes = ("allowed", "conditional", "prohibited")
-
-    def code(col: str) -> np.ndarray:
-        return np.asarray(
-            pd.Categorical(hits[col].astype(object), categories=list(regimes)).codes, np.int64
-        )
-
-    data = pd.DataFrame(
-        {
-            "parcel_fid": np.asarray(fid, np.int64),
-            "zone_key": np.asarray(zkey, np.int64),
-            "overlap_m2": hits["overlap_m2"].to_numpy(dtype=float, na_value=np.nan),
-            "share_pct": hits["share_pct"].to_numpy(dtype=float, na_value=np.nan),
-            "distance_to_source_m": hits["distance_to_source_m"].to_numpy(
-                dtype=float, na_value=np.nan
-            ),
-            "regime_code": code("regime"),
-            "rule_regime_code": code("rule_regime"),
-        }
-    )
-    pyogrio.write_dataframe(
-        data, path, layer=HITS_DATA_LAYER, driver="GPKG", append=True, use_arrow=True
-    )
-    pyogrio.write_dataframe(zones, path, layer=ZONES_LAYER, driver="GPKG", append=True)
-    case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(regimes))
-    z_cols = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[:6])
-    z_rest = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[6:])
-    con = sqlite3.connect(path)
-    try:
-        con.execute(
-            f"CREATE VIEW {HITS_LAYER} AS SELECT d.fid AS fid, "
-            f"p.{_q(parcel_id_column)} AS parcel_id, "
-            f"{z_cols}, d.overlap_m2 AS overlap_m2, d.share_pct AS share_pct, "
-            f"d.distance_to_source_m AS distance_to_source_m, "
-            f"CASE d.regime_code {case} END AS regime, "
-            f"CASE d.rule_regime_code {case} END AS rule_regime, {z_rest} "
-            f"FROM {HITS_DATA_LAYER} d JOIN {parcels_table} p ON p.fid = d.parcel_fid "
-            f"JOIN {ZONES_LAYER} z ON z.zone_key = d.zone_key"
-        )
-        con.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
-            "last_change) VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-            (
-                HITS_LAYER,
-                HITS_LAYER,
-                f"one row per parcel x zone touched (view over "
-                f"{HITS_DATA_LAYER} and {ZONES_LAYER})",
-            ),
-        )
-        con.commit()
-    finally:
-        con.close()
-
-
 def _issues_frame(issues: pd.DataFrame | None) -> pd.DataFrame:
     if issues is not None:
         return issues
@@ -868,6 +332,91 @@ def _summary_json(summary: Mapping[str, Any]) -> str:
     return json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
+class ResultWriter:
+    """An output set open for one run (see the module docstring): the chunks of a
+    check go in with :meth:`add` as the engine makes them, and :meth:`finish` writes
+    the rest and commits the set. Use it as a context manager: leaving the block with
+    an exception removes every temporary file and stops the writer process.
+
+    With ``stream`` (a results GeoPackage without copies in other formats), the
+    GeoPackage's ``parcels_data`` rows are written by another process while the next
+    chunk is checked (:class:`~almaty_scheme.check.gpkg_out.GpkgResults`); ``copies``
+    are then the stored-once columns decided on the whole input. Otherwise :meth:`add`
+    does nothing and :meth:`finish` writes the whole result.
+
+    Raises
+    ------
+    OutputExistsError
+        If any output exists and ``overwrite`` is false (checked before any work).
+    """
+
+    def __init__(
+        self,
+        out: str | Path,
+        *,
+        csv: bool = False,
+        parquet: bool = False,
+        inputs: tuple[str | Path | None, ...] = (),
+        overwrite: bool = False,
+        dst_crs: str | None = None,
+        hits_geometry: bool = False,
+        stream: bool = False,
+        copies: Mapping[str, str] | None = None,
+    ) -> None:
+        paths = output_paths(out, csv=csv, parquet=parquet, hits_geometry=hits_geometry)
+        self.order = [k for k in paths if k != "summary"] + ["summary"]
+        self.outs = OutputSet({k: paths[k] for k in self.order}, inputs=inputs, overwrite=overwrite)
+        self.outs.preflight()
+        self.csv = csv
+        self.dst_crs = dst_crs
+        streams = stream and "gpkg" in paths and not csv and not parquet
+        self.gpkg = GpkgResults(self.outs.tmp("gpkg"), copies=copies) if streams else None
+        self.rows = 0
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            if self.gpkg is not None:
+                self.gpkg.abort()
+            self.outs.abort()
+
+    def add(self, part: CheckResult) -> None:
+        """Write the next checked chunk (parcels in input order) if streaming."""
+        if self.gpkg is None or not len(part.parcels):
+            return
+        parcels, hits = to_output_crs(part.parcels, part.hits, self.dst_crs)
+        self.gpkg.add(parcels, hits)
+        self.rows += len(parcels)
+
+    def finish(
+        self, result: CheckResult, *, summary: Mapping[str, Any], issues: pd.DataFrame | None
+    ) -> dict[str, Path]:
+        """Write the rest of the set for the whole ``result`` and commit it; return the
+        paths written, by kind."""
+        if "run_id" not in summary:
+            summary = {"run_id": new_run_id(), **summary}
+        summary = {**summary, "output_crs": str(self.dst_crs or WORKING_CRS)}
+        if self.gpkg is not None and self.rows:
+            if self.rows != len(result.parcels):
+                raise ValueError(f"{self.rows} parcels streamed, {len(result.parcels)} checked")
+            self.gpkg.finish(
+                _gpkg_finalizer(summary, issues), description=_parcels_description(summary)
+            )
+            _summary_from_gpkg(self.outs)
+        else:
+            parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
+            full = CheckResult(
+                parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
+            )
+            _write_set(self.outs, full, summary=summary, issues=issues, csv=self.csv)
+        fault_point("written")
+        written = self.outs.commit(self.order)
+        log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+        return written
+
+
 def write_results(
     result: CheckResult,
     out: str | Path,
@@ -888,32 +437,30 @@ def write_results(
     Every file is written to a temporary path first and the set is committed together
     by one :class:`~almaty_scheme.io.outset.OutputSet` (the summary JSON last; it is
     made from the ``check_summary`` table of the written GeoPackage, and both carry the
-    summary's ``run_id``). ``inputs`` are refused as outputs.
+    summary's ``run_id``). ``inputs`` are refused as outputs. :class:`ResultWriter`
+    does the same for results that come in chunks.
 
     Raises
     ------
     OutputExistsError
         If any output exists and ``overwrite`` is false (checked before writing anything).
     """
-    paths = output_paths(
-        out, csv=csv, parquet=parquet, hits_geometry=isinstance(result.hits, gpd.GeoDataFrame)
-    )
-    order = [k for k in paths if k != "summary"] + ["summary"]
-    outs = OutputSet({k: paths[k] for k in order}, inputs=inputs, overwrite=overwrite)
-    outs.preflight()
-    if "run_id" not in summary:
-        summary = {"run_id": new_run_id(), **summary}
-    summary = {**summary, "output_crs": str(dst_crs or WORKING_CRS)}
-    parcels, hits = to_output_crs(result.parcels, result.hits, dst_crs)
-    result = CheckResult(
-        parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
-    )
-    with outs.writing():
-        _write_set(outs, result, summary=summary, issues=issues, csv=csv)
-        fault_point("written")
-        written = outs.commit(order)
-    log.info("wrote %s", ", ".join(str(p) for p in written.values()))
-    return written
+    with ResultWriter(
+        out,
+        csv=csv,
+        parquet=parquet,
+        inputs=inputs,
+        overwrite=overwrite,
+        dst_crs=dst_crs,
+        hits_geometry=isinstance(result.hits, gpd.GeoDataFrame),
+    ) as writer:
+        return writer.finish(result, summary=summary, issues=issues)
+
+
+def _summary_from_gpkg(outs: OutputSet) -> None:
+    """The summary JSON, made from the table just written: the pair cannot disagree."""
+    text = _summary_json(read_summary(outs.tmp("gpkg")))
+    outs.tmp("summary").write_text(text, encoding="utf-8")
 
 
 def _write_set(
@@ -955,8 +502,23 @@ def _write_set(
         outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
         return
     _write_gpkg(outs.tmp("gpkg"), result, summary=summary, issues=issues)
-    # the JSON is made from the table just written: the pair cannot disagree
-    outs.tmp("summary").write_text(_summary_json(read_summary(outs.tmp("gpkg"))), encoding="utf-8")
+    _summary_from_gpkg(outs)
+
+
+def _gpkg_finalizer(
+    summary: Mapping[str, Any], issues: pd.DataFrame | None
+) -> Callable[[Path], None]:
+    """What the results GeoPackage gets last: the issues, the summary, the styles."""
+    styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
+    table = summary_table(summary)
+
+    def finalize(path: Path) -> None:
+        iss = _gpkg_ready(_issues_frame(issues))
+        pyogrio.write_dataframe(iss, path, layer=ISSUES_LAYER, driver="GPKG", append=True)
+        pyogrio.write_dataframe(table, path, layer=SUMMARY_LAYER, driver="GPKG", append=True)
+        styles(path)
+
+    return finalize
 
 
 def _write_gpkg(
@@ -966,77 +528,61 @@ def _write_gpkg(
     summary: Mapping[str, Any],
     issues: pd.DataFrame | None,
 ) -> None:
-    """The results GeoPackage (module docstring) at ``path``.
+    """The results GeoPackage (module docstring) at ``path``, in this process.
 
-    The parcels are stored narrow (:func:`narrow_parcels`): ``parcels_data`` holds the
-    geometry, the numbers and an integer code for every repeated text, and the lookup
-    tables ``check_texts`` and ``explanation_texts`` hold each distinct text once. The
-    registered spatial view ``parcels`` joins them back into the columns, order and
-    values of the parcels frame. With no parcel at all, ``parcels`` is a plain table.
+    The parcels are stored narrow (:func:`~almaty_scheme.check.gpkg_out.narrow_parcels`):
+    ``parcels_data`` holds the geometry, the numbers and an integer code for every
+    repeated text, and the lookup tables ``check_cases``, ``check_texts`` and
+    ``explanation_texts`` hold each distinct text once. The registered spatial view
+    ``parcels`` joins them back into the columns, order and values of the parcels
+    frame. With no parcel at all, ``parcels`` is a plain table.
     """
-    parcels = result.parcels
-    hits = result.hits
-    hits_geo = isinstance(hits, gpd.GeoDataFrame)
-    pg = gpd.GeoDataFrame(
-        _gpkg_ready(pd.DataFrame(parcels.drop(columns=parcels.geometry.name))),
-        geometry=gpd.GeoSeries(
-            _multi(np.asarray(parcels.geometry.to_numpy(), dtype=object)), crs=parcels.crs
-        ),
-        crs=parcels.crs,
-    )
-    narrow = narrow_parcels(pg) if len(pg) else None
-    layers: dict[str, gpd.GeoDataFrame] = (
-        {PARCELS_LAYER: pg} if narrow is None else {PARCELS_DATA_LAYER: narrow.data}
-    )
-    del pg
-    if hits_geo:
-        assert isinstance(hits, gpd.GeoDataFrame)
-        layers[HITS_LAYER] = gpd.GeoDataFrame(
-            _gpkg_ready(pd.DataFrame(hits.drop(columns=hits.geometry.name))),
-            geometry=gpd.GeoSeries(
-                _multi(np.asarray(hits.geometry.to_numpy(), dtype=object)), crs=hits.crs
-            ),
-            crs=hits.crs,
-        )
-    styles = style_finalizer([PARCELS_LAYER, HITS_LAYER])
-    table = summary_table(summary)
+    finalize = _gpkg_finalizer(summary, issues)
     note = _parcels_description(summary)
+    if not len(result.parcels):
+        _write_empty_gpkg(path, result, finalize, note)
+        return
+    out = GpkgResults(path, process=False)
+    try:
+        out.add(result.parcels, result.hits)
+        out.finish(finalize, description=note)
+    except BaseException:
+        out.abort()
+        raise
 
-    def finalize(tmp: Path) -> None:
-        if narrow is not None:
-            write_parcels_view(tmp, narrow, description=note)
-        if not hits_geo:
-            where, pid = (
-                (PARCELS_LAYER, "parcel_id")
-                if narrow is None
-                else (PARCELS_DATA_LAYER, narrow.parcel_id)
+
+def _write_empty_gpkg(
+    path: Path, result: CheckResult, finalize: Callable[[Path], None], note: str
+) -> None:
+    """The results GeoPackage of no parcel: plain ``parcels`` (and hits) tables with
+    every column, so that a consumer finds each layer it expects."""
+    hits = result.hits
+    layers = {PARCELS_LAYER: gpkg_frame(result.parcels)}
+    if isinstance(hits, gpd.GeoDataFrame):
+        layers[HITS_LAYER] = gpkg_frame(hits)
+
+    def finish(tmp: Path) -> None:
+        if not isinstance(hits, gpd.GeoDataFrame):
+            coder = HitCoder()
+            rows = coder.encode(pd.DataFrame(hits), result.parcels["parcel_id"])
+            for name, table in ((HITS_DATA_LAYER, rows), (ZONES_LAYER, coder.zone_table())):
+                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG", append=True)
+            write_hits_view(tmp, PARCELS_LAYER, "parcel_id")
+        with closing(sqlite3.connect(tmp)) as con, con:
+            con.execute(
+                "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+                (note, PARCELS_LAYER),
             )
-            _write_hits_view(tmp, pd.DataFrame(hits), parcels["parcel_id"], where, pid)
-        iss = _issues_frame(issues)
-        pyogrio.write_dataframe(
-            _gpkg_ready(iss), tmp, layer=ISSUES_LAYER, driver="GPKG", append=True
-        )
-        pyogrio.write_dataframe(table, tmp, layer=SUMMARY_LAYER, driver="GPKG", append=True)
-        if note and narrow is None:
-            with closing(sqlite3.connect(tmp)) as con, con:
-                con.execute(
-                    "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
-                    (note, PARCELS_LAYER),
-                )
-        styles(tmp)
+        finalize(tmp)
 
     write_layers(
         path,
         layers,
         overwrite=False,
-        finalize=finalize,
-        geometry_types={
-            PARCELS_LAYER: "MultiPolygon",
-            PARCELS_DATA_LAYER: "MultiPolygon",
-            HITS_LAYER: "MultiPolygon",
-        },
-        write_options=_WRITE_OPTIONS,
-        config=_GDAL_CONFIG,
+        finalize=finish,
+        geometry_types={PARCELS_LAYER: "MultiPolygon", HITS_LAYER: "MultiPolygon"},
+        write_options={"use_arrow": True, "promote_to_multi": True},
+        config=GDAL_CONFIG,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +27,15 @@ from almaty_scheme import settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
 from almaty_scheme.check.dask_engine import check_parcels_dask
 from almaty_scheme.check.engine import CheckResult, check_parcels
+from almaty_scheme.check.gpkg_out import stored_once
 from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels
 from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
+    ResultWriter,
     output_paths,
     summarise,
-    write_results,
 )
 from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_use_aliases
@@ -154,44 +156,32 @@ def run_check(
     with _timed(timings, "catalogue"):
         cat, land_use = _rules(opts)
     stage("reading parcels", 1, _STAGES)
-    pin = _parcel_input(parcels, land_use, opts, timings)
-    log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
-            timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
-    if out is not None and Path(out).suffix.lower() == ".gpkg":
-        check_column_count(pin.frame, out)
-    stage("preparing restriction zones", 2, _STAGES)
-    with _timed(timings, "load_zones", "prepared the restriction zones"):
-        zones = load_zones(
-            layers,
-            catalogue=cat,
-            land_use=land_use,
-            tile_size=opts.tile_size,
-            cache=opts.zones_cache,
-            allow_missing=opts.allow_missing_layers,
-        )
-    stage("checking parcels", 3, _STAGES)
-    with _timed(timings, "check", "checked the parcels"):
-        result = _run_engine(pin.frame, zones, opts)
-    timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
-    pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
-    stage("summarising", 4, _STAGES)
-    with _timed(timings, "summary"):
-        summary = _summary(parcels, result, zones, cat, pin, opts, timings)
+    with ThreadPoolExecutor(1, thread_name_prefix="zones") as pool:
+        # the zones are prepared while the parcels are read (GDAL, Arrow and shapely
+        # release the GIL): a run waits for the longer of the two, not their sum
+        zones_job = pool.submit(_zones, layers, cat, land_use, opts, timings)
+        pin = _parcel_input(parcels, land_use, opts, timings)
+        log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
+                timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
+        if out is not None and Path(out).suffix.lower() == ".gpkg":
+            check_column_count(pin.frame, out)
+        stage("preparing restriction zones", 2, _STAGES)
+        zones = zones_job.result()
+    log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
     written: dict[str, Path] = {}
-    if out is not None:
-        stage("writing results", 5, _STAGES)
-        with _timed(timings, "write", "wrote the results"):
-            written = write_results(
-                result,
-                out,
-                summary=summary,
-                issues=pin.issues,
-                overwrite=opts.overwrite,
-                csv=opts.csv,
-                parquet=opts.parquet,
-                inputs=_inputs_read(parcels, layers, opts),
-                dst_crs=opts.dst_crs,
-            )
+    with _writer(parcels, layers, out, opts, pin) as writer:
+        stage("checking parcels", 3, _STAGES)
+        with _timed(timings, "check", "checked the parcels"):
+            result = _run_engine(pin.frame, zones, opts, writer)
+        timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
+        pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
+        stage("summarising", 4, _STAGES)
+        with _timed(timings, "summary"):
+            summary = _summary(parcels, result, zones, cat, pin, opts, timings)
+        if writer is not None:
+            stage("writing results", 5, _STAGES)
+            with _timed(timings, "write", "wrote the results"):
+                written = writer.finish(result, summary=summary, issues=pin.issues)
     stage("done", _STAGES, _STAGES)
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
@@ -279,15 +269,89 @@ def _parcel_input(
         )
 
 
-def _run_engine(frame: gpd.GeoDataFrame, zones: PreparedZones, opts: CheckOptions) -> CheckResult:
+STREAM_CHUNKS = 6
+"""Chunks a streamed run is cut into (:func:`_run_engine`): the writer process writes
+one while the engine checks the next."""
+STREAM_MIN_ROWS = 50_000
+"""Fewest parcels per streamed chunk; a run of fewer than two such chunks is written
+in one piece, in this process (a writer process would only add its start-up)."""
+
+
+def _zones(
+    layers: str | Path,
+    cat: Catalogue,
+    land_use: LandUse,
+    opts: CheckOptions,
+    timings: dict[str, float],
+) -> PreparedZones:
+    """:func:`~almaty_scheme.check.zones.load_zones` for the run, timed."""
+    with _timed(timings, "load_zones"):
+        return load_zones(
+            layers,
+            catalogue=cat,
+            land_use=land_use,
+            tile_size=opts.tile_size,
+            cache=opts.zones_cache,
+            allow_missing=opts.allow_missing_layers,
+        )
+
+
+@contextmanager
+def _writer(
+    parcels: str | Path | gpd.GeoDataFrame,
+    layers: str | Path,
+    out: str | Path | None,
+    opts: CheckOptions,
+    pin: ParcelInput,
+) -> Iterator[ResultWriter | None]:
+    """The run's output set (``None`` without ``out``), streamed when the results
+    GeoPackage of the local engine comes in at least two chunks."""
+    if out is None:
+        yield None
+        return
+    stream = opts.engine != "dask" and len(pin.frame) >= 2 * STREAM_MIN_ROWS
+    with ResultWriter(
+        out,
+        csv=opts.csv,
+        parquet=opts.parquet,
+        inputs=_inputs_read(parcels, layers, opts),
+        overwrite=opts.overwrite,
+        dst_crs=opts.dst_crs,
+        hits_geometry=opts.with_overlap_geometry,
+        stream=stream,
+        copies=stored_once(pin.frame) if stream else None,
+    ) as writer:
+        yield writer
+
+
+def _run_engine(
+    frame: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    opts: CheckOptions,
+    writer: ResultWriter | None = None,
+) -> CheckResult:
     """The check itself, on this machine (compiled kernels on every core, or
-    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster."""
+    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster. Locally, with a streaming
+    ``writer``, the parcels are checked in :data:`STREAM_CHUNKS` chunks (rows are
+    independent) and each is handed to the writer as soon as it is checked."""
     if opts.engine == "dask":
         return check_parcels_dask(frame, zones, opts)
     set_threads(settings.current().numba_threads)
-    return check_parcels(
-        frame, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
-    )
+    streamed = writer is not None and writer.gpkg is not None
+    _k = int(__import__("os").environ.get("XCHUNKS", STREAM_CHUNKS))  # TEMP
+    size = max(STREAM_MIN_ROWS, -(-len(frame) // _k)) if streamed else len(frame)
+    parts = []
+    for start in range(0, max(len(frame), 1), max(size, 1)):
+        part = check_parcels(
+            frame.iloc[start : start + size],
+            zones,
+            near_m=opts.near,
+            with_overlap_geometry=opts.with_overlap_geometry,
+        )
+        if writer is not None:
+            writer.add(part)
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else CheckResult.concat(parts, release=True)
 
 
 def _summary(

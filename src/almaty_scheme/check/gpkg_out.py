@@ -1,0 +1,921 @@
+"""The results GeoPackage of a check: narrow tables, lookup tables and views, written
+chunk by chunk.
+
+``parcels`` is a registered spatial view over the narrow table ``parcels_data`` (the
+geometry, the numbers and an integer code for every repeated text) and the lookup
+tables ``check_cases``, ``explanation_texts`` and ``check_texts`` (each repeated text
+once); ``parcel_hits`` is a view over ``parcel_hits_data`` (one narrow row per hit) and
+``check_zones`` (one row per zone touched). :class:`GpkgResults` takes the engine's
+results chunk by chunk (:class:`ParcelCoder` and :class:`HitCoder` keep the codes global
+over the chunks) and streams the two data tables to a writer process
+(:class:`~almaty_scheme.io.gpkg_stream.GpkgStream`) while the next chunk is checked;
+the lookup tables, views, issues, summary and styles are written when it finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
+import shapely
+
+from almaty_scheme.io.gpkg_stream import GpkgStream
+
+log = logging.getLogger(__name__)
+
+PARCELS_LAYER = "parcels"
+HITS_LAYER = "parcel_hits"
+ISSUES_LAYER = "parcel_input_issues"
+SUMMARY_LAYER = "check_summary"
+
+
+
+def _multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts only (collections from intersections lose their lines and points);
+    Polygon and MultiPolygon pass unchanged (the writer promotes them to MultiPolygon)."""
+    out = np.array(geoms, dtype=object)
+    tid = np.full(len(out), -1)
+    present = ~shapely.is_missing(out)
+    tid[present] = shapely.get_type_id(out[present])
+    empty = np.zeros(len(out), bool)
+    empty[present] = shapely.is_empty(out[present])
+    for i in np.flatnonzero(present & ~empty & ~np.isin(tid, (3, 6))):
+        polys = [
+            q
+            for p in shapely.get_parts(out[i])
+            if shapely.get_type_id(p) in (3, 6)
+            for q in shapely.get_parts(p)
+        ]
+        out[i] = shapely.MultiPolygon(polys) if polys else None
+    out[empty | ~present] = None
+    return out
+
+
+def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Make columns writable by GDAL: object columns of mixed types become strings."""
+    out = df.copy(deep=False)  # copy-on-write: columns are replaced, never modified
+    geom = out.geometry.name if isinstance(out, gpd.GeoDataFrame) else None
+    for c in out.columns:
+        if c == geom:
+            continue
+        s = out[c]
+        if s.dtype == object:
+            sample = s.dropna()
+            if len(sample) and not all(isinstance(v, str) for v in sample.head(1000)):
+                out[c] = s.map(_cell_text).astype("string")
+    return out
+
+
+def _cell_text(v: Any) -> str | None:
+    """A cell as text: lists and mappings (JSON properties) as JSON, never Python repr."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, list | tuple | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+HITS_DATA_LAYER = "parcel_hits_data"
+ZONES_LAYER = "check_zones"
+_HIT_ZONE_COLUMNS = (
+    "rule_id",
+    "family",
+    "layer",
+    "zone_fid",
+    "zone_name",
+    "certainty",
+    "width_m",
+    "band_inner_m",
+    "band_outer_m",
+    "width_semantics",
+    "measured_from",
+    "citation",
+    "verified",
+    "accuracy",
+    "source",
+    "reading",
+)
+
+
+PARCELS_DATA_LAYER = "parcels_data"
+CASES_TABLE = "check_cases"
+EXPLANATIONS_TABLE = "explanation_texts"
+TEXTS_TABLE = "check_texts"
+EXPLANATION_COLUMNS = ("explanation_ru", "explanation_en")
+_NEVER_CODED = frozenset({"parcel_id"})
+"""Columns stored as they are (the hits view joins the parcel ids from the data table)."""
+_MAX_TEXT_JOINS = 40
+"""Text columns coded through ``check_texts`` at most (SQLite joins at most 64 tables)."""
+_SAMPLE = 10_000
+
+
+@dataclass
+class NarrowParcels:
+    """The parcels frame split for storage (:func:`narrow_parcels`).
+
+    Attributes
+    ----------
+    data
+        ``parcels_data``: the geometry, every column that is not a repeated text, and
+        integer codes for those that are: ``case_code`` (the engine's categorical
+        texts), ``explanation_code`` and ``<column>_code`` (other repeated texts); a
+        missing text has a null code.
+    cases
+        ``check_cases``: each distinct combination of the categorical texts (verdict,
+        reason, worst rule, family, layer, regime, certainty, use class, flags,
+        functional zone, subzone) once, ``code`` first.
+    explanations
+        ``explanation_texts`` rows ``(code, explanation_ru, explanation_en)``: each
+        distinct pair once (the engine composes them per case).
+    texts
+        ``check_texts`` rows ``(code, column_name, text)`` for other repeated texts (a
+        user's land-use column, say); codes are unique over all those columns.
+    select
+        The view's columns, in the frame's order: ``(name, SQL expression)``.
+    joins
+        The view's ``LEFT JOIN`` clauses.
+    parcel_id
+        The data table's column that holds the parcel ids: ``parcel_id``, or the id
+        field's column when ``parcel_id`` repeats it exactly (then stored once).
+    rows
+        The number of rows of ``parcels_data``.
+    """
+
+    data: gpd.GeoDataFrame
+    cases: pd.DataFrame | None = None
+    explanations: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    texts: list[tuple[int, str, str]] = field(default_factory=list)
+    select: list[tuple[str, str]] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+    parcel_id: str = "parcel_id"
+    rows: int = 0
+
+
+def _q(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _str_categorical(values: pd.Series) -> bool:
+    """Whether a column is a categorical of texts (the engine's repeated texts)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    cats = values.cat.categories
+    return bool(len(cats)) and all(isinstance(v, str) for v in cats)
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """Integer codes (-1 for a missing value) and the distinct texts of a column worth
+    storing once, or ``None`` to store the column as it is.
+
+    Worth it: a categorical of texts, or a text column whose values repeat (at most a
+    quarter of its values distinct, judged on the first rows before the whole column
+    is factorised). Columns of other types, and columns with no value at all, keep
+    their stored type.
+    """
+    if _str_categorical(values):
+        codes = np.asarray(values.cat.codes, np.int64)
+        return _used(codes, [str(v) for v in values.cat.categories])
+    if isinstance(values.dtype, pd.CategoricalDtype) or not (
+        values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+    ):
+        return None
+    head = values.iloc[:_SAMPLE]
+    if head.nunique() * 4 > len(head):
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = list(uniques)
+    if not texts or len(texts) * 4 > len(values) or not all(isinstance(v, str) for v in texts):
+        return None
+    return np.asarray(codes, np.int64), texts
+
+
+def _used(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The texts some row uses, and the codes renumbered to them (-1 stays -1)."""
+    used = np.bincount(codes[codes >= 0], minlength=len(texts)) > 0
+    if used.all():
+        return codes, texts
+    new = np.cumsum(used) - 1
+    kept = [t for t, u in zip(texts, used, strict=True) if u]
+    return np.where(codes < 0, -1, new[np.maximum(codes, 0)]), kept
+
+
+def _nullable(codes: np.ndarray) -> Any:
+    """Codes with -1 as null (a nullable integer array), or the plain array."""
+    missing = codes < 0
+    if missing.any():
+        return pd.arrays.IntegerArray(np.where(missing, 0, codes), missing)
+    return codes
+
+
+def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first row of each of the ``n`` codes."""
+    first = np.full(n, -1, np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def _cases(pg: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """One code per distinct combination of the categorical columns ``cols``, and the
+    table of combinations (``code`` then the columns, texts or null)."""
+    key = np.zeros(len(pg), np.int64)
+    for c in cols:
+        k = len(pg[c].cat.categories)
+        key = key * (k + 1) + np.asarray(pg[c].cat.codes, np.int64) + 1
+        key = np.asarray(pd.factorize(key)[0], np.int64)  # keeps the key small
+    n = int(key.max()) + 1 if len(key) else 0
+    first = _first_rows(key, n)
+    table = pd.DataFrame({"code": np.arange(n, dtype=np.int64)})
+    for c in cols:
+        codes = np.asarray(pg[c].cat.codes, np.int64)[first]
+        cats = np.asarray(pg[c].cat.categories, dtype=object)
+        table[c] = pd.Series(np.where(codes < 0, None, cats[np.maximum(codes, 0)]), dtype=object)
+    return key, table
+
+
+def _explanation_pairs(
+    ru: tuple[np.ndarray, list[str]], en: tuple[np.ndarray, list[str]]
+) -> tuple[np.ndarray, list[tuple[int, str | None, str | None]]]:
+    """One code per distinct (Russian, English) explanation pair, and the pairs; -1 where
+    both are missing."""
+    (rc, rt), (ec, et) = ru, en
+    if len(rt) == len(et) and np.array_equal(rc, ec):  # the engine's paired categories
+        return rc, [(i, rt[i], et[i]) for i in range(len(rt))]
+    some = (rc >= 0) | (ec >= 0)  # a row without either explanation gets a null code
+    key = (rc[some] + 1) * (len(et) + 1) + (ec[some] + 1)
+    found, uniq = pd.factorize(key)
+    codes = np.full(len(rc), -1, np.int64)
+    codes[some] = found
+    pairs = []
+    for i, k in enumerate(np.asarray(uniq, np.int64)):
+        r, e = divmod(int(k), len(et) + 1)
+        pairs.append((i, rt[r - 1] if r else None, et[e - 1] if e else None))
+    return codes, pairs
+
+
+def _explanation_codes(pg: pd.DataFrame) -> tuple[np.ndarray, list[Any]] | None:
+    """Codes and pairs of the two explanation columns, when both are texts to code."""
+    if not all(c in pg.columns for c in EXPLANATION_COLUMNS):
+        return None
+    ru, en = (text_codes(pg[c]) for c in EXPLANATION_COLUMNS)
+    if ru is None or en is None:
+        return None
+    return _explanation_pairs(ru, en)
+
+
+def _copies(pg: pd.DataFrame, cols: list[str]) -> dict[str, str]:
+    """Columns that repeat another column exactly, and what they repeat: ``parcel_id``
+    the id field's text (``--id-field``), ``input_row`` the feature id (1..n, the fid
+    GDAL gives the rows of ``parcels_data`` in order)."""
+    out: dict[str, str] = {}
+    row = pg["input_row"] if "input_row" in cols else None
+    if (
+        row is not None
+        and row.dtype == np.int64
+        and np.array_equal(row.to_numpy(), np.arange(1, len(pg) + 1))
+    ):
+        out["input_row"] = "fid"
+    if "parcel_id" not in cols or pg["parcel_id"].isna().any():
+        return out
+    pid = pg["parcel_id"]
+    head = pid.iloc[:64].tolist()
+    for c in cols:
+        v = pg[c]
+        if c == "parcel_id" or not (v.dtype == object or pd.api.types.is_string_dtype(v.dtype)):
+            continue
+        if isinstance(v.dtype, pd.CategoricalDtype) or v.isna().any():
+            continue
+        if v.iloc[:64].tolist() == head and (v.astype("str") == pid.astype("str")).all():
+            out["parcel_id"] = c
+            break
+    return out
+
+
+def narrow_parcels(pg: gpd.GeoDataFrame) -> NarrowParcels:
+    """Split the parcels frame (as written) into a narrow data table and lookup tables
+    (:class:`NarrowParcels`), so that each repeated text is stored once.
+
+    The view ``parcels`` (:func:`write_parcels_view`) gives back every column, in
+    order, with the same values: a coded column reads its text by a ``LEFT JOIN`` on
+    its code, and a column that repeats another (:func:`_copies`) reads that one. This
+    is :class:`ParcelCoder` with the whole frame as its one chunk.
+    """
+    coder = ParcelCoder(pg)
+    return coder.narrow(coder.encode(pg))
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... not in ``taken`` (case-insensitive, as
+    SQLite compares column names); the name chosen is added to ``taken``."""
+    low = {t.lower() for t in taken}
+    cand, i = name, 1
+    while cand.lower() in low:
+        i += 1
+        cand = f"{name}_{i}"
+    taken.add(cand)
+    return cand
+
+
+def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple[str, str]]:
+    """Create and fill the lookup tables of ``narrow``; return (name, description)."""
+    tables = []
+    if narrow.cases is not None:
+        cc = [c for c in narrow.cases.columns if c != "code"]
+        con.execute(
+            f"CREATE TABLE {CASES_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
+            + ", ".join(f"{_q(c)} TEXT" for c in cc)
+            + ")"
+        )
+        con.executemany(
+            f"INSERT INTO {CASES_TABLE} VALUES ({', '.join('?' * (len(cc) + 1))})",
+            narrow.cases.astype(object).itertuples(index=False, name=None),
+        )
+        tables.append((CASES_TABLE, "each distinct combination of the parcels' verdict texts"))
+    if narrow.explanations:
+        con.execute(
+            f"CREATE TABLE {EXPLANATIONS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
+            "explanation_ru TEXT, explanation_en TEXT)"
+        )
+        con.executemany(f"INSERT INTO {EXPLANATIONS_TABLE} VALUES (?, ?, ?)", narrow.explanations)
+        tables.append((EXPLANATIONS_TABLE, "each distinct pair of explanations once"))
+    if narrow.texts:
+        con.execute(
+            f"CREATE TABLE {TEXTS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
+            "column_name TEXT NOT NULL, text TEXT)"
+        )
+        con.executemany(f"INSERT INTO {TEXTS_TABLE} VALUES (?, ?, ?)", narrow.texts)
+        tables.append((TEXTS_TABLE, "the distinct texts of other repeated text columns"))
+    return tables
+
+
+def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -> None:
+    """Write the lookup tables of ``narrow`` and the registered spatial view ``parcels``.
+
+    ``parcels_data`` must be in ``path`` already (written by GDAL, with its ``fid``
+    primary key, ``geom`` column and R-tree). The view selects ``d.fid`` first and
+    ``d.geom`` under the same names, so GDAL (and QGIS) take ``fid`` as the feature id
+    and filter through the R-tree of ``parcels_data`` (GDAL's GeoPackage driver,
+    "spatial views": a view column that is the base table's geometry column, and one
+    that is its integer primary key). The view is registered in ``gpkg_contents`` (with
+    the data table's extent), ``gpkg_geometry_columns`` and ``gpkg_ogr_contents`` (its
+    feature count, kept by triggers on ``parcels_data``: counting the joined view
+    would read it all).
+    """
+    now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+    cols = ", ".join(f"{expr} AS {_q(name)}" for name, expr in narrow.select)
+    v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
+    with closing(sqlite3.connect(path)) as con, con:
+        tables = _lookup_tables(con, narrow)
+        con.executemany(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            f"last_change) VALUES (?, 'attributes', ?, ?, {now})",
+            [(t, t, text) for t, text in tables],
+        )
+        con.execute(
+            f"CREATE VIEW {v} AS SELECT d.fid AS fid, d.geom AS geom, {cols} "
+            f"FROM {d} d {' '.join(narrow.joins)}"
+        )
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change, min_x, min_y, max_x, max_y, srs_id) "
+            f"SELECT ?, 'features', ?, ?, {now}, min_x, min_y, max_x, max_y, srs_id "
+            "FROM gpkg_contents WHERE table_name = ?",
+            (v, v, description, d),
+        )
+        con.execute(
+            "INSERT INTO gpkg_geometry_columns (table_name, column_name, "
+            "geometry_type_name, srs_id, z, m) SELECT ?, column_name, geometry_type_name, "
+            "srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = ?",
+            (v, d),
+        )
+        con.execute(
+            "INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)",
+            (v, narrow.rows),
+        )
+        for op, sign in (("insert", "+"), ("delete", "-")):
+            con.execute(
+                f"CREATE TRIGGER trigger_{op}_feature_count_{v}_view AFTER {op.upper()} ON {d} "
+                f"BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count {sign} 1 "
+                f"WHERE lower(table_name) = lower('{v}'); END"
+            )
+        con.execute(
+            "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
+            (f"storage of the view {v}: open {v}", d),
+        )
+
+
+HIT_DATA_COLUMNS = (
+    "parcel_id",
+    *_HIT_ZONE_COLUMNS,
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+    "regime",
+    "rule_regime",
+)
+"""Columns of the engine's hits that the view ``parcel_hits`` gives back (any other
+column keeps ``parcel_hits`` a plain table)."""
+_REGIMES = ("allowed", "conditional", "prohibited")
+
+
+def _parcel_fids(pid: pd.Series, parcel_ids: pd.Series) -> np.ndarray:
+    """The feature id (1..n, in ``parcel_ids`` order) of each hit's parcel."""
+    if (
+        isinstance(pid.dtype, pd.CategoricalDtype)
+        and len(pid.cat.categories) == len(parcel_ids)
+        and (
+            np.asarray(pid.cat.categories, dtype=object) == parcel_ids.astype(object).to_numpy()
+        ).all()
+    ):
+        return np.asarray(pid.cat.codes, np.int64) + 1  # the engine's categories: the parcels
+    found = pd.Index(parcel_ids.astype(object)).get_indexer(pid.astype(object))
+    return np.asarray(found, np.int64) + 1
+
+
+def _regime_codes(values: pd.Series) -> np.ndarray:
+    """0 allowed, 1 conditional, 2 prohibited, -1 none."""
+    return np.asarray(
+        pd.Categorical(values.astype(object), categories=list(_REGIMES)).codes, np.int64
+    )
+
+
+def write_hits_view(path: Path, parcels_table: str, parcel_id_column: str) -> None:
+    """Create and register the view ``parcel_hits`` over ``parcel_hits_data`` and
+    ``check_zones`` (both in ``path``): every column of the engine's hits, in order.
+
+    The parcels table (``parcels_table``: ``parcels``, or ``parcels_data`` under the
+    view, whose column ``parcel_id_column`` holds the ids) gives each hit its parcel id
+    through the parcel's feature id. GDAL, pyogrio and QGIS read the view as a table;
+    the file is ~15x smaller and written ~2x faster than with the zone texts repeated
+    on every hit.
+    """
+    case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(_REGIMES))
+    z_cols = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[:6])
+    z_rest = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[6:])
+    with closing(sqlite3.connect(path)) as con, con:
+        con.execute(
+            f"CREATE VIEW {HITS_LAYER} AS SELECT d.fid AS fid, "
+            f"p.{_q(parcel_id_column)} AS parcel_id, "
+            f"{z_cols}, d.overlap_m2 AS overlap_m2, d.share_pct AS share_pct, "
+            f"d.distance_to_source_m AS distance_to_source_m, "
+            f"CASE d.regime_code {case} END AS regime, "
+            f"CASE d.rule_regime_code {case} END AS rule_regime, {z_rest} "
+            f"FROM {HITS_DATA_LAYER} d JOIN {parcels_table} p ON p.fid = d.parcel_fid "
+            f"JOIN {ZONES_LAYER} z ON z.zone_key = d.zone_key"
+        )
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+            "last_change) VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
+            (
+                HITS_LAYER,
+                HITS_LAYER,
+                f"one row per parcel x zone touched (view over "
+                f"{HITS_DATA_LAYER} and {ZONES_LAYER})",
+            ),
+        )
+
+
+# ---------------------------------------------------------------- chunk by chunk
+
+
+def gpkg_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A results frame as the GeoPackage stores it: texts GDAL can write
+    (:func:`_gpkg_ready`) and polygonal geometry only (:func:`_multi`)."""
+    return gpd.GeoDataFrame(
+        _gpkg_ready(pd.DataFrame(frame.drop(columns=frame.geometry.name))),
+        geometry=gpd.GeoSeries(  # the frame's index: chunks do not start at 0
+            _multi(np.asarray(frame.geometry.to_numpy(), dtype=object)),
+            index=frame.index,
+            crs=frame.crs,
+        ),
+        crs=frame.crs,
+    )
+
+
+def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 for a missing value) and texts of any column (the codes of a
+    categorical of texts, else :func:`pandas.factorize` of its values as texts)."""
+    if _str_categorical(values):
+        return _used(
+            np.asarray(values.cat.codes, np.int64), [str(v) for v in values.cat.categories]
+        )
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return np.asarray(codes, np.int64), [str(v) for v in uniques]
+
+
+def _global(codes: np.ndarray, keys: list[Any], known: dict[Any, int]) -> np.ndarray:
+    """Codes of a chunk (indices into ``keys``; -1 missing) renumbered to the codes of
+    ``known`` (key -> code, in order of first appearance over every chunk so far)."""
+    glob = np.fromiter((known.setdefault(k, len(known)) for k in keys), np.int64, len(keys))
+    if not len(glob):
+        return np.full(len(codes), -1, np.int64)
+    return np.where(codes < 0, -1, glob[np.maximum(codes, 0)])
+
+
+class ParcelCoder:
+    """:func:`narrow_parcels` for a frame that comes in chunks: the layout (which columns
+    are coded, copied or kept, in which order) is decided on the first chunk, and every
+    code is global over the chunks (a text keeps its code from its first appearance).
+
+    Parameters
+    ----------
+    first
+        The first chunk, as written (:func:`gpkg_frame`).
+    copies
+        Columns that repeat another exactly (:func:`_copies`); decide them on the whole
+        frame when the chunks are not all known yet (default: on ``first``).
+    """
+
+    def __init__(self, first: gpd.GeoDataFrame, copies: Mapping[str, str] | None = None) -> None:
+        geom = first.geometry.name
+        cols = [c for c in first.columns if c != geom]
+        taken = {*cols, "fid", "geom"}
+        self.copies = dict(_copies(first, cols) if copies is None else copies)
+        plain = {*_NEVER_CODED, *self.copies.values()}
+        expl_cols = EXPLANATION_COLUMNS if _explanation_codes(first) is not None else ()
+        self.case_cols = [
+            c for c in cols if c not in expl_cols and c not in plain and _str_categorical(first[c])
+        ]
+        self.layout: list[tuple[str, str, str]] = []  # (stored name, kind, column)
+        self.select: list[tuple[str, str]] = []
+        self.joins: list[str] = []
+        for c in cols:
+            self._plan(c, first, taken, plain, expl_cols)
+        self.cases: dict[tuple[Any, ...], int] = {}
+        self.pairs: dict[tuple[str | None, str | None], int] = {}
+        self.texts: dict[tuple[str, str], int] = {}
+        self.rows = 0
+
+    def _plan(
+        self,
+        c: str,
+        first: gpd.GeoDataFrame,
+        taken: set[str],
+        plain: set[str],
+        expl_cols: tuple[str, ...],
+    ) -> None:
+        """Where column ``c`` goes: a copy, an explanation, a case, a text code, or kept."""
+        kinds = {k for _, k, _ in self.layout}
+        if c in self.copies:
+            self.select.append((c, f"d.{_q(self.copies[c])}"))
+        elif c in expl_cols:
+            if "expl" not in kinds:
+                name = _unique_name("explanation_code", taken)
+                self.layout.append((name, "expl", c))
+                self.joins.append(f"LEFT JOIN {EXPLANATIONS_TABLE} e ON e.code = d.{_q(name)}")
+            self.select.append((c, f"e.{_q(c)}"))
+        elif c in self.case_cols:
+            if "case" not in kinds:
+                name = _unique_name("case_code", taken)
+                self.layout.append((name, "case", c))
+                self.joins.append(f"LEFT JOIN {CASES_TABLE} c ON c.code = d.{_q(name)}")
+            self.select.append((c, f"c.{_q(c)}"))
+        elif (
+            c not in plain
+            and len(self.joins) < _MAX_TEXT_JOINS
+            and text_codes(first[c]) is not None
+        ):
+            name = _unique_name(f"{c}_code", taken)
+            alias = f"t{len(self.joins)}"
+            self.layout.append((name, "text", c))
+            self.joins.append(f"LEFT JOIN {TEXTS_TABLE} {alias} ON {alias}.code = d.{_q(name)}")
+            self.select.append((c, f"{alias}.text"))
+        else:
+            self.layout.append((c, "plain", c))
+            self.select.append((c, f"d.{_q(c)}"))
+
+    def encode(self, chunk: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The ``parcels_data`` rows of the next chunk (:func:`gpkg_frame` of it)."""
+        self._check_copies(chunk)
+        data: dict[str, Any] = {}
+        for name, kind, c in self.layout:
+            if kind == "plain":
+                data[name] = chunk[c].array
+            elif kind == "expl":
+                ru, en = (_factorised(chunk[x]) for x in EXPLANATION_COLUMNS)
+                codes, pairs = _explanation_pairs(ru, en)
+                data[name] = _nullable(_global(codes, [p[1:] for p in pairs], self.pairs))
+            elif kind == "case":
+                key, table = _cases(chunk, self.case_cols)
+                rows = list(table[self.case_cols].itertuples(index=False, name=None))
+                data[name] = _global(key, rows, self.cases)
+            else:
+                codes, texts = _factorised(chunk[c])
+                data[name] = _nullable(_global(codes, [(c, t) for t in texts], self.texts))
+        self.rows += len(chunk)
+        return gpd.GeoDataFrame(data, geometry=chunk.geometry.to_numpy(), crs=chunk.crs)
+
+    def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
+        """The copies decided up front must hold in every chunk (else a bug: raise)."""
+        ok = True
+        if "input_row" in self.copies:
+            rows = np.arange(self.rows + 1, self.rows + len(chunk) + 1)
+            ok = np.array_equal(chunk["input_row"].to_numpy(), rows)
+        if "parcel_id" in self.copies:
+            other = chunk[self.copies["parcel_id"]].astype("str")
+            ok = ok and bool((other == chunk["parcel_id"].astype("str")).all())
+        if not ok:
+            raise ValueError(f"stored-once columns {self.copies} differ in a chunk")
+
+    def narrow(self, data: gpd.GeoDataFrame | None = None) -> NarrowParcels:
+        """The lookup tables and view of every chunk encoded so far."""
+        out = NarrowParcels(
+            data=data if data is not None else gpd.GeoDataFrame(),
+            explanations=[(i, ru, en) for (ru, en), i in self.pairs.items()],
+            texts=[(i, c, t) for (c, t), i in self.texts.items()],
+            select=list(self.select),
+            joins=list(self.joins),
+            parcel_id=self.copies.get("parcel_id", "parcel_id"),
+            rows=self.rows,
+        )
+        if any(k == "case" for _, k, _ in self.layout):
+            table = pd.DataFrame({"code": np.arange(len(self.cases), dtype=np.int64)})
+            for j, c in enumerate(self.case_cols):
+                table[c] = pd.Series([k[j] for k in self.cases], dtype=object)
+            out.cases = table
+        return out
+
+
+class HitCoder:
+    """The narrow hits (``parcel_hits_data``) of chunk after chunk, with zone keys global
+    over the chunks and the zones touched (``check_zones``) kept once each."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, int] = {}
+        self.zones: dict[int, int] = {}  # (layer << 32) + zone fid + 1 -> zone key
+        self.zone_rows: list[pd.DataFrame] = []
+        self.parcels = 0
+
+    def encode(self, hits: pd.DataFrame, parcel_ids: pd.Series) -> pd.DataFrame:
+        """The rows of ``hits`` for the chunk whose parcels have ``parcel_ids`` (in the
+        order written: feature ids continue from the previous chunks)."""
+        fid = _parcel_fids(hits["parcel_id"], parcel_ids) + self.parcels
+        self.parcels += len(parcel_ids)
+        lay = hits["layer"]
+        if isinstance(lay.dtype, pd.CategoricalDtype):
+            lay_codes, names = np.asarray(lay.cat.codes, np.int64), list(lay.cat.categories)
+        else:
+            found, uniq = pd.factorize(lay.astype(object))
+            lay_codes, names = np.asarray(found, np.int64), list(uniq)
+        gl = np.fromiter(
+            (self.layers.setdefault(str(n), len(self.layers)) for n in names), np.int64
+        )
+        zf = hits["zone_fid"].to_numpy(dtype=np.int64, na_value=-1)
+        key = (gl[lay_codes] << 32) + (zf + 1) if len(gl) else zf
+        local, uniq_keys = pd.factorize(key)
+        local = np.asarray(local, np.int64)
+        keys = [int(k) for k in uniq_keys]
+        before = len(self.zones)
+        zkey = _global(local, keys, self.zones)
+        if len(self.zones) > before:
+            first = _first_rows(local, len(keys))
+            new = [i for i, k in enumerate(keys) if self.zones[k] >= before]
+            rows = pd.DataFrame(hits.iloc[first[new]][list(_HIT_ZONE_COLUMNS)])
+            self.zone_rows.append(rows.reset_index(drop=True))
+        return pd.DataFrame(
+            {
+                "parcel_fid": np.asarray(fid, np.int64),
+                "zone_key": zkey,
+                "overlap_m2": hits["overlap_m2"].to_numpy(dtype=float, na_value=np.nan),
+                "share_pct": hits["share_pct"].to_numpy(dtype=float, na_value=np.nan),
+                "distance_to_source_m": hits["distance_to_source_m"].to_numpy(
+                    dtype=float, na_value=np.nan
+                ),
+                "regime_code": _regime_codes(hits["regime"]),
+                "rule_regime_code": _regime_codes(hits["rule_regime"]),
+            }
+        )
+
+    def zone_table(self) -> pd.DataFrame:
+        """``check_zones``: ``zone_key`` then the zone's columns, one row per zone."""
+        if len(self.zone_rows) == 1:
+            zones = self.zone_rows[0]
+        elif self.zone_rows:  # categoricals of different chunks become plain texts
+            zones = pd.concat(self.zone_rows, ignore_index=True)
+        else:
+            zones = pd.DataFrame({c: pd.Series([], dtype=object) for c in _HIT_ZONE_COLUMNS})
+        zones = _gpkg_ready(zones)
+        zones.insert(0, "zone_key", np.arange(len(zones), dtype=np.int64))
+        return zones
+
+
+SLICE_ROWS = 100_000
+"""Parcels encoded and sent to the writer at a time (:meth:`GpkgResults.add`)."""
+
+GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "128"}
+"""GDAL options while the results GeoPackage is written: a 128 MB SQLite page cache
+(GDAL's default is SQLite's 2 MB; paired runs at 10^6 parcels: about 10 % less time for
+parcels_data, 30-140 MB more memory; 512 MB gave no more and took 200 MB more)."""
+
+
+def _crs_text(crs: Any) -> str | None:
+    """The CRS as pyogrio's writer names it: ``EPSG:n`` when it has a code, else WKT."""
+    if crs is None:
+        return None
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else str(crs.to_wkt("WKT1_GDAL"))
+
+
+def _arrow_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Columns as pyogrio's Arrow writer takes them: date-times that are not UTC, and
+    objects that are not texts, as text (the names of the date-time ones returned)."""
+    out = df.copy(deep=False)
+    dates = []
+    for name, dtype in df.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype):
+            kind = pd.api.types.infer_dtype(df[name])
+            if kind == "datetime":
+                out[name] = df[name].astype("string")
+                dates.append(str(name))
+            elif kind not in ("string", "empty"):
+                try:
+                    pa.Schema.from_pandas(df[[name]])
+                except pa.ArrowInvalid:
+                    out[name] = df[name].astype("string")
+        elif isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) != "UTC":
+            out[name] = df[name].astype("string")
+            dates.append(str(name))
+    return out, dates
+
+
+_MULTI_HEADER = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00"
+"""WKB (little-endian) of a MultiPolygon of one part, before that part's own WKB."""
+
+
+def _multi_wkb(geoms: np.ndarray) -> pa.Array:
+    """WKB of polygonal geometries, each Polygon as a MultiPolygon of itself (what
+    pyogrio's ``promote_to_multi`` writes): a 2D polygon's WKB gets the 9-byte
+    MultiPolygon header in front (Arrow's string kernels, no geometry rebuilt); 3D ones
+    go through shapely."""
+    geoms = geoms.copy()
+    tid = shapely.get_type_id(geoms)
+    poly = tid == 3
+    z = poly & shapely.has_z(geoms)
+    if z.any():
+        geoms[z] = shapely.multipolygons(np.atleast_2d(geoms[z]), axis=0)
+        poly &= ~z
+    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1), pa.binary())
+    if not poly.any():
+        return wkb
+    joined = pc.binary_join_element_wise(
+        pa.scalar(_MULTI_HEADER, pa.binary()), wkb, pa.scalar(b"", pa.binary())
+    )
+    return pc.if_else(pa.array(poly), joined, wkb)
+
+
+def arrow_table(
+    df: pd.DataFrame, geometry: np.ndarray | None = None, schema: pa.Schema | None = None
+) -> pa.Table:
+    """``df`` (and ``geometry`` as multi-part WKB, column ``geometry``) as an Arrow table
+    for :meth:`~almaty_scheme.io.gpkg_stream.GpkgStream.write`, as
+    :func:`pyogrio.write_dataframe` would convert it; with ``schema`` (the first chunk's)
+    cast to it, so that every chunk of a layer has the same columns and types."""
+    cols, dates = _arrow_columns(df)
+    table = pa.Table.from_pandas(cols, preserve_index=False)
+    if geometry is not None:
+        table = table.append_column("geometry", _multi_wkb(np.asarray(geometry, dtype=object)))
+    if schema is not None:
+        return table if table.schema.equals(schema) else table.cast(schema)
+    fields = []
+    for f in table.schema:
+        if pa.types.is_null(f.type):
+            f = f.with_type(pa.string())
+        elif pa.types.is_dictionary(f.type) and pa.types.is_null(f.type.value_type):
+            f = f.with_type(pa.dictionary(f.type.index_type, pa.string()))
+        if f.name == "geometry" and geometry is not None:
+            f = f.with_type(pa.binary())
+        if f.name in dates:
+            f = f.with_metadata({"GDAL:OGR:type": "DateTime"})
+        fields.append(f)
+    return table.cast(pa.schema(fields))
+
+
+class GpkgResults:
+    """The results GeoPackage at ``path``, written chunk by chunk (module docstring).
+
+    :meth:`add` encodes a chunk of checked parcels and their hits and streams the
+    parcels' rows to the writer (a separate process unless ``process`` is false) at
+    once; the hits follow the last parcel, because one layer is written at a time.
+    :meth:`finish` writes the rest: the lookup tables and the views, the issues, the
+    summary and the styles (``finalize``). ``copies`` are the stored-once columns
+    decided on the whole input (:func:`_copies`), needed when there is more than one
+    chunk. The parcels must have at least one row in all (an empty result is written
+    by :func:`~almaty_scheme.check.output.write_results` as plain tables).
+    """
+
+    def __init__(
+        self, path: Path, *, process: bool = True, copies: Mapping[str, str] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.stream = GpkgStream(self.path, config=GDAL_CONFIG, process=process)
+        self.copies = copies
+        self.coder: ParcelCoder | None = None
+        self.hit_coder = HitCoder()
+        self.plain_hits = False
+        self.hits_crs: str | None = None
+        self.schemas: dict[str, pa.Schema] = {}
+        self.hit_tables: list[pa.Table] = []
+
+    def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+        """Encode and send the next chunk (parcels in output order, with their hits),
+        in slices of :data:`SLICE_ROWS` parcels: the writer starts on the first slice
+        while the next is encoded, and no copy of a whole chunk is made."""
+        for start in range(0, len(parcels), SLICE_ROWS):
+            self._add_parcels(parcels.iloc[start : start + SLICE_ROWS], hits)
+        self._add_hits(parcels, hits)
+
+    def _add_parcels(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+        pg = gpkg_frame(parcels)
+        if self.coder is None:
+            self.coder = ParcelCoder(pg, self.copies)
+            if isinstance(hits, gpd.GeoDataFrame):
+                self.hits_crs = _crs_text(hits.crs)
+            self.plain_hits = self.hits_crs is not None or any(
+                c not in HIT_DATA_COLUMNS for c in hits.columns
+            )
+            self.stream.begin_layer(
+                PARCELS_DATA_LAYER,
+                geometry_name="geometry",
+                geometry_type="MultiPolygon",
+                crs=_crs_text(pg.crs),
+                append=False,
+                dataset_options={"VERSION": "1.2"},  # read by QGIS 3.22 without warnings
+            )
+        data = self.coder.encode(pg)
+        self.stream.write(self._table(PARCELS_DATA_LAYER, data, data.geometry.to_numpy()))
+
+    def _add_hits(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+        name = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
+        if self.hits_crs is not None:  # overlap polygons: a plain spatial table
+            hg = gpkg_frame(hits)
+            self.hit_tables.append(self._table(name, hg, hg.geometry.to_numpy()))
+        elif self.plain_hits:
+            self.hit_tables.append(self._table(name, _gpkg_ready(pd.DataFrame(hits))))
+        else:
+            rows = self.hit_coder.encode(hits, parcels["parcel_id"])
+            self.hit_tables.append(self._table(name, rows))
+
+    def _table(self, layer: str, df: pd.DataFrame, geometry: np.ndarray | None = None) -> pa.Table:
+        frame = pd.DataFrame(df.drop(columns=df.geometry.name)) if geometry is not None else df
+        table = arrow_table(frame, geometry, self.schemas.get(layer))
+        self.schemas.setdefault(layer, table.schema)
+        return table
+
+    def finish(self, finalize: Callable[[Path], None] | None = None, *, description: str) -> None:
+        """Send the hits, wait for the writer, then write the lookup tables, the views
+        and whatever ``finalize(path)`` adds (issues, summary, styles)."""
+        assert self.coder is not None, "no chunk was added"
+        self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
+        hits_layer = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
+        if self.hits_crs is not None:
+            self.stream.begin_layer(
+                hits_layer,
+                geometry_name="geometry",
+                geometry_type="MultiPolygon",
+                crs=self.hits_crs,
+            )
+        else:
+            self.stream.begin_layer(hits_layer)
+        for table in self.hit_tables:
+            self.stream.write(table)
+        self.hit_tables = []
+        self.stream.end_layer(self.schemas[hits_layer])
+        self.stream.close()
+        narrow = self.coder.narrow()
+        write_parcels_view(self.path, narrow, description=description)
+        if not self.plain_hits:
+            pyogrio.write_dataframe(
+                self.hit_coder.zone_table(),
+                self.path,
+                layer=ZONES_LAYER,
+                driver="GPKG",
+                append=True,
+            )
+            write_hits_view(self.path, PARCELS_DATA_LAYER, narrow.parcel_id)
+        if finalize is not None:
+            finalize(self.path)
+
+    def abort(self) -> None:
+        """Stop the writer (the caller removes the partial file)."""
+        self.stream.abort()
+
+
+def stored_once(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """The columns of a whole parcels frame that repeat another exactly (:func:`_copies`),
+    for a :class:`GpkgResults` that gets the frame's results in chunks."""
+    df = _gpkg_ready(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
+    return _copies(df, list(df.columns))

@@ -1,0 +1,196 @@
+"""Writing GeoPackage layers chunk by chunk while the caller goes on computing.
+
+GDAL's GeoPackage writer (through :func:`pyogrio.write_arrow`) holds Python's GIL for
+the whole write, so a writer thread cannot overlap with the check's own Python work.
+:class:`GpkgStream` therefore hands the record batches to a small writer process
+(:mod:`almaty_scheme.io.gpkg_worker`: pyarrow and pyogrio only) through a pipe, as an
+Arrow IPC stream per layer; a sender thread in this process feeds the pipe, so
+:meth:`GpkgStream.write` returns at once. GDAL writes each layer in one session, so the
+R-tree of a spatial layer is built once, in bulk. The bytes written are those of the
+same ``write_arrow`` call made here: with ``process=False`` (or when this interpreter
+cannot start another, e.g. inside QGIS) the layers are written in this process instead,
+each when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyogrio
+
+from almaty_scheme.errors import ProcessingError
+from almaty_scheme.io.gpkg import gdal_config
+
+log = logging.getLogger(__name__)
+
+WORKER = Path(__file__).with_name("gpkg_worker.py")
+_QUEUE_ITEMS = 4
+"""Batches waiting for the pipe at most (memory bound; the caller waits beyond it)."""
+
+
+def can_spawn() -> bool:
+    """Whether this interpreter can start the writer process (a ``python`` executable;
+    not inside an application that embeds Python, such as QGIS)."""
+    exe = Path(sys.executable or "")
+    return exe.name.lower().startswith("python") and exe.exists()
+
+
+class GpkgStream:
+    """Layers of one GeoPackage written in order, batch by batch.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage (created by the first layer unless ``append`` is given to it).
+    config
+        GDAL configuration options for the writer (e.g. ``OGR_SQLITE_CACHE``).
+    process
+        Write in a separate process (the default, when :func:`can_spawn`).
+
+    Use :meth:`begin_layer`, :meth:`write` (any number of times), :meth:`end_layer`
+    per layer, then :meth:`close`, which waits for the writer and raises
+    :class:`~almaty_scheme.errors.ProcessingError` if it failed; :meth:`abort` stops it.
+    """
+
+    def __init__(
+        self, path: Path, *, config: Mapping[str, str] | None = None, process: bool = True
+    ) -> None:
+        self.path = Path(path)
+        self.config = dict(config or {})
+        self.process = process and can_spawn()
+        self._options: dict[str, Any] | None = None
+        self._batches: list[pa.RecordBatch] = []
+        self._error: BaseException | None = None
+        if self.process:
+            self._start()
+
+    # ------------------------------------------------------------------ the process
+    def _start(self) -> None:
+        # closed by close() or abort(), after the process has ended
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        env = {**os.environ, **self.config}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-P", str(WORKER), str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            env=env,
+        )
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(_QUEUE_ITEMS)
+        self._sender = threading.Thread(target=self._send, name="gpkg-stream", daemon=True)
+        self._sender.start()
+
+    def _send(self) -> None:
+        pipe = self._proc.stdin
+        assert pipe is not None
+        writer: pa.ipc.RecordBatchStreamWriter | None = None
+        try:
+            while (item := self._queue.get()) is not None:
+                kind, obj = item
+                if kind == "begin":
+                    pipe.write(json.dumps(obj).encode() + b"\n")
+                elif kind == "batch":
+                    if writer is None:
+                        writer = pa.ipc.new_stream(pipe, obj.schema)
+                    writer.write_batch(obj)
+                else:  # end of the layer: the stream's end-of-stream marker
+                    if writer is None:
+                        writer = pa.ipc.new_stream(pipe, obj)
+                    writer.close()
+                    writer = None
+            pipe.write(b"END\n")
+            pipe.close()
+        except BaseException as exc:  # the writer died (its stderr says why)
+            self._error = exc
+            while self._queue.get() is not None:  # let the caller finish putting
+                pass
+
+    def _put(self, item: tuple[str, Any] | None) -> None:
+        if self._error is not None:
+            self._fail()
+        self._queue.put(item)
+
+    def _fail(self) -> None:
+        self._proc.wait()
+        self._stderr.seek(0)
+        why = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        raise ProcessingError(
+            f"writing {self.path} failed: {why[-1] if why else f'exit {self._proc.returncode}'}",
+            ["Check the free disk space and the write permission of the output folder."],
+        )
+
+    # ------------------------------------------------------------------ the API
+    def begin_layer(
+        self,
+        layer: str,
+        *,
+        geometry_name: str | None = None,
+        geometry_type: str | None = None,
+        crs: str | None = None,
+        append: bool = True,
+        dataset_options: Mapping[str, str] | None = None,
+    ) -> None:
+        """Start ``layer`` (the keyword arguments are :func:`pyogrio.write_arrow`'s)."""
+        opts: dict[str, Any] = {"layer": layer, "append": append}
+        if geometry_name is not None:
+            opts.update(geometry_name=geometry_name, geometry_type=geometry_type, crs=crs)
+        if dataset_options:
+            opts["dataset_options"] = dict(dataset_options)
+        self._options = opts
+        if self.process:
+            self._put(("begin", opts))
+
+    def write(self, table: pa.Table) -> None:
+        """Queue the rows of ``table`` (same schema for every call of a layer)."""
+        for batch in table.to_batches():
+            if self.process:
+                self._put(("batch", batch))
+            else:
+                self._batches.append(batch)
+
+    def end_layer(self, schema: pa.Schema) -> None:
+        """End the current layer (``schema``: the layer's, needed when no row was sent)."""
+        if self.process:
+            self._put(("end", schema))
+            return
+        assert self._options is not None
+        reader = pa.RecordBatchReader.from_batches(schema, iter(self._batches))
+        with gdal_config(self.config):
+            pyogrio.write_arrow(reader, self.path, driver="GPKG", **self._options)
+        self._batches = []
+
+    def close(self) -> None:
+        """Wait until every layer is written; raise if the writer failed."""
+        if not self.process:
+            return
+        self._put(None)
+        self._sender.join()
+        rc = self._proc.wait()
+        if rc != 0 or self._error is not None:
+            self._fail()
+        self._stderr.close()
+        log.debug("writer process finished %s", self.path)
+
+    def abort(self) -> None:
+        """Stop the writer (the partial file is the caller's to remove)."""
+        if not self.process:
+            return
+        self._proc.kill()
+        self._proc.wait()
+        self._error = self._error or RuntimeError("aborted")
+        try:  # the sender drains the queue once the pipe is broken
+            self._queue.put(None, timeout=5)
+        except queue.Full:
+            log.debug("writer thread of %s did not drain", self.path)
+        self._stderr.close()

@@ -1,0 +1,44 @@
+"""The GeoPackage writer process of :mod:`almaty_scheme.io.gpkg_stream`.
+
+Run as a script (``python -P gpkg_worker.py <path>``); it imports only pyarrow and
+pyogrio, so it starts in a fraction of a second. Standard input carries, per layer, one
+line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`) followed by an
+Arrow IPC stream of that layer's record batches; a line ``END`` ends the session.
+GDAL writes each layer in one session as its batches arrive (so the GeoPackage R-tree
+is built once, in bulk, at the end of the layer). Any error goes to standard error and
+the exit code is 1; the parent reports it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pyarrow as pa
+import pyogrio
+
+
+def serve(path: str) -> None:
+    """Write every layer sent on standard input into the GeoPackage ``path``."""
+    src = sys.stdin.buffer
+    while True:
+        line = src.readline()
+        if not line or line.strip() == b"END":
+            return
+        options = json.loads(line)
+        reader = pa.ipc.open_stream(src)
+        pyogrio.write_arrow(reader, path, driver="GPKG", **options)
+
+
+def main() -> int:
+    """Entry point: ``gpkg_worker.py <path>``."""
+    try:
+        serve(sys.argv[1])
+    except Exception as exc:  # reported by the parent, which raises
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""A check written chunk by chunk (the engine's chunks, slices of them, a writer process)
+gives the same results GeoPackage as one in-process write; the writer's failures are
+errors, not tracebacks; chunk results are joined exactly."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
+from pandas.api.types import union_categoricals
+
+from almaty_scheme.check import gpkg_out
+from almaty_scheme.check import run as run_mod
+from almaty_scheme.check.engine import CheckResult, _union, plain
+from almaty_scheme.check.options import CheckOptions
+from almaty_scheme.errors import ProcessingError
+from almaty_scheme.io.gpkg_stream import GpkgStream
+
+CELLS = [(1000, 5000), (1000, 6000), (5000, 7000), (-300, 9000), (1100, 5000), (5100, 7000)]
+
+
+@pytest.fixture(autouse=True)
+def zone_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The hand-made world and seven parcels (one without geometry, repeated uses)."""
+    d = tmp_path_factory.mktemp("streamed")
+    src = parcels(
+        [sq(x, y) for x, y in CELLS] + [None],
+        cad=["A", "B", "C", "D", "E", "F", "G"],
+        use=["ИЖС", "ферма", "парк", "residential", "ИЖС", "парк", "ИЖС"],
+    )
+    return {"dir": d, "layers": write_gpkg(d / "layers.gpkg"), "parcels": src}
+
+
+def _run(world: dict[str, Any], out: Path) -> Any:
+    opts = CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use")
+    return run_mod.run_check(world["parcels"], layers=world["layers"], out=out, options=opts)
+
+
+def _read(path: Path, layer: str) -> pd.DataFrame:
+    df = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True)
+    if "geometry" not in df:
+        return pd.DataFrame(df)
+    return pd.DataFrame(df.drop(columns="geometry")).assign(wkb=df.geometry.to_wkb())
+
+
+@pytest.mark.parametrize("process", [True, False])
+def test_chunks_slices_and_process_write_the_same_file(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process: bool
+) -> None:
+    whole = _run(world, tmp_path / "whole.gpkg")  # 7 parcels: one in-process write
+    monkeypatch.setattr(run_mod, "STREAM_MIN_ROWS", 2)  # chunks of 2 parcels: 2, 2, 2, 1
+    monkeypatch.setattr(run_mod, "STREAM_CHUNKS", 4)
+    monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 1)  # and one parcel per slice
+    monkeypatch.setattr(gpkg_out.GpkgStream, "__init__", _stream_init(process))
+    calls: list[int] = []
+    real = run_mod.check_parcels
+    monkeypatch.setattr(
+        run_mod, "check_parcels", lambda f, *a, **k: calls.append(len(f)) or real(f, *a, **k)
+    )
+    parts = _run(world, tmp_path / "parts.gpkg")
+    assert calls == [2, 2, 2, 1]
+    for layer in ("parcels", "parcel_hits", "parcel_input_issues"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "parts.gpkg", layer)
+        )
+    # the same values; categories are in order of appearance per chunk
+    pd.testing.assert_frame_equal(plain(whole.parcels), plain(parts.parcels))
+    pd.testing.assert_frame_equal(plain(whole.hits), plain(parts.hits))
+    with closing(sqlite3.connect(tmp_path / "parts.gpkg")) as con:
+        # each zone touched once in check_zones, each distinct explanation pair once
+        zones = con.execute("SELECT count(*), count(DISTINCT zone_key) FROM check_zones").fetchone()
+        pairs = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT explanation_ru, explanation_en "
+            "FROM explanation_texts)"
+        ).fetchone()[0]
+        n_pairs = con.execute("SELECT count(*) FROM explanation_texts").fetchone()[0]
+        count = con.execute(
+            "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parcels'"
+        ).fetchone()[0]
+    assert (
+        zones[0] == zones[1] == whole.hits["zone_fid"].groupby(whole.hits["layer"]).nunique().sum()
+    )
+    assert pairs == n_pairs
+    assert count == 7
+
+
+def _stream_init(process: bool) -> Any:
+    real = GpkgStream.__init__
+
+    def init(self: GpkgStream, path: Path, **kw: Any) -> None:
+        kw["process"] = process
+        real(self, path, **kw)
+        assert self.process is process
+
+    return init
+
+
+def test_a_failing_writer_is_an_error(tmp_path: Path) -> None:
+    """The writer process cannot create its file: the caller gets a ProcessingError
+    that says why (no traceback), at the latest when it closes the stream."""
+    import pyarrow as pa
+
+    stream = GpkgStream(tmp_path / "no" / "such" / "dir" / "x.gpkg")
+    assert stream.process
+    table = pa.table({"a": [1, 2]})
+    with pytest.raises(ProcessingError, match=r"writing .*x\.gpkg failed"):
+        stream.begin_layer("t", append=False)
+        stream.write(table)
+        stream.end_layer(table.schema)
+        stream.close()
+
+
+def _cat(values: list[Any], categories: list[Any] | None = None) -> pd.Series:
+    return pd.Series(pd.Categorical(values, categories=categories))
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        # text categories, overlapping, unused ones, missing values, an empty part
+        [_cat(["b", "a", None]), _cat(["c", "a"], ["z", "c", "a"]), _cat([], ["q"])],
+        # the parcel ids of chunks: disjoint
+        [_cat(["p1", "p2"]), _cat(["p3"]), _cat(["p4", "p4"])],
+        # not texts: through pandas
+        [_cat([1, 2]), _cat([3, 1])],
+    ],
+)
+def test_union_is_union_categoricals(parts: list[pd.Series]) -> None:
+    got = _union(parts)
+    arrs = [
+        pd.Categorical.from_codes(
+            np.asarray(p.array.codes),
+            categories=pd.Index(p.cat.categories.astype(object), dtype=object),
+        )
+        for p in parts
+    ]
+    want = union_categoricals(arrs, ignore_order=True)
+    assert list(got.categories) == list(want.categories)
+    assert got.codes.tolist() == want.codes.tolist()
+
+
+def test_concat_release_empties_the_parts() -> None:
+    import geopandas as gpd
+
+    a = CheckResult(
+        parcels=gpd.GeoDataFrame({"v": _cat(["x"])}, geometry=[sq(0, 0)], crs=32643),
+        hits=pd.DataFrame({"parcel_id": _cat(["A"])}),
+    )
+    b = CheckResult(
+        parcels=gpd.GeoDataFrame({"v": _cat(["y"])}, geometry=[sq(0, 0)], crs=32643),
+        hits=pd.DataFrame({"parcel_id": _cat(["B"])}),
+    )
+    joined = CheckResult.concat([a, b], release=True)
+    assert joined.parcels["v"].tolist() == ["x", "y"] and len(a.parcels) == 0
+    assert list(joined.hits["parcel_id"].cat.categories) == ["A", "B"]
