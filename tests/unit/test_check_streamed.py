@@ -17,8 +17,9 @@ from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 from pandas.api.types import union_categoricals
 
 from almaty_scheme.check import gpkg_out
+from almaty_scheme.check import output as out_mod
 from almaty_scheme.check import run as run_mod
-from almaty_scheme.check.engine import CheckResult, _union, plain
+from almaty_scheme.check.engine import CheckResult, _union
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io.gpkg_stream import GpkgStream
@@ -55,56 +56,76 @@ def _read(path: Path, layer: str) -> pd.DataFrame:
     return pd.DataFrame(df.drop(columns="geometry")).assign(wkb=df.geometry.to_wkb())
 
 
+def _chunks(result: CheckResult, cuts: list[int]) -> list[tuple[Any, pd.DataFrame]]:
+    """The result cut into chunks of parcels (at ``cuts``), each with its hits."""
+    ids = result.parcels["parcel_id"].astype(object)
+    pid = result.hits["parcel_id"].astype(object)
+    out = []
+    for a, b in zip([0, *cuts], [*cuts, len(ids)], strict=True):
+        mine = pid.isin(set(ids.iloc[a:b]))
+        out.append((result.parcels.iloc[a:b], result.hits[mine.to_numpy()]))
+    return out
+
+
 @pytest.mark.parametrize("process", [True, False])
-def test_chunks_slices_and_process_write_the_same_file(
+def test_chunks_slices_and_processes_write_the_same_file(
     world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process: bool
 ) -> None:
-    whole = _run(world, tmp_path / "whole.gpkg")  # 7 parcels: one in-process write
-    monkeypatch.setattr(run_mod, "STREAM_MIN_ROWS", 2)  # chunks of 2 parcels: 2, 2, 2, 1
-    monkeypatch.setattr(run_mod, "STREAM_CHUNKS", 4)
-    monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 1)  # and one parcel per slice
-    monkeypatch.setattr(gpkg_out.GpkgStream, "__init__", _stream_init(process))
-    calls: list[int] = []
-    real = run_mod.check_parcels
-    monkeypatch.setattr(
-        run_mod, "check_parcels", lambda f, *a, **k: calls.append(len(f)) or real(f, *a, **k)
+    whole = _run(world, tmp_path / "whole.gpkg")  # 7 parcels: one write, in this process
+    monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 2)  # slices of 2 parcels within chunks
+    out = gpkg_out.GpkgResults(
+        tmp_path / "parts.gpkg", process=process, copies=gpkg_out.stored_once(whole.parcels)
     )
-    parts = _run(world, tmp_path / "parts.gpkg")
-    assert calls == [2, 2, 2, 1]
+    for parcels_part, hits_part in _chunks(whole.result, [3, 4]):
+        out.add(parcels_part, hits_part)
+    assert (out.side is not None) is process  # the hits have a writer of their own
+    summary = whole.summary
+    out.finish(out_mod._gpkg_finalizer(summary, whole.issues), description="check results")
     for layer in ("parcels", "parcel_hits", "parcel_input_issues"):
         pd.testing.assert_frame_equal(
             _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "parts.gpkg", layer)
         )
-    # the same values; categories are in order of appearance per chunk
-    pd.testing.assert_frame_equal(plain(whole.parcels), plain(parts.parcels))
-    pd.testing.assert_frame_equal(plain(whole.hits), plain(parts.hits))
     with closing(sqlite3.connect(tmp_path / "parts.gpkg")) as con:
-        # each zone touched once in check_zones, each distinct explanation pair once
         zones = con.execute("SELECT count(*), count(DISTINCT zone_key) FROM check_zones").fetchone()
         pairs = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT explanation_ru, explanation_en "
             "FROM explanation_texts)"
         ).fetchone()[0]
         n_pairs = con.execute("SELECT count(*) FROM explanation_texts").fetchone()[0]
-        count = con.execute(
-            "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parcels'"
-        ).fetchone()[0]
-    assert (
-        zones[0] == zones[1] == whole.hits["zone_fid"].groupby(whole.hits["layer"]).nunique().sum()
-    )
-    assert pairs == n_pairs
-    assert count == 7
+        counts = dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+        triggers = {
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+    hits = whole.hits
+    assert zones[0] == zones[1] == hits.groupby(["layer", "zone_fid"], observed=True).ngroups
+    assert pairs == n_pairs  # each distinct explanation pair once
+    assert counts["parcels"] == 7 and counts["parcel_hits_data"] == len(hits)
+    assert {t for t in triggers if "parcel_hits_data" in t}  # the feature count's triggers
+    assert not list(tmp_path.glob("*.partial*"))  # the hits' own file is gone
 
 
-def _stream_init(process: bool) -> Any:
+def test_a_large_check_streams_to_writer_processes(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's path: from STREAM_MIN_ROWS parcels on, writer processes write the file."""
+    whole = _run(world, tmp_path / "whole.gpkg")
+    monkeypatch.setattr(run_mod, "STREAM_MIN_ROWS", 5)
+    spawned: list[Path] = []
     real = GpkgStream.__init__
 
     def init(self: GpkgStream, path: Path, **kw: Any) -> None:
-        kw["process"] = process
         real(self, path, **kw)
-        assert self.process is process
+        spawned.append(path)
 
-    return init
+    monkeypatch.setattr(GpkgStream, "__init__", init)
+    streamed = _run(world, tmp_path / "streamed.gpkg")
+    assert len(spawned) == 2
+    for layer in ("parcels", "parcel_hits"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "streamed.gpkg", layer)
+        )
+    pd.testing.assert_frame_equal(whole.parcels, streamed.parcels)
+    assert streamed.summary["by_verdict"] == whole.summary["by_verdict"]
 
 
 def test_a_failing_writer_is_an_error(tmp_path: Path) -> None:

@@ -185,7 +185,7 @@ def check_parcels_dask(
             near_m=opts.near,
             with_overlap_geometry=opts.with_overlap_geometry,
         )
-    res = CheckResult.concat(parts)
+    res = CheckResult.concat(parts, release=True)
     p_out, h_out = _in_input_order(res, frame.geometry)
     timings = dict(res.timings)
     timings["dask_total"] = time.perf_counter() - t0

@@ -32,6 +32,7 @@ import pyogrio
 import shapely
 
 from almaty_scheme.io.gpkg_stream import GpkgStream
+from almaty_scheme.io.outset import partial_name, remove_path
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ PARCELS_LAYER = "parcels"
 HITS_LAYER = "parcel_hits"
 ISSUES_LAYER = "parcel_input_issues"
 SUMMARY_LAYER = "check_summary"
-
 
 
 def _multi(geoms: np.ndarray) -> np.ndarray:
@@ -829,6 +829,7 @@ class GpkgResults:
         self.hits_crs: str | None = None
         self.schemas: dict[str, pa.Schema] = {}
         self.hit_tables: list[pa.Table] = []
+        self.side: GpkgStream | None = None  # the narrow hits' own writer and file
 
     def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
@@ -867,7 +868,14 @@ class GpkgResults:
             self.hit_tables.append(self._table(name, _gpkg_ready(pd.DataFrame(hits))))
         else:
             rows = self.hit_coder.encode(hits, parcels["parcel_id"])
-            self.hit_tables.append(self._table(name, rows))
+            table = self._table(name, rows)
+            if not self.stream.process:
+                self.hit_tables.append(table)
+                return
+            if self.side is None:  # a second writer, beside the first: two cores
+                self.side = GpkgStream(partial_name(self.path), config=GDAL_CONFIG)
+                self.side.begin_layer(name, append=False, dataset_options={"VERSION": "1.2"})
+            self.side.write(table)
 
     def _table(self, layer: str, df: pd.DataFrame, geometry: np.ndarray | None = None) -> pa.Table:
         frame = pd.DataFrame(df.drop(columns=df.geometry.name)) if geometry is not None else df
@@ -880,21 +888,14 @@ class GpkgResults:
         and whatever ``finalize(path)`` adds (issues, summary, styles)."""
         assert self.coder is not None, "no chunk was added"
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
-        hits_layer = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
-        if self.hits_crs is not None:
-            self.stream.begin_layer(
-                hits_layer,
-                geometry_name="geometry",
-                geometry_type="MultiPolygon",
-                crs=self.hits_crs,
-            )
-        else:
-            self.stream.begin_layer(hits_layer)
-        for table in self.hit_tables:
-            self.stream.write(table)
-        self.hit_tables = []
-        self.stream.end_layer(self.schemas[hits_layer])
+        if self.side is None:
+            self._send_hits()
         self.stream.close()
+        if self.side is not None:
+            self.side.end_layer(self.schemas[HITS_DATA_LAYER])
+            self.side.close()
+            merge_table(self.path, self.side.path, HITS_DATA_LAYER)
+            remove_path(self.side.path)
         narrow = self.coder.narrow()
         write_parcels_view(self.path, narrow, description=description)
         if not self.plain_hits:
@@ -909,9 +910,55 @@ class GpkgResults:
         if finalize is not None:
             finalize(self.path)
 
+    def _send_hits(self) -> None:
+        """The hits kept so far, to the first writer, after the parcels."""
+        hits_layer = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
+        if self.hits_crs is not None:
+            self.stream.begin_layer(
+                hits_layer,
+                geometry_name="geometry",
+                geometry_type="MultiPolygon",
+                crs=self.hits_crs,
+            )
+        else:
+            self.stream.begin_layer(hits_layer)
+        for table in self.hit_tables:
+            self.stream.write(table)
+        self.hit_tables = []
+        self.stream.end_layer(self.schemas[hits_layer])
+
     def abort(self) -> None:
-        """Stop the writer (the caller removes the partial file)."""
+        """Stop the writers and remove the hits' file (the caller removes the results')."""
         self.stream.abort()
+        if self.side is not None:
+            self.side.abort()
+            remove_path(self.side.path)
+
+
+def merge_table(path: Path, side: Path, table: str) -> None:
+    """Move the attribute table ``table`` that GDAL wrote into the GeoPackage ``side``
+    into the GeoPackage ``path``, as GDAL would have written it there: its definition,
+    its rows (one ``INSERT ... SELECT``: SQLite copies the records), its
+    ``gpkg_contents`` and ``gpkg_ogr_contents`` rows, then its triggers (the feature
+    count's), so that they do not run once per row."""
+    with closing(sqlite3.connect(path)) as con:
+        con.execute("ATTACH DATABASE ? AS side", (str(side),))
+        objs = con.execute(
+            "SELECT type, sql FROM side.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+        with con:
+            for sql in (q for kind, q in objs if kind == "table"):
+                con.execute(sql)
+            con.execute(f"INSERT INTO main.{_q(table)} SELECT * FROM side.{_q(table)}")
+            for meta in ("gpkg_contents", "gpkg_ogr_contents"):
+                con.execute(
+                    f"INSERT INTO main.{meta} SELECT * FROM side.{meta} WHERE table_name = ?",
+                    (table,),
+                )
+            for sql in (q for kind, q in objs if kind != "table"):
+                con.execute(sql)
+        con.execute("DETACH DATABASE side")
 
 
 def stored_once(frame: gpd.GeoDataFrame) -> dict[str, str]:

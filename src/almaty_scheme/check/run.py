@@ -172,16 +172,21 @@ def run_check(
     with _writer(parcels, layers, out, opts, pin) as writer:
         stage("checking parcels", 3, _STAGES)
         with _timed(timings, "check", "checked the parcels"):
-            result = _run_engine(pin.frame, zones, opts, writer)
+            result = _run_engine(pin.frame, zones, opts)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
         pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
         stage("summarising", 4, _STAGES)
+        with _timed(timings, "write.stream"):
+            if writer is not None:  # the writer process starts on the parcels meanwhile
+                writer.add(result)
         with _timed(timings, "summary"):
             summary = _summary(parcels, result, zones, cat, pin, opts, timings)
         if writer is not None:
             stage("writing results", 5, _STAGES)
-            with _timed(timings, "write", "wrote the results"):
+            with _timed(timings, "write"):
                 written = writer.finish(result, summary=summary, issues=pin.issues)
+            timings["write"] += timings["write.stream"]
+            log.log(NOTICE, "check: wrote the results in %.1f s", timings["write"])
     stage("done", _STAGES, _STAGES)
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
@@ -269,12 +274,10 @@ def _parcel_input(
         )
 
 
-STREAM_CHUNKS = 6
-"""Chunks a streamed run is cut into (:func:`_run_engine`): the writer process writes
-one while the engine checks the next."""
-STREAM_MIN_ROWS = 50_000
-"""Fewest parcels per streamed chunk; a run of fewer than two such chunks is written
-in one piece, in this process (a writer process would only add its start-up)."""
+STREAM_MIN_ROWS = 100_000
+"""Fewest parcels whose results GeoPackage is written by a writer process while the
+run goes on (:class:`~almaty_scheme.check.gpkg_out.GpkgResults`); fewer are written in
+this process (a writer process would only add its start-up)."""
 
 
 def _zones(
@@ -304,12 +307,12 @@ def _writer(
     opts: CheckOptions,
     pin: ParcelInput,
 ) -> Iterator[ResultWriter | None]:
-    """The run's output set (``None`` without ``out``), streamed when the results
-    GeoPackage of the local engine comes in at least two chunks."""
+    """The run's output set (``None`` without ``out``); a results GeoPackage of at least
+    :data:`STREAM_MIN_ROWS` parcels is streamed to a writer process."""
     if out is None:
         yield None
         return
-    stream = opts.engine != "dask" and len(pin.frame) >= 2 * STREAM_MIN_ROWS
+    stream = len(pin.frame) >= STREAM_MIN_ROWS
     with ResultWriter(
         out,
         csv=opts.csv,
@@ -324,34 +327,15 @@ def _writer(
         yield writer
 
 
-def _run_engine(
-    frame: gpd.GeoDataFrame,
-    zones: PreparedZones,
-    opts: CheckOptions,
-    writer: ResultWriter | None = None,
-) -> CheckResult:
+def _run_engine(frame: gpd.GeoDataFrame, zones: PreparedZones, opts: CheckOptions) -> CheckResult:
     """The check itself, on this machine (compiled kernels on every core, or
-    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster. Locally, with a streaming
-    ``writer``, the parcels are checked in :data:`STREAM_CHUNKS` chunks (rows are
-    independent) and each is handed to the writer as soon as it is checked."""
+    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster."""
     if opts.engine == "dask":
         return check_parcels_dask(frame, zones, opts)
     set_threads(settings.current().numba_threads)
-    streamed = writer is not None and writer.gpkg is not None
-    _k = int(__import__("os").environ.get("XCHUNKS", STREAM_CHUNKS))  # TEMP
-    size = max(STREAM_MIN_ROWS, -(-len(frame) // _k)) if streamed else len(frame)
-    parts = []
-    for start in range(0, max(len(frame), 1), max(size, 1)):
-        part = check_parcels(
-            frame.iloc[start : start + size],
-            zones,
-            near_m=opts.near,
-            with_overlap_geometry=opts.with_overlap_geometry,
-        )
-        if writer is not None:
-            writer.add(part)
-        parts.append(part)
-    return parts[0] if len(parts) == 1 else CheckResult.concat(parts, release=True)
+    return check_parcels(
+        frame, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
+    )
 
 
 def _summary(
