@@ -25,6 +25,8 @@ from almaty_scheme.check.zones import (
     _polygonal,
     _polygonal_pieces,
     _read_layers,
+    _tile_batch,
+    _tile_geometry,
     geometry_cache_path,
     layers_file_layers,
     load_zones,
@@ -76,6 +78,18 @@ def test_tiling_on_a_pool_is_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     by_owner = np.bincount(pieces.owner, weights=area, minlength=4)
     assert by_owner[2] == pytest.approx(9_000_000 - 500_000, rel=1e-12)
     assert by_owner[3] == pytest.approx(700 * 700 + 3000 * 900, rel=1e-12)
+
+
+@pytest.mark.parametrize("size", [500.0, 2000.0])
+def test_parts_cut_together_equal_the_part_by_part_cut(size: float) -> None:
+    # every kind of part: one cell, many cells, halved first (the wavy mask), missing
+    geoms = np.concatenate([_zones(), _masks()])
+    expect = [_tile_geometry(g, size) for g in geoms]
+    got = _tile_batch(geoms, size)
+    assert [len(t) for t in got] == [len(t) for t in expect]
+    assert sum(len(t) for t in got) > 40
+    for a, b in zip(got, expect, strict=True):
+        assert [shapely.to_wkb(t) for t in a] == [shapely.to_wkb(t) for t in b]
 
 
 def test_polygonal_pieces_equal_the_one_by_one_filter() -> None:
@@ -178,7 +192,7 @@ def test_zones_cut_while_reading_give_the_same_entry(tmp_path: Path) -> None:
     def early(entry: Path) -> object:
         with GeometryJobs(2000.0) as jobs:
             r = _read_layers(layers, names, present, jobs)
-            assert len(jobs.zone_tiles) == sum(len(g) for g in zl.values())
+            assert sum(map(len, jobs.geoms)) == sum(len(g) for g in zl.values()) > 3
             return prepare_zones(
                 r[0], boundary=r[1], coverage=r[2], sources=r[3], geometry_cache=entry, jobs=jobs
             )
