@@ -17,10 +17,12 @@ from check_world import write_gpkg
 from shapely.geometry import Polygon, box
 
 from almaty_scheme.check import clip, zone_cache
+from almaty_scheme.check import zones as zones_mod
 from almaty_scheme.check.zones import (
     CACHE_CLASSES,
     LAYER_NAMES,
     GeometryJobs,
+    TileIndex,
     _mask_tiles,
     _polygonal,
     _polygonal_pieces,
@@ -90,6 +92,27 @@ def test_parts_cut_together_equal_the_part_by_part_cut(size: float) -> None:
     assert sum(len(t) for t in got) > 40
     for a, b in zip(got, expect, strict=True):
         assert [shapely.to_wkb(t) for t in a] == [shapely.to_wkb(t) for t in b]
+
+
+def test_runs_cut_on_the_pool_equal_the_whole_tiling(monkeypatch: pytest.MonkeyPatch) -> None:
+    geoms = np.concatenate([_zones(), _masks()])
+    expect = TileIndex.build(geoms, 500.0)
+    monkeypatch.setattr(zones_mod, "_CHUNK_COORDS", 30)  # a run per geometry or two
+    with GeometryJobs(500.0) as jobs:
+        jobs.add_zones(geoms[:4])  # two layers
+        jobs.add_zones(geoms[4:])
+        assert len(jobs.zone_tiles) >= 4
+        got, masks = jobs.results()
+    assert masks == {}
+    np.testing.assert_array_equal(got.owner, expect.owner)
+    assert [shapely.to_wkb(t) for t in got.tiles] == [shapely.to_wkb(t) for t in expect.tiles]
+    for f in ("coords", "owner", "is_box", "bounds"):
+        a, b = getattr(got.pieces, f), getattr(expect.pieces, f)
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(got.pieces.grid.items, expect.pieces.grid.items)
+    np.testing.assert_array_equal(got.pieces.grid.start, expect.pieces.grid.start)
+    assert got.pieces.is_box.sum() > 20 and (~got.pieces.is_box).sum() > 20
 
 
 def test_polygonal_pieces_equal_the_one_by_one_filter() -> None:
