@@ -1086,9 +1086,10 @@ class GeometryJobs:
 
     :func:`load_zones` adds the boundary and coverage masks as soon as they are read,
     then each zone layer, so that the pool cuts them while the calling thread reads
-    the next layers and builds the zone table. :meth:`results` collects the zone tiles
-    in the order the geometries were added (one task per geometry) and triangulates
-    them on the same pool: the same tiles and pieces as :meth:`TileIndex.build`.
+    the next layers and builds the zone table. Each task cuts a run of consecutive
+    zones (:func:`_chunks`, :func:`_tile_batch`); :meth:`results` joins the runs in the
+    order the geometries were added and triangulates the tiles on the same pool: the
+    same tiles and pieces as :meth:`TileIndex.build`.
     Use as a context manager (the pool is shut down, unfinished tasks cancelled).
     """
 
