@@ -95,15 +95,22 @@ def test_parts_cut_together_equal_the_part_by_part_cut(size: float) -> None:
 
 
 def test_runs_cut_on_the_pool_equal_the_whole_tiling(monkeypatch: pytest.MonkeyPatch) -> None:
-    geoms = np.concatenate([_zones(), _masks()])
-    expect = TileIndex.build(geoms, 500.0)
+    bowtie = Polygon(
+        [(X0, Y0 - 3000), (X0 + 1000, Y0 - 2000), (X0 + 1000, Y0 - 3000), (X0, Y0 - 2000)]
+    )
+    geoms = np.concatenate([_zones(), [bowtie], _masks()])
+    valid = zones_mod._repaired(geoms)
+    assert not bowtie.is_valid and valid[4].is_valid and valid[0] is geoms[0]
+    expect = TileIndex.build(valid, 500.0)
     monkeypatch.setattr(zones_mod, "_CHUNK_COORDS", 30)  # a run per geometry or two
     with GeometryJobs(500.0) as jobs:
-        jobs.add_zones(geoms[:4])  # two layers
-        jobs.add_zones(geoms[4:])
+        jobs.add_zones(geoms[:5])  # two layers
+        jobs.add_zones(geoms[5:])
         assert len(jobs.zone_tiles) >= 4
         got, masks = jobs.results()
+        repaired = jobs.valid_geoms()
     assert masks == {}
+    assert [shapely.to_wkb(g) for g in repaired] == [shapely.to_wkb(g) for g in valid]
     np.testing.assert_array_equal(got.owner, expect.owner)
     assert [shapely.to_wkb(t) for t in got.tiles] == [shapely.to_wkb(t) for t in expect.tiles]
     for f in ("coords", "owner", "is_box", "bounds"):

@@ -1028,15 +1028,15 @@ def _geometry_indexes(
     ``jobs``, when :func:`load_zones` started them while reading the layers, already
     cut the masks and the zones (same input, same order); else they are cut here."""
     if jobs is not None and jobs.holds(geoms):
-        geoms = _repaired(geoms)
         tiles, masks = jobs.results()
+        geoms = jobs.valid_geoms()
     else:
         with GeometryJobs(tile_size) as own:
             own.add_mask("boundary", boundary)
             own.add_mask("coverage", coverage)
             own.add_zones(geoms)
             tiles, masks = own.results()
-        geoms = _repaired(geoms)
+            geoms = own.valid_geoms()
     (btiles, bindex), (ctiles, cindex) = masks["boundary"], masks["coverage"]
     near: dict[str, NearIndex] = {}
     if len(zones):
@@ -1099,6 +1099,7 @@ class GeometryJobs:
         self.masks: dict[str, Future[_MaskResult]] = {}
         self.zone_tiles: list[Future[list[list[shapely.Geometry]]]] = []
         self.geoms: list[np.ndarray] = []
+        self.valid: list[np.ndarray] = []
 
     def add_mask(self, name: str, gdf: gpd.GeoDataFrame | None) -> None:
         """Dissolve and tile the mask ``name`` (boundary, coverage); ``None``: absent."""
@@ -1108,6 +1109,7 @@ class GeometryJobs:
         """Tile zone geometries (:func:`_repaired` first), in zone-table order."""
         self.geoms.append(geoms)
         valid = _repaired(geoms)
+        self.valid.append(valid)
         self.zone_tiles.extend(
             self.pool.submit(_tile_batch, valid[c], self.tile_size) for c in _chunks(valid)
         )
@@ -1121,6 +1123,11 @@ class GeometryJobs:
             and len(added) == len(geoms)
             and all(a is b for a, b in zip(added, geoms, strict=True))
         )
+
+    def valid_geoms(self) -> np.ndarray:
+        """The zone geometries added, repaired (:func:`_repaired`) as they were cut; the
+        calling thread makes no GEOS call on geometries the pool may be cutting."""
+        return np.concatenate(self.valid) if self.valid else np.empty(0, dtype=object)
 
     def results(self) -> tuple[TileIndex, dict[str, _MaskResult]]:
         """The zone :class:`TileIndex` and the masks (:func:`_mask_of` by name)."""
