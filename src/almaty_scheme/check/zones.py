@@ -31,17 +31,18 @@ zone cache never uses pickle (:mod:`~almaty_scheme.check.zone_cache`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -97,10 +98,15 @@ _POLY = (3, 6)
 # --------------------------------------------------------------------------- tiling
 def _grid_boxes(ix0: int, iy0: int, ix1: int, iy1: int, size: float) -> np.ndarray:
     """Boxes of the grid cells ix0..ix1 x iy0..iy1 (cell (i, j) = [i, i+1) x [j, j+1) * size)."""
-    mx, my = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
-    gx = mx.ravel().astype(float)
-    gy = my.ravel().astype(float)
+    gx, gy = _grid_cells(ix0, iy0, ix1, iy1)
     return np.asarray(shapely.box(gx * size, gy * size, (gx + 1) * size, (gy + 1) * size))
+
+
+def _grid_cells(ix0: int, iy0: int, ix1: int, iy1: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column and row numbers (as floats) of the cells ix0..ix1 x iy0..iy1, row by row."""
+    nx = ix1 - ix0 + 1
+    k = np.arange(nx * (iy1 - iy0 + 1))
+    return (ix0 + k % nx).astype(float), (iy0 + k // nx).astype(float)
 
 
 def _polygonal(g: shapely.Geometry) -> shapely.Geometry | None:
@@ -162,28 +168,49 @@ def _tile_direct(
 def _polygonal_pieces(pieces: np.ndarray) -> list[shapely.Geometry]:
     """:func:`_polygonal` of every piece, in order, those with an area only (vectorised:
     polygons pass as they are; only geometry collections are looked into)."""
+    return _polygonal_kept(pieces)[1]
+
+
+def _polygonal_kept(pieces: np.ndarray) -> tuple[np.ndarray, list[shapely.Geometry]]:
+    """:func:`_polygonal_pieces` with the positions (in ``pieces``) of the kept ones."""
     tid = shapely.get_type_id(pieces)
-    keep = np.isin(tid, _POLY) & ~shapely.is_empty(pieces)
+    keep = ((tid == 3) | (tid == 6)) & ~shapely.is_empty(pieces)
     mixed = np.flatnonzero(tid == 7)
     if len(mixed) == 0:
-        return list(pieces[keep])
+        return np.flatnonzero(keep), list(pieces[keep])
     out = pieces.copy()
     out[~keep] = None
     for i in mixed:
         out[i] = _polygonal(pieces[i])
-    return [p for p in out if p is not None]
+    kept = np.array([i for i, p in enumerate(out) if p is not None], dtype=np.int64)
+    return kept, list(out[kept])
+
+
+_Cells = tuple[int, int, int, int]
+_T = TypeVar("_T")
 
 
 def _tile_one(g: shapely.Geometry, size: float) -> list[shapely.Geometry]:
     """Pieces of one polygon cut by the grid (see :func:`tile_geometries`)."""
-    out: list[shapely.Geometry] = []
+    return [t for step in _grid_steps(g, size, _tile_direct) for t in step]
+
+
+def _grid_steps(
+    g: shapely.Geometry,
+    size: float,
+    direct: Callable[[shapely.Geometry, _Cells, float], _T],
+) -> list[_T]:
+    """``direct(part, cells, size)`` of the parts of one polygon that are cut against
+    their cells at once (:data:`_DIRECT_MAX_COORDS`), in the order of the tiles: larger
+    polygons are halved recursively along grid lines first."""
+    out: list[_T] = []
     stack = [(g, _cell_range(g.bounds, size))]
     while stack:
         geom, cells = stack.pop()
         ix0, iy0, ix1, iy1 = cells
         nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
         if nx * ny <= 16 or shapely.get_num_coordinates(geom) <= _DIRECT_MAX_COORDS:
-            out.extend(_tile_direct(geom, cells, size))
+            out.append(direct(geom, cells, size))
             continue
         if nx >= ny:
             mid = ix0 + nx // 2
@@ -209,6 +236,79 @@ def _tile_geometry(g: shapely.Geometry | None, size: float) -> list[shapely.Geom
     return [t for part in shapely.get_parts(g) for t in _tile_one(part, size)]
 
 
+def _tile_batch(geoms: np.ndarray, size: float) -> list[list[shapely.Geometry]]:
+    """:func:`_tile_geometry` of each geometry, the same tiles: the parts that are cut
+    against their cells at once (most of them) are cut together, in a few vectorised
+    GEOS calls for all their cells, instead of a dozen calls per part."""
+    ok = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    parts, pidx = shapely.get_parts(geoms[ok], return_index=True)
+    owner = ok[pidx]
+    b = shapely.bounds(parts)
+    cells = np.floor(b / size).astype(np.int64) if len(parts) else np.zeros((0, 4), np.int64)
+    nx, ny = cells[:, 2] - cells[:, 0] + 1, cells[:, 3] - cells[:, 1] + 1
+    direct = (nx * ny <= 16) | (shapely.get_num_coordinates(parts) <= _DIRECT_MAX_COORDS)
+    per_part: list[list[shapely.Geometry]] = [[] for _ in range(len(parts))]
+    for i in np.flatnonzero(~direct):
+        per_part[i] = _tile_one(parts[i], size)
+    d = np.flatnonzero(direct)
+    for i, tiles in zip(d, _direct_batch(parts[d], cells[d], size), strict=True):
+        per_part[i] = tiles
+    out: list[list[shapely.Geometry]] = [[] for _ in range(len(geoms))]
+    for i, tiles in zip(owner, per_part, strict=True):
+        out[i].extend(tiles)
+    return out
+
+
+def _direct_batch(
+    parts: np.ndarray, cells: np.ndarray, size: float
+) -> list[list[shapely.Geometry]]:
+    """:func:`_tile_direct` of each polygon with its cell range (rows of ``cells``),
+    computed pair by pair in vectorised calls (the same GEOS operation per pair)."""
+    out: list[list[shapely.Geometry]] = [[] for _ in range(len(parts))]
+    nx, ny = cells[:, 2] - cells[:, 0] + 1, cells[:, 3] - cells[:, 1] + 1
+    n = nx * ny
+    for i in np.flatnonzero(n == 1):
+        out[i] = [parts[i]]
+    m = np.flatnonzero(n > 1)
+    pid = np.repeat(m, n[m])
+    k = np.arange(len(pid)) - np.repeat(np.cumsum(n[m]) - n[m], n[m])
+    gx = (cells[pid, 0] + k % nx[pid]).astype(float)
+    gy = (cells[pid, 1] + k // nx[pid]).astype(float)
+    boxes = np.asarray(shapely.box(gx * size, gy * size, (gx + 1) * size, (gy + 1) * size))
+    shapely.prepare(parts[m])
+    g = parts[pid]
+    hit = shapely.intersects(g, boxes)
+    pid, boxes, g = pid[hit], boxes[hit], g[hit]
+    inside = shapely.contains_properly(g, boxes)
+    pieces = boxes.copy()
+    if (~inside).any():
+        pieces[~inside] = shapely.intersection(g[~inside], boxes[~inside])
+    shapely.destroy_prepared(parts[m])
+    kept, tiles = _polygonal_kept(pieces)
+    for i, t in zip(pid[kept], tiles, strict=True):
+        out[i].append(t)
+    return out
+
+
+_CHUNK_COORDS = 5_000
+"""Zone geometries are cut on the pool in tasks of consecutive geometries of about this
+many vertices in all (one task for a larger geometry)."""
+
+
+def _chunks(geoms: np.ndarray) -> list[slice]:
+    """Consecutive runs of ``geoms`` of about :data:`_CHUNK_COORDS` vertices each."""
+    out: list[slice] = []
+    start, total = 0, 0
+    for i, c in enumerate(shapely.get_num_coordinates(geoms).tolist()):
+        if total and total + c > _CHUNK_COORDS:
+            out.append(slice(start, i))
+            start, total = i, 0
+        total += c
+    if start < len(geoms):
+        out.append(slice(start, len(geoms)))
+    return out
+
+
 def tile_geometries(
     geoms: np.ndarray, size: float = DEFAULT_TILE_SIZE_M, pool: Executor | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -220,22 +320,149 @@ def tile_geometries(
 
     Cells wholly inside a geometry are taken as the cell box itself (no clipping);
     large geometries are halved recursively along grid lines first. With a thread
-    ``pool`` the geometries are cut in parallel (GEOS releases the GIL); the result is
-    the same, in the same order.
+    ``pool`` runs of geometries are cut in parallel (GEOS releases the GIL); the
+    result is the same, in the same order.
     """
+    geoms = np.asarray(geoms, dtype=object)
+    runs = [geoms[c] for c in _chunks(geoms)]
+    per_run = (
+        pool.map(_tile_batch, runs, [size] * len(runs))
+        if pool is not None
+        else (_tile_batch(r, size) for r in runs)
+    )
+    return _gathered(t for run in per_run for t in run)
+
+
+def _gathered(
+    per_geom: Iterable[list[shapely.Geometry]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(tiles, owner)`` of the tiles of each geometry, in order."""
     tiles: list[shapely.Geometry] = []
     owners: list[int] = []
-    per_geom = (
-        pool.map(_tile_geometry, geoms, [size] * len(geoms))
-        if pool is not None
-        else (_tile_geometry(g, size) for g in geoms)
-    )
     for i, pieces in enumerate(per_geom):
         tiles.extend(pieces)
         owners.extend([i] * len(pieces))
     arr = np.empty(len(tiles), dtype=object)
     arr[:] = tiles
     return arr, np.asarray(owners, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- masks
+@dataclass
+class _MaskStep:
+    """Tiles of one direct step of a mask (:func:`_mask_direct`): whole cells as their
+    bounds, the other tiles as geometries, each with its cell position in the step
+    (row-major over its cell range, the order :func:`_tile_direct` gives)."""
+
+    n_cells: int
+    box_pos: np.ndarray
+    box_bounds: np.ndarray
+    geom_pos: np.ndarray
+    geoms: list[shapely.Geometry]
+
+
+def _near_outline(g: shapely.Geometry, cells: _Cells, size: float) -> np.ndarray:
+    """Cells (row-major over ``cells``) within one cell of the bounding box of a segment
+    of ``g``'s outline. Every other cell is at least a cell's width from the outline,
+    so it lies wholly inside ``g`` or wholly outside it."""
+    ix0, iy0, ix1, iy1 = cells
+    nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
+    rings = shapely.get_rings(shapely.get_parts(g))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[:-1] == ring[1:]
+    a, b = xy[:-1][same], xy[1:][same]
+    lo = np.floor(np.minimum(a, b) / size).astype(np.int64) - 1
+    hi = np.floor(np.maximum(a, b) / size).astype(np.int64) + 1
+    x0, x1 = np.maximum(lo[:, 0], ix0) - ix0, np.minimum(hi[:, 0], ix1) - ix0
+    y0, y1 = np.maximum(lo[:, 1], iy0) - iy0, np.minimum(hi[:, 1], iy1) - iy0
+    ok = (x0 <= x1) & (y0 <= y1)
+    x0, x1, y0, y1 = x0[ok], x1[ok], y0[ok], y1[ok]
+    # mark the rectangles with a 2-D difference array
+    diff = np.zeros((ny + 1, nx + 1), np.int64)
+    np.add.at(diff, (y0, x0), 1)
+    np.add.at(diff, (y0, x1 + 1), -1)
+    np.add.at(diff, (y1 + 1, x0), -1)
+    np.add.at(diff, (y1 + 1, x1 + 1), 1)
+    marks: np.ndarray = diff.cumsum(axis=0).cumsum(axis=1)[:ny, :nx] > 0
+    return marks.ravel()
+
+
+def _mask_direct(g: shapely.Geometry, cells: _Cells, size: float) -> _MaskStep:
+    """:func:`_tile_direct` for a mask, without a geometry per whole cell.
+
+    Cells away from the outline (:func:`_near_outline`) are inside ``g`` or not by
+    their centre alone, which is what ``intersects`` and ``contains_properly`` give
+    for them; the cells near the outline are tested and cut as in
+    :func:`_tile_direct`, so the tiles are the same, in the same order.
+    """
+    ix0, iy0, ix1, iy1 = cells
+    if ix0 == ix1 and iy0 == iy1:
+        return _MaskStep(1, np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros(1, np.int64), [g])
+    gx, gy = _grid_cells(ix0, iy0, ix1, iy1)
+    bounds = np.stack([gx * size, gy * size, (gx + 1) * size, (gy + 1) * size], axis=1)
+    near = _near_outline(g, cells, size)
+    shapely.prepare(g)
+    inside = np.zeros(len(gx), bool)
+    far = np.flatnonzero(~near)
+    centre = (bounds[far, :2] + bounds[far, 2:]) / 2
+    inside[far] = shapely.contains_xy(g, centre[:, 0], centre[:, 1])
+    cand = np.flatnonzero(near)
+    boxes = shapely.box(*bounds[cand].T)
+    hit = shapely.intersects(g, boxes)
+    cand, boxes = cand[hit], boxes[hit]
+    whole = shapely.contains_properly(g, boxes)
+    inside[cand[whole]] = True
+    edge = cand[~whole]
+    kept, geoms = _polygonal_kept(np.asarray(shapely.intersection(g, boxes[~whole])))
+    shapely.destroy_prepared(g)
+    box_pos = np.flatnonzero(inside)
+    return _MaskStep(len(gx), box_pos, bounds[box_pos], edge[kept], geoms)
+
+
+def _mask_tiles(geoms: np.ndarray, size: float) -> tuple[np.ndarray, ConvexPieces]:
+    """The tile owners and :func:`~almaty_scheme.check.clip.convex_pieces` of
+    ``tile_geometries(geoms, size)``, equal to theirs, without making a geometry for
+    each whole cell (most of a mask's tiles: the engine needs only their bounds)."""
+    steps = [
+        (i, step)
+        for i, g in enumerate(geoms)
+        if g is not None and not g.is_empty
+        for part in shapely.get_parts(g)
+        for step in _grid_steps(part, size, _mask_direct)
+    ]
+    offset = np.cumsum([0] + [st.n_cells for _, st in steps])
+    box_seq = np.concatenate([[0]] + [offset[k] + st.box_pos for k, (_, st) in enumerate(steps)])
+    box_own = np.concatenate([[0]] + [np.full(len(st.box_pos), i) for i, st in steps])
+    box_bounds = np.concatenate([np.zeros((1, 4))] + [st.box_bounds for _, st in steps])
+    geom_seq = np.concatenate([[0]] + [offset[k] + st.geom_pos for k, (_, st) in enumerate(steps)])
+    geom_own = np.concatenate([[0]] + [np.full(len(st.geoms), i) for i, st in steps])
+    real = np.empty(len(geom_seq) - 1, dtype=object)
+    real[:] = [t for _, st in steps for t in st.geoms]
+    box_seq, box_own, box_bounds = box_seq[1:], box_own[1:], box_bounds[1:]
+    geom_seq, geom_own = geom_seq[1:], geom_own[1:]
+    owner = np.concatenate([box_own, geom_own])[np.argsort(np.concatenate([box_seq, geom_seq]))]
+    # the whole cells join the tiles that are boxes, in tile order; triangles follow
+    cp = convex_pieces(real, np.arange(len(real), dtype=np.int64))
+    nb = int(cp.is_box.sum())
+    b = box_bounds
+    vcoords = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1)
+    real_box = cp.owner[:nb]
+    order = np.argsort(np.concatenate([box_seq, geom_seq[real_box]]))
+    coords = np.concatenate([np.concatenate([vcoords, cp.coords[:nb]])[order], cp.coords[nb:]])
+    own = np.concatenate(
+        [np.concatenate([box_own, geom_own[real_box]])[order], geom_own[cp.owner[nb:]]]
+    )
+    allc = np.ascontiguousarray(coords, dtype=float)
+    bnd = (
+        np.ascontiguousarray(np.concatenate([allc.min(axis=1), allc.max(axis=1)], axis=1))
+        if len(allc)
+        else np.zeros((0, 4))
+    )
+    is_box = np.arange(len(allc)) < len(box_seq) + nb
+    pieces = ConvexPieces(
+        coords=allc, owner=own.astype(np.int64), is_box=is_box, bounds=bnd, grid=Grid.build(bnd)
+    )
+    return owner.astype(np.int64), pieces
 
 
 @dataclass
@@ -672,6 +899,7 @@ def prepare_zones(
     tile_size: float = DEFAULT_TILE_SIZE_M,
     path: str | None = None,
     geometry_cache: Path | None = None,
+    jobs: GeometryJobs | None = None,
 ) -> PreparedZones:
     """Prepare in-memory restriction layers for :func:`~almaty_scheme.check.engine.check_parcels`.
 
@@ -697,6 +925,10 @@ def prepare_zones(
         A zone cache entry for the geometric indexes (tiles, convex pieces, grids, outline
         segments, source pieces): loaded if present, written otherwise. Only valid
         for the exact layers it was made from (see :func:`geometry_cache_path`).
+    jobs
+        The masks and zones of exactly these layers already handed to a
+        :class:`GeometryJobs` (:func:`load_zones` does, as it reads them); their results
+        are used when the geometry is not in the cache.
     """
     cat = catalogue if catalogue is not None else default_catalogue()
     lu = land_use if land_use is not None else land_use_from_catalogue(cat)
@@ -727,7 +959,7 @@ def prepare_zones(
     t0 = time.perf_counter()
     geo = _load_geometry_cache(geometry_cache)
     if geo is None:
-        geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size)
+        geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size, jobs)
         # the combined grids the engine uses, built once and cached with the rest
         probe = PreparedZones(
             zones=zones,
@@ -789,21 +1021,23 @@ def _geometry_indexes(
     coverage: gpd.GeoDataFrame | None,
     sources: Mapping[str, gpd.GeoDataFrame],
     tile_size: float,
+    jobs: GeometryJobs | None = None,
 ) -> dict[str, Any]:
-    """The expensive, geometry-only part of :func:`prepare_zones` (cacheable)."""
-    # repair zone geometries once (they come from our own build, but be safe)
-    if len(geoms):
-        bad = ~shapely.is_valid(geoms)
-        if bad.any():
-            geoms[bad] = shapely.make_valid(geoms[bad])
-    # the masks are cut on the pool's threads while this thread hands it the zones
-    with ThreadPoolExecutor(_build_threads(), thread_name_prefix="zones") as pool:
-        masks = {
-            name: pool.submit(_mask_of, gdf, name, tile_size / MASK_TILE_DIVISOR)
-            for name, gdf in (("boundary", boundary), ("coverage", coverage))
-        }
-        tiles = TileIndex.build(geoms, tile_size, pool)
-        (btiles, bindex), (ctiles, cindex) = masks["boundary"].result(), masks["coverage"].result()
+    """The expensive, geometry-only part of :func:`prepare_zones` (cacheable).
+
+    ``jobs``, when :func:`load_zones` started them while reading the layers, already
+    cut the masks and the zones (same input, same order); else they are cut here."""
+    if jobs is not None and jobs.holds(geoms):
+        tiles, masks = jobs.results()
+        geoms = jobs.valid_geoms()
+    else:
+        with GeometryJobs(tile_size) as own:
+            own.add_mask("boundary", boundary)
+            own.add_mask("coverage", coverage)
+            own.add_zones(geoms)
+            tiles, masks = own.results()
+            geoms = own.valid_geoms()
+    (btiles, bindex), (ctiles, cindex) = masks["boundary"], masks["coverage"]
     near: dict[str, NearIndex] = {}
     if len(zones):
         fam = zones["family"].astype(str).to_numpy()
@@ -832,6 +1066,82 @@ def _geometry_indexes(
     }
 
 
+def _repaired(geoms: np.ndarray) -> np.ndarray:
+    """Zone geometries with the invalid ones made valid (they come from our own build,
+    but be safe); a new array when any is repaired."""
+    if len(geoms):
+        bad = ~shapely.is_valid(geoms)
+        if bad.any():
+            geoms = geoms.copy()
+            geoms[bad] = shapely.make_valid(geoms[bad])
+    return geoms
+
+
+_MaskResult = tuple[np.ndarray | None, "TileIndex | None"]
+
+
+class GeometryJobs:
+    """The cutting of the masks and of the zone tiles on a thread pool (GEOS releases
+    the GIL), handed over piece by piece as the layers come in.
+
+    :func:`load_zones` adds the boundary and coverage masks as soon as they are read,
+    then each zone layer, so that the pool cuts them while the calling thread reads
+    the next layers and builds the zone table. Each task cuts a run of consecutive
+    zones (:func:`_chunks`, :func:`_tile_batch`); :meth:`results` joins the runs in the
+    order the geometries were added and triangulates the tiles on the same pool: the
+    same tiles and pieces as :meth:`TileIndex.build`.
+    Use as a context manager (the pool is shut down, unfinished tasks cancelled).
+    """
+
+    def __init__(self, tile_size: float) -> None:
+        self.tile_size = tile_size
+        self.pool = ThreadPoolExecutor(_build_threads(), thread_name_prefix="zones")
+        self.masks: dict[str, Future[_MaskResult]] = {}
+        self.zone_tiles: list[Future[list[list[shapely.Geometry]]]] = []
+        self.geoms: list[np.ndarray] = []
+        self.valid: list[np.ndarray] = []
+
+    def add_mask(self, name: str, gdf: gpd.GeoDataFrame | None) -> None:
+        """Dissolve and tile the mask ``name`` (boundary, coverage); ``None``: absent."""
+        self.masks[name] = self.pool.submit(_mask_of, gdf, name, self.tile_size / MASK_TILE_DIVISOR)
+
+    def add_zones(self, geoms: np.ndarray) -> None:
+        """Tile zone geometries (:func:`_repaired` first), in zone-table order."""
+        self.geoms.append(geoms)
+        valid = _repaired(geoms)
+        self.valid.append(valid)
+        self.zone_tiles.extend(
+            self.pool.submit(_tile_batch, valid[c], self.tile_size) for c in _chunks(valid)
+        )
+
+    def holds(self, geoms: np.ndarray) -> bool:
+        """Whether exactly ``geoms`` (the zone table's, the same objects, before any
+        repair) were added, and both masks."""
+        added = np.concatenate(self.geoms) if self.geoms else np.empty(0, dtype=object)
+        return (
+            set(self.masks) == {"boundary", "coverage"}
+            and len(added) == len(geoms)
+            and all(a is b for a, b in zip(added, geoms, strict=True))
+        )
+
+    def valid_geoms(self) -> np.ndarray:
+        """The zone geometries added, repaired (:func:`_repaired`) as they were cut; the
+        calling thread makes no GEOS call on geometries the pool may be cutting."""
+        return np.concatenate(self.valid) if self.valid else np.empty(0, dtype=object)
+
+    def results(self) -> tuple[TileIndex, dict[str, _MaskResult]]:
+        """The zone :class:`TileIndex` and the masks (:func:`_mask_of` by name)."""
+        arr, owners = _gathered(t for f in self.zone_tiles for t in f.result())
+        index = TileIndex.from_tiles(arr, owners, self.pool)
+        return index, {name: f.result() for name, f in self.masks.items()}
+
+    def __enter__(self) -> GeometryJobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _build_threads() -> int:
     """Threads that prepare the zones: as many as the compiled kernels use
     (``ALMATY_SCHEME_NUMBA_THREADS``, else one per core), at least 1."""
@@ -852,9 +1162,8 @@ def _mask_index(geoms: np.ndarray | None, size: float) -> TileIndex | None:
     needs the covered area, never the tile geometries (fewer objects to cache)."""
     if geoms is None:
         return None
-    index = TileIndex.build(geoms, size)
-    index.tiles = np.empty(0, dtype=object)
-    return index
+    owner, pieces = _mask_tiles(geoms, size)
+    return TileIndex(tiles=np.empty(0, dtype=object), owner=owner, pieces=pieces)
 
 
 def start_kernel_runtime() -> threading.Thread:
@@ -964,19 +1273,83 @@ def load_zones(
             ", ".join(missing),
         )
 
+    entry = (
+        None
+        if cache is False
+        else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
+    )
+    zone_cache.wait_for_saves()
+    with (
+        GeometryJobs(tile_size)
+        if entry is None or not entry.is_file()
+        else contextlib.nullcontext()
+    ) as jobs:
+        layers, boundary, coverage, sources = _read_layers(p, names, present, jobs)
+        prepared = _prepare_read(
+            p,
+            names,
+            (layers, boundary, coverage, sources),
+            catalogue,
+            land_use,
+            tile_size,
+            entry,
+            jobs,
+        )
+    prepared.missing_layers = tuple(missing)
+    return prepared
+
+
+_Read = tuple[
+    dict[str, gpd.GeoDataFrame],
+    gpd.GeoDataFrame | None,
+    gpd.GeoDataFrame | None,
+    dict[str, gpd.GeoDataFrame],
+]
+"""What :func:`_read_layers` returns: zone layers, boundary, coverage, source layers."""
+
+
+def _read_layers(p: Path, names: set[str], present: list[str], jobs: GeometryJobs | None) -> _Read:
+    """The zone layers, boundary, coverage and source base layers of a layers file,
+    each handed to ``jobs`` (when given) as soon as it is read, masks first."""
+
     def read(layer: str) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(p, layer=layer, fid_as_index=True)
         gdf.index.name = "fid"
         return to_working_crs(gdf, name=f"{p.name}:{layer}")
 
-    layers = {n: read(n) for n in present if n != "boundary"}
-    boundary = read("boundary") if "boundary" in names else None
-    coverage = read("coverage") if "coverage" in names else None
+    masks = {m: read(m) if m in names else None for m in ("boundary", "coverage")}
+    if jobs is not None:
+        for m, gdf in masks.items():
+            jobs.add_mask(m, gdf)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for n in present:
+        if n == "boundary":
+            continue
+        layers[n] = gdf = read(n)
+        if jobs is not None and n in HIT_LAYERS and len(gdf):
+            require_working_crs(gdf, name=n)
+            jobs.add_zones(np.asarray(gdf.geometry.to_numpy(), dtype=object))
     wanted = set()
     for gdf in layers.values():
         if "source_layer" in gdf.columns:
             wanted |= {str(v) for v in gdf["source_layer"].dropna().unique()}
     sources = {s: read(f"base_{s}") for s in sorted(wanted) if f"base_{s}" in names}
+    return layers, masks["boundary"], masks["coverage"], sources
+
+
+def _prepare_read(
+    p: Path,
+    names: set[str],
+    read: _Read,
+    catalogue: Catalogue | None,
+    land_use: LandUse | None,
+    tile_size: float,
+    entry: Path | None,
+    jobs: GeometryJobs | None,
+) -> PreparedZones:
+    """:func:`prepare_zones` of the layers :func:`load_zones` read, with the file's
+    ``build_info`` and a warning when its catalogue version is not the one used."""
+    layers, boundary, coverage, sources = read
     build_info: dict[str, str] = {}
     if "build_info" in names:
         bi = pyogrio.read_dataframe(p, layer="build_info", read_geometry=False)
@@ -992,7 +1365,7 @@ def load_zones(
             built_with,
             cat.version,
         )
-    prepared = prepare_zones(
+    return prepare_zones(
         layers,
         boundary=boundary,
         coverage=coverage,
@@ -1002,14 +1375,9 @@ def load_zones(
         build_info=build_info,
         tile_size=tile_size,
         path=str(p),
-        geometry_cache=(
-            None
-            if cache is False
-            else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
-        ),
+        geometry_cache=entry,
+        jobs=jobs,
     )
-    prepared.missing_layers = tuple(missing)
-    return prepared
 
 
 def layers_file_layers(path: Path, allow_missing: Sequence[str] = ()) -> tuple[set[str], list[str]]:
