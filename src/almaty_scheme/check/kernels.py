@@ -43,7 +43,8 @@ _CHUNK = 200_000  # parcels per kernel call (bounds the slot buffers' memory)
 # instead of one equal share each: parcels cluster, and an equal share of parcels in
 # Z-order can be very unequal work (a town against open steppe).
 _BLOCKS_PER_TASK = 4  # the overlap kernel's prange runs over blocks of parcels
-_PARCELS_PER_TASK = 256  # the distance kernels' prange runs over parcels
+_PARCELS_PER_TASK = 256  # the source-distance kernel's prange runs over parcels
+_NEAR_BLOCK = 64  # parcels per block of the near kernel (its prange runs over blocks)
 
 
 def set_threads(n: int | None) -> None:
@@ -771,6 +772,17 @@ def _inside(
     return inside
 
 
+@njit(cache=True, inline="always")
+def _edge_gap2(
+    ax: float, ay: float, bx: float, by: float, sx0: float, sy0: float, sx1: float, sy1: float
+) -> float:  # pragma: no cover - jit
+    """Squared gap between the bounding box of edge AB and the box ``sx0..sx1, sy0..sy1``
+    (a lower bound of their distance)."""
+    gx = max(0.0, max(sx0 - max(ax, bx), min(ax, bx) - sx1))
+    gy = max(0.0, max(sy0 - max(ay, by), min(ay, by) - sy1))
+    return gx * gx + gy * gy
+
+
 @njit(cache=True, parallel=True)
 def _keyed_near_kernel(
     x: np.ndarray,
@@ -792,6 +804,8 @@ def _keyed_near_kernel(
     gstart: np.ndarray,
     gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
+    """``seg`` and ``seg_key`` are per grid entry (in ``gitems`` order, see
+    :func:`keyed_distances`); ``gitems`` itself is not read."""
     n = len(pair_geom)
     out = np.full(n, np.inf)
     for t in prange(n):
@@ -824,8 +838,7 @@ def _keyed_near_kernel(
         for cj in range(iy0, iy1 + 1):
             for ci in range(ix0, ix1 + 1):
                 cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
+                for k in range(gstart[cell], gstart[cell + 1]):
                     key = seg_key[k]
                     member = False
                     for j in range(k0, k1):
@@ -860,6 +873,13 @@ def _keyed_near_kernel(
                         a = ring_off[r]
                         b = ring_off[r + 1]
                         for i in range(a, b - 1):
+                            # an edge whose box is farther than the best so far cannot
+                            # come nearer
+                            if (
+                                _edge_gap2(x[i], y[i], x[i + 1], y[i + 1], sx0, sy0, sx1, sy1)
+                                > best2
+                            ):
+                                continue
                             d = _seg_seg2(
                                 x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
                             )
@@ -906,8 +926,9 @@ def keyed_distances(
             np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
             group_start,
             group_keys,
-            segments,
-            seg_key,
+            # per grid entry: a cell's segments are read one after another
+            np.ascontiguousarray(segments[grid.items]),
+            np.ascontiguousarray(seg_key[grid.items]),
             grid.x0,
             grid.y0,
             grid.size,
@@ -940,69 +961,88 @@ def _near_multi_kernel(
     gstart: np.ndarray,
     gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
+    """``seg`` and ``seg_key`` are per grid entry (in ``gitems`` order, see
+    :func:`nearest_distances_by_key`); ``gitems`` itself is not read."""
     n = len(sel)
     n_keys = skip.shape[1]
     out = np.full((n, n_keys), np.inf)
-    for t in prange(n):
-        g = sel[t]
-        r0 = geom_off[g]
-        r1 = geom_off[g + 1]
-        s0 = ring_off[r0]
-        s1 = ring_off[r1]
-        if s1 <= s0:
-            continue
-        ox = x[s0]
-        oy = y[s0]
-        bx0 = x[s0]
-        bx1 = x[s0]
-        by0 = y[s0]
-        by1 = y[s0]
-        for i in range(s0, s1):
-            bx0 = min(bx0, x[i])
-            bx1 = max(bx1, x[i])
-            by0 = min(by0, y[i])
-            by1 = max(by1, y[i])
-        best2 = np.full(n_keys, rad * rad)
-        found = np.zeros(n_keys, np.bool_)
-        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
-        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
-        iy0 = _cell(by0 - rad, gy0, gsize, gny)
-        iy1 = _cell(by1 + rad, gy0, gsize, gny)
-        for cj in range(iy0, iy1 + 1):
-            for ci in range(ix0, ix1 + 1):
-                cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
-                    key = seg_key[k]
-                    if skip[t, key]:
-                        continue
-                    sx0 = min(seg[k, 0], seg[k, 2])
-                    sx1 = max(seg[k, 0], seg[k, 2])
-                    sy0 = min(seg[k, 1], seg[k, 3])
-                    sy1 = max(seg[k, 1], seg[k, 3])
-                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
-                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
-                    b2 = best2[key]
-                    if gxd * gxd + gyd * gyd > b2:
-                        continue
-                    cx = seg[k, 0] - ox
-                    cy = seg[k, 1] - oy
-                    dx = seg[k, 2] - ox
-                    dy = seg[k, 3] - oy
-                    for r in range(r0, r1):
-                        a = ring_off[r]
-                        b = ring_off[r + 1]
-                        for i in range(a, b - 1):
-                            d = _seg_seg2(
-                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
-                            )
-                            if d <= b2:
-                                b2 = d
-                                found[key] = True
-                    best2[key] = b2
-        for key in range(n_keys):
-            if found[key]:
-                out[t, key] = math.sqrt(best2[key])
+    n_blocks = (n + _NEAR_BLOCK - 1) // _NEAR_BLOCK
+    for blk in prange(n_blocks):
+        best2 = np.empty(n_keys)  # scratch, once per block of parcels
+        found = np.empty(n_keys, np.bool_)
+        for t in range(blk * _NEAR_BLOCK, min(n, (blk + 1) * _NEAR_BLOCK)):
+            g = sel[t]
+            r0 = geom_off[g]
+            r1 = geom_off[g + 1]
+            s0 = ring_off[r0]
+            s1 = ring_off[r1]
+            if s1 <= s0:
+                continue
+            ox = x[s0]
+            oy = y[s0]
+            bx0 = x[s0]
+            bx1 = x[s0]
+            by0 = y[s0]
+            by1 = y[s0]
+            for i in range(s0, s1):
+                bx0 = min(bx0, x[i])
+                bx1 = max(bx1, x[i])
+                by0 = min(by0, y[i])
+                by1 = max(by1, y[i])
+            best2[:] = rad * rad
+            found[:] = False
+            ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
+            ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
+            iy0 = _cell(by0 - rad, gy0, gsize, gny)
+            iy1 = _cell(by1 + rad, gy0, gsize, gny)
+            for cj in range(iy0, iy1 + 1):
+                for ci in range(ix0, ix1 + 1):
+                    cell = cj * gnx + ci
+                    for k in range(gstart[cell], gstart[cell + 1]):
+                        key = seg_key[k]
+                        if skip[t, key]:
+                            continue
+                        sx0 = min(seg[k, 0], seg[k, 2])
+                        sx1 = max(seg[k, 0], seg[k, 2])
+                        sy0 = min(seg[k, 1], seg[k, 3])
+                        sy1 = max(seg[k, 1], seg[k, 3])
+                        gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
+                        gyd = max(0.0, max(sy0 - by1, by0 - sy1))
+                        b2 = best2[key]
+                        if gxd * gxd + gyd * gyd > b2:
+                            continue
+                        cx = seg[k, 0] - ox
+                        cy = seg[k, 1] - oy
+                        dx = seg[k, 2] - ox
+                        dy = seg[k, 3] - oy
+                        for r in range(r0, r1):
+                            a = ring_off[r]
+                            b = ring_off[r + 1]
+                            for i in range(a, b - 1):
+                                # an edge whose box is farther than the best so far
+                                # cannot come nearer
+                                if (
+                                    _edge_gap2(x[i], y[i], x[i + 1], y[i + 1], sx0, sy0, sx1, sy1)
+                                    > b2
+                                ):
+                                    continue
+                                d = _seg_seg2(
+                                    x[i] - ox,
+                                    y[i] - oy,
+                                    x[i + 1] - ox,
+                                    y[i + 1] - oy,
+                                    cx,
+                                    cy,
+                                    dx,
+                                    dy,
+                                )
+                                if d <= b2:
+                                    b2 = d
+                                    found[key] = True
+                        best2[key] = b2
+            for key in range(n_keys):
+                if found[key]:
+                    out[t, key] = math.sqrt(best2[key])
     return out
 
 
@@ -1023,7 +1063,7 @@ def nearest_distances_by_key(
     if n == 0 or len(segments) == 0 or skip.shape[1] == 0:
         return np.full(skip.shape, np.inf)
     srt, order = rings.spatial_copy()
-    with numba.parallel_chunksize(_PARCELS_PER_TASK):
+    with numba.parallel_chunksize(_BLOCKS_PER_TASK):
         d = _near_multi_kernel(
             srt.x,
             srt.y,
@@ -1031,8 +1071,9 @@ def nearest_distances_by_key(
             srt.geom_offsets,
             np.arange(n, dtype=np.int64),
             np.ascontiguousarray(skip[order]),
-            segments,
-            segment_key,
+            # per grid entry: a cell's segments are read one after another
+            np.ascontiguousarray(segments[grid.items]),
+            np.ascontiguousarray(segment_key[grid.items]),
             float(radius),
             grid.x0,
             grid.y0,
