@@ -700,6 +700,87 @@ def best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int) -> np.nda
     )
 
 
+@njit(cache=True)
+def _worst_per_group(
+    group: np.ndarray,
+    regime: np.ndarray,
+    rule_regime: np.ndarray,
+    possible: np.ndarray,
+    share: np.ndarray,
+    overlap: np.ndarray,
+    zone: np.ndarray,
+    n_groups: int,
+) -> np.ndarray:  # pragma: no cover - jit
+    best = np.full(n_groups, -1, np.int64)
+    for i in range(len(group)):
+        g = group[i]
+        b = best[g]
+        if b < 0:
+            best[g] = i
+            continue
+        # the keys of best_per_group, column by column, without building them
+        a0 = -float(regime[i])
+        b0 = -float(regime[b])
+        if a0 != b0:
+            if a0 < b0:
+                best[g] = i
+            continue
+        a0 = -float(rule_regime[i])
+        b0 = -float(rule_regime[b])
+        if a0 != b0:
+            if a0 < b0:
+                best[g] = i
+            continue
+        if possible[i] != possible[b]:
+            if not possible[i]:  # certain before possible
+                best[g] = i
+            continue
+        a0 = -share[i]
+        b0 = -share[b]
+        if a0 < b0:
+            best[g] = i
+            continue
+        if a0 > b0:
+            continue
+        a0 = -overlap[i]
+        b0 = -overlap[b]
+        if a0 < b0:
+            best[g] = i
+            continue
+        if a0 > b0:
+            continue
+        if float(zone[i]) < float(zone[b]):
+            best[g] = i
+    return best
+
+
+def worst_per_group(
+    group: np.ndarray,
+    regime: np.ndarray,
+    rule_regime: np.ndarray,
+    possible: np.ndarray,
+    share: np.ndarray,
+    overlap: np.ndarray,
+    zone: np.ndarray,
+    n_groups: int,
+) -> np.ndarray:
+    """:func:`best_per_group` on the keys ``(-regime, -rule_regime, possible, -share,
+    -overlap, zone)`` (``share`` and ``overlap`` already rounded), without building the
+    ``(H, 6)`` key array: the index of each group's worst row, -1 for empty groups."""
+    if len(group) == 0:
+        return np.full(n_groups, -1, np.int64)
+    return _worst_per_group(  # type: ignore[no-any-return]
+        np.ascontiguousarray(group, np.int64),
+        np.ascontiguousarray(regime, np.int64),
+        np.ascontiguousarray(rule_regime, np.int64),
+        np.ascontiguousarray(possible, np.bool_),
+        np.ascontiguousarray(share, np.float64),
+        np.ascontiguousarray(overlap, np.float64),
+        np.ascontiguousarray(zone, np.int64),
+        int(n_groups),
+    )
+
+
 # ------------------------------------------------------------------------- distances
 @njit(cache=True, inline="always")
 def _pt_seg2(
