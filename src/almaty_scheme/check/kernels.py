@@ -563,7 +563,7 @@ def _overlap_pass(
     """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon
     (``bounds`` of the grid's items in the grid's order: :func:`_item_bounds`)."""
     with numba.parallel_chunksize(_BLOCKS_PER_TASK):
-        return _overlap_kernel(  # type: ignore[no-any-return]
+        return _overlap_kernel(
             gidx,
             rings.x,
             rings.y,
@@ -769,7 +769,7 @@ def worst_per_group(
     ``(H, 6)`` key array: the index of each group's worst row, -1 for empty groups."""
     if len(group) == 0:
         return np.full(n_groups, -1, np.int64)
-    return _worst_per_group(  # type: ignore[no-any-return]
+    return _worst_per_group(
         np.ascontiguousarray(group, np.int64),
         np.ascontiguousarray(regime, np.int64),
         np.ascontiguousarray(rule_regime, np.int64),
