@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from almaty_scheme.check.clip import convex_pieces, overlap_by_clipping, polygon_rings
+from almaty_scheme.check.kernels import FlatRings, best_per_group, worst_per_group
 from almaty_scheme.check.zones import chunk_lines, tile_geometries
 
 X0, Y0 = 700_000.0, 4_790_000.0  # realistic UTM magnitudes: precision matters
@@ -107,3 +108,51 @@ def test_parcel_touching_more_owners_than_slots() -> None:
     assert gi.tolist() == [0] + [1] * 40 + [2]
     assert ow.tolist() == [0, *range(40), 0]
     assert ar == pytest.approx([100.0] + [90.0 * 30] * 40 + [100.0], rel=1e-9)
+
+
+def test_spatial_copy_holds_each_geometry_at_its_place_in_z_order() -> None:
+    square = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    holed = shapely.box(X0 + 5000, Y0, X0 + 5300, Y0 + 300).difference(
+        shapely.box(X0 + 5100, Y0 + 100, X0 + 5200, Y0 + 200)
+    )
+    multi = shapely.MultiPolygon(
+        [
+            shapely.box(X0, Y0 + 5000, X0 + 50, Y0 + 5050),
+            shapely.box(X0 + 60, Y0 + 5000, X0 + 90, Y0 + 5040),
+        ]
+    )
+    geoms = np.array(
+        [holed, square, multi, shapely.box(X0 + 10, Y0 + 10, X0 + 20, Y0 + 20)], dtype=object
+    )
+    rings = FlatRings.from_geoms(geoms)
+    srt, order = rings.spatial_copy()
+    assert sorted(order.tolist()) == [0, 1, 2, 3]
+    assert srt.spatial_order().tolist() == [0, 1, 2, 3]
+    for j, g in enumerate(order.tolist()):
+        a0, a1 = rings.geom_offsets[g], rings.geom_offsets[g + 1]
+        b0, b1 = srt.geom_offsets[j], srt.geom_offsets[j + 1]
+        assert a1 - a0 == b1 - b0  # same rings, in the same order, same signs
+        assert rings.ring_sign[a0:a1].tolist() == srt.ring_sign[b0:b1].tolist()
+        for ra, rb in zip(range(a0, a1), range(b0, b1), strict=True):
+            sa = slice(rings.ring_offsets[ra], rings.ring_offsets[ra + 1])
+            sb = slice(srt.ring_offsets[rb], srt.ring_offsets[rb + 1])
+            assert rings.x[sa].tolist() == srt.x[sb].tolist()
+            assert rings.y[sa].tolist() == srt.y[sb].tolist()
+    assert rings.spatial_copy()[0] is srt  # made once
+
+
+def test_worst_per_group_ranks_as_the_key_array() -> None:
+    rng = np.random.default_rng(5)
+    h = 5000
+    group = rng.integers(0, 700, h)
+    regime = rng.integers(0, 3, h)
+    rule = rng.integers(0, 3, h)
+    possible = rng.random(h) < 0.3
+    share = np.round(rng.choice([100.0, 50.0, 12.5, np.nan], h), 6)
+    overlap = np.round(rng.choice([10.0, 20.0, 20.0005], h), 3)
+    zone = rng.integers(0, 40, h)
+    keys = np.column_stack([-regime, -rule, possible, -share, -overlap, zone]).astype(float)
+    expected = best_per_group(group, keys, 800)
+    got = worst_per_group(group, regime, rule, possible, share, overlap, zone, 800)
+    assert (got == expected).all()
+    assert (got[700:] == -1).all()

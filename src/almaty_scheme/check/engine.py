@@ -55,6 +55,7 @@ from almaty_scheme.check.kernels import (
     best_per_group,
     keyed_distances,
     nearest_distances_by_key,
+    worst_per_group,
 )
 from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import (
@@ -668,16 +669,18 @@ def _worst_hits(h: _Hits, n: int) -> _Worst:
         # shares and overlaps are ranked at a fixed precision (1e-6 %, 1 mm²) so that
         # ties (e.g. two zones that both cover the whole parcel) go to the zone order
         # instead of to floating-point noise
-        # filled column by column: no mixed-type stack and no second float copy
-        keys = np.empty((len(h.parcel), 6), np.float64)
-        keys[:, 0] = -h.regime
-        keys[:, 1] = -h.rule_regime  # a capped prohibition names the verdict (issue 13)
-        keys[:, 2] = h.possible
-        keys[:, 3] = -np.round(h.share, 6)
-        keys[:, 4] = -np.round(h.overlap, 3)
-        keys[:, 5] = h.zone
-        best_all = best_per_group(h.parcel, keys, n)
-        del keys
+        # compared key by key in one compiled pass (no (H, 6) key array); the rule's
+        # regime ranks second: a capped prohibition names the verdict (issue 13)
+        best_all = worst_per_group(
+            h.parcel,
+            h.regime,
+            h.rule_regime,
+            h.possible,
+            np.round(h.share, 6),
+            np.round(h.overlap, 3),
+            h.zone,
+            n,
+        )
         p = np.flatnonzero(best_all >= 0)
         best = best_all[p]
         w.zone[p] = h.zone[best]

@@ -20,6 +20,15 @@ Geometric rules (the same as the numpy clipping of :mod:`.clip`):
 
 Coordinates are shifted to a local origin per piece (overlaps) or per parcel
 (distances): UTM values (~10^6 m) would otherwise cost digits.
+
+Speed without changing a bit of the answers: the kernels walk a copy of the rings in
+Z-order (:meth:`FlatRings.spatial_copy`) and read each grid cell's items (bounds,
+segments) from arrays in cell order, so memory is read front to back; before clipping,
+one pass over the ring's own vertices settles a ring wholly outside one edge of the
+piece (by a margin far above rounding: area 0, as the clipping would give) or inside
+every edge (the clipping would copy it unchanged: its shoelace); a parcel edge whose
+box is farther from a segment than the best distance so far is not measured; threads
+take small tasks as they become free (parcels cluster, so equal shares are unequal work).
 """
 
 from __future__ import annotations
@@ -38,6 +47,13 @@ MAX_OWNERS_PER_PARCEL = 16
 owners (very large parcels) are recomputed with enough slots."""
 
 _CHUNK = 200_000  # parcels per kernel call (bounds the slot buffers' memory)
+
+# Threads take work in small tasks as they become free (numba's dynamic scheduling)
+# instead of one equal share each: parcels cluster, and an equal share of parcels in
+# Z-order can be very unequal work (a town against open steppe).
+_BLOCKS_PER_TASK = 4  # the overlap kernel's prange runs over blocks of parcels
+_PARCELS_PER_TASK = 256  # the source-distance kernel's prange runs over parcels
+_NEAR_BLOCK = 64  # parcels per block of the near kernel (its prange runs over blocks)
 
 
 def set_threads(n: int | None) -> None:
@@ -85,6 +101,27 @@ class FlatRings:
     geom_offsets: np.ndarray
     ring_sign: np.ndarray
     _order: np.ndarray | None = None
+    _sorted: FlatRings | None = None
+
+    def spatial_copy(self) -> tuple[FlatRings, np.ndarray]:
+        """The same rings stored in :meth:`spatial_order` (position ``j`` holds geometry
+        ``order[j]``), and that order; made once. Kernels walk the copy front to back, so
+        neighbouring parcels are also neighbours in memory (their coordinates are read
+        from the cache instead of one cache miss per parcel)."""
+        order = self.spatial_order()
+        if self._sorted is None:
+            ring_n = np.diff(self.geom_offsets)[order]
+            geom_off = np.zeros(len(order) + 1, np.int64)
+            np.cumsum(ring_n, out=geom_off[1:])
+            ring_idx = _ranges(self.geom_offsets[:-1][order], ring_n)
+            vert_n = np.diff(self.ring_offsets)[ring_idx]
+            ring_off = np.zeros(len(ring_idx) + 1, np.int64)
+            np.cumsum(vert_n, out=ring_off[1:])
+            x, y = _gather_coords(self.x, self.y, self.ring_offsets, ring_idx, ring_off)
+            srt = FlatRings(x, y, ring_off, geom_off, self.ring_sign[ring_idx])
+            srt._order = np.arange(len(order), dtype=np.int64)
+            self._sorted = srt
+        return self._sorted, order
 
     def spatial_order(self) -> np.ndarray:
         """Geometry indices sorted along a Morton (Z-order) curve of 250 m cells of
@@ -145,6 +182,36 @@ class FlatRings:
             geom_off,
             sign,
         )
+
+
+def _ranges(start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(start, count)])``, vectorised."""
+    total = int(count.sum())
+    out = np.ones(total, np.int64)
+    if total == 0:
+        return out
+    nz = count > 0
+    first = np.zeros(int(nz.sum()) + 1, np.int64)
+    np.cumsum(count[nz], out=first[1:])
+    out[first[:-1]] = start[nz]
+    out[first[1:-1]] -= start[nz][:-1] + count[nz][:-1] - 1
+    return np.cumsum(out)
+
+
+@njit(cache=True, parallel=True)
+def _gather_coords(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, ring_idx: np.ndarray, new_off: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """The coordinates of rings ``ring_idx``, one after another (new offsets ``new_off``)."""
+    nx = np.empty(new_off[-1])
+    ny = np.empty(new_off[-1])
+    for j in prange(len(ring_idx)):
+        s = ring_off[ring_idx[j]]
+        d = new_off[j]
+        for i in range(new_off[j + 1] - d):
+            nx[d + i] = x[s + i]
+            ny[d + i] = y[s + i]
+    return nx, ny
 
 
 def _part1by1(v: np.ndarray) -> np.ndarray:
@@ -249,10 +316,37 @@ def _clip_ring(
     ox = piece[0, 0]
     oy = piece[0, 1]
     m = n
+    reach = 0.0
     for i in range(n):
         bx[i] = x[s + i] - ox
         by[i] = y[s + i] - oy
+        reach = max(reach, abs(bx[i]), abs(by[i]))
+    # pre-test on the ring's own vertices: a ring wholly outside one edge's half-plane
+    # (by a margin far above rounding, so that no clipped vertex could come back inside)
+    # clips to nothing; a ring inside every half-plane comes out of the clipping
+    # unchanged. Both give bit for bit what the clipping gives, without clipping.
+    inside = True
     for k in range(4):
+        ax = piece[k, 0] - ox
+        ay = piece[k, 1] - oy
+        k2 = (k + 1) % 4
+        dx = piece[k2, 0] - ox - ax
+        dy = piece[k2, 1] - oy - ay
+        if dx == 0.0 and dy == 0.0:
+            continue
+        span = abs(dx) + abs(dy)
+        margin = 1e-10 * span * (span + reach + abs(ax) + abs(ay))
+        away = True
+        for i in range(n):
+            sq = dx * (by[i] - ay) - dy * (bx[i] - ax)
+            if sq < 0.0:
+                inside = False
+            if sq >= -margin:
+                away = False
+        if away:
+            return 0.0
+    first = 4 if inside else 0  # inside: nothing to clip, straight to the shoelace
+    for k in range(first, 4):
         ax = piece[k, 0] - ox
         ay = piece[k, 1] - oy
         k2 = (k + 1) % 4
@@ -373,7 +467,7 @@ def _overlap_kernel(
     geom_off: np.ndarray,
     ring_sign: np.ndarray,
     pcoords: np.ndarray,
-    pbounds: np.ndarray,
+    ibounds: np.ndarray,
     pbox: np.ndarray,
     powner: np.ndarray,
     gx0: float,
@@ -428,25 +522,28 @@ def _overlap_kernel(
                 ix1 = _cell(rx1, gx0, gsize, gnx)
                 iy0 = _cell(ry0, gy0, gsize, gny)
                 iy1 = _cell(ry1, gy0, gsize, gny)
+                one_cell = ix0 == ix1 and iy0 == iy1
                 for cj in range(iy0, iy1 + 1):
                     for ci in range(ix0, ix1 + 1):
                         cell = cj * gnx + ci
                         for q in range(gstart[cell], gstart[cell + 1]):
-                            k = gitems[q]
-                            kx0 = pbounds[k, 0]
-                            ky0 = pbounds[k, 1]
-                            kx1 = pbounds[k, 2]
-                            ky1 = pbounds[k, 3]
+                            # the bounds of the cell's items, one after another
+                            kx0 = ibounds[q, 0]
+                            ky0 = ibounds[q, 1]
+                            kx1 = ibounds[q, 2]
+                            ky1 = ibounds[q, 3]
                             if kx0 > rx1 or kx1 < rx0 or ky0 > ry1 or ky1 < ry0:
                                 continue
                             # report the pair once: in the cell of its boxes' common corner
+                            # (a ring within one cell meets its pieces there only)
                             refx = rx0 if rx0 > kx0 else kx0
                             refy = ry0 if ry0 > ky0 else ky0
-                            if (
+                            if not one_cell and (
                                 _cell(refx, gx0, gsize, gnx) != ci
                                 or _cell(refy, gy0, gsize, gny) != cj
                             ):
                                 continue
+                            k = gitems[q]
                             if pbox[k] and rx0 > kx0 and rx1 < kx1 and ry0 > ky0 and ry1 < ky1:
                                 a = abs(rarea) * sgn
                             else:
@@ -472,27 +569,35 @@ def _overlap_pass(
     grid: Grid,
     slots: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon."""
-    return _overlap_kernel(
-        gidx,
-        rings.x,
-        rings.y,
-        rings.ring_offsets,
-        rings.geom_offsets,
-        rings.ring_sign,
-        coords,
-        bounds,
-        is_box,
-        owner,
-        grid.x0,
-        grid.y0,
-        grid.size,
-        grid.nx,
-        grid.ny,
-        grid.start,
-        grid.items,
-        slots,
-    )
+    """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon
+    (``bounds`` of the grid's items in the grid's order: :func:`_item_bounds`)."""
+    with numba.parallel_chunksize(_BLOCKS_PER_TASK):
+        return _overlap_kernel(
+            gidx,
+            rings.x,
+            rings.y,
+            rings.ring_offsets,
+            rings.geom_offsets,
+            rings.ring_sign,
+            coords,
+            bounds,
+            is_box,
+            owner,
+            grid.x0,
+            grid.y0,
+            grid.size,
+            grid.nx,
+            grid.ny,
+            grid.start,
+            grid.items,
+            slots,
+        )
+
+
+def _item_bounds(bounds: np.ndarray, grid: Grid) -> np.ndarray:
+    """The bounds of every entry of ``grid.items`` (an item once per cell it is in), so
+    that a scan of a cell reads consecutive memory instead of jumping to each piece."""
+    return np.ascontiguousarray(bounds[grid.items])
 
 
 def overlap_sums(
@@ -527,17 +632,20 @@ def overlap_sums(
     if g_total == 0 or len(owner) == 0:
         return e
     slots = MAX_OWNERS_PER_PARCEL
-    order = rings.spatial_order()
+    bounds = _item_bounds(bounds, grid)
+    srt, order = rings.spatial_copy()  # the kernel walks the sorted copy front to back
     blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     per_geom = np.zeros(g_total, np.int64)
     for a in range(0, g_total, _CHUNK):
-        gidx = np.ascontiguousarray(order[a : a + _CHUNK])
-        cnt, own, area = _overlap_pass(gidx, rings, coords, bounds, is_box, owner, grid, slots)
+        gidx = np.ascontiguousarray(order[a : a + _CHUNK])  # geometries (placement)
+        pos = np.arange(a, a + len(gidx), dtype=np.int64)  # their places in the copy
+        cnt, own, area = _overlap_pass(pos, srt, coords, bounds, is_box, owner, grid, slots)
         for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
             one = gidx[int(r) : int(r) + 1]
             cnt2, own2, area2 = _overlap_pass(
-                one, rings, coords, bounds, is_box, owner, grid, int(owner.max()) + 1
-            )
+                pos[int(r) : int(r) + 1], srt, coords, bounds, is_box, owner, grid,
+                int(owner.max()) + 1,
+            )  # fmt: skip
             k = int(cnt2[0])
             blocks.append((one, cnt2, own2[:, :k], area2[:, :k]))
             per_geom[one] = k
@@ -597,6 +705,87 @@ def best_per_group(group: np.ndarray, keys: np.ndarray, n_groups: int) -> np.nda
     return _best_per_group(
         np.ascontiguousarray(group, np.int64),  # type: ignore[no-any-return, unused-ignore]
         np.ascontiguousarray(keys, np.float64),
+        int(n_groups),
+    )
+
+
+@njit(cache=True)
+def _worst_per_group(
+    group: np.ndarray,
+    regime: np.ndarray,
+    rule_regime: np.ndarray,
+    possible: np.ndarray,
+    share: np.ndarray,
+    overlap: np.ndarray,
+    zone: np.ndarray,
+    n_groups: int,
+) -> np.ndarray:  # pragma: no cover - jit
+    best = np.full(n_groups, -1, np.int64)
+    for i in range(len(group)):
+        g = group[i]
+        b = best[g]
+        if b < 0:
+            best[g] = i
+            continue
+        # the keys of best_per_group, column by column, without building them
+        a0 = -float(regime[i])
+        b0 = -float(regime[b])
+        if a0 != b0:
+            if a0 < b0:
+                best[g] = i
+            continue
+        a0 = -float(rule_regime[i])
+        b0 = -float(rule_regime[b])
+        if a0 != b0:
+            if a0 < b0:
+                best[g] = i
+            continue
+        if possible[i] != possible[b]:
+            if not possible[i]:  # certain before possible
+                best[g] = i
+            continue
+        a0 = -share[i]
+        b0 = -share[b]
+        if a0 < b0:
+            best[g] = i
+            continue
+        if a0 > b0:
+            continue
+        a0 = -overlap[i]
+        b0 = -overlap[b]
+        if a0 < b0:
+            best[g] = i
+            continue
+        if a0 > b0:
+            continue
+        if float(zone[i]) < float(zone[b]):
+            best[g] = i
+    return best
+
+
+def worst_per_group(
+    group: np.ndarray,
+    regime: np.ndarray,
+    rule_regime: np.ndarray,
+    possible: np.ndarray,
+    share: np.ndarray,
+    overlap: np.ndarray,
+    zone: np.ndarray,
+    n_groups: int,
+) -> np.ndarray:
+    """:func:`best_per_group` on the keys ``(-regime, -rule_regime, possible, -share,
+    -overlap, zone)`` (``share`` and ``overlap`` already rounded), without building the
+    ``(H, 6)`` key array: the index of each group's worst row, -1 for empty groups."""
+    if len(group) == 0:
+        return np.full(n_groups, -1, np.int64)
+    return _worst_per_group(
+        np.ascontiguousarray(group, np.int64),
+        np.ascontiguousarray(regime, np.int64),
+        np.ascontiguousarray(rule_regime, np.int64),
+        np.ascontiguousarray(possible, np.bool_),
+        np.ascontiguousarray(share, np.float64),
+        np.ascontiguousarray(overlap, np.float64),
+        np.ascontiguousarray(zone, np.int64),
         int(n_groups),
     )
 
@@ -673,6 +862,17 @@ def _inside(
     return inside
 
 
+@njit(cache=True, inline="always")
+def _edge_gap2(
+    ax: float, ay: float, bx: float, by: float, sx0: float, sy0: float, sx1: float, sy1: float
+) -> float:  # pragma: no cover - jit
+    """Squared gap between the bounding box of edge AB and the box ``sx0..sx1, sy0..sy1``
+    (a lower bound of their distance)."""
+    gx = max(0.0, max(sx0 - max(ax, bx), min(ax, bx) - sx1))
+    gy = max(0.0, max(sy0 - max(ay, by), min(ay, by) - sy1))
+    return gx * gx + gy * gy
+
+
 @njit(cache=True, parallel=True)
 def _keyed_near_kernel(
     x: np.ndarray,
@@ -694,6 +894,8 @@ def _keyed_near_kernel(
     gstart: np.ndarray,
     gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
+    """``seg`` and ``seg_key`` are per grid entry (in ``gitems`` order, see
+    :func:`keyed_distances`); ``gitems`` itself is not read."""
     n = len(pair_geom)
     out = np.full(n, np.inf)
     for t in prange(n):
@@ -726,8 +928,7 @@ def _keyed_near_kernel(
         for cj in range(iy0, iy1 + 1):
             for ci in range(ix0, ix1 + 1):
                 cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
+                for k in range(gstart[cell], gstart[cell + 1]):
                     key = seg_key[k]
                     member = False
                     for j in range(k0, k1):
@@ -762,6 +963,13 @@ def _keyed_near_kernel(
                         a = ring_off[r]
                         b = ring_off[r + 1]
                         for i in range(a, b - 1):
+                            # an edge whose box is farther than the best so far cannot
+                            # come nearer
+                            if (
+                                _edge_gap2(x[i], y[i], x[i + 1], y[i + 1], sx0, sy0, sx1, sy1)
+                                > best2
+                            ):
+                                continue
                             d = _seg_seg2(
                                 x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
                             )
@@ -792,27 +1000,33 @@ def keyed_distances(
     """
     if len(pair_geom) == 0 or len(segments) == 0:
         return np.full(len(pair_geom), np.inf)
-    o = _spatially(rings, pair_geom)
-    d = _keyed_near_kernel(
-        rings.x,
-        rings.y,
-        rings.ring_offsets,
-        rings.geom_offsets,
-        np.ascontiguousarray(np.asarray(pair_geom, np.int64)[o]),
-        np.ascontiguousarray(np.asarray(pair_group, np.int64)[o]),
-        np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
-        group_start,
-        group_keys,
-        segments,
-        seg_key,
-        grid.x0,
-        grid.y0,
-        grid.size,
-        grid.nx,
-        grid.ny,
-        grid.start,
-        grid.items,
-    )
+    srt, order = rings.spatial_copy()
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    pos = rank[np.asarray(pair_geom, np.int64)]  # places of the pairs' polygons in the copy
+    o = np.argsort(pos, kind="stable")
+    with numba.parallel_chunksize(_PARCELS_PER_TASK):
+        d = _keyed_near_kernel(
+            srt.x,
+            srt.y,
+            srt.ring_offsets,
+            srt.geom_offsets,
+            np.ascontiguousarray(pos[o]),
+            np.ascontiguousarray(np.asarray(pair_group, np.int64)[o]),
+            np.ascontiguousarray(np.asarray(radius, np.float64)[o]),
+            group_start,
+            group_keys,
+            # per grid entry: a cell's segments are read one after another
+            np.ascontiguousarray(segments[grid.items]),
+            np.ascontiguousarray(seg_key[grid.items]),
+            grid.x0,
+            grid.y0,
+            grid.size,
+            grid.nx,
+            grid.ny,
+            grid.start,
+            grid.items,
+        )
     out = np.empty(len(pair_geom))
     out[o] = d
     return out
@@ -837,69 +1051,88 @@ def _near_multi_kernel(
     gstart: np.ndarray,
     gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
+    """``seg`` and ``seg_key`` are per grid entry (in ``gitems`` order, see
+    :func:`nearest_distances_by_key`); ``gitems`` itself is not read."""
     n = len(sel)
     n_keys = skip.shape[1]
     out = np.full((n, n_keys), np.inf)
-    for t in prange(n):
-        g = sel[t]
-        r0 = geom_off[g]
-        r1 = geom_off[g + 1]
-        s0 = ring_off[r0]
-        s1 = ring_off[r1]
-        if s1 <= s0:
-            continue
-        ox = x[s0]
-        oy = y[s0]
-        bx0 = x[s0]
-        bx1 = x[s0]
-        by0 = y[s0]
-        by1 = y[s0]
-        for i in range(s0, s1):
-            bx0 = min(bx0, x[i])
-            bx1 = max(bx1, x[i])
-            by0 = min(by0, y[i])
-            by1 = max(by1, y[i])
-        best2 = np.full(n_keys, rad * rad)
-        found = np.zeros(n_keys, np.bool_)
-        ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
-        ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
-        iy0 = _cell(by0 - rad, gy0, gsize, gny)
-        iy1 = _cell(by1 + rad, gy0, gsize, gny)
-        for cj in range(iy0, iy1 + 1):
-            for ci in range(ix0, ix1 + 1):
-                cell = cj * gnx + ci
-                for q in range(gstart[cell], gstart[cell + 1]):
-                    k = gitems[q]
-                    key = seg_key[k]
-                    if skip[t, key]:
-                        continue
-                    sx0 = min(seg[k, 0], seg[k, 2])
-                    sx1 = max(seg[k, 0], seg[k, 2])
-                    sy0 = min(seg[k, 1], seg[k, 3])
-                    sy1 = max(seg[k, 1], seg[k, 3])
-                    gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
-                    gyd = max(0.0, max(sy0 - by1, by0 - sy1))
-                    b2 = best2[key]
-                    if gxd * gxd + gyd * gyd > b2:
-                        continue
-                    cx = seg[k, 0] - ox
-                    cy = seg[k, 1] - oy
-                    dx = seg[k, 2] - ox
-                    dy = seg[k, 3] - oy
-                    for r in range(r0, r1):
-                        a = ring_off[r]
-                        b = ring_off[r + 1]
-                        for i in range(a, b - 1):
-                            d = _seg_seg2(
-                                x[i] - ox, y[i] - oy, x[i + 1] - ox, y[i + 1] - oy, cx, cy, dx, dy
-                            )
-                            if d <= b2:
-                                b2 = d
-                                found[key] = True
-                    best2[key] = b2
-        for key in range(n_keys):
-            if found[key]:
-                out[t, key] = math.sqrt(best2[key])
+    n_blocks = (n + _NEAR_BLOCK - 1) // _NEAR_BLOCK
+    for blk in prange(n_blocks):
+        best2 = np.empty(n_keys)  # scratch, once per block of parcels
+        found = np.empty(n_keys, np.bool_)
+        for t in range(blk * _NEAR_BLOCK, min(n, (blk + 1) * _NEAR_BLOCK)):
+            g = sel[t]
+            r0 = geom_off[g]
+            r1 = geom_off[g + 1]
+            s0 = ring_off[r0]
+            s1 = ring_off[r1]
+            if s1 <= s0:
+                continue
+            ox = x[s0]
+            oy = y[s0]
+            bx0 = x[s0]
+            bx1 = x[s0]
+            by0 = y[s0]
+            by1 = y[s0]
+            for i in range(s0, s1):
+                bx0 = min(bx0, x[i])
+                bx1 = max(bx1, x[i])
+                by0 = min(by0, y[i])
+                by1 = max(by1, y[i])
+            best2[:] = rad * rad
+            found[:] = False
+            ix0 = _cell(bx0 - rad, gx0, gsize, gnx)
+            ix1 = _cell(bx1 + rad, gx0, gsize, gnx)
+            iy0 = _cell(by0 - rad, gy0, gsize, gny)
+            iy1 = _cell(by1 + rad, gy0, gsize, gny)
+            for cj in range(iy0, iy1 + 1):
+                for ci in range(ix0, ix1 + 1):
+                    cell = cj * gnx + ci
+                    for k in range(gstart[cell], gstart[cell + 1]):
+                        key = seg_key[k]
+                        if skip[t, key]:
+                            continue
+                        sx0 = min(seg[k, 0], seg[k, 2])
+                        sx1 = max(seg[k, 0], seg[k, 2])
+                        sy0 = min(seg[k, 1], seg[k, 3])
+                        sy1 = max(seg[k, 1], seg[k, 3])
+                        gxd = max(0.0, max(sx0 - bx1, bx0 - sx1))
+                        gyd = max(0.0, max(sy0 - by1, by0 - sy1))
+                        b2 = best2[key]
+                        if gxd * gxd + gyd * gyd > b2:
+                            continue
+                        cx = seg[k, 0] - ox
+                        cy = seg[k, 1] - oy
+                        dx = seg[k, 2] - ox
+                        dy = seg[k, 3] - oy
+                        for r in range(r0, r1):
+                            a = ring_off[r]
+                            b = ring_off[r + 1]
+                            for i in range(a, b - 1):
+                                # an edge whose box is farther than the best so far
+                                # cannot come nearer
+                                if (
+                                    _edge_gap2(x[i], y[i], x[i + 1], y[i + 1], sx0, sy0, sx1, sy1)
+                                    > b2
+                                ):
+                                    continue
+                                d = _seg_seg2(
+                                    x[i] - ox,
+                                    y[i] - oy,
+                                    x[i + 1] - ox,
+                                    y[i + 1] - oy,
+                                    cx,
+                                    cy,
+                                    dx,
+                                    dy,
+                                )
+                                if d <= b2:
+                                    b2 = d
+                                    found[key] = True
+                        best2[key] = b2
+            for key in range(n_keys):
+                if found[key]:
+                    out[t, key] = math.sqrt(best2[key])
     return out
 
 
@@ -919,35 +1152,30 @@ def nearest_distances_by_key(
     n = len(rings.geom_offsets) - 1
     if n == 0 or len(segments) == 0 or skip.shape[1] == 0:
         return np.full(skip.shape, np.inf)
-    order = rings.spatial_order()
-    d = _near_multi_kernel(
-        rings.x,
-        rings.y,
-        rings.ring_offsets,
-        rings.geom_offsets,
-        order,
-        np.ascontiguousarray(skip[order]),
-        segments,
-        segment_key,
-        float(radius),
-        grid.x0,
-        grid.y0,
-        grid.size,
-        grid.nx,
-        grid.ny,
-        grid.start,
-        grid.items,
-    )
+    srt, order = rings.spatial_copy()
+    with numba.parallel_chunksize(_BLOCKS_PER_TASK):
+        d = _near_multi_kernel(
+            srt.x,
+            srt.y,
+            srt.ring_offsets,
+            srt.geom_offsets,
+            np.arange(n, dtype=np.int64),
+            np.ascontiguousarray(skip[order]),
+            # per grid entry: a cell's segments are read one after another
+            np.ascontiguousarray(segments[grid.items]),
+            np.ascontiguousarray(segment_key[grid.items]),
+            float(radius),
+            grid.x0,
+            grid.y0,
+            grid.size,
+            grid.nx,
+            grid.ny,
+            grid.start,
+            grid.items,
+        )
     out = np.empty_like(d)
     out[order] = d
     return out
-
-
-def _spatially(rings: FlatRings, geom: np.ndarray) -> np.ndarray:
-    """An order of ``geom`` (geometry indices) following :meth:`FlatRings.spatial_order`."""
-    rank = np.empty(len(rings.geom_offsets) - 1, np.int64)
-    rank[rings.spatial_order()] = np.arange(len(rank))
-    return np.argsort(rank[np.asarray(geom, np.int64)], kind="stable")
 
 
 NEAR_GRID_CELL_M = 250.0

@@ -592,38 +592,50 @@ def _explain_hits(
     zone_case = np.zeros(max(uz) + 1, np.int64)
     for z in uz:
         zone_case[z] = case_of.setdefault(_phrase_key(cache[z]), len(case_of))
-    key = (
-        (
-            ((zone_case[zc] * (len(c.u_uni) + 1) + uc + 1) * 1001 + _SHARE_CASE[q])
-            * (len(c.r_uni) + 1)
-            + rc
-            + 1
-        )
+    # a sentence is a template (zone, use, regime, reason) with the share's words in it:
+    # the template is composed once, and each text is the template's two halves around
+    # the share's words (the same string compose_hit gives)
+    tmpl = (
+        ((zone_case[zc] * (len(c.u_uni) + 1) + uc + 1) * (len(c.r_uni) + 1) + rc + 1)
         * (len(c.w_uni) + 1)
         + wc
         + 1
     )
+    key = tmpl * 1001 + _SHARE_CASE[q]
     inv, ukeys = pd.factorize(key)  # (numpy's unique is slow on millions)
     inv = np.asarray(inv, np.int64)
     first = np.empty(len(ukeys), np.int64)
     first[inv[::-1]] = np.arange(len(inv) - 1, -1, -1)
+    t_inv, t_keys = pd.factorize(tmpl[first])
+    t_first = np.empty(len(t_keys), np.int64)
+    t_first[t_inv] = first  # a row of each template (any: they all give it)
     u_arr, r_arr, w_arr = c.u_uni, c.r_uni, c.w_uni
-    t_en = np.empty(len(ukeys), dtype=object)
-    t_ru = np.empty(len(ukeys), dtype=object)
-    for k, f in enumerate(first):
+    halves_en = np.empty((len(t_keys), 2), dtype=object)
+    halves_ru = np.empty((len(t_keys), 2), dtype=object)
+    for k, f in enumerate(t_first.tolist()):
         u = str(u_arr[uc[f]]) if uc[f] >= 0 else ""
-        t_en[k], t_ru[k] = compose_hit(
+        e, r = compose_hit(
             cache[int(zc[f])],
             use_title=titles.get(u, u),
             use_title_ru=titles_ru.get(u, u),
-            share_en=_SHARE_EN[q[f]],
-            share_ru=_SHARE_RU[q[f]],
+            share_en=_SHARE_MARK,
+            share_ru=_SHARE_MARK,
             regime=str(r_arr[rc[f]]),
             reason=str(w_arr[wc[f]]),
             use=u,
         )
+        halves_en[k] = e.split(_SHARE_MARK)
+        halves_ru[k] = r.split(_SHARE_MARK)
+    t_of = np.asarray(t_inv, np.int64)
+    qf = q[first]
+    t_en = halves_en[t_of, 0] + _SHARE_EN[qf] + halves_en[t_of, 1]
+    t_ru = halves_ru[t_of, 0] + _SHARE_RU[qf] + halves_ru[t_of, 1]
     en.set_codes(idx, inv.ravel(), t_en)
     ru.set_codes(idx, inv.ravel(), t_ru)
+
+
+_SHARE_MARK = "\x00share\x00"
+"""Stands for the share's words in a sentence template (no text contains it)."""
 
 
 def _factorize_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, ...]]]:
@@ -641,7 +653,7 @@ def _factorize_rows(cols: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int,
     codes = np.asarray(codes, np.int64)
     first = np.empty(int(codes.max()) + 1, np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write is the first row
-    rows = [tuple(int(x[f]) for x in cols) for f in first]
+    rows = [tuple(r) for r in np.column_stack([x[first] for x in cols]).tolist()]
     return codes, rows
 
 
