@@ -165,6 +165,14 @@ class NarrowParcels:
     rows: int = 0
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to a results GeoPackage being written: a temporary file renamed into
+    place only when the whole set is written, so SQLite need not sync it to disk."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous = OFF")
+    return con
+
+
 def _q(name: str) -> str:
     """An SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
@@ -378,7 +386,7 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
     now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
     cols = ", ".join(f"{expr} AS {_q(name)}" for name, expr in narrow.select)
     v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
-    with closing(sqlite3.connect(path)) as con, con:
+    with closing(_connect(path)) as con, con:
         tables = _lookup_tables(con, narrow)
         con.executemany(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
@@ -448,9 +456,12 @@ def _parcel_fids(pid: pd.Series, parcel_ids: pd.Series) -> np.ndarray:
 
 def _regime_codes(values: pd.Series) -> np.ndarray:
     """0 allowed, 1 conditional, 2 prohibited, -1 none."""
-    return np.asarray(
-        pd.Categorical(values.astype(object), categories=list(_REGIMES)).codes, np.int64
-    )
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the engine's: map the categories
+        known = {r: i for i, r in enumerate(_REGIMES)}
+        lut = np.array([known.get(c, -1) for c in values.cat.categories] + [-1], np.int64)
+        return lut[np.asarray(values.array.codes, np.int64)]  # code -1 reads the last: -1
+    cats = pd.Categorical(values.astype(object), categories=list(_REGIMES))
+    return np.asarray(cats.codes, np.int64)
 
 
 def write_hits_view(path: Path, parcels_table: str, parcel_id_column: str) -> None:
@@ -466,7 +477,7 @@ def write_hits_view(path: Path, parcels_table: str, parcel_id_column: str) -> No
     case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(_REGIMES))
     z_cols = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[:6])
     z_rest = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[6:])
-    with closing(sqlite3.connect(path)) as con, con:
+    with closing(_connect(path)) as con, con:
         con.execute(
             f"CREATE VIEW {HITS_LAYER} AS SELECT d.fid AS fid, "
             f"p.{_q(parcel_id_column)} AS parcel_id, "
@@ -519,11 +530,14 @@ def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 def _global(codes: np.ndarray, keys: list[Any], known: dict[Any, int]) -> np.ndarray:
     """Codes of a chunk (indices into ``keys``; -1 missing) renumbered to the codes of
-    ``known`` (key -> code, in order of first appearance over every chunk so far)."""
-    glob = np.fromiter((known.setdefault(k, len(known)) for k in keys), np.int64, len(keys))
-    if not len(glob):
-        return np.full(len(codes), -1, np.int64)
-    return np.where(codes < 0, -1, glob[np.maximum(codes, 0)])
+    ``known`` (key -> code, in order of first use over every chunk so far); keys no row
+    uses are not registered."""
+    glob = np.full(len(keys) + 1, -1, np.int64)  # the last entry: what -1 reads
+    used = np.zeros(len(keys), bool)
+    used[codes[codes >= 0]] = True
+    for i in np.flatnonzero(used):
+        glob[i] = known.setdefault(keys[i], len(known))
+    return glob[codes]
 
 
 class ParcelCoder:
@@ -559,6 +573,8 @@ class ParcelCoder:
         self.pairs: dict[tuple[str | None, str | None], int] = {}
         self.texts: dict[tuple[str, str], int] = {}
         self.rows = 0
+        self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
+        self._pair_keys: dict[tuple[int, int], list[tuple[str, str]]] = {}
 
     def _plan(
         self,
@@ -606,18 +622,53 @@ class ParcelCoder:
             if kind == "plain":
                 data[name] = chunk[c].array
             elif kind == "expl":
-                ru, en = (_factorised(chunk[x]) for x in EXPLANATION_COLUMNS)
-                codes, pairs = _explanation_pairs(ru, en)
-                data[name] = _nullable(_global(codes, [p[1:] for p in pairs], self.pairs))
+                codes, pairs = self._pairs(chunk)
+                data[name] = _nullable(_global(codes, pairs, self.pairs))
             elif kind == "case":
                 key, table = _cases(chunk, self.case_cols)
                 rows = list(table[self.case_cols].itertuples(index=False, name=None))
                 data[name] = _global(key, rows, self.cases)
             else:
-                codes, texts = _factorised(chunk[c])
-                data[name] = _nullable(_global(codes, [(c, t) for t in texts], self.texts))
+                codes, keys = self._texts(chunk[c], c)
+                data[name] = _nullable(_global(codes, keys, self.texts))
         self.rows += len(chunk)
         return gpd.GeoDataFrame(data, geometry=chunk.geometry.to_numpy(), crs=chunk.crs)
+
+    def _categories(self, values: pd.Series) -> list[str] | None:
+        """The texts of a categorical of texts (``None`` for another column), worked
+        out once per categories object: the slices of a chunk share the chunk's."""
+        if not isinstance(values.dtype, pd.CategoricalDtype):
+            return None
+        cats = values.cat.categories
+        hit = self._memo.get(id(cats))
+        if hit is None or hit[0] is not cats:
+            texts = [str(v) for v in cats] if _str_categorical(values) else None
+            hit = self._memo[id(cats)] = (cats, texts)
+        return hit[1]
+
+    def _texts(self, values: pd.Series, column: str) -> tuple[np.ndarray, list[Any]]:
+        """Codes of a text column and its keys ``(column, text)``."""
+        texts = self._categories(values)
+        if texts is not None:
+            codes = np.asarray(values.array.codes, np.int64)
+        else:
+            codes, texts = _factorised(values)
+        return codes, [(column, t) for t in texts]
+
+    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any]]:
+        """Codes of the explanation pairs and the keys ``(ru, en)``: the engine's two
+        categoricals go code for code (a pair per category); others are paired here."""
+        ru, en = (chunk[x] for x in EXPLANATION_COLUMNS)
+        rt, et = self._categories(ru), self._categories(en)
+        if rt is not None and et is not None and len(rt) == len(et):
+            rc, ec = np.asarray(ru.array.codes, np.int64), np.asarray(en.array.codes, np.int64)
+            if np.array_equal(rc, ec):
+                key = (id(ru.cat.categories), id(en.cat.categories))
+                if key not in self._pair_keys:
+                    self._pair_keys[key] = list(zip(rt, et, strict=True))
+                return rc, self._pair_keys[key]
+        codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
+        return codes, [p[1:] for p in pairs]
 
     def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
         """The copies decided up front must hold in every chunk (else a bug: raise)."""
@@ -833,37 +884,41 @@ class GpkgResults:
 
     def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
-        in slices of :data:`SLICE_ROWS` parcels: the writer starts on the first slice
-        while the next is encoded, and no copy of a whole chunk is made."""
-        for start in range(0, len(parcels), SLICE_ROWS):
-            self._add_parcels(parcels.iloc[start : start + SLICE_ROWS], hits)
+        in slices of :data:`SLICE_ROWS` rows: the writer starts on the first slice while
+        the next is encoded, and no copy of the whole chunk is made."""
+        for a in range(0, len(parcels), SLICE_ROWS):
+            pg = gpkg_frame(parcels.iloc[a : a + SLICE_ROWS])
+            if self.coder is None:
+                self._begin(pg, hits)
+            assert self.coder is not None
+            data = self.coder.encode(pg)
+            rows = pd.DataFrame(data.drop(columns=data.geometry.name))
+            self.stream.write(self._table(PARCELS_DATA_LAYER, rows, data.geometry.to_numpy()))
         self._add_hits(parcels, hits)
 
-    def _add_parcels(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
-        pg = gpkg_frame(parcels)
-        if self.coder is None:
-            self.coder = ParcelCoder(pg, self.copies)
-            if isinstance(hits, gpd.GeoDataFrame):
-                self.hits_crs = _crs_text(hits.crs)
-            self.plain_hits = self.hits_crs is not None or any(
-                c not in HIT_DATA_COLUMNS for c in hits.columns
-            )
-            self.stream.begin_layer(
-                PARCELS_DATA_LAYER,
-                geometry_name="geometry",
-                geometry_type="MultiPolygon",
-                crs=_crs_text(pg.crs),
-                append=False,
-                dataset_options={"VERSION": "1.2"},  # read by QGIS 3.22 without warnings
-            )
-        data = self.coder.encode(pg)
-        self.stream.write(self._table(PARCELS_DATA_LAYER, data, data.geometry.to_numpy()))
+    def _begin(self, pg: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+        """The layout, from the first chunk; the parcels' layer is started."""
+        self.coder = ParcelCoder(pg, self.copies)
+        if isinstance(hits, gpd.GeoDataFrame):
+            self.hits_crs = _crs_text(hits.crs)
+        self.plain_hits = self.hits_crs is not None or any(
+            c not in HIT_DATA_COLUMNS for c in hits.columns
+        )
+        self.stream.begin_layer(
+            PARCELS_DATA_LAYER,
+            geometry_name="geometry",
+            geometry_type="MultiPolygon",
+            crs=_crs_text(pg.crs),
+            append=False,
+            dataset_options={"VERSION": "1.2"},  # read by QGIS 3.22 without warnings
+        )
 
     def _add_hits(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
         name = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
         if self.hits_crs is not None:  # overlap polygons: a plain spatial table
             hg = gpkg_frame(hits)
-            self.hit_tables.append(self._table(name, hg, hg.geometry.to_numpy()))
+            rows = pd.DataFrame(hg.drop(columns=hg.geometry.name))
+            self.hit_tables.append(self._table(name, rows, hg.geometry.to_numpy()))
         elif self.plain_hits:
             self.hit_tables.append(self._table(name, _gpkg_ready(pd.DataFrame(hits))))
         else:
@@ -878,8 +933,8 @@ class GpkgResults:
             self.side.write(table)
 
     def _table(self, layer: str, df: pd.DataFrame, geometry: np.ndarray | None = None) -> pa.Table:
-        frame = pd.DataFrame(df.drop(columns=df.geometry.name)) if geometry is not None else df
-        table = arrow_table(frame, geometry, self.schemas.get(layer))
+        """Rows of ``layer`` as Arrow (``df`` without its geometry, given apart)."""
+        table = arrow_table(df, geometry, self.schemas.get(layer))
         self.schemas.setdefault(layer, table.schema)
         return table
 
@@ -941,7 +996,7 @@ def merge_table(path: Path, side: Path, table: str) -> None:
     its rows (one ``INSERT ... SELECT``: SQLite copies the records), its
     ``gpkg_contents`` and ``gpkg_ogr_contents`` rows, then its triggers (the feature
     count's), so that they do not run once per row."""
-    with closing(sqlite3.connect(path)) as con:
+    with closing(_connect(path)) as con:
         con.execute("ATTACH DATABASE ? AS side", (str(side),))
         objs = con.execute(
             "SELECT type, sql FROM side.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,12 @@ from almaty_scheme.check.output import (
 )
 from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_use_aliases
-from almaty_scheme.check.zones import PreparedZones, layers_file_layers, load_zones
+from almaty_scheme.check.zones import (
+    PreparedZones,
+    layers_file_layers,
+    load_zones,
+    start_kernel_runtime,
+)
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.outset import OutputSet
 from almaty_scheme.logs import NOTICE
@@ -156,17 +160,15 @@ def run_check(
     with _timed(timings, "catalogue"):
         cat, land_use = _rules(opts)
     stage("reading parcels", 1, _STAGES)
-    with ThreadPoolExecutor(1, thread_name_prefix="zones") as pool:
-        # the zones are prepared while the parcels are read (GDAL, Arrow and shapely
-        # release the GIL): a run waits for the longer of the two, not their sum
-        zones_job = pool.submit(_zones, layers, cat, land_use, opts, timings)
-        pin = _parcel_input(parcels, land_use, opts, timings)
-        log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
-                timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
-        if out is not None and Path(out).suffix.lower() == ".gpkg":
-            check_column_count(pin.frame, out)
-        stage("preparing restriction zones", 2, _STAGES)
-        zones = zones_job.result()
+    if opts.engine != "dask":
+        start_kernel_runtime()  # numba's runtime starts while the parcels are read
+    pin = _parcel_input(parcels, land_use, opts, timings)
+    log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
+            timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
+    if out is not None and Path(out).suffix.lower() == ".gpkg":
+        check_column_count(pin.frame, out)
+    stage("preparing restriction zones", 2, _STAGES)
+    zones = _zones(layers, cat, land_use, opts, timings)
     log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
     written: dict[str, Path] = {}
     with _writer(parcels, layers, out, opts, pin) as writer:

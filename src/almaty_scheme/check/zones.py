@@ -1171,15 +1171,25 @@ def start_kernel_runtime() -> threading.Thread:
 
     The first call of a compiled kernel in a process costs about 1.3 s even when its
     machine code comes from numba's cache (numba sets up its compiler and typing
-    tables once per process). :func:`load_zones` starts it here, so that it runs while
-    this thread reads the layers and the zone cache (GDAL, hashing and WKB decoding
-    release the GIL) instead of at the first overlap of the check. The thread calls the
+    tables once per process). :func:`~almaty_scheme.check.run.run_check` starts it before
+    it reads the parcels, and :func:`load_zones` if nothing did, so that it runs while
+    the parcels, the layers and the zone cache are read (GDAL, Arrow, hashing and WKB
+    decoding release the GIL) instead of at the first overlap of the check. Only the
+    first call starts a thread. The thread calls the
     kernel of :meth:`Grid.build` with the argument types the check uses; numba's
     compiler lock makes a concurrent first call from the check wait for it.
     """
-    thread = threading.Thread(target=_first_kernel_call, name="numba-runtime", daemon=False)
-    thread.start()
-    return thread
+    with _RUNTIME_LOCK:
+        if _RUNTIME:  # once per process: the first caller starts it
+            return _RUNTIME[0]
+        thread = threading.Thread(target=_first_kernel_call, name="numba-runtime", daemon=False)
+        thread.start()
+        _RUNTIME.append(thread)
+        return thread
+
+
+_RUNTIME: list[threading.Thread] = []
+_RUNTIME_LOCK = threading.Lock()
 
 
 def _first_kernel_call() -> None:
