@@ -20,6 +20,8 @@ variable                                  meaning                               
 ``ALMATY_SCHEME_MALLOC_TUNING``           ``0`` turns the glibc mmap pinning off      on (``1``)
 ``MALLOC_MMAP_THRESHOLD_``                glibc's own switch; when set it wins        unset
 ``ALMATY_SCHEME_CACHE_MAX_MB``            bound of the zone cache (LRU eviction)      1024 (``0`` keeps nothing)
+``ALMATY_SCHEME_STREAM_MIN_ROWS``         fewest parcels whose results GeoPackage     100000
+                                          writer processes write (``0``: never)
 ``ALMATY_SCHEME_FAULT_POINT``             tests: pause the writer at this named point unset
 ``ALMATY_SCHEME_FAULT_SIGNAL``            tests: file to write the pid to on pausing  unset
 ``ALMATY_SCHEME_FAULT_WAIT_S``            tests: how long to pause                    60
@@ -50,6 +52,15 @@ def _threads(value: str | None) -> int | None:
     return n
 
 
+def _stream_min_rows(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return 100_000
+    n = int(value)
+    if n < 0:
+        raise ValueError(f"ALMATY_SCHEME_STREAM_MIN_ROWS must be >= 0, not {value!r}")
+    return n or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """A snapshot of the environment variables the toolkit reads (see the module table).
@@ -78,6 +89,9 @@ class Settings:
         glibc's ``MALLOC_MMAP_THRESHOLD_`` is present (then it wins over the tuning).
     cache_max_mb
         The zone cache's bound as given (validated by ``check.zone_cache.max_bytes``).
+    stream_min_rows
+        Fewest parcels whose results GeoPackage is written by writer processes while
+        the check goes on (``check.gpkg_out.GpkgResults``); ``None`` never.
     fault_point, fault_signal, fault_wait_s
         Fault injection for the kill tests (``io.outset``): where to pause, the file that
         announces the pause, and for how long.
@@ -96,6 +110,7 @@ class Settings:
     malloc_tuning: bool = True
     malloc_mmap_threshold_set: bool = False
     cache_max_mb: str | None = None
+    stream_min_rows: int | None = 100_000
     fault_point: str | None = None
     fault_signal: Path | None = None
     fault_wait_s: float = 60.0
@@ -107,7 +122,8 @@ class Settings:
         Raises
         ------
         ValueError
-            ``ALMATY_SCHEME_NUMBA_THREADS`` is not a positive integer.
+            ``ALMATY_SCHEME_NUMBA_THREADS`` is not a positive integer, or
+            ``ALMATY_SCHEME_STREAM_MIN_ROWS`` not a whole number >= 0.
         """
         e: Mapping[str, str] = os.environ if env is None else env
         forced = e.get("ALMATY_SCHEME_PROGRESS")
@@ -127,6 +143,7 @@ class Settings:
             malloc_tuning=e.get("ALMATY_SCHEME_MALLOC_TUNING", "1") != "0",
             malloc_mmap_threshold_set="MALLOC_MMAP_THRESHOLD_" in e,
             cache_max_mb=e.get("ALMATY_SCHEME_CACHE_MAX_MB"),
+            stream_min_rows=_stream_min_rows(e.get("ALMATY_SCHEME_STREAM_MIN_ROWS")),
             fault_point=e.get("ALMATY_SCHEME_FAULT_POINT"),
             fault_signal=_path(e, "ALMATY_SCHEME_FAULT_SIGNAL"),
             fault_wait_s=float(e.get("ALMATY_SCHEME_FAULT_WAIT_S", "60")),

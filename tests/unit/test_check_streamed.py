@@ -109,7 +109,7 @@ def test_a_large_check_streams_to_writer_processes(
 ) -> None:
     """The run's path: from STREAM_MIN_ROWS parcels on, writer processes write the file."""
     whole = _run(world, tmp_path / "whole.gpkg")
-    monkeypatch.setattr(run_mod, "STREAM_MIN_ROWS", 5)
+    monkeypatch.setenv("ALMATY_SCHEME_STREAM_MIN_ROWS", "5")
     spawned: list[Path] = []
     real = GpkgStream.__init__
 

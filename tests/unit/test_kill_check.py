@@ -101,7 +101,7 @@ def _complete_run(w: dict[str, Path], out: Path, *extra: str) -> None:
     assert "Traceback" not in r.stderr
 
 
-def _killed_at_point(w: dict[str, Path], out: Path, point: str) -> None:
+def _killed_at_point(w: dict[str, Path], out: Path, point: str, **env: str) -> None:
     sig = out / f"signal-{point}"
     proc = subprocess.Popen(
         _cmd(w, out, "--overwrite"),
@@ -110,6 +110,7 @@ def _killed_at_point(w: dict[str, Path], out: Path, point: str) -> None:
             ALMATY_SCHEME_FAULT_POINT=point,
             ALMATY_SCHEME_FAULT_SIGNAL=str(sig),
             ALMATY_SCHEME_FAULT_WAIT_S="300",
+            **env,
         ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -134,6 +135,26 @@ def test_kill_before_commit_keeps_the_previous_set(world: dict[str, Path], tmp_p
     assert left and all(".partial-" in n for n in left)  # the killed run's files...
     _complete_run(world, tmp_path, "--overwrite")
     assert _temps(tmp_path) == []  # ...are gone after the next run
+    after = _run_ids(tmp_path)
+    assert after[0] == after[1] != before[0]
+
+
+def test_kill_while_writer_processes_write_keeps_the_previous_set(
+    world: dict[str, Path], tmp_path: Path
+) -> None:
+    """The results GeoPackage streamed to writer processes (every run streams with
+    ALMATY_SCHEME_STREAM_MIN_ROWS=1), the run killed before the writers are told to
+    finish: the previous set is untouched, and the next run leaves no temporary file
+    (the results file and the hits' own file)."""
+    before = _previous(world, tmp_path)
+    gpkg_bytes = (tmp_path / "res.gpkg").read_bytes()
+    _killed_at_point(world, tmp_path, "streaming", ALMATY_SCHEME_STREAM_MIN_ROWS="1")
+    assert _run_ids(tmp_path) == before
+    assert (tmp_path / "res.gpkg").read_bytes() == gpkg_bytes
+    left = _temps(tmp_path)
+    assert len([n for n in left if n.endswith(".gpkg")]) == 2  # results + hits file
+    _complete_run(world, tmp_path, "--overwrite")
+    assert _temps(tmp_path) == []
     after = _run_ids(tmp_path)
     assert after[0] == after[1] != before[0]
 

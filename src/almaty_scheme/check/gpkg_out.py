@@ -32,7 +32,7 @@ import pyogrio
 import shapely
 
 from almaty_scheme.io.gpkg_stream import GpkgStream
-from almaty_scheme.io.outset import partial_name, remove_path
+from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 
 log = logging.getLogger(__name__)
 
@@ -945,6 +945,7 @@ class GpkgResults:
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
         if self.side is None:
             self._send_hits()
+        fault_point("streaming")  # tests: killed while the writers may still work
         self.stream.close()
         if self.side is not None:
             self.side.end_layer(self.schemas[HITS_DATA_LAYER])

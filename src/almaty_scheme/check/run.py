@@ -276,12 +276,6 @@ def _parcel_input(
         )
 
 
-STREAM_MIN_ROWS = 100_000
-"""Fewest parcels whose results GeoPackage is written by a writer process while the
-run goes on (:class:`~almaty_scheme.check.gpkg_out.GpkgResults`); fewer are written in
-this process (a writer process would only add its start-up)."""
-
-
 def _zones(
     layers: str | Path,
     cat: Catalogue,
@@ -310,11 +304,13 @@ def _writer(
     pin: ParcelInput,
 ) -> Iterator[ResultWriter | None]:
     """The run's output set (``None`` without ``out``); a results GeoPackage of at least
-    :data:`STREAM_MIN_ROWS` parcels is streamed to a writer process."""
+    ``ALMATY_SCHEME_STREAM_MIN_ROWS`` parcels (100 000) is streamed to writer
+    processes (fewer: a writer process would only add its start-up)."""
     if out is None:
         yield None
         return
-    stream = len(pin.frame) >= STREAM_MIN_ROWS
+    least = settings.current().stream_min_rows
+    stream = least is not None and len(pin.frame) >= least
     with ResultWriter(
         out,
         csv=opts.csv,
