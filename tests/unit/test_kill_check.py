@@ -101,7 +101,8 @@ def _complete_run(w: dict[str, Path], out: Path, *extra: str) -> None:
     assert "Traceback" not in r.stderr
 
 
-def _killed_at_point(w: dict[str, Path], out: Path, point: str, **env: str) -> None:
+def _killed_at_point(w: dict[str, Path], out: Path, point: str, files: int = 0, **env: str) -> None:
+    """Kill the run paused at ``point`` (once ``files`` temporary GeoPackages exist)."""
     sig = out / f"signal-{point}"
     proc = subprocess.Popen(
         _cmd(w, out, "--overwrite"),
@@ -119,6 +120,9 @@ def _killed_at_point(w: dict[str, Path], out: Path, point: str, **env: str) -> N
     while not sig.exists():
         assert proc.poll() is None, "the run ended before reaching the fault point"
         assert time.monotonic() < deadline, "the fault point was never reached"
+        time.sleep(0.05)
+    while len([n for n in _temps(out) if n.endswith(".gpkg")]) < files:
+        assert time.monotonic() < deadline, f"{files} temporary file(s) never appeared"
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -148,11 +152,11 @@ def test_kill_while_writer_processes_write_keeps_the_previous_set(
     (the results file and the hits' own file)."""
     before = _previous(world, tmp_path)
     gpkg_bytes = (tmp_path / "res.gpkg").read_bytes()
-    _killed_at_point(world, tmp_path, "streaming", ALMATY_SCHEME_STREAM_MIN_ROWS="1")
+    # paused with both writers at work (each has its file), then killed: the writers
+    # read the end of their input and exit
+    _killed_at_point(world, tmp_path, "streaming", files=2, ALMATY_SCHEME_STREAM_MIN_ROWS="1")
     assert _run_ids(tmp_path) == before
     assert (tmp_path / "res.gpkg").read_bytes() == gpkg_bytes
-    left = _temps(tmp_path)
-    assert len([n for n in left if n.endswith(".gpkg")]) == 2  # results + hits file
     _complete_run(world, tmp_path, "--overwrite")
     assert _temps(tmp_path) == []
     after = _run_ids(tmp_path)

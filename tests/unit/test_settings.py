@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
         "ALMATY_SCHEME_MALLOC_TUNING": "0",
         "MALLOC_MMAP_THRESHOLD_": "65536",
         "ALMATY_SCHEME_CACHE_MAX_MB": "512",
+        "ALMATY_SCHEME_STREAM_MIN_ROWS": "250000",
         "ALMATY_SCHEME_FAULT_POINT": "commit",
         "ALMATY_SCHEME_FAULT_SIGNAL": "/sig",
         "ALMATY_SCHEME_FAULT_WAIT_S": "2.5",
@@ -52,6 +53,9 @@ def test_every_variable_is_read() -> None:
         Path("/sig"),
         2.5,
     )
+    assert s.stream_min_rows == 250_000
+    assert Settings.from_env({"ALMATY_SCHEME_STREAM_MIN_ROWS": "0"}).stream_min_rows is None
+    assert Settings().stream_min_rows == 100_000
     assert Settings.from_env({"ALMATY_SCHEME_PROGRESS": "1"}).progress is True
     # every variable of the module's table is one of these
     table = set(re.findall(r"^``([A-Z_]+)``", settings.__doc__ or "", re.M))

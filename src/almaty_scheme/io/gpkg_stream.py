@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import subprocess
 import sys
@@ -79,13 +78,11 @@ class GpkgStream:
     def _start(self) -> None:
         # closed by close() or abort(), after the process has ended
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
-        env = {**os.environ, **self.config}
         self._proc = subprocess.Popen(
             [sys.executable, "-P", str(WORKER), str(self.path)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
-            env=env,
         )
         self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(_QUEUE_ITEMS)
         self._sender = threading.Thread(target=self._send, name="gpkg-stream", daemon=True)
@@ -148,8 +145,8 @@ class GpkgStream:
         if dataset_options:
             opts["dataset_options"] = dict(dataset_options)
         self._options = opts
-        if self.process:
-            self._put(("begin", opts))
+        if self.process:  # the writer sets the GDAL options itself
+            self._put(("begin", {**opts, "gdal_config": self.config}))
 
     def write(self, table: pa.Table) -> None:
         """Queue the rows of ``table`` (same schema for every call of a layer)."""

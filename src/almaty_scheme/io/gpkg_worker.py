@@ -2,7 +2,8 @@
 
 Run as a script (``python -P gpkg_worker.py <path>``); it imports only pyarrow and
 pyogrio, so it starts in a fraction of a second. Standard input carries, per layer, one
-line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`) followed by an
+line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`, and
+``gdal_config``: GDAL configuration options to set first) followed by an
 Arrow IPC stream of that layer's record batches; a line ``END`` ends the session.
 GDAL writes each layer in one session as its batches arrive (so the GeoPackage R-tree
 is built once, in bulk, at the end of the layer). Any error goes to standard error and
@@ -26,6 +27,7 @@ def serve(path: str) -> None:
         if not line or line.strip() == b"END":
             return
         options = json.loads(line)
+        pyogrio.set_gdal_config_options(options.pop("gdal_config", {}))
         reader = pa.ipc.open_stream(src)
         pyogrio.write_arrow(reader, path, driver="GPKG", **options)
 
