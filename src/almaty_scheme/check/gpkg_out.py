@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyogrio
 import shapely
 
+from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 
@@ -91,24 +92,10 @@ def _cell_text(v: Any) -> str | None:
 
 HITS_DATA_LAYER = "parcel_hits_data"
 ZONES_LAYER = "check_zones"
-_HIT_ZONE_COLUMNS = (
-    "rule_id",
-    "family",
-    "layer",
-    "zone_fid",
-    "zone_name",
-    "certainty",
-    "width_m",
-    "band_inner_m",
-    "band_outer_m",
-    "width_semantics",
-    "measured_from",
-    "citation",
-    "verified",
-    "accuracy",
-    "source",
-    "reading",
-)
+_HIT_MEASURES = ("overlap_m2", "share_pct", "distance_to_source_m", "regime", "rule_regime")
+"""Columns of a hit stored in ``parcel_hits_data``; the others but ``parcel_id`` describe
+the zone and are stored once per zone in ``check_zones``."""
+_HIT_ZONE_COLUMNS = tuple(c for c in HIT_COLUMNS if c not in ("parcel_id", *_HIT_MEASURES))
 
 
 PARCELS_DATA_LAYER = "parcels_data"
@@ -340,33 +327,36 @@ def _unique_name(name: str, taken: set[str]) -> str:
 
 def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple[str, str]]:
     """Create and fill the lookup tables of ``narrow``; return (name, description)."""
+    cases = narrow.cases
+    case_cols = [c for c in cases.columns if c != "code"] if cases is not None else []
+    specs: list[tuple[str, list[str], Any, str]] = [
+        (
+            CASES_TABLE,
+            [f"{_q(c)} TEXT" for c in case_cols],
+            [] if cases is None else cases.astype(object).itertuples(index=False, name=None),
+            "each distinct combination of the parcels' verdict texts",
+        ),
+        (
+            EXPLANATIONS_TABLE,
+            ["explanation_ru TEXT", "explanation_en TEXT"],
+            narrow.explanations,
+            "each distinct pair of explanations once",
+        ),
+        (
+            TEXTS_TABLE,
+            ["column_name TEXT NOT NULL", "text TEXT"],
+            narrow.texts,
+            "the distinct texts of other repeated text columns",
+        ),
+    ]
     tables = []
-    if narrow.cases is not None:
-        cc = [c for c in narrow.cases.columns if c != "code"]
-        con.execute(
-            f"CREATE TABLE {CASES_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            + ", ".join(f"{_q(c)} TEXT" for c in cc)
-            + ")"
-        )
-        con.executemany(
-            f"INSERT INTO {CASES_TABLE} VALUES ({', '.join('?' * (len(cc) + 1))})",
-            narrow.cases.astype(object).itertuples(index=False, name=None),
-        )
-        tables.append((CASES_TABLE, "each distinct combination of the parcels' verdict texts"))
-    if narrow.explanations:
-        con.execute(
-            f"CREATE TABLE {EXPLANATIONS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            "explanation_ru TEXT, explanation_en TEXT)"
-        )
-        con.executemany(f"INSERT INTO {EXPLANATIONS_TABLE} VALUES (?, ?, ?)", narrow.explanations)
-        tables.append((EXPLANATIONS_TABLE, "each distinct pair of explanations once"))
-    if narrow.texts:
-        con.execute(
-            f"CREATE TABLE {TEXTS_TABLE} (code INTEGER PRIMARY KEY NOT NULL, "
-            "column_name TEXT NOT NULL, text TEXT)"
-        )
-        con.executemany(f"INSERT INTO {TEXTS_TABLE} VALUES (?, ?, ?)", narrow.texts)
-        tables.append((TEXTS_TABLE, "the distinct texts of other repeated text columns"))
+    for name, cols, rows, description in specs:
+        if (name == CASES_TABLE and cases is None) or (name != CASES_TABLE and not rows):
+            continue
+        con.execute(f"CREATE TABLE {name} (code INTEGER PRIMARY KEY NOT NULL, {', '.join(cols)})")
+        marks = ", ".join("?" * (len(cols) + 1))
+        con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+        tables.append((name, description))
     return tables
 
 
@@ -426,15 +416,7 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
         )
 
 
-HIT_DATA_COLUMNS = (
-    "parcel_id",
-    *_HIT_ZONE_COLUMNS,
-    "overlap_m2",
-    "share_pct",
-    "distance_to_source_m",
-    "regime",
-    "rule_regime",
-)
+HIT_DATA_COLUMNS = HIT_COLUMNS
 """Columns of the engine's hits that the view ``parcel_hits`` gives back (any other
 column keeps ``parcel_hits`` a plain table)."""
 _REGIMES = ("allowed", "conditional", "prohibited")
