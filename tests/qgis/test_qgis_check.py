@@ -63,7 +63,8 @@ def test_parcels_view_opens_styled_and_identifies(
 ) -> None:
     """``parcels`` is a spatial view over ``parcels_data`` and its lookup tables: QGIS
     opens it, applies its embedded style, counts it, and the identify tool at a parcel
-    returns its verdict and explanations (texts stored once, in ``explanation_texts``)."""
+    returns its verdict and explanations (stored as three parts, each distinct part once in
+    ``explanation_parts``, joined by the view)."""
     layers = write_gpkg(tmp_path / "layers.gpkg")
     src = tmp_path / "parcels.gpkg"
     parcels(
@@ -91,6 +92,13 @@ def test_parcels_view_opens_styled_and_identifies(
     for col in ("explanation_ru", "explanation_en", "worst_rule_id", "verdict_reason"):
         assert a[col] == str(engine.loc["A", col]) and a[col], col
     assert "участка" in a["explanation_ru"]
+    with closing(sqlite3.connect(out)) as con:  # A's share words are a part of their own
+        words = con.execute(
+            "SELECT e.explanation_en FROM parcels_data d JOIN explanation_parts e "
+            "ON e.code = d.explanation_part2_code WHERE d.cad = 'A'"
+        ).fetchone()[0]
+    assert words in a["explanation_en"]
+    assert words == "the whole parcel" or words.endswith(" % of the parcel")
     # and at parcel B, 1 km north
     ident = inspect_qgis("identify", out, "parcels", X0 + 1050, Y0 + 6050)
     (b,) = ident["identified"]

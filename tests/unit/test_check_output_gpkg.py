@@ -98,7 +98,14 @@ def test_storage_is_narrow(checked: dict[str, Any]) -> None:
         kinds = dict(con.execute("SELECT name, type FROM sqlite_master").fetchall())
         data_cols = [r[1] for r in con.execute("PRAGMA table_info(parcels_data)")]
         cases = pd.read_sql_query("SELECT * FROM check_cases", con)
-        pairs = con.execute("SELECT count(*) FROM explanation_texts").fetchone()[0]
+        parts = con.execute("SELECT explanation_ru, explanation_en FROM explanation_parts")
+        parts = parts.fetchall()
+        a_parts = con.execute(
+            "SELECT e1.explanation_en, e2.explanation_en, e3.explanation_en FROM parcels_data d "
+            "JOIN explanation_parts e1 ON e1.code = d.explanation_part1_code "
+            "JOIN explanation_parts e2 ON e2.code = d.explanation_part2_code "
+            "JOIN explanation_parts e3 ON e3.code = d.explanation_part3_code WHERE d.cad = 'A'"
+        ).fetchone()
         texts = con.execute("SELECT column_name, text FROM check_texts ORDER BY code").fetchall()
         contents = {
             r[0]: r[1:]
@@ -115,22 +122,28 @@ def test_storage_is_narrow(checked: dict[str, Any]) -> None:
             "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parcels'"
         ).fetchone()[0]
     assert kinds["parcels"] == "view"
-    assert kinds["parcels_data"] == kinds["check_cases"] == kinds["explanation_texts"] == "table"
+    assert kinds["parcels_data"] == kinds["check_cases"] == kinds["explanation_parts"] == "table"
     # repeated texts are codes in the data table; ids and numbers stay as they are
     for gone in ("verdict", "verdict_reason", "worst_rule_id", "explanation_ru", "explanation_en"):
         assert gone not in data_cols
-    assert {"fid", "geom", "cad", "case_code", "explanation_code", "area_m2"} <= set(data_cols)
+    codes = ["explanation_part1_code", "explanation_part2_code", "explanation_part3_code"]
+    assert {"fid", "geom", "cad", "case_code", *codes, "area_m2"} <= set(data_cols)
     # parcel_id repeats the id field "cad", input_row the fid: neither is stored twice
     assert "parcel_id" not in data_cols and "input_row" not in data_cols
     # "owner" repeats ("x" four times, then missing), and so does "invalid_reason"
     # (missing but for the parcel without geometry): each text is stored once
     assert {"owner_code", "invalid_reason_code"} <= set(data_cols)
     assert texts == [("owner", "x"), ("invalid_reason", "null_geometry")]
-    # one row per distinct combination of the categorical texts, one per explanation pair
+    # one row per distinct combination of the categorical texts, one per pair of parts
     case_cols = [c for c in cases.columns if c != "code"]
     assert "verdict" in case_cols and "explanation_ru" not in case_cols
     assert len(cases) == len(frame[case_cols].astype(str).drop_duplicates()) == 5
-    assert pairs == len(frame[["explanation_ru", "explanation_en"]].drop_duplicates())
+    assert len(parts) == len(set(parts))
+    # parcel A's explanation: head, the share's words, tail (read back whole by the view)
+    share = frame.set_index("parcel_id").loc["A", "worst_share_pct"]
+    assert a_parts[1] == ("the whole parcel" if share >= 99.95 else f"{share:.0f} % of the parcel")
+    assert a_parts[0].startswith("Prohibited for ") and a_parts[2].startswith(" lies ")
+    assert "".join(a_parts) == frame.set_index("parcel_id").loc["A", "explanation_en"]
     # a registered spatial view with the data table's extent and CRS, and a stored count
     assert contents["parcels"] == contents["parcels_data"][:1] + contents["parcels_data"][1:]
     assert contents["parcels"][0] == "features" and contents["parcels"][1] == 32643
@@ -197,20 +210,28 @@ def test_narrow_parcels_codes_every_repeated_text(tmp_path: Path) -> None:
         "case_code_2",
         "case_code",
         "ints",
-        "explanation_code",
+        "explanation_part1_code",
+        "explanation_part2_code",
+        "explanation_part3_code",
         "value",
         "geometry",
     ]
     assert narrow.texts == [(0, "kind", "a"), (1, "kind", "b")]
     assert narrow.data["kind_code"].tolist() == [0, 0, 1, 0, pd.NA, 0, 0, 1]
-    # explanation pairs: (р1, e1) (р2, e2) (р3, e3) (р2, e9) and none
+    # explanation pairs: (р1, e1) (р2, e2) (р3, e3) (р2, e9) and none; texts that are
+    # not the engine's sentences are their own first part, and the other two are empty
     assert sorted(p[1:] for p in narrow.explanations) == [
+        ("", ""),
         ("р1", "e1"),
         ("р2", "e2"),
         ("р2", "e9"),
         ("р3", "e3"),
     ]
-    assert narrow.data["explanation_code"].isna().tolist() == [False] * 6 + [True, False]
+    for k in (1, 2, 3):
+        got = narrow.data[f"explanation_part{k}_code"]
+        assert got.isna().tolist() == [False] * 6 + [True, False]
+    empty = next(p[0] for p in narrow.explanations if p[1:] == ("", ""))
+    assert set(narrow.data["explanation_part2_code"].dropna()) == {empty}
     assert narrow.cases is not None and list(narrow.cases.columns) == ["code", "verdict"]
     assert narrow.cases["verdict"].tolist() == ["clear", "prohibited", None, "x"]
     assert narrow.data["case_code_2"].tolist() == [0, 0, 1, 0, 2, 0, 3, 3]

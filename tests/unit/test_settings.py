@@ -55,7 +55,7 @@ def test_every_variable_is_read() -> None:
     )
     assert s.stream_min_rows == 250_000
     assert Settings.from_env({"ALMATY_SCHEME_STREAM_MIN_ROWS": "0"}).stream_min_rows is None
-    assert Settings().stream_min_rows == 100_000
+    assert Settings().stream_min_rows == 200_000
     assert Settings.from_env({"ALMATY_SCHEME_PROGRESS": "1"}).progress is True
     # every variable of the module's table is one of these
     table = set(re.findall(r"^``([A-Z_]+)``", settings.__doc__ or "", re.M))

@@ -3,8 +3,8 @@ chunk by chunk.
 
 ``parcels`` is a registered spatial view over the narrow table ``parcels_data`` (the
 geometry, the numbers and an integer code for every repeated text) and the lookup
-tables ``check_cases``, ``explanation_texts`` and ``check_texts`` (each repeated text
-once); ``parcel_hits`` is a view over ``parcel_hits_data`` (one narrow row per hit) and
+tables ``check_cases``, ``explanation_parts`` and ``check_texts`` (each repeated text
+or part of an explanation once); ``parcel_hits`` is a view over ``parcel_hits_data`` (one narrow row per hit) and
 ``check_zones`` (one row per zone touched). :class:`GpkgResults` takes the engine's
 results chunk by chunk (:class:`ParcelCoder` and :class:`HitCoder` keep the codes global
 over the chunks) and streams the two data tables to a writer process
@@ -32,6 +32,7 @@ import pyogrio
 import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
+from almaty_scheme.check.verdict import explanation_parts
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 
@@ -100,7 +101,7 @@ _HIT_ZONE_COLUMNS = tuple(c for c in HIT_COLUMNS if c not in ("parcel_id", *_HIT
 
 PARCELS_DATA_LAYER = "parcels_data"
 CASES_TABLE = "check_cases"
-EXPLANATIONS_TABLE = "explanation_texts"
+EXPLANATIONS_TABLE = "explanation_parts"
 TEXTS_TABLE = "check_texts"
 EXPLANATION_COLUMNS = ("explanation_ru", "explanation_en")
 _NEVER_CODED = frozenset({"parcel_id"})
@@ -119,15 +120,21 @@ class NarrowParcels:
     data
         ``parcels_data``: the geometry, every column that is not a repeated text, and
         integer codes for those that are: ``case_code`` (the engine's categorical
-        texts), ``explanation_code`` and ``<column>_code`` (other repeated texts); a
-        missing text has a null code.
+        texts), ``explanation_part1_code``, ``explanation_part2_code`` and
+        ``explanation_part3_code`` (the three parts of the explanation pair,
+        :func:`~almaty_scheme.check.verdict.explanation_parts`) and ``<column>_code``
+        (other repeated texts); a missing text has a null code.
     cases
         ``check_cases``: each distinct combination of the categorical texts (verdict,
         reason, worst rule, family, layer, regime, certainty, use class, flags,
         functional zone, subzone) once, ``code`` first.
     explanations
-        ``explanation_texts`` rows ``(code, explanation_ru, explanation_en)``: each
-        distinct pair once (the engine composes them per case).
+        ``explanation_parts`` rows ``(code, explanation_ru, explanation_en)``: each
+        distinct pair of parts once; the view joins a row's three parts
+        (``e1.explanation_ru || e2.explanation_ru || e3.explanation_ru``), so a text
+        that differs from another only in its share or distance shares their head and
+        tail (87 000 distinct explanations at 10^6 parcels, 88 MB, are a few thousand
+        parts).
     texts
         ``check_texts`` rows ``(code, column_name, text)`` for other repeated texts (a
         user's land-use column, say); codes are unique over all those columns.
@@ -340,7 +347,8 @@ def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple
             EXPLANATIONS_TABLE,
             ["explanation_ru TEXT", "explanation_en TEXT"],
             narrow.explanations,
-            "each distinct pair of explanations once",
+            "the parts of the explanations, each distinct pair once: an explanation is "
+            "its three parts joined (explanation_part1/2/3_code in parcels_data)",
         ),
         (
             TEXTS_TABLE,
@@ -552,11 +560,13 @@ class ParcelCoder:
         for c in cols:
             self._plan(c, first, taken, plain, expl_cols)
         self.cases: dict[tuple[Any, ...], int] = {}
-        self.pairs: dict[tuple[str | None, str | None], int] = {}
+        self.parts: dict[tuple[str | None, str | None], int] = {}
         self.texts: dict[tuple[str, str], int] = {}
         self.rows = 0
         self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
-        self._pair_keys: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        self._pair_keys: dict[tuple[int, int], tuple[pd.Index, pd.Index]] = {}
+        self._part_luts: dict[tuple[int, int], np.ndarray] = {}
+        self._split_memo: dict[tuple[str | None, str | None], tuple[int, int, int]] = {}
 
     def _plan(
         self,
@@ -572,10 +582,13 @@ class ParcelCoder:
             self.select.append((c, f"d.{_q(self.copies[c])}"))
         elif c in expl_cols:
             if "expl" not in kinds:
-                name = _unique_name("explanation_code", taken)
-                self.layout.append((name, "expl", c))
-                self.joins.append(f"LEFT JOIN {EXPLANATIONS_TABLE} e ON e.code = d.{_q(name)}")
-            self.select.append((c, f"e.{_q(c)}"))
+                for k in range(1, 4):
+                    name = _unique_name(f"explanation_part{k}_code", taken)
+                    self.layout.append((name, "expl", str(k - 1)))
+                    self.joins.append(
+                        f"LEFT JOIN {EXPLANATIONS_TABLE} e{k} ON e{k}.code = d.{_q(name)}"
+                    )
+            self.select.append((c, " || ".join(f"e{k}.{_q(c)}" for k in range(1, 4))))
         elif c in self.case_cols:
             if "case" not in kinds:
                 name = _unique_name("case_code", taken)
@@ -600,12 +613,14 @@ class ParcelCoder:
         """The ``parcels_data`` rows of the next chunk (:func:`gpkg_frame` of it)."""
         self._check_copies(chunk)
         data: dict[str, Any] = {}
+        parts: np.ndarray | None = None
         for name, kind, c in self.layout:
             if kind == "plain":
                 data[name] = chunk[c].array
             elif kind == "expl":
-                codes, pairs = self._pairs(chunk)
-                data[name] = _nullable(_global(codes, pairs, self.pairs))
+                if parts is None:
+                    parts = self._parts(chunk)
+                data[name] = _nullable(parts[:, int(c)])
             elif kind == "case":
                 key, table = _cases(chunk, self.case_cols)
                 rows = list(table[self.case_cols].itertuples(index=False, name=None))
@@ -637,20 +652,58 @@ class ParcelCoder:
             codes, texts = _factorised(values)
         return codes, [(column, t) for t in texts]
 
-    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any]]:
-        """Codes of the explanation pairs and the keys ``(ru, en)``: the engine's two
-        categoricals go code for code (a pair per category); others are paired here."""
+    def _parts(self, chunk: gpd.GeoDataFrame) -> np.ndarray:
+        """The codes of the three parts (:func:`explanation_parts`) of each row's
+        explanation pair, one column per part (-1 where the row has no explanation).
+
+        The engine's two categoricals go code for code (a pair per category): their
+        table of part codes is worked out once per categories object (the slices of a
+        chunk share it); other columns are paired here.
+        """
         ru, en = (chunk[x] for x in EXPLANATION_COLUMNS)
+        key = self._paired(ru, en)
+        if key is None:
+            codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
+            return self._lut([p[1:] for p in pairs])[codes]
+        lut = self._part_luts.get(key)
+        if lut is None:
+            rt, et = self._categories(ru), self._categories(en)
+            lut = self._part_luts[key] = self._lut(list(zip(rt or [], et or [], strict=True)))
+        return lut[np.asarray(ru.array.codes, np.int64)]
+
+    def _paired(self, ru: pd.Series, en: pd.Series) -> tuple[int, int] | None:
+        """A key of the two categoricals when they are the engine's paired ones."""
         rt, et = self._categories(ru), self._categories(en)
-        if rt is not None and et is not None and len(rt) == len(et):
-            rc, ec = np.asarray(ru.array.codes, np.int64), np.asarray(en.array.codes, np.int64)
-            if np.array_equal(rc, ec):
-                key = (id(ru.cat.categories), id(en.cat.categories))
-                if key not in self._pair_keys:
-                    self._pair_keys[key] = list(zip(rt, et, strict=True))
-                return rc, self._pair_keys[key]
-        codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
-        return codes, [p[1:] for p in pairs]
+        if rt is None or et is None or len(rt) != len(et):
+            return None
+        if not np.array_equal(ru.array.codes, en.array.codes):
+            return None
+        key = (id(ru.cat.categories), id(en.cat.categories))
+        if self._pair_keys.get(key, (None, None))[0] is not ru.cat.categories:
+            # a new categories object (ids can be reused): keep it alive with its key
+            self._pair_keys[key] = (ru.cat.categories, en.cat.categories)
+            self._part_luts.pop(key, None)
+        return key
+
+    def _lut(self, pairs: list[tuple[str | None, str | None]]) -> np.ndarray:
+        """Rows of part codes for ``pairs``, plus a last row of -1 (what code -1 reads)."""
+        lut = np.full((len(pairs) + 1, 3), -1, np.int64)
+        for i, pair in enumerate(pairs):
+            hit = self._split_memo.get(pair)
+            if hit is None:
+                hit = self._split_memo[pair] = self._split(pair)
+            lut[i] = hit
+        return lut
+
+    def _split(self, pair: tuple[str | None, str | None]) -> tuple[int, int, int]:
+        """Global codes of the three parts of a (Russian, English) explanation pair."""
+        ru, en = pair
+        if ru is None and en is None:
+            return -1, -1, -1
+        p_ru = explanation_parts(ru, "ru") if ru is not None else (None, "", "")
+        p_en = explanation_parts(en, "en") if en is not None else (None, "", "")
+        a, b, c = (self.parts.setdefault(p, len(self.parts)) for p in zip(p_ru, p_en, strict=True))
+        return a, b, c
 
     def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
         """The copies decided up front must hold in every chunk (else a bug: raise)."""
@@ -668,7 +721,7 @@ class ParcelCoder:
         """The lookup tables and view of every chunk encoded so far."""
         out = NarrowParcels(
             data=data if data is not None else gpd.GeoDataFrame(),
-            explanations=[(i, ru, en) for (ru, en), i in self.pairs.items()],
+            explanations=[(i, ru, en) for (ru, en), i in self.parts.items()],
             texts=[(i, c, t) for (c, t), i in self.texts.items()],
             select=list(self.select),
             joins=list(self.joins),
