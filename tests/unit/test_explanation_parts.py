@@ -10,6 +10,7 @@ from almaty_scheme.check.verdict import (
     clear_sentence,
     compose_hit,
     explanation_parts,
+    explanation_parts_of,
     invalid_sentence,
     near_suffix,
     outside_sentence,
@@ -66,7 +67,8 @@ def test_a_clear_sentence_splits_around_the_nearest_zone() -> None:
         near_en,
         "; 5 % of the parcel is outside the agglomeration boundary.",
     )
-    assert explanation_parts(ru + near_ru + ".", "ru") == (ru, near_ru, ".")
+    # the suffix ends the sentence: its full stop goes with it
+    assert explanation_parts(ru + near_ru + ".", "ru") == (ru, near_ru + ".", "")
     # without the nearest zone: nothing varies but the tail's share
     assert explanation_parts(en + "; 5 % of the parcel is outside.", "en") == (
         en,
@@ -74,6 +76,15 @@ def test_a_clear_sentence_splits_around_the_nearest_zone() -> None:
         "; 5 % of the parcel is outside.",
     )
     assert explanation_parts(en + ".", "en") == (en + ".", "", "")
+
+
+def test_many_texts_at_once_and_missing_ones() -> None:
+    en, _ = clear_sentence(0, "", "")
+    texts = [en + ".", None, "Prohibited for X: 5.0 % of the parcel lies in Y.", "Other."]
+    head, words, tail = explanation_parts_of(texts, "en")
+    assert head == [en + ".", None, "Prohibited for X: ", "Other."]
+    assert words == ["", "", "5.0 % of the parcel", ""]
+    assert tail == ["", "", " lies in Y.", ""]
 
 
 def test_other_sentences_are_their_own_head() -> None:

@@ -32,7 +32,7 @@ import pyogrio
 import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
-from almaty_scheme.check.verdict import explanation_parts
+from almaty_scheme.check.verdict import explanation_parts_of
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 
@@ -566,7 +566,6 @@ class ParcelCoder:
         self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
         self._pair_keys: dict[tuple[int, int], tuple[pd.Index, pd.Index]] = {}
         self._part_luts: dict[tuple[int, int], np.ndarray] = {}
-        self._split_memo: dict[tuple[str | None, str | None], tuple[int, int, int]] = {}
 
     def _plan(
         self,
@@ -686,24 +685,28 @@ class ParcelCoder:
         return key
 
     def _lut(self, pairs: list[tuple[str | None, str | None]]) -> np.ndarray:
-        """Rows of part codes for ``pairs``, plus a last row of -1 (what code -1 reads)."""
+        """Rows of global part codes for ``pairs``, plus a last row of -1 (what code -1
+        reads); a pair with neither text has -1 codes. Each language's texts are split
+        at once (:func:`explanation_parts_of`), and only distinct pairs of parts are
+        looked up."""
         lut = np.full((len(pairs) + 1, 3), -1, np.int64)
-        for i, pair in enumerate(pairs):
-            hit = self._split_memo.get(pair)
-            if hit is None:
-                hit = self._split_memo[pair] = self._split(pair)
-            lut[i] = hit
+        if not pairs:
+            return lut
+        ru, en = zip(*pairs, strict=True)
+        some = np.array([r is not None or e is not None for r, e in pairs])
+        parts_ru, parts_en = explanation_parts_of(ru, "ru"), explanation_parts_of(en, "en")
+        for k in range(3):
+            rc, rt = pd.factorize(np.array(parts_ru[k], dtype=object), use_na_sentinel=True)
+            ec, et = pd.factorize(np.array(parts_en[k], dtype=object), use_na_sentinel=True)
+            key = (np.asarray(rc, np.int64) + 1) * (len(et) + 1) + np.asarray(ec, np.int64) + 1
+            local, keys = pd.factorize(key)
+            glob = np.empty(len(keys), np.int64)
+            for i, kk in enumerate(np.asarray(keys, np.int64).tolist()):
+                r, e = divmod(kk, len(et) + 1)
+                part = (rt[r - 1] if r else None, et[e - 1] if e else None)
+                glob[i] = self.parts.setdefault(part, len(self.parts))
+            lut[:-1, k] = np.where(some, glob[np.asarray(local, np.int64)], -1)
         return lut
-
-    def _split(self, pair: tuple[str | None, str | None]) -> tuple[int, int, int]:
-        """Global codes of the three parts of a (Russian, English) explanation pair."""
-        ru, en = pair
-        if ru is None and en is None:
-            return -1, -1, -1
-        p_ru = explanation_parts(ru, "ru") if ru is not None else (None, "", "")
-        p_en = explanation_parts(en, "en") if en is not None else (None, "", "")
-        a, b, c = (self.parts.setdefault(p, len(self.parts)) for p in zip(p_ru, p_en, strict=True))
-        return a, b, c
 
     def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
         """The copies decided up front must hold in every chunk (else a bug: raise)."""
