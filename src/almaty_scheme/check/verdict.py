@@ -433,21 +433,23 @@ def explanation_parts_of(
     Any other text is its own head.
     """
     clear, hit = _PART_PATTERNS[lang]
-    out: tuple[list[str | None], list[str], list[str]] = ([], [], [])
+    heads: list[str | None] = []
+    words: list[str] = []
+    tails: list[str] = []
     for text in texts:
-        m = None
-        if text is not None:
-            m = clear.fullmatch(text) or hit.search(text)
-        if m is None:
-            parts: tuple[str | None, str, str] = (text, "", "")
-        else:
-            i, j = m.span("words")
-            if i < 0:  # a clear sentence without the nearest zone: words are empty
-                i = j = m.start("tail")
-            parts = (text[:i], text[i:j], text[j:])  # type: ignore[index]
-        for acc, part in zip(out, parts, strict=True):
-            acc.append(part)  # type: ignore[arg-type]
-    return out
+        m = None if text is None else clear.fullmatch(text) or hit.search(text)
+        if text is None or m is None:
+            heads.append(text)
+            words.append("")
+            tails.append("")
+            continue
+        i, j = m.span("words")
+        if i < 0:  # a clear sentence without the nearest zone: words are empty
+            i = j = m.start("tail")
+        heads.append(text[:i])
+        words.append(text[i:j])
+        tails.append(text[j:])
+    return heads, words, tails
 
 
 def explanation_parts(text: str, lang: str) -> tuple[str, str, str]:
