@@ -94,8 +94,9 @@ def test_parcels_view_opens_styled_and_identifies(
     assert "участка" in a["explanation_ru"]
     with closing(sqlite3.connect(out)) as con:  # A's share words are a part of their own
         words = con.execute(
-            "SELECT e.explanation_en FROM parcels_data d JOIN explanation_parts e "
-            "ON e.code = d.explanation_part2_code WHERE d.cad = 'A'"
+            "SELECT e.explanation_en FROM parcels_data d "
+            "JOIN explanation_pairs x ON x.code = d.explanation_code "
+            "JOIN explanation_parts e ON e.code = x.part2 WHERE d.cad = 'A'"
         ).fetchone()[0]
     assert words in a["explanation_en"]
     assert words == "the whole parcel" or words.endswith(" % of the parcel")

@@ -100,11 +100,13 @@ def test_storage_is_narrow(checked: dict[str, Any]) -> None:
         cases = pd.read_sql_query("SELECT * FROM check_cases", con)
         parts = con.execute("SELECT explanation_ru, explanation_en FROM explanation_parts")
         parts = parts.fetchall()
+        n_pairs = con.execute("SELECT count(*) FROM explanation_pairs").fetchone()[0]
         a_parts = con.execute(
             "SELECT e1.explanation_en, e2.explanation_en, e3.explanation_en FROM parcels_data d "
-            "JOIN explanation_parts e1 ON e1.code = d.explanation_part1_code "
-            "JOIN explanation_parts e2 ON e2.code = d.explanation_part2_code "
-            "JOIN explanation_parts e3 ON e3.code = d.explanation_part3_code WHERE d.cad = 'A'"
+            "JOIN explanation_pairs x ON x.code = d.explanation_code "
+            "JOIN explanation_parts e1 ON e1.code = x.part1 "
+            "JOIN explanation_parts e2 ON e2.code = x.part2 "
+            "JOIN explanation_parts e3 ON e3.code = x.part3 WHERE d.cad = 'A'"
         ).fetchone()
         texts = con.execute("SELECT column_name, text FROM check_texts ORDER BY code").fetchall()
         contents = {
@@ -126,8 +128,7 @@ def test_storage_is_narrow(checked: dict[str, Any]) -> None:
     # repeated texts are codes in the data table; ids and numbers stay as they are
     for gone in ("verdict", "verdict_reason", "worst_rule_id", "explanation_ru", "explanation_en"):
         assert gone not in data_cols
-    codes = ["explanation_part1_code", "explanation_part2_code", "explanation_part3_code"]
-    assert {"fid", "geom", "cad", "case_code", *codes, "area_m2"} <= set(data_cols)
+    assert {"fid", "geom", "cad", "case_code", "explanation_code", "area_m2"} <= set(data_cols)
     # parcel_id repeats the id field "cad", input_row the fid: neither is stored twice
     assert "parcel_id" not in data_cols and "input_row" not in data_cols
     # "owner" repeats ("x" four times, then missing), and so does "invalid_reason"
@@ -139,6 +140,7 @@ def test_storage_is_narrow(checked: dict[str, Any]) -> None:
     assert "verdict" in case_cols and "explanation_ru" not in case_cols
     assert len(cases) == len(frame[case_cols].astype(str).drop_duplicates()) == 5
     assert len(parts) == len(set(parts))
+    assert n_pairs == len(frame[["explanation_ru", "explanation_en"]].drop_duplicates())
     # parcel A's explanation: head, the share's words, tail (read back whole by the view)
     share = frame.set_index("parcel_id").loc["A", "worst_share_pct"]
     assert a_parts[1] == ("the whole parcel" if share >= 99.95 else f"{share:.0f} % of the parcel")
@@ -210,9 +212,7 @@ def test_narrow_parcels_codes_every_repeated_text(tmp_path: Path) -> None:
         "case_code_2",
         "case_code",
         "ints",
-        "explanation_part1_code",
-        "explanation_part2_code",
-        "explanation_part3_code",
+        "explanation_code",
         "value",
         "geometry",
     ]
@@ -220,18 +220,17 @@ def test_narrow_parcels_codes_every_repeated_text(tmp_path: Path) -> None:
     assert narrow.data["kind_code"].tolist() == [0, 0, 1, 0, pd.NA, 0, 0, 1]
     # explanation pairs: (р1, e1) (р2, e2) (р3, e3) (р2, e9) and none; texts that are
     # not the engine's sentences are their own first part, and the other two are empty
-    assert sorted(p[1:] for p in narrow.explanations) == [
-        ("", ""),
+    parts = {p[0]: p[1:] for p in narrow.explanation_parts}
+    assert len(narrow.explanations) == 4
+    assert len({p[2:] for p in narrow.explanations}) == 1  # the same empty parts
+    assert parts[narrow.explanations[0][2]] == ("", "")
+    assert sorted(parts[p[1]] for p in narrow.explanations) == [
         ("р1", "e1"),
         ("р2", "e2"),
         ("р2", "e9"),
         ("р3", "e3"),
     ]
-    for k in (1, 2, 3):
-        got = narrow.data[f"explanation_part{k}_code"]
-        assert got.isna().tolist() == [False] * 6 + [True, False]
-    empty = next(p[0] for p in narrow.explanations if p[1:] == ("", ""))
-    assert set(narrow.data["explanation_part2_code"].dropna()) == {empty}
+    assert narrow.data["explanation_code"].isna().tolist() == [False] * 6 + [True, False]
     assert narrow.cases is not None and list(narrow.cases.columns) == ["code", "verdict"]
     assert narrow.cases["verdict"].tolist() == ["clear", "prohibited", None, "x"]
     assert narrow.data["case_code_2"].tolist() == [0, 0, 1, 0, 2, 0, 3, 3]

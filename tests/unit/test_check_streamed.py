@@ -88,17 +88,21 @@ def test_chunks_slices_and_processes_write_the_same_file(
     with closing(sqlite3.connect(tmp_path / "parts.gpkg")) as con:
         zones = con.execute("SELECT count(*), count(DISTINCT zone_key) FROM check_zones").fetchone()
         pairs = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT part1, part2, part3 FROM explanation_pairs)"
+        ).fetchone()[0]
+        n_pairs = con.execute("SELECT count(*) FROM explanation_pairs").fetchone()[0]
+        parts = con.execute(
             "SELECT count(*) FROM (SELECT DISTINCT explanation_ru, explanation_en "
             "FROM explanation_parts)"
         ).fetchone()[0]
-        n_pairs = con.execute("SELECT count(*) FROM explanation_parts").fetchone()[0]
+        n_parts = con.execute("SELECT count(*) FROM explanation_parts").fetchone()[0]
         counts = dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
         triggers = {
             r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         }
     hits = whole.hits
     assert zones[0] == zones[1] == hits.groupby(["layer", "zone_fid"], observed=True).ngroups
-    assert pairs == n_pairs  # each distinct pair of explanation parts once
+    assert pairs == n_pairs and parts == n_parts  # each distinct pair, each part once
     assert counts["parcels"] == 7 and counts["parcel_hits_data"] == len(hits)
     assert {t for t in triggers if "parcel_hits_data" in t}  # the feature count's triggers
     assert not list(tmp_path.glob("*.partial*"))  # the hits' own file is gone

@@ -173,6 +173,7 @@ def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
         for internal in (
             "parcels_data",
             "check_cases",
+            "explanation_pairs",
             "explanation_parts",
             "parcel_hits_data",
             "check_zones",

@@ -101,7 +101,8 @@ _HIT_ZONE_COLUMNS = tuple(c for c in HIT_COLUMNS if c not in ("parcel_id", *_HIT
 
 PARCELS_DATA_LAYER = "parcels_data"
 CASES_TABLE = "check_cases"
-EXPLANATIONS_TABLE = "explanation_parts"
+PAIRS_TABLE = "explanation_pairs"
+PARTS_TABLE = "explanation_parts"
 TEXTS_TABLE = "check_texts"
 EXPLANATION_COLUMNS = ("explanation_ru", "explanation_en")
 _NEVER_CODED = frozenset({"parcel_id"})
@@ -120,21 +121,23 @@ class NarrowParcels:
     data
         ``parcels_data``: the geometry, every column that is not a repeated text, and
         integer codes for those that are: ``case_code`` (the engine's categorical
-        texts), ``explanation_part1_code``, ``explanation_part2_code`` and
-        ``explanation_part3_code`` (the three parts of the explanation pair,
-        :func:`~almaty_scheme.check.verdict.explanation_parts`) and ``<column>_code``
+        texts), ``explanation_code`` (the pair of explanations) and ``<column>_code``
         (other repeated texts); a missing text has a null code.
     cases
         ``check_cases``: each distinct combination of the categorical texts (verdict,
         reason, worst rule, family, layer, regime, certainty, use class, flags,
         functional zone, subzone) once, ``code`` first.
     explanations
+        ``explanation_pairs`` rows ``(code, part1, part2, part3)``: each distinct pair
+        of explanations (Russian, English) once, as the codes of its three parts
+        (head, words, tail: :func:`~almaty_scheme.check.verdict.explanation_parts_of`).
+    explanation_parts
         ``explanation_parts`` rows ``(code, explanation_ru, explanation_en)``: each
-        distinct pair of parts once; the view joins a row's three parts
+        distinct pair of parts once. The view joins a pair's three parts
         (``e1.explanation_ru || e2.explanation_ru || e3.explanation_ru``), so a text
         that differs from another only in its share or distance shares their head and
-        tail (87 000 distinct explanations at 10^6 parcels, 88 MB, are a few thousand
-        parts).
+        tail: the 87 000 distinct pairs of 10^6 parcels (88 MB of text) are 4 500
+        parts (0.9 MB) and 87 000 rows of four integers.
     texts
         ``check_texts`` rows ``(code, column_name, text)`` for other repeated texts (a
         user's land-use column, say); codes are unique over all those columns.
@@ -151,7 +154,8 @@ class NarrowParcels:
 
     data: gpd.GeoDataFrame
     cases: pd.DataFrame | None = None
-    explanations: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    explanations: list[tuple[int, ...]] = field(default_factory=list)
+    explanation_parts: list[tuple[Any, ...]] = field(default_factory=list)
     texts: list[tuple[int, str, str]] = field(default_factory=list)
     select: list[tuple[str, str]] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
@@ -344,11 +348,18 @@ def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple
             "each distinct combination of the parcels' verdict texts",
         ),
         (
-            EXPLANATIONS_TABLE,
-            ["explanation_ru TEXT", "explanation_en TEXT"],
+            PAIRS_TABLE,
+            [f"part{k} INTEGER" for k in (1, 2, 3)],
             narrow.explanations,
-            "the parts of the explanations, each distinct pair once: an explanation is "
-            "its three parts joined (explanation_part1/2/3_code in parcels_data)",
+            "each distinct pair of explanations (explanation_code in parcels_data) as its "
+            "three parts: explanation_ru is part1 || part2 || part3 of explanation_parts",
+        ),
+        (
+            PARTS_TABLE,
+            ["explanation_ru TEXT", "explanation_en TEXT"],
+            narrow.explanation_parts,
+            "the parts of the explanations (head, the share or distance words, tail), "
+            "each distinct pair once",
         ),
         (
             TEXTS_TABLE,
@@ -560,12 +571,11 @@ class ParcelCoder:
         for c in cols:
             self._plan(c, first, taken, plain, expl_cols)
         self.cases: dict[tuple[Any, ...], int] = {}
-        self.parts: dict[tuple[str | None, str | None], int] = {}
+        self.pairs: dict[tuple[str | None, str | None], int] = {}
         self.texts: dict[tuple[str, str], int] = {}
         self.rows = 0
         self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
-        self._pair_keys: dict[tuple[int, int], tuple[pd.Index, pd.Index]] = {}
-        self._part_luts: dict[tuple[int, int], np.ndarray] = {}
+        self._pair_keys: dict[tuple[int, int], tuple[pd.Index, list[tuple[str, str]]]] = {}
 
     def _plan(
         self,
@@ -581,13 +591,13 @@ class ParcelCoder:
             self.select.append((c, f"d.{_q(self.copies[c])}"))
         elif c in expl_cols:
             if "expl" not in kinds:
-                for k in range(1, 4):
-                    name = _unique_name(f"explanation_part{k}_code", taken)
-                    self.layout.append((name, "expl", str(k - 1)))
-                    self.joins.append(
-                        f"LEFT JOIN {EXPLANATIONS_TABLE} e{k} ON e{k}.code = d.{_q(name)}"
-                    )
-            self.select.append((c, " || ".join(f"e{k}.{_q(c)}" for k in range(1, 4))))
+                name = _unique_name("explanation_code", taken)
+                self.layout.append((name, "expl", c))
+                self.joins.append(f"LEFT JOIN {PAIRS_TABLE} x ON x.code = d.{_q(name)}")
+                self.joins += [
+                    f"LEFT JOIN {PARTS_TABLE} e{k} ON e{k}.code = x.part{k}" for k in (1, 2, 3)
+                ]
+            self.select.append((c, " || ".join(f"e{k}.{_q(c)}" for k in (1, 2, 3))))
         elif c in self.case_cols:
             if "case" not in kinds:
                 name = _unique_name("case_code", taken)
@@ -612,14 +622,12 @@ class ParcelCoder:
         """The ``parcels_data`` rows of the next chunk (:func:`gpkg_frame` of it)."""
         self._check_copies(chunk)
         data: dict[str, Any] = {}
-        parts: np.ndarray | None = None
         for name, kind, c in self.layout:
             if kind == "plain":
                 data[name] = chunk[c].array
             elif kind == "expl":
-                if parts is None:
-                    parts = self._parts(chunk)
-                data[name] = _nullable(parts[:, int(c)])
+                codes, pairs = self._pairs(chunk)
+                data[name] = _nullable(_global(codes, pairs, self.pairs))
             elif kind == "case":
                 key, table = _cases(chunk, self.case_cols)
                 rows = list(table[self.case_cols].itertuples(index=False, name=None))
@@ -651,50 +659,36 @@ class ParcelCoder:
             codes, texts = _factorised(values)
         return codes, [(column, t) for t in texts]
 
-    def _parts(self, chunk: gpd.GeoDataFrame) -> np.ndarray:
-        """The codes of the three parts (:func:`explanation_parts`) of each row's
-        explanation pair, one column per part (-1 where the row has no explanation).
-
-        The engine's two categoricals go code for code (a pair per category): their
-        table of part codes is worked out once per categories object (the slices of a
-        chunk share it); other columns are paired here.
-        """
+    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any]]:
+        """Codes of the explanation pairs and the keys ``(ru, en)``: the engine's two
+        categoricals go code for code (a pair per category, listed once per categories
+        object: the slices of a chunk share it); others are paired here."""
         ru, en = (chunk[x] for x in EXPLANATION_COLUMNS)
-        key = self._paired(ru, en)
-        if key is None:
-            codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
-            return self._lut([p[1:] for p in pairs])[codes]
-        lut = self._part_luts.get(key)
-        if lut is None:
-            rt, et = self._categories(ru), self._categories(en)
-            lut = self._part_luts[key] = self._lut(list(zip(rt or [], et or [], strict=True)))
-        return lut[np.asarray(ru.array.codes, np.int64)]
-
-    def _paired(self, ru: pd.Series, en: pd.Series) -> tuple[int, int] | None:
-        """A key of the two categoricals when they are the engine's paired ones."""
         rt, et = self._categories(ru), self._categories(en)
-        if rt is None or et is None or len(rt) != len(et):
-            return None
-        if not np.array_equal(ru.array.codes, en.array.codes):
-            return None
-        key = (id(ru.cat.categories), id(en.cat.categories))
-        if self._pair_keys.get(key, (None, None))[0] is not ru.cat.categories:
-            # a new categories object (ids can be reused): keep it alive with its key
-            self._pair_keys[key] = (ru.cat.categories, en.cat.categories)
-            self._part_luts.pop(key, None)
-        return key
+        if rt is not None and et is not None and len(rt) == len(et):
+            rc, ec = np.asarray(ru.array.codes, np.int64), np.asarray(en.array.codes, np.int64)
+            if np.array_equal(rc, ec):
+                key = (id(ru.cat.categories), id(en.cat.categories))
+                hit = self._pair_keys.get(key)
+                if hit is None or hit[0] is not ru.cat.categories:  # ids can be reused
+                    hit = (ru.cat.categories, list(zip(rt, et, strict=True)))
+                    self._pair_keys[key] = hit
+                return rc, hit[1]
+        codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
+        return codes, [p[1:] for p in pairs]
 
-    def _lut(self, pairs: list[tuple[str | None, str | None]]) -> np.ndarray:
-        """Rows of global part codes for ``pairs``, plus a last row of -1 (what code -1
-        reads); a pair with neither text has -1 codes. Each language's texts are split
-        at once (:func:`explanation_parts_of`), and only distinct pairs of parts are
-        looked up."""
-        lut = np.full((len(pairs) + 1, 3), -1, np.int64)
-        if not pairs:
-            return lut
-        ru, en = zip(*pairs, strict=True)
-        some = np.array([r is not None or e is not None for r, e in pairs])
+    def explanation_tables(self) -> tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]:
+        """``explanation_pairs`` rows ``(code, part1, part2, part3)`` of every pair coded
+        so far and ``explanation_parts`` rows ``(code, ru, en)``: each text split into
+        head, words and tail (:func:`~almaty_scheme.check.verdict.explanation_parts_of`,
+        all texts of a language at once), each distinct pair of parts once."""
+        if not self.pairs:
+            return [], []
+        pair_codes = list(self.pairs.values())
+        ru, en = zip(*self.pairs, strict=True)
         parts_ru, parts_en = explanation_parts_of(ru, "ru"), explanation_parts_of(en, "en")
+        found: dict[tuple[str | None, str | None], int] = {}
+        cols = []
         for k in range(3):
             rc, rt = pd.factorize(np.array(parts_ru[k], dtype=object), use_na_sentinel=True)
             ec, et = pd.factorize(np.array(parts_en[k], dtype=object), use_na_sentinel=True)
@@ -704,9 +698,10 @@ class ParcelCoder:
             for i, kk in enumerate(np.asarray(keys, np.int64).tolist()):
                 r, e = divmod(kk, len(et) + 1)
                 part = (rt[r - 1] if r else None, et[e - 1] if e else None)
-                glob[i] = self.parts.setdefault(part, len(self.parts))
-            lut[:-1, k] = np.where(some, glob[np.asarray(local, np.int64)], -1)
-        return lut
+                glob[i] = found.setdefault(part, len(found))
+            cols.append(glob[np.asarray(local, np.int64)].tolist())
+        pairs = list(zip(pair_codes, *cols, strict=True))
+        return pairs, [(i, r, e) for (r, e), i in found.items()]
 
     def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
         """The copies decided up front must hold in every chunk (else a bug: raise)."""
@@ -722,9 +717,11 @@ class ParcelCoder:
 
     def narrow(self, data: gpd.GeoDataFrame | None = None) -> NarrowParcels:
         """The lookup tables and view of every chunk encoded so far."""
+        pairs, parts = self.explanation_tables()
         out = NarrowParcels(
             data=data if data is not None else gpd.GeoDataFrame(),
-            explanations=[(i, ru, en) for (ru, en), i in self.parts.items()],
+            explanations=pairs,
+            explanation_parts=parts,
             texts=[(i, c, t) for (c, t), i in self.texts.items()],
             select=list(self.select),
             joins=list(self.joins),
@@ -983,14 +980,16 @@ class GpkgResults:
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
         if self.side is None:
             self._send_hits()
+        else:
+            self.side.end_layer(self.schemas[HITS_DATA_LAYER])
+        # the lookup tables (the explanations split into parts) while the writers finish
+        narrow = self.coder.narrow()
         fault_point("streaming")  # tests: killed while the writers may still work
         self.stream.close()
         if self.side is not None:
-            self.side.end_layer(self.schemas[HITS_DATA_LAYER])
             self.side.close()
             merge_table(self.path, self.side.path, HITS_DATA_LAYER)
             remove_path(self.side.path)
-        narrow = self.coder.narrow()
         write_parcels_view(self.path, narrow, description=description)
         if not self.plain_hits:
             pyogrio.write_dataframe(

@@ -56,6 +56,7 @@ _SKIP_TABLES = {
     # internal tables of the check results: parcels and parcel_hits are the views users read
     "parcels_data",
     "check_cases",
+    "explanation_pairs",
     "explanation_parts",
     "check_texts",
     "parcel_hits_data",
