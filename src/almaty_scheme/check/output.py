@@ -9,7 +9,8 @@ input; the summary table and the JSON carry the same ``run_id``):
     ``parcels`` (every input parcel, MultiPolygon, null geometry for invalid input; a
     registered spatial view over the narrow table ``parcels_data``, which holds the
     geometry, the numbers and integer codes, and the lookup tables ``check_cases``,
-    ``explanation_texts`` and ``check_texts``, which hold each repeated text once: see
+    ``explanation_pairs``, ``explanation_parts`` and ``check_texts``, which hold each
+    repeated text (or part of an explanation) once: see
     :func:`narrow_parcels`; read as a layer by GDAL, pyogrio and QGIS, with the R-tree of
     ``parcels_data``),
     ``parcel_hits`` (one row per parcel x zone touched; a view over the narrow table
@@ -532,8 +533,9 @@ def _write_gpkg(
 
     The parcels are stored narrow (:func:`~almaty_scheme.check.gpkg_out.narrow_parcels`):
     ``parcels_data`` holds the geometry, the numbers and an integer code for every
-    repeated text, and the lookup tables ``check_cases``, ``check_texts`` and
-    ``explanation_texts`` hold each distinct text once. The registered spatial view
+    repeated text, and the lookup tables ``check_cases``, ``check_texts``,
+    ``explanation_pairs`` and ``explanation_parts`` hold each distinct text (or part of
+    an explanation) once. The registered spatial view
     ``parcels`` joins them back into the columns, order and values of the parcels
     frame. With no parcel at all, ``parcels`` is a plain table.
     """
