@@ -128,6 +128,10 @@ def check_outputs_writable(paths: Mapping[str, Path], *, overwrite: bool) -> Non
         check_writable(p, overwrite=overwrite)
 
 
+SUMMARY_HIT_COLUMNS: tuple[str, ...] = ("parcel_id", "overlap_m2", "regime", "rule_id", "family")
+"""The hits' columns :func:`summarise` reads."""
+
+
 def summarise(
     result: CheckResult,
     *,

@@ -32,6 +32,7 @@ from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
+    SUMMARY_HIT_COLUMNS,
     ResultWriter,
     output_paths,
     summarise,
@@ -213,10 +214,11 @@ def run_check(
             if writer is not None:  # the writer process starts on the parcels meanwhile
                 writer.add(result)
                 release_free_memory()
+        empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
         with _timed(timings, "summary"):
             summary = _summary(parcels, result, facts, cat, pin, opts, timings)
-        if release and writer is not None and writer.streamed:  # the writers have them
-            result.hits = emptied(result.hits)
+        if empty_hits is not None:  # summarised and written: let go
+            result.hits = empty_hits
             release_free_memory()
         if writer is not None:
             stage("writing results", 5, _STAGES)
@@ -228,6 +230,16 @@ def run_check(
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return RunOutcome(result=result, summary=summary, paths=written, issues=pin.issues)
+
+
+def _narrow_hits(result: CheckResult) -> pd.DataFrame:
+    """Keep only the hits' columns the summary reads (the writers have the hits); return
+    the hits emptied, with every column, for the outcome once summarised."""
+    empty = emptied(result.hits)
+    keep = [c for c in result.hits.columns if c in SUMMARY_HIT_COLUMNS]
+    result.hits = result.hits[keep]
+    release_free_memory()
+    return empty
 
 
 def _check_outputs(
