@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import sys
 
@@ -33,6 +34,41 @@ batch (10^6 float64 = 8 MB), while small temporaries stay on the fast heap (128 
 glibc's initial value, saved the same memory but cost time at 10^5 parcels)."""
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library (``None`` off Linux or without one), looked up once: glibc's
+    ``libc.so.6`` first (``find_library`` starts a process, a copy of this one)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def release_free_memory() -> bool:
+    """Give the heap's free pages back to the system (glibc ``malloc_trim``), after a
+    stage has let go of large structures made of many small blocks (the prepared
+    zones) that the mmap threshold does not cover; return whether it was done.
+
+    Does nothing off glibc or when ``ALMATY_SCHEME_MALLOC_TUNING=0``. It takes a few
+    milliseconds: the heap is walked once.
+    """
+    if not settings.current().malloc_tuning:
+        return False
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is None:
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return bool(trim(0))
+
+
 def pin_mmap_threshold(threshold: int = DEFAULT_THRESHOLD) -> bool:
     """Pin glibc's mmap threshold to ``threshold`` bytes; return whether it was set.
 
@@ -44,13 +80,9 @@ def pin_mmap_threshold(threshold: int = DEFAULT_THRESHOLD) -> bool:
     env = settings.current()
     if not env.malloc_tuning or env.malloc_mmap_threshold_set:
         return False
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and others have no mallopt
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None:  # musl and others have no mallopt
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int

@@ -185,6 +185,16 @@ class CheckResult:
         )
 
 
+def emptied(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without rows and holding none of its data: its columns and types, the
+    categoricals without categories (a view of no rows would keep every array)."""
+    out = frame.iloc[:0].copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].cat.remove_unused_categories()
+    return out
+
+
 def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """``pd.concat`` that keeps categorical columns categorical (union of categories,
     in order of first appearance: :func:`_union`)."""

@@ -35,6 +35,7 @@ from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.check.verdict import explanation_parts_of
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
+from almaty_scheme.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -746,10 +747,14 @@ class HitCoder:
         self.zone_rows: list[pd.DataFrame] = []
         self.parcels = 0
 
-    def encode(self, hits: pd.DataFrame, parcel_ids: pd.Series) -> pd.DataFrame:
+    def encode(
+        self, hits: pd.DataFrame, parcel_ids: pd.Series, fids: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """The rows of ``hits`` for the chunk whose parcels have ``parcel_ids`` (in the
-        order written: feature ids continue from the previous chunks)."""
-        fid = _parcel_fids(hits["parcel_id"], parcel_ids) + self.parcels
+        order written: feature ids continue from the previous chunks); ``fids``: the
+        hits' parcels' feature ids within the chunk (1..n) when the caller knows them."""
+        local = _parcel_fids(hits["parcel_id"], parcel_ids) if fids is None else fids
+        fid = local + self.parcels
         self.parcels += len(parcel_ids)
         lay = hits["layer"]
         if isinstance(lay.dtype, pd.CategoricalDtype):
@@ -806,6 +811,11 @@ GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "128"}
 """GDAL options while the results GeoPackage is written: a 128 MB SQLite page cache
 (GDAL's default is SQLite's 2 MB; paired runs at 10^6 parcels: about 10 % less time for
 parcels_data, 30-140 MB more memory; 512 MB gave no more and took 200 MB more)."""
+
+HITS_GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "2"}
+"""GDAL options of the hits' own writer (``parcel_hits_data``, no spatial index):
+rows are appended in rowid order, so a large page cache buys nothing there and costs
+memory (paired runs at 10^6 parcels: see docs/performance.md)."""
 
 
 def _crs_text(crs: Any) -> str | None:
@@ -917,19 +927,49 @@ class GpkgResults:
         self.hit_tables: list[pa.Table] = []
         self.side: GpkgStream | None = None  # the narrow hits' own writer and file
 
-    def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+    def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame, *, release: bool = False) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
         in slices of :data:`SLICE_ROWS` rows: the writer starts on the first slice while
-        the next is encoded, and no copy of the whole chunk is made."""
+        the next is encoded, and no copy of the whole chunk is made. Each slice's hits
+        follow it to their own writer when they are in parcel order (the engine's).
+
+        With ``release`` the geometries of ``parcels`` are set to null, slice by slice,
+        once sent (the caller keeps no use for them: the peak memory of a large run)."""
+        fids: np.ndarray | None = None
         for a in range(0, len(parcels), SLICE_ROWS):
             pg = gpkg_frame(parcels.iloc[a : a + SLICE_ROWS])
             if self.coder is None:
                 self._begin(pg, hits)
             assert self.coder is not None
+            if a == 0:
+                fids = self._sliced_fids(parcels, hits)
             data = self.coder.encode(pg)
             rows = pd.DataFrame(data.drop(columns=data.geometry.name))
             self.stream.write(self._table(PARCELS_DATA_LAYER, rows, data.geometry.to_numpy()))
-        self._add_hits(parcels, hits)
+            del pg, data, rows  # the slice is the writer's now
+            if release:  # GEOS's small blocks: freed pages go back to the system now
+                parcels.geometry.array[a : a + SLICE_ROWS] = None
+                release_free_memory()
+        if fids is None:
+            self._add_hits(parcels["parcel_id"], hits)
+            return
+        # then the hits, slice by slice: their writer starts when the parcels' geometries
+        # are let go (release), and no whole encoded copy of the hits is made
+        for a in range(0, len(parcels), SLICE_ROWS):
+            lo, hi = np.searchsorted(fids, [a + 1, a + SLICE_ROWS + 1])
+            ids = parcels["parcel_id"].iloc[a : a + SLICE_ROWS]
+            self._add_hits(ids, hits.iloc[lo:hi], fids[lo:hi] - a)
+
+    def _sliced_fids(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> np.ndarray | None:
+        """The feature ids (1..n in the chunk) of the hits' parcels when the narrow hits
+        can follow their parcels slice by slice: in parcel order, each parcel known
+        (the engine's hits are); else ``None``, and the chunk's hits go in one piece."""
+        if self.plain_hits or not len(hits):
+            return None
+        fids = _parcel_fids(hits["parcel_id"], parcels["parcel_id"])
+        if (fids < 1).any() or (np.diff(fids) < 0).any():
+            return None
+        return fids
 
     def _begin(self, pg: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
         """The layout, from the first chunk; the parcels' layer is started."""
@@ -948,7 +988,11 @@ class GpkgResults:
             dataset_options={"VERSION": "1.2"},  # read by QGIS 3.22 without warnings
         )
 
-    def _add_hits(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame) -> None:
+    def _add_hits(
+        self, parcel_ids: pd.Series, hits: pd.DataFrame, fids: np.ndarray | None = None
+    ) -> None:
+        """Encode the hits of the parcels ``parcel_ids`` (``fids``: their parcels'
+        feature ids among them, when known) and send or keep them."""
         name = HITS_LAYER if self.plain_hits else HITS_DATA_LAYER
         if self.hits_crs is not None:  # overlap polygons: a plain spatial table
             hg = gpkg_frame(hits)
@@ -957,13 +1001,13 @@ class GpkgResults:
         elif self.plain_hits:
             self.hit_tables.append(self._table(name, _gpkg_ready(pd.DataFrame(hits))))
         else:
-            rows = self.hit_coder.encode(hits, parcels["parcel_id"])
+            rows = self.hit_coder.encode(hits, parcel_ids, fids)
             table = self._table(name, rows)
             if not self.stream.process:
                 self.hit_tables.append(table)
                 return
             if self.side is None:  # a second writer, beside the first: two cores
-                self.side = GpkgStream(partial_name(self.path), config=GDAL_CONFIG)
+                self.side = GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG)
                 self.side.begin_layer(name, append=False, dataset_options={"VERSION": "1.2"})
             self.side.write(table)
 

@@ -74,6 +74,7 @@ from almaty_scheme.check.verdict import VERDICTS
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import check_writable
+from almaty_scheme.io.geoparquet import write_geoparquet
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.io.outset import OutputSet, fault_point
 from almaty_scheme.qgis.styles import style_finalizer
@@ -128,6 +129,10 @@ def check_outputs_writable(paths: Mapping[str, Path], *, overwrite: bool) -> Non
         check_writable(p, overwrite=overwrite)
 
 
+SUMMARY_HIT_COLUMNS: tuple[str, ...] = ("parcel_id", "overlap_m2", "regime", "rule_id", "family")
+"""The hits' columns :func:`summarise` reads."""
+
+
 def summarise(
     result: CheckResult,
     *,
@@ -169,8 +174,12 @@ def summarise(
         pc, _ = _codes(h["parcel_id"])
         overlap = h["overlap_m2"].to_numpy(dtype=float, na_value=np.nan)
         rg, rg_cats = _codes(h["regime"])
-        regime = np.asarray(rg_cats, dtype=object)[rg].astype(str)
-        restricted = regime != "allowed"
+        rg_names = np.array([str(c) for c in rg_cats], dtype=object)  # no text per hit
+
+        def regime_is(name: str) -> np.ndarray:
+            return np.asarray(rg_names == name, dtype=bool)[rg]
+
+        restricted = ~regime_is("allowed")
         overlap_restricted = float(overlap[restricted].sum())
         n_p = int(pc.max()) + 1 if len(pc) else 1
         for key, target in (("rule_id", by_rule), ("family", by_family)):
@@ -187,8 +196,8 @@ def summarise(
                 return np.bincount(pairs // n_p, minlength=n_k)
 
             count = parcels_per_key(np.ones(len(kc), bool))
-            pro = parcels_per_key(regime == "prohibited")
-            con = parcels_per_key(regime == "conditional")
+            pro = parcels_per_key(regime_is("prohibited"))
+            con = parcels_per_key(regime_is("conditional"))
             for i in np.argsort(np.asarray([str(c) for c in k_cats], dtype=object), kind="stable"):
                 if count[i] == 0:
                     continue
@@ -363,6 +372,7 @@ class ResultWriter:
         hits_geometry: bool = False,
         stream: bool = False,
         copies: Mapping[str, str] | None = None,
+        release: bool = False,
     ) -> None:
         paths = output_paths(out, csv=csv, parquet=parquet, hits_geometry=hits_geometry)
         self.order = [k for k in paths if k != "summary"] + ["summary"]
@@ -373,6 +383,12 @@ class ResultWriter:
         streams = stream and "gpkg" in paths and not csv and not parquet
         self.gpkg = GpkgResults(self.outs.tmp("gpkg"), copies=copies) if streams else None
         self.rows = 0
+        self.release = release
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the parcels and hits went to the writer processes with :meth:`add`."""
+        return self.gpkg is not None and self.rows > 0
 
     def __enter__(self) -> ResultWriter:
         return self
@@ -384,11 +400,13 @@ class ResultWriter:
             self.outs.abort()
 
     def add(self, part: CheckResult) -> None:
-        """Write the next checked chunk (parcels in input order) if streaming."""
+        """Write the next checked chunk (parcels in input order) if streaming; with
+        ``release``, its parcels' geometries are set to null once sent (see
+        :meth:`~almaty_scheme.check.gpkg_out.GpkgResults.add`)."""
         if self.gpkg is None or not len(part.parcels):
             return
         parcels, hits = to_output_crs(part.parcels, part.hits, self.dst_crs)
-        self.gpkg.add(parcels, hits)
+        self.gpkg.add(parcels, hits, release=self.release)
         self.rows += len(parcels)
 
     def finish(
@@ -411,7 +429,9 @@ class ResultWriter:
             full = CheckResult(
                 parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
             )
-            _write_set(self.outs, full, summary=summary, issues=issues, csv=self.csv)
+            _write_set(
+                self.outs, full, summary=summary, issues=issues, csv=self.csv, release=self.release
+            )
         fault_point("written")
         written = self.outs.commit(self.order)
         log.info("wrote %s", ", ".join(str(p) for p in written.values()))
@@ -471,8 +491,11 @@ def _write_set(
     summary: Mapping[str, Any],
     issues: pd.DataFrame | None,
     csv: bool,
+    release: bool = False,
 ) -> None:
-    """Write every file of the set to its temporary path (:func:`write_results`)."""
+    """Write every file of the set to its temporary path (:func:`write_results`); with
+    ``release`` the GeoParquet parcels' geometries are let go once encoded
+    (:func:`~almaty_scheme.io.geoparquet.write_geoparquet`)."""
     paths = outs.paths
     parcels = result.parcels
     hits = result.hits
@@ -486,10 +509,12 @@ def _write_set(
         hd = pd.DataFrame(hits.drop(columns=hits.geometry.name)) if hits_geo else hits
         hd.to_csv(outs.tmp("hits_csv"), index=False, encoding="utf-8-sig")
     if "parcels_parquet" in paths:
+        # the last use of the geometries unless a GeoPackage or another file follows
+        release = release and "gpkg" not in paths and "parcels_file" not in paths
         # two files at once: Arrow and shapely release the GIL while they encode
         with ThreadPoolExecutor(2) as ex:
             jobs = [
-                ex.submit(parcels.to_parquet, outs.tmp("parcels_parquet"), index=False),
+                ex.submit(write_geoparquet, parcels, outs.tmp("parcels_parquet"), release=release),
                 ex.submit(hits.to_parquet, outs.tmp("hits_parquet"), index=False),
             ]
             for j in jobs:

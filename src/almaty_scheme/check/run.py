@@ -25,13 +25,14 @@ import pandas as pd
 from almaty_scheme import settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
 from almaty_scheme.check.dask_engine import check_parcels_dask
-from almaty_scheme.check.engine import CheckResult, check_parcels
+from almaty_scheme.check.engine import CheckResult, check_parcels, emptied
 from almaty_scheme.check.gpkg_out import stored_once
 from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels
 from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
     OUT_SUFFIXES,
+    SUMMARY_HIT_COLUMNS,
     ResultWriter,
     output_paths,
     summarise,
@@ -47,6 +48,7 @@ from almaty_scheme.check.zones import (
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.outset import OutputSet
 from almaty_scheme.logs import NOTICE
+from almaty_scheme.memory import release_free_memory
 from almaty_scheme.progress import stage
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,21 @@ _STAGES = 6
 """Coarse stages of a run, reported by :func:`~almaty_scheme.progress.stage`."""
 
 
+@dataclass(frozen=True)
+class ZoneFacts:
+    """What the summary needs of the prepared zones, kept when the zones themselves are
+    let go after the check (see :func:`run_check`)."""
+
+    build_info: dict[str, Any]
+    path: str | None
+    missing_layers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, zones: PreparedZones) -> ZoneFacts:
+        """The facts of ``zones``."""
+        return cls(dict(zones.build_info), zones.path, tuple(zones.missing_layers))
+
+
 @contextmanager
 def _timed(timings: dict[str, float], name: str, done: str | None = None) -> Iterator[None]:
     """Time the block into ``timings[name]``; log ``check: <done> in X s`` (the one
@@ -127,6 +144,7 @@ def run_check(
     layers: str | Path,
     out: str | Path | None = None,
     options: CheckOptions | None = None,
+    keep_result: bool = True,
 ) -> RunOutcome:
     """Check parcels against a built GeoPackage; write the results when ``out`` is given.
 
@@ -143,6 +161,14 @@ def run_check(
         summary JSON beside it; ``None`` keeps everything in memory.
     options
         :class:`~almaty_scheme.check.options.CheckOptions` (default: the CLI's defaults).
+    keep_result
+        ``False``: the caller needs the outcome's summary and paths only (the CLI), so
+        what has been written is let go as the run goes, for a lower peak memory: when
+        the parcels were read from a file and go to a results GeoPackage, each slice's
+        geometries once sent (null in ``outcome.parcels``) and the hits once summarised
+        (``outcome.hits`` empty); GeoParquet parcels are encoded slice by slice, each
+        slice's geometries let go. A GeoDataFrame given as ``parcels`` is never
+        modified.
 
     Raises
     ------
@@ -171,18 +197,29 @@ def run_check(
     zones = _zones(layers, cat, land_use, opts, timings)
     log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
     written: dict[str, Path] = {}
-    with _writer(parcels, layers, out, opts, pin) as writer:
+    # parcels read here are ours to let go once written (keep_result=False)
+    release = not keep_result and not isinstance(parcels, gpd.GeoDataFrame)
+    with _writer(parcels, layers, out, opts, pin, release) as writer:
         stage("checking parcels", 3, _STAGES)
         with _timed(timings, "check", "checked the parcels"):
             result = _run_engine(pin.frame, zones, opts)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
-        pin.frame = pin.frame.iloc[:0]  # the result holds the parcels now: free the input copy
+        pin.frame = pin.frame.iloc[:0].copy()  # the result holds the parcels now (a
+        # copy: a view would keep the input's arrays alive)
+        facts = ZoneFacts.of(zones)
+        del zones  # tiles, masks and outlines (~100 MB at 10^6): writing is the peak
+        release_free_memory()
         stage("summarising", 4, _STAGES)
         with _timed(timings, "write.stream"):
             if writer is not None:  # the writer process starts on the parcels meanwhile
                 writer.add(result)
+                release_free_memory()
+        empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
         with _timed(timings, "summary"):
-            summary = _summary(parcels, result, zones, cat, pin, opts, timings)
+            summary = _summary(parcels, result, facts, cat, pin, opts, timings)
+        if empty_hits is not None:  # summarised and written: let go
+            result.hits = empty_hits
+            release_free_memory()
         if writer is not None:
             stage("writing results", 5, _STAGES)
             with _timed(timings, "write"):
@@ -193,6 +230,16 @@ def run_check(
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return RunOutcome(result=result, summary=summary, paths=written, issues=pin.issues)
+
+
+def _narrow_hits(result: CheckResult) -> pd.DataFrame:
+    """Keep only the hits' columns the summary reads (the writers have the hits); return
+    the hits emptied, with every column, for the outcome once summarised."""
+    empty = emptied(result.hits)
+    keep = [c for c in result.hits.columns if c in SUMMARY_HIT_COLUMNS]
+    result.hits = result.hits[keep]
+    release_free_memory()
+    return empty
 
 
 def _check_outputs(
@@ -302,6 +349,7 @@ def _writer(
     out: str | Path | None,
     opts: CheckOptions,
     pin: ParcelInput,
+    release: bool = False,
 ) -> Iterator[ResultWriter | None]:
     """The run's output set (``None`` without ``out``); a results GeoPackage of at least
     ``ALMATY_SCHEME_STREAM_MIN_ROWS`` parcels (200 000) is streamed to writer
@@ -322,6 +370,7 @@ def _writer(
         hits_geometry=opts.with_overlap_geometry,
         stream=stream,
         copies=stored_once(pin.frame) if stream else None,
+        release=release,
     ) as writer:
         yield writer
 
@@ -340,7 +389,7 @@ def _run_engine(frame: gpd.GeoDataFrame, zones: PreparedZones, opts: CheckOption
 def _summary(
     parcels: str | Path | gpd.GeoDataFrame,
     result: CheckResult,
-    zones: PreparedZones,
+    zones: ZoneFacts,
     cat: Catalogue,
     pin: ParcelInput,
     opts: CheckOptions,
@@ -357,7 +406,9 @@ def _summary(
         "engine": opts.engine,
         "scheduler": opts.scheduler,
     }
-    summary = summarise(result, zones=zones, inputs=inputs, timings=timings)
+    summary = summarise(result, inputs=inputs, timings=timings)
     summary["catalogue_version"] = cat.version
+    summary["build_info"] = dict(zones.build_info)
+    summary["layers"] = zones.path
     summary["layers_missing"] = list(zones.missing_layers)
     return summary

@@ -189,7 +189,8 @@ def check(
         allow_missing_layers=tuple(s.strip() for s in allow_missing_layers.split(",") if s.strip()),
         dst_crs=dst_crs,
     )
-    outcome = run_check(parcels, layers=layers, out=out, options=options)
+    # only the summary and the paths are used here: what is written may be let go
+    outcome = run_check(parcels, layers=layers, out=out, options=options, keep_result=False)
     if as_json:
         click.echo(json.dumps(outcome.summary, ensure_ascii=False, indent=2, default=str))
     else:
