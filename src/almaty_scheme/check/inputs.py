@@ -270,6 +270,16 @@ def _threaded(func: Any, geoms: np.ndarray, min_size: int = 50_000) -> np.ndarra
     return np.concatenate(parts)
 
 
+def _bad_coordinates(geoms: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Rows of ``among`` (a mask) whose geometry has a non-finite x or y coordinate."""
+    bad = np.zeros(len(geoms), bool)
+    rows = np.flatnonzero(among)
+    if len(rows):
+        coords, cidx = shapely.get_coordinates(geoms[rows], return_index=True)
+        bad[rows[np.unique(cidx[~np.isfinite(coords).all(axis=1)])]] = True
+    return bad
+
+
 def _repair_geometries(
     geoms: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
@@ -295,15 +305,11 @@ def _repair_geometries(
     m[ok] = shapely.has_m(geoms[ok])
     if (z | m).any():
         out[z | m] = shapely.force_2d(geoms[z | m])
-    # non-finite coordinates
-    # (the per-coordinate row index only when there is a bad coordinate to place)
-    bad_local = np.zeros(int(ok.sum()), bool)
-    if not np.isfinite(shapely.get_coordinates(out[ok])).all():
-        coords, cidx = shapely.get_coordinates(out[ok], return_index=True)
-        nonfinite = ~np.isfinite(coords).all(axis=1)
-        bad_local[np.unique(cidx[nonfinite])] = True
-    bad = np.zeros(n, bool)
-    bad[np.flatnonzero(ok)[bad_local]] = True
+    # validity once for all (on every core); GEOS finds any geometry with a non-finite
+    # x or y invalid ("Invalid Coordinate"), so only invalid ones are searched for them
+    valid = np.zeros(n, bool)
+    valid[ok] = _threaded(shapely.is_valid, out[ok])
+    bad = _bad_coordinates(out, ok & ~valid)
     reason[bad] = "bad_coordinates"
     ok &= ~bad
     tid = np.full(n, -1, dtype=np.int64)
@@ -331,13 +337,12 @@ def _repair_geometries(
                     if x
                 )
             tid[i] = shapely.get_type_id(out[i])
+            valid[i] = shapely.is_valid(out[i])  # its polygons, merged
         else:
             tid[i] = 0
     notpoly = ok & ~np.isin(tid, _POLY_TYPES)
     reason[notpoly] = "not_polygon"
     ok &= ~notpoly
-    valid = np.zeros(n, bool)
-    valid[ok] = _threaded(shapely.is_valid, out[ok])
     repaired = ok & ~valid
     for i in np.flatnonzero(repaired):
         why = shapely.is_valid_reason(out[i])

@@ -43,7 +43,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,6 @@ def summarise(
 
         restricted = ~regime_is("allowed")
         overlap_restricted = float(overlap[restricted].sum())
-        n_p = int(pc.max()) + 1 if len(pc) else 1
         for key, target in (("rule_id", by_rule), ("family", by_family)):
             kc, k_cats = _codes(h[key])
             n_k = len(k_cats)
@@ -190,10 +189,14 @@ def summarise(
             def parcels_per_key(
                 mask: np.ndarray, kc: np.ndarray = kc, n_k: int = n_k
             ) -> np.ndarray:
-                pairs = np.sort(kc[mask] * n_p + pc[mask])  # distinct by sort: numpy's
-                if len(pairs):  # hash unique is slow
+                # distinct (parcel, key) pairs by sorting parcel-major: the hits come
+                # parcel by parcel, so the keys are nearly sorted already and timsort
+                # ("stable") takes one pass over them (0.02 s for 2.4 M hits, against
+                # 0.08-0.27 s key-major with quicksort; numpy's hash unique is slower)
+                pairs = np.sort(pc[mask] * n_k + kc[mask], kind="stable")
+                if len(pairs):
                     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-                return np.bincount(pairs // n_p, minlength=n_k)
+                return np.bincount(pairs % n_k, minlength=n_k)
 
             count = parcels_per_key(np.ones(len(kc), bool))
             pro = parcels_per_key(regime_is("prohibited"))
@@ -384,6 +387,8 @@ class ResultWriter:
         self.gpkg = GpkgResults(self.outs.tmp("gpkg"), copies=copies) if streams else None
         self.rows = 0
         self.release = release
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: list[Future[None]] = []
 
     @property
     def streamed(self) -> bool:
@@ -394,6 +399,9 @@ class ResultWriter:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if self._pool is not None:  # the files being written are removed after
+            wait(self._jobs)
+            self._pool.shutdown()
         if kind is not None:
             if self.gpkg is not None:
                 self.gpkg.abort()
@@ -408,6 +416,23 @@ class ResultWriter:
         parcels, hits = to_output_crs(part.parcels, part.hits, self.dst_crs)
         self.gpkg.add(parcels, hits, release=self.release)
         self.rows += len(parcels)
+
+    def start(self, result: CheckResult) -> None:
+        """Start writing the whole ``result`` where nothing else is needed: the GeoParquet
+        parcels and hits of a GeoParquet-only set, on two threads while the caller
+        summarises (Arrow, Parquet and numpy release the GIL); :meth:`finish` then
+        writes the rest. Does nothing for other sets or when called again."""
+        if self._pool is not None or not self._parquet_only():
+            return
+        parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="parquet")
+        self._jobs = _parquet_jobs(self._pool, self.outs, parcels, hits, self.release)
+
+    def _parquet_only(self) -> bool:
+        paths = self.outs.paths
+        return "parcels_parquet" in paths and not {"gpkg", "parcels_file", "parcels_csv"} & set(
+            paths
+        )
 
     def finish(
         self, result: CheckResult, *, summary: Mapping[str, Any], issues: pd.DataFrame | None
@@ -424,6 +449,11 @@ class ResultWriter:
                 _gpkg_finalizer(summary, issues), description=_parcels_description(summary)
             )
             _summary_from_gpkg(self.outs)
+        elif self._jobs:  # the GeoParquet files were started: the rest, then wait
+            _issues_frame(issues).to_parquet(self.outs.tmp("issues_parquet"), index=False)
+            self.outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
+            for job in self._jobs:
+                job.result()
         else:
             parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
             full = CheckResult(
@@ -511,14 +541,9 @@ def _write_set(
     if "parcels_parquet" in paths:
         # the last use of the geometries unless a GeoPackage or another file follows
         release = release and "gpkg" not in paths and "parcels_file" not in paths
-        # two files at once: Arrow and shapely release the GIL while they encode
         with ThreadPoolExecutor(2) as ex:
-            jobs = [
-                ex.submit(write_geoparquet, parcels, outs.tmp("parcels_parquet"), release=release),
-                ex.submit(hits.to_parquet, outs.tmp("hits_parquet"), index=False),
-            ]
-            for j in jobs:
-                j.result()
+            for job in _parquet_jobs(ex, outs, parcels, hits, release):
+                job.result()
     if "parcels_file" in paths:
         write_flat(outs, parcels, hits, _issues_frame(issues))
         outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
@@ -529,6 +554,21 @@ def _write_set(
         return
     _write_gpkg(outs.tmp("gpkg"), result, summary=summary, issues=issues)
     _summary_from_gpkg(outs)
+
+
+def _parquet_jobs(
+    pool: ThreadPoolExecutor,
+    outs: OutputSet,
+    parcels: gpd.GeoDataFrame,
+    hits: pd.DataFrame,
+    release: bool,
+) -> list[Future[None]]:
+    """The GeoParquet parcels and hits, written at once on ``pool``'s two threads (Arrow,
+    Parquet and shapely's encoding release the GIL)."""
+    return [
+        pool.submit(write_geoparquet, parcels, outs.tmp("parcels_parquet"), release=release),
+        pool.submit(hits.to_parquet, outs.tmp("hits_parquet"), index=False),
+    ]
 
 
 def _gpkg_finalizer(

@@ -213,6 +213,7 @@ def run_check(
         with _timed(timings, "write.stream"):
             if writer is not None:  # the writer process starts on the parcels meanwhile
                 writer.add(result)
+                writer.start(result)  # GeoParquet: both files written while summarising
                 release_free_memory()
         empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
         with _timed(timings, "summary"):

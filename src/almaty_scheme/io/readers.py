@@ -38,6 +38,7 @@ from pyproj import CRS
 
 from almaty_scheme.crs import parse_crs, to_working_crs
 from almaty_scheme.errors import CRSError, DataError
+from almaty_scheme.memory import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ def _read_ogr_raw(path: Path, layer: str | None, encoding: str | None) -> gpd.Ge
         return _read_ogr_wkb(path, kwargs, None)
     if HAS_ARROW:
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), gc_paused():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 gdf = pyogrio.read_dataframe(path, use_arrow=True, **kwargs)
             if _count_matches(path, gdf, kwargs):
@@ -299,7 +300,7 @@ def _read_ogr_raw(path: Path, layer: str | None, encoding: str | None) -> gpd.Ge
         except Exception as exc:  # Arrow cannot take some inputs; the row path can
             log.debug("%s: Arrow read failed (%s); reading without Arrow", path.name, exc)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), gc_paused():
             warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path, use_arrow=False, **kwargs)
     except shapely.errors.GEOSException as exc:
@@ -392,8 +393,9 @@ def _read_ogr_wkb(
     names = [str(f) for f in meta["fields"]]
     n = len(fields[0]) if len(fields) else (0 if wkb is None else len(wkb))
     wkb = np.asarray(wkb, dtype=object) if wkb is not None else np.full(n, None, dtype=object)
-    strict = shapely.from_wkb(wkb, on_invalid="ignore")
-    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    with gc_paused():
+        strict = shapely.from_wkb(wkb, on_invalid="ignore")
+        fixed = shapely.from_wkb(wkb, on_invalid="fix")
     present = np.array([b is not None for b in wkb], bool)
     repaired = np.flatnonzero(present & shapely.is_missing(strict) & ~shapely.is_missing(fixed))
     lost = np.flatnonzero(present & shapely.is_missing(fixed))
@@ -598,7 +600,8 @@ def _free_geometry_name(df: pd.DataFrame) -> pd.DataFrame:
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:
     try:
-        return gpd.read_parquet(path)
+        with gc_paused():  # a million geometries decoded (memory.gc_paused)
+            return gpd.read_parquet(path)
     except Exception as exc:
         raise DataError(
             f"Cannot read {path.name} as GeoParquet",
