@@ -268,3 +268,17 @@ def parcels(geoms: list[shapely.Geometry | None], **cols: list[Any]) -> gpd.GeoD
     return gpd.GeoDataFrame(
         dict(cols), geometry=gpd.GeoSeries(geoms, crs=WORKING_CRS), crs=WORKING_CRS
     )
+
+
+SEVEN_CELLS = [(1000, 5000), (1000, 6000), (5000, 7000), (-300, 9000), (1100, 5000), (5100, 7000)]
+"""Lower-left corners (offsets from X0, Y0) of six 100 m parcels of the hand-made world."""
+
+
+def seven_parcels() -> gpd.GeoDataFrame:
+    """Six parcels at :data:`SEVEN_CELLS` and a seventh without geometry, ids ``A``-``G``
+    in ``cad`` and uses (some repeated, one English) in ``use``."""
+    return parcels(
+        [sq(x, y) for x, y in SEVEN_CELLS] + [None],
+        cad=["A", "B", "C", "D", "E", "F", "G"],
+        use=["ИЖС", "ферма", "парк", "residential", "ИЖС", "парк", "ИЖС"],
+    )

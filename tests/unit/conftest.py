@@ -42,3 +42,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         key = f"{item.path.name}::{item.originalname if isinstance(item, pytest.Function) else item.name}"
         if key in SLOW:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def private_zone_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zone cache of the test's own (``ALMATY_SCHEME_CACHE_DIR``), for tests that
+    check what a run writes or lets go: no entry from another test is met."""
+    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
-from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
+from check_world import CATALOGUE_DIR, seven_parcels, write_gpkg
 
 from almaty_scheme.check import gpkg_out
 from almaty_scheme.check import run as run_mod
@@ -19,23 +19,14 @@ from almaty_scheme.check.engine import emptied
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.memory import release_free_memory
 
-CELLS = [(1000, 5000), (1000, 6000), (5000, 7000), (-300, 9000), (1100, 5000), (5100, 7000)]
-
-
-@pytest.fixture(autouse=True)
-def zone_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+pytestmark = pytest.mark.usefixtures("private_zone_cache")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The hand-made world; seven parcels (one without geometry) as a frame and a file."""
     d = tmp_path_factory.mktemp("release")
-    src = parcels(
-        [sq(x, y) for x, y in CELLS] + [None],
-        cad=["A", "B", "C", "D", "E", "F", "G"],
-        use=["ИЖС", "ферма", "парк", "residential", "ИЖС", "парк", "ИЖС"],
-    )
+    src = seven_parcels()
     pyogrio.write_dataframe(src, d / "parcels.gpkg", layer="parcels")
     return {"layers": write_gpkg(d / "layers.gpkg"), "frame": src, "file": d / "parcels.gpkg"}
 

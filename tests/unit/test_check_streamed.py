@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
+from check_world import CATALOGUE_DIR, seven_parcels, sq, write_gpkg
 from pandas.api.types import union_categoricals
 
 from almaty_scheme.check import gpkg_out
@@ -24,24 +24,14 @@ from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io.gpkg_stream import GpkgStream
 
-CELLS = [(1000, 5000), (1000, 6000), (5000, 7000), (-300, 9000), (1100, 5000), (5100, 7000)]
-
-
-@pytest.fixture(autouse=True)
-def zone_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+pytestmark = pytest.mark.usefixtures("private_zone_cache")
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The hand-made world and seven parcels (one without geometry, repeated uses)."""
     d = tmp_path_factory.mktemp("streamed")
-    src = parcels(
-        [sq(x, y) for x, y in CELLS] + [None],
-        cad=["A", "B", "C", "D", "E", "F", "G"],
-        use=["ИЖС", "ферма", "парк", "residential", "ИЖС", "парк", "ИЖС"],
-    )
-    return {"dir": d, "layers": write_gpkg(d / "layers.gpkg"), "parcels": src}
+    return {"dir": d, "layers": write_gpkg(d / "layers.gpkg"), "parcels": seven_parcels()}
 
 
 def _run(world: dict[str, Any], out: Path) -> Any:

@@ -24,9 +24,7 @@ from almaty_scheme.memory import gc_paused
 CELLS = [(1000, 5000), (1000, 6000), (5000, 7000), (-300, 9000)]
 
 
-@pytest.fixture(autouse=True)
-def zone_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALMATY_SCHEME_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+pytestmark = pytest.mark.usefixtures("private_zone_cache")
 
 
 @pytest.fixture(scope="module")
