@@ -204,8 +204,7 @@ def run_check(
         with _timed(timings, "check", "checked the parcels"):
             result = _run_engine(pin.frame, zones, opts)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
-        pin.frame = pin.frame.iloc[:0].copy()  # the result holds the parcels now (a
-        # copy: a view would keep the input's arrays alive)
+        pin.frame = emptied(pin.frame)  # the result holds the parcels now
         facts = ZoneFacts.of(zones)
         del zones  # tiles, masks and outlines (~100 MB at 10^6): writing is the peak
         release_free_memory()
