@@ -66,6 +66,32 @@ def test_streamed_run_lets_go_and_writes_the_same(
     assert free.summary["n_hits"] == n_hits
 
 
+@pytest.mark.parametrize("chunk", [2, 3, 7])
+def test_chunked_run_writes_the_same_and_summarises_the_same(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A run that streams and keeps nothing checks CHUNK_ROWS parcels at a time (here
+    chunks of 2: 1-2, 3-4, 5-6, 7; slices of 3 inside them): the files and the summary
+    are those of one whole check."""
+    monkeypatch.setenv("ALMATY_SCHEME_STREAM_MIN_ROWS", "5")
+    kept = _run(world, world["file"], tmp_path / "kept.gpkg", keep=True)
+    monkeypatch.setattr(run_mod, "CHUNK_ROWS", chunk)
+    monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 3)
+    free = _run(world, world["file"], tmp_path / "free.gpkg", keep=False)
+    for layer in ("parcels", "parcel_hits", "parcel_input_issues", "check_zones"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "kept.gpkg", layer), _read(tmp_path / "free.gpkg", layer)
+        )
+    volatile = {"run_id", "timings_s", "inputs"}
+    assert {k: v for k, v in free.summary.items() if k not in volatile} == {
+        k: v for k, v in kept.summary.items() if k not in volatile
+    }
+    assert free.summary["by_rule"] and free.summary["n_hits"] == len(kept.hits) > 3
+    assert free.parcels["verdict"].tolist() == kept.parcels["verdict"].tolist()
+    assert free.parcels.geometry.isna().all() and len(free.hits) == 0
+    assert list(free.hits.columns) == list(kept.hits.columns)
+
+
 def test_a_frame_given_is_never_modified(
     world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

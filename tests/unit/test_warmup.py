@@ -33,9 +33,10 @@ layers = write_gpkg(__import__("pathlib").Path(sys.argv[2]) / "layers.gpkg")
 geoms = [sq(100, 100), sq(1000, 4990, 50, 20), sq(1950, 300, 100, 100), sq(9000, 9000),
          MultiPolygon([sq(300, 300), sq(500, 300)]), sq(50, 50, 9000, 9000)]
 gdf = parcels(geoms, parcel_id=[f"T{i}" for i in range(len(geoms))], use=["residential"] * len(geoms))
-for cache in (sys.argv[2], sys.argv[2]):  # prepare the zones, then load them from the cache
-    opts = CheckOptions(id_field="parcel_id", use_field="use", zones_cache=cache)
-    run_check(gdf, layers=layers, options=opts)
+out = __import__("pathlib").Path(sys.argv[2]) / "results.gpkg"
+for dest in (None, out):  # prepare the zones, then load them from the cache, and write
+    opts = CheckOptions(id_field="parcel_id", use_field="use", zones_cache=sys.argv[2])
+    run_check(gdf, layers=layers, out=dest, options=opts)
 after = {k: [str(s) for s in d.signatures] for k, d in check_dispatchers().items()}
 entries = sorted(entry_points(check_dispatchers()))
 print(json.dumps({"warm": warm, "after": after, "entries": entries, "report": report.as_dict()}))
@@ -70,6 +71,7 @@ def test_every_kernel_is_compiled_by_the_warm_up(
         "_best_per_group",
     ):
         assert f"almaty_scheme.check.kernels.{name}" in entries
+    assert "almaty_scheme.io.wkb._write_wkb" in entries  # the results' geometries
     assert "almaty_scheme.check.kernels._clip_ring" not in entries  # called by a kernel
     cold = sorted(k for k in entries if not warm[k])
     assert not cold, f"the warm-up (check/warmup.py) does not reach {cold}: extend its world"

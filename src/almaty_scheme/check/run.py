@@ -36,6 +36,8 @@ from almaty_scheme.check.output import (
     ResultWriter,
     output_paths,
     summarise,
+    summary_part,
+    summary_whole,
 )
 from almaty_scheme.check.preflight import check_column_count, input_files
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue, load_use_aliases
@@ -55,9 +57,6 @@ log = logging.getLogger(__name__)
 
 IN_MEMORY = "<GeoDataFrame>"
 """What the summary's ``inputs.parcels`` says when the parcels were a GeoDataFrame."""
-
-_STAGES = 6
-"""Coarse stages of :func:`run_check` reported by :func:`~almaty_scheme.progress.stage`."""
 
 
 @dataclass
@@ -108,6 +107,10 @@ def failing(summary: dict[str, Any], fail_on: str | None) -> bool:
 
 _STAGES = 6
 """Coarse stages of a run, reported by :func:`~almaty_scheme.progress.stage`."""
+
+CHUNK_ROWS = 250_000
+"""Parcels checked at a time when the results GeoPackage is streamed by a run that keeps
+no result (:func:`_check_streamed`)."""
 
 
 @dataclass(frozen=True)
@@ -201,20 +204,27 @@ def run_check(
     release = not keep_result and not isinstance(parcels, gpd.GeoDataFrame)
     with _writer(parcels, layers, out, opts, pin, release) as writer:
         stage("checking parcels", 3, _STAGES)
-        with _timed(timings, "check", "checked the parcels"):
-            result = _run_engine(pin.frame, zones, opts)
+        chunked = release and writer is not None and writer.streams and opts.engine != "dask"
+        empty_hits: pd.DataFrame | None = None
+        if chunked:
+            assert writer is not None
+            result, empty_hits = _check_streamed(pin.frame, zones, opts, writer, timings)
+        else:
+            with _timed(timings, "check", "checked the parcels"):
+                result = _run_engine(pin.frame, zones, opts)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
         pin.frame = emptied(pin.frame)  # the result holds the parcels now
         facts = ZoneFacts.of(zones)
         del zones  # tiles, masks and outlines (~100 MB at 10^6): writing is the peak
         release_free_memory()
         stage("summarising", 4, _STAGES)
-        with _timed(timings, "write.stream"):
-            if writer is not None:  # the writer process starts on the parcels meanwhile
-                writer.add(result)
-                writer.start(result)  # GeoParquet: both files written while summarising
-                release_free_memory()
-        empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
+        if not chunked:
+            with _timed(timings, "write.stream"):
+                if writer is not None:  # the writer process starts on the parcels meanwhile
+                    writer.add(result)
+                    writer.start(result)  # GeoParquet: both files written while summarising
+                    release_free_memory()
+            empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
         with _timed(timings, "summary"):
             summary = _summary(parcels, result, facts, cat, pin, opts, timings)
         if empty_hits is not None:  # summarised and written: let go
@@ -230,6 +240,47 @@ def run_check(
     summary["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     log.info("timings: %s", ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
     return RunOutcome(result=result, summary=summary, paths=written, issues=pin.issues)
+
+
+def _check_streamed(
+    frame: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    opts: CheckOptions,
+    writer: ResultWriter,
+    timings: dict[str, float],
+) -> tuple[CheckResult, pd.DataFrame]:
+    """The local engine on :data:`CHUNK_ROWS` parcels at a time, each chunk sent to the
+    writer processes as soon as it is checked, so that GDAL writes one chunk while the
+    next is checked (the cores are otherwise half idle in the check's single-threaded
+    steps); the engine's values do not depend on the chunks (every parcel is checked on
+    its own). Returns what the summary reads of the whole result
+    (:func:`~almaty_scheme.check.output.summary_whole`) and the hits emptied (every
+    column, no row: what a run that keeps no result gives back)."""
+    set_threads(settings.current().numba_threads)
+    parts: list[CheckResult] = []
+    empty_hits: pd.DataFrame | None = None
+    t_check = t_send = 0.0
+    for a in range(0, len(frame), CHUNK_ROWS):
+        t = time.perf_counter()
+        part = check_parcels(
+            frame.iloc[a : a + CHUNK_ROWS],
+            zones,
+            near_m=opts.near,
+            with_overlap_geometry=opts.with_overlap_geometry,
+        )
+        t_check += time.perf_counter() - t
+        t = time.perf_counter()
+        writer.add(part)
+        if empty_hits is None:
+            empty_hits = emptied(part.hits)
+        parts.append(summary_part(part, a))
+        del part
+        release_free_memory()
+        t_send += time.perf_counter() - t
+    timings["check"], timings["write.stream"] = t_check, t_send
+    log.log(NOTICE, "check: checked the parcels in %.1f s", t_check)
+    assert empty_hits is not None  # streamed sets have at least one parcel
+    return summary_whole(parts), empty_hits
 
 
 def _narrow_hits(result: CheckResult) -> pd.DataFrame:

@@ -261,8 +261,8 @@ def warm_kernels(catalogue: Catalogue | None = None) -> WarmupReport:
     """Compile (or load) every kernel of the check with the signatures a check uses.
 
     Runs a check of :func:`_parcels` against :func:`_world`, written as a layers
-    GeoPackage to a temporary folder that is removed afterwards (no zone cache is read
-    or written). Idempotent: on a warm cache it only loads the compiled code.
+    GeoPackage to a temporary folder that is removed afterwards, with its results
+    GeoPackage (no zone cache is read or written). Idempotent: on a warm cache it only loads the compiled code.
 
     Returns
     -------
@@ -279,7 +279,8 @@ def warm_kernels(catalogue: Catalogue | None = None) -> WarmupReport:
         level = check_log.level
         check_log.setLevel(logging.WARNING)  # the synthetic check's step lines are noise
         try:
-            run_check(_parcels(), layers=path, options=opts)
+            # written too: the results' WKB is compiled (almaty_scheme.io.wkb)
+            run_check(_parcels(), layers=path, out=Path(tmp) / "warmup.gpkg", options=opts)
         finally:
             check_log.setLevel(level)
     report = WarmupReport(
