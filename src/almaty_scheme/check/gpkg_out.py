@@ -27,7 +27,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -37,6 +36,7 @@ from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 from almaty_scheme.io.wkb import multipolygon_wkb
 from almaty_scheme.memory import release_free_memory
+from almaty_scheme.texts import factorize, same_values
 
 log = logging.getLogger(__name__)
 
@@ -448,20 +448,11 @@ def parcel_fids(pid: pd.Series, parcel_ids: pd.Series) -> np.ndarray:
     if (
         isinstance(pid.dtype, pd.CategoricalDtype)
         and len(pid.cat.categories) == len(parcel_ids)
-        and _same_texts(pd.Series(pid.cat.categories), parcel_ids)
+        and same_values(pd.Series(pid.cat.categories), parcel_ids)
     ):
         return np.asarray(pid.cat.codes, np.int64) + 1  # the engine's categories: the parcels
     found = pd.Index(parcel_ids.astype(object)).get_indexer(pid.astype(object))
     return np.asarray(found, np.int64) + 1
-
-
-def _same_texts(a: pd.Series, b: pd.Series) -> bool:
-    """Whether two columns of the same length hold the same values in the same order
-    (compared in Arrow when both are Arrow texts, else as Python objects)."""
-    aa, bb = _arrow_texts(a), _arrow_texts(b)
-    if aa is not None and bb is not None:
-        return bool(aa.equals(bb))
-    return bool((a.astype(object).to_numpy() == b.astype(object).to_numpy()).all())
 
 
 def _regime_codes(values: pd.Series) -> np.ndarray:
@@ -539,24 +530,8 @@ def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
         return _used(
             np.asarray(values.cat.codes, np.int64), [str(v) for v in values.cat.categories]
         )
-    arrow = _arrow_texts(values)
-    if arrow is not None:  # Arrow's hash pass: no Python string per row
-        enc = pc.dictionary_encode(arrow)
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        return np.asarray(codes, np.int64), enc.dictionary.to_pylist()
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    return np.asarray(codes, np.int64), [str(v) for v in uniques]
-
-
-def _arrow_texts(values: pd.Series) -> pa.Array | None:
-    """The column as one Arrow array of texts when pandas keeps it in Arrow (the
-    ``str`` and ``string[pyarrow]`` types; no copy), else ``None``."""
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
-        return None
-    arrow = pa.array(values.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    return arrow if arrow.type == pa.large_string() else arrow.cast(pa.large_string())
+    codes, uniques = factorize(values)  # Arrow's hash pass for Arrow texts
+    return codes, [str(v) for v in uniques]
 
 
 def _global(codes: np.ndarray, keys: list[Any], known: dict[Any, int]) -> np.ndarray:

@@ -52,6 +52,7 @@ from almaty_scheme.check.regime import LandUse
 from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.readers import read_vector
+from almaty_scheme.texts import all_distinct
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,8 @@ def _assign_ids(
 
     if raw_ids is None:
         return gen(np.arange(n)), np.ones(n, bool), np.zeros(n, bool), []
+    if all_distinct(raw_ids):  # the usual cadastre: kept as they are, in Arrow
+        return raw_ids.array, np.zeros(n, bool), np.zeros(n, bool), []
     ids = raw_ids.reset_index(drop=True)
     generated = ids.isna().to_numpy()
     out = np.array(ids.astype(object).where(ids.notna(), None).to_numpy(), dtype=object)
@@ -463,6 +466,7 @@ def prepare_parcels(
     flags["generated_id"] = generated
     flags["duplicate_id"] = duplicate
 
+    use_cls: Any  # a categorical of class ids
     if use_field is not None:
         use_in = gdf[use_field]
         use_cls, unknown, missing = land_use.resolve(use_in)
@@ -470,7 +474,14 @@ def prepare_parcels(
         flags["unknown_use"] = unknown
         flags["no_use"] = missing
     else:
-        use_cls = np.full(n, land_use.default_class, dtype=object)
+        # every row the default class: the categorical made without hashing n strings
+        use_cls = (
+            pd.Categorical.from_codes(
+                np.zeros(n, np.int8), categories=pd.Index([land_use.default_class])
+            )
+            if n
+            else pd.Categorical(np.zeros(0, dtype=object))
+        )
         use_text = pd.Series(pd.NA, index=gdf.index, dtype="string")
         unknown = np.zeros(n, bool)
 
@@ -482,15 +493,9 @@ def prepare_parcels(
     )
     frame["parcel_id"] = pd.array(ids, dtype="string")
     frame["input_row"] = np.arange(1, n + 1, dtype=np.int64)
-    frame["use_input"] = use_text.to_numpy()
-    frame["use_class"] = (
-        pd.Categorical(use_cls)
-        if use_field is not None or n == 0
-        # every row the default class: the same categorical without hashing n strings
-        else pd.Categorical.from_codes(
-            np.zeros(n, np.int8), categories=pd.Index([land_use.default_class])
-        )
-    )
+    # as texts (a cast in Arrow), or as the objects they are when there is none
+    frame["use_input"] = use_text.to_numpy() if use_text.isna().all() else use_text.astype("str")
+    frame["use_class"] = use_cls
     frame["input_flags"] = _flags_categorical(flags, n)
     frame["invalid_reason"] = pd.array(reason, dtype="string")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame

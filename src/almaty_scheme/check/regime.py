@@ -38,6 +38,7 @@ from almaty_scheme.catalogue.models import LandUseClass, Regime, Rule
 from almaty_scheme.catalogue.regimes import cell as matrix_cell
 from almaty_scheme.catalogue.regimes import decide
 from almaty_scheme.errors import CatalogueError, UsageError
+from almaty_scheme.texts import factorize
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +103,14 @@ class LandUse:
 
     def resolve(
         self, values: pd.Series | Iterable[object]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[pd.Categorical, np.ndarray, np.ndarray]:
         """Map raw use values to class ids.
 
         Returns
         -------
         classes
-            Object array of class ids (the default class where unknown or missing).
+            Categorical of class ids (the default class where unknown or missing), its
+            categories the classes used, sorted (as ``pandas.Categorical`` of the ids).
         unknown
             Boolean array: a non-empty value that matches no alias (flag ``unknown_use``).
         missing
@@ -116,7 +118,7 @@ class LandUse:
             the default class when the catalogue says so, else it counts as missing.
         """
         ser = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-        codes, uniques = pd.factorize(ser.astype(object), use_na_sentinel=True)
+        codes, uniques = factorize(ser)
         n_u = len(uniques)
         # resolve each distinct value once (use columns have few distinct values);
         # the last slot stands for null values (factorize code -1)
@@ -134,7 +136,7 @@ class LandUse:
         cls[n_u] = self.default_class
         mis[n_u] = True
         idx = np.where(codes < 0, n_u, codes)
-        return cls[idx], unk[idx], mis[idx]
+        return _sorted_categorical(cls, idx), unk[idx], mis[idx]
 
     def with_aliases(self, extra: Mapping[str, str]) -> LandUse:
         """A copy with user aliases added (user aliases win over shipped ones)."""
@@ -352,3 +354,14 @@ def regime_source_columns(rules: Iterable[Rule | None], land_use: LandUse) -> di
         out["proposal_citation"].append(p_en)
         out["proposal_citation_ru"].append(p_ru)
     return out
+
+
+def _sorted_categorical(values: np.ndarray, idx: np.ndarray) -> pd.Categorical:
+    """``pandas.Categorical(values[idx])`` (categories the values used, sorted) built
+    from the codes: the distinct values are few, the rows many (no hash per row)."""
+    used = np.zeros(len(values), bool)
+    used[idx] = True
+    cats = sorted({values[i] for i in np.flatnonzero(used)})
+    pos = {c: k for k, c in enumerate(cats)}
+    code_of = np.array([pos.get(v, -1) for v in values], np.int64)
+    return pd.Categorical.from_codes(code_of[idx], categories=pd.Index(cats))
