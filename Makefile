@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 # Compile the check's numba kernels once into numba's cache (about 25 s of CPU), so
 # that the first check loads machine code instead of compiling it; again whenever the
 # check's code changes.
-$(WARM): $(STAMP) $(PYC) $(wildcard src/almaty_scheme/check/*.py)
+$(WARM): $(STAMP) $(PYC) $(wildcard src/almaty_scheme/check/*.py) src/almaty_scheme/io/wkb.py
 	$(BIN)/almaty-scheme cache warm
 	touch $(WARM)
 
