@@ -31,8 +31,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"layers": write_gpkg(d / "layers.gpkg"), "frame": src, "file": d / "parcels.gpkg"}
 
 
-def _run(world: dict[str, Any], parcels: Any, out: Path, keep: bool) -> Any:
-    opts = CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use")
+def _run(world: dict[str, Any], parcels: Any, out: Path, keep: bool, **more: Any) -> Any:
+    opts = CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use", **more)
     return run_mod.run_check(
         parcels, layers=world["layers"], out=out, options=opts, keep_result=keep
     )
@@ -66,19 +66,36 @@ def test_streamed_run_lets_go_and_writes_the_same(
     assert free.summary["n_hits"] == n_hits
 
 
-@pytest.mark.parametrize("chunk", [2, 3, 7])
+@pytest.mark.parametrize(
+    ("chunk", "pieces"), [(2, False), (3, False), (7, False), (2, True), (3, True)]
+)
 def test_chunked_run_writes_the_same_and_summarises_the_same(
-    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+    world: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+    pieces: bool,
 ) -> None:
     """A run that streams and keeps nothing checks CHUNK_ROWS parcels at a time (here
     chunks of 2: 1-2, 3-4, 5-6, 7; slices of 3 inside them): the files and the summary
-    are those of one whole check."""
+    are those of one whole check, with the overlap geometries too (a plain hits layer)."""
     monkeypatch.setenv("ALMATY_SCHEME_STREAM_MIN_ROWS", "5")
-    kept = _run(world, world["file"], tmp_path / "kept.gpkg", keep=True)
+    more = {"with_overlap_geometry": pieces}
+    kept = _run(world, world["file"], tmp_path / "kept.gpkg", keep=True, **more)
     monkeypatch.setattr(run_mod, "CHUNK_ROWS", chunk)
     monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 3)
-    free = _run(world, world["file"], tmp_path / "free.gpkg", keep=False)
-    for layer in ("parcels", "parcel_hits", "parcel_input_issues", "check_zones"):
+    chunked = run_mod._check_streamed
+    calls: list[int] = []
+
+    def spy(frame: Any, *rest: Any) -> Any:
+        calls.append(len(frame))
+        return chunked(frame, *rest)
+
+    monkeypatch.setattr(run_mod, "_check_streamed", spy)
+    free = _run(world, world["file"], tmp_path / "free.gpkg", keep=False, **more)
+    assert calls == [7]  # the chunked path ran, on every parcel
+    layers = ["parcels", "parcel_hits", "parcel_input_issues"] + ([] if pieces else ["check_zones"])
+    for layer in layers:
         pd.testing.assert_frame_equal(
             _read(tmp_path / "kept.gpkg", layer), _read(tmp_path / "free.gpkg", layer)
         )
