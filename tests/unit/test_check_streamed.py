@@ -4,7 +4,11 @@ errors, not tracebacks; chunk results are joined exactly."""
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import subprocess
+import sys
+import threading
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -16,13 +20,15 @@ import pytest
 from check_world import CATALOGUE_DIR, seven_parcels, sq, write_gpkg
 from pandas.api.types import union_categoricals
 
+from almaty_scheme import cli
 from almaty_scheme.check import gpkg_out
 from almaty_scheme.check import output as out_mod
 from almaty_scheme.check import run as run_mod
 from almaty_scheme.check.engine import CheckResult, _union
 from almaty_scheme.check.options import CheckOptions
-from almaty_scheme.errors import ProcessingError
-from almaty_scheme.io.gpkg_stream import GpkgStream
+from almaty_scheme.errors import ProcessingError, UsageError
+from almaty_scheme.io import gpkg_worker
+from almaty_scheme.io.gpkg_stream import WORKER, GpkgStream
 
 pytestmark = pytest.mark.usefixtures("private_zone_cache")
 
@@ -69,6 +75,7 @@ def test_chunks_slices_and_processes_write_the_same_file(
     for parcels_part, hits_part in _chunks(whole.result, [3, 4]):
         out.add(parcels_part, hits_part)
     assert (out.side is not None) is process  # the hits have a writer of their own
+    assert out.side_layer is process
     summary = whole.summary
     out.finish(out_mod._gpkg_finalizer(summary, whole.issues), description="check results")
     for layer in ("parcels", "parcel_hits", "parcel_input_issues"):
@@ -120,6 +127,112 @@ def test_a_large_check_streams_to_writer_processes(
         )
     pd.testing.assert_frame_equal(whole.parcels, streamed.parcels)
     assert streamed.summary["by_verdict"] == whole.summary["by_verdict"]
+
+
+def test_overlap_geometries_stream_without_the_side_writer(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both writer processes start with the output set; hits with their overlap
+    geometry are a plain spatial table that the first writer writes after the parcels,
+    so the hits' writer ends unused and leaves no file behind."""
+    opts = CheckOptions(
+        catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use", with_overlap_geometry=True
+    )
+    whole = run_mod.run_check(
+        world["parcels"], layers=world["layers"], out=tmp_path / "whole.gpkg", options=opts
+    )
+    monkeypatch.setenv("ALMATY_SCHEME_STREAM_MIN_ROWS", "5")
+    sides: list[gpkg_out.GpkgResults] = []
+    real = gpkg_out.GpkgResults.finish
+
+    def finish(self: gpkg_out.GpkgResults, *a: Any, **kw: Any) -> None:
+        sides.append(self)
+        real(self, *a, **kw)
+
+    monkeypatch.setattr(gpkg_out.GpkgResults, "finish", finish)
+    run_mod.run_check(
+        world["parcels"], layers=world["layers"], out=tmp_path / "streamed.gpkg", options=opts
+    )
+    (results,) = sides
+    assert results.side is not None and not results.side_layer
+    assert results.side._proc.poll() == 0  # told to end, it ended cleanly
+    for layer in ("parcels", "parcel_hits"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "streamed.gpkg", layer)
+        )
+    assert whole.hits.geometry.notna().all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "streamed.gpkg", "streamed.summary.json", "whole.gpkg", "whole.summary.json"
+    ]  # fmt: skip
+
+
+def test_a_set_not_streamed_stops_its_writers(world: dict[str, Any], tmp_path: Path) -> None:
+    """A streaming output set that got no chunk writes the whole result itself and
+    stops the two idle writer processes."""
+    whole = _run(world, tmp_path / "whole.gpkg")
+    writer = out_mod.ResultWriter(tmp_path / "set.gpkg", stream=True)
+    assert writer.gpkg is not None and writer.gpkg.side is not None
+    procs = [writer.gpkg.stream._proc, writer.gpkg.side._proc]
+    with writer:
+        writer.finish(whole.result, summary=whole.summary, issues=whole.issues)
+    assert all(p.poll() is not None for p in procs)
+    for layer in ("parcels", "parcel_hits"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "set.gpkg", layer)
+        )
+    assert not list(tmp_path.glob("*.partial*"))
+
+
+def test_the_writer_process_imports_no_dataframe_library() -> None:
+    """The writer imports pyarrow and pyogrio only (it starts in 0.2 s, not 0.7 s):
+    pyogrio's optional companions are marked absent first."""
+    code = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(WORKER)!r}, run_name='worker')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        f"{gpkg_worker.NOT_NEEDED!r} and sys.modules[m] is not None))\n"
+        "print('pyogrio' in sys.modules, 'pyarrow' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
+def test_parcels_failing_wait_for_the_zones_being_loaded(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    """The zones load on a thread while the parcels are read; a parcels error is the
+    run's error, raised once that thread is done (no thread left behind)."""
+    opts = CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="no_such_field", use_field="use")
+    with pytest.raises(UsageError, match="no_such_field"):
+        run_mod.run_check(
+            world["parcels"], layers=world["layers"], out=tmp_path / "x.gpkg", options=opts
+        )
+    assert not [t for t in threading.enumerate() if t.name.startswith("zones")]
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_console_script_tunes_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``almaty-scheme`` (cli.run) exits with main's code, with the collector's
+    thresholds raised for the command and the objects left frozen before the exit."""
+    seen: list[tuple[int, ...]] = []
+
+    def main() -> int:
+        seen.append(gc.get_threshold())
+        return 3
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(cli, "main", main)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.run()
+        assert stop.value.code == 3
+        assert seen == [cli.GC_THRESHOLDS]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 def test_a_failing_writer_is_an_error(tmp_path: Path) -> None:

@@ -910,7 +910,14 @@ class GpkgResults:
         self.hits_crs: str | None = None
         self.schemas: dict[str, pa.Schema] = {}
         self.hit_tables: list[pa.Table] = []
-        self.side: GpkgStream | None = None  # the narrow hits' own writer and file
+        # the narrow hits' own writer and file, beside the first (two cores); started now
+        # so that its start (0.2 s) overlaps the check, and unused if the hits are plain
+        self.side = (
+            GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG)
+            if self.stream.process
+            else None
+        )
+        self.side_layer = False  # whether the hits went to the side writer
 
     def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame, *, release: bool = False) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
@@ -987,12 +994,12 @@ class GpkgResults:
         else:
             rows = self.hit_coder.encode(hits, parcel_ids, fids)
             table = self._table(name, rows)
-            if not self.stream.process:
+            if self.side is None:  # written by the only writer, after the parcels
                 self.hit_tables.append(table)
                 return
-            if self.side is None:  # a second writer, beside the first: two cores
-                self.side = GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG)
+            if not self.side_layer:
                 self.side.begin_layer(name, append=False, dataset_options={"VERSION": "1.2"})
+                self.side_layer = True
             self.side.write(table)
 
     def _table(self, layer: str, df: pd.DataFrame, geometry: np.ndarray | None = None) -> pa.Table:
@@ -1005,18 +1012,20 @@ class GpkgResults:
         """Send the hits, wait for the writer, then write the lookup tables, the views
         and whatever ``finalize(path)`` adds (issues, summary, styles)."""
         assert self.coder is not None, "no chunk was added"
-        self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
-        if self.side is None:
-            self._send_hits()
-        else:
-            self.side.end_layer(self.schemas[HITS_DATA_LAYER])
-        # the lookup tables (the explanations split into parts) while the writers finish
+        # the lookup tables (the explanations split into parts) while the writers work
+        # through the batches queued (ending a layer waits for room in the queue)
         narrow = self.coder.narrow()
+        self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
+        if self.side is not None and self.side_layer:
+            self.side.end_layer(self.schemas[HITS_DATA_LAYER])
+        else:
+            self._send_hits()
         fault_point("streaming")  # tests: killed while the writers may still work
         self.stream.close()
         if self.side is not None:
-            self.side.close()
-            merge_table(self.path, self.side.path, HITS_DATA_LAYER)
+            self.side.close()  # an unused side writer writes no file
+            if self.side_layer:
+                merge_table(self.path, self.side.path, HITS_DATA_LAYER)
             remove_path(self.side.path)
         write_parcels_view(self.path, narrow, description=description)
         if not self.plain_hits:

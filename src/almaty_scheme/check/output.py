@@ -488,6 +488,8 @@ class ResultWriter:
             for job in self._jobs:
                 job.result()
         else:
+            if self.gpkg is not None:  # nothing was streamed: stop the idle writers
+                self.gpkg.abort()
             parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
             full = CheckResult(
                 parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
