@@ -8,7 +8,6 @@ import gc
 import sqlite3
 import subprocess
 import sys
-import threading
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from almaty_scheme.check import output as out_mod
 from almaty_scheme.check import run as run_mod
 from almaty_scheme.check.engine import CheckResult, _union
 from almaty_scheme.check.options import CheckOptions
-from almaty_scheme.errors import ProcessingError, UsageError
+from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io import gpkg_worker
 from almaty_scheme.io.gpkg_stream import WORKER, GpkgStream
 
@@ -197,20 +196,6 @@ def test_the_writer_process_imports_no_dataframe_library() -> None:
         [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True
     )
     assert run.stdout.split("\n")[:2] == ["[]", "True True"]
-
-
-def test_parcels_failing_wait_for_the_zones_being_loaded(
-    world: dict[str, Any], tmp_path: Path
-) -> None:
-    """The zones load on a thread while the parcels are read; a parcels error is the
-    run's error, raised once that thread is done (no thread left behind)."""
-    opts = CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="no_such_field", use_field="use")
-    with pytest.raises(UsageError, match="no_such_field"):
-        run_mod.run_check(
-            world["parcels"], layers=world["layers"], out=tmp_path / "x.gpkg", options=opts
-        )
-    assert not [t for t in threading.enumerate() if t.name.startswith("zones")]
-    assert not list(tmp_path.iterdir())
 
 
 def test_the_console_script_tunes_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:

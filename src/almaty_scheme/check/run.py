@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,17 +191,13 @@ def run_check(
     stage("reading parcels", 1, _STAGES)
     if opts.engine != "dask":
         start_kernel_runtime()  # numba's runtime starts while the parcels are read
-    with ThreadPoolExecutor(1, thread_name_prefix="zones") as pool:
-        # the zones do not depend on the parcels: loaded on the other core meanwhile
-        # (a failure to read the parcels is reported once the zones are loaded)
-        zones_job = pool.submit(_zones, layers, cat, land_use, opts, timings)
-        pin = _parcel_input(parcels, land_use, opts, timings)
-        log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
-                timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
-        if out is not None and Path(out).suffix.lower() == ".gpkg":
-            check_column_count(pin.frame, out)
-        stage("preparing restriction zones", 2, _STAGES)
-        zones = zones_job.result()
+    pin = _parcel_input(parcels, land_use, opts, timings)
+    log.log(NOTICE, "check: read and validated %d parcel(s) in %.1f s", len(pin.frame),
+            timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
+    if out is not None and Path(out).suffix.lower() == ".gpkg":
+        check_column_count(pin.frame, out)
+    stage("preparing restriction zones", 2, _STAGES)
+    zones = _zones(layers, cat, land_use, opts, timings)
     log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
     written: dict[str, Path] = {}
     # parcels read here are ours to let go once written (keep_result=False)
