@@ -1016,7 +1016,8 @@ class GpkgResults:
         # through the batches queued (ending a layer waits for room in the queue)
         narrow = self.coder.narrow()
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
-        if self.side is not None and self.side_layer:
+        if self.side_layer:
+            assert self.side is not None
             self.side.end_layer(self.schemas[HITS_DATA_LAYER])
         else:
             self._send_hits()

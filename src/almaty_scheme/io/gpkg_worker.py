@@ -4,8 +4,8 @@ Run as a script (``python -P gpkg_worker.py <path>``); it imports only pyarrow a
 pyogrio, so it starts in a fraction of a second: pyogrio's optional companions
 (geopandas, pandas, shapely, pyproj), which :func:`pyogrio.write_arrow` does not use,
 are marked absent before it is imported (``sys.modules[name] = None`` makes their
-import fail, as when they are not installed): 0.2 s to start instead of 0.7 s, on every
-run that writes a results GeoPackage. Standard input carries, per layer, one
+import fail, as when they are not installed): 0.2 s to start instead of 0.7 s, for each
+of the two writers of a streamed results GeoPackage. Standard input carries, per layer, one
 line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`, and
 ``gdal_config``: GDAL configuration options to set first) followed by an
 Arrow IPC stream of that layer's record batches; a line ``END`` ends the session.
