@@ -49,8 +49,15 @@ def same_values(a: pd.Series, b: pd.Series) -> bool:
 
 def all_distinct(values: pd.Series) -> bool:
     """Whether Arrow texts are all present and all different (``False`` for any other
-    column: the caller's general path decides)."""
+    column: the caller's general path decides).
+
+    Texts in strictly increasing order are distinct without hashing them (3 ms for 10^6
+    cadastral numbers); otherwise Arrow's ``unique`` is counted (0.12-0.18 s at 10^6;
+    ``count_distinct`` took 0.23-0.46 s).
+    """
     arrow = arrow_texts(values)
     if arrow is None or arrow.null_count:
         return False
-    return bool(pc.count_distinct(arrow).as_py() == len(arrow))
+    if len(arrow) < 2 or pc.all(pc.greater(arrow[1:], arrow[:-1])).as_py():
+        return True  # strictly increasing, as a cadastre sorted by number: no hashing
+    return bool(len(pc.unique(arrow)) == len(arrow))

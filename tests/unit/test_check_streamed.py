@@ -51,6 +51,13 @@ def _read(path: Path, layer: str) -> pd.DataFrame:
     return pd.DataFrame(df.drop(columns="geometry")).assign(wkb=df.geometry.to_wkb())
 
 
+def _table_sql(path: Path, table: str) -> str:
+    with closing(sqlite3.connect(path)) as con:
+        return str(
+            con.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        )
+
+
 def _chunks(result: CheckResult, cuts: list[int]) -> list[tuple[Any, pd.DataFrame]]:
     """The result cut into chunks of parcels (at ``cuts``), each with its hits."""
     ids = result.parcels["parcel_id"].astype(object)
@@ -77,10 +84,18 @@ def test_chunks_slices_and_processes_write_the_same_file(
     assert out.side_layer is process
     summary = whole.summary
     out.finish(out_mod._gpkg_finalizer(summary, whole.issues), description="check results")
-    for layer in ("parcels", "parcel_hits", "parcel_input_issues"):
+    for layer in ("parcels", "parcel_hits", "parcel_input_issues", "check_zones"):
         pd.testing.assert_frame_equal(
             _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "parts.gpkg", layer)
         )
+    # the zones' table, sent to a writer after the hits, is the table GDAL makes of it
+    pyogrio.write_dataframe(out.hit_coder.zone_table(), tmp_path / "z.gpkg", layer="check_zones")
+    pd.testing.assert_frame_equal(
+        _read(tmp_path / "z.gpkg", "check_zones"), _read(tmp_path / "parts.gpkg", "check_zones")
+    )
+    assert _table_sql(tmp_path / "z.gpkg", "check_zones") == _table_sql(
+        tmp_path / "parts.gpkg", "check_zones"
+    )
     with closing(sqlite3.connect(tmp_path / "parts.gpkg")) as con:
         zones = con.execute("SELECT count(*), count(DISTINCT zone_key) FROM check_zones").fetchone()
         pairs = con.execute(

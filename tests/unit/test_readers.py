@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
@@ -303,3 +304,23 @@ def test_detect_encoding_kazakh_letters_pick_kz1048() -> None:
     assert detect_encoding("Қонаев Іле ауданы".encode("kz1048")) == "kz1048"
     assert detect_encoding("Үшқоңыр".encode("kz1048")) == "kz1048"
     assert detect_encoding("Талгар склад".encode("kz1048")) == "cp1251"
+
+
+def test_gpkg_binary_attribute_read_as_bytes(tmp_path: Path) -> None:
+    """The geometry's WKB stays in Arrow on the way to shapely; a BLOB attribute still
+    comes back as Python bytes, None where null (as a plain Arrow read gives)."""
+    boxes = [shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 3), shapely.box(2, 2, 3, 3)]
+    table = pa.table(
+        {
+            "name": ["a", None, "c"],
+            "data": pa.array([b"\x00\xff\x10", None, b""], pa.binary()),
+            "geometry": pa.array(list(shapely.to_wkb(boxes)), pa.binary()),
+        }
+    )
+    path = tmp_path / "blob.gpkg"
+    pyogrio.write_arrow(table, path, layer="p", driver="GPKG", geometry_name="geometry",
+                        geometry_type="Polygon", crs="EPSG:32643")  # fmt: skip
+    got = read_vector(path)
+    assert got["data"].dtype == object
+    assert got["data"].tolist() == [b"\x00\xff\x10", None, b""]
+    assert got.geometry.area.tolist() == [1.0, 2.0, 1.0]

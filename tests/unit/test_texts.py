@@ -37,3 +37,16 @@ def test_all_distinct_needs_every_id_present_and_different() -> None:
     assert not texts.all_distinct(pd.Series(["a", "b", "a"], dtype="string"))
     assert not texts.all_distinct(pd.Series(["a", None], dtype="string"))
     assert not texts.all_distinct(pd.Series([1, 2]))  # not texts: the caller decides
+
+
+def test_all_distinct_sorted_and_unsorted_texts() -> None:
+    def arrow(values: list[str]) -> pd.Series:
+        return pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+
+    assert texts.all_distinct(arrow(["03-040-000-001", "03-040-000-002", "03-041-000-000"]))
+    assert not texts.all_distinct(arrow(["a", "b", "b", "c"]))  # sorted, one repeated
+    assert texts.all_distinct(arrow(["c", "a", "b"]))  # not sorted: hashed
+    assert not texts.all_distinct(arrow(["c", "a", "c"]))
+    assert not texts.all_distinct(arrow(["b", "a", "a"]))  # decreasing, a repeat
+    assert texts.all_distinct(arrow(["only"]))
+    assert texts.all_distinct(arrow([]))

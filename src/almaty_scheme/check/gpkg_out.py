@@ -27,7 +27,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyogrio
 import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
@@ -1021,25 +1020,31 @@ class GpkgResults:
             self.side.end_layer(self.schemas[HITS_DATA_LAYER])
         else:
             self._send_hits()
+        if not self.plain_hits:  # the zones after the hits, by the same writer
+            self._send_zones(self.side if self.side_layer else self.stream)
         fault_point("streaming")  # tests: killed while the writers may still work
         self.stream.close()
         if self.side is not None:
             self.side.close()  # an unused side writer writes no file
             if self.side_layer:
-                merge_table(self.path, self.side.path, HITS_DATA_LAYER)
+                for table in (HITS_DATA_LAYER, ZONES_LAYER):
+                    merge_table(self.path, self.side.path, table)
             remove_path(self.side.path)
         write_parcels_view(self.path, narrow, description=description)
         if not self.plain_hits:
-            pyogrio.write_dataframe(
-                self.hit_coder.zone_table(),
-                self.path,
-                layer=ZONES_LAYER,
-                driver="GPKG",
-                append=True,
-            )
             write_hits_view(self.path, PARCELS_DATA_LAYER, narrow.parcel_id)
         if finalize is not None:
             finalize(self.path)
+
+    def _send_zones(self, stream: GpkgStream | None) -> None:
+        """The ``check_zones`` lookup table of the narrow hits, to ``stream`` after the
+        hits: the writer has the file open (appending it with GDAL afterwards took 0.3 s
+        at 10^6 parcels, most of it opening the file)."""
+        assert stream is not None
+        table = self._table(ZONES_LAYER, self.hit_coder.zone_table())
+        stream.begin_layer(ZONES_LAYER)
+        stream.write(table)
+        stream.end_layer(table.schema)
 
     def _send_hits(self) -> None:
         """The hits kept so far, to the first writer, after the parcels."""
