@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.check.verdict import explanation_parts_of
+from almaty_scheme.io.gpkg_merge import connect_unsynced
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 from almaty_scheme.io.wkb import multipolygon_wkb
@@ -162,14 +164,6 @@ class NarrowParcels:
     joins: list[str] = field(default_factory=list)
     parcel_id: str = "parcel_id"
     rows: int = 0
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """A connection to a results GeoPackage being written: a temporary file renamed into
-    place only when the whole set is written, so SQLite need not sync it to disk."""
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA synchronous = OFF")
-    return con
 
 
 def _q(name: str) -> str:
@@ -396,7 +390,7 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
     now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
     cols = ", ".join(f"{expr} AS {_q(name)}" for name, expr in narrow.select)
     v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
-    with closing(_connect(path)) as con, con:
+    with closing(connect_unsynced(path)) as con, con:
         tables = _lookup_tables(con, narrow)
         con.executemany(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
@@ -477,7 +471,7 @@ def write_hits_view(path: Path, parcels_table: str, parcel_id_column: str) -> No
     case = " ".join(f"WHEN {i} THEN '{r}'" for i, r in enumerate(_REGIMES))
     z_cols = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[:6])
     z_rest = ", ".join(f"z.{c} AS {c}" for c in _HIT_ZONE_COLUMNS[6:])
-    with closing(_connect(path)) as con, con:
+    with closing(connect_unsynced(path)) as con, con:
         con.execute(
             f"CREATE VIEW {HITS_LAYER} AS SELECT d.fid AS fid, "
             f"p.{_q(parcel_id_column)} AS parcel_id, "
@@ -890,8 +884,9 @@ class GpkgResults:
     :meth:`add` encodes a chunk of checked parcels and their hits and streams the
     parcels' rows to the writer (a separate process unless ``process`` is false) at
     once; the hits follow the last parcel, because one layer is written at a time.
-    :meth:`finish` writes the rest: the lookup tables and the views, the issues, the
-    summary and the styles (``finalize``). ``copies`` are the stored-once columns
+    :meth:`end_layers` (once every chunk is added) lets the writers finish while the
+    caller summarises; :meth:`finish` writes the rest: the lookup tables and the views,
+    the issues, the summary and the styles (``finalize``). ``copies`` are the stored-once columns
     decided on the whole input (:func:`_copies`), needed when there is more than one
     chunk. The parcels must have at least one row in all (an empty result is written
     by :func:`~almaty_scheme.check.output.write_results` as plain tables).
@@ -917,6 +912,8 @@ class GpkgResults:
             else None
         )
         self.side_layer = False  # whether the hits went to the side writer
+        self._merging: threading.Thread | None = None  # see end_layers
+        self._merge_error: BaseException | None = None
 
     def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame, *, release: bool = False) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
@@ -1007,13 +1004,14 @@ class GpkgResults:
         self.schemas.setdefault(layer, table.schema)
         return table
 
-    def finish(self, finalize: Callable[[Path], None] | None = None, *, description: str) -> None:
-        """Send the hits, wait for the writer, then write the lookup tables, the views
-        and whatever ``finalize(path)`` adds (issues, summary, styles)."""
-        assert self.coder is not None, "no chunk was added"
-        # the lookup tables (the explanations split into parts) while the writers work
-        # through the batches queued (ending a layer waits for room in the queue)
-        narrow = self.coder.narrow()
+    def end_layers(self) -> None:
+        """Every chunk is added: end the layers now, so that the writers finish them
+        while the caller goes on (the parcels' R-tree takes about 1 s at 10^6 parcels);
+        the hits' file is merged into the results by the first writer as soon as both
+        are written (:meth:`_merge_side`, on a thread that waits for the hits' writer).
+        :meth:`finish` calls it if the caller did not; calling it again does nothing."""
+        if self._merging is not None or self.coder is None:
+            return
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
         if self.side_layer:
             assert self.side is not None
@@ -1024,13 +1022,34 @@ class GpkgResults:
             self._send_zones(
                 self.side if self.side is not None and self.side_layer else self.stream
             )
+        self._merging = threading.Thread(target=self._merge_side, name="gpkg-merge", daemon=True)
+        self._merging.start()
+
+    def _merge_side(self) -> None:
+        """Wait for the hits' writer, then have the first writer move its tables in (an
+        unused hits' writer ends without a file); an error is kept for :meth:`finish`."""
+        try:
+            if self.side is not None:
+                self.side.close()
+                if self.side_layer:
+                    self.stream.merge(self.side.path, (HITS_DATA_LAYER, ZONES_LAYER))
+        except BaseException as exc:  # raised by finish
+            self._merge_error = exc
+
+    def finish(self, finalize: Callable[[Path], None] | None = None, *, description: str) -> None:
+        """End the layers (:meth:`end_layers`), work out the lookup tables while the
+        writers finish, wait for them, then write the lookup tables, the views and
+        whatever ``finalize(path)`` adds (issues, summary, styles)."""
+        assert self.coder is not None, "no chunk was added"
+        self.end_layers()
+        narrow = self.coder.narrow()  # the explanations split into parts
         fault_point("streaming")  # tests: killed while the writers may still work
+        assert self._merging is not None
+        self._merging.join()
+        if self._merge_error is not None:
+            raise self._merge_error
         self.stream.close()
         if self.side is not None:
-            self.side.close()  # an unused side writer writes no file
-            if self.side_layer:
-                for table in (HITS_DATA_LAYER, ZONES_LAYER):
-                    merge_table(self.path, self.side.path, table)
             remove_path(self.side.path)
         write_parcels_view(self.path, narrow, description=description)
         if not self.plain_hits:
@@ -1069,33 +1088,10 @@ class GpkgResults:
         self.stream.abort()
         if self.side is not None:
             self.side.abort()
+        if self._merging is not None:  # it ends once the writers are stopped
+            self._merging.join(timeout=30)
+        if self.side is not None:
             remove_path(self.side.path)
-
-
-def merge_table(path: Path, side: Path, table: str) -> None:
-    """Move the attribute table ``table`` that GDAL wrote into the GeoPackage ``side``
-    into the GeoPackage ``path``, as GDAL would have written it there: its definition,
-    its rows (one ``INSERT ... SELECT``: SQLite copies the records), its
-    ``gpkg_contents`` and ``gpkg_ogr_contents`` rows, then its triggers (the feature
-    count's), so that they do not run once per row."""
-    with closing(_connect(path)) as con:
-        con.execute("ATTACH DATABASE ? AS side", (str(side),))
-        objs = con.execute(
-            "SELECT type, sql FROM side.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
-            (table,),
-        ).fetchall()
-        with con:
-            for sql in (q for kind, q in objs if kind == "table"):
-                con.execute(sql)
-            con.execute(f"INSERT INTO main.{_q(table)} SELECT * FROM side.{_q(table)}")
-            for meta in ("gpkg_contents", "gpkg_ogr_contents"):
-                con.execute(
-                    f"INSERT INTO main.{meta} SELECT * FROM side.{meta} WHERE table_name = ?",
-                    (table,),
-                )
-            for sql in (q for kind, q in objs if kind != "table"):
-                con.execute(sql)
-        con.execute("DETACH DATABASE side")
 
 
 def stored_once(frame: gpd.GeoDataFrame) -> dict[str, str]:

@@ -450,6 +450,13 @@ class ResultWriter:
         self.gpkg.add(parcels, hits, release=self.release)
         self.rows += len(parcels)
 
+    def end_chunks(self) -> None:
+        """Every chunk is added: the writer processes end their layers now (the parcels'
+        R-tree, the hits' merge) while the caller summarises
+        (:meth:`~almaty_scheme.check.gpkg_out.GpkgResults.end_layers`)."""
+        if self.gpkg is not None and self.rows:
+            self.gpkg.end_layers()
+
     def start(self, result: CheckResult) -> None:
         """Start writing the whole ``result`` where nothing else is needed: the GeoParquet
         parcels and hits of a GeoParquet-only set, on two threads while the caller

@@ -277,6 +277,7 @@ def _check_streamed(
         del part
         release_free_memory()
         t_send += time.perf_counter() - t
+    writer.end_chunks()  # the writers finish while the summary is made
     timings["check"], timings["write.stream"] = t_check, t_send
     log.log(NOTICE, "check: checked the parcels in %.1f s", t_check)
     assert empty_hits is not None  # streamed sets have at least one parcel

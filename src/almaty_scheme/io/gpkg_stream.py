@@ -3,17 +3,20 @@
 GDAL's GeoPackage writer (through :func:`pyogrio.write_arrow`) holds Python's GIL for
 the whole write, so a writer thread cannot overlap with the check's own Python work.
 :class:`GpkgStream` therefore hands the record batches to a small writer process
-(:mod:`almaty_scheme.io.gpkg_worker`: pyarrow and pyogrio only) through a pipe, as an
-Arrow IPC stream per layer; a sender thread in this process feeds the pipe, so
+(:mod:`almaty_scheme.io.gpkg_worker`: pyarrow and pyogrio only) through a pipe, each
+batch as an Arrow IPC stream of its own (:mod:`~almaty_scheme.io.gpkg_pipe`); a sender thread in this process feeds the pipe, so
 :meth:`GpkgStream.write` returns at once. GDAL writes each layer in one session, so the
-R-tree of a spatial layer is built once, in bulk. The bytes written are those of the
-same ``write_arrow`` call made here: with ``process=False`` (or when this interpreter
+R-tree of a spatial layer is built once, in bulk. Only the batches waiting are bounded
+(:data:`_QUEUE_ITEMS`): ending a layer or asking for a merge never waits, so the writer
+can finish a layer (its R-tree) while the caller goes on. The bytes written are those of
+the same ``write_arrow`` call made here: with ``process=False`` (or when this interpreter
 cannot start another, e.g. inside QGIS) the layers are written in this process instead,
 each when it ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -21,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,12 +33,15 @@ import pyogrio
 
 from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io.gpkg import gdal_config
+from almaty_scheme.io.gpkg_merge import merge_tables
+from almaty_scheme.io.gpkg_pipe import BATCH_TAG, END_TAG, MERGE, ipc_bytes
 
 log = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("gpkg_worker.py")
 _QUEUE_ITEMS = 4
-"""Batches waiting for the pipe at most (memory bound; the caller waits beyond it)."""
+"""Batches waiting for the pipe at most (memory bound; :meth:`GpkgStream.write` waits
+beyond it; the other messages do not count)."""
 
 
 def can_spawn() -> bool:
@@ -58,7 +64,8 @@ class GpkgStream:
         Write in a separate process (the default, when :func:`can_spawn`).
 
     Use :meth:`begin_layer`, :meth:`write` (any number of times), :meth:`end_layer`
-    per layer, then :meth:`close`, which waits for the writer and raises
+    per layer, :meth:`merge` for tables written into another GeoPackage, then
+    :meth:`close`, which waits for the writer and raises
     :class:`~almaty_scheme.errors.ProcessingError` if it failed; :meth:`abort` stops it.
     """
 
@@ -84,34 +91,38 @@ class GpkgStream:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
         )
-        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(_QUEUE_ITEMS)
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._room = threading.Semaphore(_QUEUE_ITEMS)  # batches only
         self._sender = threading.Thread(target=self._send, name="gpkg-stream", daemon=True)
         self._sender.start()
 
     def _send(self) -> None:
         pipe = self._proc.stdin
         assert pipe is not None
-        writer: pa.ipc.RecordBatchStreamWriter | None = None
         try:
             while (item := self._queue.get()) is not None:
                 kind, obj = item
                 if kind == "begin":
                     pipe.write(json.dumps(obj).encode() + b"\n")
+                elif kind == "merge":  # the worker's MERGE line
+                    pipe.write(MERGE + json.dumps(obj).encode() + b"\n")
                 elif kind == "batch":
-                    if writer is None:
-                        writer = pa.ipc.new_stream(pipe, obj.schema)
-                    writer.write_batch(obj)
-                else:  # end of the layer: the stream's end-of-stream marker
-                    if writer is None:
-                        writer = pa.ipc.new_stream(pipe, obj)
-                    writer.close()
-                    writer = None
+                    self._room.release()  # out of the queue: room for the next
+                    pipe.write(BATCH_TAG)
+                    pipe.write(ipc_bytes(obj.schema, obj))
+                else:  # end of the layer, with its schema (needed when no row was sent)
+                    pipe.write(END_TAG)
+                    pipe.write(ipc_bytes(obj))
+                pipe.flush()  # all of it now: the writer must not wait for the next item
             pipe.write(b"END\n")
             pipe.close()
         except BaseException as exc:  # the writer died (its stderr says why)
             self._error = exc
-            while self._queue.get() is not None:  # let the caller finish putting
-                pass
+            with contextlib.suppress(OSError):  # a live writer sees the end of its input
+                pipe.close()
+            while (item := self._queue.get()) is not None:  # let the caller finish putting
+                if item[0] == "batch":
+                    self._room.release()
 
     def _put(self, item: tuple[str, Any] | None) -> None:
         if self._error is not None:
@@ -152,12 +163,14 @@ class GpkgStream:
         """Queue the rows of ``table`` (same schema for every call of a layer)."""
         for batch in table.to_batches():
             if self.process:
+                self._room.acquire()
                 self._put(("batch", batch))
             else:
                 self._batches.append(batch)
 
     def end_layer(self, schema: pa.Schema) -> None:
-        """End the current layer (``schema``: the layer's, needed when no row was sent)."""
+        """End the current layer (``schema``: the layer's, needed when no row was sent);
+        a writer process finishes it on its own (this does not wait)."""
         if self.process:
             self._put(("end", schema))
             return
@@ -166,6 +179,15 @@ class GpkgStream:
         with gdal_config(self.config):
             pyogrio.write_arrow(reader, self.path, driver="GPKG", **self._options)
         self._batches = []
+
+    def merge(self, side: Path, tables: Sequence[str]) -> None:
+        """Move the attribute tables ``tables`` of the finished GeoPackage ``side`` into
+        this one, after the layers before (:func:`~almaty_scheme.io.gpkg_merge.merge_tables`;
+        a writer process does it on its own: this does not wait)."""
+        if self.process:
+            self._put(("merge", {"side": str(side), "tables": list(tables)}))
+        else:
+            merge_tables(self.path, side, tables)
 
     def close(self) -> None:
         """Wait until every layer is written; raise if the writer failed."""

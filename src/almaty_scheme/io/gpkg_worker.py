@@ -7,8 +7,11 @@ are marked absent before it is imported (``sys.modules[name] = None`` makes thei
 import fail, as when they are not installed): 0.2 s to start instead of 0.7 s, for each
 of the two writers of a streamed results GeoPackage. Standard input carries, per layer, one
 line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`, and
-``gdal_config``: GDAL configuration options to set first) followed by an
-Arrow IPC stream of that layer's record batches; a line ``END`` ends the session.
+``gdal_config``: GDAL configuration options to set first) followed by that layer's
+record batches (:mod:`~almaty_scheme.io.gpkg_pipe`); a line ``MERGE`` followed by JSON
+(``side``: another GeoPackage, finished; ``tables``: attribute tables of it) moves those
+tables into the GeoPackage (:func:`~almaty_scheme.io.gpkg_merge.merge_tables`); a line
+``END`` ends the session.
 GDAL writes each layer in one session as its batches arrive (so the GeoPackage R-tree
 is built once, in bulk, at the end of the layer). Any error goes to standard error and
 the exit code is 1; the parent reports it.
@@ -18,14 +21,19 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 NOT_NEEDED = ("geopandas", "pandas", "shapely", "pyproj")
 """Imported by pyogrio when present, never used by :func:`pyogrio.write_arrow`."""
 for _name in NOT_NEEDED:
     sys.modules.setdefault(_name, None)  # type: ignore[arg-type]
 
-import pyarrow as pa  # noqa: E402  (after the modules marked absent)
-import pyogrio  # noqa: E402
+import pyogrio  # noqa: E402  (after the modules marked absent)
+
+if __name__ == "__main__":  # the package's root, if it is not installed (run with -P)
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
+from almaty_scheme.io.gpkg_merge import merge_tables  # noqa: E402  (stdlib only)
+from almaty_scheme.io.gpkg_pipe import MERGE, read_layer  # noqa: E402  (pyarrow only)
 
 
 def serve(path: str) -> None:
@@ -35,10 +43,13 @@ def serve(path: str) -> None:
         line = src.readline()
         if not line or line.strip() == b"END":
             return
+        if line.startswith(MERGE):
+            job = json.loads(line[len(MERGE) :])
+            merge_tables(path, job["side"], job["tables"])
+            continue
         options = json.loads(line)
         pyogrio.set_gdal_config_options(options.pop("gdal_config", {}))
-        reader = pa.ipc.open_stream(src)
-        pyogrio.write_arrow(reader, path, driver="GPKG", **options)
+        pyogrio.write_arrow(read_layer(src), path, driver="GPKG", **options)
 
 
 def main() -> int:
