@@ -273,3 +273,19 @@ def test_no_parcels_is_a_plain_table(checked: dict[str, Any], tmp_path: Path) ->
     assert kinds["parcels"] == "table" and "parcels_data" not in kinds
     p = pyogrio.read_dataframe(tmp_path / "e.gpkg", layer="parcels")
     assert len(p) == 0 and "verdict" in p.columns and p.crs == WORKING_CRS
+
+
+def test_global_codes_with_a_memo_are_the_codes_without() -> None:
+    """Slices sharing their keys: with the memo each key is looked up once, and the
+    codes and the order of first use are those of a lookup per slice."""
+    keys = [("a",), ("b",), ("c",), ("d",)]
+    slices = [np.array([2, -1, 2]), np.array([0, 2]), np.array([-1]), np.array([3, 1, 0])]
+    known_a: dict[Any, int] = {("z",): 0}  # a key coded by an earlier chunk
+    known_b: dict[Any, int] = {("z",): 0}
+    memo = np.full(len(keys) + 1, -1, np.int64)
+    with_memo = [gpkg_out._global(c, keys, known_a, memo) for c in slices]
+    without = [gpkg_out._global(c, keys, known_b) for c in slices]
+    expected = [[1, -1, 1], [2, 1], [-1], [4, 3, 2]]  # c, then a, then b and d (key order)
+    assert [list(x) for x in with_memo] == [list(x) for x in without] == expected
+    assert list(known_a.items()) == list(known_b.items())
+    assert list(memo) == [2, 3, 1, 4, -1]

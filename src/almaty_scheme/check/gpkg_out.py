@@ -527,14 +527,18 @@ def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(v) for v in uniques]
 
 
-def _global(codes: np.ndarray, keys: list[Any], known: dict[Any, int]) -> np.ndarray:
+def _global(
+    codes: np.ndarray, keys: list[Any], known: dict[Any, int], memo: np.ndarray | None = None
+) -> np.ndarray:
     """Codes of a chunk (indices into ``keys``; -1 missing) renumbered to the codes of
     ``known`` (key -> code, in order of first use over every chunk so far); keys no row
-    uses are not registered."""
-    glob = np.full(len(keys) + 1, -1, np.int64)  # the last entry: what -1 reads
+    uses are not registered. ``memo`` (``len(keys) + 1`` entries, -1 at first) keeps the
+    codes found for ``keys`` from one call to the next: the slices of a chunk share its
+    keys, and each key is then looked up once, not once per slice."""
+    glob = np.full(len(keys) + 1, -1, np.int64) if memo is None else memo  # [-1]: for -1
     used = np.zeros(len(keys), bool)
     used[codes[codes >= 0]] = True
-    for i in np.flatnonzero(used):
+    for i in np.flatnonzero(used & (glob[:-1] < 0)):
         glob[i] = known.setdefault(keys[i], len(known))
     return glob[codes]
 
@@ -574,7 +578,9 @@ class ParcelCoder:
         self.texts: dict[tuple[str, str], int] = {}
         self.rows = 0
         self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
-        self._pair_keys: dict[tuple[int, int], tuple[pd.Index, list[tuple[str, str]]]] = {}
+        self._pair_keys: dict[
+            tuple[int, int], tuple[pd.Index, list[tuple[str, str]], np.ndarray]
+        ] = {}
 
     def _plan(
         self,
@@ -630,8 +636,8 @@ class ParcelCoder:
             if kind == "plain":
                 data[name] = chunk[c].array
             elif kind == "expl":
-                codes, pairs = self._pairs(chunk)
-                data[name] = _nullable(_global(codes, pairs, self.pairs))
+                codes, pairs, memo = self._pairs(chunk)
+                data[name] = _nullable(_global(codes, pairs, self.pairs, memo))
             elif kind == "case":
                 key, table = _cases(chunk, self.case_cols)
                 rows = list(table[self.case_cols].itertuples(index=False, name=None))
@@ -663,10 +669,11 @@ class ParcelCoder:
             codes, texts = _factorised(values)
         return codes, [(column, t) for t in texts]
 
-    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any]]:
-        """Codes of the explanation pairs and the keys ``(ru, en)``: the engine's two
-        categoricals go code for code (a pair per category, listed once per categories
-        object: the slices of a chunk share it); others are paired here."""
+    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any], np.ndarray | None]:
+        """Codes of the explanation pairs, the keys ``(ru, en)`` and their memo for
+        :func:`_global`: the engine's two categoricals go code for code (a pair per
+        category, listed once per categories object: the slices of a chunk share it);
+        others are paired here (no memo)."""
         ru, en = (chunk[x] for x in EXPLANATION_COLUMNS)
         rt, et = self._categories(ru), self._categories(en)
         if rt is not None and et is not None and len(rt) == len(et):
@@ -675,11 +682,12 @@ class ParcelCoder:
                 key = (id(ru.cat.categories), id(en.cat.categories))
                 hit = self._pair_keys.get(key)
                 if hit is None or hit[0] is not ru.cat.categories:  # ids can be reused
-                    hit = (ru.cat.categories, list(zip(rt, et, strict=True)))
+                    pairs = list(zip(rt, et, strict=True))
+                    hit = (ru.cat.categories, pairs, np.full(len(pairs) + 1, -1, np.int64))
                     self._pair_keys[key] = hit
-                return rc, hit[1]
-        codes, pairs = _explanation_pairs(_factorised(ru), _factorised(en))
-        return codes, [p[1:] for p in pairs]
+                return rc, hit[1], hit[2]
+        codes, coded = _explanation_pairs(_factorised(ru), _factorised(en))
+        return codes, [p[1:] for p in coded], None
 
     def explanation_tables(self) -> tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]:
         """``explanation_pairs`` rows ``(code, part1, part2, part3)`` of every pair coded
