@@ -32,7 +32,7 @@ import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.check.verdict import explanation_parts_of
-from almaty_scheme.io.gpkg_merge import connect_unsynced
+from almaty_scheme.io.gpkg_merge import connect_unsynced, sql_name
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 from almaty_scheme.io.wkb import multipolygon_wkb
@@ -164,11 +164,6 @@ class NarrowParcels:
     joins: list[str] = field(default_factory=list)
     parcel_id: str = "parcel_id"
     rows: int = 0
-
-
-def _q(name: str) -> str:
-    """An SQL identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _str_categorical(values: pd.Series) -> bool:
@@ -338,7 +333,7 @@ def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple
     specs: list[tuple[str, list[str], Any, str]] = [
         (
             CASES_TABLE,
-            [f"{_q(c)} TEXT" for c in case_cols],
+            [f"{sql_name(c)} TEXT" for c in case_cols],
             [] if cases is None else cases.astype(object).itertuples(index=False, name=None),
             "each distinct combination of the parcels' verdict texts",
         ),
@@ -388,7 +383,7 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
     would read it all).
     """
     now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
-    cols = ", ".join(f"{expr} AS {_q(name)}" for name, expr in narrow.select)
+    cols = ", ".join(f"{expr} AS {sql_name(name)}" for name, expr in narrow.select)
     v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
     with closing(connect_unsynced(path)) as con, con:
         tables = _lookup_tables(con, narrow)
@@ -474,7 +469,7 @@ def write_hits_view(path: Path, parcels_table: str, parcel_id_column: str) -> No
     with closing(connect_unsynced(path)) as con, con:
         con.execute(
             f"CREATE VIEW {HITS_LAYER} AS SELECT d.fid AS fid, "
-            f"p.{_q(parcel_id_column)} AS parcel_id, "
+            f"p.{sql_name(parcel_id_column)} AS parcel_id, "
             f"{z_cols}, d.overlap_m2 AS overlap_m2, d.share_pct AS share_pct, "
             f"d.distance_to_source_m AS distance_to_source_m, "
             f"CASE d.regime_code {case} END AS regime, "
@@ -593,22 +588,22 @@ class ParcelCoder:
         """Where column ``c`` goes: a copy, an explanation, a case, a text code, or kept."""
         kinds = {k for _, k, _ in self.layout}
         if c in self.copies:
-            self.select.append((c, f"d.{_q(self.copies[c])}"))
+            self.select.append((c, f"d.{sql_name(self.copies[c])}"))
         elif c in expl_cols:
             if "expl" not in kinds:
                 name = _unique_name("explanation_code", taken)
                 self.layout.append((name, "expl", c))
-                self.joins.append(f"LEFT JOIN {PAIRS_TABLE} x ON x.code = d.{_q(name)}")
+                self.joins.append(f"LEFT JOIN {PAIRS_TABLE} x ON x.code = d.{sql_name(name)}")
                 self.joins += [
                     f"LEFT JOIN {PARTS_TABLE} e{k} ON e{k}.code = x.part{k}" for k in (1, 2, 3)
                 ]
-            self.select.append((c, " || ".join(f"e{k}.{_q(c)}" for k in (1, 2, 3))))
+            self.select.append((c, " || ".join(f"e{k}.{sql_name(c)}" for k in (1, 2, 3))))
         elif c in self.case_cols:
             if "case" not in kinds:
                 name = _unique_name("case_code", taken)
                 self.layout.append((name, "case", c))
-                self.joins.append(f"LEFT JOIN {CASES_TABLE} c ON c.code = d.{_q(name)}")
-            self.select.append((c, f"c.{_q(c)}"))
+                self.joins.append(f"LEFT JOIN {CASES_TABLE} c ON c.code = d.{sql_name(name)}")
+            self.select.append((c, f"c.{sql_name(c)}"))
         elif (
             c not in plain
             and len(self.joins) < _MAX_TEXT_JOINS
@@ -617,11 +612,13 @@ class ParcelCoder:
             name = _unique_name(f"{c}_code", taken)
             alias = f"t{len(self.joins)}"
             self.layout.append((name, "text", c))
-            self.joins.append(f"LEFT JOIN {TEXTS_TABLE} {alias} ON {alias}.code = d.{_q(name)}")
+            self.joins.append(
+                f"LEFT JOIN {TEXTS_TABLE} {alias} ON {alias}.code = d.{sql_name(name)}"
+            )
             self.select.append((c, f"{alias}.text"))
         else:
             self.layout.append((c, "plain", c))
-            self.select.append((c, f"d.{_q(c)}"))
+            self.select.append((c, f"d.{sql_name(c)}"))
 
     def encode(self, chunk: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The ``parcels_data`` rows of the next chunk (:func:`gpkg_frame` of it)."""

@@ -21,8 +21,8 @@ def connect_unsynced(path: str | Path) -> sqlite3.Connection:
     return con
 
 
-def _q(name: str) -> str:
-    """An SQL identifier, quoted."""
+def sql_name(name: str) -> str:
+    """An SQL identifier (a table or column name), quoted for SQLite."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -47,7 +47,7 @@ def _merge_one(con: sqlite3.Connection, table: str) -> None:
     with con:
         for sql in (q for kind, q in objs if kind == "table"):
             con.execute(sql)
-        con.execute(f"INSERT INTO main.{_q(table)} SELECT * FROM side.{_q(table)}")
+        con.execute(f"INSERT INTO main.{sql_name(table)} SELECT * FROM side.{sql_name(table)}")
         for meta in ("gpkg_contents", "gpkg_ogr_contents"):
             con.execute(
                 f"INSERT INTO main.{meta} SELECT * FROM side.{meta} WHERE table_name = ?",
