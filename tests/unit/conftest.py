@@ -9,7 +9,16 @@ they took about 40 % of the unit suite's time.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
+
+# CI draws the same examples every run (a failure there is reproducible, never luck);
+# elsewhere hypothesis explores new ones each run
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 SLOW: dict[str, str] = {
     "test_check_dask.py::test_dask_engine_equals_local_engine": "starts a Dask LocalCluster; "

@@ -64,7 +64,8 @@ def _attribute_gpkg(path: Path, layer: str, rows: int) -> None:
 
 
 def _rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with closing(sqlite3.connect(path)) as con:
+    """Read only: never create ``path`` (a file made before the writer's is not its)."""
+    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as con:
         return con.execute(sql).fetchall()
 
 
@@ -163,3 +164,26 @@ def test_an_ended_layer_is_written_before_the_stream_closes(tmp_path: Path) -> N
         assert rows == [(3,)]
     finally:
         stream.close()
+
+
+def test_a_writer_gone_before_the_end_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """The writer died with nothing left to send: the end of the input (written by the
+    sender after close()'s last item) meets a broken pipe. close() raises; it used to
+    wait forever, the sender waiting for a second last item."""
+    stream = GpkgStream(tmp_path / "main.gpkg")
+    stream._proc.kill()
+    stream._proc.wait()
+    raised: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            stream.close()
+        except BaseException as exc:
+            raised.append(exc)
+
+    closer = threading.Thread(target=close, daemon=True)
+    closer.start()
+    closer.join(timeout=20)
+    assert not closer.is_alive(), "close() hangs"
+    assert len(raised) == 1 and isinstance(raised[0], ProcessingError)
+    assert "exit -9" in str(raised[0])

@@ -99,6 +99,7 @@ class GpkgStream:
     def _send(self) -> None:
         pipe = self._proc.stdin
         assert pipe is not None
+        ended = False  # whether close()'s None was taken (the drain below must not wait)
         try:
             while (item := self._queue.get()) is not None:
                 kind, obj = item
@@ -114,14 +115,15 @@ class GpkgStream:
                     pipe.write(END_TAG)
                     pipe.write(ipc_bytes(obj))
                 pipe.flush()  # all of it now: the writer must not wait for the next item
+            ended = True
             pipe.write(b"END\n")
             pipe.close()
         except BaseException as exc:  # the writer died (its stderr says why)
             self._error = exc
             with contextlib.suppress(OSError):  # a live writer sees the end of its input
                 pipe.close()
-            while (item := self._queue.get()) is not None:  # let the caller finish putting
-                if item[0] == "batch":
+            while not ended and (item := self._queue.get()) is not None:  # let the caller
+                if item[0] == "batch":  # finish putting (up to close()'s None)
                     self._room.release()
 
     def _put(self, item: tuple[str, Any] | None) -> None:
@@ -193,7 +195,7 @@ class GpkgStream:
         """Wait until every layer is written; raise if the writer failed."""
         if not self.process:
             return
-        self._put(None)
+        self._queue.put(None)  # even after an error: the sender ends on it
         self._sender.join()
         rc = self._proc.wait()
         if rc != 0 or self._error is not None:
