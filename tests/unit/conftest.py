@@ -39,6 +39,8 @@ SLOW: dict[str, str] = {
     "check subprocess mid-commit, then runs another",
     "test_kill_check.py::test_kill_after_delay_leaves_a_consistent_set": "real check "
     "subprocesses killed after delays",
+    "test_kill_check.py::test_a_full_disk_is_an_error_line_and_harms_nothing": "real check "
+    "subprocesses whose files may not grow",
     "test_report.py::test_pdf_text_never_overlaps_and_nothing_is_cut": "renders a PDF and "
     "reads its word boxes",
 }

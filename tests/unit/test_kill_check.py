@@ -197,3 +197,40 @@ def test_kill_after_delay_leaves_a_consistent_set(
     now = _run_ids(tmp_path)
     assert now[0] == now[1]  # one run's set, whichever it is
     assert _temps(tmp_path) == []
+
+
+# the check in a process whose files may not grow past a size (a full disk for this run
+# alone; the writer processes inherit the limit); SIGXFSZ ignored: write() says EFBIG
+_LIMITED = (
+    "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]),) * 2); "
+    "from almaty_scheme.cli import main; sys.exit(main(sys.argv[2:]))"
+)
+
+
+@pytest.mark.parametrize("stream", ["1", "1000000"], ids=["writer-processes", "in-process"])
+def test_a_full_disk_is_an_error_line_and_harms_nothing(
+    world: dict[str, Path], tmp_path: Path, stream: str
+) -> None:
+    """Files may not grow past 150 kB (the results GeoPackage needs more): the run
+    ends, with exit 1 and one error line that names the output and says what to check,
+    neither a hang nor a bug report; the previous set is untouched; no temporary file
+    is left."""
+    before = _previous(world, tmp_path)
+    gpkg_bytes = (tmp_path / "res.gpkg").read_bytes()
+    cmd = _cmd(world, tmp_path, "--overwrite")
+    cmd[2:3] = [_LIMITED, "150000"]
+    r = subprocess.run(
+        cmd,
+        env=_env(world, ALMATY_SCHEME_STREAM_MIN_ROWS=stream),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, r.stderr
+    assert f"error: writing {tmp_path / 'res.gpkg'} failed: " in r.stderr
+    assert "Check the free disk space" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert _run_ids(tmp_path) == before
+    assert (tmp_path / "res.gpkg").read_bytes() == gpkg_bytes
+    assert _temps(tmp_path) == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
+import pyogrio.errors
 import pytest
 
-from almaty_scheme.errors import DataError, OutputExistsError, UsageError
+from almaty_scheme.errors import DataError, OutputExistsError, ProcessingError, UsageError
 from almaty_scheme.io import outset
 from almaty_scheme.io.outset import OutputSet, input_files, recover_folder
 
@@ -133,7 +135,8 @@ def test_a_failed_rename_leaves_a_journal_the_next_run_finishes(
         return real(self, target)
 
     monkeypatch.setattr(Path, "replace", flaky)
-    with pytest.raises(OSError), s.writing():
+    failed = r"r\.gpkg failed: OSError: Input/output error"
+    with pytest.raises(ProcessingError, match=failed), s.writing():
         s.commit(["gpkg", "summary"])
     monkeypatch.setattr(Path, "replace", real)
     monkeypatch.setattr(outset, "pid_alive", lambda pid: False)  # as if the run had ended
@@ -141,3 +144,37 @@ def test_a_failed_rename_leaves_a_journal_the_next_run_finishes(
     assert (tmp_path / "r.gpkg").read_text() == "new gpkg"
     assert (tmp_path / "r.summary.json").read_text() == "new json"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.gpkg", "r.summary.json"]
+
+
+@pytest.mark.parametrize(
+    ("exc", "said"),
+    [
+        (
+            pyogrio.errors.DataLayerError("sqlite3_exec(COMMIT) failed: disk I/O error"),
+            "DataLayerError: sqlite3_exec(COMMIT) failed: disk I/O error",
+        ),
+        (
+            sqlite3.OperationalError("database or disk is full"),
+            "OperationalError: database or disk is full",
+        ),
+        (OSError(27, "File too large"), "OSError: File too large"),
+    ],
+)
+def test_a_failed_write_names_the_first_output_and_removes_the_temporaries(
+    tmp_path: Path, exc: Exception, said: str
+) -> None:
+    s = _set(tmp_path)
+    with pytest.raises(ProcessingError) as info, s.writing():
+        s.tmp("gpkg").write_text("half")
+        raise exc
+    assert str(info.value) == (
+        f"writing {tmp_path / 'r.gpkg'} failed: {said}\n"
+        "  - Check the free disk space and the write permission of the output folder."
+    )
+    assert info.value.__cause__ is exc
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bug_in_the_block_stays_a_bug(tmp_path: Path) -> None:
+    with pytest.raises(KeyError), _set(tmp_path).writing():
+        raise KeyError("not a write failure")

@@ -893,15 +893,22 @@ class GpkgResults:
     caller summarises; :meth:`finish` writes the rest: the lookup tables and the views,
     the issues, the summary and the styles (``finalize``). ``copies`` are the stored-once columns
     decided on the whole input (:func:`_copies`), needed when there is more than one
-    chunk. The parcels must have at least one row in all (an empty result is written
-    by :func:`~almaty_scheme.check.output.write_results` as plain tables).
+    chunk. ``name`` is what a writer's error calls the file (the output that the
+    temporary ``path`` becomes). The parcels must have at least one row in all (an
+    empty result is written by :func:`~almaty_scheme.check.output.write_results` as
+    plain tables).
     """
 
     def __init__(
-        self, path: Path, *, process: bool = True, copies: Mapping[str, str] | None = None
+        self,
+        path: Path,
+        *,
+        process: bool = True,
+        copies: Mapping[str, str] | None = None,
+        name: str | Path | None = None,
     ) -> None:
         self.path = Path(path)
-        self.stream = GpkgStream(self.path, config=GDAL_CONFIG, process=process)
+        self.stream = GpkgStream(self.path, config=GDAL_CONFIG, process=process, name=name)
         self.copies = copies
         self.coder: ParcelCoder | None = None
         self.hit_coder = HitCoder()
@@ -912,7 +919,7 @@ class GpkgResults:
         # the narrow hits' own writer and file, beside the first (two cores); started now
         # so that its start (0.2 s) overlaps the check, and unused if the hits are plain
         self.side = (
-            GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG)
+            GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG, name=name)
             if self.stream.process
             else None
         )

@@ -77,7 +77,7 @@ from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import check_writable
 from almaty_scheme.io.geoparquet import write_geoparquet
 from almaty_scheme.io.gpkg import write_layers
-from almaty_scheme.io.outset import OutputSet, fault_point
+from almaty_scheme.io.outset import OutputSet, fault_point, write_failures
 from almaty_scheme.qgis.styles import style_finalizer
 
 log = logging.getLogger(__name__)
@@ -412,7 +412,11 @@ class ResultWriter:
         self.csv = csv
         self.dst_crs = dst_crs
         streams = stream and "gpkg" in paths and not csv and not parquet
-        self.gpkg = GpkgResults(self.outs.tmp("gpkg"), copies=copies) if streams else None
+        self.target = paths["gpkg"] if "gpkg" in paths else next(iter(paths.values()))
+        """What a failed write names (the GeoPackage, else the first file of the set)."""
+        self.gpkg = (
+            GpkgResults(self.outs.tmp("gpkg"), copies=copies, name=self.target) if streams else None
+        )
         self.rows = 0
         self.release = release
         self._pool: ThreadPoolExecutor | None = None
@@ -482,6 +486,17 @@ class ResultWriter:
         if "run_id" not in summary:
             summary = {"run_id": new_run_id(), **summary}
         summary = {**summary, "output_crs": str(self.dst_crs or WORKING_CRS)}
+        with write_failures(self.target):  # a full disk: an error line, not a bug report
+            self._write_rest(result, summary, issues)
+        fault_point("written")
+        written = self.outs.commit(self.order)
+        log.info("wrote %s", ", ".join(str(p) for p in written.values()))
+        return written
+
+    def _write_rest(
+        self, result: CheckResult, summary: Mapping[str, Any], issues: pd.DataFrame | None
+    ) -> None:
+        """Every temporary file of the set not written yet (:meth:`finish`)."""
         if self.gpkg is not None and self.rows:
             if self.rows != len(result.parcels):
                 raise ValueError(f"{self.rows} parcels streamed, {len(result.parcels)} checked")
@@ -504,10 +519,6 @@ class ResultWriter:
             _write_set(
                 self.outs, full, summary=summary, issues=issues, csv=self.csv, release=self.release
             )
-        fault_point("written")
-        written = self.outs.commit(self.order)
-        log.info("wrote %s", ", ".join(str(p) for p in written.values()))
-        return written
 
 
 def write_results(

@@ -35,6 +35,7 @@ from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io.gpkg import gdal_config
 from almaty_scheme.io.gpkg_merge import merge_tables
 from almaty_scheme.io.gpkg_pipe import BATCH_TAG, END_TAG, MERGE, ipc_bytes
+from almaty_scheme.io.outset import WRITE_FIX
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ class GpkgStream:
         GDAL configuration options for the writer (e.g. ``OGR_SQLITE_CACHE``).
     process
         Write in a separate process (the default, when :func:`can_spawn`).
+    name
+        What the writer process's error calls the file (default ``path``; e.g. the
+        output that a temporary ``path`` becomes). Written in this process, GDAL's and
+        SQLite's own errors are raised as they are, for the caller's boundary
+        (:func:`~almaty_scheme.io.outset.write_failures`).
 
     Use :meth:`begin_layer`, :meth:`write` (any number of times), :meth:`end_layer`
     per layer, :meth:`merge` for tables written into another GeoPackage, then
@@ -70,9 +76,15 @@ class GpkgStream:
     """
 
     def __init__(
-        self, path: Path, *, config: Mapping[str, str] | None = None, process: bool = True
+        self,
+        path: Path,
+        *,
+        config: Mapping[str, str] | None = None,
+        process: bool = True,
+        name: str | Path | None = None,
     ) -> None:
         self.path = Path(path)
+        self.name = str(name or path)
         self.config = dict(config or {})
         self.process = process and can_spawn()
         self._options: dict[str, Any] | None = None
@@ -136,8 +148,8 @@ class GpkgStream:
         self._stderr.seek(0)
         why = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
         raise ProcessingError(
-            f"writing {self.path} failed: {why[-1] if why else f'exit {self._proc.returncode}'}",
-            ["Check the free disk space and the write permission of the output folder."],
+            f"writing {self.name} failed: {why[-1] if why else f'exit {self._proc.returncode}'}",
+            [WRITE_FIX],
         )
 
     # ------------------------------------------------------------------ the API

@@ -33,13 +33,16 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+import pyogrio.errors
+
 from almaty_scheme import settings
-from almaty_scheme.errors import DataError, OutputExistsError, UsageError
+from almaty_scheme.errors import DataError, OutputExistsError, ProcessingError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +191,32 @@ def input_files(*paths: str | Path | None) -> tuple[Path, ...]:
     return tuple(out)
 
 
+WRITE_ERRORS: tuple[type[Exception], ...] = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    sqlite3.Error,
+    OSError,  # Python's, Arrow's (ArrowIOError) and the writer's pipe
+)
+"""How GDAL, SQLite, Arrow and Python say that a file could not be written (a full
+disk, a file size limit, a file system that refuses)."""
+
+WRITE_FIX = "Check the free disk space and the write permission of the output folder."
+
+
+@contextlib.contextmanager
+def write_failures(target: str | Path) -> Iterator[None]:
+    """Raise a failed write of ``target`` (:data:`WRITE_ERRORS`) as one
+    :class:`~almaty_scheme.errors.ProcessingError` that names it and says what to check:
+    the environment's failure, never reported as a bug of the toolkit."""
+    try:
+        yield
+    except WRITE_ERRORS as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ProcessingError(
+            f"writing {target} failed: {type(exc).__name__}: {why}", [WRITE_FIX]
+        ) from exc
+
+
 class OutputSet:
     """Files written together and replaced together (see the module docstring).
 
@@ -320,9 +349,11 @@ class OutputSet:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[OutputSet]:
-        """``with outs.writing(): ...`` removes the temporaries if the block fails."""
+        """``with outs.writing(): ...`` removes the temporaries if the block fails; a
+        failed write (:func:`write_failures`) names the set's first target."""
         try:
-            yield self
+            with write_failures(next(iter(self.paths.values()), "the outputs")):
+                yield self
         except BaseException:
             self.abort()
             raise
