@@ -412,10 +412,10 @@ class ResultWriter:
         self.csv = csv
         self.dst_crs = dst_crs
         streams = stream and "gpkg" in paths and not csv and not parquet
-        self.target = paths["gpkg"] if "gpkg" in paths else next(iter(paths.values()))
-        """What a failed write names (the GeoPackage, else the first file of the set)."""
         self.gpkg = (
-            GpkgResults(self.outs.tmp("gpkg"), copies=copies, name=self.target) if streams else None
+            GpkgResults(self.outs.tmp("gpkg"), copies=copies, name=self.outs.target)
+            if streams
+            else None
         )
         self.rows = 0
         self.release = release
@@ -486,7 +486,9 @@ class ResultWriter:
         if "run_id" not in summary:
             summary = {"run_id": new_run_id(), **summary}
         summary = {**summary, "output_crs": str(self.dst_crs or WORKING_CRS)}
-        with write_failures(self.target):  # a full disk: an error line, not a bug report
+        # a full disk: an error line, not a bug report (the writers are stopped first, by
+        # __exit__, then the temporaries removed: not outs.writing())
+        with write_failures(self.outs.target):
             self._write_rest(result, summary, issues)
         fault_point("written")
         written = self.outs.commit(self.order)

@@ -347,12 +347,17 @@ class OutputSet:
         self._tmp.clear()
         return {k: self.paths[k] for k in keys}
 
+    @property
+    def target(self) -> Path:
+        """The set's first target, which a failed write names (:func:`write_failures`)."""
+        return next(iter(self.paths.values()))
+
     @contextlib.contextmanager
     def writing(self) -> Iterator[OutputSet]:
         """``with outs.writing(): ...`` removes the temporaries if the block fails; a
-        failed write (:func:`write_failures`) names the set's first target."""
+        failed write (:func:`write_failures`) names :attr:`target`."""
         try:
-            with write_failures(next(iter(self.paths.values()), "the outputs")):
+            with write_failures(self.target):
                 yield self
         except BaseException:
             self.abort()
