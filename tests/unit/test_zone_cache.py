@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from check_world import write_gpkg
 
 from almaty_scheme.check import zone_cache
+from almaty_scheme.check import zones as zones_module
 from almaty_scheme.check.zones import CACHE_CLASSES, geometry_cache_path, load_zones
 from almaty_scheme.cli import main
 from almaty_scheme.io import arraystore
@@ -137,3 +140,75 @@ def test_cache_cli(layers_gpkg: Path, cache_dir: Path, capsys: pytest.CaptureFix
     assert main(["cache", "clear"]) == 0
     assert "removed 2 file(s)" in capsys.readouterr().out
     assert zone_cache.cache_info()["n_entries"] == 0
+
+
+def _same_table(a, b) -> None:  # type: ignore[no-untyped-def]
+    """Equal zone tables: values, dtypes, and the very kind of each missing value."""
+    pd.testing.assert_frame_equal(a.zones, b.zones, check_exact=True)
+    for c in a.zones.columns:
+        assert [type(v) for v in a.zones[c]] == [type(v) for v in b.zones[c]], c
+    np.testing.assert_array_equal(a.regimes, b.regimes)
+    assert a.build_info == b.build_info and a.path == b.path
+
+
+def test_a_hit_reads_no_layer_and_gives_the_same_zones(
+    layers_gpkg: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fresh = load_zones(layers_gpkg, cache=False)
+    load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a layer was read on a cache hit")
+
+    monkeypatch.setattr(zones_module.pyogrio, "read_dataframe", refuse)
+    with caplog.at_level(logging.WARNING, logger="almaty_scheme"):
+        hit = load_zones(layers_gpkg, cache=True)
+    _same_table(fresh, hit)
+    _same(fresh, hit)
+    assert hit.derived.keys() == fresh.derived.keys()
+    # the file's build_info comes from the cache too: its catalogue is still reported
+    assert hit.build_info["catalogue_version"] == "0.1.0"
+    assert any("was built with catalogue 0.1.0" in r.getMessage() for r in caplog.records)
+
+
+def test_frame_columns_round_trip_with_their_dtypes(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "str": pd.Series(["a", None, "é"], dtype="str"),
+            "string": pd.array(["", None, "b"], dtype="string"),
+            "string_python": pd.array(["x", "y", None], dtype=pd.StringDtype("python")),
+            "Int64": pd.array([2**62 + 1, None, -3], dtype="Int64"),
+            "UInt8": pd.array([255, None, 0], dtype="UInt8"),
+            "Float64": pd.array([0.1, None, -2.5], dtype="Float64"),
+            "boolean": pd.array([True, None, False], dtype="boolean"),
+            "na_text": pd.Series(["t", pd.NA, "u"], dtype=object),
+            "none_text": pd.Series([None, "v", None], dtype=object),
+            "nan_text": pd.Series([np.nan, "w", np.nan], dtype=object),
+            "all_na": pd.Series([pd.NA, pd.NA, pd.NA], dtype=object),
+            "int": np.array([1, 2, 3]),
+            "geoms": np.array([shapely.Point(0, 1), None, shapely.Point(2, 3)], dtype=object),
+        }
+    )
+    arraystore.save(tmp_path / "f.npz", {"f": frame})
+    back = arraystore.load(tmp_path / "f.npz", {})["f"]
+    geoms = back.pop("geoms")
+    pd.testing.assert_frame_equal(back, frame.drop(columns="geoms"), check_exact=True)
+    for c in back.columns:
+        assert [type(v) for v in back[c]] == [type(v) for v in frame[c]], c
+    assert geoms[1] is None and shapely.equals_exact(geoms[2], shapely.Point(2, 3), tolerance=0)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["a", None, pd.NA], dtype=object),  # two kinds of missing value
+        pd.Series([{"a": 1}, "b", None], dtype=object),  # not text
+    ],
+)
+def test_a_column_the_store_cannot_keep_exactly_is_refused(column: pd.Series) -> None:
+    with pytest.raises(TypeError):
+        arraystore.encode({"f": pd.DataFrame({"c": column})})

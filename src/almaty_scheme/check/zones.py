@@ -31,7 +31,6 @@ zone cache never uses pickle (:mod:`~almaty_scheme.check.zone_cache`).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import logging
@@ -931,20 +930,47 @@ def prepare_zones(
         :class:`GeometryJobs` (:func:`load_zones` does, as it reads them); their results
         are used when the geometry is not in the cache.
     """
+    table, geoms = _zone_table(layers)
+    t0 = time.perf_counter()
+    geo = _load_geometry_cache(geometry_cache)
+    fresh = geo is None
+    if geo is None:
+        geo = _geometry_indexes(table, geoms, boundary, coverage, sources or {}, tile_size, jobs)
+        geo["zone_table"], geo["build_info"] = table, dict(build_info or {})
+    return _assemble(
+        table,
+        geo,
+        catalogue,
+        land_use,
+        build_info=build_info,
+        tile_size=tile_size,
+        path=path,
+        save_to=geometry_cache if fresh else None,
+        started=t0,
+    )
+
+
+def _assemble(
+    table: pd.DataFrame,
+    geo: dict[str, Any],
+    catalogue: Catalogue | None,
+    land_use: LandUse | None,
+    *,
+    build_info: Mapping[str, str] | None,
+    tile_size: float,
+    path: str | None,
+    save_to: Path | None,
+    started: float,
+) -> PreparedZones:
+    """The prepared zones of the zone ``table`` (:func:`_zone_table`) and its geometric
+    indexes ``geo`` (from the cache, or just made: then their derived grids are made
+    here and the whole is saved to ``save_to``, when given), with the catalogue's
+    titles, conditions and regimes. ``started``: when the geometry was begun (logged)."""
     cat = catalogue if catalogue is not None else default_catalogue()
     lu = land_use if land_use is not None else land_use_from_catalogue(cat)
-    zones, geoms = _zone_table(layers)
+    zones = table.copy()  # the table itself is cached as read
     rules = [cat.rules.get(r) if isinstance(r, str) else None for r in zones["rule_id"]]
-    unknown = sorted(
-        {str(r) for r, rule in zip(zones["rule_id"], rules, strict=True) if rule is None}
-    )
-    if unknown:
-        log.warning(
-            "%d rule id(s) in the zone layers are not in catalogue %s (checked as 'no regime'): %s",
-            len(unknown),
-            cat.version,
-            ", ".join(unknown[:10]),
-        )
+    _warn_unknown_rules(zones, rules, cat)
     zones["title"] = [r.title if r else None for r in rules]
     zones["title_ru"] = [(r.title_ru or r.title) if r else None for r in rules]
     zones["has_regime"] = [bool(r is not None and r.regime is not None) for r in rules]
@@ -957,42 +983,8 @@ def prepare_zones(
     for col, values in regime_source_columns(rules, lu).items():
         zones[col] = values
 
-    t0 = time.perf_counter()
-    geo = _load_geometry_cache(geometry_cache)
-    if geo is None:
-        geo = _geometry_indexes(zones, geoms, boundary, coverage, sources or {}, tile_size, jobs)
-        # the combined grids the engine uses, built once and cached with the rest
-        probe = PreparedZones(
-            zones=zones,
-            regimes=regimes,
-            tiles=geo["tiles"],
-            land_use=lu,
-            boundary=geo["boundary"],
-            coverage=geo["coverage"],
-            sources=geo["sources"],
-            near=geo["near"],
-            tile_size=tile_size,
-        )
-        probe.mask_pieces()
-        probe.near_segments([k for k in probe.near_keys if len(probe.near[k])])
-        geo["derived"] = dict(probe.derived)
-        _save_geometry_cache(geometry_cache, geo)
-        how = "prepared"
-    else:
-        how = "loaded from cache"
-    if geo["boundary"] is None:
-        log.warning("no agglomeration boundary: parcels are not tested for 'outside_boundary'")
-    if geo["coverage"] is None:
-        log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
-    log.info(
-        "%s %d zone feature(s) in %d tile(s), %d source segment(s) in %.1f s",
-        how,
-        len(zones),
-        len(geo["tiles"]),
-        len(geo["sources"].segments),
-        time.perf_counter() - t0,
-    )
-    return PreparedZones(
+    made = "derived" not in geo
+    prepared = PreparedZones(
         zones=zones,
         regimes=regimes,
         tiles=geo["tiles"],
@@ -1009,9 +1001,41 @@ def prepare_zones(
         coverage_geom=geo["coverage_geom"],
         derived=dict(geo.get("derived", {})),
     )
+    if made:
+        # the combined grids the engine uses, built once and cached with the rest
+        prepared.mask_pieces()
+        prepared.near_segments([k for k in prepared.near_keys if len(prepared.near[k])])
+        geo["derived"] = dict(prepared.derived)
+        _save_geometry_cache(save_to, geo)
+    if geo["boundary"] is None:
+        log.warning("no agglomeration boundary: parcels are not tested for 'outside_boundary'")
+    if geo["coverage"] is None:
+        log.warning("no coverage layer: parcels are not tested for 'outside_coverage'")
+    log.info(
+        "%s %d zone feature(s) in %d tile(s), %d source segment(s) in %.1f s",
+        "prepared" if made else "loaded from cache",
+        len(zones),
+        len(geo["tiles"]),
+        len(geo["sources"].segments),
+        time.perf_counter() - started,
+    )
+    return prepared
 
 
-GEOMETRY_CACHE_VERSION = 7
+def _warn_unknown_rules(zones: pd.DataFrame, rules: Sequence[Any], cat: Catalogue) -> None:
+    unknown = sorted(
+        {str(r) for r, rule in zip(zones["rule_id"], rules, strict=True) if rule is None}
+    )
+    if unknown:
+        log.warning(
+            "%d rule id(s) in the zone layers are not in catalogue %s (checked as 'no regime'): %s",
+            len(unknown),
+            cat.version,
+            ", ".join(unknown[:10]),
+        )
+
+
+GEOMETRY_CACHE_VERSION = 8
 """Bump when the cached geometric indexes change shape (old cache files are ignored)."""
 
 
@@ -1290,22 +1314,25 @@ def load_zones(
         else geometry_cache_path(p, tile_size, None if cache is True else Path(cache))
     )
     zone_cache.wait_for_saves()
-    with (
-        GeometryJobs(tile_size)
-        if entry is None or not entry.is_file()
-        else contextlib.nullcontext()
-    ) as jobs:
-        layers, boundary, coverage, sources = _read_layers(p, names, present, jobs)
-        prepared = _prepare_read(
-            p,
-            names,
-            (layers, boundary, coverage, sources),
-            catalogue,
+    t0 = time.perf_counter()
+    geo = _load_geometry_cache(entry)
+    if geo is not None:  # the zone table is cached too: no layer is read
+        info = dict(geo["build_info"])
+        prepared = _assemble(
+            geo["zone_table"],
+            geo,
+            _catalogue_for(p, info, catalogue),
             land_use,
-            tile_size,
-            entry,
-            jobs,
+            build_info=info,
+            tile_size=tile_size,
+            path=str(p),
+            save_to=None,
+            started=t0,
         )
+    else:
+        with GeometryJobs(tile_size) as jobs:
+            read = _read_layers(p, names, present, jobs)
+            prepared = _prepare_read(p, names, read, catalogue, land_use, tile_size, entry, jobs)
     prepared.missing_layers = tuple(missing)
     return prepared
 
@@ -1366,16 +1393,7 @@ def _prepare_read(
         bi = pyogrio.read_dataframe(p, layer="build_info", read_geometry=False)
         if {"key", "value"} <= set(bi.columns):
             build_info = {str(k): str(v) for k, v in zip(bi["key"], bi["value"], strict=True)}
-    cat = catalogue if catalogue is not None else default_catalogue()
-    built_with = build_info.get("catalogue_version")
-    if built_with and built_with != cat.version:
-        log.warning(
-            "%s was built with catalogue %s; checking with catalogue %s (titles and regimes "
-            "come from the latter). Rebuild the layers to align them.",
-            p.name,
-            built_with,
-            cat.version,
-        )
+    cat = _catalogue_for(p, build_info, catalogue)
     return prepare_zones(
         layers,
         boundary=boundary,
@@ -1389,6 +1407,24 @@ def _prepare_read(
         geometry_cache=entry,
         jobs=jobs,
     )
+
+
+def _catalogue_for(
+    p: Path, build_info: Mapping[str, str], catalogue: Catalogue | None
+) -> Catalogue:
+    """``catalogue`` (default: shipped), with a warning when the layers file ``p`` was
+    built with another catalogue version."""
+    cat = catalogue if catalogue is not None else default_catalogue()
+    built_with = build_info.get("catalogue_version")
+    if built_with and built_with != cat.version:
+        log.warning(
+            "%s was built with catalogue %s; checking with catalogue %s (titles and regimes "
+            "come from the latter). Rebuild the layers to align them.",
+            p.name,
+            built_with,
+            cat.version,
+        )
+    return cat
 
 
 @functools.lru_cache(maxsize=8)

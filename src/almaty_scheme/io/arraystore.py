@@ -9,7 +9,12 @@ manifest that describes how they nest:
 * numeric/bool numpy arrays: one array each;
 * shapely geometries and object arrays of geometries: ISO WKB (exact doubles), as one
   byte array with the lengths beside it (``-1`` for a missing geometry);
-* ``pandas.DataFrame``: its columns, as arrays;
+* ``pandas.DataFrame``: its columns, as arrays (not its index: it comes back as
+  ``0..n-1``). Text columns
+  (pandas' string dtypes, or object columns of text and one kind of missing value) are
+  one UTF-8 byte array with the lengths beside it (``-1`` for a missing value); pandas'
+  nullable numbers and booleans are their values and their mask. The dtype, and the
+  missing value of an object column, come back as they were;
 * instances of the classes the caller lists by name (dataclasses), through their
   ``__getstate__``/``__setstate__`` or ``__dict__``. No other class can be built: an
   unknown name in a manifest is an error, never an import.
@@ -56,8 +61,7 @@ class _Writer:
                 return self._geoms(v)
             return {"t": "nd", "k": self.put(v)}
         if isinstance(v, pd.DataFrame):
-            cols = [[str(c), self.enc(v[c].to_numpy())] for c in v.columns]
-            return {"t": "df", "cols": cols}
+            return {"t": "df", "cols": [[str(c), self._column(v[c])] for c in v.columns]}
         if isinstance(v, dict):
             if not all(isinstance(k, str) for k in v):
                 raise TypeError("only text keys can be stored")
@@ -69,9 +73,35 @@ class _Writer:
             return {"t": "obj", "cls": type(v).__name__, "state": self.enc(dict(state))}
         raise TypeError(f"cannot store a {type(v).__name__}")
 
+    def _column(self, s: pd.Series) -> Any:
+        """A frame's column: numpy's own dtypes and geometries as arrays, text and
+        pandas' nullable dtypes as described in the module docstring."""
+        dt = s.dtype
+        if isinstance(dt, pd.StringDtype):
+            text = self._text(s.astype(object).to_numpy())
+            return {**text, "t": "strings", "storage": dt.storage, "nan": dt.na_value is not pd.NA}
+        if isinstance(s.array, _MASKED):
+            npdt = _numpy_dtype(dt.name)
+            values = s.to_numpy(dtype=npdt, na_value=npdt.type(0))
+            mask = s.isna().to_numpy()
+            return {"t": "masked", "dtype": dt.name, "k": self.put(values), "mask": self.put(mask)}
+        values = s.to_numpy()
+        if values.dtype != object or _all_geoms(values):
+            return self.enc(values)
+        return {**self._text(values), "t": "texts", "na": _na_kind(values)}
+
+    def _text(self, values: np.ndarray) -> dict[str, Any]:
+        missing = pd.isna(values)
+        if not all(isinstance(x, str) for x in values[~missing]):
+            raise TypeError("object columns must hold text or geometries")
+        data = [b"" if m else x.encode("utf-8") for x, m in zip(values, missing, strict=True)]
+        lengths = np.array([-1 if m else len(b) for b, m in zip(data, missing, strict=True)])
+        blob = np.frombuffer(b"".join(data), np.uint8)
+        return {"len": self.put(lengths.astype(np.int64)), "k": self.put(blob)}
+
     def _geoms(self, v: np.ndarray) -> dict[str, Any]:
         flat = v.reshape(-1)
-        if not all(g is None or isinstance(g, shapely.Geometry) for g in flat):
+        if not _all_geoms(flat):
             raise TypeError("object arrays must hold shapely geometries")
         wkb = shapely.to_wkb(flat)
         lengths = np.array([-1 if b is None else len(b) for b in wkb], np.int64)
@@ -103,6 +133,8 @@ class _Reader:
             return self._geoms(m)
         if t == "df":
             return pd.DataFrame({c: self.dec(x) for c, x in m["cols"]})
+        if t in ("strings", "texts", "masked"):
+            return self._column(m)
         if t == "dict":
             return {k: self.dec(x) for k, x in m["items"]}
         if t in ("list", "tuple"):
@@ -121,6 +153,27 @@ class _Reader:
             return obj
         raise StoreError(f"unknown entry kind {t!r}")
 
+    def _column(self, m: Mapping[str, Any]) -> Any:
+        if m["t"] == "masked":
+            values = pd.array(self.arrays[m["k"]], dtype=m["dtype"])
+            values[self.arrays[m["mask"]].astype(bool)] = pd.NA
+            return values
+        text = self._text(m)
+        if m["t"] == "strings":
+            na = np.nan if m["nan"] else pd.NA
+            return pd.array(text, dtype=pd.StringDtype(m["storage"], na_value=na))
+        text[text == None] = _NA_VALUES[m["na"]]  # noqa: E711
+        return pd.Series(text, dtype=object)  # kept as object (an array would become text)
+
+    def _text(self, m: Mapping[str, Any]) -> np.ndarray:
+        lengths = self.arrays[m["len"]]
+        blob = self.arrays[m["k"]].tobytes()
+        ends = np.cumsum(np.maximum(lengths, 0))
+        out = np.empty(len(lengths), dtype=object)
+        for i, (n, e) in enumerate(zip(lengths.tolist(), ends.tolist(), strict=True)):
+            out[i] = None if n < 0 else blob[e - n : e].decode("utf-8")
+        return out
+
     def _geoms(self, m: Mapping[str, Any]) -> np.ndarray:
         lengths = self.arrays[m["len"]]
         blob = self.arrays[m["k"]].tobytes()
@@ -134,6 +187,33 @@ class _Reader:
         present = lengths >= 0
         out[present] = shapely.from_wkb(wkb[present])
         return out.reshape(tuple(m["shape"]))
+
+
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+"""pandas' nullable arrays stored as values and mask."""
+
+_NA_VALUES: dict[str, Any] = {"None": None, "NA": pd.NA, "nan": np.nan}
+"""The missing value of an object text column, by its name in the manifest."""
+
+
+def _numpy_dtype(name: str) -> np.dtype:
+    """The numpy dtype of pandas' nullable dtype ``name`` (``Int64``: int64...)."""
+    return np.dtype("bool" if name == "boolean" else name.lower())
+
+
+def _all_geoms(values: np.ndarray) -> bool:
+    return all(g is None or isinstance(g, shapely.Geometry) for g in values.reshape(-1))
+
+
+def _na_kind(values: np.ndarray) -> str:
+    """The name of the one kind of missing value in an object text column."""
+    kinds = {
+        "None" if x is None else "NA" if x is pd.NA else "nan" if isinstance(x, float) else "?"
+        for x in values[pd.isna(values)]
+    }
+    if len(kinds) > 1 or "?" in kinds:
+        raise TypeError("an object text column must use one kind of missing value")
+    return kinds.pop() if kinds else "None"
 
 
 @dataclass(frozen=True)
