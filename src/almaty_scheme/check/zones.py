@@ -923,8 +923,10 @@ def prepare_zones(
         Where the layers came from (reported in the summary).
     geometry_cache
         A zone cache entry for the geometric indexes (tiles, convex pieces, grids, outline
-        segments, source pieces): loaded if present, written otherwise. Only valid
-        for the exact layers it was made from (see :func:`geometry_cache_path`).
+        segments, source pieces): loaded if present, written otherwise, with the zone
+        table of ``layers`` and ``build_info`` (which :func:`load_zones` uses on a hit
+        instead of reading the layers). Only valid for the exact layers it was made
+        from (see :func:`geometry_cache_path`).
     jobs
         The masks and zones of exactly these layers already handed to a
         :class:`GeometryJobs` (:func:`load_zones` does, as it reads them); their results
@@ -1283,9 +1285,10 @@ def load_zones(
     tile_size
         Tile size in metres.
     cache
-        Cache the geometric indexes (the slow part, several seconds) in a file keyed
-        by the GeoPackage's content hash: ``True`` in :func:`default_cache_dir`, a
-        folder to use that one, ``False`` to prepare from scratch every time.
+        Cache the geometric indexes (the slow part, several seconds) and the zone
+        table in a file keyed by the GeoPackage's content hash: ``True`` in
+        :func:`default_cache_dir`, a folder to use that one, ``False`` to prepare from
+        scratch every time. On a hit no layer of the file is read.
     allow_missing
         Restriction layers the caller accepts to be absent (``--allow-missing-layers``);
         any other missing layer is refused, since parcels in its zones would come out
