@@ -94,24 +94,22 @@ class _Writer:
         missing = pd.isna(values)
         if not all(isinstance(x, str) for x in values[~missing]):
             raise TypeError("object columns must hold text or geometries")
-        data = [b"" if m else x.encode("utf-8") for x, m in zip(values, missing, strict=True)]
-        lengths = np.array([-1 if m else len(b) for b, m in zip(data, missing, strict=True)])
-        blob = np.frombuffer(b"".join(data), np.uint8)
-        return {"len": self.put(lengths.astype(np.int64)), "k": self.put(blob)}
+        return self._pieces(
+            [None if m else x.encode("utf-8") for x, m in zip(values, missing, strict=True)]
+        )
+
+    def _pieces(self, items: list[bytes | None]) -> dict[str, Any]:
+        """Byte strings (``None``: missing) as one byte array with the lengths beside it."""
+        lengths = np.array([-1 if b is None else len(b) for b in items], np.int64)
+        blob = b"".join(b for b in items if b is not None)
+        return {"len": self.put(lengths), "k": self.put(np.frombuffer(blob, np.uint8))}
 
     def _geoms(self, v: np.ndarray) -> dict[str, Any]:
         flat = v.reshape(-1)
         if not _all_geoms(flat):
             raise TypeError("object arrays must hold shapely geometries")
-        wkb = shapely.to_wkb(flat)
-        lengths = np.array([-1 if b is None else len(b) for b in wkb], np.int64)
-        blob = b"".join(b for b in wkb if b is not None)
-        return {
-            "t": "geoms",
-            "shape": list(v.shape),
-            "len": self.put(lengths),
-            "k": self.put(np.frombuffer(blob, np.uint8)),
-        }
+        pieces = self._pieces(list(shapely.to_wkb(flat)))
+        return {"t": "geoms", "shape": list(v.shape), **pieces}
 
 
 class _Reader:
@@ -165,26 +163,27 @@ class _Reader:
         text[text == None] = _NA_VALUES[m["na"]]  # noqa: E711
         return pd.Series(text, dtype=object)  # kept as object (an array would become text)
 
-    def _text(self, m: Mapping[str, Any]) -> np.ndarray:
+    def _pieces(self, m: Mapping[str, Any]) -> np.ndarray:
+        """The byte strings (``None``: missing) of :meth:`_Writer._pieces`."""
         lengths = self.arrays[m["len"]]
         blob = self.arrays[m["k"]].tobytes()
-        ends = np.cumsum(np.maximum(lengths, 0))
+        ends = np.cumsum(np.maximum(lengths, 0)).tolist()
         out = np.empty(len(lengths), dtype=object)
-        for i, (n, e) in enumerate(zip(lengths.tolist(), ends.tolist(), strict=True)):
-            out[i] = None if n < 0 else blob[e - n : e].decode("utf-8")
+        for i, (n, e) in enumerate(zip(lengths.tolist(), ends, strict=True)):
+            out[i] = None if n < 0 else blob[e - n : e]
+        return out
+
+    def _text(self, m: Mapping[str, Any]) -> np.ndarray:
+        out = self._pieces(m)
+        for i, b in enumerate(out):
+            if b is not None:
+                out[i] = b.decode("utf-8")
         return out
 
     def _geoms(self, m: Mapping[str, Any]) -> np.ndarray:
-        lengths = self.arrays[m["len"]]
-        blob = self.arrays[m["k"]].tobytes()
-        ends = np.cumsum(np.maximum(lengths, 0))
-        starts = ends - np.maximum(lengths, 0)
-        wkb = np.array(
-            [None if n < 0 else blob[s:e] for n, s, e in zip(lengths, starts, ends, strict=True)],
-            dtype=object,
-        )
+        wkb = self._pieces(m)
         out = np.empty(len(wkb), dtype=object)
-        present = lengths >= 0
+        present = wkb != None  # noqa: E711
         out[present] = shapely.from_wkb(wkb[present])
         return out.reshape(tuple(m["shape"]))
 
