@@ -1,12 +1,15 @@
 """Process-level memory tuning for the batch commands (glibc only).
 
 glibc's ``malloc`` raises its mmap threshold each time a large block is freed, up to
-32 MiB. After the first few big numpy temporaries of a parcel check, blocks of a few
-MiB then come from the heap, where freed space is fragmented and not given back to the
-system: the resident size keeps the high-water mark of every step. Pinning the
-threshold (which also turns the dynamic adjustment off) makes such blocks ``mmap``
-allocations that return to the system when freed. On 10^6 parcels this lowered the peak
-resident size by 280-400 MiB (9-12 %); see docs/performance.md.
+32 MiB, and its trim threshold with it (to twice that). After the first few big numpy
+temporaries of a parcel check, freed heap space was then kept: the resident size held
+the high-water mark of every step. Pinning the threshold turns the dynamic adjustment
+off, so the trim threshold stays at glibc's 128 KiB and free space at the heap's top
+goes back to the system; :func:`release_free_memory` gives back the rest after the
+stages that let go of much. On 10^6 parcels pinning lowered the peak resident size by
+280-400 MiB (9-12 %); the value pinned, 32 MiB since issue 18's tenth round (4 MiB
+before), keeps blocks of up to 32 MiB on the heap, where they are reused rather than
+mapped and zeroed afresh (:data:`DEFAULT_THRESHOLD`; docs/performance.md).
 
 :func:`gc_paused` keeps Python's cyclic garbage collector out of the decoding of many
 geometries at once (reading 10^6 parcels: 0.7-1.2 s less).
@@ -34,10 +37,15 @@ log = logging.getLogger(__name__)
 M_MMAP_THRESHOLD = -3
 """``mallopt`` parameter number of the mmap threshold (glibc ``malloc.h``)."""
 
-DEFAULT_THRESHOLD = 4 * 1024 * 1024
-"""Blocks of at least this many bytes are mmap'ed: the per-parcel arrays of a large
-batch (10^6 float64 = 8 MB), while small temporaries stay on the fast heap (128 KiB,
-glibc's initial value, saved the same memory but cost time at 10^5 parcels)."""
+DEFAULT_THRESHOLD = 32 * 1024 * 1024
+"""Blocks of at least this many bytes are mmap'ed; smaller ones, the per-parcel arrays
+of a batch (10^6 float64 = 8 MB), come from the heap and are reused there instead of
+being mapped, faulted in and zeroed afresh by the kernel each time. 32 MiB is glibc's
+own ceiling for its dynamic threshold; 64 and 128 MiB gave the same. It was 4 MiB
+until issue 18's tenth round: at 10^6 parcels, GeoParquet in and out, 32 MiB took
+0.6-1.0 s less (a quarter less system time; 780 000 page faults -> 480 000) at the same
+peak; GeoPackage in and out, and 10^5 parcels, the same (docs/performance.md).
+128 KiB, glibc's initial value, cost time at 10^5 parcels."""
 
 
 @functools.cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import platform
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +27,37 @@ def test_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
     monkeypatch.setenv("ALMATY_SCHEME_MALLOC_TUNING", "0")
     assert pin_mmap_threshold() is False
+
+
+def _in_heap(address: int) -> bool:
+    """Whether ``address`` lies in the process's ``[heap]`` (brk) mapping."""
+    with Path("/proc/self/maps").open(encoding="ascii") as f:
+        for line in f:
+            if line.rstrip().endswith("[heap]"):
+                lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+                if lo <= address < hi:
+                    return True
+    return False
+
+
+@pytest.mark.skipif(not GLIBC, reason="needs glibc")
+@pytest.mark.parametrize(("mib", "on_heap"), [(16, True), (48, False)])
+def test_pinned_threshold_keeps_blocks_below_32_mib_on_the_heap(
+    monkeypatch: pytest.MonkeyPatch, mib: int, on_heap: bool
+) -> None:
+    # a per-parcel array of 10^6-2x10^6 numbers (8-16 MiB) is reused on the heap, not
+    # mapped and zeroed afresh; a larger block is still its own mapping, given back
+    # when freed (with the 4 MiB pinned before, 16 MiB was a mapping)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("ALMATY_SCHEME_MALLOC_TUNING", raising=False)
+    assert pin_mmap_threshold() is True
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    block = libc.malloc(mib << 20)
+    try:
+        assert block
+        assert _in_heap(block) is on_heap
+    finally:
+        libc.free(block)
