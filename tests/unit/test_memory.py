@@ -6,9 +6,12 @@ import ctypes
 import platform
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from almaty_scheme import memory
 from almaty_scheme.memory import pin_mmap_threshold
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
@@ -61,3 +64,38 @@ def test_pinned_threshold_keeps_blocks_below_32_mib_on_the_heap(
         assert _in_heap(block) is on_heap
     finally:
         libc.free(block)
+
+
+class _Mallopt:
+    """A stand-in for glibc's ``mallopt`` that records its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.argtypes: list[Any] = []
+        self.restype: Any = None
+
+    def __call__(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+@pytest.mark.parametrize("trim_env", [None, "131072"])
+def test_trim_threshold_is_twice_the_mmap_threshold(
+    monkeypatch: pytest.MonkeyPatch, trim_env: str | None
+) -> None:
+    # glibc's own ratio (its dynamic thresholds keep trim = 2 x mmap); a
+    # MALLOC_TRIM_THRESHOLD_ in the environment is glibc's and wins
+    fake = _Mallopt()
+    monkeypatch.setattr(memory, "_libc", lambda: SimpleNamespace(mallopt=fake))
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("ALMATY_SCHEME_MALLOC_TUNING", raising=False)
+    if trim_env is None:
+        monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", trim_env)
+    assert pin_mmap_threshold() is True
+    expected = [(memory.M_MMAP_THRESHOLD, 32 << 20)]
+    if trim_env is None:
+        expected.append((memory.M_TRIM_THRESHOLD, 64 << 20))
+    assert fake.calls == expected
