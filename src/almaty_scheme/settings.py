@@ -20,6 +20,7 @@ variable                                  meaning                               
 ``ALMATY_SCHEME_MALLOC_TUNING``           ``0`` turns glibc's mmap/trim tuning off    on (``1``)
 ``MALLOC_MMAP_THRESHOLD_``                glibc's own switch; when set it wins        unset
 ``MALLOC_TRIM_THRESHOLD_``                glibc's own switch; when set it wins        unset
+``ARROW_DEFAULT_MEMORY_POOL``             Arrow's own switch; when set it wins        unset (glibc's malloc in a check)
 ``ALMATY_SCHEME_CACHE_MAX_MB``            bound of the zone cache (LRU eviction)      1024 (``0`` keeps nothing)
 ``ALMATY_SCHEME_STREAM_MIN_ROWS``         fewest parcels whose results GeoPackage     200000
                                           writer processes write (``0``: never)
@@ -95,6 +96,8 @@ class Settings:
         glibc's ``MALLOC_MMAP_THRESHOLD_`` is present (then it wins over the tuning).
     malloc_trim_threshold_set
         glibc's ``MALLOC_TRIM_THRESHOLD_`` is present (then it wins over the tuning).
+    arrow_pool_set
+        Arrow's ``ARROW_DEFAULT_MEMORY_POOL`` is present (then it wins over the tuning).
     cache_max_mb
         The zone cache's bound as given (validated by ``check.zone_cache.max_bytes``).
     stream_min_rows
@@ -118,6 +121,7 @@ class Settings:
     malloc_tuning: bool = True
     malloc_mmap_threshold_set: bool = False
     malloc_trim_threshold_set: bool = False
+    arrow_pool_set: bool = False
     cache_max_mb: str | None = None
     stream_min_rows: int | None = STREAM_MIN_ROWS
     fault_point: str | None = None
@@ -152,6 +156,7 @@ class Settings:
             malloc_tuning=e.get("ALMATY_SCHEME_MALLOC_TUNING", "1") != "0",
             malloc_mmap_threshold_set="MALLOC_MMAP_THRESHOLD_" in e,
             malloc_trim_threshold_set="MALLOC_TRIM_THRESHOLD_" in e,
+            arrow_pool_set="ARROW_DEFAULT_MEMORY_POOL" in e,
             cache_max_mb=e.get("ALMATY_SCHEME_CACHE_MAX_MB"),
             stream_min_rows=_stream_min_rows(e.get("ALMATY_SCHEME_STREAM_MIN_ROWS")),
             fault_point=e.get("ALMATY_SCHEME_FAULT_POINT"),

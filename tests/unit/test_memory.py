@@ -9,10 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from almaty_scheme import memory
-from almaty_scheme.memory import pin_mmap_threshold
+from almaty_scheme.memory import arrow_on_glibc, pin_mmap_threshold
 
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
@@ -99,3 +100,26 @@ def test_trim_threshold_is_twice_the_mmap_threshold(
     if trim_env is None:
         expected.append((memory.M_TRIM_THRESHOLD, 64 << 20))
     assert fake.calls == expected
+
+
+@pytest.mark.skipif(not GLIBC, reason="needs glibc")
+def test_arrow_uses_glibc_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Arrow's buffers come from the heap the thresholds above tune; a pool chosen with
+    # ARROW_DEFAULT_MEMORY_POOL, or the tuning turned off, is left alone
+    before = pa.default_memory_pool().backend_name
+    monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("ALMATY_SCHEME_MALLOC_TUNING", raising=False)
+    for name, value, expected in (
+        ("ARROW_DEFAULT_MEMORY_POOL", None, ["system"]),
+        ("ARROW_DEFAULT_MEMORY_POOL", "mimalloc", []),
+        ("ALMATY_SCHEME_MALLOC_TUNING", "0", []),
+    ):
+        chosen: list[str] = []
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+        if value is not None:
+            monkeypatch.setenv(name, value)
+        assert arrow_on_glibc() is bool(expected)
+        assert chosen == expected
+        monkeypatch.delenv(name, raising=False)
+    assert pa.default_memory_pool().backend_name == before  # the stand-in set nothing

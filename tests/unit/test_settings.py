@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
         "ALMATY_SCHEME_MALLOC_TUNING": "0",
         "MALLOC_MMAP_THRESHOLD_": "65536",
         "MALLOC_TRIM_THRESHOLD_": "131072",
+        "ARROW_DEFAULT_MEMORY_POOL": "jemalloc",
         "ALMATY_SCHEME_CACHE_MAX_MB": "512",
         "ALMATY_SCHEME_STREAM_MIN_ROWS": "250000",
         "ALMATY_SCHEME_FAULT_POINT": "commit",
@@ -48,7 +49,7 @@ def test_every_variable_is_read() -> None:
     )
     assert s.progress is False and s.ci is True and s.numba_threads == 3
     assert s.malloc_tuning is False and s.malloc_mmap_threshold_set is True
-    assert s.malloc_trim_threshold_set is True
+    assert s.malloc_trim_threshold_set is True and s.arrow_pool_set is True
     assert (s.cache_max_mb, s.fault_point, s.fault_signal, s.fault_wait_s) == (
         "512",
         "commit",

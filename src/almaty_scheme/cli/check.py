@@ -12,7 +12,7 @@ from almaty_scheme.check.options import ENGINES, FAIL_ON, CheckOptions
 from almaty_scheme.check.output import format_summary
 from almaty_scheme.check.run import failing, run_check
 from almaty_scheme.cli.options import catalogue_option, json_option, overwrite_option
-from almaty_scheme.memory import pin_mmap_threshold
+from almaty_scheme.memory import arrow_on_glibc, pin_mmap_threshold
 
 EXIT_FAIL_ON = 3
 """Exit code when ``--fail-on`` is triggered (0 ok, 1 error, 2 usage error)."""
@@ -169,6 +169,7 @@ def check(
     3 --fail-on triggered.
     """
     pin_mmap_threshold()  # freed temporaries go back to the system (peak memory)
+    arrow_on_glibc()  # Arrow's buffers reuse the same heap
     options = CheckOptions(
         id_field=id_field,
         use_field=use_field,
