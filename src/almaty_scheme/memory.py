@@ -14,9 +14,14 @@ mapped and zeroed afresh (:data:`DEFAULT_THRESHOLD`; docs/performance.md).
 :func:`gc_paused` keeps Python's cyclic garbage collector out of the decoding of many
 geometries at once (reading 10^6 parcels: 0.7-1.2 s less).
 
-The CLI calls :func:`pin_mmap_threshold` before a check. Library users decide for their
-own process. ``MALLOC_MMAP_THRESHOLD_`` in the environment (glibc's own switch) wins,
-and ``ALMATY_SCHEME_MALLOC_TUNING=0`` turns the tuning off.
+:func:`arrow_on_glibc` makes glibc's ``malloc`` Arrow's default memory pool, so that
+Arrow's buffers are reused on the same heap.
+
+The CLI calls :func:`pin_mmap_threshold` and :func:`arrow_on_glibc` before a check.
+Library users decide for their own process. ``MALLOC_MMAP_THRESHOLD_``,
+``MALLOC_TRIM_THRESHOLD_`` (glibc's own switches) and ``ARROW_DEFAULT_MEMORY_POOL``
+(Arrow's) in the environment win, and ``ALMATY_SCHEME_MALLOC_TUNING=0`` turns the
+tuning off.
 """
 
 from __future__ import annotations
@@ -133,10 +138,10 @@ def arrow_on_glibc() -> bool:
     after a short delay, so the next batch of Arrow buffers (Parquet reading and
     writing, the conversions to and from pandas) faults them in and has them zeroed
     again; on the heap, with the thresholds of :func:`pin_mmap_threshold`, they are
-    reused. At 10^6 parcels, GeoParquet in and out, over 8 alternating pairs: a fifth
-    less system time (0.5 s), the wall time 0.1-0.4 s less in 6 pairs, the peak the
-    same or lower; GeoPackage and 10^5 parcels within the noise (docs/performance.md,
-    the tenth round). Does nothing where :func:`pin_mmap_threshold` would not pin, or when
+    reused. Alternating runs (docs/performance.md, the tenth round): 10^5 parcels
+    0.25 s less, GeoPackage or GeoParquet, in every pair; 10^6 GeoPackage 0.3 s less;
+    10^6 GeoParquet a fifth less system time (0.5 s), the wall time 0.1-0.4 s less in
+    6 of 8 pairs; the peak the same or lower. Does nothing where :func:`pin_mmap_threshold` would not pin, or when
     ``ARROW_DEFAULT_MEMORY_POOL`` chooses the pool.
     """
     if not sys.platform.startswith("linux"):
