@@ -34,6 +34,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
 
@@ -102,6 +103,23 @@ def release_free_memory() -> bool:
     return bool(trim(0))
 
 
+def _tunable_mallopt() -> Any | None:
+    """glibc's ``mallopt``, typed, where the tuning applies: on Linux with glibc,
+    unless ``ALMATY_SCHEME_MALLOC_TUNING=0`` or ``MALLOC_MMAP_THRESHOLD_`` is set
+    (musl and others have no ``mallopt``); else ``None``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    env = settings.current()
+    if not env.malloc_tuning or env.malloc_mmap_threshold_set:
+        return None
+    mallopt = getattr(_libc(), "mallopt", None)
+    if mallopt is None:
+        return None
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return mallopt
+
+
 def pin_mmap_threshold(
     threshold: int = DEFAULT_THRESHOLD, trim: int = DEFAULT_TRIM_THRESHOLD
 ) -> bool:
@@ -112,20 +130,12 @@ def pin_mmap_threshold(
     ``MALLOC_MMAP_THRESHOLD_`` is set, or when ``ALMATY_SCHEME_MALLOC_TUNING=0``; the
     trim threshold is left alone when ``MALLOC_TRIM_THRESHOLD_`` is set.
     """
-    if not sys.platform.startswith("linux"):
+    mallopt = _tunable_mallopt()
+    if mallopt is None:
         return False
-    env = settings.current()
-    if not env.malloc_tuning or env.malloc_mmap_threshold_set:
-        return False
-    libc = _libc()
-    mallopt = getattr(libc, "mallopt", None)
-    if mallopt is None:  # musl and others have no mallopt
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     ok = bool(mallopt(M_MMAP_THRESHOLD, int(threshold)))
     log.debug("glibc mmap threshold pinned to %d bytes: %s", threshold, ok)
-    if ok and not env.malloc_trim_threshold_set:
+    if ok and not settings.current().malloc_trim_threshold_set:
         trimmed = bool(mallopt(M_TRIM_THRESHOLD, int(trim)))
         log.debug("glibc trim threshold set to %d bytes: %s", trim, trimmed)
     return ok
@@ -141,15 +151,11 @@ def arrow_on_glibc() -> bool:
     reused. Alternating runs (docs/performance.md, the tenth round): 10^5 parcels
     0.25 s less, GeoPackage or GeoParquet, in every pair; 10^6 GeoPackage 0.3 s less;
     10^6 GeoParquet a fifth less system time (0.5 s), the wall time 0.1-0.4 s less in
-    6 of 8 pairs; the peak the same or lower. Does nothing where :func:`pin_mmap_threshold` would not pin, or when
-    ``ARROW_DEFAULT_MEMORY_POOL`` chooses the pool.
+    6 of 8 pairs; the peak the same or lower. Does nothing where
+    :func:`pin_mmap_threshold` would not pin, or when ``ARROW_DEFAULT_MEMORY_POOL``
+    chooses the pool.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    env = settings.current()
-    if not env.malloc_tuning or env.malloc_mmap_threshold_set or env.arrow_pool_set:
-        return False
-    if getattr(_libc(), "mallopt", None) is None:  # not glibc: keep Arrow's own pool
+    if settings.current().arrow_pool_set or _tunable_mallopt() is None:
         return False
     pa.set_memory_pool(pa.system_memory_pool())
     log.debug("Arrow's default memory pool: %s", pa.default_memory_pool().backend_name)

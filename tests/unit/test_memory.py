@@ -111,23 +111,28 @@ def test_trim_threshold_is_twice_the_mmap_threshold(
 
 
 @pytest.mark.skipif(not GLIBC, reason="needs glibc")
-def test_arrow_uses_glibc_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ["system"]),
+        ({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}, []),
+        ({"ALMATY_SCHEME_MALLOC_TUNING": "0"}, []),
+    ],
+)
+def test_arrow_uses_glibc_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: list[str]
+) -> None:
     # Arrow's buffers come from the heap the thresholds above tune; a pool chosen with
     # ARROW_DEFAULT_MEMORY_POOL, or the tuning turned off, is left alone
-    before = pa.default_memory_pool().backend_name
+    chosen: list[str] = []
     monkeypatch.setattr(pa, "set_memory_pool", lambda pool: chosen.append(pool.backend_name))
-    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    monkeypatch.delenv("ALMATY_SCHEME_MALLOC_TUNING", raising=False)
-    for name, value, expected in (
-        ("ARROW_DEFAULT_MEMORY_POOL", None, ["system"]),
-        ("ARROW_DEFAULT_MEMORY_POOL", "mimalloc", []),
-        ("ALMATY_SCHEME_MALLOC_TUNING", "0", []),
+    for name in (
+        "MALLOC_MMAP_THRESHOLD_",
+        "ALMATY_SCHEME_MALLOC_TUNING",
+        "ARROW_DEFAULT_MEMORY_POOL",
     ):
-        chosen: list[str] = []
-        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
-        if value is not None:
-            monkeypatch.setenv(name, value)
-        assert arrow_on_glibc() is bool(expected)
-        assert chosen == expected
         monkeypatch.delenv(name, raising=False)
-    assert pa.default_memory_pool().backend_name == before  # the stand-in set nothing
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert arrow_on_glibc() is bool(expected)
+    assert chosen == expected
