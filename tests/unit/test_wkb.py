@@ -1,5 +1,6 @@
-"""The results' geometries as MultiPolygon WKB (io/wkb.py): the bytes of shapely's WKB of
-the same geometry made a MultiPolygon, whichever path writes them."""
+"""The results' geometries as WKB (io/wkb.py): as MultiPolygons, the bytes of shapely's
+WKB of the same geometry made a MultiPolygon; each as it is, the bytes of shapely's ISO
+WKB (what geopandas writes to GeoParquet); whichever path writes them."""
 
 from __future__ import annotations
 
@@ -64,3 +65,33 @@ def test_real_sized_batch_matches_shapely() -> None:
     )
     geoms[::97] = None
     assert wkb.multipolygon_wkb(geoms).to_pylist() == [_expected(g) for g in geoms]
+
+
+def test_a_square_as_it_is_is_a_polygon_of_one_ring_of_five_points() -> None:
+    got = wkb.polygonal_wkb(np.array([SQUARE], dtype=object)).to_pylist()[0]
+    # 9 (polygon: order, type 3, 1 ring) + 4 (5 points) + 5 x 16 (x, y doubles)
+    assert len(got) == 93
+    assert got[:13] == b"\x01" + struct.pack("<III", 3, 1, 5)
+    xy = struct.unpack("<10d", got[13:])
+    assert list(zip(xy[::2], xy[1::2], strict=True)) == list(SQUARE.exterior.coords)
+
+
+EMPTY = Polygon()
+
+
+@pytest.mark.parametrize(
+    "geoms",
+    [
+        [SQUARE, box(5, 5, 7, 6)],
+        [SQUARE, None, HOLED, TWO, box(5, 5, 7, 6), EMPTY],
+        [HOLED, TWO],
+        [SQUARE, RAISED],
+        [None, None],
+    ],
+)
+def test_as_it_is_bytes_are_shapely_iso_in_the_rows_order(geoms: list[object]) -> None:
+    arr = np.array(geoms, dtype=object)
+    got = wkb.polygonal_wkb(arr)
+    want = [None if b is None else bytes(b) for b in shapely.to_wkb(arr, flavor="iso")]
+    assert got.to_pylist() == want
+    assert got.null_count == sum(g is None for g in geoms)

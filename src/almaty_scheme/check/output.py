@@ -57,6 +57,7 @@ import shapely
 from almaty_scheme.check.engine import CheckResult
 from almaty_scheme.check.formats import FLAT_SUFFIXES, flat_paths, to_output_crs, write_flat
 from almaty_scheme.check.gpkg_out import (
+    EXPLANATION_COLUMNS,
     GDAL_CONFIG,
     HITS_DATA_LAYER,
     HITS_LAYER,
@@ -621,7 +622,13 @@ def _parquet_jobs(
     """The GeoParquet parcels and hits, written at once on ``pool``'s two threads (Arrow,
     Parquet and shapely's encoding release the GIL)."""
     return [
-        pool.submit(write_geoparquet, parcels, outs.tmp("parcels_parquet"), release=release),
+        pool.submit(
+            write_geoparquet,
+            parcels,
+            outs.tmp("parcels_parquet"),
+            release=release,
+            no_statistics=EXPLANATION_COLUMNS,
+        ),
         pool.submit(hits.to_parquet, outs.tmp("hits_parquet"), index=False),
     ]
 

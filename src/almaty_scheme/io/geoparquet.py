@@ -4,17 +4,26 @@
 (``index=False``) writes: the same Arrow schema, pandas and ``geo`` metadata, values and
 row groups. geopandas encodes the whole geometry column at once: a Python ``bytes``
 object per row, then their Arrow copy, on top of the geometries themselves. Here the
-WKB is made a slice at a time (with geopandas' own encoder) into one chunked column, so
-at most one slice of ``bytes`` objects exists at a time; with ``release`` each slice's
-geometries are set to null as soon as they are encoded, so a caller that no longer
-needs them gets their memory back while the file is written. The ``geo`` metadata
-(bounding box, geometry types, CRS) is made from the whole column first, by geopandas.
+WKB is made a slice at a time, by :func:`~almaty_scheme.io.wkb.polygonal_wkb` (the
+bytes of geopandas' encoder, hole-free polygons written from their coordinates: 10^6
+parcels took 0.20-0.25 s against 0.55-0.68 s), into one chunked column, so at most one
+slice of WKB exists apart from the column; with ``release`` each slice's geometries are
+set to null as soon as they are encoded, so a caller that no longer needs them gets
+their memory back while the file is written. The ``geo`` metadata (bounding box,
+geometry types, CRS) is made from the whole column first, by geopandas.
+
+One thing differs from geopandas' file: the geometry column, and the columns the caller
+names, have no min/max statistics. The least and greatest WKB byte strings say nothing
+of where geometries are (readers take the ``geo`` metadata's bounding box), and the
+least and greatest of long sentences prune no query; computing them took 0.17 s of
+the 1.1 s that Parquet took to write 10^6 results.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from almaty_scheme.io.wkb import polygonal_wkb
 from almaty_scheme.memory import release_free_memory
 
 try:  # geopandas' own metadata and WKB encoder (private: checked by the unit tests)
@@ -43,8 +53,10 @@ def write_geoparquet(
     *,
     rows: int = SLICE_ROWS,
     release: bool = False,
+    no_statistics: Sequence[str] = (),
 ) -> None:
-    """Write ``frame`` as ``frame.to_parquet(path, index=False)`` would (snappy, WKB).
+    """Write ``frame`` as ``frame.to_parquet(path, index=False)`` would (snappy, WKB),
+    without min/max statistics for the geometry and ``no_statistics``.
 
     Parameters
     ----------
@@ -57,6 +69,8 @@ def write_geoparquet(
     release
         Set ``frame``'s geometries to null, slice by slice, once encoded (the caller
         no longer needs them; shared arrays see it too).
+    no_statistics
+        Columns of long texts whose least and greatest values help no reader.
     """
     geoms = frame.columns[frame.dtypes == "geometry"]
     if construct_wkb_array is None or len(geoms) != 1 or rows < 1:
@@ -65,17 +79,15 @@ def write_geoparquet(
     col = geoms[0]
     geo = _encode_metadata(_create_metadata(frame))  # the whole column's, before release
     series = frame[col]
+    field, _ = construct_wkb_array(  # geopandas' field: its name, type and CRS metadata
+        np.asarray(series.array[:0]), field_name=col, crs=series.crs
+    )
     chunks: list[pa.Array] = []
-    field: pa.Field | None = None
     for a in range(0, max(len(frame), 1), rows):
-        part = np.asarray(series.array[a : a + rows])
-        field, wkb = construct_wkb_array(part, field_name=col, crs=series.crs)
-        chunks.append(wkb)
-        del part, wkb
+        chunks.append(polygonal_wkb(np.asarray(series.array[a : a + rows])))
         if release and len(frame):
             series.array[a : a + rows] = None
             release_free_memory()
-    assert field is not None
     attrs = pd.DataFrame(frame.copy(deep=False))
     attrs[col] = None  # an Arrow null column, replaced below (as geopandas does)
     table = pa.Table.from_pandas(attrs, preserve_index=False)
@@ -87,4 +99,11 @@ def write_geoparquet(
     metadata[b"geo"] = geo
     if frame.attrs:
         metadata[b"PANDAS_ATTRS"] = json.dumps(frame.attrs).encode()
-    pq.write_table(table.replace_schema_metadata(metadata), path, compression="snappy")
+    skip = {col, *no_statistics}
+    stats = [c for c in table.column_names if c not in skip]
+    pq.write_table(
+        table.replace_schema_metadata(metadata),
+        path,
+        compression="snappy",
+        write_statistics=stats or False,  # the geometry column is always left out
+    )
