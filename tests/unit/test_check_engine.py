@@ -227,3 +227,30 @@ def test_partitions_concatenate_to_the_whole(zones) -> None:
     )
     pd.testing.assert_frame_equal(plain(whole.hits), plain(parts.hits))
     assert isinstance(parts.hits["rule_id"].dtype, pd.CategoricalDtype)
+
+
+def test_use_classes_as_categories_or_as_texts_give_the_same_regimes(zones) -> None:
+    # the reader gives use_class as a categorical (coded without hashing any text); a
+    # frame from elsewhere may carry plain texts, unknown ids and nulls (default class)
+    geoms = [sq(1000, 5000)] * 4
+    raw = parcels(geoms, pid=["a", "b", "c", "d"], use=["residential"] * 4)
+    pin = prepare_parcels(raw, zones.land_use, id_field="pid", use_field="use")
+    cat = pin.frame.copy()
+    cat["use_class"] = pd.Categorical(["residential", "agricultural", "no-such-class", None])
+    txt = cat.copy()
+    txt["use_class"] = pd.Series(
+        ["residential", "agricultural", "no-such-class", None], dtype=object
+    )
+    a, b = check_parcels(cat, zones), check_parcels(txt, zones)
+    assert a.parcels["verdict"].tolist() == b.parcels["verdict"].tolist()
+    assert a.hits["rule_regime"].tolist() == b.hits["rule_regime"].tolist()
+    assert a.parcels["verdict"].iloc[0] == "prohibited"  # residential in the strip
+    default = zones.land_use.default_class
+    dflt = txt.copy()
+    dflt["use_class"] = [default] * 4
+    c = check_parcels(dflt, zones)
+    # an unknown id and a null are the default class, whichever the column's type
+    assert a.parcels["verdict"].tolist()[2:] == [c.parcels["verdict"].iloc[0]] * 2
+    assert a.hits[a.hits["parcel_id"] == "c"]["rule_regime"].tolist() == (
+        c.hits[c.hits["parcel_id"] == "a"]["rule_regime"].tolist()
+    )

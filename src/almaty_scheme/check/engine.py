@@ -600,7 +600,12 @@ def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> n
     default = lu.code[lu.default_class]
     if use_class is None:
         return np.full(n, default, dtype=np.int64)
-    codes, uniq = pd.factorize(pd.Series(use_class).astype(object))
+    values = pd.Series(use_class)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the reader's: no text hashed
+        codes, uniq = np.asarray(values.cat.codes, np.int64), list(values.cat.categories)
+    else:
+        found, distinct = pd.factorize(values.astype(object))
+        codes, uniq = np.asarray(found, np.int64), list(distinct)
     table = np.array([lu.code.get(str(u), default) for u in uniq] + [default], dtype=np.int64)
     return table[np.where(codes < 0, len(uniq), codes)]
 
