@@ -673,7 +673,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 r,
                 agrees=all(agreements) if agreements else None,
                 io_floor_multiple=(
-                    round(r["seconds"] / floor[fmt], 2) if r["rc"] == 0 and fmt in floor else None
+                    round(r["seconds"] / floor[fmt], 3) if r["rc"] == 0 and fmt in floor else None
                 ),
                 repeats=args.repeat,
                 note=f"best of {args.repeat}, zone cache warm",
