@@ -124,9 +124,9 @@ def targets_table(data: dict[str, Any]) -> str:
             None,
         )
     for fmt in ("gpkg", "parquet"):
-        m = _floor_multiple(runs, _run(runs, "almaty-scheme", fmt, 1_000_000), fmt)
-        if m is not None:
-            add(f"time as a multiple of the I/O floor, 10^6 {fmt}", f"{m:.3f}x", None)
+        mult = _floor_multiple(runs, _run(runs, "almaty-scheme", fmt, 1_000_000), fmt)
+        if mult is not None:
+            add(f"time as a multiple of the I/O floor, 10^6 {fmt}", f"{mult:.3f}x", None)
     out = ["| target | measured | met? |", "| --- | --- | --- |"]
     for t, m, ok in rows:
         out.append(f"| {t} | {m} | {'-' if ok is None else ('yes' if ok else '**no**')} |")
