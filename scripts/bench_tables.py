@@ -85,11 +85,11 @@ def targets_table(data: dict[str, Any]) -> str:
 
     for fmt, limit in (("gpkg", 2.0), ("parquet", 3.0)):
         r = _run(runs, "almaty-scheme", fmt, 1_000_000)
-        m = _floor_multiple(runs, r, fmt)
+        mult = _floor_multiple(runs, r, fmt)
         add(
             f"10^6 parcels, {fmt} in and out: <= {limit:g}x its I/O floor",
-            "-" if m is None else f"{m:.3f}x ({r['seconds']:.2f} s)",  # type: ignore[index]
-            None if m is None else m <= limit,  # unrounded: 2.003x is not 2x
+            "-" if mult is None else f"{mult:.3f}x ({r['seconds']:.2f} s)",  # type: ignore[index]
+            None if mult is None else mult <= limit,  # unrounded: 2.003x is not 2x
         )
         add(
             f"10^6 parcels, {fmt}: peak memory < 2 GiB",
