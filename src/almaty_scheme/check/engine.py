@@ -61,6 +61,7 @@ from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import (
     CONDITIONAL_REASONS,
     VERDICTS,
+    column_codes,
     conditional_reason_codes,
     effective_regimes,
     explain,
@@ -600,12 +601,7 @@ def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> n
     default = lu.code[lu.default_class]
     if use_class is None:
         return np.full(n, default, dtype=np.int64)
-    values = pd.Series(use_class)
-    if isinstance(values.dtype, pd.CategoricalDtype):  # the reader's: no text hashed
-        codes, uniq = np.asarray(values.cat.codes, np.int64), list(values.cat.categories)
-    else:
-        found, distinct = pd.factorize(values.astype(object))
-        codes, uniq = np.asarray(found, np.int64), list(distinct)
+    codes, uniq = column_codes(pd.Series(use_class))  # the reader's categorical: no hashing
     table = np.array([lu.code.get(str(u), default) for u in uniq] + [default], dtype=np.int64)
     return table[np.where(codes < 0, len(uniq), codes)]
 

@@ -500,7 +500,7 @@ def near_suffix(key: str, dist: float) -> tuple[str, str]:
     )
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes (-1 for missing) and the distinct values (object array) of a column;
     categoricals give theirs without hashing the rows."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -558,10 +558,10 @@ class _Cases:
     @classmethod
     def of(cls, frame: pd.DataFrame) -> _Cases:
         return cls(
-            *_codes(frame["verdict"]),
-            *_codes(frame["verdict_reason"]),
-            *_codes(frame["use_class"]),
-            *_codes(frame["worst_regime"]),
+            *column_codes(frame["verdict"]),
+            *column_codes(frame["verdict_reason"]),
+            *column_codes(frame["use_class"]),
+            *column_codes(frame["worst_regime"]),
             wz=frame["_worst_zone"].to_numpy(),
             share=frame["worst_share_pct"].to_numpy(dtype=float, na_value=np.nan),
             nh=frame["n_hits"].to_numpy(),
