@@ -10,6 +10,7 @@ import pytest
 import shapely
 from check_world import X0, Y0, catalogue, parcels, prepared, sq
 
+import almaty_scheme.crs as crs_module
 from almaty_scheme.check.engine import check_parcels
 from almaty_scheme.check.inputs import prepare_parcels, read_parcels
 from almaty_scheme.check.regime import land_use_from_catalogue
@@ -120,6 +121,34 @@ def test_points_only_file_is_rejected(land_use) -> None:
     with pytest.raises(DataError, match="holds no polygons") as ei:
         prepare_parcels(raw, land_use)
     assert "buffer" in str(ei.value)
+
+
+def test_coordinates_of_read_parcels_are_checked_once(
+    land_use, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # degrees declared as UTM metres: a frame given in memory is always looked at
+    lonlat = parcels([shapely.box(76.9, 43.2, 76.91, 43.21)], pid=["a"])
+    with pytest.raises(CRSError, match="look like lon/lat degrees"):
+        prepare_parcels(lonlat, land_use)
+    # the reader's frame (crs_checked): its bounds are not measured a second time
+    calls: list[int] = []
+    original = crs_module.coordinate_problem
+
+    def counted(data):  # type: ignore[no-untyped-def]
+        calls.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(crs_module, "coordinate_problem", counted)
+    good = parcels([sq(0, 0), sq(200, 0)], pid=["a", "b"])
+    assert len(prepare_parcels(good, land_use, crs_checked=True).frame) == 2
+    assert calls == []
+    assert len(prepare_parcels(good, land_use).frame) == 2
+    assert calls == [2]
+    # a frame in another CRS is still reprojected, whatever the flag says
+    wgs = good.to_crs(4326)
+    f = prepare_parcels(wgs, land_use, crs_checked=True).frame
+    assert f.crs.to_epsg() == 32643
+    assert f.geometry.iloc[0].area == pytest.approx(10_000.0, rel=1e-6)
 
 
 def test_missing_crs_is_an_error_unless_assumed(land_use, tmp_path: Path) -> None:

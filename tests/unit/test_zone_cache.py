@@ -102,6 +102,21 @@ def test_digest_mismatch_rebuilds(layers_gpkg: Path, cache_dir: Path) -> None:
     assert zone_cache.load_entry(entry, CACHE_CLASSES) is not None
 
 
+def test_a_torn_entry_is_a_digest_mismatch(
+    layers_gpkg: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the digest is computed while the entry loads: it still decides, whatever the load
+    # of a torn file raises (here zipfile's BadZipFile, which is no OSError/ValueError)
+    load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()
+    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 2])
+    assert zone_cache.load_entry(entry, CACHE_CLASSES) is None
+    assert "digest mismatch" in caplog.text
+    assert not entry.exists() and not entry.with_suffix(".sha256").exists()
+
+
 def test_lru_eviction_keeps_the_bound(
     layers_gpkg: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -391,6 +391,7 @@ def prepare_parcels(
     use_field: str | None = None,
     assume_crs: str | int | CRS | None = None,
     name: str = "parcels",
+    crs_checked: bool = False,
 ) -> ParcelInput:
     """Validate, reproject and repair parcels; assign ids and land-use classes.
 
@@ -409,6 +410,11 @@ def prepare_parcels(
         CRS to assume when the data declares none.
     name
         Dataset name for messages (usually the file name).
+    crs_checked
+        ``raw`` comes from :func:`read_parcels`, which has already checked its
+        coordinates against its CRS and reprojected it
+        (:func:`~almaty_scheme.crs.to_working_crs`): not done twice (the bounds of
+        10^5 parcels took 0.03-0.13 s) when its CRS is the working one.
 
     Raises
     ------
@@ -437,7 +443,8 @@ def prepare_parcels(
     assumed = None
     if declared is None and assume_crs is not None:
         assumed = parse_crs(assume_crs)
-    gdf = to_working_crs(raw, name=name, assume_crs=assume_crs)
+    settled = crs_checked and raw.crs is not None and raw.crs == WORKING_CRS
+    gdf = raw if settled else to_working_crs(raw, name=name, assume_crs=assume_crs)
     gdf = gdf.reset_index(drop=True)
     n = len(gdf)
 

@@ -33,9 +33,16 @@ take small tasks as they become free (parcels cluster, so equal shares are unequ
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
 import math
+import sys
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 import numba
 import numpy as np
@@ -65,6 +72,55 @@ def set_threads(n: int | None) -> None:
     """
     if n is not None:
         numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
+class _ScipyHeldBack(importlib.abc.MetaPathFinder):
+    """An import finder that refuses ``scipy`` to one thread at a time and is inert
+    for every other thread (installed once, first on :data:`sys.meta_path`, never
+    removed: a finder removed while another thread imports could make it skip one)."""
+
+    def __init__(self) -> None:
+        self.thread: int | None = None
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if self.thread == threading.get_ident() and fullname.partition(".")[0] == "scipy":
+            raise ModuleNotFoundError(f"{fullname} is held back here", name=fullname)
+        return None
+
+
+_SCIPY_HELD_BACK = _ScipyHeldBack()
+_HOLD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def without_blas_probe() -> Iterator[None]:
+    """Start numba's CPU target in this thread without its BLAS probe.
+
+    When numba's compiler first starts in a process, ``numba.np.arraymath`` probes
+    for BLAS by importing ``scipy.linalg.cython_blas``, and importing SciPy's linear
+    algebra takes 0.24 s (its array-API layer imports ``numpy.f2py`` and
+    ``numpy.testing``): a tenth of a small check. The kernels call no BLAS (no
+    ``np.dot``, ``np.linalg``, ``np.correlate`` or ``np.convolve``); numba then uses its
+    own loop for the one thing the probe decides (``np.correlate`` and ``np.convolve``
+    of floats). Within this block SciPy cannot be imported *by this thread*; other
+    threads import it as usual, and so does this one after the block.
+    """
+    with _HOLD_LOCK:
+        if _SCIPY_HELD_BACK not in sys.meta_path:
+            sys.meta_path.insert(0, _SCIPY_HELD_BACK)
+        busy = _SCIPY_HELD_BACK.thread is not None
+        if not busy:
+            _SCIPY_HELD_BACK.thread = threading.get_ident()
+    try:
+        yield
+    finally:
+        if not busy:
+            _SCIPY_HELD_BACK.thread = None
 
 
 # ----------------------------------------------------------------------------- data

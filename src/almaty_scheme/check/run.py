@@ -357,6 +357,7 @@ def _parcel_input(
     timings: dict[str, float],
 ) -> ParcelInput:
     """Read (unless already a GeoDataFrame), validate, repair and flag the parcels."""
+    read = not isinstance(parcels, gpd.GeoDataFrame)
     if isinstance(parcels, gpd.GeoDataFrame):
         raw, name, assume = parcels, "parcels", opts.assume_crs
         timings["read"] = 0.0
@@ -372,6 +373,7 @@ def _parcel_input(
             use_field=opts.use_field,
             assume_crs=assume,
             name=name,
+            crs_checked=read,
         )
 
 

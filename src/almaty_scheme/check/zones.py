@@ -62,6 +62,7 @@ from almaty_scheme.check.kernels import (
     segment_bounds,
     segments_of,
     split_segments,
+    without_blas_probe,
 )
 from almaty_scheme.check.regime import (
     LandUse,
@@ -1221,7 +1222,8 @@ _RUNTIME_LOCK = threading.Lock()
 
 def _first_kernel_call() -> None:
     try:
-        Grid.build(np.zeros((1, 4)), 1.0)
+        with without_blas_probe():
+            Grid.build(np.zeros((1, 4)), 1.0)
     except Exception as exc:  # the check's own first call reports any real problem
         log.debug("starting numba's runtime early failed: %s", exc)
 
