@@ -4,14 +4,13 @@ that thread only and for that moment only, and the check's answers do not change
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numba.np.arraymath as arraymath
 import pytest
 from check_world import seven_parcels, write_gpkg
+from fresh_interpreter import run_json
 
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.run import run_check
@@ -65,17 +64,7 @@ _SCRIPT = _SCRIPT.replace("{parcels!r}", repr(_PARCEL_COLUMNS)).replace(
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("runtime")
-    proc = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(Path(__file__).parent), str(tmp)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out
+    return run_json(_SCRIPT, tmp_path_factory.mktemp("runtime"))
 
 
 def test_the_runtime_starts_without_scipy(fresh: dict[str, Any]) -> None:

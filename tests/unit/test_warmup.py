@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fresh_interpreter import run_json
 
 from almaty_scheme.check import warmup
 from almaty_scheme.cli import main
@@ -45,17 +44,7 @@ print(json.dumps({"warm": warm, "after": after, "entries": entries, "report": re
 
 @pytest.fixture(scope="module")
 def signatures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("warm")
-    proc = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(Path(__file__).parent), str(tmp)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out
+    return run_json(_SCRIPT, tmp_path_factory.mktemp("warm"))
 
 
 def test_every_kernel_is_compiled_by_the_warm_up(

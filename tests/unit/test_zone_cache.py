@@ -34,6 +34,14 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+@pytest.fixture
+def cached_entry(layers_gpkg: Path, cache_dir: Path) -> Path:
+    """The zone cache's entry of ``layers_gpkg``, written (zones loaded once)."""
+    load_zones(layers_gpkg, cache=True)
+    zone_cache.wait_for_saves()  # the entry is written by a thread while the check runs
+    return geometry_cache_path(layers_gpkg, 2000.0)
+
+
 class _Planted:
     """Unpickling this writes a file: the attack a pickle cache allowed."""
 
@@ -91,10 +99,8 @@ def test_unknown_class_is_refused(tmp_path: Path) -> None:
         arraystore.load(tmp_path / "x.npz", CACHE_CLASSES)
 
 
-def test_digest_mismatch_rebuilds(layers_gpkg: Path, cache_dir: Path) -> None:
-    load_zones(layers_gpkg, cache=True)
-    zone_cache.wait_for_saves()
-    entry = geometry_cache_path(layers_gpkg, 2000.0)
+def test_digest_mismatch_rebuilds(layers_gpkg: Path, cached_entry: Path) -> None:
+    entry = cached_entry
     entry.with_suffix(".sha256").write_text("0" * 64)
     assert zone_cache.load_entry(entry, CACHE_CLASSES) is None
     assert not entry.exists()
@@ -103,13 +109,11 @@ def test_digest_mismatch_rebuilds(layers_gpkg: Path, cache_dir: Path) -> None:
 
 
 def test_a_torn_entry_is_a_digest_mismatch(
-    layers_gpkg: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture
+    cached_entry: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # the digest is computed while the entry loads: it still decides, whatever the load
     # of a torn file raises (here zipfile's BadZipFile, which is no OSError/ValueError)
-    load_zones(layers_gpkg, cache=True)
-    zone_cache.wait_for_saves()
-    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    entry = cached_entry
     data = entry.read_bytes()
     entry.write_bytes(data[: len(data) // 2])
     assert zone_cache.load_entry(entry, CACHE_CLASSES) is None
@@ -118,11 +122,9 @@ def test_a_torn_entry_is_a_digest_mismatch(
 
 
 def test_lru_eviction_keeps_the_bound(
-    layers_gpkg: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    cached_entry: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_zones(layers_gpkg, cache=True)
-    zone_cache.wait_for_saves()
-    entry = geometry_cache_path(layers_gpkg, 2000.0)
+    entry = cached_entry
     size = entry.stat().st_size + entry.with_suffix(".sha256").stat().st_size
     # two older entries: the least recently used one must go first
     old = []
