@@ -357,14 +357,13 @@ def _parcel_input(
     timings: dict[str, float],
 ) -> ParcelInput:
     """Read (unless already a GeoDataFrame), validate, repair and flag the parcels."""
-    read = not isinstance(parcels, gpd.GeoDataFrame)
     if isinstance(parcels, gpd.GeoDataFrame):
-        raw, name, assume = parcels, "parcels", opts.assume_crs
+        raw, name, assume, settled = parcels, "parcels", opts.assume_crs, False
         timings["read"] = 0.0
     else:
         with _timed(timings, "read"):
             raw = read_parcels(parcels, layer=opts.layer, assume_crs=opts.assume_crs)
-        name, assume = Path(parcels).name, None  # the reader has settled the CRS
+        name, assume, settled = Path(parcels).name, None, True  # the reader settled the CRS
     with _timed(timings, "validate"):
         return prepare_parcels(
             raw,
@@ -373,7 +372,7 @@ def _parcel_input(
             use_field=opts.use_field,
             assume_crs=assume,
             name=name,
-            crs_checked=read,
+            crs_checked=settled,
         )
 
 
