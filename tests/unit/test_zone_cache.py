@@ -192,7 +192,8 @@ def test_a_hit_reads_no_layer_and_gives_the_same_zones(
     assert any("was built with catalogue 0.1.0" in r.getMessage() for r in caplog.records)
 
 
-def test_frame_columns_round_trip_with_their_dtypes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("verified", [False, True])
+def test_frame_columns_round_trip_with_their_dtypes(tmp_path: Path, verified: bool) -> None:
     frame = pd.DataFrame(
         {
             "str": pd.Series(["a", None, "é"], dtype="str"),
@@ -211,7 +212,7 @@ def test_frame_columns_round_trip_with_their_dtypes(tmp_path: Path) -> None:
         }
     )
     arraystore.save(tmp_path / "f.npz", {"f": frame})
-    back = arraystore.load(tmp_path / "f.npz", {})["f"]
+    back = arraystore.load(tmp_path / "f.npz", {}, verified=verified)["f"]
     geoms = back.pop("geoms")
     pd.testing.assert_frame_equal(back, frame.drop(columns="geoms"), check_exact=True)
     for c in back.columns:
@@ -229,3 +230,50 @@ def test_frame_columns_round_trip_with_their_dtypes(tmp_path: Path) -> None:
 def test_a_column_the_store_cannot_keep_exactly_is_refused(column: pd.Series) -> None:
     with pytest.raises(TypeError):
         arraystore.encode({"f": pd.DataFrame({"c": column})})
+
+
+def _arrays() -> dict[str, np.ndarray]:
+    return {
+        "nan2d": np.array([[0.5, np.nan], [-0.0, np.inf], [1e300, 2.0]]),
+        "empty": np.empty((0, 4), np.int64),
+        "flags": np.array([True, False, True]),
+        "bytes": np.frombuffer(b"\x00\xffabc", np.uint8),
+        "scalar": np.array(7, np.int32),
+    }
+
+
+@pytest.mark.parametrize("save", [np.savez, np.savez_compressed])
+def test_verified_read_gives_numpys_arrays(tmp_path: Path, save) -> None:  # type: ignore[no-untyped-def]
+    """Read straight into memory (stored members; compressed ones through numpy), the
+    arrays are numpy's own: same bytes, dtype and shape, aligned and writable."""
+    path = tmp_path / "a.npz"
+    save(path, **_arrays())
+    fast, slow = arraystore._read_stored(path), arraystore._read_npz(path)
+    assert list(fast) == list(slow) == list(_arrays())
+    for k, a in fast.items():
+        assert (a.dtype, a.shape, a.tobytes()) == (slow[k].dtype, slow[k].shape, slow[k].tobytes())
+        assert a.flags.aligned and a.flags.writeable and a.flags.c_contiguous
+
+
+def test_verified_read_checks_each_arrays_size(tmp_path: Path) -> None:
+    """An array whose header says more than its member holds is not read past its end
+    (into the next member), though no CRC is checked; a truncated file is refused."""
+    path = tmp_path / "a.npz"
+    np.savez(path, first=np.arange(3, dtype=np.int64), second=np.arange(5, dtype=np.int64))
+    data = path.read_bytes()
+    assert data.count(b"(3,)") == 1
+    path.write_bytes(data.replace(b"(3,)", b"(4,)"))  # same length: the zip stays whole
+    with pytest.raises(arraystore.StoreError, match=r"first\.npy: its size does not match"):
+        arraystore.load(path, {}, verified=True)
+    path.write_bytes(data[:-40])
+    with pytest.raises(arraystore.StoreError, match="not a readable store"):
+        arraystore.load(path, {}, verified=True)
+
+
+def test_verified_read_refuses_python_objects(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    path = tmp_path / "a.npz"
+    np.savez(path, __manifest__=np.array([_Planted(marker)], dtype=object))
+    with pytest.raises(arraystore.StoreError, match="Python objects are not read"):
+        arraystore.load(path, {}, verified=True)
+    assert not marker.exists()

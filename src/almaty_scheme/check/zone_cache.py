@@ -95,12 +95,14 @@ def _load_checked(entry: Path, expected: str, classes: Mapping[str, type]) -> An
     """:func:`arraystore.load` of ``entry`` while its digest is computed on a thread
     (hashing and reading release the GIL: the reference build's 95 MB entry took
     0.21 s hashed then loaded, 0.13 s both at once). The digest decides first: a
-    damaged entry is a digest mismatch, whatever the load made of it."""
+    damaged entry is a digest mismatch, whatever the load made of it. So the load
+    skips the zip's own CRC-32 checks (``verified``: 0.05 s instead of 0.09 s for
+    that entry, and the digest's 0.07 s is then what the two take)."""
     with ThreadPoolExecutor(1, thread_name_prefix="zone-cache-digest") as pool:
         digest = pool.submit(_digest, entry)
         failure: Exception | None = None
         try:
-            value = arraystore.load(entry, classes)
+            value = arraystore.load(entry, classes, verified=True)
         except Exception as exc:  # raised below, once the digest says the entry is whole
             failure = exc
         if digest.result() != expected:
