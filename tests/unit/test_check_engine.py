@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from check_world import GAS_X, RIVER_Y, X0, Y0, parcels, prepared, sq
 
 from almaty_scheme.check.engine import MIN_OVERLAP_M2, CheckResult, check_parcels, plain
 from almaty_scheme.check.inputs import prepare_parcels
+from almaty_scheme.check.verdict import explanation_parts_of
 from almaty_scheme.check.zones import tile_geometries
 from almaty_scheme.errors import CRSError
 
@@ -254,3 +257,45 @@ def test_use_classes_as_categories_or_as_texts_give_the_same_regimes(zones) -> N
     assert a.hits[a.hits["parcel_id"] == "c"]["rule_regime"].tolist() == (
         c.hits[c.hits["parcel_id"] == "a"]["rule_regime"].tolist()
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "title_ru"),
+    [("Agriculture", "Сельское хозяйство"), ("Agriculture; gardens", "Сельское хозяйство; сады")],
+)
+def test_the_engines_explanation_parts_are_the_patterns(zones, title, title_ru) -> None:
+    """Every explanation the engine composes, of every verdict, comes with its head,
+    words and tail, and they are what ``explanation_parts_of`` finds (the results
+    GeoPackage stores the engine's): also when a use's title holds a "; " of its own."""
+    lu = dataclasses.replace(
+        zones.land_use,
+        titles={**zones.land_use.titles, "agricultural": title},
+        titles_ru={**zones.land_use.titles_ru, "agricultural": title_ru},
+    )
+    z = dataclasses.replace(zones, land_use=lu, derived={})
+    geoms = [sq(1000, 5000), sq(1000, 6000), sq(1950, 3000), sq(1000, 5200)]
+    geoms += [sq(5000, 7000), sq(-50, 3000), sq(-300, 9000), None]
+    res = run(z, geoms, uses=["ИЖС", "ферма", "пашня", "пашня", "ИЖС", "пашня", "ИЖС", "ИЖС"])
+    assert res.parcels["verdict"].tolist() == [
+        "prohibited",
+        *["conditional"] * 2,
+        *["clear"] * 3,
+        "outside",
+        "invalid_input",
+    ]
+    assert res.explanations is not None
+    for col, lang in (("explanation_en", "en"), ("explanation_ru", "ru")):
+        parts = res.explanations.of(res.parcels[col], col)
+        assert parts is not None
+        texts = res.parcels[col].cat.categories.tolist()
+        assert ["".join(p) for p in parts] == texts
+        assert [tuple(p) for p in parts] == list(
+            zip(*explanation_parts_of(texts, lang), strict=True)
+        )
+    en = res.explanations.of(res.parcels["explanation_en"], "explanation_en")
+    assert en is not None
+    heads = {str(p[0]) for p in en}
+    assert f"Clear: {title} is allowed in every zone the parcel touches (1)" in heads
+    words = {str(p[1]) for p in en}
+    assert "; nearest water-protection zone 300 m." in words  # the full stop ends it
+    assert res.explanations.of(res.parcels["explanation_en"], "explanation_ru") is None

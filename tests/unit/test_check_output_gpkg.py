@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -289,3 +290,32 @@ def test_global_codes_with_a_memo_are_the_codes_without() -> None:
     assert [list(x) for x in with_memo] == [list(x) for x in without] == expected
     assert list(known_a.items()) == list(known_b.items())
     assert list(memo) == [2, 3, 1, 4, -1]
+
+
+def _lookup(path: Path, table: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(path)) as con:
+        return con.execute(f"SELECT * FROM {table} ORDER BY code").fetchall()
+
+
+def test_explanation_parts_come_from_the_engine(
+    checked: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer stores the parts the engine composed, without searching the texts;
+    a result that has none (put together otherwise, e.g. by the Dask engine) has its
+    texts split by pattern, into the same tables."""
+    result = checked["result"]
+    assert result.explanations is not None
+
+    def no_search(*args: object) -> None:
+        raise AssertionError("the explanations were searched by pattern")
+
+    with monkeypatch.context() as m:
+        m.setattr(gpkg_out, "explanation_parts_of", no_search)
+        out_mod.write_results(result, tmp_path / "engine.gpkg", summary=checked["summary"])
+    plain = dataclasses.replace(result, explanations=None)
+    out_mod.write_results(plain, tmp_path / "pattern.gpkg", summary=checked["summary"])
+    for table in ("explanation_pairs", "explanation_parts"):
+        rows = _lookup(tmp_path / "engine.gpkg", table)
+        assert rows and rows == _lookup(tmp_path / "pattern.gpkg", table)
+    back = pyogrio.read_dataframe(tmp_path / "engine.gpkg", layer="parcels")
+    assert back["explanation_en"].tolist() == result.parcels["explanation_en"].astype(str).tolist()

@@ -92,3 +92,23 @@ def test_other_sentences_are_their_own_head() -> None:
         assert explanation_parts(en, "en") == (en, "", "")
         assert explanation_parts(ru, "ru") == (ru, "", "")
     assert explanation_parts("", "en") == ("", "", "")
+
+
+def test_a_semicolon_in_a_uses_title_stays_in_the_head() -> None:
+    """The title "Storage of fuel...; filling stations" holds a "; ": the head is still
+    the whole sentence, and only the nearest zone and the share outside are split off."""
+    title, title_ru = "Storage of fuel; filling stations", "Склады ГСМ; АЗС"
+    en, ru = clear_sentence(2, title, title_ru)
+    near_en, near_ru = near_suffix("roads", 110.0)
+    outside = "; 4 % of the parcel is outside the agglomeration boundary"
+    assert explanation_parts(en + ".", "en") == (en + ".", "", "")
+    assert explanation_parts(en + near_en + ".", "en") == (en, near_en + ".", "")
+    assert explanation_parts(en + outside + ".", "en") == (en, "", outside + ".")
+    assert explanation_parts(en + near_en + outside + ".", "en") == (en, near_en, outside + ".")
+    outside_ru = "; 4 % участка за границей агломерации"
+    assert explanation_parts(ru + near_ru + outside_ru + ".", "ru") == (
+        ru,
+        near_ru,
+        outside_ru + ".",
+    )
+    assert explanation_parts(ru + ".", "ru") == (ru + ".", "", "")

@@ -61,6 +61,7 @@ from almaty_scheme.check.regime import CONDITIONAL, PROHIBITED, REGIME_NAMES
 from almaty_scheme.check.verdict import (
     CONDITIONAL_REASONS,
     VERDICTS,
+    ExplanationParts,
     column_codes,
     conditional_reason_codes,
     effective_regimes,
@@ -149,12 +150,17 @@ class CheckResult:
         Keys of the ``near_<key>_m`` columns.
     timings
         Seconds per stage.
+    explanations
+        How the engine composed each distinct explanation (head, words, tail), for
+        the results GeoPackage's ``explanation_parts`` table; ``None`` where the
+        results were put together otherwise (it then finds the parts by pattern).
     """
 
     parcels: gpd.GeoDataFrame
     hits: pd.DataFrame
     near_keys: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    explanations: ExplanationParts | None = None
 
     @staticmethod
     def concat(parts: Sequence[CheckResult], *, release: bool = False) -> CheckResult:
@@ -555,7 +561,7 @@ def check_parcels(
     frame, n = p.frame, p.n
     del p  # the flat rings, areas and validity arrays
     with clock("explain"):
-        _explanation_columns(frame, worst_zone, zones, near_cols)
+        explained = _explanation_columns(frame, worst_zone, zones, near_cols)
     del worst_zone
     frame = _column_order(frame, near_cols)
     with clock("hits_table"):
@@ -564,7 +570,9 @@ def check_parcels(
     timings = clock.done()
     log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
     near_keys = list(zones.near_keys) if near_m else []
-    return CheckResult(parcels=frame, hits=table, near_keys=near_keys, timings=timings)
+    return CheckResult(
+        parcels=frame, hits=table, near_keys=near_keys, timings=timings, explanations=explained
+    )
 
 
 def _validity(parcels: gpd.GeoDataFrame, zones: PreparedZones) -> _Parcels:
@@ -829,12 +837,13 @@ def _near_columns(p: _Parcels, h: _Hits, zones: PreparedZones, near_m: float | N
 
 def _explanation_columns(
     frame: gpd.GeoDataFrame, worst_zone: np.ndarray, zones: PreparedZones, near_cols: list[str]
-) -> None:
+) -> ExplanationParts:
     """Stage 7, explanations: ``explanation_ru`` / ``explanation_en``
-    (:func:`~almaty_scheme.check.verdict.explain`; zone phrases cached on ``zones``)."""
+    (:func:`~almaty_scheme.check.verdict.explain`; zone phrases cached on ``zones``),
+    and how each distinct text splits into parts."""
     lu = zones.land_use
     phrases = zones.derived.setdefault("phrases", {})
-    en, ru = explain(
+    en, ru, en_parts, ru_parts = explain(
         frame.assign(_worst_zone=worst_zone),  # copy-on-write: no data copied
         zones.zones,
         dict(lu.titles),
@@ -844,6 +853,12 @@ def _explanation_columns(
     )
     frame["explanation_ru"] = ru
     frame["explanation_en"] = en
+    return ExplanationParts(
+        {
+            "explanation_en": (frame["explanation_en"].cat.categories, en_parts),
+            "explanation_ru": (frame["explanation_ru"].cat.categories, ru_parts),
+        }
+    )
 
 
 def _column_order(frame: gpd.GeoDataFrame, near_cols: list[str]) -> gpd.GeoDataFrame:

@@ -31,7 +31,7 @@ import pyarrow as pa
 import shapely
 
 from almaty_scheme.check.engine import HIT_COLUMNS
-from almaty_scheme.check.verdict import explanation_parts_of
+from almaty_scheme.check.verdict import ExplanationParts, explanation_parts_of
 from almaty_scheme.io.gpkg_merge import connect_unsynced, sql_name
 from almaty_scheme.io.gpkg_stream import GpkgStream
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
@@ -538,6 +538,37 @@ def _global(
     return glob[codes]
 
 
+@dataclass
+class _PairKeys:
+    """The explanation pairs of one pair of engine categoricals: their keys
+    ``(ru, en)`` by category, the global code of each (``glob``, -1 until a row uses
+    it; :func:`_global`'s memo) and, when the engine said, their parts
+    (``(ru, en)``, each ``(len(categories), 3)``)."""
+
+    categories: pd.Index
+    pairs: list[tuple[str, str]]
+    glob: np.ndarray
+    parts: tuple[np.ndarray, np.ndarray] | None
+
+    @classmethod
+    def of(
+        cls,
+        ru: pd.Series,
+        en: pd.Series,
+        pairs: list[tuple[str, str]],
+        explained: ExplanationParts | None,
+    ) -> _PairKeys:
+        parts = None
+        if explained is not None:
+            pr, pe = (
+                explained.of(ru, EXPLANATION_COLUMNS[0]),
+                explained.of(en, EXPLANATION_COLUMNS[1]),
+            )
+            parts = (pr, pe) if pr is not None and pe is not None else None
+        glob = np.full(len(pairs) + 1, -1, np.int64)
+        return cls(ru.cat.categories, pairs, glob, parts)
+
+
 class ParcelCoder:
     """:func:`narrow_parcels` for a frame that comes in chunks: the layout (which columns
     are coded, copied or kept, in which order) is decided on the first chunk, and every
@@ -573,9 +604,7 @@ class ParcelCoder:
         self.texts: dict[tuple[str, str], int] = {}
         self.rows = 0
         self._memo: dict[int, tuple[pd.Index, list[str] | None]] = {}
-        self._pair_keys: dict[
-            tuple[int, int], tuple[pd.Index, list[tuple[str, str]], np.ndarray]
-        ] = {}
+        self._pair_keys: dict[tuple[int, int], _PairKeys] = {}
 
     def _plan(
         self,
@@ -620,20 +649,26 @@ class ParcelCoder:
             self.layout.append((c, "plain", c))
             self.select.append((c, f"d.{sql_name(c)}"))
 
-    def encode(self, chunk: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    def encode(
+        self, chunk: gpd.GeoDataFrame, explained: ExplanationParts | None = None
+    ) -> gpd.GeoDataFrame:
         """The ``parcels_data`` rows of the next chunk (:func:`gpkg_frame` of it)."""
-        rows = self.encode_rows(chunk)
+        rows = self.encode_rows(chunk, explained)
         return gpd.GeoDataFrame(rows, geometry=chunk.geometry.to_numpy(), crs=chunk.crs)
 
-    def encode_rows(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        """The ``parcels_data`` attributes of the next chunk (its geometry left out)."""
+    def encode_rows(
+        self, chunk: pd.DataFrame, explained: ExplanationParts | None = None
+    ) -> pd.DataFrame:
+        """The ``parcels_data`` attributes of the next chunk (its geometry left out);
+        ``explained``: how the engine split the chunk's explanations (else they are
+        split by pattern in :meth:`explanation_tables`)."""
         self._check_copies(chunk)
         data: dict[str, Any] = {}
         for name, kind, c in self.layout:
             if kind == "plain":
                 data[name] = chunk[c].array
             elif kind == "expl":
-                codes, pairs, memo = self._pairs(chunk)
+                codes, pairs, memo = self._pairs(chunk, explained)
                 data[name] = _nullable(_global(codes, pairs, self.pairs, memo))
             elif kind == "case":
                 key, table = _cases(chunk, self.case_cols)
@@ -668,11 +703,13 @@ class ParcelCoder:
             codes, texts = _factorised(values)
         return codes, [(column, t) for t in texts]
 
-    def _pairs(self, chunk: gpd.GeoDataFrame) -> tuple[np.ndarray, list[Any], np.ndarray | None]:
+    def _pairs(
+        self, chunk: gpd.GeoDataFrame, explained: ExplanationParts | None = None
+    ) -> tuple[np.ndarray, list[Any], np.ndarray | None]:
         """Codes of the explanation pairs, the keys ``(ru, en)`` and their memo for
         :func:`_global`: the engine's two categoricals go code for code (a pair per
-        category, listed once per categories object: the slices of a chunk share it);
-        others are paired here (no memo)."""
+        category, listed once per categories object: the slices of a chunk share it,
+        with the parts ``explained`` gives them); others are paired here (no memo)."""
         ru, en = (chunk[x] for x in EXPLANATION_COLUMNS)
         rt, et = self._categories(ru), self._categories(en)
         if rt is not None and et is not None and len(rt) == len(et):
@@ -680,11 +717,10 @@ class ParcelCoder:
             if np.array_equal(rc, ec):
                 key = (id(ru.cat.categories), id(en.cat.categories))
                 hit = self._pair_keys.get(key)
-                if hit is None or hit[0] is not ru.cat.categories:  # ids can be reused
-                    pairs = list(zip(rt, et, strict=True))
-                    hit = (ru.cat.categories, pairs, np.full(len(pairs) + 1, -1, np.int64))
+                if hit is None or hit.categories is not ru.cat.categories:  # ids can be reused
+                    hit = _PairKeys.of(ru, en, list(zip(rt, et, strict=True)), explained)
                     self._pair_keys[key] = hit
-                return rc, hit[1], hit[2]
+                return rc, hit.pairs, hit.glob
         codes, coded = _explanation_pairs(_factorised(ru), _factorised(en))
         return codes, [p[1:] for p in coded], None
 
@@ -696,8 +732,7 @@ class ParcelCoder:
         if not self.pairs:
             return [], []
         pair_codes = list(self.pairs.values())
-        ru, en = zip(*self.pairs, strict=True)
-        parts_ru, parts_en = explanation_parts_of(ru, "ru"), explanation_parts_of(en, "en")
+        parts_ru, parts_en = self._pair_parts()
         found: dict[tuple[str | None, str | None], int] = {}
         cols = []
         for k in range(3):
@@ -713,6 +748,32 @@ class ParcelCoder:
             cols.append(glob[np.asarray(local, np.int64)].tolist())
         pairs = list(zip(pair_codes, *cols, strict=True))
         return pairs, [(i, r, e) for (r, e), i in found.items()]
+
+    def _pair_parts(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Head, words and tail of each pair coded so far (three object arrays per
+        language, by pair code): as the engine composed them where it said, the rest
+        found by pattern (:func:`~almaty_scheme.check.verdict.explanation_parts_of`)."""
+        n = len(self.pairs)
+        ru = [np.empty(n, dtype=object) for _ in range(3)]
+        en = [np.empty(n, dtype=object) for _ in range(3)]
+        known = np.zeros(n, bool)
+        for hit in self._pair_keys.values():
+            if hit.parts is None:
+                continue
+            local = np.flatnonzero(hit.glob[:-1] >= 0)  # the pairs some row used
+            code = hit.glob[local]
+            for k in range(3):
+                ru[k][code] = hit.parts[0][local, k]
+                en[k][code] = hit.parts[1][local, k]
+            known[code] = True
+        rest = np.flatnonzero(~known)
+        if len(rest):
+            keys = list(self.pairs)  # in code order
+            for lang, out, j in (("ru", ru, 0), ("en", en, 1)):
+                found = explanation_parts_of([keys[i][j] for i in rest], lang)
+                for k in range(3):
+                    out[k][rest] = np.array(found[k], dtype=object)
+        return ru, en
 
     def _check_copies(self, chunk: gpd.GeoDataFrame) -> None:
         """The copies decided up front must hold in every chunk (else a bug: raise)."""
@@ -930,14 +991,23 @@ class GpkgResults:
         self._merging: threading.Thread | None = None  # see end_layers
         self._merge_error: BaseException | None = None
 
-    def add(self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame, *, release: bool = False) -> None:
+    def add(
+        self,
+        parcels: gpd.GeoDataFrame,
+        hits: pd.DataFrame,
+        *,
+        release: bool = False,
+        explained: ExplanationParts | None = None,
+    ) -> None:
         """Encode and send the next chunk (parcels in output order, with their hits),
         in slices of :data:`SLICE_ROWS` rows: the writer starts on the first slice while
         the next is encoded, and no copy of the whole chunk is made. Each slice's hits
         follow it to their own writer when they are in parcel order (the engine's).
 
         With ``release`` the geometries of ``parcels`` are set to null, slice by slice,
-        once sent (the caller keeps no use for them: the peak memory of a large run)."""
+        once sent (the caller keeps no use for them: the peak memory of a large run).
+        ``explained``: the engine's parts of the chunk's explanations
+        (:attr:`~almaty_scheme.check.engine.CheckResult.explanations`)."""
         fids: np.ndarray | None = None
         for a in range(0, len(parcels), SLICE_ROWS):
             attrs, geoms = gpkg_parts(parcels.iloc[a : a + SLICE_ROWS])
@@ -946,7 +1016,7 @@ class GpkgResults:
             assert self.coder is not None
             if a == 0:
                 fids = self._sliced_fids(parcels, hits)
-            rows = self.coder.encode_rows(attrs)
+            rows = self.coder.encode_rows(attrs, explained)
             self.stream.write(self._table(PARCELS_DATA_LAYER, rows, geoms))
             del attrs, geoms, rows  # the slice is the writer's now
             if release:  # GEOS's small blocks: freed pages go back to the system now

@@ -452,7 +452,7 @@ class ResultWriter:
         if self.gpkg is None or not len(part.parcels):
             return
         parcels, hits = to_output_crs(part.parcels, part.hits, self.dst_crs)
-        self.gpkg.add(parcels, hits, release=self.release)
+        self.gpkg.add(parcels, hits, release=self.release, explained=part.explanations)
         self.rows += len(parcels)
 
     def end_chunks(self) -> None:
@@ -517,7 +517,11 @@ class ResultWriter:
                 self.gpkg.abort()
             parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
             full = CheckResult(
-                parcels=parcels, hits=hits, near_keys=result.near_keys, timings=result.timings
+                parcels=parcels,
+                hits=hits,
+                near_keys=result.near_keys,
+                timings=result.timings,
+                explanations=result.explanations,
             )
             _write_set(
                 self.outs, full, summary=summary, issues=issues, csv=self.csv, release=self.release
@@ -673,7 +677,7 @@ def _write_gpkg(
         return
     out = GpkgResults(path, process=False)
     try:
-        out.add(result.parcels, result.hits)
+        out.add(result.parcels, result.hits, explained=result.explanations)
         out.finish(finalize, description=note)
     except BaseException:
         out.abort()
