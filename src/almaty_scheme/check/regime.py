@@ -304,13 +304,18 @@ def regime_code(regime: Regime | None, class_id: str, groups: Iterable[str]) -> 
 
 
 def regime_matrix(rules: Iterable[Rule | None], land_use: LandUse) -> np.ndarray:
-    """Regime codes, shape ``(n_rules, n_classes)``, ``int8``; ``None`` rules are conditional."""
+    """Regime codes, shape ``(n_rules, n_classes)``, ``int8``; ``None`` rules are conditional.
+    Rules repeat over zone rows: each rule's row is worked out once."""
     rows = []
+    done: dict[str | None, list[int]] = {}
     for rule in rules:
-        reg = rule.regime if rule is not None else None
-        rows.append(
-            [regime_code(reg, c, land_use.groups.get(c, frozenset())) for c in land_use.classes]
-        )
+        key = rule.id if rule is not None else None
+        if key not in done:
+            reg = rule.regime if rule is not None else None
+            done[key] = [
+                regime_code(reg, c, land_use.groups.get(c, frozenset())) for c in land_use.classes
+            ]
+        rows.append(done[key])
     if not rows:
         return np.zeros((0, len(land_use.classes)), dtype=np.int8)
     return np.asarray(rows, dtype=np.int8)
