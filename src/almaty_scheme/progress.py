@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the terminal's bar: bars are drawn on terminals only (above)
 
 from almaty_scheme import logs, settings
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from fresh_interpreter import run_json
 from shapely.geometry import box
 
 from almaty_scheme.base.hydro.streams import DERIVE_STEPS, derive_rivers
@@ -129,3 +130,14 @@ def test_osm_import_bar_and_minus_q(tty: _TTY, tmp_path: Path) -> None:
     assert tty.getvalue() == ""
     assert main(["import-osm", str(OSM_FIXTURE), "--out", str(tmp_path / "b.gpkg")]) == 0
     assert f"reading {OSM_FIXTURE.name}" in tty.getvalue()
+
+
+def test_the_cli_imports_no_asyncio(tmp_path: Path) -> None:
+    """Bars are for terminals, so the terminal's bar class: ``tqdm.auto`` imported
+    asyncio (and with it ssl and subprocess) into every command, 0.02 s of each."""
+    script = (
+        "import json, sys\n"
+        "import almaty_scheme.cli, almaty_scheme.check.run, almaty_scheme.progress\n"
+        "print(json.dumps({'asyncio': 'asyncio' in sys.modules}))\n"
+    )
+    assert run_json(script, tmp_path) == {"asyncio": False}
