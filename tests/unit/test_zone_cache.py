@@ -265,6 +265,14 @@ def test_verified_read_checks_each_arrays_size(tmp_path: Path) -> None:
     path.write_bytes(data.replace(b"(3,)", b"(4,)"))  # same length: the zip stays whole
     with pytest.raises(arraystore.StoreError, match=r"first\.npy: its size does not match"):
         arraystore.load(path, {}, verified=True)
+    # a header asking for 8 TB: refused before any memory is taken
+    head = b"'shape': (3,), }"
+    i = data.index(head)
+    pad = data.index(b"\n", i) - i  # the header's padding keeps the member's length
+    huge = b"'shape': (1000000000000,), }".ljust(pad)
+    path.write_bytes(data[:i] + huge + data[i + pad :])
+    with pytest.raises(arraystore.StoreError, match=r"first\.npy: its size does not match"):
+        arraystore.load(path, {}, verified=True)
     path.write_bytes(data[:-40])
     with pytest.raises(arraystore.StoreError, match="not a readable store"):
         arraystore.load(path, {}, verified=True)
@@ -277,3 +285,16 @@ def test_verified_read_refuses_python_objects(tmp_path: Path) -> None:
     with pytest.raises(arraystore.StoreError, match="Python objects are not read"):
         arraystore.load(path, {}, verified=True)
     assert not marker.exists()
+
+
+def test_verified_read_refuses_a_member_past_the_end(tmp_path: Path) -> None:
+    """A central directory that puts a member's header 10 bytes before the end of the
+    file: a short header is "not a readable store", not a traceback."""
+    path = tmp_path / "a.npz"
+    np.savez(path, first=np.arange(3, dtype=np.int64))
+    raw = bytearray(path.read_bytes())
+    entry = raw.index(b"PK\x01\x02")  # the member's central-directory record
+    raw[entry + 42 : entry + 46] = (len(raw) - 10).to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(arraystore.StoreError, match="not a readable store"):
+        arraystore.load(path, {}, verified=True)

@@ -23,6 +23,7 @@ manifest that describes how they nest:
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zipfile
 from collections.abc import Mapping
@@ -275,7 +276,7 @@ def load(path: str | Path, classes: Mapping[str, type], *, verified: bool = Fals
     """
     try:
         arrays = _read_stored(Path(path)) if verified else _read_npz(Path(path))
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (OSError, ValueError, struct.error, zipfile.BadZipFile) as exc:
         raise StoreError(f"not a readable store: {exc}") from exc
     if "__manifest__" not in arrays:
         raise StoreError("no manifest")
@@ -324,9 +325,9 @@ def _read_stored(path: Path) -> dict[str, np.ndarray]:
                 raise ValueError(f"{info.filename}: Python objects are not read")
             if fortran:
                 return _read_npz(path)
-            a = np.empty(shape, dtype)
-            if f.tell() - start + a.nbytes != info.file_size:
+            if f.tell() - start + math.prod(shape) * dtype.itemsize != info.file_size:
                 raise ValueError(f"{info.filename}: its size does not match its header")
+            a = np.empty(shape, dtype)  # its size checked first: a header cannot ask more
             if f.readinto(a.reshape(-1).view(np.uint8).data) != a.nbytes:
                 raise ValueError(f"{info.filename}: truncated")
             out[info.filename.removesuffix(".npy")] = a
