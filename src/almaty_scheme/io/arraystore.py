@@ -302,7 +302,7 @@ def _read_stored(path: Path) -> dict[str, np.ndarray]:
     other than 1.0 and 2.0, or a Fortran-ordered array (none of which :func:`write`
     makes)."""
     out: dict[str, np.ndarray] = {}
-    with zipfile.ZipFile(path) as zf, path.open("rb") as f:
+    with path.open("rb") as f, zipfile.ZipFile(f) as zf:  # one handle for both
         for info in zf.infolist():
             if info.compress_type != zipfile.ZIP_STORED:
                 return _read_npz(path)
