@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import pytest
 import shapely
@@ -17,7 +19,7 @@ from check_world import CATALOGUE_DIR, X0, Y0, catalogue, parcels, sq, write_gpk
 from almaty_scheme.check import run as run_mod
 from almaty_scheme.check.inputs import prepare_parcels
 from almaty_scheme.check.options import CheckOptions
-from almaty_scheme.check.output import ResultWriter, write_results
+from almaty_scheme.check.output import ResultWriter, write_hits_parquet, write_results
 from almaty_scheme.check.regime import LandUse, land_use_from_catalogue
 from almaty_scheme.memory import gc_paused
 
@@ -54,6 +56,55 @@ def test_started_files_equal_files_written_at_the_end(
         started = (tmp_path / f"run{suffix}").read_bytes()
         assert started == (tmp_path / f"end{suffix}").read_bytes(), suffix
     assert (tmp_path / "run.summary.json").exists()
+
+
+def _dictionary_pages(path: Path) -> dict[str, bool]:
+    meta = pq.ParquetFile(path).metadata
+    group = meta.row_group(0)
+    return {
+        group.column(i).path_in_schema: group.column(i).has_dictionary_page
+        for i in range(meta.num_columns)
+    }
+
+
+def test_hit_parcel_ids_are_stored_plain(tmp_path: Path) -> None:
+    # three parcels, B without a hit: the categorical's dictionary held every id
+    hits = pd.DataFrame(
+        {
+            "parcel_id": pd.Categorical.from_codes([0, 0, 2], categories=["A", "B", "C"]),
+            "rule_id": pd.Categorical(["r1", "r2", "r1"]),
+            "overlap_m2": [10.0, 2.5, 7.0],
+        }
+    )
+    write_hits_parquet(hits, tmp_path / "h.parquet")
+    assert _dictionary_pages(tmp_path / "h.parquet") == {
+        "parcel_id": False,
+        "rule_id": True,
+        "overlap_m2": True,
+    }
+    back = pd.read_parquet(tmp_path / "h.parquet")
+    assert back["parcel_id"].tolist() == ["A", "A", "C"]
+    assert list(back["parcel_id"].cat.categories) == ["A", "C"]  # the ids with a hit
+    assert back["rule_id"].tolist() == ["r1", "r2", "r1"]
+    assert back["overlap_m2"].tolist() == [10.0, 2.5, 7.0]
+
+
+def test_a_check_stores_hit_parcel_ids_plain(world: dict[str, Any], tmp_path: Path) -> None:
+    run = run_mod.run_check(
+        world["file"], layers=world["layers"], out=tmp_path / "run.parquet", options=_opts()
+    )
+    pages = _dictionary_pages(tmp_path / "run.hits.parquet")
+    assert pages["parcel_id"] is False
+    assert pages["rule_id"] is True and pages["regime"] is True
+    back = pd.read_parquet(tmp_path / "run.hits.parquet")
+    assert isinstance(back["parcel_id"].dtype, pd.CategoricalDtype)
+    assert back["parcel_id"].tolist() == run.result.hits["parcel_id"].tolist()
+    run.result.hits.to_parquet(tmp_path / "coded.parquet", index=False)  # the old way
+    coded = pd.read_parquet(tmp_path / "coded.parquet")
+    assert _dictionary_pages(tmp_path / "coded.parquet")["parcel_id"] is True
+    pd.testing.assert_frame_equal(  # the same values read back, ids as texts
+        back.astype({"parcel_id": object}), coded.astype({"parcel_id": object})
+    )
 
 
 def test_a_failure_after_start_leaves_no_file(world: dict[str, Any], tmp_path: Path) -> None:

@@ -507,8 +507,12 @@ def prepare_parcels(
     frame["invalid_reason"] = pd.array(reason, dtype="string")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
 
+    invalid = reason != None  # noqa: E711 - element-wise comparison on object array
+    # counted per reason below among the invalid rows only (every row compared once per
+    # reason took 0.06 s at 10^6)
+    invalid_reasons = reason[invalid]
     changed = (
-        (reason != None)  # noqa: E711
+        invalid
         | flags["repaired"]
         | flags["non_polygon_parts_dropped"]
         | flags["overlapping_parts_merged"]
@@ -551,9 +555,11 @@ def prepare_parcels(
         "id_field": id_field,
         "use_field": use_field,
         "renamed_columns": renames,
-        "n_invalid": int((reason != None).sum()),  # noqa: E711
+        "n_invalid": len(invalid_reasons),
         "invalid_by_reason": {
-            r: int((reason == r).sum()) for r in INVALID_REASONS if (reason == r).any()
+            r: int((invalid_reasons == r).sum())
+            for r in INVALID_REASONS
+            if (invalid_reasons == r).any()
         },
         "flags": {k: int(v.sum()) for k, v in flags.items() if v.any()},
         "duplicate_ids": dup_report[:100],
