@@ -53,7 +53,9 @@ from almaty_scheme.check.inputs import RESERVED_COLUMNS
 from almaty_scheme.check.kernels import (
     FlatRings,
     best_per_group,
+    distances_within,
     keyed_distances,
+    keys_met,
     nearest_distances_by_key,
     worst_per_group,
 )
@@ -508,6 +510,7 @@ def check_parcels(
     *,
     near_m: float | None = DEFAULT_NEAR_M,
     with_overlap_geometry: bool = False,
+    wkb: pa.ChunkedArray | None = None,
 ) -> CheckResult:
     """Check parcels against prepared restriction zones.
 
@@ -532,6 +535,11 @@ def check_parcels(
         Threshold for ``near_<key>_m`` distances; ``None`` or 0 disables them.
     with_overlap_geometry
         Give ``hits`` the overlap geometry (parcel ∩ zone) as a GeoDataFrame.
+    wkb
+        The WKB of ``parcels``' geometries, row for row, as shapely writes them
+        (:attr:`~almaty_scheme.check.inputs.ParcelInput.wkb`): the rings are then read
+        from it (:meth:`~almaty_scheme.check.kernels.FlatRings.from_wkb`) instead of
+        from GEOS. Same results.
 
     Returns
     -------
@@ -541,7 +549,7 @@ def check_parcels(
     require_working_crs(parcels, name="parcels")
     clock = _Clock()
     with clock("boundary_coverage"):
-        p = _validity(parcels, zones)
+        p = _validity(parcels, zones, wkb)
         cover = _coverage(p, zones)
     with clock("overlay"):
         hits = _overlay(p, zones, with_overlap_geometry)
@@ -575,10 +583,13 @@ def check_parcels(
     )
 
 
-def _validity(parcels: gpd.GeoDataFrame, zones: PreparedZones) -> _Parcels:
+def _validity(
+    parcels: gpd.GeoDataFrame, zones: PreparedZones, wkb: pa.ChunkedArray | None = None
+) -> _Parcels:
     """Stage 1, validity: a parcel is checked unless it has an ``invalid_reason`` or a
     null (``null_geometry``) or empty (``empty_geometry``) geometry. Gives generated ids
-    (``P000001``...) when there is no ``parcel_id``, areas and land-use codes."""
+    (``P000001``...) when there is no ``parcel_id``, areas, land-use codes and the
+    checked parcels' rings (from ``wkb`` when given and readable, else from GEOS)."""
     n = len(parcels)
     frame = parcels.reset_index(drop=True).copy(deep=False)  # copy-on-write: no data copied
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
@@ -600,7 +611,9 @@ def _validity(parcels: gpd.GeoDataFrame, zones: PreparedZones) -> _Parcels:
     area = np.full(n, np.nan)
     area[vidx] = shapely.area(vg)
     use = _class_codes(frame["use_class"] if "use_class" in frame.columns else None, zones, n)
-    rings = FlatRings.from_geoms(vg)
+    rings = FlatRings.from_wkb(wkb, vidx) if wkb is not None and len(wkb) == n else None
+    if rings is None:
+        rings = FlatRings.from_geoms(vg)
     return _Parcels(frame, reason, valid, vidx, vg, rings, area, use)
 
 
@@ -806,32 +819,31 @@ def _near_columns(p: _Parcels, h: _Hits, zones: PreparedZones, near_m: float | N
         k: [o for o in near_keys if o != k and set(lay[fam == k]) >= {o} and o in set(lay)]
         for k in near_keys
     }
-    touching_by_key: dict[str, np.ndarray] = {}
-    for key in near_keys:
-        touch_key = ((fam == key) | (lay == key))[h.zone] if len(h.zone) else np.zeros(0, bool)
-        touching = np.zeros(n, bool)
-        touching[h.parcel[touch_key]] = True
-        touching_by_key[key] = touching
+    # which parcels meet a zone of each key: one pass over the hits
+    zone_keys = np.zeros((len(fam), len(near_keys)), bool)
+    for k, key in enumerate(near_keys):
+        zone_keys[:, k] = (fam == key) | (lay == key)
+    touching = keys_met(h.parcel, h.zone, zone_keys, n)
     # leaf keys (no sub-keys): one compiled pass over a grid of every key's outlines
     leaves = [k for k in near_keys if not sub[k] and len(zones.near[k])]
+    dist = np.zeros((len(vidx), 0))
     if leaves and len(vidx):
         seg, seg_key, grid = zones.near_segments(leaves)
-        skip = np.column_stack([touching_by_key[k][vidx] for k in leaves])
+        skip = np.ascontiguousarray(touching[[near_keys.index(k) for k in leaves]][:, vidx].T)
         dist = nearest_distances_by_key(p.rings, skip, float(near_m), seg, seg_key, grid)
-    values: dict[str, np.ndarray] = {}
+    # (K, n): the leaf keys' distances within near_m, NaN elsewhere
+    column = np.array(
+        [leaves.index(k) if k in leaves and dist.shape[1] else -1 for k in near_keys], np.int64
+    )
+    values = distances_within(dist, vidx, column, near_m, n)
     for key in sorted(near_keys, key=lambda k: len(sub[k])):
-        vals = np.full(n, np.nan)
+        k = near_keys.index(key)
         if sub[key]:
-            vals = np.fmin.reduce([values[o] for o in sub[key]])
-        elif key in leaves and len(vidx):
-            d = dist[:, leaves.index(key)]
-            ok = d <= near_m
-            vals[vidx[ok]] = d[ok]
-        vals[touching_by_key[key]] = 0.0
-        values[key] = vals
+            values[k] = np.fmin.reduce([values[near_keys.index(o)] for o in sub[key]])
+        values[k][touching[k]] = 0.0
     near_cols = [f"near_{key}_m" for key in near_keys]
-    for key, col in zip(near_keys, near_cols, strict=True):
-        p.frame[col] = values[key]
+    for k, col in enumerate(near_cols):
+        p.frame[col] = values[k]
     return near_cols
 
 

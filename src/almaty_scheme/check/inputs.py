@@ -51,7 +51,8 @@ from pyproj import CRS
 from almaty_scheme.check.regime import LandUse
 from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
-from almaty_scheme.io.readers import read_vector
+from almaty_scheme.io.readers import VectorRead, read_vector_wkb
+from almaty_scheme.io.wkb import canonical_polygonal, simple_valid
 from almaty_scheme.texts import all_distinct
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ class ParcelInput:
     frame: gpd.GeoDataFrame
     issues: pd.DataFrame
     report: dict[str, Any] = field(default_factory=dict)
+    wkb: pa.ChunkedArray | None = None
+    """The WKB of ``frame``'s geometries, row for row, in the bytes shapely writes for
+    them (null where the geometry is null), when the file stored them so and nothing
+    changed them (:func:`prepare_parcels`); else ``None``."""
 
 
 def read_parcels(
@@ -157,7 +162,19 @@ def read_parcels(
         Missing or unreadable file, several layers and none chosen, no usable CRS.
     """
 
-    return read_vector(
+    return read_parcels_wkb(path, layer=layer, assume_crs=assume_crs, encoding=encoding).frame
+
+
+def read_parcels_wkb(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    assume_crs: str | int | CRS | None = None,
+    encoding: str | None = None,
+) -> VectorRead:
+    """:func:`read_parcels`, with the WKB of a GeoParquet file's geometries
+    (:func:`~almaty_scheme.io.readers.read_vector_wkb`) for :func:`prepare_parcels`."""
+    return read_vector_wkb(
         path, layer=layer, assume_crs=assume_crs, encoding=encoding, name=Path(path).name
     )
 
@@ -284,9 +301,12 @@ def _bad_coordinates(geoms: np.ndarray, among: np.ndarray) -> np.ndarray:
 
 
 def _repair_geometries(
-    geoms: np.ndarray,
+    geoms: np.ndarray, known_valid: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Classify and repair geometries (vectorised; Python only for the rare bad rows).
+
+    ``known_valid`` marks rows already shown to be valid 2D polygons
+    (:func:`~almaty_scheme.io.wkb.simple_valid`): GEOS checks the others only.
 
     Returns the cleaned geometries (``None`` where invalid), the invalid reason per
     row (``None`` where valid), flag masks, and a detail text per row.
@@ -311,7 +331,12 @@ def _repair_geometries(
     # validity once for all (on every core); GEOS finds any geometry with a non-finite
     # x or y invalid ("Invalid Coordinate"), so only invalid ones are searched for them
     valid = np.zeros(n, bool)
-    valid[ok] = _threaded(shapely.is_valid, out[ok])
+    if known_valid is not None:
+        valid[ok & known_valid] = True
+        ask = ok & ~known_valid
+        valid[ask] = _threaded(shapely.is_valid, out[ask])
+    else:
+        valid[ok] = _threaded(shapely.is_valid, out[ok])
     bad = _bad_coordinates(out, ok & ~valid)
     reason[bad] = "bad_coordinates"
     ok &= ~bad
@@ -392,6 +417,7 @@ def prepare_parcels(
     assume_crs: str | int | CRS | None = None,
     name: str = "parcels",
     crs_checked: bool = False,
+    wkb: pa.ChunkedArray | pa.Array | None = None,
 ) -> ParcelInput:
     """Validate, reproject and repair parcels; assign ids and land-use classes.
 
@@ -415,6 +441,10 @@ def prepare_parcels(
         coordinates against its CRS and reprojected it
         (:func:`~almaty_scheme.crs.to_working_crs`): not done twice (the bounds of
         10^5 parcels took 0.03-0.13 s) when its CRS is the working one.
+    wkb
+        The WKB of ``raw``'s geometries as the file stores them
+        (:func:`read_parcels_wkb`): kept as :attr:`ParcelInput.wkb` when it is what
+        shapely writes for the checked geometries (:func:`_same_wkb`).
 
     Raises
     ------
@@ -445,11 +475,15 @@ def prepare_parcels(
         assumed = parse_crs(assume_crs)
     settled = crs_checked and raw.crs is not None and raw.crs == WORKING_CRS
     gdf = raw if settled else to_working_crs(raw, name=name, assume_crs=assume_crs)
+    as_stored = gdf is raw  # not reprojected
     gdf = gdf.reset_index(drop=True)
     n = len(gdf)
 
     geoms_in = gdf.geometry.to_numpy()
-    geoms, reason, flags, detail = _repair_geometries(np.asarray(geoms_in, dtype=object))
+    stored = wkb is not None and as_stored and len(wkb) == n
+    # the stored bytes show most parcels valid without GEOS (io.wkb.simple_valid)
+    known = simple_valid(wkb, np.arange(n)) if stored and wkb is not None else None
+    geoms, reason, flags, detail = _repair_geometries(np.asarray(geoms_in, dtype=object), known)
     _flag_repaired_on_read(raw.attrs.get("repaired_on_read", ()), reason, flags, detail)
 
     n_present = int((reason != "null_geometry").sum() - (reason == "empty_geometry").sum())
@@ -567,7 +601,27 @@ def prepare_parcels(
         "unknown_use_values": {str(k): int(v) for k, v in unknown_values.items()},
     }
     _log_report(report)
-    return ParcelInput(frame=frame, issues=issues, report=report)
+    # none given, or reprojected here: the stored bytes are not the geometries'
+    wkb = _same_wkb(wkb, reason, flags) if stored and wkb is not None else None
+    return ParcelInput(frame=frame, issues=issues, report=report, wkb=wkb)
+
+
+def _same_wkb(
+    wkb: pa.ChunkedArray | pa.Array, reason: np.ndarray, flags: dict[str, np.ndarray]
+) -> pa.ChunkedArray | None:
+    """The stored WKB of the parcels if it is still theirs: no geometry was repaired,
+    and every checked one is stored as shapely writes it (a little-endian 2D Polygon or
+    MultiPolygon; :func:`~almaty_scheme.io.wkb.canonical_polygonal`), so that the
+    geometry read and written back would give the same bytes; nulls where a row is
+    invalid. ``None`` otherwise (z or m dropped, collections, other byte orders)."""
+    valid = reason == None  # noqa: E711
+    if len(wkb) != len(reason) or flags["repaired"].any():
+        return None
+    # one chunk: read without copying again
+    whole = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
+    if not canonical_polygonal(whole, np.flatnonzero(valid)).all():
+        return None
+    return pa.chunked_array([whole if valid.all() else pc.if_else(pa.array(valid), whole, None)])
 
 
 def _log_report(r: dict[str, Any]) -> None:

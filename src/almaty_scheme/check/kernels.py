@@ -46,8 +46,11 @@ from types import ModuleType
 
 import numba
 import numpy as np
+import pyarrow as pa
 import shapely
 from numba import njit, prange
+
+from almaty_scheme.io.wkb import wkb_rings
 
 MAX_OWNERS_PER_PARCEL = 16
 """Slots per parcel for distinct owners in one overlap pass; parcels touching more
@@ -197,6 +200,16 @@ class FlatRings:
             iy = np.clip(((gy - gy.min()) / 250.0).astype(np.int64), 0, 0xFFFF)
             self._order = np.argsort(_part1by1(ix) | (_part1by1(iy) << 1), kind="stable")
         return self._order
+
+    @classmethod
+    def from_wkb(cls, wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> FlatRings | None:
+        """The rings of the geometries ``rows`` of ``wkb``, read from their bytes
+        (:func:`~almaty_scheme.io.wkb.wkb_rings`: 10^6 parcels in 0.1 s, against
+        0.25-0.5 s from GEOS on two threads); the same arrays as :meth:`from_geoms` of
+        those geometries. ``None`` unless every row is a 2D Polygon or MultiPolygon as
+        shapely writes it."""
+        flat = wkb_rings(wkb, rows)
+        return None if flat is None else cls(*flat)
 
     @classmethod
     def from_geoms(cls, geoms: np.ndarray) -> FlatRings:
@@ -843,6 +856,94 @@ def worst_per_group(
         np.ascontiguousarray(overlap, np.float64),
         np.ascontiguousarray(zone, np.int64),
         int(n_groups),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _distinct_per_key(
+    parcel: np.ndarray, key: np.ndarray, n_keys: int, pro: np.ndarray, con: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    out = np.zeros((3, n_keys), np.int64)
+    last = np.full((3, n_keys), -1, np.int64)
+    for i in range(len(parcel)):
+        g = parcel[i]
+        k = key[i]
+        for j in range(3):
+            if (j == 1 and not pro[i]) or (j == 2 and not con[i]):
+                continue
+            if last[j, k] != g:
+                last[j, k] = g
+                out[j, k] += 1
+    return out[0], out[1], out[2]
+
+
+def distinct_per_key(
+    parcel: np.ndarray, key: np.ndarray, n_keys: int, pro: np.ndarray, con: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct parcels per key code ``0 .. n_keys - 1``: among all rows, among the rows
+    ``pro`` and among the rows ``con``, for rows that come group by group (all rows of
+    a parcel consecutive): a parcel is counted for a key when it differs from the last
+    parcel counted for that key."""
+    return _distinct_per_key(
+        np.ascontiguousarray(parcel, np.int64),
+        np.ascontiguousarray(key, np.int64),
+        int(n_keys),
+        np.ascontiguousarray(pro, np.bool_),
+        np.ascontiguousarray(con, np.bool_),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _keys_met(
+    parcel: np.ndarray, zone: np.ndarray, zone_keys: np.ndarray, n: int
+) -> np.ndarray:  # pragma: no cover - jit
+    out = np.zeros((zone_keys.shape[1], n), np.bool_)
+    for i in range(len(parcel)):
+        z = zone[i]
+        for k in range(zone_keys.shape[1]):
+            if zone_keys[z, k]:
+                out[k, parcel[i]] = True
+    return out
+
+
+def keys_met(parcel: np.ndarray, zone: np.ndarray, zone_keys: np.ndarray, n: int) -> np.ndarray:
+    """``(K, n)``: whether parcel ``g`` has a hit on a zone of key ``k``, for hits
+    ``(parcel, zone)`` and ``zone_keys[z, k]``, whether zone ``z`` belongs to key ``k``
+    (one pass over the hits; each row of the result is contiguous)."""
+    return _keys_met(  # type: ignore[no-any-return, unused-ignore]
+        np.ascontiguousarray(parcel, np.int64),
+        np.ascontiguousarray(zone, np.int64),
+        np.ascontiguousarray(zone_keys, np.bool_),
+        int(n),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _within(
+    dist: np.ndarray, rows: np.ndarray, column: np.ndarray, limit: float, n: int
+) -> np.ndarray:  # pragma: no cover - jit
+    out = np.full((len(column), n), np.nan)
+    for j in range(len(rows)):
+        g = rows[j]
+        for k in range(len(column)):
+            c = column[k]
+            if c >= 0 and dist[j, c] <= limit:
+                out[k, g] = dist[j, c]
+    return out
+
+
+def distances_within(
+    dist: np.ndarray, rows: np.ndarray, column: np.ndarray, limit: float, n: int
+) -> np.ndarray:
+    """``(K, n)``: for key ``k`` with ``column[k] >= 0``, the distance
+    ``dist[j, column[k]]`` of row ``rows[j]`` where it is at most ``limit``, else NaN
+    (NaN for every row of a key with ``column[k] < 0``)."""
+    return _within(  # type: ignore[no-any-return, unused-ignore]
+        np.ascontiguousarray(dist, np.float64),
+        np.ascontiguousarray(rows, np.int64),
+        np.ascontiguousarray(column, np.int64),
+        float(limit),
+        int(n),
     )
 
 

@@ -21,13 +21,14 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 
 from almaty_scheme import settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
 from almaty_scheme.check.dask_engine import check_parcels_dask
 from almaty_scheme.check.engine import CheckResult, check_parcels, emptied
 from almaty_scheme.check.gpkg_out import stored_once
-from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels
+from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels_wkb
 from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.check.output import (
@@ -208,10 +209,10 @@ def run_check(
         empty_hits: pd.DataFrame | None = None
         if chunked:
             assert writer is not None
-            result, empty_hits = _check_streamed(pin.frame, zones, opts, writer, timings)
+            result, empty_hits = _check_streamed(pin.frame, zones, opts, writer, timings, pin.wkb)
         else:
             with _timed(timings, "check", "checked the parcels"):
-                result = _run_engine(pin.frame, zones, opts)
+                result = _run_engine(pin.frame, zones, opts, pin.wkb)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
         pin.frame = emptied(pin.frame)  # the result holds the parcels now
         facts = ZoneFacts.of(zones)
@@ -222,7 +223,9 @@ def run_check(
             with _timed(timings, "write.stream"):
                 if writer is not None:  # the writer process starts on the parcels meanwhile
                     writer.add(result)
-                    writer.start(result)  # GeoParquet: both files written while summarising
+                    # GeoParquet: both files written while summarising, the parcels'
+                    # geometry as the file stored it when it is theirs (pin.wkb)
+                    writer.start(result, wkb=pin.wkb)
                     release_free_memory()
             empty_hits = _narrow_hits(result) if release and writer and writer.streamed else None
         with _timed(timings, "summary"):
@@ -248,6 +251,7 @@ def _check_streamed(
     opts: CheckOptions,
     writer: ResultWriter,
     timings: dict[str, float],
+    wkb: pa.ChunkedArray | None = None,
 ) -> tuple[CheckResult, pd.DataFrame]:
     """The local engine on :data:`CHUNK_ROWS` parcels at a time, each chunk sent to the
     writer processes as soon as it is checked, so that GDAL writes one chunk while the
@@ -267,6 +271,7 @@ def _check_streamed(
             zones,
             near_m=opts.near,
             with_overlap_geometry=opts.with_overlap_geometry,
+            wkb=wkb.slice(a, CHUNK_ROWS) if wkb is not None else None,
         )
         t_check += time.perf_counter() - t
         t = time.perf_counter()
@@ -357,12 +362,14 @@ def _parcel_input(
     timings: dict[str, float],
 ) -> ParcelInput:
     """Read (unless already a GeoDataFrame), validate, repair and flag the parcels."""
+    wkb = None
     if isinstance(parcels, gpd.GeoDataFrame):
         raw, name, assume, settled = parcels, "parcels", opts.assume_crs, False
         timings["read"] = 0.0
     else:
         with _timed(timings, "read"):
-            raw = read_parcels(parcels, layer=opts.layer, assume_crs=opts.assume_crs)
+            read = read_parcels_wkb(parcels, layer=opts.layer, assume_crs=opts.assume_crs)
+        raw, wkb = read.frame, read.wkb
         name, assume, settled = Path(parcels).name, None, True  # the reader settled the CRS
     with _timed(timings, "validate"):
         return prepare_parcels(
@@ -373,6 +380,7 @@ def _parcel_input(
             assume_crs=assume,
             name=name,
             crs_checked=settled,
+            wkb=wkb,
         )
 
 
@@ -428,14 +436,24 @@ def _writer(
         yield writer
 
 
-def _run_engine(frame: gpd.GeoDataFrame, zones: PreparedZones, opts: CheckOptions) -> CheckResult:
+def _run_engine(
+    frame: gpd.GeoDataFrame,
+    zones: PreparedZones,
+    opts: CheckOptions,
+    wkb: pa.ChunkedArray | None = None,
+) -> CheckResult:
     """The check itself, on this machine (compiled kernels on every core, or
-    ``ALMATY_SCHEME_NUMBA_THREADS``) or on a Dask cluster."""
+    ``ALMATY_SCHEME_NUMBA_THREADS``; the rings read from ``wkb`` when given) or on a
+    Dask cluster."""
     if opts.engine == "dask":
         return check_parcels_dask(frame, zones, opts)
     set_threads(settings.current().numba_threads)
     return check_parcels(
-        frame, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
+        frame,
+        zones,
+        near_m=opts.near,
+        with_overlap_geometry=opts.with_overlap_geometry,
+        wkb=wkb,
     )
 
 

@@ -47,6 +47,7 @@ from typing import Any, TypeVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import pyogrio.errors
 import shapely
@@ -73,6 +74,7 @@ from almaty_scheme.check.regime import (
 from almaty_scheme.check.zone_cache import default_cache_dir
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
+from almaty_scheme.io.wkb import simple_valid, wkb_rings
 from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -1217,6 +1219,7 @@ def start_kernel_runtime() -> threading.Thread:
 
 
 _RUNTIME: list[threading.Thread] = []
+_SQUARE_WKB = shapely.to_wkb(shapely.box(0, 0, 1, 1))
 _RUNTIME_LOCK = threading.Lock()
 
 
@@ -1224,6 +1227,11 @@ def _first_kernel_call() -> None:
     try:
         with without_blas_probe():
             Grid.build(np.zeros((1, 4)), 1.0)
+            # a GeoParquet file's parcels are shown valid and their rings read from
+            # their WKB first (io.wkb.simple_valid, FlatRings.from_wkb)
+            square = pa.array([_SQUARE_WKB], pa.binary())
+            simple_valid(square, np.zeros(1, np.int64))
+            wkb_rings(square, np.zeros(1, np.int64))
     except Exception as exc:  # the check's own first call reports any real problem
         log.debug("starting numba's runtime early failed: %s", exc)
 

@@ -54,6 +54,7 @@ def write_geoparquet(
     rows: int = SLICE_ROWS,
     release: bool = False,
     no_statistics: Sequence[str] = (),
+    wkb: pa.ChunkedArray | None = None,
 ) -> None:
     """Write ``frame`` as ``frame.to_parquet(path, index=False)`` would (snappy, WKB),
     without min/max statistics for the geometry and ``no_statistics``.
@@ -71,6 +72,12 @@ def write_geoparquet(
         no longer needs them; shared arrays see it too).
     no_statistics
         Columns of long texts whose least and greatest values help no reader.
+    wkb
+        The WKB of ``frame``'s geometries, row for row, in the bytes geopandas would
+        write for them (null where a geometry is null), e.g. as the parcels' file
+        stored them: written as it is instead of encoding the geometries again (10^6
+        parcels: 0.25-0.5 s saved), and with ``release`` the geometries are let go at
+        once.
     """
     geoms = frame.columns[frame.dtypes == "geometry"]
     if construct_wkb_array is None or len(geoms) != 1 or rows < 1:
@@ -82,15 +89,18 @@ def write_geoparquet(
     field, _ = construct_wkb_array(  # geopandas' field: its name, type and CRS metadata
         np.asarray(series.array[:0]), field_name=col, crs=series.crs
     )
-    chunks: list[pa.Array] = []
-    for a in range(0, max(len(frame), 1), rows):
-        chunks.append(polygonal_wkb(np.asarray(series.array[a : a + rows])))
+    if wkb is not None and len(wkb) == len(frame):
+        chunks = [c.cast(pa.binary()) for c in wkb.chunks]
         if release and len(frame):
-            series.array[a : a + rows] = None
+            series.array[:] = None
             release_free_memory()
+    else:
+        chunks = _encoded(series, rows, release)
     attrs = pd.DataFrame(frame.copy(deep=False))
     attrs[col] = None  # an Arrow null column, replaced below (as geopandas does)
-    table = pa.Table.from_pandas(attrs, preserve_index=False)
+    # one thread: the columns are few, most of them categoricals, and the hits' writer
+    # has the other core (10^6 parcels: 0.18 s, against 0.26 s on Arrow's pool)
+    table = pa.Table.from_pandas(attrs, preserve_index=False, nthreads=1)
     del attrs
     i = table.schema.get_field_index(col)
     table = table.set_column(i, field, pa.chunked_array(chunks, pa.binary()))
@@ -107,3 +117,15 @@ def write_geoparquet(
         compression="snappy",
         write_statistics=stats or False,  # the geometry column is always left out
     )
+
+
+def _encoded(series: gpd.GeoSeries, rows: int, release: bool) -> list[pa.Array]:
+    """The geometries' WKB, ``rows`` at a time (:func:`write_geoparquet`); with
+    ``release`` each slice's geometries set to null once encoded."""
+    chunks: list[pa.Array] = []
+    for a in range(0, max(len(series), 1), rows):
+        chunks.append(polygonal_wkb(np.asarray(series.array[a : a + rows])))
+        if release and len(series):
+            series.array[a : a + rows] = None
+            release_free_memory()
+    return chunks

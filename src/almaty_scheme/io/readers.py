@@ -18,6 +18,7 @@ import csv
 import difflib
 import importlib.util
 import io
+import json
 import logging
 import math
 import re
@@ -26,6 +27,7 @@ import warnings
 import zipfile
 from collections.abc import Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -40,6 +43,11 @@ from pyproj import CRS
 from almaty_scheme.crs import parse_crs, to_working_crs
 from almaty_scheme.errors import CRSError, DataError
 from almaty_scheme.memory import gc_paused
+
+try:  # geopandas' own Arrow -> GeoDataFrame conversion (private: checked by the tests)
+    from geopandas.io.arrow import _arrow_to_geopandas as arrow_to_geopandas
+except ImportError:  # pragma: no cover - another geopandas: read_parquet reads the file
+    arrow_to_geopandas = None
 
 log = logging.getLogger(__name__)
 
@@ -626,10 +634,14 @@ def _free_geometry_name(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns={GEOMETRY_COLUMN: new})
 
 
-def _read_parquet(path: Path) -> gpd.GeoDataFrame:
+def _read_parquet(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray | None]:
+    """The GeoParquet file as :func:`geopandas.read_parquet` reads it, and the WKB of its
+    geometry column as stored (``None`` unless the file has one WKB geometry column and
+    no bounding-box column, the files geopandas and GDAL write: others are read by
+    geopandas itself)."""
     try:
         with gc_paused():  # a million geometries decoded (memory.gc_paused)
-            return gpd.read_parquet(path)
+            return _read_geoparquet(path)
     except Exception as exc:
         raise DataError(
             f"Cannot read {path.name} as GeoParquet",
@@ -638,6 +650,32 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
                 "re-export it with geopandas .to_parquet() or GDAL."
             ],
         ) from exc
+
+
+def _read_geoparquet(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray | None]:
+    """:func:`_read_parquet`: the table read by pyarrow and made a GeoDataFrame by
+    geopandas' own conversion, keeping the geometry's WKB column."""
+    meta = pq.read_schema(path).metadata or {}
+    geo = json.loads(meta.get(b"geo", b"{}"))
+    columns = geo.get("columns") or {}
+    primary = geo.get("primary_column")
+    plain = (
+        arrow_to_geopandas is not None
+        and len(columns) == 1
+        and primary in columns
+        and columns[primary].get("encoding") == "WKB"
+        and "covering" not in columns[primary]
+    )
+    if not plain:
+        return gpd.read_parquet(path), None
+    # as geopandas reads one file: a chunk per row group (pq.read_table's dataset
+    # scanner cuts batches of 128 Ki rows, which the WKB readers would join again)
+    table = pq.ParquetFile(path).read(use_threads=True)
+    wkb = table.column(primary)
+    if not (pa.types.is_binary(wkb.type) or pa.types.is_large_binary(wkb.type)):
+        return gpd.read_parquet(path), None
+    gdf = arrow_to_geopandas(table, None, None, meta.get(b"PANDAS_ATTRS"))
+    return gdf, wkb
 
 
 def read_vector(
@@ -676,6 +714,40 @@ def read_vector(
     CRSError
         No CRS and no ``assume_crs``; a CRS pyproj cannot use.
     """
+    return read_vector_wkb(
+        path, layer=layer, encoding=encoding, assume_crs=assume_crs, name=name
+    ).frame
+
+
+@dataclass
+class VectorRead:
+    """A vector file as read by :func:`read_vector_wkb`.
+
+    Attributes
+    ----------
+    frame
+        What :func:`read_vector` returns.
+    wkb
+        The WKB of ``frame``'s geometries as the file stores them, row for row, when the
+        file is a GeoParquet file in the working CRS (nothing reprojected); else ``None``.
+        Readers of the geometries' coordinates can take them from here without GEOS
+        (:func:`~almaty_scheme.io.wkb.wkb_rings`), and writers can write them again.
+    """
+
+    frame: gpd.GeoDataFrame
+    wkb: pa.ChunkedArray | None = None
+
+
+def read_vector_wkb(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    assume_crs: str | int | CRS | None = None,
+    name: str | None = None,
+) -> VectorRead:
+    """Read a vector file as :func:`read_vector` does, with the WKB of a GeoParquet
+    file's geometries (:class:`VectorRead`)."""
     p = Path(path)
     label = name or p.name
     if not p.exists():
@@ -711,8 +783,9 @@ def read_vector(
                 f"({', '.join(VECTOR_SUFFIXES)})."
             ],
         )
+    wkb = None
     if suffix in (".parquet", ".geoparquet"):
-        gdf = _read_parquet(p)
+        gdf, wkb = _read_parquet(p)
     elif suffix in (".csv", ".tsv", ".txt"):
         gdf = _read_csv(p, encoding, assume_crs, label)
     else:
@@ -727,9 +800,11 @@ def read_vector(
             label = f"{p.name}:{chosen}"
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise DataError(f"{label} has no geometry column", ["Give a spatial layer."])
-    gdf = _finish_crs(gdf, p, label, assume_crs)
-    log.info("read %s: %d features", label, len(gdf))
-    return gdf
+    finished = _finish_crs(gdf, p, label, assume_crs)
+    if finished is not gdf or wkb is None or len(wkb) != len(gdf):
+        wkb = None  # reprojected: the stored bytes are not the geometries any more
+    log.info("read %s: %d features", label, len(finished))
+    return VectorRead(finished, wkb)
 
 
 # --------------------------------------------------------------------------- units

@@ -1,4 +1,4 @@
-"""Well-known binary of polygonal geometries, written by a compiled loop.
+"""Well-known binary of polygonal geometries, written and read by compiled loops.
 
 Two writers of results take WKB of the parcels from here:
 
@@ -17,17 +17,26 @@ and count of parts (MultiPolygon only), again for the polygon and its one ring, 
 count and the x, y doubles of every vertex, closing vertex included. The bytes are
 shapely's: 100 000 parcels took 0.03 s against 0.07 s as MultiPolygons, 10^6 took
 0.20-0.25 s against 0.55-0.68 s as Polygons.
+
+Going the other way, a GeoParquet file's WKB is read without GEOS (issue 18):
+:func:`canonical_polygonal` tells whether each row is a 2D Polygon or MultiPolygon in
+exactly the bytes shapely writes (so that it can be written back as it is),
+:func:`wkb_rings` reads the rings' coordinates into the flat arrays of the check's
+kernels, and :func:`simple_valid` shows most parcels valid (a hole-free polygon with a
+simple ring) so that GEOS checks only the rest.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from numba import njit
+from numba import njit, prange
 
 _HEADER = 9
 """Bytes of a byte order mark, a uint32 type code and a uint32 count."""
@@ -151,3 +160,330 @@ def _write_wkb(
         _put_u32(out, at + 9, b - a)
         out[at + 13 : at + 13 + 16 * (b - a)] = xy[16 * a : 16 * b]
     return offsets, out
+
+
+# --------------------------------------------------------------------------- reading
+@njit(cache=True, inline="always")
+def _get_u32(data: np.ndarray, at: int) -> int:  # pragma: no cover - jit
+    return int(
+        np.int64(data[at])
+        | (np.int64(data[at + 1]) << 8)
+        | (np.int64(data[at + 2]) << 16)
+        | (np.int64(data[at + 3]) << 24)
+    )
+
+
+@njit(cache=True)
+def _polygon_layout(
+    data: np.ndarray, at: int, end: int, rings: np.ndarray, n_rings: int
+) -> tuple[int, int]:  # pragma: no cover - jit
+    """Walk one little-endian 2D Polygon at ``at``: ``(position after it, rings)``, the
+    point count of each ring stored in ``rings[n_rings:]``; ``(-1, 0)`` if it is not one
+    or runs past ``end``."""
+    if at + 9 > end or data[at] != 1 or _get_u32(data, at + 1) != POLYGON_2D:
+        return -1, 0
+    nr = _get_u32(data, at + 5)
+    at += 9
+    if nr < 1 or n_rings + nr > len(rings):
+        return -1, 0
+    for r in range(nr):
+        if at + 4 > end:
+            return -1, 0
+        npt = _get_u32(data, at)
+        at += 4 + 16 * npt
+        if npt < 4 or at > end:
+            return -1, 0
+        rings[n_rings + r] = npt
+    return at, nr
+
+
+@njit(cache=True)
+def _wkb_layout(
+    data: np.ndarray, offsets: np.ndarray, rows: np.ndarray, max_rings: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """Per row of ``rows``: whether its WKB is what shapely writes for a non-empty 2D
+    Polygon or MultiPolygon (little-endian, ISO type 3 or 6, every part a Polygon of
+    closed rings of at least 4 points, no byte left over), its parts and its rings."""
+    n = len(rows)
+    ok = np.zeros(n, np.bool_)
+    parts = np.zeros(n, np.int64)
+    n_rings = np.zeros(n, np.int64)
+    scratch = np.empty(max_rings, np.int64)
+    for t in range(n):
+        at = offsets[rows[t]]
+        end = offsets[rows[t] + 1]
+        if at + 9 > end or data[at] != 1:
+            continue
+        kind = _get_u32(data, at + 1)
+        if kind == POLYGON_2D:
+            at, nr = _polygon_layout(data, at, end, scratch, 0)
+            np_ = 1
+        elif kind == MULTIPOLYGON_2D:
+            np_ = _get_u32(data, at + 5)
+            at += 9
+            nr = 0
+            for _ in range(np_):
+                at, k = _polygon_layout(data, at, end, scratch, nr)
+                if at < 0:
+                    break
+                nr += k
+            if np_ < 1:
+                at = -1
+        else:
+            continue
+        if at == end:
+            ok[t] = True
+            parts[t] = np_
+            n_rings[t] = nr
+    return ok, parts, n_rings
+
+
+@njit(cache=True)
+def _wkb_rings(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    rows: np.ndarray,
+    geom_off: np.ndarray,
+    max_rings: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """Point counts and ring signs of every ring of ``rows`` (laid out by
+    :func:`_wkb_layout`), and where each ring's coordinates start in ``data``."""
+    total = geom_off[-1]
+    npts = np.empty(total, np.int64)
+    sign = np.empty(total)
+    start = np.empty(total, np.int64)
+    for t in range(len(rows)):
+        at = offsets[rows[t]]
+        r = geom_off[t]
+        multi = _get_u32(data, at + 1) == MULTIPOLYGON_2D
+        n_parts = _get_u32(data, at + 5) if multi else 1
+        if multi:
+            at += 9
+        for _ in range(n_parts):
+            nr = _get_u32(data, at + 5)
+            at += 9
+            for k in range(nr):
+                npt = _get_u32(data, at)
+                npts[r] = npt
+                sign[r] = 1.0 if k == 0 else -1.0
+                start[r] = at + 4
+                at += 4 + 16 * npt
+                r += 1
+    return npts, sign, start
+
+
+@njit(cache=True, inline="always")
+def _doubles(data: np.ndarray, s: int) -> np.ndarray:  # pragma: no cover - jit
+    """``data`` from byte ``s`` on, read as doubles."""
+    s = min(s, len(data))
+    return data[s : s + ((len(data) - s) // 8) * 8].view(np.float64)
+
+
+@njit(cache=True)
+def _gather_xy(
+    data: np.ndarray, start: np.ndarray, npts: np.ndarray, ring_off: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """The rings' x and y, one ring after another: the doubles are read through a view
+    of ``data`` at the ring's byte alignment (WKB puts them anywhere)."""
+    x = np.empty(ring_off[-1])
+    y = np.empty(ring_off[-1])
+    views = (
+        _doubles(data, 0),
+        _doubles(data, 1),
+        _doubles(data, 2),
+        _doubles(data, 3),
+        _doubles(data, 4),
+        _doubles(data, 5),
+        _doubles(data, 6),
+        _doubles(data, 7),
+    )
+    for r in range(len(npts)):
+        a = start[r]
+        view = views[a % 8]
+        j = a // 8
+        d = ring_off[r]
+        for i in range(npts[r]):
+            x[d + i] = view[j + 2 * i]
+            y[d + i] = view[j + 2 * i + 1]
+    return x, y
+
+
+_MAX_SIMPLE_EDGES = 64
+"""Longest ring that :func:`simple_valid` compares edge by edge (longer: GEOS decides)."""
+
+_ORIENT_MARGIN = 1e-12
+"""Relative margin below which an orientation's sign is left to GEOS (the rounding error
+of a 2x2 determinant computed in doubles is below 3.4e-16 of its terms: Shewchuk)."""
+
+
+@njit(cache=True, inline="always")
+def _orient_sign(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float
+) -> int:  # pragma: no cover - jit
+    """Sign of the turn A -> B -> C (1 left, -1 right), 0 when too close to call."""
+    left = (bx - ax) * (cy - ay)
+    right = (by - ay) * (cx - ax)
+    det = left - right
+    if abs(det) <= _ORIENT_MARGIN * (abs(left) + abs(right)):
+        return 0
+    return 1 if det > 0 else -1
+
+
+@njit(cache=True)
+def _ring_simple(view: np.ndarray, j: int, n: int) -> bool:  # pragma: no cover - jit
+    """Whether the closed ring of ``n`` points at doubles ``j`` of ``view`` is certainly
+    simple: finite, closed, at least 4 points, no point repeated next to itself, every
+    two consecutive edges turning (not collinear), and every two non-consecutive edges
+    apart (separated boxes, or both ends of one on the same certain side of the other)."""
+    if n < 4 or n - 1 > _MAX_SIMPLE_EDGES:
+        return False
+    if view[j] != view[j + 2 * (n - 1)] or view[j + 1] != view[j + 2 * (n - 1) + 1]:
+        return False
+    m = n - 1  # edges; edge e runs from point e to point e + 1
+    for e in range(m):
+        ax = view[j + 2 * e]
+        ay = view[j + 2 * e + 1]
+        if not (math.isfinite(ax) and math.isfinite(ay)):
+            return False
+        f = (e + 1) % m
+        bx = view[j + 2 * f]
+        by = view[j + 2 * f + 1]
+        nx = view[j + 2 * ((e + 2) % m)]
+        ny = view[j + 2 * ((e + 2) % m) + 1]
+        if (ax == bx and ay == by) or _orient_sign(ax, ay, bx, by, nx, ny) == 0:
+            return False
+    for e in range(m):
+        ax = view[j + 2 * e]
+        ay = view[j + 2 * e + 1]
+        bx = view[j + 2 * e + 2]
+        by = view[j + 2 * e + 3]
+        for k in range(e + 2, m):
+            if e == 0 and k == m - 1:
+                continue  # the first and the last edge meet at the closing point
+            cx = view[j + 2 * k]
+            cy = view[j + 2 * k + 1]
+            dx = view[j + 2 * k + 2]
+            dy = view[j + 2 * k + 3]
+            if (
+                max(ax, bx) < min(cx, dx)
+                or max(cx, dx) < min(ax, bx)
+                or max(ay, by) < min(cy, dy)
+                or max(cy, dy) < min(ay, by)
+            ):
+                continue
+            o1 = _orient_sign(ax, ay, bx, by, cx, cy)
+            o2 = _orient_sign(ax, ay, bx, by, dx, dy)
+            if o1 != 0 and o1 == o2:
+                continue
+            o3 = _orient_sign(cx, cy, dx, dy, ax, ay)
+            o4 = _orient_sign(cx, cy, dx, dy, bx, by)
+            if o3 != 0 and o3 == o4:
+                continue
+            return False
+    return True
+
+
+@njit(cache=True, parallel=True)
+def _simple_valid(
+    data: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> np.ndarray:  # pragma: no cover - jit
+    n = len(rows)
+    out = np.zeros(n, np.bool_)
+    views = (
+        _doubles(data, 0),
+        _doubles(data, 1),
+        _doubles(data, 2),
+        _doubles(data, 3),
+        _doubles(data, 4),
+        _doubles(data, 5),
+        _doubles(data, 6),
+        _doubles(data, 7),
+    )
+    for t in prange(n):
+        at = offsets[rows[t]]
+        end = offsets[rows[t] + 1]
+        if end - at < 13 or data[at] != 1 or _get_u32(data, at + 1) != POLYGON_2D:
+            continue
+        if _get_u32(data, at + 5) != 1:  # holes: GEOS decides
+            continue
+        npt = _get_u32(data, at + 9)
+        if end - at != 13 + 16 * npt:
+            continue
+        a = at + 13
+        out[t] = _ring_simple(views[a % 8], a // 8, npt)
+    return out
+
+
+def simple_valid(wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` is certainly a valid polygon by the OGC rules GEOS
+    applies (``shapely.is_valid``), read from its WKB: a 2D Polygon without holes whose
+    ring is simple (:func:`_ring_simple`: closed, at least 4 points, no repeated
+    point, consecutive edges turning, other edges apart). ``False`` means "not shown
+    here" (holes, several parts, rings of more than 64 edges, anything too close to
+    call): GEOS decides those. A simple ring with no hole is a valid polygon, so no
+    ``True`` is wrong; nearly every cadastral parcel is shown valid here (10^6 in
+    about 0.05 s, against 0.6 s of GEOS)."""
+    data, offsets = wkb_buffers(wkb)
+    return _simple_valid(data, offsets, np.asarray(rows, np.int64))
+
+
+def wkb_buffers(wkb: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes and ``(n + 1)`` int64 offsets of a binary array (chunks are joined
+    unless there is one)."""
+    arr = wkb
+    if isinstance(wkb, pa.ChunkedArray):
+        arr = wkb.chunk(0) if wkb.num_chunks == 1 else wkb.combine_chunks()
+    width: np.dtype[Any]
+    if arr.type == pa.large_binary():
+        width = np.dtype("<i8")
+    elif arr.type == pa.binary():
+        width = np.dtype("<i4")
+    else:
+        raise TypeError(f"not a binary array: {arr.type}")
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], width, count=len(arr) + 1, offset=arr.offset * width.itemsize)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets.astype(np.int64)
+
+
+def canonical_polygonal(wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
+    """Whether the WKB of each of ``rows`` is a non-empty 2D Polygon or MultiPolygon in
+    exactly the bytes shapely writes for it (see :func:`_wkb_layout`)."""
+    data, offsets = wkb_buffers(wkb)
+    rows = np.asarray(rows, np.int64)
+    ok, _, _ = _wkb_layout(data, offsets, rows, _max_rings(offsets, rows))
+    return ok
+
+
+def _max_rings(offsets: np.ndarray, rows: np.ndarray) -> int:
+    """An upper bound of the rings of any row (each takes at least 4 + 64 bytes)."""
+    if not len(rows):
+        return 1
+    return int(np.max(offsets[rows + 1] - offsets[rows])) // 68 + 1
+
+
+def wkb_rings(
+    wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The rings of ``rows`` as flat arrays ``(x, y, ring_offsets, geom_offsets,
+    ring_sign)`` (see :class:`~almaty_scheme.check.kernels.FlatRings`), read from their
+    WKB; ``None`` unless every row is canonical (:func:`canonical_polygonal`)."""
+    data, offsets = wkb_buffers(wkb)
+    rows = np.asarray(rows, np.int64)
+    max_rings = _max_rings(offsets, rows)
+    ok, _, n_rings = _wkb_layout(data, offsets, rows, max_rings)
+    if not ok.all():
+        return None
+    geom_off = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(n_rings, out=geom_off[1:])
+    npts, sign, start = _wkb_rings(data, offsets, rows, geom_off, max_rings)
+    ring_off = np.zeros(len(npts) + 1, np.int64)
+    np.cumsum(npts, out=ring_off[1:])
+    x, y = _gather_xy(data, start, npts, ring_off)
+    return (
+        x,
+        y,
+        ring_off,
+        geom_off,
+        sign,
+    )
