@@ -280,14 +280,10 @@ def _doubles(data: np.ndarray, s: int) -> np.ndarray:  # pragma: no cover - jit
 
 
 @njit(cache=True)
-def _gather_xy(
-    data: np.ndarray, start: np.ndarray, npts: np.ndarray, ring_off: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
-    """The rings' x and y, one ring after another: the doubles are read through a view
-    of ``data`` at the ring's byte alignment (WKB puts them anywhere)."""
-    x = np.empty(ring_off[-1])
-    y = np.empty(ring_off[-1])
-    views = (
+def _aligned_views(data: np.ndarray) -> tuple[np.ndarray, ...]:  # pragma: no cover - jit
+    """``data`` read as doubles from each of its first eight bytes on: the view at
+    ``start % 8`` reads the double at byte ``start`` as ``view[start // 8]``."""
+    return (
         _doubles(data, 0),
         _doubles(data, 1),
         _doubles(data, 2),
@@ -297,6 +293,17 @@ def _gather_xy(
         _doubles(data, 6),
         _doubles(data, 7),
     )
+
+
+@njit(cache=True)
+def _gather_xy(
+    data: np.ndarray, start: np.ndarray, npts: np.ndarray, ring_off: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """The rings' x and y, one ring after another: the doubles are read through a view
+    of ``data`` at the ring's byte alignment (WKB puts them anywhere)."""
+    x = np.empty(ring_off[-1])
+    y = np.empty(ring_off[-1])
+    views = _aligned_views(data)
     for r in range(len(npts)):
         a = start[r]
         view = views[a % 8]
@@ -389,16 +396,7 @@ def _simple_valid(
 ) -> np.ndarray:  # pragma: no cover - jit
     n = len(rows)
     out = np.zeros(n, np.bool_)
-    views = (
-        _doubles(data, 0),
-        _doubles(data, 1),
-        _doubles(data, 2),
-        _doubles(data, 3),
-        _doubles(data, 4),
-        _doubles(data, 5),
-        _doubles(data, 6),
-        _doubles(data, 7),
-    )
+    views = _aligned_views(data)
     for t in prange(n):
         at = offsets[rows[t]]
         end = offsets[rows[t] + 1]
