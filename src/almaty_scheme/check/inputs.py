@@ -52,7 +52,7 @@ from almaty_scheme.check.regime import LandUse
 from almaty_scheme.crs import WORKING_CRS, parse_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
 from almaty_scheme.io.readers import VectorRead, read_vector_wkb
-from almaty_scheme.io.wkb import canonical_polygonal, simple_valid
+from almaty_scheme.io.wkb import canonical_polygonal, one_chunk, simple_valid
 from almaty_scheme.texts import all_distinct
 
 log = logging.getLogger(__name__)
@@ -480,9 +480,10 @@ def prepare_parcels(
     n = len(gdf)
 
     geoms_in = gdf.geometry.to_numpy()
-    stored = wkb is not None and as_stored and len(wkb) == n
-    # the stored bytes show most parcels valid without GEOS (io.wkb.simple_valid)
-    known = simple_valid(wkb, np.arange(n)) if stored and wkb is not None else None
+    # the stored bytes, joined once, unless reprojected here
+    whole = one_chunk(wkb) if wkb is not None and as_stored and len(wkb) == n else None
+    # they show most parcels valid without GEOS (io.wkb.simple_valid)
+    known = simple_valid(whole, np.arange(n)) if whole is not None else None
     geoms, reason, flags, detail = _repair_geometries(np.asarray(geoms_in, dtype=object), known)
     _flag_repaired_on_read(raw.attrs.get("repaired_on_read", ()), reason, flags, detail)
 
@@ -601,13 +602,12 @@ def prepare_parcels(
         "unknown_use_values": {str(k): int(v) for k, v in unknown_values.items()},
     }
     _log_report(report)
-    # none given, or reprojected here: the stored bytes are not the geometries'
-    wkb = _same_wkb(wkb, reason, flags) if stored and wkb is not None else None
-    return ParcelInput(frame=frame, issues=issues, report=report, wkb=wkb)
+    kept = _same_wkb(whole, reason, flags) if whole is not None else None
+    return ParcelInput(frame=frame, issues=issues, report=report, wkb=kept)
 
 
 def _same_wkb(
-    wkb: pa.ChunkedArray | pa.Array, reason: np.ndarray, flags: dict[str, np.ndarray]
+    whole: pa.Array, reason: np.ndarray, flags: dict[str, np.ndarray]
 ) -> pa.ChunkedArray | None:
     """The stored WKB of the parcels if it is still theirs: no geometry was repaired,
     and every checked one is stored as shapely writes it (a little-endian 2D Polygon or
@@ -615,10 +615,8 @@ def _same_wkb(
     geometry read and written back would give the same bytes; nulls where a row is
     invalid. ``None`` otherwise (z or m dropped, collections, other byte orders)."""
     valid = reason == None  # noqa: E711
-    if len(wkb) != len(reason) or flags["repaired"].any():
+    if len(whole) != len(reason) or flags["repaired"].any():
         return None
-    # one chunk: read without copying again
-    whole = wkb.combine_chunks() if isinstance(wkb, pa.ChunkedArray) else wkb
     if not canonical_polygonal(whole, np.flatnonzero(valid)).all():
         return None
     return pa.chunked_array([whole if valid.all() else pc.if_else(pa.array(valid), whole, None)])

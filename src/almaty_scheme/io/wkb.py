@@ -203,7 +203,8 @@ def _wkb_layout(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
     """Per row of ``rows``: whether its WKB is what shapely writes for a non-empty 2D
     Polygon or MultiPolygon (little-endian, ISO type 3 or 6, every part a Polygon of
-    closed rings of at least 4 points, no byte left over), its parts and its rings."""
+    rings of at least 4 points, no byte left over), its parts and its rings. Closure is
+    not read here: the rows were decoded by GEOS, which refuses an open ring."""
     n = len(rows)
     ok = np.zeros(n, np.bool_)
     parts = np.zeros(n, np.int64)
@@ -244,7 +245,6 @@ def _wkb_rings(
     offsets: np.ndarray,
     rows: np.ndarray,
     geom_off: np.ndarray,
-    max_rings: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - jit
     """Point counts and ring signs of every ring of ``rows`` (laid out by
     :func:`_wkb_layout`), and where each ring's coordinates start in ``data``."""
@@ -420,17 +420,23 @@ def simple_valid(wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarra
     here" (holes, several parts, rings of more than 64 edges, anything too close to
     call): GEOS decides those. A simple ring with no hole is a valid polygon, so no
     ``True`` is wrong; nearly every cadastral parcel is shown valid here (10^6 in
-    about 0.05 s, against 0.6 s of GEOS)."""
+    about 0.05 s, against 0.3 s of GEOS on two threads)."""
     data, offsets = wkb_buffers(wkb)
     return _simple_valid(data, offsets, np.asarray(rows, np.int64))
+
+
+def one_chunk(wkb: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``wkb`` as one array: a chunked array's chunks joined, without a copy when there
+    is one chunk (a file of one row group)."""
+    if not isinstance(wkb, pa.ChunkedArray):
+        return wkb
+    return wkb.chunk(0) if wkb.num_chunks == 1 else wkb.combine_chunks()
 
 
 def wkb_buffers(wkb: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The bytes and ``(n + 1)`` int64 offsets of a binary array (chunks are joined
     unless there is one)."""
-    arr = wkb
-    if isinstance(wkb, pa.ChunkedArray):
-        arr = wkb.chunk(0) if wkb.num_chunks == 1 else wkb.combine_chunks()
+    arr = one_chunk(wkb)
     width: np.dtype[Any]
     if arr.type == pa.large_binary():
         width = np.dtype("<i8")
@@ -474,7 +480,7 @@ def wkb_rings(
         return None
     geom_off = np.zeros(len(rows) + 1, np.int64)
     np.cumsum(n_rings, out=geom_off[1:])
-    npts, sign, start = _wkb_rings(data, offsets, rows, geom_off, max_rings)
+    npts, sign, start = _wkb_rings(data, offsets, rows, geom_off)
     ring_off = np.zeros(len(npts) + 1, np.int64)
     np.cumsum(npts, out=ring_off[1:])
     x, y = _gather_xy(data, start, npts, ring_off)
