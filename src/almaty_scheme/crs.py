@@ -50,6 +50,7 @@ def to_working_crs(
     *,
     name: str = "dataset",
     assume_crs: str | int | CRS | None = None,
+    bounds: np.ndarray | None = None,
 ) -> GeoT:
     """Return ``data`` in the working CRS, reprojecting explicitly if needed.
 
@@ -62,6 +63,8 @@ def to_working_crs(
     assume_crs
         CRS to assign when ``data`` has none, or when the declared CRS is impossible for
         the coordinates (:func:`coordinate_problem`); never overrides a plausible one.
+    bounds
+        ``data``'s total bounds when the caller has them (see :func:`coordinate_problem`).
 
     Raises
     ------
@@ -71,13 +74,13 @@ def to_working_crs(
         declared as degrees) and no ``assume_crs`` fixes that.
     """
     crs = data.crs
-    problem = coordinate_problem(data) if crs is not None else None
+    problem = coordinate_problem(data, bounds) if crs is not None else None
     if problem is not None and assume_crs is not None:
         assumed = parse_crs(assume_crs)
         log.warning("%s: %s; using --assume-crs %s instead", name, problem, assumed.to_string())
         data = data.set_crs(assumed, allow_override=True)
         crs = data.crs
-        problem = coordinate_problem(data)
+        problem = coordinate_problem(data, bounds)
     if problem is not None:
         raise CRSError(
             f"{name}: {problem}",
@@ -114,7 +117,9 @@ def _meets_region(xmin: float, ymin: float, xmax: float, ymax: float) -> bool:
     return xmin <= rx1 and xmax >= rx0 and ymin <= ry1 and ymax >= ry0
 
 
-def coordinate_problem(data: gpd.GeoDataFrame | gpd.GeoSeries) -> str | None:
+def coordinate_problem(
+    data: gpd.GeoDataFrame | gpd.GeoSeries, bounds: np.ndarray | None = None
+) -> str | None:
     """What is impossible about the coordinates for the declared CRS, or ``None``.
 
     * geographic CRS, values beyond +-180 / +-90: metres declared as degrees (a UTM
@@ -124,13 +129,15 @@ def coordinate_problem(data: gpd.GeoDataFrame | gpd.GeoSeries) -> str | None:
     * projected CRS, every value within +-180 / +-90 and in the region read as
       lon/lat (or lat/lon): degrees declared as metres (came out 100 % ``outside``).
 
-    Empty data and data without coordinates have no problem.
+    Empty data and data without coordinates have no problem. ``bounds``, when given,
+    are the data's ``total_bounds`` already known (read from a file's WKB:
+    :func:`~almaty_scheme.io.wkb.total_bounds`), not asked of GEOS again.
     """
     crs = CRS.from_user_input(data.crs)
     geoms = data.geometry if isinstance(data, gpd.GeoDataFrame) else data
     if len(geoms) == 0:
         return None
-    b = np.asarray(geoms.total_bounds, dtype=float)
+    b = np.asarray(geoms.total_bounds if bounds is None else bounds, dtype=float)
     if not np.isfinite(b).all():
         return None
     xmin, ymin, xmax, ymax = (float(v) for v in b)

@@ -134,9 +134,9 @@ def test_coordinates_of_read_parcels_are_checked_once(
     calls: list[int] = []
     original = crs_module.coordinate_problem
 
-    def counted(data):  # type: ignore[no-untyped-def]
+    def counted(data, bounds=None):  # type: ignore[no-untyped-def]
         calls.append(len(data))
-        return original(data)
+        return original(data, bounds)
 
     monkeypatch.setattr(crs_module, "coordinate_problem", counted)
     good = parcels([sq(0, 0), sq(200, 0)], pid=["a", "b"])

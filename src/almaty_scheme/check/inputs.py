@@ -111,7 +111,8 @@ RESERVED_COLUMNS: tuple[str, ...] = (
 
 DEFAULT_ID_FIELD = "parcel_id"
 
-_POLY_TYPES = (3, 6)  # Polygon, MultiPolygon
+_POLYGON = 3
+_POLY_TYPES = (_POLYGON, 6)  # Polygon, MultiPolygon
 _COLLECTION = 7
 
 
@@ -305,8 +306,10 @@ def _repair_geometries(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Classify and repair geometries (vectorised; Python only for the rare bad rows).
 
-    ``known_valid`` marks rows already shown to be valid 2D polygons
-    (:func:`~almaty_scheme.io.wkb.simple_valid`): GEOS checks the others only.
+    ``known_valid`` marks rows already shown to be valid 2D Polygons
+    (:func:`~almaty_scheme.io.wkb.simple_valid`), so present, non-empty, without Z or M
+    and of type Polygon: GEOS classifies and checks the others only (10^6 parcels: 0.13
+    s of GEOS calls left out).
 
     Returns the cleaned geometries (``None`` where invalid), the invalid reason per
     row (``None`` where valid), flag masks, and a detail text per row.
@@ -315,33 +318,32 @@ def _repair_geometries(
     reason = np.full(n, None, dtype=object)
     detail = np.full(n, None, dtype=object)
     out = geoms.copy()
-    is_null = shapely.is_missing(geoms)
+    # a known valid row is a present, non-empty 2D Polygon: GEOS classifies the others
+    known = known_valid if known_valid is not None else np.zeros(n, bool)
+    is_null = np.zeros(n, bool)
+    is_null[~known] = shapely.is_missing(geoms[~known])
     reason[is_null] = "null_geometry"
-    present = ~is_null
     is_empty = np.zeros(n, bool)
-    is_empty[present] = shapely.is_empty(geoms[present])
+    ask = ~known & ~is_null
+    is_empty[ask] = shapely.is_empty(geoms[ask])
     reason[is_empty] = "empty_geometry"
-    ok = present & ~is_empty
+    ok = ~is_null & ~is_empty
+    ask &= ok
     z = np.zeros(n, bool)
-    z[ok] = shapely.has_z(geoms[ok])
+    z[ask] = shapely.has_z(geoms[ask])
     m = np.zeros(n, bool)
-    m[ok] = shapely.has_m(geoms[ok])
+    m[ask] = shapely.has_m(geoms[ask])
     if (z | m).any():
         out[z | m] = shapely.force_2d(geoms[z | m])
     # validity once for all (on every core); GEOS finds any geometry with a non-finite
     # x or y invalid ("Invalid Coordinate"), so only invalid ones are searched for them
-    valid = np.zeros(n, bool)
-    if known_valid is not None:
-        valid[ok & known_valid] = True
-        ask = ok & ~known_valid
-        valid[ask] = _threaded(shapely.is_valid, out[ask])
-    else:
-        valid[ok] = _threaded(shapely.is_valid, out[ok])
+    valid = known.copy()
+    valid[ask] = _threaded(shapely.is_valid, out[ask])
     bad = _bad_coordinates(out, ok & ~valid)
     reason[bad] = "bad_coordinates"
     ok &= ~bad
-    tid = np.full(n, -1, dtype=np.int64)
-    tid[ok] = shapely.get_type_id(out[ok])
+    tid = np.where(known, _POLYGON, -1).astype(np.int64)
+    tid[ok & ~known] = shapely.get_type_id(out[ok & ~known])
     parts_dropped = np.zeros(n, bool)
     merged = np.zeros(n, bool)
     for i in np.flatnonzero(ok & (tid == _COLLECTION)):

@@ -583,11 +583,24 @@ class _Texts:
         cats = np.concatenate([*self.cats, np.array([""], dtype=object)])
         parts = np.concatenate([*self.parts, _parts_array(([""], [""], [""]))])
         codes = np.where(self.codes < 0, len(cats) - 1, self.codes)
-        remap, uniq = pd.factorize(cats)
+        remap, uniq = _first_seen(cats)
         first = np.empty(len(uniq), np.int64)
         first[remap[::-1]] = np.arange(len(remap) - 1, -1, -1)  # a text's first row
         texts = pd.Categorical.from_codes(remap[codes], categories=pd.Index(uniq, dtype=object))
         return texts, parts[first]
+
+
+def _first_seen(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(texts)`` of an object array of strings: the code of each text and
+    the distinct texts in order of first appearance, through a dict. pandas 3 turns an
+    object array of strings into an Arrow string array to factorize it: the 87 000
+    distinct explanations of 10^6 parcels (300 characters each) took 0.21 s per
+    language that way, and 0.05 s here (Python caches a string's hash)."""
+    seen: dict[str, int] = {}
+    codes = np.fromiter((seen.setdefault(t, len(seen)) for t in texts), np.int64, len(texts))
+    uniq = np.empty(len(seen), dtype=object)
+    uniq[:] = list(seen)
+    return codes, uniq
 
 
 def _parts_array(parts: tuple[Sequence[str | None], ...]) -> np.ndarray:

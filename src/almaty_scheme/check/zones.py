@@ -74,7 +74,7 @@ from almaty_scheme.check.regime import (
 from almaty_scheme.check.zone_cache import default_cache_dir
 from almaty_scheme.crs import require_working_crs, to_working_crs
 from almaty_scheme.errors import DataError, UsageError
-from almaty_scheme.io.wkb import simple_valid, wkb_rings
+from almaty_scheme.io.wkb import simple_valid, total_bounds, wkb_rings
 from almaty_scheme.restrictions.schema import LAYER_NAMES, ZONE_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -1227,9 +1227,10 @@ def _first_kernel_call() -> None:
     try:
         with without_blas_probe():
             Grid.build(np.zeros((1, 4)), 1.0)
-            # a GeoParquet file's parcels are shown valid and their rings read from
-            # their WKB first (io.wkb.simple_valid, FlatRings.from_wkb)
+            # a GeoParquet file's parcels are bounded, shown valid and their rings read
+            # from their WKB first (io.wkb.total_bounds, simple_valid, FlatRings.from_wkb)
             square = pa.array([_SQUARE_WKB], pa.binary())
+            total_bounds(square)
             simple_valid(square, np.zeros(1, np.int64))
             wkb_rings(square, np.zeros(1, np.int64))
     except Exception as exc:  # the check's own first call reports any real problem

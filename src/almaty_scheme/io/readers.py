@@ -42,6 +42,7 @@ from pyproj import CRS
 
 from almaty_scheme.crs import parse_crs, to_working_crs
 from almaty_scheme.errors import CRSError, DataError
+from almaty_scheme.io.wkb import total_bounds
 from almaty_scheme.memory import gc_paused
 
 try:  # geopandas' own Arrow -> GeoDataFrame conversion (private: checked by the tests)
@@ -466,7 +467,11 @@ def _declared_crs_problem(path: Path) -> str | None:
 
 
 def _finish_crs(
-    gdf: gpd.GeoDataFrame, path: Path, label: str, assume_crs: str | int | CRS | None
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    label: str,
+    assume_crs: str | int | CRS | None,
+    bounds: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     if gdf.crs is None and assume_crs is None:
         note = _declared_crs_problem(path)
@@ -487,7 +492,7 @@ def _finish_crs(
                 [f"Fix the CRS of {path.name} in QGIS (Set CRS) or re-export it ({exc})."],
             ) from exc
     try:
-        return to_working_crs(gdf, name=label, assume_crs=assume_crs)
+        return to_working_crs(gdf, name=label, assume_crs=assume_crs, bounds=bounds)
     except CRSError:
         raise
     except Exception as exc:
@@ -800,8 +805,12 @@ def read_vector_wkb(
             label = f"{p.name}:{chosen}"
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise DataError(f"{label} has no geometry column", ["Give a spatial layer."])
-    finished = _finish_crs(gdf, p, label, assume_crs)
-    if finished is not gdf or wkb is None or len(wkb) != len(gdf):
+    if wkb is not None and len(wkb) != len(gdf):
+        wkb = None
+    # the coordinates' bounds from the stored bytes (io.wkb.total_bounds), not GEOS
+    bounds = total_bounds(wkb) if wkb is not None else None
+    finished = _finish_crs(gdf, p, label, assume_crs, bounds)
+    if finished is not gdf or wkb is None:
         wkb = None  # reprojected: the stored bytes are not the geometries any more
     log.info("read %s: %d features", label, len(finished))
     return VectorRead(finished, wkb)

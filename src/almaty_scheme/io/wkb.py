@@ -450,6 +450,66 @@ def wkb_buffers(wkb: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray
     return data, offsets.astype(np.int64)
 
 
+def total_bounds(wkb: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """``[xmin, ymin, xmax, ymax]`` of every coordinate of ``wkb`` (NaN coordinates left
+    out; all NaN when there is none), read from the bytes in one compiled pass, as
+    :attr:`geopandas.GeoSeries.total_bounds` gives them for the decoded geometries
+    (10^6 parcels: 0.02 s against 0.12 s). ``None`` unless every row is null or
+    canonical (:func:`canonical_polygonal`): the caller asks GEOS then."""
+    whole = one_chunk(wkb)
+    data, offsets = wkb_buffers(whole)
+    rows = np.flatnonzero(offsets[1:] > offsets[:-1])  # a null row has no bytes
+    if len(rows) != len(whole) - whole.null_count:
+        return None  # an empty, non-null row: not canonical
+    ok, _, n_rings = _wkb_layout(data, offsets, rows, _max_rings(offsets, rows))
+    if not ok.all():
+        return None
+    geom_off = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(n_rings, out=geom_off[1:])
+    npts, _, start = _wkb_rings(data, offsets, rows, geom_off)
+    return _rings_bounds(_aligned_views(data), start, npts)
+
+
+def polygonal_types(wkb: pa.Array | pa.ChunkedArray) -> list[str]:
+    """The geometry types of the non-null rows of ``wkb``, sorted, as GeoParquet's
+    ``geo`` metadata names them; only for WKB that :func:`total_bounds` reads (every
+    row null or a canonical Polygon or MultiPolygon)."""
+    data, offsets = wkb_buffers(wkb)
+    rows = np.flatnonzero(offsets[1:] > offsets[:-1])
+    kinds = np.unique(data[offsets[rows] + 1])  # the low byte of the type code
+    names = {POLYGON_2D: "Polygon", MULTIPOLYGON_2D: "MultiPolygon"}
+    return sorted(names[int(k)] for k in kinds)
+
+
+@njit(cache=True)
+def _rings_bounds(
+    views: tuple[np.ndarray, ...], start: np.ndarray, npts: np.ndarray
+) -> np.ndarray:  # pragma: no cover - jit
+    """Least and greatest x and y of the rings' points (at byte ``start``, ``npts``
+    each); comparisons skip NaN."""
+    out = np.array([np.inf, np.inf, -np.inf, -np.inf])
+    for r in range(len(start)):
+        a = start[r]
+        view = views[a % 8]
+        j = a // 8
+        for i in range(npts[r]):
+            x = view[j + 2 * i]
+            y = view[j + 2 * i + 1]
+            if x < out[0]:
+                out[0] = x
+            if x > out[2]:
+                out[2] = x
+            if y < out[1]:
+                out[1] = y
+            if y > out[3]:
+                out[3] = y
+    if out[0] > out[2]:
+        out[0] = out[2] = np.nan
+    if out[1] > out[3]:
+        out[1] = out[3] = np.nan
+    return out
+
+
 def canonical_polygonal(wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
     """Whether the WKB of each of ``rows`` is a non-empty 2D Polygon or MultiPolygon in
     exactly the bytes shapely writes for it (see :func:`_wkb_layout`)."""
