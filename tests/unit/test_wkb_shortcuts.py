@@ -22,6 +22,7 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Point, Polygon, b
 import almaty_scheme.crs as crs_module
 from almaty_scheme.check.engine import CheckResult
 from almaty_scheme.check.inputs import _repair_geometries
+from almaty_scheme.check.kernels import FlatRings
 from almaty_scheme.check.output import ResultWriter
 from almaty_scheme.check.verdict import _first_seen
 from almaty_scheme.errors import CRSError
@@ -162,3 +163,35 @@ def test_geometries_written_from_their_wkb_are_let_go_after_the_files(tmp_path: 
     stored = pq.read_table(tmp_path / "r.parquet").column("geometry")
     assert stored.to_pylist() == wkb.to_pylist()
     assert pq.read_table(tmp_path / "r.hits.parquet").num_rows == 1
+
+
+def test_morton_order_by_hand() -> None:
+    # first vertices in 250 m cells (0,0), (1,0), (0,1), (1,1), (0,0) again, (2,0):
+    # Morton codes 0, 1, 2, 3, 0, 4; equal codes keep their input order
+    corners = [(0, 0), (300, 10), (10, 260), (260, 260), (5, 5), (510, 0)]
+    geoms = np.array([box(x, y, x + 10, y + 10) for x, y in corners], dtype=object)
+    rings = FlatRings.from_geoms(geoms)
+    first = rings.ring_offsets[rings.geom_offsets[:-1]]
+    assert rings.x[first].tolist()[:2] == [10.0, 310.0]  # shapely's box starts at (xmax, ymin)
+    assert rings.spatial_order().tolist() == [0, 4, 1, 2, 3, 5]
+    srt, order = rings.spatial_copy()
+    assert order.tolist() == [0, 4, 1, 2, 3, 5]
+    assert srt.x[srt.ring_offsets[srt.geom_offsets[1]]] == 15.0  # geometry 4 second
+
+
+def test_hits_written_while_the_parcels_are_explained(tmp_path: Path) -> None:
+    frame = parcels([sq(0, 0), TWO], parcel_id=["A", "B"])
+    hits = pd.DataFrame({"parcel_id": pd.Categorical(["B", "B"]), "overlap_m2": [1.0, 2.0]})
+    result = CheckResult(parcels=frame, hits=hits)
+    with ResultWriter(tmp_path / "r.parquet") as writer:
+        writer.start_hits(hits)  # as the engine hands them over (check_parcels(on_hits=))
+        writer.start_hits(hits.iloc[:0])  # once only
+        writer.finish(result, summary={"n": 2}, issues=None)  # the parcels written here
+    assert pq.read_table(tmp_path / "r.hits.parquet").column("overlap_m2").to_pylist() == [1, 2]
+    got = gpd.read_parquet(tmp_path / "r.parquet")
+    assert got["parcel_id"].tolist() == ["A", "B"] and got.geometry.iloc[1].equals(TWO)
+    # not a GeoParquet-only set: the GeoPackage writer takes the hits at the end instead
+    (tmp_path / "other").mkdir()
+    with ResultWriter(tmp_path / "other" / "r.gpkg") as writer:
+        writer.start_hits(hits)
+        assert writer._hits_job is None

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -511,6 +511,7 @@ def check_parcels(
     near_m: float | None = DEFAULT_NEAR_M,
     with_overlap_geometry: bool = False,
     wkb: pa.ChunkedArray | None = None,
+    on_hits: Callable[[pd.DataFrame], None] | None = None,
 ) -> CheckResult:
     """Check parcels against prepared restriction zones.
 
@@ -518,8 +519,8 @@ def check_parcels(
     coverage (:func:`_coverage`), overlay (:func:`_overlay`), distance to the zones'
     sources (:func:`source_distances`), worst hit and verdicts (:func:`_worst_hits`,
     :func:`_verdict_columns`), functional zone (:func:`_functional_zone_columns`), near
-    distances (:func:`_near_columns`), explanations (:func:`_explanation_columns`),
-    column order (:func:`_column_order`) and the hits table (:func:`_hits_frame`).
+    distances (:func:`_near_columns`), the hits table (:func:`_hits_frame`),
+    explanations (:func:`_explanation_columns`) and column order (:func:`_column_order`).
 
     Parameters
     ----------
@@ -540,6 +541,10 @@ def check_parcels(
         (:attr:`~almaty_scheme.check.inputs.ParcelInput.wkb`): the rings are then read
         from it (:meth:`~almaty_scheme.check.kernels.FlatRings.from_wkb`) instead of
         from GEOS. Same results.
+    on_hits
+        Called with the hits table (:attr:`CheckResult.hits`) as soon as it is made,
+        before the parcels are explained: a writer can start on it meanwhile (the
+        explanations are Python work on one core).
 
     Returns
     -------
@@ -568,13 +573,15 @@ def check_parcels(
         near_cols = _near_columns(p, hits, zones, near_m)
     frame, n = p.frame, p.n
     del p  # the flat rings, areas and validity arrays
+    with clock("hits_table"):
+        table = _hits_frame(frame["parcel_id"], hits, zones)
+    del hits
+    if on_hits is not None:
+        on_hits(table)
     with clock("explain"):
         explained = _explanation_columns(frame, worst_zone, zones, near_cols)
     del worst_zone
     frame = _column_order(frame, near_cols)
-    with clock("hits_table"):
-        table = _hits_frame(frame["parcel_id"], hits, zones)
-    del hits
     timings = clock.done()
     log.debug("check of %d parcel(s): %s", n, {k: round(v, 3) for k, v in timings.items()})
     near_keys = list(zones.near_keys) if near_m else []

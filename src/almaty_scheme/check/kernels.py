@@ -187,18 +187,7 @@ class FlatRings:
         their first vertex: kernels that visit geometries in this order touch the same
         zone pieces one after another (cache-friendly), whatever the input order."""
         if self._order is None:
-            n = len(self.geom_offsets) - 1
-            first = self.ring_offsets[self.geom_offsets[:-1]]
-            has = self.geom_offsets[1:] > self.geom_offsets[:-1]
-            first = np.where(has, first, 0)
-            if len(self.x) == 0:
-                self._order = np.arange(n, dtype=np.int64)
-                return self._order
-            gx = self.x[first]
-            gy = self.y[first]
-            ix = np.clip(((gx - gx.min()) / 250.0).astype(np.int64), 0, 0xFFFF)
-            iy = np.clip(((gy - gy.min()) / 250.0).astype(np.int64), 0, 0xFFFF)
-            self._order = np.argsort(_part1by1(ix) | (_part1by1(iy) << 1), kind="stable")
+            self._order = _morton_order(self.x, self.y, self.ring_offsets, self.geom_offsets)
         return self._order
 
     @classmethod
@@ -283,13 +272,54 @@ def _gather_coords(
     return nx, ny
 
 
-def _part1by1(v: np.ndarray) -> np.ndarray:
+@njit(cache=True, inline="always")
+def _part1by1(v: int) -> int:  # pragma: no cover - jit
     """Spread the low 16 bits of ``v`` to the even bit positions (Morton codes)."""
     v = v & 0xFFFF
     v = (v | (v << 8)) & 0x00FF00FF
     v = (v | (v << 4)) & 0x0F0F0F0F
     v = (v | (v << 2)) & 0x33333333
     return (v | (v << 1)) & 0x55555555
+
+
+@njit(cache=True)
+def _morton_order(
+    x: np.ndarray, y: np.ndarray, ring_off: np.ndarray, geom_off: np.ndarray
+) -> np.ndarray:  # pragma: no cover - jit
+    """Geometry indices sorted (stably) by the Morton code of the 250 m cell of their
+    first vertex, cells counted from the least x and y of those vertices and capped at
+    65 535 (a geometry without rings counts as vertex 0); a radix sort of two 16-bit
+    passes, as ``np.argsort(codes, kind="stable")`` orders them."""
+    n = len(geom_off) - 1
+    if len(x) == 0:
+        return np.arange(n)
+    first = np.empty(n, np.int64)
+    for g in range(n):
+        first[g] = ring_off[geom_off[g]] if geom_off[g + 1] > geom_off[g] else 0
+    x0 = np.inf
+    y0 = np.inf
+    for g in range(n):
+        x0 = min(x0, x[first[g]])
+        y0 = min(y0, y[first[g]])
+    code = np.empty(n, np.int64)
+    for g in range(n):
+        ix = min(max(int((x[first[g]] - x0) / 250.0), 0), 0xFFFF)
+        iy = min(max(int((y[first[g]] - y0) / 250.0), 0), 0xFFFF)
+        code[g] = _part1by1(ix) | (_part1by1(iy) << 1)
+    order = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    for shift in (0, 16):  # least significant half first: the sort stays stable
+        count = np.zeros(65537, np.int64)
+        for g in range(n):
+            count[((code[order[g]] >> shift) & 0xFFFF) + 1] += 1
+        for k in range(65536):
+            count[k + 1] += count[k]
+        for g in range(n):
+            b = (code[order[g]] >> shift) & 0xFFFF
+            tmp[count[b]] = order[g]
+            count[b] += 1
+        order, tmp = tmp, order
+    return order
 
 
 @dataclass
@@ -709,38 +739,68 @@ def overlap_sums(
         gidx = np.ascontiguousarray(order[a : a + _CHUNK])  # geometries (placement)
         pos = np.arange(a, a + len(gidx), dtype=np.int64)  # their places in the copy
         cnt, own, area = _overlap_pass(pos, srt, coords, bounds, is_box, owner, grid, slots)
+        per_geom[gidx] = np.maximum(cnt, 0)
         for r in np.flatnonzero(cnt < 0):  # rare: parcels touching many owners, alone
             one = gidx[int(r) : int(r) + 1]
             cnt2, own2, area2 = _overlap_pass(
                 pos[int(r) : int(r) + 1], srt, coords, bounds, is_box, owner, grid,
                 int(owner.max()) + 1,
             )  # fmt: skip
-            k = int(cnt2[0])
-            blocks.append((one, cnt2, own2[:, :k], area2[:, :k]))
-            per_geom[one] = k
+            blocks.append((one, cnt2, *_compact_slots(cnt2, own2, area2)))
+            per_geom[one] = cnt2[0]
             cnt[r] = 0
-        rows = np.repeat(np.arange(len(cnt)), cnt)
-        cols = np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        blocks.append((gidx, cnt, own[rows, cols], area[rows, cols]))
-        per_geom[gidx[cnt > 0]] = cnt[cnt > 0]
-    # place each geometry's block at its position in geometry order (no sort needed:
-    # owners are already sorted within a block)
-    start = np.concatenate([[0], np.cumsum(per_geom)])
-    total = int(start[-1])
+        blocks.append((gidx, cnt, *_compact_slots(cnt, own, area)))  # the slots let go
+    # place each geometry's owners at its position in geometry order (no sort needed:
+    # owners are already sorted within a geometry)
+    start = np.zeros(g_total + 1, np.int64)
+    np.cumsum(per_geom, out=start[1:])
     gi = np.repeat(np.arange(g_total, dtype=np.int64), per_geom)
-    ow = np.empty(total, np.int64)
-    ar = np.empty(total)
+    ow = np.empty(int(start[-1]), np.int64)
+    ar = np.empty(int(start[-1]))
     for gidx, cnt, own_v, area_v in blocks:
-        own_v = own_v.ravel()
-        area_v = area_v.ravel()
-        if len(own_v) == 0:
-            continue
-        c = np.asarray(cnt, np.int64)
-        c = np.where(c < 0, 0, c) if len(gidx) > 1 else np.array([len(own_v)])
-        dest = np.repeat(start[gidx], c) + (np.arange(len(own_v)) - np.repeat(np.cumsum(c) - c, c))
-        ow[dest] = own_v
-        ar[dest] = area_v
+        _place_slots(gidx, cnt, own_v, area_v, start, ow, ar)
     return gi, ow, ar
+
+
+@njit(cache=True, nogil=True)
+def _compact_slots(
+    cnt: np.ndarray, own: np.ndarray, area: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - jit
+    """The first ``cnt[r]`` slots of each row ``r`` of ``own`` and ``area``, one row
+    after another (a negative count: none)."""
+    total = 0
+    for r in range(len(cnt)):
+        total += max(cnt[r], 0)
+    o = np.empty(total, np.int64)
+    a = np.empty(total)
+    j = 0
+    for r in range(len(cnt)):
+        for k in range(cnt[r]):
+            o[j] = own[r, k]
+            a[j] = area[r, k]
+            j += 1
+    return o, a
+
+
+@njit(cache=True, nogil=True)
+def _place_slots(
+    gidx: np.ndarray,
+    cnt: np.ndarray,
+    own: np.ndarray,
+    area: np.ndarray,
+    start: np.ndarray,
+    ow_out: np.ndarray,
+    ar_out: np.ndarray,
+) -> None:  # pragma: no cover - jit
+    """Put the compacted owners and areas of geometries ``gidx`` (``cnt`` each, one
+    geometry after another) at each geometry's ``start`` in the outputs."""
+    j = 0
+    for r in range(len(gidx)):
+        s = start[gidx[r]]
+        for k in range(cnt[r]):
+            ow_out[s + k] = own[j]
+            ar_out[s + k] = area[j]
+            j += 1
 
 
 # ------------------------------------------------------------------------ ranking

@@ -78,7 +78,7 @@ from almaty_scheme.check.verdict import VERDICTS
 from almaty_scheme.check.zones import PreparedZones
 from almaty_scheme.crs import WORKING_CRS
 from almaty_scheme.io.atomic import check_writable
-from almaty_scheme.io.geoparquet import release_geometries, write_geoparquet
+from almaty_scheme.io.geoparquet import geoparquet_table, release_geometries, write_geoparquet
 from almaty_scheme.io.gpkg import write_layers
 from almaty_scheme.io.outset import OutputSet, fault_point, write_failures
 from almaty_scheme.qgis.styles import style_finalizer
@@ -438,6 +438,8 @@ class ResultWriter:
         self._pool: ThreadPoolExecutor | None = None
         self._jobs: list[Future[None]] = []
         self._free_later: gpd.GeoDataFrame | None = None
+        self._hits_job: Future[None] | None = None
+        self._parcels_started = False
 
     @property
     def streams(self) -> bool:
@@ -478,30 +480,59 @@ class ResultWriter:
         if self.gpkg is not None and self.rows:
             self.gpkg.end_layers()
 
+    def start_hits(self, hits: pd.DataFrame) -> None:
+        """Start writing the GeoParquet hits of a GeoParquet-only set on another thread
+        as soon as the engine has them (``check_parcels(on_hits=...)``): Parquet encodes
+        them on the core the engine leaves idle while it explains the parcels. Does
+        nothing for other sets, for hits with overlap geometries (:meth:`start` writes
+        those, reprojected if asked), or when called again."""
+        if self._hits_job is not None or not self._parquet_only():
+            return
+        if isinstance(hits, gpd.GeoDataFrame):
+            return
+        self._hits_job = self._executor().submit(
+            write_hits_parquet, hits, self.outs.tmp("hits_parquet")
+        )
+        self._jobs.append(self._hits_job)
+
     def start(self, result: CheckResult, *, wkb: pa.ChunkedArray | None = None) -> None:
         """Start writing the whole ``result`` where nothing else is needed: the GeoParquet
-        parcels and hits of a GeoParquet-only set, on two threads while the caller
-        summarises (Arrow, Parquet and numpy release the GIL); :meth:`finish` then
-        writes the rest. Does nothing for other sets or when called again.
+        parcels and hits of a GeoParquet-only set (the hits unless :meth:`start_hits`
+        has). The parcels' Arrow table is made here (pandas' conversion holds the GIL:
+        on this thread it does not wait for the caller's summary) and Parquet writes it
+        on another thread while the caller summarises; :meth:`finish` then writes the
+        rest. Does nothing for other sets or when called again.
 
         ``wkb`` is the WKB of the parcels' geometries, row for row, as shapely writes
         them (:attr:`~almaty_scheme.check.inputs.ParcelInput.wkb`): written as it is
         unless the geometries are reprojected for writing."""
-        if self._pool is not None or not self._parquet_only():
+        if self._parcels_started or not self._parquet_only():
             return
+        self._parcels_started = True
         parcels, hits = to_output_crs(result.parcels, result.hits, self.dst_crs)
         if parcels is not result.parcels or (wkb is not None and len(wkb) != len(parcels)):
             wkb = None  # reprojected: the geometries' bytes change
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="parquet")
         # written from their WKB, the geometries are let go by finish() instead, on this
         # thread while Parquet writes (freeing 10^6 of them holds the GIL for 0.1-0.3 s)
         self._free_later = parcels if self.release and wkb is not None else None
-        self._jobs = [
-            _parcels_job(
-                self._pool, self.outs, parcels, self._free_later is None and self.release, wkb
-            ),
-            self._pool.submit(write_hits_parquet, hits, self.outs.tmp("hits_parquet")),
-        ]
+        release = self._free_later is None and self.release
+        table = geoparquet_table(
+            parcels, release=release, no_statistics=_unstated(parcels), wkb=wkb
+        )
+        pool = self._executor()
+        if table is None:
+            self._jobs.append(_parcels_job(pool, self.outs, parcels, release, wkb))
+        else:
+            self._jobs.append(pool.submit(table.write, self.outs.tmp("parcels_parquet")))
+        del table
+        if self._hits_job is None:
+            self._hits_job = pool.submit(write_hits_parquet, hits, self.outs.tmp("hits_parquet"))
+            self._jobs.append(self._hits_job)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(2, thread_name_prefix="parquet")
+        return self._pool
 
     def _parquet_only(self) -> bool:
         paths = self.outs.paths
@@ -538,6 +569,7 @@ class ResultWriter:
             )
             _summary_from_gpkg(self.outs)
         elif self._jobs:  # the GeoParquet files were started: the rest, then wait
+            self.start(result)  # the parcels, if only the hits were started
             _issues_frame(issues).to_parquet(self.outs.tmp("issues_parquet"), index=False)
             self.outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
             if self._free_later is not None:
@@ -679,12 +711,15 @@ def _parcels_job(
         parcels,
         outs.tmp("parcels_parquet"),
         release=release,
-        no_statistics=[
-            *EXPLANATION_COLUMNS,
-            *(c for c in parcels.columns if _coded(parcels, c)),
-        ],
+        no_statistics=_unstated(parcels),
         wkb=wkb,
     )
+
+
+def _unstated(parcels: pd.DataFrame) -> list[str]:
+    """The parcels' columns written without min/max statistics: the explanations and
+    the categoricals (:func:`_coded`)."""
+    return [*EXPLANATION_COLUMNS, *(c for c in parcels.columns if _coded(parcels, c))]
 
 
 def write_hits_parquet(hits: pd.DataFrame, path: Path) -> None:

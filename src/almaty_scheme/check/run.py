@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,7 +212,9 @@ def run_check(
             result, empty_hits = _check_streamed(pin.frame, zones, opts, writer, timings, pin.wkb)
         else:
             with _timed(timings, "check", "checked the parcels"):
-                result = _run_engine(pin.frame, zones, opts, pin.wkb)
+                # GeoParquet: the hits are written while the parcels are explained
+                on_hits = writer.start_hits if writer is not None else None
+                result = _run_engine(pin.frame, zones, opts, pin.wkb, on_hits)
         timings.update({f"check.{k}": v for k, v in result.timings.items() if k != "total"})
         pin.frame = emptied(pin.frame)  # the result holds the parcels now
         facts = ZoneFacts.of(zones)
@@ -441,10 +443,11 @@ def _run_engine(
     zones: PreparedZones,
     opts: CheckOptions,
     wkb: pa.ChunkedArray | None = None,
+    on_hits: Callable[[pd.DataFrame], None] | None = None,
 ) -> CheckResult:
     """The check itself, on this machine (compiled kernels on every core, or
-    ``ALMATY_SCHEME_NUMBA_THREADS``; the rings read from ``wkb`` when given) or on a
-    Dask cluster."""
+    ``ALMATY_SCHEME_NUMBA_THREADS``; the rings read from ``wkb`` when given, the hits
+    table handed to ``on_hits`` once made) or on a Dask cluster."""
     if opts.engine == "dask":
         return check_parcels_dask(frame, zones, opts)
     set_threads(settings.current().numba_threads)
@@ -454,6 +457,7 @@ def _run_engine(
         near_m=opts.near,
         with_overlap_geometry=opts.with_overlap_geometry,
         wkb=wkb,
+        on_hits=on_hits,
     )
 
 

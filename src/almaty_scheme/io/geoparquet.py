@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +81,47 @@ def write_geoparquet(
         parcels: 0.25-0.5 s saved), and with ``release`` the geometries are let go at
         once.
     """
+    prepared = geoparquet_table(
+        frame, rows=rows, release=release, no_statistics=no_statistics, wkb=wkb
+    )
+    if prepared is None:
+        frame.to_parquet(path, index=False)
+    else:
+        prepared.write(path)
+
+
+@dataclass
+class ParquetTable:
+    """An Arrow table ready for Parquet, and the columns given min/max statistics."""
+
+    table: pa.Table
+    statistics: list[str]
+
+    def write(self, path: str | Path) -> None:
+        """Write it (snappy, as geopandas does); Parquet's encoding releases the GIL."""
+        pq.write_table(
+            self.table,
+            path,
+            compression="snappy",
+            write_statistics=self.statistics or False,
+        )
+
+
+def geoparquet_table(
+    frame: gpd.GeoDataFrame,
+    *,
+    rows: int = SLICE_ROWS,
+    release: bool = False,
+    no_statistics: Sequence[str] = (),
+    wkb: pa.ChunkedArray | None = None,
+) -> ParquetTable | None:
+    """What :func:`write_geoparquet` writes (same arguments), made apart from the
+    writing, so that a caller makes it on one thread (pandas' conversion holds the GIL)
+    and writes it on another; ``None`` when geopandas writes the frame itself (another
+    geopandas, or not one geometry column)."""
     geoms = frame.columns[frame.dtypes == "geometry"]
     if construct_wkb_array is None or len(geoms) != 1 or rows < 1:
-        frame.to_parquet(path, index=False)
-        return
+        return None
     col = geoms[0]
     geo = _encode_metadata(_geo_metadata(frame, col, wkb))  # the whole column's, before release
     series = frame[col]
@@ -110,13 +148,8 @@ def write_geoparquet(
     if frame.attrs:
         metadata[b"PANDAS_ATTRS"] = json.dumps(frame.attrs).encode()
     skip = {col, *no_statistics}
-    stats = [c for c in table.column_names if c not in skip]
-    pq.write_table(
-        table.replace_schema_metadata(metadata),
-        path,
-        compression="snappy",
-        write_statistics=stats or False,  # the geometry column is always left out
-    )
+    stats = [c for c in table.column_names if c not in skip]  # never the geometry
+    return ParquetTable(table.replace_schema_metadata(metadata), stats)
 
 
 def release_geometries(frame: gpd.GeoDataFrame) -> None:
