@@ -23,9 +23,10 @@ import almaty_scheme.crs as crs_module
 from almaty_scheme.check.engine import CheckResult
 from almaty_scheme.check.inputs import _repair_geometries
 from almaty_scheme.check.kernels import FlatRings
-from almaty_scheme.check.output import ResultWriter
+from almaty_scheme.check.output import ResultWriter, write_hits_parquet
 from almaty_scheme.check.verdict import _first_seen
 from almaty_scheme.errors import CRSError
+from almaty_scheme.io.geoparquet import write_geoparquet
 from almaty_scheme.io.readers import read_vector_wkb
 from almaty_scheme.io.wkb import polygonal_types, simple_valid, total_bounds
 
@@ -195,3 +196,40 @@ def test_hits_written_while_the_parcels_are_explained(tmp_path: Path) -> None:
     with ResultWriter(tmp_path / "other" / "r.gpkg") as writer:
         writer.start_hits(hits)
         assert writer._hits_job is None
+
+
+def _encodings(path: Path) -> dict[str, set[str]]:
+    rg = pq.ParquetFile(path).metadata.row_group(0)
+    return {rg.column(i).path_in_schema: set(rg.column(i).encodings) for i in range(rg.num_columns)}
+
+
+def test_nearly_distinct_columns_are_written_without_a_dictionary(tmp_path: Path) -> None:
+    frame = parcels(
+        [sq(0, 0), sq(200, 0), TWO],
+        parcel_id=["A", "B", "C"],
+        area_m2=[10_000.0, 10_000.0, 2.0],
+        near_roads_m=[1.5, np.nan, 3.0],
+        verdict=pd.Categorical(["clear", "clear", "outside"]),
+    )
+    write_geoparquet(frame, tmp_path / "p.parquet", plain=["parcel_id", "area_m2", "near_roads_m"])
+    enc = _encodings(tmp_path / "p.parquet")
+    for col in ("parcel_id", "area_m2", "near_roads_m"):
+        assert "RLE_DICTIONARY" not in enc[col], col
+    assert "RLE_DICTIONARY" in enc["verdict"]
+    pd.testing.assert_frame_equal(gpd.read_parquet(tmp_path / "p.parquet"), frame)
+    # the hits: ids and the per-hit numbers plain, the zones' attributes coded
+    hits = pd.DataFrame(
+        {
+            "parcel_id": pd.Categorical(["A", "A", "C"]),
+            "rule_id": pd.Categorical(["r1", "r2", "r1"]),
+            "overlap_m2": [1.0, 2.0, 3.0],
+            "share_pct": [0.01, 0.02, 100.0],
+            "distance_to_source_m": [0.0, 12.5, np.nan],
+        }
+    )
+    write_hits_parquet(hits, tmp_path / "h.parquet")
+    enc = _encodings(tmp_path / "h.parquet")
+    for col in ("parcel_id", "overlap_m2", "share_pct", "distance_to_source_m"):
+        assert "RLE_DICTIONARY" not in enc[col], col
+    assert "RLE_DICTIONARY" in enc["rule_id"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "h.parquet"), hits)

@@ -608,8 +608,11 @@ def _validity(
         has = ~pd.isna(given)
         reason[has] = given[has]
     missing = shapely.is_missing(geoms)
+    # rows of the WKB read as rings are non-empty polygons: GEOS asked about the rest
+    rings = _rings_from_wkb(wkb, missing, reason)
     empty = np.zeros(n, bool)
-    empty[~missing] = shapely.is_empty(geoms[~missing])
+    if rings is None:
+        empty[~missing] = shapely.is_empty(geoms[~missing])
     reason[(reason == None) & missing] = "null_geometry"  # noqa: E711
     reason[(reason == None) & empty] = "empty_geometry"  # noqa: E711
     valid = reason == None  # noqa: E711
@@ -618,10 +621,22 @@ def _validity(
     area = np.full(n, np.nan)
     area[vidx] = shapely.area(vg)
     use = _class_codes(frame["use_class"] if "use_class" in frame.columns else None, zones, n)
-    rings = FlatRings.from_wkb(wkb, vidx) if wkb is not None and len(wkb) == n else None
     if rings is None:
         rings = FlatRings.from_geoms(vg)
     return _Parcels(frame, reason, valid, vidx, vg, rings, area, use)
+
+
+def _rings_from_wkb(
+    wkb: pa.ChunkedArray | None, missing: np.ndarray, reason: np.ndarray
+) -> FlatRings | None:
+    """The rings of the parcels to check (present, no ``invalid_reason``) read from
+    their WKB, when it is null exactly where the geometries are and every such row is
+    a canonical polygon (:meth:`FlatRings.from_wkb`); else ``None``."""
+    if wkb is None or len(wkb) != len(missing) or wkb.null_count != int(missing.sum()):
+        return None
+    if not np.array_equal(np.asarray(wkb.is_null()), missing):
+        return None
+    return FlatRings.from_wkb(wkb, np.flatnonzero(~missing & (reason == None)))  # noqa: E711
 
 
 def _class_codes(use_class: pd.Series | None, zones: PreparedZones, n: int) -> np.ndarray:

@@ -136,8 +136,20 @@ def check_outputs_writable(paths: Mapping[str, Path], *, overwrite: bool) -> Non
 SUMMARY_HIT_COLUMNS: tuple[str, ...] = ("parcel_id", "overlap_m2", "regime", "rule_id", "family")
 """The hits' columns :func:`summarise` reads."""
 
-PLAIN_HIT_COLUMNS: tuple[str, ...] = ("parcel_id",)
-"""The hits' columns written to Parquet without a dictionary (:func:`write_hits_parquet`)."""
+PLAIN_HIT_COLUMNS: tuple[str, ...] = (
+    "parcel_id",
+    "overlap_m2",
+    "share_pct",
+    "distance_to_source_m",
+)
+"""The hits' columns written to Parquet without a dictionary (:func:`write_hits_parquet`):
+the parcel ids, and numbers nearly all distinct, for which Parquet's dictionary fills its
+page and falls back to plain values (2.4 M hits: 0.07 s and 17.1 MB for ``overlap_m2``
+with the attempt, 0.04 s and 16.3 MB without)."""
+
+PLAIN_PARCEL_COLUMNS: tuple[str, ...] = ("parcel_id", "input_row", "area_m2", "worst_share_pct")
+"""The parcels' GeoParquet columns written without a dictionary, with the ``near_*_m``
+distances (:func:`_plain`): as for :data:`PLAIN_HIT_COLUMNS`."""
 
 SUMMARY_PARCEL_COLUMNS: tuple[str, ...] = ("parcel_id", "verdict", "verdict_reason", "area_m2")
 """The parcels' columns :func:`summarise` reads, and their ids."""
@@ -517,7 +529,11 @@ class ResultWriter:
         self._free_later = parcels if self.release and wkb is not None else None
         release = self._free_later is None and self.release
         table = geoparquet_table(
-            parcels, release=release, no_statistics=_unstated(parcels), wkb=wkb
+            parcels,
+            release=release,
+            no_statistics=_unstated(parcels),
+            wkb=wkb,
+            plain=_plain(parcels),
         )
         pool = self._executor()
         if table is None:
@@ -713,7 +729,14 @@ def _parcels_job(
         release=release,
         no_statistics=_unstated(parcels),
         wkb=wkb,
+        plain=_plain(parcels),
     )
+
+
+def _plain(parcels: pd.DataFrame) -> list[str]:
+    """The parcels' columns of :data:`PLAIN_PARCEL_COLUMNS` and the near distances."""
+    near = [c for c in parcels.columns if str(c).startswith("near_") and str(c).endswith("_m")]
+    return [c for c in PLAIN_PARCEL_COLUMNS if c in parcels.columns] + near
 
 
 def _unstated(parcels: pd.DataFrame) -> list[str]:
