@@ -747,7 +747,8 @@ def _unstated(parcels: pd.DataFrame) -> list[str]:
 
 def write_hits_parquet(hits: pd.DataFrame, path: Path) -> None:
     """The hits as ``hits.to_parquet(path, index=False)`` writes them, except that the
-    Parquet pages hold the parcel ids themselves, not codes into a dictionary page.
+    Parquet pages hold the parcel ids themselves, not codes into a dictionary page (and
+    so the other :data:`PLAIN_HIT_COLUMNS`, whose values are nearly all distinct).
 
     The column is a categorical over every parcel's id, and Parquet wrote its whole
     dictionary into every row group: each of the three row groups of the 2.4 M hits of
