@@ -51,6 +51,7 @@ import shapely
 from numba import njit, prange
 
 from almaty_scheme.io.wkb import wkb_rings
+from almaty_scheme.parallel import parallel_launch
 
 MAX_OWNERS_PER_PARCEL = 16
 """Slots per parcel for distinct owners in one overlap pass; parcels touching more
@@ -176,7 +177,8 @@ class FlatRings:
             vert_n = np.diff(self.ring_offsets)[ring_idx]
             ring_off = np.zeros(len(ring_idx) + 1, np.int64)
             np.cumsum(vert_n, out=ring_off[1:])
-            x, y = _gather_coords(self.x, self.y, self.ring_offsets, ring_idx, ring_off)
+            with parallel_launch():
+                x, y = _gather_coords(self.x, self.y, self.ring_offsets, ring_idx, ring_off)
             srt = FlatRings(x, y, ring_off, geom_off, self.ring_sign[ring_idx])
             srt._order = np.arange(len(order), dtype=np.int64)
             self._sorted = srt
@@ -670,7 +672,7 @@ def _overlap_pass(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_overlap_kernel` on polygons ``gidx`` with ``slots`` owners per polygon
     (``bounds`` of the grid's items in the grid's order: :func:`_item_bounds`)."""
-    with numba.parallel_chunksize(_BLOCKS_PER_TASK):
+    with parallel_launch(), numba.parallel_chunksize(_BLOCKS_PER_TASK):
         return _overlap_kernel(
             gidx,
             rings.x,
@@ -1222,7 +1224,7 @@ def keyed_distances(
     rank[order] = np.arange(len(order))
     pos = rank[np.asarray(pair_geom, np.int64)]  # places of the pairs' polygons in the copy
     o = np.argsort(pos, kind="stable")
-    with numba.parallel_chunksize(_PARCELS_PER_TASK):
+    with parallel_launch(), numba.parallel_chunksize(_PARCELS_PER_TASK):
         d = _keyed_near_kernel(
             srt.x,
             srt.y,
@@ -1370,7 +1372,7 @@ def nearest_distances_by_key(
     if n == 0 or len(segments) == 0 or skip.shape[1] == 0:
         return np.full(skip.shape, np.inf)
     srt, order = rings.spatial_copy()
-    with numba.parallel_chunksize(_BLOCKS_PER_TASK):
+    with parallel_launch(), numba.parallel_chunksize(_BLOCKS_PER_TASK):
         d = _near_multi_kernel(
             srt.x,
             srt.y,

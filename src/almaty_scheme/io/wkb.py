@@ -38,6 +38,8 @@ import pyarrow.compute as pc
 import shapely
 from numba import njit, prange
 
+from almaty_scheme.parallel import parallel_launch
+
 _HEADER = 9
 """Bytes of a byte order mark, a uint32 type code and a uint32 count."""
 
@@ -422,7 +424,8 @@ def simple_valid(wkb: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarra
     ``True`` is wrong; nearly every cadastral parcel is shown valid here (10^6 in
     about 0.05 s, against 0.3 s of GEOS on two threads)."""
     data, offsets = wkb_buffers(wkb)
-    return _simple_valid(data, offsets, np.asarray(rows, np.int64))
+    with parallel_launch():
+        return _simple_valid(data, offsets, np.asarray(rows, np.int64))
 
 
 def one_chunk(wkb: pa.Array | pa.ChunkedArray) -> pa.Array:
