@@ -145,6 +145,11 @@ def test_near_distances_are_measured_on_their_own_thread(zones, monkeypatch) -> 
     assert "nearest water-protection zone 300 m" in res.parcels["explanation_en"].iloc[0]
     assert {"near", "near_wait", "explain"} <= set(res.timings)
     assert res.timings["near_wait"] <= res.timings["explain"]
+    # in turn (callers whose other core is busy): on the caller's thread, same answers
+    seen.clear()
+    turn = run(zones, [sq(5000, 7000), sq(1000, 5000)], near_m=500, near_beside=False)
+    assert seen == [threading.current_thread().name]
+    pd.testing.assert_frame_equal(pd.DataFrame(turn.parcels), pd.DataFrame(res.parcels))
     # without near_m no thread is started and no near column is made
     seen.clear()
     res = run(zones, [sq(5000, 7000)], near_m=None)
@@ -156,8 +161,9 @@ def test_an_error_on_the_near_thread_is_the_check_s_error(zones, monkeypatch) ->
         raise MemoryError("no room for the near distances")
 
     monkeypatch.setattr(engine_mod, "nearest_distances_by_key", broken)
-    with pytest.raises(MemoryError, match="no room for the near distances"):
-        run(zones, [sq(5000, 7000)], near_m=500)
+    for beside in (True, False):
+        with pytest.raises(MemoryError, match="no room for the near distances"):
+            run(zones, [sq(5000, 7000)], near_m=500, near_beside=beside)
     assert not [t for t in threading.enumerate() if t.name == "near"]
 
 

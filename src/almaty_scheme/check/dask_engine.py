@@ -109,8 +109,12 @@ def _check_partition(
     The returned parcels leave out their geometry (the client has it): less to send."""
     set_threads(kernel_threads)
     part = gpd.GeoDataFrame(part, geometry=part.geometry.name, crs=WORKING_CRS)
-    res = check_parcels(
-        part, zones, near_m=opts.near, with_overlap_geometry=opts.with_overlap_geometry
+    res = check_parcels(  # the workers fill the cores: the near distances in turn
+        part,
+        zones,
+        near_m=opts.near,
+        with_overlap_geometry=opts.with_overlap_geometry,
+        near_beside=False,
     )
     rows = res.parcels[ROW].to_numpy()
     pos = pd.Index(res.parcels["parcel_id"].astype(object)).get_indexer(

@@ -514,6 +514,7 @@ def check_parcels(
     with_overlap_geometry: bool = False,
     wkb: pa.ChunkedArray | None = None,
     on_hits: Callable[[pd.DataFrame], None] | None = None,
+    near_beside: bool = True,
 ) -> CheckResult:
     """Check parcels against prepared restriction zones.
 
@@ -550,6 +551,13 @@ def check_parcels(
         Called with the hits table (:attr:`CheckResult.hits`) as soon as it is made,
         before the parcels are explained: a writer can start on it meanwhile (the
         explanations are Python work on one core).
+    near_beside
+        Measure the near distances on a thread beside the verdicts, the hits table and
+        the explanations of the parcels that are not clear (:class:`_NearJob`): the
+        kernel fills the core that the Python steps leave idle. ``False`` measures them
+        in turn, for callers whose other core is busy already (the results
+        GeoPackage's writer processes, Dask's workers): there the thread only competes
+        (10^6 parcels streamed to a GeoPackage: 15.6 s in turn, 16.5-18.0 s beside).
 
     Returns
     -------
@@ -570,7 +578,7 @@ def check_parcels(
     hits.local = hits.dist[:0].astype(np.int64)
     # the near distances (a parallel kernel that releases the GIL) are measured on a
     # thread while this one makes the verdicts, the hits table and most explanations
-    near = _NearJob(p, hits, zones, near_m)
+    near = _NearJob(p, hits, zones, near_m, beside=near_beside)
     with clock("verdict"):
         worst = _worst_hits(hits, p.n)
         _verdict_columns(p, cover, hits, worst, zones)
@@ -839,33 +847,47 @@ class _NearJob:
     near kernel runs on numba's threads without the GIL, so the verdicts, the hits
     table and the explanations of the parcels that are not clear are made meanwhile
     (10^6 parcels: 0.86 s of kernel beside 0.8 s of Python). :meth:`columns` waits for
-    it and adds the columns; an error on the thread is raised there. Nothing is started
-    without ``near_m``."""
+    it and adds the columns; an error on the thread is raised there. Nothing runs
+    without ``near_m``; without ``beside`` :meth:`columns` measures them itself."""
 
-    def __init__(self, p: _Parcels, h: _Hits, zones: PreparedZones, near_m: float | None) -> None:
+    def __init__(
+        self,
+        p: _Parcels,
+        h: _Hits,
+        zones: PreparedZones,
+        near_m: float | None,
+        *,
+        beside: bool = True,
+    ) -> None:
         self.keys = list(zones.near_keys) if near_m else []
         self.seconds = 0.0
         self._values: np.ndarray | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if near_m:
-            args = (p.n, p.vidx, p.rings, h.parcel, h.zone, zones, float(near_m))
-            self._thread = threading.Thread(target=self._run, args=args, name="near", daemon=True)
+        self._args: tuple[Any, ...] = ()
+        if near_m and self.keys:
+            self._args = (p.n, p.vidx, p.rings, h.parcel, h.zone, zones, float(near_m))
+        if self._args and beside:
+            self._thread = threading.Thread(target=self._run, name="near", daemon=True)
             self._thread.start()
 
-    def _run(self, *args: Any) -> None:
+    def _run(self) -> None:
         t = time.perf_counter()
         try:
-            self._values = _near_values(*args)
+            self._values = _near_values(*self._args)
         except BaseException as exc:  # raised by columns(), on the caller's thread
             self._error = exc
+        self._args = ()  # the rings and hits are the caller's to let go
         self.seconds = time.perf_counter() - t
 
     def columns(self, frame: gpd.GeoDataFrame) -> list[str]:
         """Wait for the distances, add ``near_<key>_m`` to ``frame``; their names."""
-        if self._thread is None:
+        if not self.keys:
             return []
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        else:  # in turn, on this thread
+            self._run()
         if self._error is not None:
             raise self._error
         assert self._values is not None

@@ -274,6 +274,7 @@ def _check_streamed(
             near_m=opts.near,
             with_overlap_geometry=opts.with_overlap_geometry,
             wkb=wkb.slice(a, CHUNK_ROWS) if wkb is not None else None,
+            near_beside=False,  # the writer processes have the other core
         )
         t_check += time.perf_counter() - t
         t = time.perf_counter()
