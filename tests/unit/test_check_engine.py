@@ -12,9 +12,10 @@ import shapely
 from check_world import GAS_X, RIVER_Y, X0, Y0, parcels, prepared, sq
 
 import almaty_scheme.check.engine as engine_mod
+import almaty_scheme.check.kernels as kernels_mod
 from almaty_scheme.check.engine import MIN_OVERLAP_M2, CheckResult, check_parcels, plain
 from almaty_scheme.check.inputs import prepare_parcels
-from almaty_scheme.check.verdict import begin_explanations, explain, explanation_parts_of
+from almaty_scheme.check.verdict import explanation_parts_of
 from almaty_scheme.check.zones import tile_geometries
 from almaty_scheme.errors import CRSError
 
@@ -129,27 +130,34 @@ def test_near_distances(zones) -> None:
 
 
 def test_near_distances_are_measured_on_their_own_thread(zones, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Stage 6 runs on a thread beside the verdicts, the hits table and the explanations
-    of the parcels that are not clear; the clear parcel's text waits for it."""
+    """Stage 6 runs on a thread beside the verdicts and is joined before the hits table
+    and the explanations (the clear parcel's text names the nearest zone)."""
     seen: list[str] = []
-    real = engine_mod.nearest_distances_by_key
+    real = engine_mod.nearest_within_by_key
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine_mod, "nearest_distances_by_key", spy)
+    monkeypatch.setattr(engine_mod, "nearest_within_by_key", spy)
     res = run(zones, [sq(5000, 7000), sq(1000, 5000)], near_m=500)
     assert seen == ["near"]
     assert res.parcels["near_water_protection_m"].iloc[0] == pytest.approx(300.0)
     assert "nearest water-protection zone 300 m" in res.parcels["explanation_en"].iloc[0]
-    assert {"near", "near_wait", "explain"} <= set(res.timings)
-    assert res.timings["near_wait"] <= res.timings["explain"]
+    assert {"near", "near_wait", "verdict", "explain"} <= set(res.timings)
     # in turn (callers whose other core is busy): on the caller's thread, same answers
     seen.clear()
     turn = run(zones, [sq(5000, 7000), sq(1000, 5000)], near_m=500, near_beside=False)
     assert seen == [threading.current_thread().name]
     pd.testing.assert_frame_equal(pd.DataFrame(turn.parcels), pd.DataFrame(res.parcels))
+    # measured one polygon at a time (chunks of the spatial order): the same columns;
+    # the gas corridor ends at x = 2150 (its line at 2000): 2850, 750 and 2750 m away
+    monkeypatch.setattr(kernels_mod, "NEAR_CHUNK", 1)
+    one = run(zones, [sq(5000, 7000), sq(1000, 5000), sq(4900, 7000)], near_m=3000)
+    monkeypatch.setattr(kernels_mod, "NEAR_CHUNK", 1 << 20)
+    whole = run(zones, [sq(5000, 7000), sq(1000, 5000), sq(4900, 7000)], near_m=3000)
+    assert one.parcels["near_gas_m"].tolist() == pytest.approx([2850.0, 750.0, 2750.0])
+    pd.testing.assert_frame_equal(pd.DataFrame(one.parcels), pd.DataFrame(whole.parcels))
     # without near_m no thread is started and no near column is made
     seen.clear()
     res = run(zones, [sq(5000, 7000)], near_m=None)
@@ -160,28 +168,11 @@ def test_an_error_on_the_near_thread_is_the_check_s_error(zones, monkeypatch) ->
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise MemoryError("no room for the near distances")
 
-    monkeypatch.setattr(engine_mod, "nearest_distances_by_key", broken)
+    monkeypatch.setattr(engine_mod, "nearest_within_by_key", broken)
     for beside in (True, False):
         with pytest.raises(MemoryError, match="no room for the near distances"):
             run(zones, [sq(5000, 7000)], near_m=500, near_beside=beside)
     assert not [t for t in threading.enumerate() if t.name == "near"]
-
-
-def test_explanations_begun_without_the_near_columns_are_explain_s(zones) -> None:  # type: ignore[no-untyped-def]
-    """``begin_explanations`` needs no near column; ``finish`` with them gives what
-    ``explain`` gives from the whole frame."""
-    res = run(zones, [sq(5000, 7000), sq(1000, 5000), sq(-300, 9000)], near_m=500)
-    near_cols = [c for c in res.parcels.columns if c.startswith("near_")]
-    frame = res.parcels.assign(_worst_zone=[-1, 0, -1])
-    lu = zones.land_use
-    args = (zones.zones, dict(lu.titles), dict(lu.titles_ru))
-    whole = explain(frame, *args, near_cols)
-    begun = begin_explanations(frame.drop(columns=near_cols), *args)
-    parted = begun.finish(frame, near_cols)
-    assert list(parted[0]) == list(whole[0]) and list(parted[1]) == list(whole[1])
-    assert "nearest water-protection zone 300 m" in parted[0][0]
-    for a, b in zip(parted[2:], whole[2:], strict=True):
-        assert a.tolist() == b.tolist()
 
 
 def test_outside_boundary_and_coverage(zones) -> None:

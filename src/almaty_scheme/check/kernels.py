@@ -980,35 +980,6 @@ def keys_met(parcel: np.ndarray, zone: np.ndarray, zone_keys: np.ndarray, n: int
     )
 
 
-@njit(cache=True, nogil=True)
-def _within(
-    dist: np.ndarray, rows: np.ndarray, column: np.ndarray, limit: float, n: int
-) -> np.ndarray:  # pragma: no cover - jit
-    out = np.full((len(column), n), np.nan)
-    for j in range(len(rows)):
-        g = rows[j]
-        for k in range(len(column)):
-            c = column[k]
-            if c >= 0 and dist[j, c] <= limit:
-                out[k, g] = dist[j, c]
-    return out
-
-
-def distances_within(
-    dist: np.ndarray, rows: np.ndarray, column: np.ndarray, limit: float, n: int
-) -> np.ndarray:
-    """``(K, n)``: for key ``k`` with ``column[k] >= 0``, the distance
-    ``dist[j, column[k]]`` of row ``rows[j]`` where it is at most ``limit``, else NaN
-    (NaN for every row of a key with ``column[k] < 0``)."""
-    return _within(  # type: ignore[no-any-return, unused-ignore]
-        np.ascontiguousarray(dist, np.float64),
-        np.ascontiguousarray(rows, np.int64),
-        np.ascontiguousarray(column, np.int64),
-        float(limit),
-        int(n),
-    )
-
-
 # ------------------------------------------------------------------------- distances
 @njit(cache=True, inline="always")
 def _pt_seg2(
@@ -1271,7 +1242,7 @@ def _near_multi_kernel(
     gitems: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - jit
     """``seg`` and ``seg_key`` are per grid entry (in ``gitems`` order, see
-    :func:`nearest_distances_by_key`); ``gitems`` itself is not read."""
+    :func:`nearest_within_by_key`); ``gitems`` itself is not read."""
     n = len(sel)
     n_keys = skip.shape[1]
     out = np.full((n, n_keys), np.inf)
@@ -1355,47 +1326,68 @@ def _near_multi_kernel(
     return out
 
 
-def nearest_distances_by_key(
-    rings: FlatRings,
+def nearest_within_by_key(
+    srt: FlatRings,
+    order: np.ndarray,
     skip: np.ndarray,
     radius: float,
     segments: np.ndarray,
     segment_key: np.ndarray,
     grid: Grid,
+    rows: np.ndarray,
+    column: np.ndarray,
+    n: int,
 ) -> np.ndarray:
-    """Distance from every polygon to the nearest segment of each key within ``radius``
-    (``inf`` beyond it, or where ``skip[g, key]``), in one pass over a shared grid.
+    """Distance from every polygon to the nearest segment of each key within ``radius``,
+    in one pass over a shared grid, for the polygons' rings in spatial order (``srt,
+    order`` of :meth:`FlatRings.spatial_copy`; the caller may let go of the rings in
+    input order meanwhile): ``(K, n)``,
+    for key ``k`` with ``column[k] >= 0`` the distance of polygon ``j`` (row ``rows[j]``)
+    to segment key ``column[k]`` where it is at most ``radius`` and not ``skip[j,
+    column[k]]``, else NaN.
 
-    Returns a ``(G, K)`` array for ``skip`` of shape ``(G, K)``.
+    Measured :data:`NEAR_CHUNK` polygons of the spatial order at a time and spread at
+    once, so that no ``(G, L)`` array of every polygon's distances is made (10^6
+    parcels, 8 keys: 64 MB, and as much again to put it back in input order).
     """
-    n = len(rings.geom_offsets) - 1
-    if n == 0 or len(segments) == 0 or skip.shape[1] == 0:
-        return np.full(skip.shape, np.inf)
-    srt, order = rings.spatial_copy()
-    with parallel_launch(), numba.parallel_chunksize(_BLOCKS_PER_TASK):
-        d = _near_multi_kernel(
-            srt.x,
-            srt.y,
-            srt.ring_offsets,
-            srt.geom_offsets,
-            np.arange(n, dtype=np.int64),
-            np.ascontiguousarray(skip[order]),
-            # per grid entry: a cell's segments are read one after another
-            np.ascontiguousarray(segments[grid.items]),
-            np.ascontiguousarray(segment_key[grid.items]),
-            float(radius),
-            grid.x0,
-            grid.y0,
-            grid.size,
-            grid.nx,
-            grid.ny,
-            grid.start,
-            grid.items,
-        )
-    out = np.empty_like(d)
-    out[order] = d
-    return out
+    values = np.full((len(column), n), np.nan)
+    g = len(order)
+    if g == 0 or len(segments) == 0 or skip.shape[1] == 0:
+        return values
+    # per grid entry: a cell's segments are read one after another
+    seg = np.ascontiguousarray(segments[grid.items])
+    seg_key = np.ascontiguousarray(segment_key[grid.items])
+    for a in range(0, g, NEAR_CHUNK):
+        pos = order[a : a + NEAR_CHUNK]
+        with parallel_launch(), numba.parallel_chunksize(_BLOCKS_PER_TASK):
+            d = _near_multi_kernel(
+                srt.x,
+                srt.y,
+                srt.ring_offsets,
+                srt.geom_offsets,
+                np.arange(a, a + len(pos), dtype=np.int64),
+                np.ascontiguousarray(skip[pos]),
+                seg,
+                seg_key,
+                float(radius),
+                grid.x0,
+                grid.y0,
+                grid.size,
+                grid.nx,
+                grid.ny,
+                grid.start,
+                grid.items,
+            )
+        at = rows[pos]
+        for k, c in enumerate(column):
+            if c >= 0:
+                within = d[:, c] <= radius
+                values[k, at[within]] = d[within, c]
+    return values
 
+
+NEAR_CHUNK = 131_072
+"""Polygons measured at a time by :func:`nearest_within_by_key`."""
 
 NEAR_GRID_CELL_M = 250.0
 """Cell size of the grids over outline segments; longer segments are split."""

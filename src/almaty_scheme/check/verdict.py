@@ -664,53 +664,17 @@ def explain(
     :func:`zone_phrases` per zone row across calls (e.g. partitions of one run).
     Returns the English and Russian texts as categoricals (each distinct text once),
     and each one's categories split into head, words and tail (``(k, 3)`` object
-    arrays, as :func:`explanation_parts_of` splits them). The same as
-    :func:`begin_explanations` then :meth:`Explaining.finish`.
+    arrays, as :func:`explanation_parts_of` splits them).
     """
-    return begin_explanations(frame, zones, titles, titles_ru, phrases).finish(frame, near_cols)
-
-
-@dataclass
-class Explaining:
-    """Explanations begun without the near distances (:func:`begin_explanations`): the
-    ``outside``, ``invalid_input``, ``prohibited`` and ``conditional`` parcels' texts.
-    :meth:`finish` adds the ``clear`` parcels' texts, the only ones that name the
-    nearest zone, so that the engine composes the others while the near distances are
-    measured."""
-
-    cases: _Cases
-    titles: dict[str, str]
-    titles_ru: dict[str, str]
-    en: _Texts
-    ru: _Texts
-
-    def finish(
-        self, frame: pd.DataFrame, near_cols: list[str]
-    ) -> tuple[pd.Categorical, pd.Categorical, np.ndarray, np.ndarray]:
-        """The ``clear`` parcels' texts from ``frame``'s ``near_cols`` and
-        ``inside_*_pct`` (the rows of the frame begun with), then every text as
-        :func:`explain` returns them."""
-        _explain_clear(frame, self.cases, self.titles, self.titles_ru, near_cols, self.en, self.ru)
-        (en_texts, en_parts), (ru_texts, ru_parts) = self.en.categorical(), self.ru.categorical()
-        return en_texts, ru_texts, en_parts, ru_parts
-
-
-def begin_explanations(
-    frame: pd.DataFrame,
-    zones: pd.DataFrame,
-    titles: dict[str, str],
-    titles_ru: dict[str, str],
-    phrases: dict[int, ZonePhrases] | None = None,
-) -> Explaining:
-    """The texts of every parcel that is not ``clear`` (arguments as :func:`explain`'s;
-    ``frame`` needs no ``near_*`` column)."""
     n = len(frame)
     en = _Texts(n, "en")
     ru = _Texts(n, "ru")
     c = _Cases.of(frame)
     _explain_outside_invalid(c, en, ru)
     _explain_hits(c, zones, titles, titles_ru, phrases if phrases is not None else {}, en, ru)
-    return Explaining(c, titles, titles_ru, en, ru)
+    _explain_clear(frame, c, titles, titles_ru, near_cols, en, ru)
+    (en_texts, en_parts), (ru_texts, ru_parts) = en.categorical(), ru.categorical()
+    return en_texts, ru_texts, en_parts, ru_parts
 
 
 def _explain_outside_invalid(c: _Cases, en: _Texts, ru: _Texts) -> None:
