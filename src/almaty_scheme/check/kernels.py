@@ -339,6 +339,11 @@ class Grid:
     start: np.ndarray
     items: np.ndarray
 
+    def fields(self) -> tuple[float, float, float, int, int, np.ndarray, np.ndarray]:
+        """``(x0, y0, size, nx, ny, start, items)``: the grid as the kernels take it, in
+        their arguments' order."""
+        return self.x0, self.y0, self.size, self.nx, self.ny, self.start, self.items
+
     @classmethod
     def build(cls, bounds: np.ndarray, size: float | None = None) -> Grid:
         """Index ``(K, 4)`` bounds (xmin, ymin, xmax, ymax).
@@ -684,13 +689,7 @@ def _overlap_pass(
             bounds,
             is_box,
             owner,
-            grid.x0,
-            grid.y0,
-            grid.size,
-            grid.nx,
-            grid.ny,
-            grid.start,
-            grid.items,
+            *grid.fields(),
             slots,
         )
 
@@ -1209,13 +1208,7 @@ def keyed_distances(
             # per grid entry: a cell's segments are read one after another
             np.ascontiguousarray(segments[grid.items]),
             np.ascontiguousarray(seg_key[grid.items]),
-            grid.x0,
-            grid.y0,
-            grid.size,
-            grid.nx,
-            grid.ny,
-            grid.start,
-            grid.items,
+            *grid.fields(),
         )
     out = np.empty(len(pair_geom))
     out[o] = d
@@ -1370,13 +1363,7 @@ def nearest_within_by_key(
                 seg,
                 seg_key,
                 float(radius),
-                grid.x0,
-                grid.y0,
-                grid.size,
-                grid.nx,
-                grid.ny,
-                grid.start,
-                grid.items,
+                *grid.fields(),
             )
         at = rows[pos]
         for k, c in enumerate(column):
