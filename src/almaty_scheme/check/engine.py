@@ -520,11 +520,11 @@ def check_parcels(
     coverage (:func:`_coverage`), overlay (:func:`_overlay`), distance to the zones'
     sources (:func:`source_distances`), worst hit and verdicts (:func:`_worst_hits`,
     :func:`_verdict_columns`), functional zone (:func:`_functional_zone_columns`), near
-    distances (:class:`_NearJob`, on a thread beside the verdicts, the hits table and
-    the explanations of the parcels that are not clear), the hits table
-    (:func:`_hits_frame`), explanations (:func:`_explanation_columns`) and column order
-    (:func:`_column_order`). ``timings["near"]`` is the near thread's own time, and
-    ``timings["near_wait"]`` (within ``explain``) how long the explanations waited for it.
+    distances (:class:`_NearJob`, on a thread beside the verdicts, joined before the
+    hits table), the hits table (:func:`_hits_frame`), explanations
+    (:func:`_explanation_columns`) and column order (:func:`_column_order`).
+    ``timings["near"]`` is the near thread's own time, and ``timings["near_wait"]`` how
+    long the main thread waited for it after the verdicts.
 
     Parameters
     ----------
@@ -550,9 +550,8 @@ def check_parcels(
         before the parcels are explained: a writer can start on it meanwhile (the
         explanations are Python work on one core).
     near_beside
-        Measure the near distances on a thread beside the verdicts, the hits table and
-        the explanations of the parcels that are not clear (:class:`_NearJob`): the
-        kernel fills the core that the Python steps leave idle. ``False`` measures them
+        Measure the near distances on a thread beside the verdicts (:class:`_NearJob`):
+        the kernel fills the core that the verdicts leave idle. ``False`` measures them
         in turn, for callers whose other core is busy already (the results
         GeoPackage's writer processes, Dask's workers): there the thread only competes
         (10^6 parcels streamed to a GeoPackage: 15.6 s in turn, 16.5-18.0 s beside).
@@ -843,11 +842,13 @@ def _functional_zone_columns(p: _Parcels, h: _Hits, zones: PreparedZones) -> Non
 
 class _NearJob:
     """Stage 6 on a thread (:func:`_near_values`), started once the hits are known: the
-    near kernel runs on numba's threads without the GIL, so the verdicts, the hits
-    table and the explanations of the parcels that are not clear are made meanwhile
-    (10^6 parcels: 0.86 s of kernel beside 0.8 s of Python). :meth:`columns` waits for
-    it and adds the columns; an error on the thread is raised there. Nothing runs
-    without ``near_m``; without ``beside`` :meth:`columns` measures them itself."""
+    near kernel runs on numba's threads without the GIL, so the verdicts are made
+    meanwhile (10^6 parcels: 0.85 s of kernel beside 0.3-0.45 s of Python). The caller
+    joins it (:meth:`columns`, which adds the columns and raises an error of the thread)
+    before the hits table and the explanations, so that the parcels' rings are let go
+    before those are made (beside them too, 10^6 parcels peaked at 2.1 GiB instead of
+    1.8). Nothing runs without ``near_m``; without ``beside`` :meth:`columns` measures
+    them itself."""
 
     def __init__(
         self,
