@@ -131,7 +131,8 @@ def test_near_distances(zones) -> None:
 
 def test_near_distances_are_measured_on_their_own_thread(zones, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Stage 6 runs on a thread beside the verdicts and is joined before the hits table
-    and the explanations (the clear parcel's text names the nearest zone)."""
+    and the clear parcels' explanations (the clear parcel's text names the nearest
+    zone)."""
     seen: list[str] = []
     real = engine_mod.nearest_within_by_key
 
@@ -162,6 +163,29 @@ def test_near_distances_are_measured_on_their_own_thread(zones, monkeypatch) -> 
     seen.clear()
     res = run(zones, [sq(5000, 7000)], near_m=None)
     assert seen == [] and res.timings["near"] == 0.0
+
+
+def test_explanations_that_need_no_near_distance_are_made_meanwhile(zones, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The near thread's kernel waits until the explanations have begun on the caller's
+    thread (those of the parcels with hits, outside or invalid): in sequence this would
+    never happen (30 s, then the thread's error is the check's)."""
+    begun = threading.Event()
+    real_begin, real_near = engine_mod.explain_begin, engine_mod.nearest_within_by_key
+
+    def begin(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pending = real_begin(*args, **kwargs)
+        begun.set()
+        return pending
+
+    def near(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert begun.wait(timeout=30), "the explanations waited for the near distances"
+        return real_near(*args, **kwargs)
+
+    monkeypatch.setattr(engine_mod, "explain_begin", begin)
+    monkeypatch.setattr(engine_mod, "nearest_within_by_key", near)
+    res = run(zones, [sq(5000, 7000), sq(1000, 5000)], near_m=500)
+    assert res.parcels["verdict"].tolist()[0] == "clear"
+    assert "nearest water-protection zone 300 m" in res.parcels["explanation_en"].iloc[0]
 
 
 def test_an_error_on_the_near_thread_is_the_check_s_error(zones, monkeypatch) -> None:  # type: ignore[no-untyped-def]

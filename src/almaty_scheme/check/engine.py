@@ -64,10 +64,11 @@ from almaty_scheme.check.verdict import (
     CONDITIONAL_REASONS,
     VERDICTS,
     ExplanationParts,
+    PendingExplanations,
     column_codes,
     conditional_reason_codes,
     effective_regimes,
-    explain,
+    explain_begin,
     on_settlement_proposals,
 )
 from almaty_scheme.check.zones import PreparedZones, TileIndex
@@ -574,28 +575,29 @@ def check_parcels(
     # columns it was given): the peak memory of a large check is at its end
     hits.local = hits.dist[:0].astype(np.int64)
     # the near distances (a parallel kernel that releases the GIL) are measured on a
-    # thread while this one makes the verdicts; they are joined before the hits table,
-    # so that the parcels' rings are let go before the hits and the explanations are
-    # made (beside those too, 10^6 parcels peaked at 2.0-2.1 GiB instead of 1.8)
+    # thread while this one makes the verdicts and the explanations that need no near
+    # distance; they are joined before the hits table (beside that too, 10^6 parcels
+    # peaked at 2.0-2.1 GiB instead of 1.8)
     near = _NearJob(p, hits, zones, near_m, beside=near_beside)
     with clock("verdict"):
         worst = _worst_hits(hits, p.n)
         _verdict_columns(p, cover, hits, worst, zones)
         _functional_zone_columns(p, hits, zones)
-    worst_zone = worst.zone
-    del cover, worst
-    with clock("near_wait"):
-        near_cols = near.columns(p.frame)
     frame, n = p.frame, p.n
-    del p  # the flat rings, areas and validity arrays
+    del cover, p  # the flat rings in input order (the near job has its own copy)
+    with clock("explain"):
+        pending = _explanations_begun(frame, worst.zone, zones)
+    del worst
+    with clock("near_wait"):
+        near_cols = near.columns(frame)
     with clock("hits_table"):
         table = _hits_frame(frame["parcel_id"], hits, zones)
     del hits
     if on_hits is not None:
         on_hits(table)
     with clock("explain"):
-        explained = _explanation_columns(frame, worst_zone, zones, near_cols)
-    del worst_zone
+        explained = _explanation_columns(frame, pending, near_cols)
+    del pending
     clock.timings["near"] = near.seconds
     frame = _column_order(frame, near_cols)
     timings = clock.done()
@@ -949,22 +951,29 @@ def _near_values(
     return values
 
 
-def _explanation_columns(
-    frame: gpd.GeoDataFrame, worst_zone: np.ndarray, zones: PreparedZones, near_cols: list[str]
-) -> ExplanationParts:
-    """Stage 7, explanations: ``explanation_ru`` / ``explanation_en``
-    (:func:`~almaty_scheme.check.verdict.explain`; zone phrases cached on ``zones``),
-    and how each distinct text splits into parts."""
+def _explanations_begun(
+    frame: gpd.GeoDataFrame, worst_zone: np.ndarray, zones: PreparedZones
+) -> PendingExplanations:
+    """Stage 7, explanations, first part: every parcel's but the clear ones'
+    (:func:`~almaty_scheme.check.verdict.explain_begin`; zone phrases cached on
+    ``zones``), while the near distances are measured."""
     lu = zones.land_use
-    phrases = zones.derived.setdefault("phrases", {})
-    en, ru, en_parts, ru_parts = explain(
+    return explain_begin(
         frame.assign(_worst_zone=worst_zone),  # copy-on-write: no data copied
         zones.zones,
         dict(lu.titles),
         dict(lu.titles_ru),
-        near_cols,
-        phrases,
+        zones.derived.setdefault("phrases", {}),
     )
+
+
+def _explanation_columns(
+    frame: gpd.GeoDataFrame, pending: PendingExplanations, near_cols: list[str]
+) -> ExplanationParts:
+    """Stage 7, explanations, second part: the clear parcels' (they name the nearest
+    zone: ``near_cols``), then ``explanation_ru`` / ``explanation_en`` on ``frame``
+    and how each distinct text splits into parts."""
+    en, ru, en_parts, ru_parts = pending.finish(frame, near_cols)
     frame["explanation_ru"] = ru
     frame["explanation_en"] = en
     return ExplanationParts(

@@ -664,17 +664,51 @@ def explain(
     :func:`zone_phrases` per zone row across calls (e.g. partitions of one run).
     Returns the English and Russian texts as categoricals (each distinct text once),
     and each one's categories split into head, words and tail (``(k, 3)`` object
-    arrays, as :func:`explanation_parts_of` splits them).
+    arrays, as :func:`explanation_parts_of` splits them). The same as
+    :func:`explain_begin` then :meth:`PendingExplanations.finish`.
     """
+    return explain_begin(frame, zones, titles, titles_ru, phrases).finish(frame, near_cols)
+
+
+@dataclass
+class PendingExplanations:
+    """The explanations of :func:`explain_begin`: every parcel's but the clear ones'
+    (those name the nearest zone, so they wait for the near distances)."""
+
+    cases: _Cases
+    en: _Texts
+    ru: _Texts
+    titles: dict[str, str]
+    titles_ru: dict[str, str]
+
+    def finish(
+        self, frame: pd.DataFrame, near_cols: list[str]
+    ) -> tuple[pd.Categorical, pd.Categorical, np.ndarray, np.ndarray]:
+        """The clear parcels' texts from ``frame``'s ``near_cols``, then every text, as
+        :func:`explain` returns them (``frame``: the rows given to :func:`explain_begin`,
+        in the same order, with the near columns)."""
+        _explain_clear(frame, self.cases, self.titles, self.titles_ru, near_cols, self.en, self.ru)
+        (en_texts, en_parts), (ru_texts, ru_parts) = self.en.categorical(), self.ru.categorical()
+        return en_texts, ru_texts, en_parts, ru_parts
+
+
+def explain_begin(
+    frame: pd.DataFrame,
+    zones: pd.DataFrame,
+    titles: dict[str, str],
+    titles_ru: dict[str, str],
+    phrases: dict[int, ZonePhrases] | None = None,
+) -> PendingExplanations:
+    """The first part of :func:`explain`, which needs no near distances: the
+    ``outside`` and ``invalid_input`` parcels' texts and those of the parcels with hits
+    (the engine makes them while the near distances are measured on another thread)."""
     n = len(frame)
     en = _Texts(n, "en")
     ru = _Texts(n, "ru")
     c = _Cases.of(frame)
     _explain_outside_invalid(c, en, ru)
     _explain_hits(c, zones, titles, titles_ru, phrases if phrases is not None else {}, en, ru)
-    _explain_clear(frame, c, titles, titles_ru, near_cols, en, ru)
-    (en_texts, en_parts), (ru_texts, ru_parts) = en.categorical(), ru.categorical()
-    return en_texts, ru_texts, en_parts, ru_parts
+    return PendingExplanations(c, en, ru, titles, titles_ru)
 
 
 def _explain_outside_invalid(c: _Cases, en: _Texts, ru: _Texts) -> None:
