@@ -26,7 +26,7 @@ from almaty_scheme.check import run as run_mod
 from almaty_scheme.check.engine import CheckResult, _union
 from almaty_scheme.check.options import CheckOptions
 from almaty_scheme.errors import ProcessingError
-from almaty_scheme.io import gpkg_worker
+from almaty_scheme.io import gpkg_stream, gpkg_worker, writer_pool
 from almaty_scheme.io.gpkg_stream import WORKER, GpkgStream
 
 pytestmark = pytest.mark.usefixtures("private_zone_cache")
@@ -69,19 +69,29 @@ def _chunks(result: CheckResult, cuts: list[int]) -> list[tuple[Any, pd.DataFram
     return out
 
 
-@pytest.mark.parametrize("process", [True, False])
+@pytest.mark.parametrize(("process", "side"), [(True, False), (False, False), (False, True)])
 def test_chunks_slices_and_processes_write_the_same_file(
-    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process: bool
+    world: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    process: bool,
+    side: bool,
 ) -> None:
+    """Writer processes for both tables, none, or one for the hits beside this
+    process's write of the parcels (``side``): the same tables and views."""
     whole = _run(world, tmp_path / "whole.gpkg")  # 7 parcels: one write, in this process
     monkeypatch.setattr(gpkg_out, "SLICE_ROWS", 2)  # slices of 2 parcels within chunks
     out = gpkg_out.GpkgResults(
-        tmp_path / "parts.gpkg", process=process, copies=gpkg_out.stored_once(whole.parcels)
+        tmp_path / "parts.gpkg",
+        process=process,
+        copies=gpkg_out.stored_once(whole.parcels),
+        side=side,
     )
     for parcels_part, hits_part in _chunks(whole.result, [3, 4]):
         out.add(parcels_part, hits_part)
-    assert (out.side is not None) is process  # the hits have a writer of their own
-    assert out.side_layer is process
+    assert out.stream.process is process
+    assert (out.side is not None) is (process or side)  # the hits have a writer of their own
+    assert out.side_layer is (process or side)
     summary = whole.summary
     out.finish(out_mod._gpkg_finalizer(summary, whole.issues), description="check results")
     for layer in ("parcels", "parcel_hits", "parcel_input_issues", "check_zones"):
@@ -141,6 +151,66 @@ def test_a_large_check_streams_to_writer_processes(
         )
     pd.testing.assert_frame_equal(whole.parcels, streamed.parcels)
     assert streamed.summary["by_verdict"] == whole.summary["by_verdict"]
+
+
+def test_a_mid_sized_check_writes_its_hits_beside_the_parcels(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From SIDE_WRITER_MIN_ROWS parcels (below STREAM_MIN_ROWS), the run starts one
+    writer process before reading the parcels; the hits' writer takes it while this
+    process writes the parcels; the same file as without it, and no writer is left."""
+    whole = _run(world, tmp_path / "whole.gpkg")
+    monkeypatch.setattr(gpkg_out, "SIDE_WRITER_MIN_ROWS", 5)
+    monkeypatch.setattr(out_mod, "SIDE_WRITER_MIN_ROWS", 5)
+    monkeypatch.setattr(run_mod, "SIDE_WRITER_MIN_ROWS", 5)
+    asked: list[int] = []
+    taken: list[int] = []
+    real_prestart, real_take = writer_pool.prestart, writer_pool.take
+
+    def prestart(count: int) -> None:
+        asked.append(count)
+        real_prestart(count)
+
+    def take() -> Any:
+        idle = {p.pid for p, _ in writer_pool._IDLE}
+        got = real_take()
+        taken.append(int(got[0].pid in idle))
+        return got
+
+    monkeypatch.setattr(run_mod, "prestart", prestart)
+    monkeypatch.setattr(gpkg_stream, "take", take)
+    sided = _run(world, tmp_path / "side.gpkg")
+    assert asked == [1]  # 7 parcels: one writer, for the hits
+    assert taken == [1]  # the one started ahead
+    assert writer_pool._IDLE == []
+    for layer in ("parcels", "parcel_hits", "check_zones", "parcel_input_issues"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "side.gpkg", layer)
+        )
+    assert _table_sql(tmp_path / "whole.gpkg", "parcel_hits_data") == _table_sql(
+        tmp_path / "side.gpkg", "parcel_hits_data"
+    )
+    pd.testing.assert_frame_equal(whole.parcels, sided.parcels)
+    assert not list(tmp_path.glob("*.partial*"))
+
+
+@pytest.mark.parametrize(
+    ("out", "extra", "n", "expected"),
+    [
+        ("r.gpkg", {}, 7, 0),  # too few
+        ("r.gpkg", {}, 60_000, 1),  # the hits' writer
+        ("r.gpkg", {}, 250_000, 2),  # streamed: both writers
+        ("r.gpkg", {"csv": True}, 250_000, 1),  # not streamed with copies
+        ("r.parquet", {}, 250_000, 0),
+        ("r.gpkg", {"engine": "dask"}, 250_000, 0),
+    ],
+)
+def test_writers_started_ahead(
+    monkeypatch: pytest.MonkeyPatch, out: str, extra: dict[str, Any], n: int, expected: int
+) -> None:
+    monkeypatch.setattr(run_mod, "row_count", lambda path, layer=None: n)
+    opts = CheckOptions(**extra)
+    assert run_mod._writers_ahead(Path("parcels.gpkg"), Path(out), opts) == expected
 
 
 def test_overlap_geometries_stream_without_the_side_writer(

@@ -879,6 +879,13 @@ class HitCoder:
 SLICE_ROWS = 100_000
 """Parcels encoded and sent to the writer at a time (:meth:`GpkgResults.add`)."""
 
+SIDE_WRITER_MIN_ROWS = 50_000
+"""Fewest parcels for which a results GeoPackage written in this process has its narrow
+hits written by a writer process beside it (``GpkgResults(side=True)``): at 10^5
+parcels GDAL's inserts of the hits (0.28 s) then run while this process inserts the
+parcels (0.36 s), for 0.07 s of merging; at 5 000 parcels the writer's start and pipe
+cost as much as they save."""
+
 GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "128"}
 """GDAL options while the results GeoPackage is written: a 128 MB SQLite page cache
 (GDAL's default is SQLite's 2 MB; paired runs at 10^6 parcels: about 10 % less time for
@@ -960,7 +967,9 @@ class GpkgResults:
     chunk. ``name`` is what a writer's error calls the file (the output that the
     temporary ``path`` becomes). The parcels must have at least one row in all (an
     empty result is written by :func:`~almaty_scheme.check.output.write_results` as
-    plain tables).
+    plain tables). With ``side`` and ``process`` false, the narrow hits still go to a
+    writer process of their own (into a file of their own, merged in at the end), which
+    writes them while this process writes the parcels (:data:`SIDE_WRITER_MIN_ROWS`).
     """
 
     def __init__(
@@ -970,6 +979,7 @@ class GpkgResults:
         process: bool = True,
         copies: Mapping[str, str] | None = None,
         name: str | Path | None = None,
+        side: bool = False,
     ) -> None:
         self.path = Path(path)
         self.stream = GpkgStream(self.path, config=GDAL_CONFIG, process=process, name=name)
@@ -980,11 +990,11 @@ class GpkgResults:
         self.hits_crs: str | None = None
         self.schemas: dict[str, pa.Schema] = {}
         self.hit_tables: list[pa.Table] = []
-        # the narrow hits' own writer and file, beside the first (two cores); started now
-        # so that its start (0.2 s) overlaps the check, and unused if the hits are plain
+        # the narrow hits' own writer and file, beside the first (two cores); taken now
+        # (started ahead, or now: its start overlaps the check); unused if the hits are plain
         self.side = (
             GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG, name=name)
-            if self.stream.process
+            if self.stream.process or side
             else None
         )
         self.side_layer = False  # whether the hits went to the side writer
@@ -1097,16 +1107,18 @@ class GpkgResults:
         :meth:`finish` calls it if the caller did not; calling it again does nothing."""
         if self._merging is not None or self.coder is None:
             return
-        self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
-        if self.side_layer:
+        if self.side_layer:  # first: the parcels' layer may be written here and now
             assert self.side is not None
             self.side.end_layer(self.schemas[HITS_DATA_LAYER])
-        else:
+            if not self.plain_hits:  # the zones after the hits, by the same writer
+                self._send_zones(self.side)
+            if not self.stream.process:  # GDAL is about to hold the GIL here
+                self.side.drain()
+        self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
+        if not self.side_layer:
             self._send_hits()
-        if not self.plain_hits:  # the zones after the hits, by the same writer
-            self._send_zones(
-                self.side if self.side is not None and self.side_layer else self.stream
-            )
+            if not self.plain_hits:
+                self._send_zones(self.stream)
         self._merging = threading.Thread(target=self._merge_side, name="gpkg-merge", daemon=True)
         self._merging.start()
 

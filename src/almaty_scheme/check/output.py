@@ -64,6 +64,7 @@ from almaty_scheme.check.gpkg_out import (
     HITS_LAYER,
     ISSUES_LAYER,
     PARCELS_LAYER,
+    SIDE_WRITER_MIN_ROWS,
     SUMMARY_LAYER,
     ZONES_LAYER,
     GpkgResults,
@@ -815,7 +816,7 @@ def _write_gpkg(
     if not len(result.parcels):
         _write_empty_gpkg(path, result, finalize, note)
         return
-    out = GpkgResults(path, process=False)
+    out = GpkgResults(path, process=False, side=len(result.parcels) >= SIDE_WRITER_MIN_ROWS)
     try:
         out.add(result.parcels, result.hits, explained=result.explanations)
         out.finish(finalize, description=note)

@@ -27,7 +27,7 @@ from almaty_scheme import settings
 from almaty_scheme.catalogue.loader import Catalogue, default_catalogue, load_catalogue
 from almaty_scheme.check.dask_engine import check_parcels_dask
 from almaty_scheme.check.engine import CheckResult, check_parcels, emptied
-from almaty_scheme.check.gpkg_out import stored_once
+from almaty_scheme.check.gpkg_out import SIDE_WRITER_MIN_ROWS, stored_once
 from almaty_scheme.check.inputs import ParcelInput, prepare_parcels, read_parcels_wkb
 from almaty_scheme.check.kernels import set_threads
 from almaty_scheme.check.options import CheckOptions
@@ -50,6 +50,8 @@ from almaty_scheme.check.zones import (
 )
 from almaty_scheme.errors import UsageError
 from almaty_scheme.io.outset import OutputSet
+from almaty_scheme.io.readers import row_count
+from almaty_scheme.io.writer_pool import discard_prestarted, prestart
 from almaty_scheme.logs import NOTICE
 from almaty_scheme.memory import release_free_memory
 from almaty_scheme.progress import stage
@@ -184,6 +186,22 @@ def run_check(
     opts = options or CheckOptions()
     opts.validate()
     _check_outputs(parcels, layers, out, opts)
+    # the results GeoPackage's writer processes start while the parcels are read
+    prestart(_writers_ahead(parcels, out, opts))
+    try:
+        return _checked(parcels, layers, out, opts, keep_result)
+    finally:
+        discard_prestarted()
+
+
+def _checked(
+    parcels: str | Path | gpd.GeoDataFrame,
+    layers: str | Path,
+    out: str | Path | None,
+    opts: CheckOptions,
+    keep_result: bool,
+) -> RunOutcome:
+    """:func:`run_check` once its options and outputs are checked."""
     layers_file_layers(Path(layers), opts.allow_missing_layers)  # before reading any parcel
     timings: dict[str, float] = {}
     stage("loading the rule catalogue", 0, _STAGES)
@@ -404,6 +422,27 @@ def _zones(
             cache=opts.zones_cache,
             allow_missing=opts.allow_missing_layers,
         )
+
+
+def _writers_ahead(
+    parcels: str | Path | gpd.GeoDataFrame, out: str | Path | None, opts: CheckOptions
+) -> int:
+    """How many GeoPackage writer processes the run will start, as far as the parcels'
+    count is known before reading them (:func:`~almaty_scheme.io.readers.row_count`):
+    two for a streamed results GeoPackage (see :func:`_writer`), one for the hits of
+    one written in this process (:data:`~almaty_scheme.check.gpkg_out.SIDE_WRITER_MIN_ROWS`),
+    none for other outputs, small inputs or the Dask engine (its workers take the cores)."""
+    if out is None or Path(out).suffix.lower() != ".gpkg" or opts.engine == "dask":
+        return 0
+    if isinstance(parcels, gpd.GeoDataFrame):
+        n: int | None = len(parcels)
+    else:
+        n = row_count(parcels, layer=opts.layer)
+    if n is None or n < SIDE_WRITER_MIN_ROWS:
+        return 0
+    least = settings.current().stream_min_rows
+    streams = least is not None and n >= least and not opts.csv and not opts.parquet
+    return 2 if streams else 1
 
 
 @contextmanager

@@ -12,6 +12,9 @@ can finish a layer (its R-tree) while the caller goes on. The bytes written are 
 the same ``write_arrow`` call made here: with ``process=False`` (or when this interpreter
 cannot start another, e.g. inside QGIS) the layers are written in this process instead,
 each when it ends.
+
+A writer takes 0.2-0.3 s of CPU to start (Python, pyarrow and GDAL); the streams take
+writers started ahead where there are some (:mod:`~almaty_scheme.io.writer_pool`).
 """
 
 from __future__ import annotations
@@ -20,13 +23,10 @@ import contextlib
 import json
 import logging
 import queue
-import subprocess
-import sys
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pyarrow as pa
 import pyogrio
@@ -36,20 +36,15 @@ from almaty_scheme.io.gpkg import gdal_config
 from almaty_scheme.io.gpkg_merge import merge_tables
 from almaty_scheme.io.gpkg_pipe import BATCH_TAG, END_TAG, MERGE, ipc_bytes
 from almaty_scheme.io.outset import WRITE_FIX
+from almaty_scheme.io.writer_pool import WORKER, can_spawn, take
+
+__all__ = ["WORKER", "GpkgStream", "can_spawn"]
 
 log = logging.getLogger(__name__)
 
-WORKER = Path(__file__).with_name("gpkg_worker.py")
 _QUEUE_ITEMS = 4
 """Batches waiting for the pipe at most (memory bound; :meth:`GpkgStream.write` waits
 beyond it; the other messages do not count)."""
-
-
-def can_spawn() -> bool:
-    """Whether this interpreter can start the writer process (a ``python`` executable;
-    not inside an application that embeds Python, such as QGIS)."""
-    exe = Path(sys.executable or "")
-    return exe.name.lower().startswith("python") and exe.exists()
 
 
 class GpkgStream:
@@ -95,14 +90,7 @@ class GpkgStream:
 
     # ------------------------------------------------------------------ the process
     def _start(self) -> None:
-        # closed by close() or abort(), after the process has ended
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [sys.executable, "-P", str(WORKER), str(self.path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-        )
+        self._proc, self._stderr = take()  # one started ahead, or a new one
         self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self._room = threading.Semaphore(_QUEUE_ITEMS)  # batches only
         self._sender = threading.Thread(target=self._send, name="gpkg-stream", daemon=True)
@@ -113,12 +101,18 @@ class GpkgStream:
         assert pipe is not None
         ended = False  # whether close()'s None was taken (the drain below must not wait)
         try:
+            pipe.write(json.dumps({"path": str(self.path)}).encode() + b"\n")
+            pipe.flush()
             while (item := self._queue.get()) is not None:
                 kind, obj = item
                 if kind == "begin":
                     pipe.write(json.dumps(obj).encode() + b"\n")
                 elif kind == "merge":  # the worker's MERGE line
                     pipe.write(MERGE + json.dumps(obj).encode() + b"\n")
+                elif kind == "sent":  # drain(): everything before is in the pipe
+                    pipe.flush()
+                    obj.set()
+                    continue
                 elif kind == "batch":
                     self._room.release()  # out of the queue: room for the next
                     pipe.write(BATCH_TAG)
@@ -202,6 +196,19 @@ class GpkgStream:
             self._put(("merge", {"side": str(side), "tables": list(tables)}))
         else:
             merge_tables(self.path, side, tables)
+
+    def drain(self) -> None:
+        """Wait until everything queued so far is in the writer's pipe. Call it before
+        this thread holds the GIL for long (GDAL's writes do, through pyogrio): the
+        sender thread needs the GIL between its writes, and the writer would wait for
+        the rest of its input meanwhile."""
+        if not self.process:
+            return
+        sent = threading.Event()
+        self._put(("sent", sent))
+        while not sent.wait(0.05):
+            if self._error is not None or not self._sender.is_alive():
+                return
 
     def close(self) -> None:
         """Wait until every layer is written; raise if the writer failed."""

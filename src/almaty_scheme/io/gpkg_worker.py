@@ -1,12 +1,14 @@
 """The GeoPackage writer process of :mod:`almaty_scheme.io.gpkg_stream`.
 
-Run as a script (``python -P gpkg_worker.py <path>``); it imports only pyarrow and
+Run as a script (``python -P gpkg_worker.py``); it imports only pyarrow and
 pyogrio, so it starts in a fraction of a second: pyogrio's optional companions
 (geopandas, pandas, shapely, pyproj), which :func:`pyogrio.write_arrow` does not use,
 are marked absent before it is imported (``sys.modules[name] = None`` makes their
 import fail, as when they are not installed): 0.2 s to start instead of 0.7 s, for each
-of the two writers of a streamed results GeoPackage. Standard input carries, per layer, one
-line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`, and
+of the two writers of a streamed results GeoPackage. It may be started before its file
+is known (:func:`~almaty_scheme.io.gpkg_stream.prestart`): the first line of standard
+input is JSON with the GeoPackage's ``path`` (the end of the input instead: nothing to
+write, exit 0). Then standard input carries, per layer, one line of JSON (the keyword arguments of :func:`pyogrio.write_arrow`, and
 ``gdal_config``: GDAL configuration options to set first) followed by that layer's
 record batches (:mod:`~almaty_scheme.io.gpkg_pipe`); a line ``MERGE`` followed by JSON
 (``side``: another GeoPackage, finished; ``tables``: attribute tables of it) moves those
@@ -36,9 +38,14 @@ from almaty_scheme.io.gpkg_merge import merge_tables  # noqa: E402  (stdlib only
 from almaty_scheme.io.gpkg_pipe import MERGE, read_layer  # noqa: E402  (pyarrow only)
 
 
-def serve(path: str) -> None:
-    """Write every layer sent on standard input into the GeoPackage ``path``."""
+def serve() -> None:
+    """Write every layer sent on standard input into the GeoPackage its first line
+    names (nothing if the input ends first)."""
     src = sys.stdin.buffer
+    first = src.readline()
+    if not first:  # started ahead and not needed
+        return
+    path = json.loads(first)["path"]
     while True:
         line = src.readline()
         if not line or line.strip() == b"END":
@@ -53,9 +60,9 @@ def serve(path: str) -> None:
 
 
 def main() -> int:
-    """Entry point: ``gpkg_worker.py <path>``."""
+    """Entry point: ``gpkg_worker.py`` (the path comes on standard input)."""
     try:
-        serve(sys.argv[1])
+        serve()
     except Exception as exc:  # reported by the parent, which raises
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

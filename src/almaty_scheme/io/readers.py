@@ -743,6 +743,31 @@ class VectorRead:
     wkb: pa.ChunkedArray | None = None
 
 
+COUNTED_SUFFIXES = (".gpkg", ".shp", ".fgb")
+"""OGR formats whose files state their number of features (GDAL's count reads it; in
+other formats it may read every feature)."""
+
+
+def row_count(path: str | Path, *, layer: str | None = None) -> int | None:
+    """The number of features in a vector file when the file states it (a GeoParquet
+    file's metadata, or :data:`COUNTED_SUFFIXES`), else ``None``, as for a file that
+    cannot be read (its reader reports why). Reads no feature: a run sizes its work
+    with it before reading."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".parquet", ".geoparquet"):
+            return int(pq.read_metadata(p).num_rows)
+        if suffix not in COUNTED_SUFFIXES:
+            return None
+        with warnings.catch_warnings():  # e.g. several layers: the reader says so
+            warnings.simplefilter("ignore")
+            n = int(pyogrio.read_info(p, layer=layer)["features"])
+    except Exception:  # unknown is an answer; the reader reports the error
+        return None
+    return n if n >= 0 else None
+
+
 def read_vector_wkb(
     path: str | Path,
     *,
