@@ -25,6 +25,7 @@ from almaty_scheme.check import output as out_mod
 from almaty_scheme.check import run as run_mod
 from almaty_scheme.check.engine import CheckResult, _union
 from almaty_scheme.check.options import CheckOptions
+from almaty_scheme.cli import check as cli_check
 from almaty_scheme.errors import ProcessingError
 from almaty_scheme.io import gpkg_stream, gpkg_worker, writer_pool
 from almaty_scheme.io.gpkg_stream import WORKER, GpkgStream
@@ -288,7 +289,8 @@ def test_the_console_script_tunes_the_collector(monkeypatch: pytest.MonkeyPatch)
     thresholds raised for the command and the objects left frozen before the exit."""
     seen: list[tuple[int, ...]] = []
 
-    def main() -> int:
+    def main(*, last: bool = False) -> int:
+        assert last  # the process ends after the command
         seen.append(gc.get_threshold())
         return 3
 
@@ -303,6 +305,36 @@ def test_the_console_script_tunes_the_collector(monkeypatch: pytest.MonkeyPatch)
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_a_check_runs_without_the_collector(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, last: bool
+) -> None:
+    """Off from the check's imports through its run; on again after the command, but
+    in the console script's process (``last``), which ends with it. Other commands
+    leave it alone."""
+    seen: list[bool] = []
+    real = run_mod.run_check
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_check, "run_check", spy)
+    world["parcels"].to_file(tmp_path / "p.gpkg", layer="parcels")
+    args = ["check", str(tmp_path / "p.gpkg"), "--layers", str(world["layers"])]
+    args += ["--id-field", "cad", "--use-field", "use", "--out", str(tmp_path / "r.gpkg"), "-q"]
+    args += ["--catalogue", str(CATALOGUE_DIR)]
+    assert gc.isenabled()
+    try:
+        assert cli.main(args, last=last) == 0
+        assert seen == [False]
+        assert gc.isenabled() is not last
+    finally:
+        gc.enable()
+    assert cli.main(["rules", "list"], last=True) == 0
+    assert gc.isenabled()
 
 
 def test_a_failing_writer_is_an_error(tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ class LazyGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] == "check":  # before its imports
             _start_check_writer(args[1:])
+            _collector_off(ctx)
         return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -110,6 +111,21 @@ def _start_check_writer(args: list[str]) -> None:
         return
     if _raw_option(args, "--engine") != "dask":
         writer_pool.prestart(1)
+
+
+def _collector_off(ctx: click.Context) -> None:
+    """Python's cyclic garbage collector off for a check, its imports included, and on
+    again when the command's context closes (unless it was off already). A check makes
+    millions of objects that form no reference cycle (pandas' and numba's tables, Arrow
+    buffers, GEOS geometries); the collections still walked them: 0.14 s of a 10^5
+    check and its imports at :data:`GC_THRESHOLDS`, and no more memory without them
+    (10^6 parcels: 1.86-1.88 GiB either way; docs/performance.md). In the console
+    script's process (:func:`run`) it stays off: the process ends with the command."""
+    if not gc.isenabled():
+        return
+    gc.disable()
+    if not (isinstance(ctx.obj, dict) and ctx.obj.get(_LAST_COMMAND)):
+        ctx.call_on_close(gc.enable)  # its first collection then walks all (0.08 s)
 
 
 def _raw_option(args: list[str], name: str) -> str | None:
@@ -180,10 +196,15 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, progress_json: bool) -> N
     enable_json(progress_json)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and map errors to exit codes."""
+_LAST_COMMAND = "almaty_scheme.last_command"
+"""Key of the root context's ``obj``: this process ends after the command (:func:`run`)."""
+
+
+def main(argv: list[str] | None = None, *, last: bool = False) -> int:
+    """Entry point: run the CLI and map errors to exit codes (``last``: the process
+    ends after the command, as the console script's does)."""
     try:
-        return _run(argv)
+        return _run(argv, last)
     finally:
         enable_json(False)  # --progress-json lasts for one invocation
 
@@ -196,9 +217,11 @@ def run() -> NoReturn:
     """The console script (``almaty-scheme``, ``python -m almaty_scheme``): exit with
     :func:`main`'s code.
 
-    Two settings of Python's cyclic garbage collector for a process that runs one
+    Settings of Python's cyclic garbage collector for a process that runs one
     command (the library leaves the collector alone, but for
     :func:`~almaty_scheme.memory.gc_paused`):
+
+    * a check runs without it, from its imports to the exit (:func:`_collector_off`);
 
     * a young collection every 10 000 new container objects instead of 700
       (:data:`GC_THRESHOLDS`): a check imports about 180 000 objects (pandas, numba's
@@ -211,14 +234,16 @@ def run() -> NoReturn:
       finalise objects still alive at exit anyway.
     """
     gc.set_threshold(*GC_THRESHOLDS)
-    code = main()
+    code = main(last=True)
     gc.freeze()
     sys.exit(code)
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, last: bool = False) -> int:
     try:
-        rv: Any = cli.main(args=argv, prog_name="almaty-scheme", standalone_mode=False)
+        rv: Any = cli.main(
+            args=argv, prog_name="almaty-scheme", standalone_mode=False, obj={_LAST_COMMAND: last}
+        )
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130
