@@ -195,6 +195,17 @@ def test_a_mid_sized_check_writes_its_hits_beside_the_parcels(
     assert not list(tmp_path.glob("*.partial*"))
 
 
+def test_no_hits_writer_where_no_process_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside QGIS (no Python executable to start) the hits are written here, after the
+    parcels, into the results file itself: no side file to merge."""
+    monkeypatch.setattr(gpkg_stream, "can_spawn", lambda: False)
+    monkeypatch.setattr(gpkg_out, "can_spawn", lambda: False)
+    out = gpkg_out.GpkgResults(tmp_path / "r.gpkg", process=False, side=True)
+    assert out.side is None and not out.stream.process
+
+
 @pytest.mark.parametrize(
     ("out", "extra", "n", "expected"),
     [

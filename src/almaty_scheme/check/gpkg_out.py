@@ -33,7 +33,7 @@ import shapely
 from almaty_scheme.check.engine import HIT_COLUMNS
 from almaty_scheme.check.verdict import ExplanationParts, explanation_parts_of
 from almaty_scheme.io.gpkg_merge import connect_unsynced, sql_name
-from almaty_scheme.io.gpkg_stream import GpkgStream
+from almaty_scheme.io.gpkg_stream import GpkgStream, can_spawn
 from almaty_scheme.io.outset import fault_point, partial_name, remove_path
 from almaty_scheme.io.wkb import multipolygon_wkb
 from almaty_scheme.memory import release_free_memory
@@ -994,7 +994,7 @@ class GpkgResults:
         # (started ahead, or now: its start overlaps the check); unused if the hits are plain
         self.side = (
             GpkgStream(partial_name(self.path), config=HITS_GDAL_CONFIG, name=name)
-            if self.stream.process or side
+            if self.stream.process or (side and can_spawn())  # not inside QGIS: no merge
             else None
         )
         self.side_layer = False  # whether the hits went to the side writer
