@@ -440,9 +440,15 @@ def _writers_ahead(
         n = row_count(parcels, layer=opts.layer)
     if n is None or n < SIDE_WRITER_MIN_ROWS:
         return 0
+    # ResultWriter streams a results GeoPackage without copies in other formats
+    return 2 if _streamed(n) and not opts.csv and not opts.parquet else 1
+
+
+def _streamed(n: int) -> bool:
+    """Whether a results GeoPackage of ``n`` parcels goes to writer processes chunk by
+    chunk (``ALMATY_SCHEME_STREAM_MIN_ROWS``; see :func:`_writer`)."""
     least = settings.current().stream_min_rows
-    streams = least is not None and n >= least and not opts.csv and not opts.parquet
-    return 2 if streams else 1
+    return least is not None and n >= least
 
 
 @contextmanager
@@ -461,8 +467,7 @@ def _writer(
     if out is None:
         yield None
         return
-    least = settings.current().stream_min_rows
-    stream = least is not None and len(pin.frame) >= least
+    stream = _streamed(len(pin.frame))
     with ResultWriter(
         out,
         csv=opts.csv,
