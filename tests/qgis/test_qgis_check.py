@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from check_world import CATALOGUE_DIR, X0, Y0, parcels, sq, write_gpkg
 
+from almaty_scheme.check import output
 from almaty_scheme.cli import main
 
 pytestmark = pytest.mark.qgis
@@ -58,13 +59,21 @@ def test_check_results_open_in_qgis(inspect_qgis: Callable[..., Any], tmp_path: 
         assert got[name]["valid"], name
 
 
+@pytest.mark.parametrize("geometry_first", [False, True])
 def test_parcels_view_opens_styled_and_identifies(
-    inspect_qgis: Callable[..., Any], tmp_path: Path
+    inspect_qgis: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    geometry_first: bool,
 ) -> None:
     """``parcels`` is a spatial view over ``parcels_data`` and its lookup tables: QGIS
     opens it, applies its embedded style, counts it, and the identify tool at a parcel
     returns its verdict and explanations (stored as three parts, each distinct part once in
-    ``explanation_parts``, joined by the view)."""
+    ``explanation_parts``, joined by the view). With ``geometry_first`` (a check of
+    ``SIDE_WRITER_MIN_ROWS`` parcels or more) the geometries and the R-tree are the table
+    ``parcels_geom``'s, joined by the view on ``fid``: the same in QGIS."""
+    if geometry_first:
+        monkeypatch.setattr(output, "SIDE_WRITER_MIN_ROWS", 1)
     layers = write_gpkg(tmp_path / "layers.gpkg")
     src = tmp_path / "parcels.gpkg"
     parcels(
@@ -79,6 +88,7 @@ def test_parcels_view_opens_styled_and_identifies(
     with closing(sqlite3.connect(out)) as con:
         kind = dict(con.execute("SELECT name, type FROM sqlite_master").fetchall())
     assert kind["parcels"] == "view" and kind["parcels_data"] == "table"
+    assert (kind.get("parcels_geom") == "table") is geometry_first
     engine = gpd.read_parquet(tmp_path / "results.parcels.parquet").set_index("parcel_id")
     got = inspect_qgis("gpkg", out)["parcels"]
     assert got["valid"] and got["feature_count"] == 3 and got["crs"] == "EPSG:32643"

@@ -12,10 +12,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from check_world import CATALOGUE_DIR, seven_parcels, sq, write_gpkg
 from pandas.api.types import union_categoricals
 
@@ -193,6 +195,158 @@ def test_a_mid_sized_check_writes_its_hits_beside_the_parcels(
     )
     pd.testing.assert_frame_equal(whole.parcels, sided.parcels)
     assert not list(tmp_path.glob("*.partial*"))
+    # that writer wrote the parcels' geometries first, while the zones were prepared
+    assert _columns(tmp_path / "side.gpkg", "parcels_geom") == ["fid", "geom"]
+    assert "geom" not in _columns(tmp_path / "side.gpkg", "parcels_data")
+    assert "geom" in _columns(tmp_path / "whole.gpkg", "parcels_data")
+    assert not _tables(tmp_path / "whole.gpkg") & {"parcels_geom"}
+
+
+def _columns(path: Path, table: str) -> list[str]:
+    with closing(sqlite3.connect(path)) as con:
+        return [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+
+
+def _tables(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as con:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _geometry_first(world: dict[str, Any], path: Path) -> gpkg_out.GpkgResults:
+    """A results GeoPackage whose geometries go first (begin_geometry) for the result of
+    ``world``; the caller adds the parcels."""
+    out = gpkg_out.GpkgResults(path, process=False, side=True)
+    assert out.begin_geometry(world["result"].parcels.geometry)
+    return out
+
+
+@pytest.fixture(scope="module")
+def checked(world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The world checked once, its results GeoPackage written in one piece."""
+    d = tmp_path_factory.mktemp("checked")
+    whole = _run(world, d / "whole.gpkg")
+    return {**world, "result": whole.result, "whole": whole, "path": d / "whole.gpkg"}
+
+
+def test_geometries_first_give_the_same_views_and_filter_through_their_rtree(
+    checked: dict[str, Any], tmp_path: Path
+) -> None:
+    """``parcels_geom`` (fid, geom and its R-tree) written first by the hits' writer,
+    ``parcels_data`` without geometry after: the views read exactly as the one-table
+    file's, the extent and feature count are registered, and GDAL filters the view
+    ``parcels`` through the R-tree of ``parcels_geom``."""
+    whole, result = checked["whole"], checked["result"]
+    out = _geometry_first(checked, tmp_path / "g.gpkg")
+    out.add(result.parcels, result.hits, explained=result.explanations)
+    out.finish(out_mod._gpkg_finalizer(whole.summary, whole.issues), description="results")
+    for layer in ("parcels", "parcel_hits", "check_zones"):
+        pd.testing.assert_frame_equal(
+            _read(checked["path"], layer), _read(tmp_path / "g.gpkg", layer)
+        )
+    info = pyogrio.read_info(tmp_path / "g.gpkg", layer="parcels")
+    assert info["capabilities"]["fast_spatial_filter"] and info["features"] == 7
+    assert info["geometry_type"] == "MultiPolygon" and info["crs"] == "EPSG:32643"
+    with closing(sqlite3.connect(tmp_path / "g.gpkg")) as con:
+        extent = {
+            r[0]: r[1:]
+            for r in con.execute("SELECT table_name, min_x, min_y, max_x, max_y FROM gpkg_contents")
+        }
+        rtree = con.execute("SELECT count(*) FROM rtree_parcels_geom_geom").fetchone()[0]
+    assert extent["parcels"] == extent["parcels_geom"] and None not in extent["parcels"]
+    assert rtree == 6  # the seventh parcel has no geometry
+    xmin, ymin, _, _ = result.parcels.geometry.iloc[0].bounds  # parcel A's square
+    box = (xmin + 10, ymin + 10, xmin + 20, ymin + 20)
+    got = pyogrio.read_dataframe(tmp_path / "g.gpkg", layer="parcels", bbox=box)
+    assert list(got["parcel_id"]) == ["A"]
+    assert not list(tmp_path.glob("*.partial*"))
+
+
+def test_geometries_changed_after_they_went_first_are_written_with_the_parcels(
+    checked: dict[str, Any], tmp_path: Path
+) -> None:
+    """Parcels that do not carry the geometry objects written first (here: copies of
+    them) are written as without :meth:`begin_geometry`: one table with the geometry,
+    the same views."""
+    result = checked["result"]
+    out = _geometry_first(checked, tmp_path / "g.gpkg")
+    parcels = result.parcels.copy()
+    geoms = result.parcels.geometry.to_numpy()
+    parcels[parcels.geometry.name] = gpd.GeoSeries(
+        shapely.from_wkb(shapely.to_wkb(geoms)), index=parcels.index, crs=parcels.crs
+    )
+    assert all(a is None or a is not b for a, b in zip(parcels.geometry, geoms, strict=True))
+    out.add(parcels, result.hits, explained=result.explanations)
+    whole = checked["whole"]
+    out.finish(out_mod._gpkg_finalizer(whole.summary, whole.issues), description="results")
+    assert "parcels_geom" not in _tables(tmp_path / "g.gpkg")
+    assert "geom" in _columns(tmp_path / "g.gpkg", "parcels_data")
+    for layer in ("parcels", "parcel_hits"):
+        pd.testing.assert_frame_equal(
+            _read(checked["path"], layer), _read(tmp_path / "g.gpkg", layer)
+        )
+
+
+def test_no_geometries_first_when_reprojected_or_on_dask(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Geometries reprojected for writing are not the validated ones: ``--dst-crs``
+    keeps the one-table layout; so does a set written by other writers."""
+    monkeypatch.setattr(out_mod, "SIDE_WRITER_MIN_ROWS", 5)
+    opts = CheckOptions(
+        catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use", dst_crs="EPSG:4326"
+    )
+    run_mod.run_check(
+        world["parcels"], layers=world["layers"], out=tmp_path / "r.gpkg", options=opts
+    )
+    assert "parcels_geom" not in _tables(tmp_path / "r.gpkg")
+    writer = out_mod.ResultWriter(tmp_path / "s.gpkg", stream=True)
+    with writer:
+        writer.begin_geometry(world["parcels"])
+        assert writer._early is None
+    writer = out_mod.ResultWriter(tmp_path / "t.parquet")
+    with writer:
+        writer.begin_geometry(world["parcels"])
+        assert writer._early is None
+
+
+def test_a_layer_into_another_file_is_acknowledged(tmp_path: Path) -> None:
+    """A writer process writes a layer into another GeoPackage than its own when asked
+    (``begin_layer(path=...)``) and says when it is written (:meth:`GpkgStream.written`),
+    then goes on with its own file."""
+    import pyarrow as pa
+
+    stream = GpkgStream(tmp_path / "own.gpkg")
+    table = pa.table({"a": [1, 2, 3]})
+    stream.begin_layer("elsewhere", append=False, path=tmp_path / "other.gpkg")
+    stream.write(table)
+    stream.end_layer(table.schema)
+    stream.written()
+    assert pyogrio.read_dataframe(tmp_path / "other.gpkg", layer="elsewhere")["a"].tolist() == [
+        1,
+        2,
+        3,
+    ]
+    stream.begin_layer("mine", append=False)
+    stream.write(table.slice(1))
+    stream.end_layer(table.schema)
+    stream.close()
+    assert pyogrio.list_layers(tmp_path / "own.gpkg")[:, 0].tolist() == ["mine"]
+    assert pyogrio.list_layers(tmp_path / "other.gpkg")[:, 0].tolist() == ["elsewhere"]
+
+
+def test_a_failed_layer_into_another_file_is_an_error(tmp_path: Path) -> None:
+    """The writer cannot write the other file: waiting for it raises a ProcessingError
+    that says why."""
+    import pyarrow as pa
+
+    stream = GpkgStream(tmp_path / "own.gpkg")
+    table = pa.table({"a": [1]})
+    stream.begin_layer("t", append=False, path=tmp_path / "no" / "dir" / "other.gpkg")
+    stream.write(table)
+    stream.end_layer(table.schema)
+    with pytest.raises(ProcessingError, match=r"writing .*own\.gpkg failed"):
+        stream.written()
+    stream.abort()
 
 
 def test_no_hits_writer_where_no_process_can_start(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
 
 from almaty_scheme.catalogue.loader import default_catalogue
+from almaty_scheme.check import output as check_output
 from almaty_scheme.cli import cli, main
 from almaty_scheme.errors import DataError, OutputExistsError
 from almaty_scheme.qgis.layout import fit_extent, segment_km
@@ -155,13 +158,21 @@ def test_cli(sample: tuple[Path, Path], tmp_path: Path) -> None:
     assert main([*args, "--overwrite"]) == 0
 
 
-def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
+def test_lang_names_layout_and_hidden_internal_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     layers = write_gpkg(tmp_path / "layers.gpkg")
     src = tmp_path / "p.gpkg"
     parcels([sq(1000, 5000)], cad=["A"], use=["ИЖС"]).to_file(src)
     results = tmp_path / "r.gpkg"
     argv = ["check", str(src), "--layers", str(layers), "--out", str(results)]
+    # the layout of a larger check: the geometries in parcels_geom (GpkgResults.begin_geometry)
+    monkeypatch.setattr(check_output, "SIDE_WRITER_MIN_ROWS", 1)
     assert main([*argv, "--catalogue", str(CATALOGUE_DIR)]) == 0
+    with closing(sqlite3.connect(results)) as con:
+        assert con.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'parcels_geom'"
+        ).fetchone()[0]
     names = {}
     for lang in ("ru", "en"):
         out = write_project(layers, tmp_path / f"{lang}.qgz", results_gpkg=results, lang=lang)
@@ -172,6 +183,7 @@ def test_lang_names_layout_and_hidden_internal_tables(tmp_path: Path) -> None:
         sources = " ".join(n.get("source") or "" for n in tree.iter("layer-tree-layer"))
         for internal in (
             "parcels_data",
+            "parcels_geom",
             "check_cases",
             "explanation_pairs",
             "explanation_parts",

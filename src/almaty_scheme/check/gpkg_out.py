@@ -103,6 +103,9 @@ _HIT_ZONE_COLUMNS = tuple(c for c in HIT_COLUMNS if c not in ("parcel_id", *_HIT
 
 
 PARCELS_DATA_LAYER = "parcels_data"
+PARCELS_GEOM_LAYER = "parcels_geom"
+"""The parcels' geometries apart from ``parcels_data`` (same ``fid``), in a results
+GeoPackage whose geometries were written before the check (:meth:`GpkgResults.begin_geometry`)."""
 CASES_TABLE = "check_cases"
 PAIRS_TABLE = "explanation_pairs"
 PARTS_TABLE = "explanation_parts"
@@ -369,7 +372,9 @@ def _lookup_tables(con: sqlite3.Connection, narrow: NarrowParcels) -> list[tuple
     return tables
 
 
-def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -> None:
+def write_parcels_view(
+    path: Path, narrow: NarrowParcels, *, description: str, geometry_table: str | None = None
+) -> None:
     """Write the lookup tables of ``narrow`` and the registered spatial view ``parcels``.
 
     ``parcels_data`` must be in ``path`` already (written by GDAL, with its ``fid``
@@ -381,10 +386,17 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
     the data table's extent), ``gpkg_geometry_columns`` and ``gpkg_ogr_contents`` (its
     feature count, kept by triggers on ``parcels_data``: counting the joined view
     would read it all).
+
+    With ``geometry_table`` (:data:`PARCELS_GEOM_LAYER`), the geometries and the R-tree
+    are that table's and ``parcels_data`` has none: the view takes ``fid`` and ``geom``
+    from it, joined to ``parcels_data`` row for row on ``fid``.
     """
     now = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
     cols = ", ".join(f"{expr} AS {sql_name(name)}" for name, expr in narrow.select)
     v, d = PARCELS_LAYER, PARCELS_DATA_LAYER
+    g = geometry_table or d  # the table registered with the geometry and its extent
+    source = f"{d} d" if geometry_table is None else f"{g} g JOIN {d} d ON d.fid = g.fid"
+    alias = "d" if geometry_table is None else "g"
     with closing(connect_unsynced(path)) as con, con:
         tables = _lookup_tables(con, narrow)
         con.executemany(
@@ -393,21 +405,21 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
             [(t, t, text) for t, text in tables],
         )
         con.execute(
-            f"CREATE VIEW {v} AS SELECT d.fid AS fid, d.geom AS geom, {cols} "
-            f"FROM {d} d {' '.join(narrow.joins)}"
+            f"CREATE VIEW {v} AS SELECT {alias}.fid AS fid, {alias}.geom AS geom, {cols} "
+            f"FROM {source} {' '.join(narrow.joins)}"
         )
         con.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
             "last_change, min_x, min_y, max_x, max_y, srs_id) "
             f"SELECT ?, 'features', ?, ?, {now}, min_x, min_y, max_x, max_y, srs_id "
             "FROM gpkg_contents WHERE table_name = ?",
-            (v, v, description, d),
+            (v, v, description, g),
         )
         con.execute(
             "INSERT INTO gpkg_geometry_columns (table_name, column_name, "
             "geometry_type_name, srs_id, z, m) SELECT ?, column_name, geometry_type_name, "
             "srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = ?",
-            (v, d),
+            (v, g),
         )
         con.execute(
             "INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES (?, ?)",
@@ -419,9 +431,9 @@ def write_parcels_view(path: Path, narrow: NarrowParcels, *, description: str) -
                 f"BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count {sign} 1 "
                 f"WHERE lower(table_name) = lower('{v}'); END"
             )
-        con.execute(
+        con.executemany(
             "UPDATE gpkg_contents SET description = ? WHERE table_name = ?",
-            (f"storage of the view {v}: open {v}", d),
+            [(f"storage of the view {v}: open {v}", t) for t in {d, g}],
         )
 
 
@@ -496,6 +508,7 @@ def gpkg_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A results frame as the GeoPackage stores it: texts GDAL can write
     (:func:`_gpkg_ready`) and polygonal geometry only (:func:`_multi`)."""
     attrs, geoms = gpkg_parts(frame)
+    assert geoms is not None
     return gpd.GeoDataFrame(
         attrs,
         geometry=gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs),  # chunks: not from 0
@@ -503,12 +516,22 @@ def gpkg_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
-def gpkg_parts(frame: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def gpkg_parts(
+    frame: gpd.GeoDataFrame, geometry: bool = True
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     """:func:`gpkg_frame` as its attributes and its geometries, apart (no GeoDataFrame
-    made: 30-50 ms per 100 000 parcels)."""
+    made: 30-50 ms per 100 000 parcels); ``geometry`` false: the attributes only."""
     name = frame.geometry.name
     attrs = _gpkg_ready(pd.DataFrame(frame).drop(columns=name))
+    if not geometry:
+        return attrs, None
     return attrs, _multi(np.asarray(frame[name].to_numpy(), dtype=object))
+
+
+def _object_ids(geometry: gpd.GeoSeries) -> np.ndarray:
+    """The identity of each geometry object of ``geometry``, as integers (its object
+    array: iterating the GeometryArray itself makes each item through ``__getitem__``)."""
+    return np.fromiter(map(id, geometry.to_numpy()), np.int64, len(geometry))
 
 
 def _factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -969,7 +992,9 @@ class GpkgResults:
     empty result is written by :func:`~almaty_scheme.check.output.write_results` as
     plain tables). With ``side`` and ``process`` false, the narrow hits still go to a
     writer process of their own (into a file of their own, merged in at the end), which
-    writes them while this process writes the parcels (:data:`SIDE_WRITER_MIN_ROWS`).
+    writes them while this process writes the parcels (:data:`SIDE_WRITER_MIN_ROWS`);
+    and :meth:`begin_geometry` can give the parcels' geometries to a third, before the
+    check (:data:`PARCELS_GEOM_LAYER`).
     """
 
     def __init__(
@@ -982,6 +1007,7 @@ class GpkgResults:
         side: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.name = name
         self.stream = GpkgStream(self.path, config=GDAL_CONFIG, process=process, name=name)
         self.copies = copies
         self.coder: ParcelCoder | None = None
@@ -1000,6 +1026,62 @@ class GpkgResults:
         self.side_layer = False  # whether the hits went to the side writer
         self._merging: threading.Thread | None = None  # see end_layers
         self._merge_error: BaseException | None = None
+        self._geo_ids: np.ndarray | None = None  # which geometries went first, in order
+        self.rows = 0
+
+    @property
+    def geometry_first(self) -> bool:
+        """Whether the parcels' geometries went to :data:`PARCELS_GEOM_LAYER` first
+        (:meth:`begin_geometry`)."""
+        return self._geo_ids is not None
+
+    def begin_geometry(self, geometry: gpd.GeoSeries) -> bool:
+        """Write the parcels' geometries now, in the order the parcels will be added,
+        as the spatial table :data:`PARCELS_GEOM_LAYER` (with its R-tree), by the
+        hits' writer process before the check has made any other column (it has
+        nothing else to do until the hits come); ``parcels_data`` then has no geometry,
+        and the view ``parcels`` joins the two on ``fid``.
+
+        The geometries of a check's parcels are known once they are validated. GDAL's
+        insert of 10^5 parcels takes 0.36 s with their geometries and R-tree and 0.19 s
+        without (docs/performance.md): the other 0.2 s then run on the core the check
+        leaves idle. :meth:`add` checks that its parcels carry these very geometry
+        objects, and writes them in ``parcels_data`` as before if not. Returns whether
+        the geometries went: only with ``side`` (a writer process for the hits) and no
+        writer process for the parcels, before the first :meth:`add`."""
+        if self.stream.process or self.side is None or self.coder is not None or not len(geometry):
+            return False
+        geoms = _multi(geometry.to_numpy())
+        self.side.begin_layer(
+            PARCELS_GEOM_LAYER,
+            geometry_name="geometry",
+            geometry_type="MultiPolygon",
+            crs=_crs_text(geometry.crs),
+            append=False,
+            dataset_options={"VERSION": "1.2"},  # read by QGIS 3.22 without warnings
+            path=self.path,
+        )
+        table = pa.table({"geometry": multipolygon_wkb(geoms)})
+        self.side.write(table)
+        self.side.end_layer(table.schema)
+        self._geo_ids = _object_ids(geometry)
+        return True
+
+    def _same_geometry(self, parcels: gpd.GeoDataFrame) -> bool:
+        """Whether ``parcels`` (the next rows to add) carry the geometry objects that
+        :meth:`begin_geometry` wrote for those rows."""
+        assert self._geo_ids is not None
+        ids = self._geo_ids[self.rows : self.rows + len(parcels)]
+        return len(ids) == len(parcels) and np.array_equal(ids, _object_ids(parcels.geometry))
+
+    def _drop_geometry(self) -> None:
+        """Remove the geometries written first: ``parcels_data`` takes them after all."""
+        assert self.side is not None
+        log.debug("%s: not the geometries written first; written with the parcels",
+                  self.name or self.path)  # fmt: skip
+        self.side.written()
+        remove_path(self.path)
+        self._geo_ids = None
 
     def add(
         self,
@@ -1018,25 +1100,39 @@ class GpkgResults:
         once sent (the caller keeps no use for them: the peak memory of a large run).
         ``explained``: the engine's parts of the chunk's explanations
         (:attr:`~almaty_scheme.check.engine.CheckResult.explanations`)."""
-        fids: np.ndarray | None = None
+        if self.geometry_first and not self._same_geometry(parcels):
+            if self.coder is not None:  # a chunk after the first: too late to write them here
+                raise ValueError("the parcels' geometries differ from those written first")
+            self._drop_geometry()
+        if self.coder is None:
+            self._hits_layout(hits)
+        fids = self._sliced_fids(parcels, hits)
+        if self.geometry_first:  # the hits first: their writer then ends first
+            self._slices_of_hits(parcels, hits, fids)
         for a in range(0, len(parcels), SLICE_ROWS):
-            attrs, geoms = gpkg_parts(parcels.iloc[a : a + SLICE_ROWS])
+            attrs, geoms = gpkg_parts(parcels.iloc[a : a + SLICE_ROWS], not self.geometry_first)
             if self.coder is None:
-                self._begin(attrs, _crs_text(parcels.crs), hits)
+                self._begin(attrs, _crs_text(parcels.crs))
             assert self.coder is not None
-            if a == 0:
-                fids = self._sliced_fids(parcels, hits)
             rows = self.coder.encode_rows(attrs, explained)
             self.stream.write(self._table(PARCELS_DATA_LAYER, rows, geoms))
             del attrs, geoms, rows  # the slice is the writer's now
             if release:  # GEOS's small blocks: freed pages go back to the system now
                 parcels.geometry.array[a : a + SLICE_ROWS] = None
                 release_free_memory()
+        self.rows += len(parcels)
+        if not self.geometry_first:
+            # then the hits: their writer starts when the parcels' geometries are let go
+            self._slices_of_hits(parcels, hits, fids)
+
+    def _slices_of_hits(
+        self, parcels: gpd.GeoDataFrame, hits: pd.DataFrame, fids: np.ndarray | None
+    ) -> None:
+        """Encode and send the hits of ``parcels`` slice by slice (no whole encoded copy of
+        them is made), or in one piece when ``fids`` is ``None`` (:meth:`_sliced_fids`)."""
         if fids is None:
             self._add_hits(parcels["parcel_id"], hits)
             return
-        # then the hits, slice by slice: their writer starts when the parcels' geometries
-        # are let go (release), and no whole encoded copy of the hits is made
         for a in range(0, len(parcels), SLICE_ROWS):
             lo, hi = np.searchsorted(fids, [a + 1, a + SLICE_ROWS + 1])
             ids = parcels["parcel_id"].iloc[a : a + SLICE_ROWS]
@@ -1053,14 +1149,22 @@ class GpkgResults:
             return None
         return fids
 
-    def _begin(self, first: pd.DataFrame, crs: str | None, hits: pd.DataFrame) -> None:
-        """The layout, from the first chunk's attributes; the parcels' layer is started."""
-        self.coder = ParcelCoder(first, self.copies)
+    def _hits_layout(self, hits: pd.DataFrame) -> None:
+        """Whether the hits are stored narrow, from the first chunk's."""
         if isinstance(hits, gpd.GeoDataFrame):
             self.hits_crs = _crs_text(hits.crs)
         self.plain_hits = self.hits_crs is not None or any(
             c not in HIT_DATA_COLUMNS for c in hits.columns
         )
+
+    def _begin(self, first: pd.DataFrame, crs: str | None) -> None:
+        """The layout, from the first chunk's attributes; the parcels' layer is started
+        (a table without geometry after :meth:`begin_geometry`: the file is the
+        geometries' writer's until :meth:`end_layers`)."""
+        self.coder = ParcelCoder(first, self.copies)
+        if self.geometry_first:
+            self.stream.begin_layer(PARCELS_DATA_LAYER)
+            return
         self.stream.begin_layer(
             PARCELS_DATA_LAYER,
             geometry_name="geometry",
@@ -1114,6 +1218,11 @@ class GpkgResults:
                 self._send_zones(self.side)
             if not self.stream.process:  # GDAL is about to hold the GIL here
                 self.side.drain()
+        if self._geo_ids is not None:  # the file is this process's now (written long since)
+            if self.rows != len(self._geo_ids):
+                raise ValueError(f"{self.rows} parcels added, {len(self._geo_ids)} geometries")
+            assert self.side is not None
+            self.side.written()
         self.stream.end_layer(self.schemas[PARCELS_DATA_LAYER])
         if not self.side_layer:
             self._send_hits()
@@ -1148,7 +1257,10 @@ class GpkgResults:
         self.stream.close()
         if self.side is not None:
             remove_path(self.side.path)
-        write_parcels_view(self.path, narrow, description=description)
+        geometry_table = PARCELS_GEOM_LAYER if self.geometry_first else None
+        write_parcels_view(
+            self.path, narrow, description=description, geometry_table=geometry_table
+        )
         if not self.plain_hits:
             write_hits_view(self.path, PARCELS_DATA_LAYER, narrow.parcel_id)
         if finalize is not None:

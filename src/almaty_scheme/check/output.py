@@ -453,6 +453,34 @@ class ResultWriter:
         self._free_later: gpd.GeoDataFrame | None = None
         self._hits_job: Future[None] | None = None
         self._parcels_started = False
+        self._early: GpkgResults | None = None  # begin_geometry
+
+    def begin_geometry(self, frame: gpd.GeoDataFrame) -> None:
+        """Start writing the parcels' geometries into the results GeoPackage now, before
+        the check, where :meth:`finish` writes it in this process with a writer process
+        for the hits (:data:`~almaty_scheme.check.gpkg_out.SIDE_WRITER_MIN_ROWS` parcels
+        or more, not reprojected; :meth:`~almaty_scheme.check.gpkg_out.GpkgResults.begin_geometry`).
+        ``frame`` is the checked parcels' input, whose geometry objects the result
+        carries on. Does nothing otherwise."""
+        paths = self.outs.paths
+        if (
+            self.gpkg is not None
+            or self._early is not None
+            or "gpkg" not in paths
+            or "parcels_file" in paths
+            or self.dst_crs is not None
+            or len(frame) < SIDE_WRITER_MIN_ROWS
+        ):
+            return
+        early = GpkgResults(self.outs.tmp("gpkg"), process=False, side=True, name=self.outs.target)
+        try:
+            if early.begin_geometry(frame.geometry):
+                self._early = early
+                return
+        except BaseException:
+            early.abort()
+            raise
+        early.abort()  # no writer process here: finish() writes it all
 
     @property
     def streams(self) -> bool:
@@ -472,8 +500,9 @@ class ResultWriter:
             wait(self._jobs)
             self._pool.shutdown()
         if kind is not None:
-            if self.gpkg is not None:
-                self.gpkg.abort()
+            for gpkg in (self.gpkg, self._early):
+                if gpkg is not None:
+                    gpkg.abort()
             self.outs.abort()
 
     def add(self, part: CheckResult) -> None:
@@ -605,8 +634,15 @@ class ResultWriter:
                 timings=result.timings,
                 explanations=result.explanations,
             )
+            early, self._early = self._early, None
             _write_set(
-                self.outs, full, summary=summary, issues=issues, csv=self.csv, release=self.release
+                self.outs,
+                full,
+                summary=summary,
+                issues=issues,
+                csv=self.csv,
+                release=self.release,
+                gpkg=early,
             )
 
 
@@ -664,10 +700,12 @@ def _write_set(
     issues: pd.DataFrame | None,
     csv: bool,
     release: bool = False,
+    gpkg: GpkgResults | None = None,
 ) -> None:
     """Write every file of the set to its temporary path (:func:`write_results`); with
     ``release`` the GeoParquet parcels' geometries are let go once encoded
-    (:func:`~almaty_scheme.io.geoparquet.write_geoparquet`)."""
+    (:func:`~almaty_scheme.io.geoparquet.write_geoparquet`). ``gpkg``: the results
+    GeoPackage begun already (:meth:`ResultWriter.begin_geometry`)."""
     paths = outs.paths
     parcels = result.parcels
     hits = result.hits
@@ -694,7 +732,7 @@ def _write_set(
         _issues_frame(issues).to_parquet(outs.tmp("issues_parquet"), index=False)
         outs.tmp("summary").write_text(_summary_json(summary), encoding="utf-8")
         return
-    _write_gpkg(outs.tmp("gpkg"), result, summary=summary, issues=issues)
+    _write_gpkg(outs.tmp("gpkg"), result, summary=summary, issues=issues, begun=gpkg)
     _summary_from_gpkg(outs)
 
 
@@ -800,8 +838,10 @@ def _write_gpkg(
     *,
     summary: Mapping[str, Any],
     issues: pd.DataFrame | None,
+    begun: GpkgResults | None = None,
 ) -> None:
-    """The results GeoPackage (module docstring) at ``path``, in this process.
+    """The results GeoPackage (module docstring) at ``path``, in this process
+    (``begun``: with the parcels' geometries written already, :meth:`ResultWriter.begin_geometry`).
 
     The parcels are stored narrow (:func:`~almaty_scheme.check.gpkg_out.narrow_parcels`):
     ``parcels_data`` holds the geometry, the numbers and an integer code for every
@@ -814,9 +854,13 @@ def _write_gpkg(
     finalize = _gpkg_finalizer(summary, issues)
     note = _parcels_description(summary)
     if not len(result.parcels):
+        if begun is not None:
+            begun.abort()
         _write_empty_gpkg(path, result, finalize, note)
         return
-    out = GpkgResults(path, process=False, side=len(result.parcels) >= SIDE_WRITER_MIN_ROWS)
+    out = begun or GpkgResults(
+        path, process=False, side=len(result.parcels) >= SIDE_WRITER_MIN_ROWS
+    )
     try:
         out.add(result.parcels, result.hits, explained=result.explanations)
         out.finish(finalize, description=note)

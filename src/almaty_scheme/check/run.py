@@ -215,13 +215,15 @@ def _checked(
             timings.get("read", 0.0) + timings.get("validate", 0.0))  # fmt: skip
     if out is not None and Path(out).suffix.lower() == ".gpkg":
         check_column_count(pin.frame, out)
-    stage("preparing restriction zones", 2, _STAGES)
-    zones = _zones(layers, cat, land_use, opts, timings)
-    log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
     written: dict[str, Path] = {}
     # parcels read here are ours to let go once written (keep_result=False)
     release = not keep_result and not isinstance(parcels, gpd.GeoDataFrame)
     with _writer(parcels, layers, out, opts, pin, release) as writer:
+        if writer is not None and opts.engine != "dask":  # written while the zones load
+            writer.begin_geometry(pin.frame)
+        stage("preparing restriction zones", 2, _STAGES)
+        zones = _zones(layers, cat, land_use, opts, timings)
+        log.log(NOTICE, "check: prepared the restriction zones in %.1f s", timings["load_zones"])
         stage("checking parcels", 3, _STAGES)
         chunked = release and writer is not None and writer.streams and opts.engine != "dask"
         empty_hits: pd.DataFrame | None = None
@@ -430,7 +432,8 @@ def _writers_ahead(
     """How many GeoPackage writer processes the run will start, as far as the parcels'
     count is known before reading them (:func:`~almaty_scheme.io.readers.row_count`):
     two for a streamed results GeoPackage (see :func:`_writer`), one for the hits of
-    one written in this process (:data:`~almaty_scheme.check.gpkg_out.SIDE_WRITER_MIN_ROWS`),
+    one written in this process (:data:`~almaty_scheme.check.gpkg_out.SIDE_WRITER_MIN_ROWS`;
+    it writes the parcels' geometries first, :meth:`~almaty_scheme.check.output.ResultWriter.begin_geometry`),
     none for other outputs, small inputs or the Dask engine (its workers take the cores)."""
     if out is None or Path(out).suffix.lower() != ".gpkg" or opts.engine == "dask":
         return 0

@@ -85,6 +85,7 @@ class GpkgStream:
         self._options: dict[str, Any] | None = None
         self._batches: list[pa.RecordBatch] = []
         self._error: BaseException | None = None
+        self._target: Path | None = None  # begin_layer's path
         if self.process:
             self._start()
 
@@ -156,16 +157,22 @@ class GpkgStream:
         crs: str | None = None,
         append: bool = True,
         dataset_options: Mapping[str, str] | None = None,
+        path: Path | None = None,
     ) -> None:
-        """Start ``layer`` (the keyword arguments are :func:`pyogrio.write_arrow`'s)."""
+        """Start ``layer`` (the keyword arguments are :func:`pyogrio.write_arrow`'s).
+
+        ``path``: the layer goes into that GeoPackage instead of the stream's; wait for
+        it with :meth:`written` before anything else opens that file."""
         opts: dict[str, Any] = {"layer": layer, "append": append}
         if geometry_name is not None:
             opts.update(geometry_name=geometry_name, geometry_type=geometry_type, crs=crs)
         if dataset_options:
             opts["dataset_options"] = dict(dataset_options)
         self._options = opts
+        self._target = path
         if self.process:  # the writer sets the GDAL options itself
-            self._put(("begin", {**opts, "gdal_config": self.config}))
+            extra = {"path": str(path), "ack": True} if path is not None else {}
+            self._put(("begin", {**opts, **extra, "gdal_config": self.config}))
 
     def write(self, table: pa.Table) -> None:
         """Queue the rows of ``table`` (same schema for every call of a layer)."""
@@ -185,8 +192,18 @@ class GpkgStream:
         assert self._options is not None
         reader = pa.RecordBatchReader.from_batches(schema, iter(self._batches))
         with gdal_config(self.config):
-            pyogrio.write_arrow(reader, self.path, driver="GPKG", **self._options)
+            pyogrio.write_arrow(reader, self._target or self.path, driver="GPKG", **self._options)
         self._batches = []
+
+    def written(self) -> None:
+        """Wait until the writer has written and closed the last layer begun with a
+        ``path`` of its own (:meth:`begin_layer`); raise if it failed. Call it once per
+        such layer, after its :meth:`end_layer`."""
+        if not self.process:
+            return
+        assert self._proc.stdout is not None
+        if self._proc.stdout.readline() != b"done\n":  # its end: the writer failed
+            self._fail()
 
     def merge(self, side: Path, tables: Sequence[str]) -> None:
         """Move the attribute tables ``tables`` of the finished GeoPackage ``side`` into
@@ -219,7 +236,7 @@ class GpkgStream:
         rc = self._proc.wait()
         if rc != 0 or self._error is not None:
             self._fail()
-        self._stderr.close()
+        self._close_pipes()
         log.debug("writer process finished %s", self.path)
 
     def abort(self) -> None:
@@ -233,4 +250,10 @@ class GpkgStream:
             self._queue.put(None, timeout=5)
         except queue.Full:
             log.debug("writer thread of %s did not drain", self.path)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        """Close the writer's standard output and the file of its standard error."""
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
         self._stderr.close()

@@ -13,7 +13,9 @@ write, exit 0). Then standard input carries, per layer, one line of JSON (the ke
 record batches (:mod:`~almaty_scheme.io.gpkg_pipe`); a line ``MERGE`` followed by JSON
 (``side``: another GeoPackage, finished; ``tables``: attribute tables of it) moves those
 tables into the GeoPackage (:func:`~almaty_scheme.io.gpkg_merge.merge_tables`); a line
-``END`` ends the session.
+``END`` ends the session. A layer's JSON may also name ``path``, another GeoPackage to
+write that layer into, and ask for ``ack``: a line ``done`` on standard output once the
+layer is written and its file closed (the parent may then write into that file).
 GDAL writes each layer in one session as its batches arrive (so the GeoPackage R-tree
 is built once, in bulk, at the end of the layer). Any error goes to standard error and
 the exit code is 1; the parent reports it.
@@ -56,7 +58,12 @@ def serve() -> None:
             continue
         options = json.loads(line)
         pyogrio.set_gdal_config_options(options.pop("gdal_config", {}))
-        pyogrio.write_arrow(read_layer(src), path, driver="GPKG", **options)
+        ack = options.pop("ack", False)
+        target = options.pop("path", path)
+        pyogrio.write_arrow(read_layer(src), target, driver="GPKG", **options)
+        if ack:
+            sys.stdout.write("done\n")
+            sys.stdout.flush()
 
 
 def main() -> int:

@@ -59,7 +59,7 @@ def _spawn() -> _Writer:
     proc = subprocess.Popen(
         [sys.executable, "-P", str(WORKER)],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # a line per layer written, when asked (GpkgStream.written)
         stderr=stderr,
     )
     set_pipe = getattr(fcntl, "F_SETPIPE_SZ", None)
@@ -107,9 +107,10 @@ def _end(idle: list[_Writer]) -> None:
     for proc, stderr in idle:
         proc.kill()
         proc.wait()
-        if proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
         stderr.close()
 
 

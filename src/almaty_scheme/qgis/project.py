@@ -55,6 +55,7 @@ _SKIP_TABLES = {
     "build_info",
     # internal tables of the check results: parcels and parcel_hits are the views users read
     "parcels_data",
+    "parcels_geom",
     "check_cases",
     "explanation_pairs",
     "explanation_parts",
