@@ -4,7 +4,9 @@ it is, only when it is byte for byte what shapely writes for the checked geometr
 
 from __future__ import annotations
 
+import sqlite3
 import struct
+from contextlib import closing
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pyogrio
 import pytest
 import shapely
 from check_world import CATALOGUE_DIR, parcels, sq, write_gpkg
@@ -100,8 +103,68 @@ def test_a_geoparquet_file_is_read_as_geopandas_reads_it_with_its_wkb(tmp_path: 
     # in another CRS the frame is reprojected and the stored bytes are not its geometries
     frame.to_crs(4326).to_parquet(tmp_path / "ll.parquet", index=False)
     assert read_vector_wkb(tmp_path / "ll.parquet").wkb is None
-    frame.to_file(tmp_path / "p.gpkg")  # not GeoParquet: no WKB kept
+    frame.to_file(tmp_path / "p.geojson")  # neither GeoParquet nor GeoPackage: no WKB
+    assert read_vector_wkb(tmp_path / "p.geojson").wkb is None
+
+
+def test_a_geopackage_is_read_as_before_with_the_wkb_of_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GeoPackage layer's WKB, from a second read of its geometry column, row for row
+    with the frame (fids with gaps: rows deleted), exactly shapely's bytes of the
+    frame's geometries; none if the second read's fids differ, reprojected, or not asked
+    (:func:`read_vector`)."""
+    frame = parcels([sq(0, 0), HOLED, None, TWO, sq(5, 5)], cad=["A", "B", "C", "D", "E"])
+    frame.to_file(tmp_path / "p.gpkg", layer="parcels")
+    with closing(sqlite3.connect(tmp_path / "p.gpkg")) as con, con:
+        con.execute("DELETE FROM parcels WHERE cad = 'B'")  # fids 1, 3, 4, 5
+    got = read_vector_wkb(tmp_path / "p.gpkg")
+    before = read_vector_wkb(tmp_path / "p.gpkg", with_wkb=False)
+    pd.testing.assert_frame_equal(got.frame, before.frame)
+    assert isinstance(got.frame.index, pd.RangeIndex) and list(got.frame["cad"]) == list("ACDE")
+    assert before.wkb is None and got.wkb is not None
+    want = [None if g is None else bytes(shapely.to_wkb(g)) for g in got.frame.geometry]
+    assert got.wkb.to_pylist() == want  # geopandas wrote every parcel as a MultiPolygon
+    assert want[0] == bytes(shapely.to_wkb(MultiPolygon([sq(0, 0)])))
+    real = pyogrio.raw.read_arrow
+
+    def shuffled(*a: object, **kw: object) -> object:
+        meta, table = real(*a, **kw)
+        return meta, table.take([1, 0, 2, 3])  # the same rows in another order
+
+    monkeypatch.setattr(pyogrio.raw, "read_arrow", shuffled)
     assert read_vector_wkb(tmp_path / "p.gpkg").wkb is None
+    monkeypatch.undo()
+    frame.to_crs(4326).to_file(tmp_path / "ll.gpkg")
+    assert read_vector_wkb(tmp_path / "ll.gpkg").wkb is None
+
+
+def test_a_geopackage_s_parcels_are_checked_from_their_wkb(tmp_path: Path) -> None:
+    """The check of a GeoPackage's parcels takes their stored WKB (validity and rings),
+    and its results are those of the same parcels given as a frame (no WKB)."""
+    layers = write_gpkg(tmp_path / "layers.gpkg")
+    frame = parcels(
+        [sq(1000, 5000), sq(1000, 6000), sq(5000, 7000), None, HOLED],
+        cad=["A", "B", "C", "D", "E"],
+        use=["ИЖС", "ферма", "парк", "ИЖС", "парк"],
+    )
+    frame.to_file(tmp_path / "p.gpkg")
+    seen: list[object] = []
+    real = run_mod.prepare_parcels
+
+    def spy(*a: object, **kw: object) -> object:
+        pin = real(*a, **kw)  # type: ignore[arg-type]
+        seen.append(pin.wkb)
+        return pin
+
+    opts = run_mod.CheckOptions(catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run_mod, "prepare_parcels", spy)
+        from_file = run_mod.run_check(tmp_path / "p.gpkg", layers=layers, options=opts)
+    assert seen and seen[0] is not None
+    from_frame = run_mod.run_check(frame, layers=layers, options=opts)
+    pd.testing.assert_frame_equal(from_file.parcels, from_frame.parcels)
+    pd.testing.assert_frame_equal(from_file.hits, from_frame.hits)
 
 
 def _land_use():  # type: ignore[no-untyped-def]
