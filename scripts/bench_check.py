@@ -351,7 +351,7 @@ def _check_cmd(
 
 def _cli_cmd(args: argparse.Namespace) -> list[str]:
     exe = Path(sys.executable).parent / "almaty-scheme"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "almaty_scheme.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "almaty_scheme"]
 
 
 def byte_compile() -> str | None:

@@ -36,6 +36,11 @@ out = __import__("pathlib").Path(sys.argv[2]) / "results.gpkg"
 for dest in (None, out):  # prepare the zones, then load them from the cache, and write
     opts = CheckOptions(id_field="parcel_id", use_field="use", zones_cache=sys.argv[2])
     run_check(gdf, layers=layers, out=dest, options=opts)
+folder = __import__("pathlib").Path(sys.argv[2])
+gdf.to_file(folder / "p.gpkg")
+gdf.to_parquet(folder / "p.parquet")
+for src in ("p.gpkg", "p.parquet"):  # read from files: their stored WKB
+    run_check(folder / src, layers=layers, options=opts)
 after = {k: [str(s) for s in d.signatures] for k, d in check_dispatchers().items()}
 entries = sorted(entry_points(check_dispatchers()))
 print(json.dumps({"warm": warm, "after": after, "entries": entries, "report": report.as_dict()}))

@@ -10,6 +10,10 @@ results chunk by chunk (:class:`ParcelCoder` and :class:`HitCoder` keep the code
 over the chunks) and streams the two data tables to a writer process
 (:class:`~almaty_scheme.io.gpkg_stream.GpkgStream`) while the next chunk is checked;
 the lookup tables, views, issues, summary and styles are written when it finishes.
+From :data:`SIDE_WRITER_MIN_ROWS` parcels written in this process, the geometries are
+the table ``parcels_geom`` instead, written before the check
+(:meth:`GpkgResults.begin_geometry`), and the view joins it to ``parcels_data`` on
+``fid``.
 """
 
 from __future__ import annotations
@@ -907,7 +911,8 @@ SIDE_WRITER_MIN_ROWS = 50_000
 hits written by a writer process beside it (``GpkgResults(side=True)``): at 10^5
 parcels GDAL's inserts of the hits (0.28 s) then run while this process inserts the
 parcels (0.36 s), for 0.07 s of merging; at 5 000 parcels the writer's start and pipe
-cost as much as they save."""
+cost as much as they save. The same writer writes the parcels' geometries first, before
+the check (:meth:`GpkgResults.begin_geometry`)."""
 
 GDAL_CONFIG: dict[str, str] = {"OGR_SQLITE_CACHE": "128"}
 """GDAL options while the results GeoPackage is written: a 128 MB SQLite page cache

@@ -262,7 +262,8 @@ def warm_kernels(catalogue: Catalogue | None = None) -> WarmupReport:
 
     Runs a check of :func:`_parcels` against :func:`_world`, written as a layers
     GeoPackage to a temporary folder that is removed afterwards, with its results
-    GeoPackage (no zone cache is read or written). Idempotent: on a warm cache it only loads the compiled code.
+    GeoPackage, then of the same parcels read from a GeoPackage (the kernels that read
+    a file's stored WKB; no zone cache is read or written). Idempotent: on a warm cache it only loads the compiled code.
 
     Returns
     -------
@@ -281,6 +282,9 @@ def warm_kernels(catalogue: Catalogue | None = None) -> WarmupReport:
         try:
             # written too: the results' WKB is compiled (almaty_scheme.io.wkb)
             run_check(_parcels(), layers=path, out=Path(tmp) / "warmup.gpkg", options=opts)
+            # and read from a file: its stored WKB (validity and rings read from the bytes)
+            _parcels().to_file(Path(tmp) / "warmup_parcels.gpkg", driver="GPKG")
+            run_check(Path(tmp) / "warmup_parcels.gpkg", layers=path, options=opts)
         finally:
             check_log.setLevel(level)
     report = WarmupReport(
