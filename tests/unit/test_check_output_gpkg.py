@@ -319,3 +319,29 @@ def test_explanation_parts_come_from_the_engine(
         assert rows and rows == _lookup(tmp_path / "pattern.gpkg", table)
     back = pyogrio.read_dataframe(tmp_path / "engine.gpkg", layer="parcels")
     assert back["explanation_en"].tolist() == result.parcels["explanation_en"].astype(str).tolist()
+
+
+@pytest.mark.parametrize(
+    ("categories", "texts"),
+    [
+        (pd.Index(["b", "a"], dtype=object), True),
+        (pd.Index(["b", "a"], dtype="string"), True),
+        (pd.Index([1, 2]), False),
+        (pd.Index(["a", 1], dtype=object), False),
+        (pd.Index([b"a", b"b"], dtype=object), False),
+        (pd.Index([], dtype=object), False),
+    ],
+)
+def test_a_categorical_of_texts_is_coded_with_its_texts(categories: pd.Index, texts: bool) -> None:
+    """Only categories that are all texts are stored once as texts (``text_codes``), with
+    the codes of the rows renumbered to the texts used."""
+    codes_in = [1, -1, 1] if len(categories) else [-1, -1, -1]
+    values = pd.Series(pd.Categorical.from_codes(codes_in, categories=categories))
+    assert gpkg_out._str_categorical(values) is texts
+    got = gpkg_out.text_codes(values)
+    if texts:
+        assert got is not None
+        codes, kept = got
+        assert codes.tolist() == [0, -1, 0] and kept == [str(categories[1])]
+    else:
+        assert got is None
