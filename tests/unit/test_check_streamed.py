@@ -286,6 +286,27 @@ def test_geometries_changed_after_they_went_first_are_written_with_the_parcels(
         )
 
 
+def test_geometries_first_with_overlap_geometries(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hits with their overlap polygons are a plain spatial table written by this
+    process after ``parcels_data``; the geometries still go first, by the hits' writer,
+    which then ends without a file of its own: the same layers as in one table."""
+    opts = CheckOptions(
+        catalogue_dir=CATALOGUE_DIR, id_field="cad", use_field="use", with_overlap_geometry=True
+    )
+    run = run_mod.run_check
+    run(world["parcels"], layers=world["layers"], out=tmp_path / "whole.gpkg", options=opts)
+    monkeypatch.setattr(out_mod, "SIDE_WRITER_MIN_ROWS", 5)
+    run(world["parcels"], layers=world["layers"], out=tmp_path / "first.gpkg", options=opts)
+    assert "parcels_geom" in _tables(tmp_path / "first.gpkg")
+    for layer in ("parcels", "parcel_hits"):
+        pd.testing.assert_frame_equal(
+            _read(tmp_path / "whole.gpkg", layer), _read(tmp_path / "first.gpkg", layer)
+        )
+    assert not list(tmp_path.glob("*.partial*"))
+
+
 def test_no_geometries_first_when_reprojected_or_on_dask(
     world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -996,8 +996,8 @@ class GpkgResults:
     plain tables). With ``side`` and ``process`` false, the narrow hits still go to a
     writer process of their own (into a file of their own, merged in at the end), which
     writes them while this process writes the parcels (:data:`SIDE_WRITER_MIN_ROWS`);
-    and :meth:`begin_geometry` can give the parcels' geometries to a third, before the
-    check (:data:`PARCELS_GEOM_LAYER`).
+    :meth:`begin_geometry` has that writer write the parcels' geometries first, before
+    the check (:data:`PARCELS_GEOM_LAYER`).
     """
 
     def __init__(
